@@ -1,0 +1,142 @@
+# SPDX-License-Identifier: Apache-2.0
+# moat build. `make` builds build/moatd, build/moatd-api and build/moat.
+#   make deps     install the Debian packages (idempotent, quiet)
+#   make SAN=1    ASan + UBSan build (in build-san/)
+#   make FUZZ=1   clang libFuzzer targets (in build-fuzz/)
+#   make lint     banned calls, clang-format, privhelper budget and link line
+#   make check    deps, build, unit + integration tests, a short fuzz pass
+#   make demo     deps, build, start moatd, show the server
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+SAN ?= 0
+FUZZ ?= 0
+FUZZ_SECONDS ?= 60
+
+ifeq ($(FUZZ),1)
+CC := clang
+B := build-fuzz
+else ifeq ($(SAN),1)
+B := build-san
+else
+B := build
+endif
+
+# Flags that this compiler accepts (gcc 12 and clang 14 differ).
+probe = $(shell printf 'int main(void){return 0;}' | $(CC) $(1) -Werror -x c - -o /dev/null 2>/dev/null && echo "$(1)")
+
+WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wvla -Wno-unused-parameter
+HARDEN := $(call probe,-D_FORTIFY_SOURCE=3 -O2) $(call probe,-fstack-protector-strong) \
+	$(call probe,-fstack-clash-protection) $(call probe,-fcf-protection) -fPIE
+VERSION := 0.1.0
+CFLAGS_BASE := -DMOAT_VERSION='"$(VERSION)"' -std=gnu11 -g -O2 $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon -I$(B)/gen -Iprivhelper \
+	-DMOAT_POLICY_DEFAULT='"$(CURDIR)/policy/default.policy"'
+LDFLAGS_BASE := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
+
+ifeq ($(SAN),1)
+CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS_BASE += -fsanitize=address,undefined
+endif
+
+override CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
+override LDFLAGS := $(LDFLAGS_BASE) $(LDFLAGS)
+
+pc = $(shell $(PKG_CONFIG) --cflags --libs $(1) 2>/dev/null)
+LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap)
+LIBS_FE := $(call pc,libmicrohttpd json-c sqlite3 libprotobuf-c libseccomp gnutls) -lpthread
+LIBS_CLI := $(call pc,libcurl json-c)
+
+GEN := $(B)/gen/proto/privhelper.pb-c.c
+GEN_H := $(B)/gen/proto/privhelper.pb-c.h
+
+COMMON_SRC := common/log.c common/frame.c common/name.c
+PH_SRC := $(wildcard privhelper/*.c)
+PH_LIB_SRC := $(filter-out privhelper/main.c,$(PH_SRC))
+FE_SRC := $(wildcard frontend/*.c)
+FE_LIB_SRC := $(filter-out frontend/main.c,$(FE_SRC))
+CLI_SRC := $(wildcard cli/*.c)
+
+obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
+
+BINS := $(B)/moatd $(B)/moatd-api $(B)/moat
+TEST_BINS := $(B)/tests/unit $(B)/tests/forge
+
+.PHONY: all deps lint check demo clean fuzz fuzz-build unit integration user
+
+all: $(BINS) $(TEST_BINS)
+
+$(GEN) $(GEN_H): proto/privhelper.proto
+	@mkdir -p $(B)/gen
+	protoc-c --c_out=$(B)/gen $<
+
+$(B)/obj/%.o: %.c $(GEN_H)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/obj/gen/%.o: $(B)/gen/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(filter-out -Wmissing-prototypes -Wshadow,$(CFLAGS)) -c $< -o $@
+
+GEN_OBJ := $(B)/obj/gen/proto/privhelper.pb-c.o
+
+$(B)/moatd: $(call obj,$(PH_SRC) $(COMMON_SRC) common/sandbox.c) $(GEN_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH)
+
+$(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) common/sandbox.c) $(GEN_OBJ)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_FE)
+
+$(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC))
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CLI)
+
+UNIT_SRC := $(wildcard tests/unit/*.c)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) common/sandbox.c) $(GEN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH) $(LIBS_FE)
+
+$(B)/tests/forge: $(call obj,tests/forge/forge.c $(COMMON_SRC)) $(GEN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(call pc,libprotobuf-c)
+
+# ---- fuzzing (clang, libFuzzer + ASan + UBSan) ---------------------------
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+FUZZ_BINS := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
+
+fuzz-build:
+	$(MAKE) FUZZ=1 $(FUZZ_BINS)
+
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) common/sandbox.c $(GEN) $(GEN_H)
+	@mkdir -p $(dir $@)
+	clang $(filter-out -D_FORTIFY_SOURCE=3 -fstack-clash-protection,$(CFLAGS)) $(FUZZ_FLAGS) \
+		$< $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) common/sandbox.c $(GEN) -o $@ $(LIBS_PH) $(LIBS_FE)
+
+fuzz: fuzz-build
+	@for f in $(FUZZ_BINS); do t=$$(basename $$f); mkdir -p fuzz/corpus/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS)s"; \
+		$$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 fuzz/corpus/$$t 2>&1 | \
+		grep -E 'stat::number_of_executed_units|cov:|ERROR|SUMMARY' | tail -3 || exit 1; done
+
+# ---- everything a user runs ------------------------------------------------
+deps:
+	@tools/deps.sh
+
+user:
+	@id moat >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin moat
+
+lint: $(BINS)
+	@tools/lint.sh $(B)
+
+check: deps user
+	@$(MAKE) --no-print-directory all
+	@tests/run.sh
+
+demo: deps user
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(shell find $(B)/obj -name '*.d' 2>/dev/null)

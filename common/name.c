@@ -1,0 +1,30 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Name validation (see name.h). Pure function over untrusted bytes: no
+ * locale, no regex engine, every byte checked, length checked first.
+ */
+#include "name.h"
+
+#include <string.h>
+
+static bool is_alnum(uint8_t c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+bool name_valid(const uint8_t *s, size_t len)
+{
+	if (!s || len == 0 || len > NAME_MAX_LEN)
+		return false;
+	if (!is_alnum(s[0]))
+		return false;
+	for (size_t i = 1; i < len; i++)
+		if (!is_alnum(s[i]) && s[i] != '-')
+			return false;
+	return true;
+}
+
+bool name_valid_str(const char *s)
+{
+	return s && name_valid((const uint8_t *)s, strnlen(s, NAME_MAX_LEN + 1));
+}

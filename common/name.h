@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The one rule for names that may become path components, liblxc container
+ * names or config values: [a-zA-Z0-9][a-zA-Z0-9-]{0,62}. Shared by the
+ * helper's validators and the frontend's request checks. Pure.
+ */
+#ifndef MOAT_NAME_H
+#define MOAT_NAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NAME_MAX_LEN 63
+
+bool name_valid(const uint8_t *s, size_t len);
+bool name_valid_str(const char *s);
+
+#endif

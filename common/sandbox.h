@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The frontend's seccomp allowlist. moatd installs it (with execve allowed)
+ * in the demoted child just before exec'ing moatd-api; moatd-api installs
+ * it again without execve before it reads its first byte from the network.
+ * Filters stack, so the stricter one governs from then on.
+ */
+#ifndef MOAT_SANDBOX_H
+#define MOAT_SANDBOX_H
+
+#include <stdbool.h>
+
+int sandbox_install(bool allow_exec);
+
+#endif

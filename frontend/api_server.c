@@ -1,0 +1,196 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * GET /, GET /1.0 and the /1.0/operations endpoints, in LXD's shapes
+ * (LXD-API.md §2, §3, §5). Runs in moatd-api (unprivileged).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include "fe.h"
+
+/*
+ * The API extensions whose endpoints this server has. Only names backed by
+ * working endpoints go here: the stock client switches behaviour on them.
+ */
+static const char *const api_extensions[] = {
+	NULL,
+};
+
+int fe_api_root(struct fe_req *req, struct fe_resp *resp)
+{
+	json_object *a = json_object_new_array();
+
+	(void)req;
+	json_object_array_add(a, json_object_new_string("/1.0"));
+	return fe_sync(resp, a);
+}
+
+/* NAME and VERSION_ID from /etc/os-release, unquoted. */
+static void os_release(char name[static 64], char version[static 32])
+{
+	FILE *f = fopen("/etc/os-release", "re");
+	char line[256];
+
+	snprintf(name, 64, "Linux");
+	version[0] = '\0';
+	while (f && fgets(line, sizeof(line), f)) {
+		char *v = strchr(line, '='), *e;
+
+		if (!v)
+			continue;
+		*v++ = '\0';
+		if (*v == '"')
+			v++;
+		e = v + strcspn(v, "\"\n");
+		*e = '\0';
+		if (strcmp(line, "NAME") == 0)
+			snprintf(name, 64, "%s", v);
+		else if (strcmp(line, "VERSION_ID") == 0)
+			snprintf(version, 32, "%s", v);
+	}
+	if (f)
+		fclose(f);
+}
+
+static json_object *strings(const char *const *v)
+{
+	json_object *a = json_object_new_array();
+
+	for (; *v; v++)
+		json_object_array_add(a, json_object_new_string(*v));
+	return a;
+}
+
+static json_object *environment(void)
+{
+	static const char *const archs[] = { "x86_64", "i686", NULL };
+	static const char *const none[] = { NULL };
+	json_object *e = json_object_new_object();
+	char os_name[64], os_version[32];
+	struct utsname u;
+
+	uname(&u);
+	os_release(os_name, os_version);
+	json_object_object_add(e, "addresses", strings(none));
+	json_object_object_add(e, "architectures", strings(archs));
+	json_object_object_add(e, "certificate", json_object_new_string(""));
+	json_object_object_add(e, "certificate_fingerprint", json_object_new_string(""));
+	json_object_object_add(e, "driver", json_object_new_string("lxc"));
+	json_object_object_add(e, "driver_version", json_object_new_string(fe_srv.lxc_version));
+	json_object_object_add(e, "firewall", json_object_new_string("nftables"));
+	json_object_object_add(e, "kernel", json_object_new_string(u.sysname));
+	json_object_object_add(e, "kernel_architecture", json_object_new_string(u.machine));
+	json_object_object_add(e, "kernel_features", json_object_get(fe_srv.kernel_features));
+	json_object_object_add(e, "kernel_version", json_object_new_string(u.release));
+	json_object_object_add(e, "lxc_features", json_object_get(fe_srv.lxc_features));
+	json_object_object_add(e, "os_name", json_object_new_string(os_name));
+	json_object_object_add(e, "os_version", json_object_new_string(os_version));
+	json_object_object_add(e, "project", json_object_new_string("default"));
+	json_object_object_add(e, "server", json_object_new_string("moat"));
+	json_object_object_add(e, "server_clustered", json_object_new_boolean(0));
+	json_object_object_add(e, "server_event_mode", json_object_new_string("full-mesh"));
+	json_object_object_add(e, "server_name", json_object_new_string(u.nodename));
+	json_object_object_add(e, "server_pid", json_object_new_int(getpid()));
+	/* The LXD API level spoken; moat's own version is moat_version. */
+	json_object_object_add(e, "server_version", json_object_new_string("5.0.2"));
+	json_object_object_add(e, "moat_version", json_object_new_string(MOAT_VERSION));
+	json_object_object_add(e, "moat_policy", json_object_new_string(fe_srv.policy_name));
+	json_object_object_add(e, "storage", json_object_new_string(""));
+	json_object_object_add(e, "storage_version", json_object_new_string(""));
+	json_object_object_add(e, "storage_supported_drivers", json_object_new_array());
+	return e;
+}
+
+int fe_api_server(struct fe_req *req, struct fe_resp *resp)
+{
+	static const char *const auth_methods[] = { "tls", NULL };
+	json_object *o = json_object_new_object();
+	json_object *config = fe_db_server_config();
+
+	(void)req;
+	json_object_object_add(o, "config", config);
+	json_object_object_add(o, "api_extensions", strings(api_extensions));
+	json_object_object_add(o, "api_status", json_object_new_string("stable"));
+	json_object_object_add(o, "api_version", json_object_new_string("1.0"));
+	json_object_object_add(o, "auth", json_object_new_string("trusted"));
+	json_object_object_add(o, "public", json_object_new_boolean(0));
+	json_object_object_add(o, "auth_methods", strings(auth_methods));
+	json_object_object_add(o, "environment", environment());
+	fe_etag_of(config, resp->etag);
+	return fe_sync(resp, o);
+}
+
+static bool recursion(const struct fe_req *req)
+{
+	const char *r = fe_query(req, "recursion");
+
+	return r && strcmp(r, "0") != 0 && *r != '\0';
+}
+
+int fe_api_operations(struct fe_req *req, struct fe_resp *resp)
+{
+	return fe_sync(resp, fe_ops_list(recursion(req)));
+}
+
+static struct fe_op *find_op(struct fe_req *req, struct fe_resp *resp)
+{
+	struct fe_op *op = fe_op_get(req->seg[1]);
+
+	if (!op)
+		fe_error(resp, 404, "Operation not found");
+	return op;
+}
+
+int fe_api_operation(struct fe_req *req, struct fe_resp *resp)
+{
+	struct fe_op *op = find_op(req, resp);
+
+	if (!op)
+		return 0;
+	fe_sync(resp, fe_op_json(op));
+	fe_op_put(op);
+	return 0;
+}
+
+int fe_api_operation_wait(struct fe_req *req, struct fe_resp *resp)
+{
+	const char *t = fe_query(req, "timeout");
+	long timeout = -1;
+	struct fe_op *op;
+
+	if (t && *t) {
+		char *end;
+
+		errno = 0;
+		timeout = strtol(t, &end, 10);
+		if (errno || *end || timeout < -1 || timeout > 86400)
+			return fe_error(resp, 400, "Invalid timeout \"%s\"", t);
+	}
+	op = find_op(req, resp);
+	if (!op)
+		return 0;
+	fe_op_wait(op, (int)timeout);
+	fe_sync(resp, fe_op_json(op));
+	fe_op_put(op);
+	return 0;
+}
+
+int fe_api_operation_delete(struct fe_req *req, struct fe_resp *resp)
+{
+	struct fe_op *op = find_op(req, resp);
+	int r;
+
+	if (!op)
+		return 0;
+	r = fe_op_cancel(op);
+	fe_op_put(op);
+	if (r == -EPERM)
+		return fe_error(resp, 400, "This operation can't be cancelled");
+	if (r == -EALREADY)
+		return fe_error(resp, 400, "This operation has already finished");
+	return fe_sync(resp, json_object_new_object());
+}

@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * moatd-api internals. moatd-api runs as the unprivileged `moat` user with
+ * no capabilities, no_new_privs and a seccomp allowlist; every byte it
+ * reads from a client is untrusted, and so is nothing it gets from moatd.
+ */
+#ifndef MOAT_FE_H
+#define MOAT_FE_H
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "proto/privhelper.pb-c.h"
+
+/* ---- server-wide state ---------------------------------------------------- */
+
+struct fe_server {
+	char *dir;        /* $MOAT_DIR */
+	gid_t socket_gid; /* group allowed on the unix socket, besides root */
+	char lxc_version[32];
+	char policy_name[64];
+	json_object *kernel_features; /* {"name":"true"|"false"} from moatd */
+	json_object *lxc_features;
+	uint32_t idmap_base, idmap_size;
+};
+
+extern struct fe_server fe_srv;
+
+/* ---- requests and responses (http.c, response.c) ------------------------ */
+
+#define FE_BODY_MAX (4 * 1024 * 1024) /* JSON request bodies */
+
+struct fe_req {
+	const char *method;
+	const char *path; /* decoded by libmicrohttpd */
+	char *seg[8];     /* path split on '/', without the leading "1.0" */
+	size_t nseg;
+	void *conn; /* struct MHD_Connection */
+	uid_t peer_uid;
+	const char *body;
+	size_t body_len;
+};
+
+enum fe_resp_kind { FE_RESP_SYNC, FE_RESP_ASYNC, FE_RESP_ERROR };
+
+struct fe_resp {
+	enum fe_resp_kind kind;
+	int http_status;       /* 200, 201, 202, or the error code */
+	json_object *metadata; /* owned */
+	char *error;           /* FE_RESP_ERROR */
+	char *location;        /* Location header, if any */
+	char etag[65];         /* Etag, without quotes; empty = none */
+	char *operation;       /* async: the operation URL */
+};
+
+void fe_resp_free(struct fe_resp *r);
+/* These take ownership of md and return 0 so that handlers can `return fe_sync(...)`. */
+int fe_sync(struct fe_resp *r, json_object *md);
+int fe_created(struct fe_resp *r, const char *location);
+int fe_error(struct fe_resp *r, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+char *fe_resp_render(const struct fe_resp *r, size_t *ret_len);
+
+const char *fe_query(const struct fe_req *req, const char *key);
+const char *fe_header(const struct fe_req *req, const char *key);
+
+/* Hex sha256 of a JSON value's canonical text, for ETags. */
+void fe_etag_of(json_object *o, char ret[static 65]);
+
+/* ---- routes (api_*.c) ----------------------------------------------------- */
+
+typedef int (*fe_handler)(struct fe_req *req, struct fe_resp *resp);
+
+struct fe_route {
+	const char *pattern; /* "/1.0/operations/ * /wait" with '*' matching one segment */
+	const char *method;
+	fe_handler handler;
+};
+
+int fe_api_root(struct fe_req *req, struct fe_resp *resp);
+int fe_api_server(struct fe_req *req, struct fe_resp *resp);
+int fe_api_operations(struct fe_req *req, struct fe_resp *resp);
+int fe_api_operation(struct fe_req *req, struct fe_resp *resp);
+int fe_api_operation_delete(struct fe_req *req, struct fe_resp *resp);
+int fe_api_operation_wait(struct fe_req *req, struct fe_resp *resp);
+
+/* Route a request: fills resp (404/501 when nothing matches). */
+void fe_route_request(struct fe_req *req, struct fe_resp *resp);
+
+int fe_http_start(int listen_fd);
+
+/* ---- operations (ops.c) ----------------------------------------------------- */
+
+enum fe_status {
+	FE_OP_CREATED = 100,
+	FE_OP_RUNNING = 103,
+	FE_OP_CANCELLING = 104,
+	FE_OP_PENDING = 105,
+	FE_OP_SUCCESS = 200,
+	FE_OP_FAILURE = 400,
+	FE_OP_CANCELLED = 401,
+};
+
+struct fe_op;
+/* The work of an operation: returns 0, or a negative errno after fe_op_fail(). */
+typedef int (*fe_op_fn)(struct fe_op *op, void *data);
+
+struct fe_op *fe_op_new(const char *class, const char *description, json_object *resources);
+int fe_op_start(struct fe_op *op, fe_op_fn fn, void *data, void (*free_data)(void *));
+void fe_op_set_metadata(struct fe_op *op, json_object *md);
+int fe_op_fail(struct fe_op *op, int err, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+bool fe_op_cancelled(struct fe_op *op);
+const char *fe_op_id(const struct fe_op *op);
+json_object *fe_op_json(struct fe_op *op);
+struct fe_op *fe_op_get(const char *id);
+void fe_op_put(struct fe_op *op);
+/* Wait until final or timeout (seconds, -1 forever). */
+void fe_op_wait(struct fe_op *op, int timeout);
+int fe_op_cancel(struct fe_op *op);
+json_object *fe_ops_list(bool recursion);
+/* Async response for a started op. */
+int fe_async(struct fe_resp *r, struct fe_op *op);
+/* Called with each operation object on every status or metadata change. */
+void fe_ops_set_listener(void (*fn)(json_object *op));
+/* Seconds a finished operation stays visible. */
+#define FE_OP_KEEP_SECONDS 5
+
+/* ---- the channel to moatd (phc.c) ------------------------------------------ */
+
+int fe_ph_init(int chan);
+/* One request, one reply. The reply is freed with ph__reply__free_unpacked. */
+int fe_ph_call(Ph__Request *req, Ph__Reply **ret_reply);
+int fe_ph_hello(void);
+
+/* ---- database (db.c) --------------------------------------------------------- */
+
+int fe_db_open(const char *dir);
+void fe_db_close(void);
+int fe_db_schema_version(void);
+json_object *fe_db_server_config(void);
+
+/* ---- small helpers (util.c) -------------------------------------------------- */
+
+/* RFC 3339 UTC with nanoseconds, as LXD writes it. */
+void fe_time_format(const struct timespec *ts, char ret[static 64]);
+void fe_uuid(char ret[static 37]);
+
+#endif

@@ -1,0 +1,274 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * HTTP for moatd-api: libmicrohttpd on the listening socket inherited from
+ * moatd, caller authentication by SO_PEERCRED, request bodies gathered up
+ * to a cap, and routing to the API handlers. Runs in moatd-api
+ * (unprivileged); every byte here comes from a client and is untrusted.
+ */
+#include <errno.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "fe.h"
+#include "log.h"
+
+static const struct fe_route routes[] = {
+	{ "/", "GET", fe_api_root },
+	{ "/1.0", "GET", fe_api_server },
+	{ "/1.0/operations", "GET", fe_api_operations },
+	{ "/1.0/operations/*", "GET", fe_api_operation },
+	{ "/1.0/operations/*", "DELETE", fe_api_operation_delete },
+	{ "/1.0/operations/*/wait", "GET", fe_api_operation_wait },
+};
+
+struct conn_ctx {
+	char *body;
+	size_t len;
+	bool too_big;
+	bool answered;
+	uid_t uid;
+};
+
+const char *fe_query(const struct fe_req *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *fe_header(const struct fe_req *req, const char *key)
+{
+	/* libmicrohttpd compares header names without regard to case */
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);
+}
+
+/* Split "/1.0/a/b" in place into segments; false on an empty segment or too many. */
+static bool split_path(char *path, char **seg, size_t cap, size_t *ret_n)
+{
+	size_t n = 0;
+	char *p = path + 1;
+
+	if (path[0] != '/')
+		return false;
+	if (*p == '\0') {
+		*ret_n = 0;
+		return true;
+	}
+	for (;;) {
+		char *end = strchr(p, '/');
+
+		if (*p == '\0' || p == end || n >= cap)
+			return false;
+		seg[n++] = p;
+		if (!end)
+			break;
+		*end = '\0';
+		p = end + 1;
+	}
+	*ret_n = n;
+	return true;
+}
+
+static bool match(const char *pattern, char *const *seg, size_t nseg)
+{
+	char buf[128];
+	char *pseg[8];
+	size_t n;
+
+	snprintf(buf, sizeof(buf), "%s", pattern);
+	if (!split_path(buf, pseg, 8, &n) || n != nseg)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(pseg[i], "*") != 0 && strcmp(pseg[i], seg[i]) != 0)
+			return false;
+	}
+	return true;
+}
+
+void fe_route_request(struct fe_req *req, struct fe_resp *resp)
+{
+	char *seg[8];
+	size_t nseg = 0;
+	bool path_known = false;
+	char *path = strdup(req->path);
+
+	if (!path || !split_path(path, seg, 8, &nseg)) {
+		free(path);
+		fe_error(resp, 404, "not found");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (!match(routes[i].pattern, seg, nseg))
+			continue;
+		path_known = true;
+		if (strcmp(routes[i].method, req->method) != 0)
+			continue;
+		/* handlers see the segments after "1.0" */
+		req->nseg = nseg > 0 ? nseg - 1 : 0;
+		for (size_t k = 0; k < req->nseg; k++)
+			req->seg[k] = seg[k + 1];
+		routes[i].handler(req, resp);
+		free(path);
+		return;
+	}
+	free(path);
+	if (path_known)
+		fe_error(resp, 501, "not implemented");
+	else
+		fe_error(resp, 404, "not found");
+}
+
+static bool peer_allowed(struct MHD_Connection *c, uid_t *ret_uid)
+{
+	const union MHD_ConnectionInfo *ci =
+		MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	gid_t groups[256];
+
+	if (!ci || getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+		return false;
+	*ret_uid = cred.uid;
+	if (cred.uid == 0 || cred.gid == fe_srv.socket_gid)
+		return true;
+	len = sizeof(groups);
+	if (getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) < 0)
+		return false;
+	for (size_t i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == fe_srv.socket_gid)
+			return true;
+	return false;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, const struct fe_resp *r)
+{
+	struct MHD_Response *mr;
+	enum MHD_Result ret;
+	size_t len = 0;
+	char *body = fe_resp_render(r, &len);
+
+	if (!body)
+		return MHD_NO;
+	mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+	if (!mr) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(mr, "Content-Type", "application/json");
+	if (r->location)
+		MHD_add_response_header(mr, "Location", r->location);
+	if (r->etag[0]) {
+		char quoted[70];
+
+		snprintf(quoted, sizeof(quoted), "\"%s\"", r->etag);
+		MHD_add_response_header(mr, "ETag", quoted);
+	}
+	ret = MHD_queue_response(c, (unsigned)r->http_status, mr);
+	MHD_destroy_response(mr);
+	return ret;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version, const char *upload,
+				  size_t *upload_size, void **con_cls)
+{
+	struct conn_ctx *x = *con_cls;
+	struct fe_resp resp = { 0 };
+	struct fe_req req = { 0 };
+	enum MHD_Result ret;
+
+	(void)cls;
+	(void)version;
+	if (!x) {
+		x = calloc(1, sizeof(*x));
+		if (!x)
+			return MHD_NO;
+		*con_cls = x;
+		if (!peer_allowed(c, &x->uid)) {
+			x->answered = true;
+			fe_error(&resp, 403, "not authorized");
+			ret = queue(c, &resp);
+			fe_resp_free(&resp);
+			return ret;
+		}
+		return MHD_YES;
+	}
+	if (x->answered) {
+		*upload_size = 0; /* discard what follows a refusal */
+		return MHD_YES;
+	}
+	if (*upload_size > 0) {
+		if (!x->too_big && x->len + *upload_size <= FE_BODY_MAX) {
+			char *grown = realloc(x->body, x->len + *upload_size + 1);
+
+			if (!grown)
+				return MHD_NO;
+			x->body = grown;
+			memcpy(x->body + x->len, upload, *upload_size);
+			x->len += *upload_size;
+			x->body[x->len] = '\0';
+		} else {
+			x->too_big = true;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+
+	x->answered = true;
+	if (x->too_big) {
+		fe_error(&resp, 413, "Request body larger than %d bytes", FE_BODY_MAX);
+	} else {
+		req.method = method;
+		req.path = url;
+		req.conn = c;
+		req.peer_uid = x->uid;
+		req.body = x->body ? x->body : "";
+		req.body_len = x->len;
+		fe_route_request(&req, &resp);
+	}
+	ret = queue(c, &resp);
+	fe_resp_free(&resp);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct conn_ctx *x = *con_cls;
+
+	(void)cls;
+	(void)c;
+	(void)toe;
+	if (x) {
+		free(x->body);
+		free(x);
+		*con_cls = NULL;
+	}
+}
+
+static void __attribute__((format(printf, 2, 0))) on_mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char buf[512];
+
+	(void)cls;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	buf[strcspn(buf, "\n")] = '\0';
+	log_debug("http: %s", buf);
+}
+
+int fe_http_start(int listen_fd)
+{
+	struct MHD_Daemon *d;
+
+	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+				     MHD_USE_POLL | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG,
+			     0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
+			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+			     MHD_OPTION_CONNECTION_LIMIT, 512U, MHD_OPTION_END);
+	if (!d)
+		return -EIO;
+	return 0;
+}

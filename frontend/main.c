@@ -1,0 +1,106 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * moatd-api: the network-facing half of moat. Started only by moatd,
+ * already demoted (uid moat, no capabilities, no_new_privs, seccomp), with
+ * fd 3 = its end of the channel to moatd (SOCK_SEQPACKET) and fd 4 = the
+ * listening API socket. It tightens its seccomp filter (no execve) before
+ * anything else, then serves the REST API.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "fe.h"
+#include "log.h"
+#include "sandbox.h"
+
+static bool sock_is(int fd, int type, bool listening)
+{
+	int t = 0, acc = 0;
+	socklen_t l = sizeof(t);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &t, &l) < 0 || t != type)
+		return false;
+	l = sizeof(acc);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &acc, &l) < 0)
+		return false;
+	return (acc != 0) == listening;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "socket-gid", required_argument, NULL, 'g' },
+		{ "debug", no_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const int chan = 3, listen_fd = 4;
+	int c, r;
+
+	log_init("moatd-api");
+	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+	r = sandbox_install(false);
+	if (r < 0) {
+		log_error("cannot install the seccomp filter: %s", strerror(-r));
+		return 1;
+	}
+	signal(SIGPIPE, SIG_IGN);
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd':
+			fe_srv.dir = optarg;
+			break;
+		case 'g': {
+			char *end;
+			unsigned long g;
+
+			errno = 0;
+			g = strtoul(optarg, &end, 10);
+			if (errno || *end || g > 0xfffffffeUL)
+				return 1;
+			fe_srv.socket_gid = (gid_t)g;
+			break;
+		}
+		case 'D':
+			log_set_level(LOG_LVL_DEBUG);
+			break;
+		default:
+			return 1;
+		}
+	}
+	if (!fe_srv.dir || getuid() == 0 || geteuid() == 0) {
+		log_error("moatd-api is started by moatd, never by hand or as root");
+		return 1;
+	}
+	if (!sock_is(chan, SOCK_SEQPACKET, false) || !sock_is(listen_fd, SOCK_STREAM, true)) {
+		log_error("moatd-api needs fd 3 (channel) and fd 4 (API socket) from moatd");
+		return 1;
+	}
+
+	r = fe_ph_init(chan);
+	if (r == 0)
+		r = fe_ph_hello();
+	if (r < 0) {
+		log_error("moatd did not answer hello: %s", strerror(-r));
+		return 1;
+	}
+	r = fe_db_open(fe_srv.dir);
+	if (r < 0)
+		return 1;
+	r = fe_http_start(listen_fd);
+	if (r < 0) {
+		log_error("cannot serve the API socket");
+		return 1;
+	}
+	log_info("serving the API (uid %d, lxc %s, policy %s)", (int)getuid(), fe_srv.lxc_version,
+		 fe_srv.policy_name);
+	for (;;)
+		sleep(3600);
+}

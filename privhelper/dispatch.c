@@ -1,0 +1,160 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The one op table, and the path every packet takes in moatd (root):
+ * decode -> generic walk -> op lookup -> exact descriptor count -> the op's
+ * pure check -> its handler -> one reply. Any failure before the handler is
+ * a protocol breach and closes the channel (the frontend is then replaced);
+ * a handler's refusal is an errno reply naming the op. Ops marked SLOW run
+ * in a forked worker so that the main loop keeps serving.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "frame.h"
+#include "log.h"
+#include "ph.h"
+
+DEFINE_PB_CLEANUP(ph__request)
+
+/* Every entry is required; unknown or unset op cases are fatal. */
+const struct ph_op ph_ops[] = {
+	{ PH__REQUEST__OP_HELLO, "hello", 0, 0, ph_check_hello, ph_do_hello },
+	{ PH__REQUEST__OP_INSTANCE_STATE, "instance_state", 0, 0, ph_check_instance_state,
+	  ph_do_instance_state },
+	{ PH__REQUEST__OP_INSTANCE_ACTION, "instance_action", 0, PH_OP_SLOW,
+	  ph_check_instance_action, ph_do_instance_action },
+};
+const size_t ph_ops_len = ARRAY_SIZE(ph_ops);
+
+const struct ph_op *ph_op_find(Ph__Request__OpCase op)
+{
+	for (size_t i = 0; i < ph_ops_len; i++)
+		if (ph_ops[i].op == op)
+			return &ph_ops[i];
+	return NULL;
+}
+
+int ph_decode(const uint8_t *buf, size_t len, size_t nfds, Ph__Request **ret_req,
+	      const struct ph_op **ret_op, union ph_typed *ret_typed)
+{
+	Ph__Request *req __attribute__((cleanup(cleanup_pb_ph__request))) = NULL;
+	const struct ph_op *op;
+	union ph_typed typed;
+	int r;
+
+	if (len == 0 || len > FRAME_MAX)
+		return -EMSGSIZE;
+	req = ph__request__unpack(NULL, len, buf);
+	if (!req)
+		return -EBADMSG;
+	r = ph_check_message(&req->base, 0);
+	if (r < 0)
+		return r;
+	if (req->op_case == PH__REQUEST__OP__NOT_SET)
+		return -EOPNOTSUPP;
+	op = ph_op_find(req->op_case);
+	if (!op)
+		return -EOPNOTSUPP;
+	if (nfds != op->nfds)
+		return -EPROTO;
+	memset(&typed, 0, sizeof(typed));
+	r = op->check(req, &typed);
+	if (r < 0)
+		return r;
+	*ret_op = op;
+	*ret_typed = typed;
+	*ret_req = TAKE_PTR(req);
+	return 0;
+}
+
+int ph_fail(struct ph_out *out, const char *op, int err, const char *why)
+{
+	if (err < 0)
+		err = -err;
+	snprintf(out->error, sizeof(out->error), "%s: %s", op, why ? why : strerror(err));
+	out->reply.err = err;
+	out->reply.error.data = (uint8_t *)out->error;
+	out->reply.error.len = strlen(out->error);
+	out->reply.result_case = PH__REPLY__RESULT__NOT_SET;
+	return -err;
+}
+
+static int send_reply(int chan, struct ph_out *out)
+{
+	uint8_t buf[FRAME_MAX];
+	size_t len = ph__reply__get_packed_size(&out->reply);
+
+	if (len > sizeof(buf))
+		return -EMSGSIZE;
+	ph__reply__pack(&out->reply, buf);
+	return frame_send(chan, buf, len, out->fds, out->nfds);
+}
+
+static void run_op(struct ph_ctx *ctx, const struct ph_op *op, uint64_t id,
+		   const union ph_typed *typed)
+{
+	struct ph_out out;
+	int r;
+
+	memset(&out, 0, sizeof(out));
+	ph__reply__init(&out.reply);
+	out.reply.id = id;
+	r = op->run(ctx, typed, &out);
+	if (r < 0 && out.reply.err == 0)
+		ph_fail(&out, op->name, r, NULL);
+	if (r < 0)
+		log_info("op %s (request %llu) refused: %s", op->name, (unsigned long long)id,
+			 out.error);
+	r = send_reply(ctx->chan, &out);
+	if (r < 0 && r != -EPIPE)
+		log_warn("op %s (request %llu): reply not sent: %s", op->name,
+			 (unsigned long long)id, strerror(-r));
+	for (size_t i = 0; i < out.nfds; i++)
+		close(out.fds[i]);
+}
+
+int ph_dispatch(struct ph_ctx *ctx, const uint8_t *buf, size_t len, int *fds, size_t nfds)
+{
+	Ph__Request *req __attribute__((cleanup(cleanup_pb_ph__request))) = NULL;
+	const struct ph_op *op = NULL;
+	union ph_typed typed;
+	pid_t pid;
+	int r;
+
+	r = ph_decode(buf, len, nfds, &req, &op, &typed);
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]); /* no op takes descriptors yet */
+	if (r < 0)
+		return r;
+
+	if (!(op->flags & PH_OP_SLOW)) {
+		run_op(ctx, op, req->id, &typed);
+		return 0;
+	}
+	pid = fork();
+	if (pid < 0) {
+		struct ph_out out;
+
+		memset(&out, 0, sizeof(out));
+		ph__reply__init(&out.reply);
+		out.reply.id = req->id;
+		ph_fail(&out, op->name, errno, "cannot start a worker");
+		(void)send_reply(ctx->chan, &out);
+		return 0;
+	}
+	if (pid == 0) {
+		sigset_t none;
+
+		/* the worker may start containers: they must not inherit our mask */
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		run_op(ctx, op, req->id, &typed);
+		_exit(0);
+	}
+	return 0;
+}

@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * moatd: the root half of moat. Started by the administrator as root.
+ *
+ * It loads the policy, prepares $MOAT_DIR, binds the API socket, and starts
+ * moatd-api demoted (its own uid, no capabilities in any set, no_new_privs,
+ * a seccomp allowlist) with two descriptors: fd 3, its end of a
+ * SOCK_SEQPACKET socketpair, and fd 4, the listening API socket. It then
+ * serves typed requests on the socketpair (dispatch.c) and supervises the
+ * frontend: a protocol breach closes the channel and replaces the
+ * frontend; a frontend that dies is restarted with back-off. moatd parses
+ * nothing from the network; everything it reads from the channel is
+ * untrusted.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/securebits.h>
+#include <poll.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "frame.h"
+#include "log.h"
+#include "ph.h"
+#include "sandbox.h"
+
+#ifndef MOAT_POLICY_DEFAULT
+#define MOAT_POLICY_DEFAULT "/etc/moat/default.policy"
+#endif
+
+struct opts {
+	const char *dir;
+	const char *user;
+	const char *group;
+	const char *policy;
+	const char *frontend;
+	int frontend_fd;   /* opened by root at start, exec'd by descriptor */
+	const char *forge; /* test only: serve the channel on this socket */
+	bool debug;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "Usage: moatd [--dir DIR] [--user USER] [--group GROUP] [--policy FILE]\n"
+		   "             [--frontend PATH] [--debug]\n"
+		   "  --dir DIR        state directory (default $MOAT_DIR or /var/lib/moat)\n"
+		   "  --user USER      user moatd-api runs as (default moat; never root)\n"
+		   "  --group GROUP    group that may use DIR/unix.socket (default root)\n"
+		   "  --policy FILE    root-owned policy (default " MOAT_POLICY_DEFAULT ")\n"
+		   "  --frontend PATH  the moatd-api binary (default: beside moatd)\n"
+		   "  --test-forge SOCK  tests only: no frontend; serve the channel to\n"
+		   "                   whoever connects to SOCK (root only, 0600)\n");
+}
+
+/* The delegated id range: root's first entry in /etc/subuid (a root file). */
+static void read_idmap(struct ph_ctx *ctx)
+{
+	__do_fclose FILE *f = fopen("/etc/subuid", "re");
+	char line[256];
+
+	ctx->idmap_base = 1000000;
+	ctx->idmap_size = 1000000000;
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned long base, size;
+		char *end;
+
+		if (strncmp(line, "root:", 5) != 0)
+			continue;
+		errno = 0;
+		base = strtoul(line + 5, &end, 10);
+		if (errno || *end != ':')
+			continue;
+		size = strtoul(end + 1, &end, 10);
+		if (errno || (*end != '\n' && *end != '\0'))
+			continue;
+		if (size < 65536 || base == 0 || base > UINT32_MAX - size)
+			continue;
+		ctx->idmap_base = (uint32_t)base;
+		ctx->idmap_size = (uint32_t)size;
+		return;
+	}
+}
+
+/* mkdir DIR/name if needed and make sure it has the owner and mode given. */
+static int ensure_dir(int dirfd, const char *name, uid_t uid, gid_t gid, mode_t mode)
+{
+	__do_close int fd = -EBADF;
+	struct stat st;
+
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if ((st.st_uid != uid || st.st_gid != gid) && fchown(fd, uid, gid) < 0)
+		return -errno;
+	if ((st.st_mode & 07777) != mode && fchmod(fd, mode) < 0)
+		return -errno;
+	return 0;
+}
+
+static int setup_dir(struct ph_ctx *ctx, const char *dir)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	int r;
+
+	if (mkdir(dir, 0711) < 0 && errno != EEXIST)
+		return -errno;
+	if (!realpath(dir, real))
+		return -errno;
+	ctx->dir_fd = open(real, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (ctx->dir_fd < 0)
+		return -errno;
+	if (fstat(ctx->dir_fd, &st) < 0)
+		return -errno;
+	if (st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH)))
+		return -EPERM;
+	if ((st.st_mode & 07777) != 0711 && chmod(real, 0711) < 0)
+		return -errno;
+	ctx->dir = strdup(real);
+	if (!ctx->dir || asprintf(&ctx->lxcpath, "%s/containers", real) < 0)
+		return -ENOMEM;
+	r = ensure_dir(ctx->dir_fd, "database", ctx->fe_uid, ctx->fe_gid, 0700);
+	if (r == 0)
+		r = ensure_dir(ctx->dir_fd, "images", ctx->fe_uid, ctx->fe_gid, 0700);
+	if (r == 0)
+		r = ensure_dir(ctx->dir_fd, "containers", 0, 0, 0711);
+	return r;
+}
+
+/* One moatd per directory: a lock held for the life of the process. */
+static int lock_dir(struct ph_ctx *ctx)
+{
+	int fd = openat(ctx->dir_fd, "moatd.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return -errno;
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r == -EWOULDBLOCK ? -EADDRINUSE : r;
+	}
+	return fd; /* kept open on purpose */
+}
+
+static int bind_socket(const char *path, int type, mode_t mode, gid_t gid)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	__do_close int fd = -EBADF;
+
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	memcpy(sa.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, type | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -errno;
+	/* The directory is root's and we hold its lock: a leftover is stale. */
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return -errno;
+	if (chown(path, 0, gid) < 0 || chmod(path, mode) < 0)
+		return -errno;
+	if (listen(fd, 128) < 0)
+		return -errno;
+	return TAKE_FD(fd);
+}
+
+static int drop_all_caps(void)
+{
+	cap_t none = cap_init();
+	int r;
+
+	if (!none)
+		return -ENOMEM;
+	r = cap_set_proc(none) < 0 ? -errno : 0;
+	cap_free(none);
+	return r;
+}
+
+/*
+ * In the forked child: become the frontend user with nothing, then exec.
+ * Any failure exits; moatd logs the exit and retries with back-off.
+ */
+static void __attribute__((noreturn))
+exec_frontend(const struct opts *o, const struct ph_ctx *ctx, int chan, int listen_fd, pid_t parent)
+{
+	char gid[16];
+	char *argv[] = { (char *)"moatd-api",
+			 (char *)"--dir",
+			 ctx->dir,
+			 (char *)"--socket-gid",
+			 gid,
+			 o->debug ? (char *)"--debug" : NULL,
+			 NULL };
+	char env_dir[PATH_MAX + 16];
+	char *envp[] = { (char *)"PATH=/usr/bin:/bin", env_dir, (char *)"LANG=C.UTF-8", NULL };
+	sigset_t none;
+	int c, l, exe;
+
+	snprintf(env_dir, sizeof(env_dir), "MOAT_DIR=%s", ctx->dir);
+	snprintf(gid, sizeof(gid), "%u", (unsigned)ctx->sock_gid);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+
+	/* fds 3 and 4 for moatd-api, the binary at 5 (close-on-exec), nothing else */
+	c = fcntl(chan, F_DUPFD_CLOEXEC, 10);
+	l = fcntl(listen_fd, F_DUPFD_CLOEXEC, 10);
+	exe = fcntl(o->frontend_fd, F_DUPFD_CLOEXEC, 10);
+	if (c < 0 || l < 0 || exe < 0 || dup2(c, 3) < 0 || dup2(l, 4) < 0 ||
+	    dup3(exe, 5, O_CLOEXEC) < 0)
+		_exit(120);
+	exe = 5;
+	if (close_range(6, ~0U, 0) < 0)
+		_exit(120);
+
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+					     SECBIT_NO_SETUID_FIXUP_LOCKED |
+					     SECBIT_KEEP_CAPS_LOCKED) < 0)
+		_exit(121);
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap) < 0)
+			_exit(121);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		_exit(121);
+	if (setgroups(0, NULL) < 0 || setresgid(ctx->fe_gid, ctx->fe_gid, ctx->fe_gid) < 0 ||
+	    setresuid(ctx->fe_uid, ctx->fe_uid, ctx->fe_uid) < 0)
+		_exit(122);
+	if (drop_all_caps() < 0)
+		_exit(122);
+	/* re-check what would be catastrophic */
+	if (getuid() == 0 || geteuid() == 0 || getgid() == 0 || setuid(0) == 0)
+		_exit(122);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(123);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		_exit(124);
+	if (sandbox_install(true) < 0)
+		_exit(125);
+	/* by descriptor: the frontend user need not reach the build or install path */
+	syscall(SYS_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
+	_exit(127);
+}
+
+static pid_t spawn_frontend(const struct opts *o, const struct ph_ctx *ctx, int listen_fd,
+			    int *ret_chan)
+{
+	int sv[2];
+	pid_t parent = getpid(), pid;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+
+		close(sv[0]);
+		close(sv[1]);
+		return r;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		exec_frontend(o, ctx, sv[1], listen_fd, parent);
+	}
+	close(sv[1]);
+	*ret_chan = sv[0];
+	return pid;
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int parse_opts(int argc, char **argv, struct opts *o)
+{
+	/* clang-format off */
+	static const struct option longopts[] = {
+		{ "dir", required_argument, NULL, 'd' },    { "user", required_argument, NULL, 'u' },
+		{ "group", required_argument, NULL, 'g' },  { "policy", required_argument, NULL, 'p' },
+		{ "frontend", required_argument, NULL, 'f' }, { "test-forge", required_argument, NULL, 'F' },
+		{ "debug", no_argument, NULL, 'D' },        { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	o->dir = getenv("MOAT_DIR");
+	if (!o->dir || !*o->dir)
+		o->dir = "/var/lib/moat";
+	o->user = "moat";
+	o->group = "root";
+	o->policy = MOAT_POLICY_DEFAULT;
+	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'd': o->dir = optarg; break;
+		case 'u': o->user = optarg; break;
+		case 'g': o->group = optarg; break;
+		case 'p': o->policy = optarg; break;
+		case 'f': o->frontend = optarg; break;
+		case 'F': o->forge = optarg; break;
+		case 'D': o->debug = true; break;
+		case 'h': usage(stdout); exit(0);
+		default: usage(stderr); return -EINVAL;
+		}
+		/* clang-format on */
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void ctx_free(struct ph_ctx *ctx)
+{
+	ph_policy_free(&ctx->policy);
+	free(ctx->dir);
+	free(ctx->lxcpath);
+}
+
+int main(int argc, char **argv)
+{
+	static uint8_t buf[FRAME_MAX];
+	struct ph_ctx ctx __attribute__((cleanup(ctx_free))) = { .dir_fd = -EBADF, .chan = -EBADF };
+	struct opts o = { 0 };
+	char self[PATH_MAX], fe_path[PATH_MAX + 16];
+	int listen_fd = -EBADF, forge_fd = -EBADF, sfd, r;
+	long long next_spawn = 0, spawned_at = 0, backoff = 100;
+	pid_t fe_pid = 0;
+	struct passwd *pw;
+	struct group *gr;
+	sigset_t mask;
+
+	log_init("moatd");
+	if (parse_opts(argc, argv, &o) < 0)
+		return 1;
+	if (o.debug)
+		log_set_level(LOG_LVL_DEBUG);
+	if (geteuid() != 0) {
+		log_error("moatd must run as root");
+		return 1;
+	}
+	pw = getpwnam(o.user);
+	if (!pw) {
+		log_error("frontend user \"%s\" does not exist (create it: useradd --system %s)",
+			  o.user, o.user);
+		return 1;
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		log_error("frontend user \"%s\" must not be root or in group root", o.user);
+		return 1;
+	}
+	ctx.fe_uid = pw->pw_uid;
+	ctx.sock_gid = 0;
+	ctx.fe_gid = pw->pw_gid;
+	gr = getgrnam(o.group);
+	if (!gr) {
+		log_error("group \"%s\" does not exist", o.group);
+		return 1;
+	}
+	ctx.sock_gid = gr->gr_gid;
+	if (!o.frontend) {
+		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+		char *slash;
+
+		if (n < 0)
+			return 1;
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		*slash = '\0';
+		snprintf(fe_path, sizeof(fe_path), "%s/moatd-api", self);
+		o.frontend = fe_path;
+	}
+
+	if (!o.forge) {
+		struct stat st;
+
+		o.frontend_fd = open(o.frontend, O_RDONLY | O_CLOEXEC);
+		if (o.frontend_fd < 0 || fstat(o.frontend_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
+		    st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+			log_error(
+				"frontend \"%s\" must be a regular file owned by root and writable "
+				"by root alone",
+				o.frontend);
+			return 1;
+		}
+	}
+
+	r = ph_policy_load(o.policy, &ctx.policy);
+	if (r < 0) {
+		log_error("policy \"%s\" refused: %s (it must be a root-owned file, writable by "
+			  "root alone, with every key set)",
+			  o.policy, strerror(-r));
+		return 1;
+	}
+	read_idmap(&ctx);
+	r = setup_dir(&ctx, o.dir);
+	if (r < 0) {
+		log_error("state directory \"%s\": %s", o.dir, strerror(-r));
+		return 1;
+	}
+	r = lock_dir(&ctx);
+	if (r < 0) {
+		log_error("state directory \"%s\": %s", ctx.dir,
+			  r == -EADDRINUSE ? "another moatd is using it" : strerror(-r));
+		return 1;
+	}
+
+	if (o.forge) {
+		forge_fd = bind_socket(o.forge, SOCK_SEQPACKET, 0600, 0);
+		if (forge_fd < 0) {
+			log_error("test socket \"%s\": %s", o.forge, strerror(-forge_fd));
+			return 1;
+		}
+		log_warn("test mode: serving the channel on \"%s\", no frontend", o.forge);
+	} else {
+		char sock[PATH_MAX + 16];
+
+		snprintf(sock, sizeof(sock), "%s/unix.socket", ctx.dir);
+		listen_fd = bind_socket(sock, SOCK_STREAM, 0660, gr->gr_gid);
+		if (listen_fd < 0) {
+			log_error("socket \"%s\": %s", sock, strerror(-listen_fd));
+			return 1;
+		}
+	}
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGCHLD);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (sfd < 0)
+		return 1;
+	log_info("moatd ready: dir \"%s\", policy \"%s\" (%s), ids %u+%u", ctx.dir, o.policy,
+		 ctx.policy.name, ctx.idmap_base, ctx.idmap_size);
+
+	for (;;) {
+		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN } };
+		long long now = now_ms();
+		int timeout = -1;
+
+		if (!o.forge && fe_pid == 0 && now >= next_spawn) {
+			pid_t pid = spawn_frontend(&o, &ctx, listen_fd, &ctx.chan);
+
+			if (pid < 0) {
+				log_error("cannot start moatd-api: %s", strerror(-pid));
+				next_spawn = now + 1000;
+			} else {
+				fe_pid = pid;
+				spawned_at = now;
+				log_info("started moatd-api as pid %d", (int)pid);
+			}
+		}
+		if (!o.forge && fe_pid == 0)
+			timeout = (int)(next_spawn - now);
+		pfd[1].fd = ctx.chan >= 0 ? ctx.chan : forge_fd;
+		pfd[1].events = POLLIN;
+		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
+			return 1;
+
+		if (pfd[0].revents & POLLIN) {
+			struct signalfd_siginfo si;
+
+			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
+					log_info("stopping (containers keep running)");
+					if (fe_pid > 0)
+						kill(fe_pid, SIGKILL);
+					return 0;
+				}
+				if (si.ssi_signo != SIGCHLD)
+					continue;
+				for (;;) {
+					int st;
+					pid_t p = waitpid(-1, &st, WNOHANG);
+
+					if (p <= 0)
+						break;
+					if (p != fe_pid)
+						continue;
+					fe_pid = 0;
+					if (ctx.chan >= 0)
+						close(TAKE_FD(ctx.chan));
+					backoff = now_ms() - spawned_at > 10000 ? 100 : backoff * 2;
+					if (backoff > 5000)
+						backoff = 5000;
+					next_spawn = now_ms() + backoff;
+					log_warn("moatd-api exited (%s %d); restarting in %lld ms",
+						 WIFSIGNALED(st) ? "signal" : "status",
+						 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
+						 backoff);
+				}
+			}
+		}
+
+		if (ctx.chan < 0 && forge_fd >= 0 && (pfd[1].revents & POLLIN)) {
+			ctx.chan = accept4(forge_fd, NULL, NULL, SOCK_CLOEXEC);
+			continue;
+		}
+		if (ctx.chan >= 0 && pfd[1].fd == ctx.chan && pfd[1].revents) {
+			int fds[FRAME_MAX_FDS];
+			size_t len = 0, nfds = 0;
+
+			r = frame_recv(ctx.chan, buf, &len, fds, &nfds);
+			if (r == 0 && len == 0)
+				r = -ECONNRESET;
+			if (r == 0)
+				r = ph_dispatch(&ctx, buf, len, fds, nfds);
+			if (r < 0) {
+				if (r != -ECONNRESET)
+					log_error(
+						"protocol breach by moatd-api: %s; closing the channel",
+						strerror(-r));
+				close(TAKE_FD(ctx.chan));
+				if (fe_pid > 0)
+					kill(fe_pid, SIGKILL);
+			}
+		}
+	}
+}

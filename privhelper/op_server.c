@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Server-level ops, run by moatd (root).
+ *
+ * hello: reports what only root can learn, for GET /1.0. It reads kernel
+ * and liblxc facts; it takes nothing from the request but the protocol
+ * number, which the validator already pinned to PH_PROTOCOL.
+ */
+#include <errno.h>
+#include <linux/seccomp.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <lxc/lxccontainer.h>
+
+#include "cleanup.h"
+#include "ph.h"
+
+#ifndef CGROUP2_SUPER_MAGIC
+#define CGROUP2_SUPER_MAGIC 0x63677270
+#endif
+
+static bool probe_idmapped_mounts(void)
+{
+	/* mount_setattr(2) with a bad fd: EBADF means the kernel has it. */
+	return syscall(SYS_mount_setattr, -1, "", 0, NULL, (size_t)0) < 0 && errno != ENOSYS;
+}
+
+static bool probe_seccomp_listener(void)
+{
+	struct seccomp_notif_sizes sizes;
+
+	return syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) == 0;
+}
+
+static bool probe_pidfds(void)
+{
+	long fd = syscall(SYS_pidfd_open, getpid(), 0);
+
+	if (fd < 0)
+		return false;
+	close((int)fd);
+	return true;
+}
+
+static bool probe_cgroup2(void)
+{
+	struct statfs sf;
+
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC)
+		return true;
+	return statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+static void add_feature(struct ph_out *out, size_t *n, const char *name, bool value)
+{
+	if (*n >= ARRAY_SIZE(out->feat))
+		return;
+	ph__kernel_feature__init(&out->feat[*n]);
+	out->feat[*n].name.data = (uint8_t *)name;
+	out->feat[*n].name.len = strlen(name);
+	out->feat[*n].value = value;
+	out->featp[*n] = &out->feat[*n];
+	(*n)++;
+}
+
+/*
+ * Why this is safe: no input reaches any call; the reply holds static
+ * strings and booleans. The probes act on the helper itself only.
+ */
+int ph_do_hello(struct ph_ctx *ctx, const union ph_typed *t, struct ph_out *out)
+{
+	static const char *const lxc_exts[] = {
+		"mount_injection_file",      "seccomp_notify",
+		"network_veth_router",       "devpts_fd",
+		"seccomp_allow_deny_syntax", "seccomp_proxy_send_notify_fd",
+		"idmapped_mounts_v2",        "core_scheduling"
+	};
+	Ph__HelloReply *h = &out->r.hello;
+	size_t n = 0, kn;
+
+	(void)t;
+	ph__hello_reply__init(h);
+	h->protocol = PH_PROTOCOL;
+	h->lxc_version.data = (uint8_t *)lxc_get_version();
+	h->lxc_version.len = strlen(lxc_get_version());
+	h->idmap_base = ctx->idmap_base;
+	h->idmap_size = ctx->idmap_size;
+	h->policy_name.data = (uint8_t *)ctx->policy.name;
+	h->policy_name.len = strlen(ctx->policy.name);
+
+	add_feature(out, &n, "idmapped_mounts", probe_idmapped_mounts());
+	add_feature(out, &n, "seccomp_listener", probe_seccomp_listener());
+	add_feature(out, &n, "pidfds", probe_pidfds());
+	h->kernel_features = out->featp;
+	h->n_kernel_features = kn = n;
+
+	add_feature(out, &n, "cgroup2", probe_cgroup2());
+	for (size_t i = 0; i < ARRAY_SIZE(lxc_exts); i++)
+		add_feature(out, &n, lxc_exts[i], lxc_has_api_extension(lxc_exts[i]));
+	h->lxc_features = out->featp + kn;
+	h->n_lxc_features = n - kn;
+
+	out->reply.result_case = PH__REPLY__RESULT_HELLO;
+	out->reply.hello = h;
+	return 0;
+}

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# moatd refuses to start on an unsafe policy, a root frontend user, or a
+# directory another moatd holds, and says why.
+. "$(dirname "$0")/../lib/lib.sh"
+
+# start_fails DESC REGEX ARGS...: moatd must exit non-zero and log REGEX.
+start_fails() {
+	local desc=$1 re=$2
+	shift 2
+	rm -f "$T/refuse.log"
+	if timeout 10 "$B/moatd" --dir "$T/r" "$@" >"$T/refuse.log" 2>&1; then
+		not_ok "$desc (moatd started)"
+	else
+		check_match "$desc" "$re" "$(cat "$T/refuse.log")"
+	fi
+}
+
+mkdir -p /etc/moat-test.$$ && chmod 755 /etc/moat-test.$$
+P=/etc/moat-test.$$
+trap 'rm -rf "$P"; cleanup' EXIT
+
+cp policy/default.policy "$P/ok.policy"
+chmod 644 "$P/ok.policy"
+cp "$P/ok.policy" "$P/gw.policy" && chmod 664 "$P/gw.policy"
+start_fails "a group-writable policy is refused" 'policy .* refused' --policy "$P/gw.policy"
+cp "$P/ok.policy" "$P/ow.policy" && chmod 646 "$P/ow.policy"
+start_fails "a world-writable policy is refused" 'policy .* refused' --policy "$P/ow.policy"
+cp "$P/ok.policy" "$P/nobody.policy" && chown nobody "$P/nobody.policy"
+start_fails "a policy not owned by root is refused" 'policy .* refused' --policy "$P/nobody.policy"
+cp "$P/ok.policy" "$T/tmp.policy" && chmod 644 "$T/tmp.policy"
+chmod 0777 "$T"
+start_fails "a policy below a world-writable, non-sticky directory is refused" 'policy .* refused' --policy "$T/tmp.policy"
+chmod 755 "$T"
+grep -v '^allow_raw_lxc' "$P/ok.policy" >"$P/short.policy"
+start_fails "a policy missing a key is refused" 'policy .* refused' --policy "$P/short.policy"
+printf 'name = x\nallow_everything = true\n' >"$P/unknown.policy"
+start_fails "a policy with an unknown key is refused" 'policy .* refused' --policy "$P/unknown.policy"
+ln -s "$P/ok.policy" "$P/link.policy"
+start_fails "a missing policy file is refused" 'policy .* refused' --policy "$P/none.policy"
+start_fails "root as the frontend user is refused" 'must not be root' --user root
+start_fails "an unknown frontend user is refused" 'does not exist' --user no-such-user-here
+start_fails "an unknown socket group is refused" 'does not exist' --group no-such-group-here
+start_fails "a stray argument is refused" 'Usage' extra
+
+daemon_start --policy "$P/ok.policy"
+check_match "moatd logs the policy it loaded" 'policy .* \(default\)' "$(cat "$T/moatd.log")"
+if timeout 10 "$B/moatd" --dir "$MOAT_DIR" >"$T/second.log" 2>&1; then
+	not_ok "a second moatd on the same directory is refused (it started)"
+else
+	check_match "a second moatd on the same directory is refused" 'another moatd' "$(cat "$T/second.log")"
+fi
+check_eq "the first moatd still answers" 200 "$(api_status GET /1.0)"
+
+daemon2() {
+	"$B/moatd" --dir "$T/d2" --policy "$TOP/policy/hardened.policy" >>"$T/moatd2.log" 2>&1 &
+	DAEMON_PIDS+=("$!")
+	for _ in $(seq 1 100); do
+		[ -S "$T/d2/unix.socket" ] && curl -sf --unix-socket "$T/d2/unix.socket" http://x/1.0 >/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+check "a second moatd with its own directory runs beside the first" daemon2
+check_eq "the second daemon reports the hardened policy" hardened \
+	"$(jget "$(curl -s --unix-socket "$T/d2/unix.socket" http://x/1.0)" 'd["metadata"]["environment"]["moat_policy"]')"
+finish

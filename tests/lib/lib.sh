@@ -1,0 +1,128 @@
+# SPDX-License-Identifier: Apache-2.0
+# Shared helpers for the integration tests (bash, run as root by tests/run.sh).
+# Each suite is its own process: it sources this file, starts what it needs
+# in its own temporary directory and prints one line per check,
+# "ok - ..." or "not ok - ...". The EXIT trap stops every daemon the suite
+# started and removes its directory, whether the suite passed or not.
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+B=${B:-$TOP/build}
+T=$(mktemp -d /tmp/moat-test.XXXXXX)
+chmod 755 "$T"
+SUITE=$(basename "$0" .sh)${SUITE_TAG:+-$SUITE_TAG}
+DAEMON_PIDS=()
+FAILED=0
+
+ok() { echo "ok - $SUITE: $*"; }
+not_ok() {
+	echo "not ok - $SUITE: $*"
+	FAILED=1
+}
+note() { echo "# $*"; }
+
+# check DESC CMD...: the command must succeed.
+check() {
+	local desc=$1
+	shift
+	if "$@" >"$T/last.out" 2>&1; then ok "$desc"; else
+		not_ok "$desc"
+		sed 's/^/#   /' "$T/last.out" | tail -15
+	fi
+}
+
+# check_fails DESC CMD...: the command must fail.
+check_fails() {
+	local desc=$1
+	shift
+	if "$@" >"$T/last.out" 2>&1; then
+		not_ok "$desc (it succeeded)"
+		sed 's/^/#   /' "$T/last.out" | tail -5
+	else ok "$desc"; fi
+}
+
+# check_eq DESC EXPECTED ACTUAL
+check_eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1: expected '$2', got '$3'"; fi
+}
+
+# check_match DESC REGEX TEXT
+check_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then ok "$1"; else
+		not_ok "$1: /$2/ not found in:"
+		printf '%s\n' "$3" | head -10 | sed 's/^/#   /'
+	fi
+}
+
+cleanup() {
+	local p
+	for p in "${DAEMON_PIDS[@]}"; do
+		kill "$p" 2>/dev/null
+	done
+	for p in "${DAEMON_PIDS[@]}"; do
+		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
+		kill -9 "$p" 2>/dev/null
+	done
+	# a sanitizer report in any daemon log fails the suite
+	if grep -lE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T"/*.log >/dev/null 2>&1; then
+		echo "not ok - $SUITE: a sanitizer reported an error in a daemon log"
+		grep -hE -A12 'AddressSanitizer|LeakSanitizer|runtime error:' "$T"/*.log | head -40 | sed 's/^/#   /'
+		FAILED=1
+	fi
+	if [ "${KEEP_TEST_DIR:-0}" = 1 ]; then note "kept $T"; else rm -rf "$T"; fi
+	exit "$FAILED"
+}
+trap cleanup EXIT
+
+# api METHOD PATH [curl args...]: the raw response body on stdout.
+api() {
+	local m=$1 p=$2
+	shift 2
+	curl -s --max-time 30 --unix-socket "$MOAT_DIR/unix.socket" -X "$m" "$@" "http://unix.socket$p"
+}
+
+# api_status METHOD PATH [curl args...]: the HTTP status code.
+api_status() {
+	local m=$1 p=$2
+	shift 2
+	curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket "$MOAT_DIR/unix.socket" \
+		-X "$m" "$@" "http://unix.socket$p"
+}
+
+# jget JSON PYTHON-EXPR: evaluate an expression on the parsed document `d`.
+jget() {
+	/usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
+}
+
+# wait_api [SECONDS]: until the API answers (default 10 s), by the wall clock.
+wait_api() {
+	local deadline=$(($(date +%s%N) + ${1:-10} * 1000000000))
+	while [ "$(date +%s%N)" -lt "$deadline" ]; do
+		curl -sf -o /dev/null --max-time 1 --unix-socket "$MOAT_DIR/unix.socket" \
+			http://unix.socket/1.0 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# daemon_start [moatd args...]: a moatd in $T/d; sets MOAT_DIR, LXD_DIR, LXD_CONF.
+daemon_start() {
+	export MOAT_DIR=$T/d LXD_DIR=$T/d LXD_CONF=$T/lxc-conf
+	mkdir -p "$LXD_CONF"
+	"$B/moatd" --dir "$MOAT_DIR" "$@" >>"$T/moatd.log" 2>&1 &
+	MOATD_PID=$!
+	DAEMON_PIDS+=("$MOATD_PID")
+	if ! wait_api 15; then
+		not_ok "moatd started and answers"
+		sed 's/^/#   /' "$T/moatd.log" | tail -20
+		exit 1
+	fi
+}
+
+frontend_pid() {
+	pgrep -P "$MOATD_PID" -x moatd-api | head -1
+}
+
+finish() {
+	exit "$FAILED" # the EXIT trap (cleanup) runs and may still fail the suite
+}

@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Unit tests for the policy parser (privhelper/policy.c): the shipped
+ * files in policy/ parse to what they say, and every malformed text is
+ * refused whole (missing, duplicate or unknown key, bad bool, bad name,
+ * relative or dotted prefixes, a NUL byte). Also checks that
+ * ph_policy_load() refuses a file in a world-writable directory. Run by
+ * the test runner with no privilege needed; inputs are the tests' own.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ph.h"
+#include "t.h"
+
+#ifndef MOAT_POLICY_DEFAULT
+#define MOAT_POLICY_DEFAULT "policy/default.policy"
+#endif
+
+#define GOOD_HEAD                                                                                  \
+	"name = test\n"                                                                            \
+	"allow_privileged = true\n"                                                                \
+	"allow_nesting = false\n"                                                                  \
+	"allow_raw_lxc = true\n"                                                                   \
+	"allow_unix_devices = false\n"
+
+/* Read a whole small file; NULL on failure. */
+static char *read_all(const char *path, size_t *ret_len)
+{
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return NULL;
+	for (;;) {
+		ssize_t n;
+
+		if (len == cap) {
+			char *grown = realloc(buf, cap + 4096);
+
+			if (!grown)
+				break;
+			buf = grown;
+			cap += 4096;
+		}
+		n = read(fd, buf + len, cap - len);
+		if (n < 0) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		if (n == 0) {
+			*ret_len = len;
+			break;
+		}
+		len += (size_t)n;
+	}
+	close(fd);
+	return buf;
+}
+
+/* The policy/ directory beside the default policy the build points at. */
+static void policy_path(char *ret, size_t size, const char *file)
+{
+	const char *def = MOAT_POLICY_DEFAULT;
+	const char *slash = strrchr(def, '/');
+	int dlen = slash ? (int)(slash - def) : 1;
+
+	snprintf(ret, size, "%.*s/%s", dlen, slash ? def : ".", file);
+}
+
+static size_t strv_len(char **v)
+{
+	size_t n = 0;
+
+	while (v && v[n])
+		n++;
+	return n;
+}
+
+static void shipped(void)
+{
+	struct ph_policy p;
+	char path[4096];
+	char *text;
+	size_t len = 0;
+	int r;
+
+	policy_path(path, sizeof(path), "default.policy");
+	text = read_all(path, &len);
+	if (CHECK(text != NULL, "policy: read %s", path)) {
+		memset(&p, 0xaa, sizeof(p));
+		r = ph_policy_parse(text, len, &p);
+		if (CHECK(r == 0, "policy: default.policy parses (got %d)", r)) {
+			CHECK(strcmp(p.name, "default") == 0,
+			      "policy: default.policy: name = default");
+			CHECK(p.allow_privileged && p.allow_nesting && p.allow_raw_lxc &&
+				      p.allow_unix_devices,
+			      "policy: default.policy allows privileged, nesting, raw.lxc, devices");
+			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
+				      strcmp(p.disk_source_prefixes[0], "*") == 0,
+			      "policy: default.policy: disk_source_prefixes = *");
+			ph_policy_free(&p);
+			CHECK(p.disk_source_prefixes == NULL,
+			      "policy: ph_policy_free clears disk_source_prefixes");
+		}
+		free(text);
+	}
+
+	policy_path(path, sizeof(path), "hardened.policy");
+	text = read_all(path, &len);
+	if (CHECK(text != NULL, "policy: read %s", path)) {
+		r = ph_policy_parse(text, len, &p);
+		if (CHECK(r == 0, "policy: hardened.policy parses (got %d)", r)) {
+			CHECK(strcmp(p.name, "hardened") == 0,
+			      "policy: hardened.policy: name = hardened");
+			CHECK(!p.allow_privileged && !p.allow_nesting && !p.allow_raw_lxc &&
+				      !p.allow_unix_devices,
+			      "policy: hardened.policy denies privileged, nesting, raw.lxc, devices");
+			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
+				      strcmp(p.disk_source_prefixes[0], "/srv/moat") == 0,
+			      "policy: hardened.policy: disk_source_prefixes = /srv/moat");
+			ph_policy_free(&p);
+		}
+		free(text);
+	}
+}
+
+struct policy_case {
+	const char *what;
+	const char *text;
+};
+
+static void good(void)
+{
+	static const struct policy_case cases[] = {
+		{ "comments, blank lines, CRLF and spacing",
+		  "# a comment\n\n   # indented comment\nname=test\r\n"
+		  "  allow_privileged   =   true  \n\tallow_nesting\t=\tfalse\n"
+		  "allow_raw_lxc = true\nallow_unix_devices = false\n"
+		  "disk_source_prefixes = /srv/moat\n" },
+		{ "several prefixes",
+		  GOOD_HEAD "disk_source_prefixes = /srv/moat  /data\t/a/...b\n" },
+		{ "no final newline", GOOD_HEAD "disk_source_prefixes = *" },
+		{ "a 63-byte name",
+		  "name = "
+		  "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefgh\n"
+		  "allow_privileged = true\nallow_nesting = false\n"
+		  "allow_raw_lxc = true\nallow_unix_devices = false\n"
+		  "disk_source_prefixes = *\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ph_policy p;
+		int r = ph_policy_parse(cases[i].text, strlen(cases[i].text), &p);
+
+		if (CHECK(r == 0, "policy: accepted: %s (got %d)", cases[i].what, r))
+			ph_policy_free(&p);
+	}
+
+	/* the values land where they belong */
+	{
+		static const char text[] = GOOD_HEAD "disk_source_prefixes = /srv/moat /data\n";
+		struct ph_policy p;
+
+		if (ph_policy_parse(text, strlen(text), &p) == 0) {
+			CHECK(strcmp(p.name, "test") == 0 && p.allow_privileged &&
+				      !p.allow_nesting && p.allow_raw_lxc &&
+				      !p.allow_unix_devices &&
+				      strv_len(p.disk_source_prefixes) == 2 &&
+				      strcmp(p.disk_source_prefixes[0], "/srv/moat") == 0 &&
+				      strcmp(p.disk_source_prefixes[1], "/data") == 0,
+			      "policy: parsed values match the text");
+			ph_policy_free(&p);
+		} else {
+			CHECK(false, "policy: parsed values match the text");
+		}
+	}
+}
+
+static void bad(void)
+{
+	static const struct policy_case cases[] = {
+		{ "empty text", "" },
+		{ "only comments", "# nothing\n" },
+		{ "missing key (allow_nesting)",
+		  "name = test\nallow_privileged = true\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "missing key (disk_source_prefixes)", GOOD_HEAD },
+		{ "missing key (name)",
+		  "allow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "duplicate key",
+		  GOOD_HEAD "disk_source_prefixes = *\nallow_privileged = true\n" },
+		{ "duplicate key with the other value",
+		  GOOD_HEAD "disk_source_prefixes = *\nallow_nesting = true\n" },
+		{ "unknown key", GOOD_HEAD "disk_source_prefixes = *\nallow_everything = true\n" },
+		{ "unknown key differing in case",
+		  GOOD_HEAD "disk_source_prefixes = *\nName = x\n" },
+		{ "empty key", GOOD_HEAD "disk_source_prefixes = *\n= true\n" },
+		{ "line without '='", GOOD_HEAD "disk_source_prefixes = *\nallow_privileged\n" },
+		{ "bad bool: yes",
+		  "name = test\nallow_privileged = yes\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "bad bool: True",
+		  "name = test\nallow_privileged = True\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "bad bool: 1",
+		  "name = test\nallow_privileged = 1\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "bad bool: empty",
+		  "name = test\nallow_privileged =\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "bad bool: trailing word",
+		  "name = test\nallow_privileged = true false\nallow_nesting = false\n"
+		  "allow_raw_lxc = true\nallow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "bad name: uppercase",
+		  "name = Test\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "bad name: empty",
+		  "name =\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "bad name: slash",
+		  "name = a/b\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "bad name: 64 bytes",
+		  "name = abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghi\n"
+		  "allow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "relative path prefix", GOOD_HEAD "disk_source_prefixes = srv/moat\n" },
+		{ "relative prefix after a good one", GOOD_HEAD "disk_source_prefixes = /srv x\n" },
+		{ "prefix with ..", GOOD_HEAD "disk_source_prefixes = /srv/../etc\n" },
+		{ "prefix ending in ..", GOOD_HEAD "disk_source_prefixes = /srv/..\n" },
+		{ "prefix /..", GOOD_HEAD "disk_source_prefixes = /..\n" },
+		{ "prefix with .", GOOD_HEAD "disk_source_prefixes = /srv/./moat\n" },
+		{ "prefix with //", GOOD_HEAD "disk_source_prefixes = //srv\n" },
+		{ "prefix with a trailing /", GOOD_HEAD "disk_source_prefixes = /srv/\n" },
+		{ "prefix /", GOOD_HEAD "disk_source_prefixes = /\n" },
+		{ "prefix with a control byte", GOOD_HEAD "disk_source_prefixes = /srv\x01moat\n" },
+		{ "prefix with DEL", GOOD_HEAD "disk_source_prefixes = /srv\x7fmoat\n" },
+		{ "prefix ~", GOOD_HEAD "disk_source_prefixes = ~/x\n" },
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct ph_policy p;
+		int r;
+
+		memset(&p, 0, sizeof(p));
+		r = ph_policy_parse(cases[i].text, strlen(cases[i].text), &p);
+		CHECK(r < 0, "policy: refused: %s (got %d)", cases[i].what, r);
+		if (r == 0)
+			ph_policy_free(&p);
+	}
+
+	/* a NUL byte anywhere, even where a value would end */
+	{
+		static const char text[] = GOOD_HEAD "disk_source_prefixes = *\0\n";
+		static const char text2[] =
+			"name = te\0st\nallow_privileged = true\n"
+			"allow_nesting = false\nallow_raw_lxc = true\n"
+			"allow_unix_devices = false\ndisk_source_prefixes = *\n";
+		struct ph_policy p;
+		int r;
+
+		r = ph_policy_parse(text, sizeof(text) - 1, &p);
+		CHECK(r < 0, "policy: refused: NUL byte after the last value (got %d)", r);
+		if (r == 0)
+			ph_policy_free(&p);
+		r = ph_policy_parse(text2, sizeof(text2) - 1, &p);
+		CHECK(r < 0, "policy: refused: NUL byte inside a value (got %d)", r);
+		if (r == 0)
+			ph_policy_free(&p);
+	}
+
+	/* the outputs are untouched on failure */
+	{
+		static const char text[] = GOOD_HEAD "disk_source_prefixes = relative\n";
+		struct ph_policy p, before;
+
+		memset(&p, 0x5a, sizeof(p));
+		before = p;
+		(void)ph_policy_parse(text, strlen(text), &p);
+		CHECK(memcmp(&p, &before, sizeof(p)) == 0,
+		      "policy: a refused text leaves *ret untouched");
+	}
+}
+
+/*
+ * ph_policy_load(): a file that anyone else may have written or replaced is
+ * never trusted. A sticky world-writable directory such as /tmp is fine:
+ * nobody but root can rename or remove the root-owned entry in it.
+ */
+static void load(void)
+{
+	char path[] = "/tmp/moat-unit-policy-XXXXXX";
+	char dir[] = "/tmp/moat-unit-dir-XXXXXX";
+	char inner[64];
+	static const char text[] = GOOD_HEAD "disk_source_prefixes = *\n";
+	struct ph_policy p;
+	int fd, r;
+
+	fd = mkstemp(path);
+	if (!CHECK(fd >= 0, "policy: temporary policy file"))
+		return;
+	if (write(fd, text, sizeof(text) - 1) != (ssize_t)(sizeof(text) - 1))
+		t_note("short write to %s", path);
+	close(fd);
+	r = ph_policy_load(path, &p);
+	CHECK(r == 0, "policy: a root-owned 0600 file directly under sticky /tmp loads (got %d)",
+	      r);
+	if (r == 0)
+		ph_policy_free(&p);
+
+	if (CHECK(mkdtemp(dir) != NULL, "policy: temporary directory")) {
+		snprintf(inner, sizeof(inner), "%s/p", dir);
+		chmod(dir, 0777);
+		r = link(path, inner) == 0 ? ph_policy_load(inner, &p) : -EIO;
+		CHECK(r == -EPERM,
+		      "policy: a file below a world-writable, non-sticky directory is refused (got %d)",
+		      r);
+		if (r == 0)
+			ph_policy_free(&p);
+		chmod(dir, 0755);
+		r = ph_policy_load(inner, &p);
+		CHECK(r == 0, "policy: the same file loads once the directory is 0755 (got %d)", r);
+		if (r == 0)
+			ph_policy_free(&p);
+		chmod(path, 0666);
+		r = ph_policy_load(inner, &p);
+		CHECK(r == -EPERM, "policy: a world-writable policy file is refused (got %d)", r);
+		if (r == 0)
+			ph_policy_free(&p);
+		unlink(inner);
+		rmdir(dir);
+	}
+	unlink(path);
+
+	r = ph_policy_load("/nonexistent/moat.policy", &p);
+	CHECK(r == -ENOENT, "policy: ph_policy_load of a missing file gives -ENOENT (got %d)", r);
+}
+
+void test_policy(void)
+{
+	shipped();
+	good();
+	bad();
+	load();
+}

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+#
+# moat's lint, run by `make lint` as `tools/lint.sh BUILDDIR` on a developer's
+# machine or in CI, unprivileged. It reads the repository's own sources (and
+# ldd's view of BUILDDIR/moatd); nothing it reads is untrusted. Checks:
+#   a. banned calls in privhelper/ frontend/ common/ cli/ (comments and
+#      string literals ignored): sprintf vsprintf strcpy strcat strncpy atoi
+#      atol system popen alloca gets
+#   b. (VLAs are refused by the compiler: -Wvla -Werror)
+#   c. clang-format --dry-run --Werror on every .c/.h under privhelper/
+#      frontend/ common/ cli/ tests/ fuzz/ (style: .clang-format)
+#   d. privhelper/ line budget: at most 5000 non-blank lines of *.[ch]
+#   e. moatd's link line: no libmicrohttpd, json-c, gnutls or libyaml
+#   f. proto/*.proto declares no `string` field (names travel as bytes)
+# Prints each problem and exits 1 if there is any; else prints "lint: ok".
+
+set -u
+
+B=${1:-build}
+CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
+PH_BUDGET=5000
+cd "$(dirname "$0")/.." || exit 2
+
+failed=0
+problem() {
+	echo "lint: $*"
+	failed=1
+}
+
+# Print "file:line:text" for each line of the given C-like files, with
+# comments blanked and string/char literals emptied (line numbers kept).
+strip_code() {
+	perl -e '
+		local $/;
+		for my $f (@ARGV) {
+			open(my $fh, "<", $f) or die "lint: $f: $!\n";
+			my $s = <$fh>;
+			close($fh);
+			$s =~ s{/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\x27(?:\\.|[^\x27\\\n])*\x27}{
+				my $m = $&;
+				my $c = substr($m, 0, 1);
+				$c eq "\"" ? "\"\"" : $c eq "\x27" ? "\x27\x27" : "\n" x ($m =~ tr/\n//)
+			}gse;
+			my $n = 0;
+			print "$f:", ++$n, ":$_\n" for split(/\n/, $s, -1);
+		}' "$@"
+}
+
+c_sources() {
+	local d
+	for d in "$@"; do
+		[ -d "$d" ] && find "$d" -type f \( -name '*.c' -o -name '*.h' \) -print
+	done | LC_ALL=C sort
+}
+
+# ---- a. banned calls ---------------------------------------------------------
+banned='sprintf|vsprintf|strcpy|strcat|strncpy|atoi|atol|system|popen|alloca|gets'
+mapfile -t code < <(c_sources privhelper frontend common cli)
+if [ "${#code[@]}" -gt 0 ]; then
+	while IFS= read -r hit; do
+		loc=${hit%%:*}:$(cut -d: -f2 <<<"$hit")
+		for call in $(grep -oE "\\b($banned)[[:space:]]*\\(" <<<"${hit#*:*:}" | tr -d ' \t('); do
+			problem "$loc: banned call $call()"
+		done
+	done < <(strip_code "${code[@]}" | grep -E ":.*\\b($banned)[[:space:]]*\\(")
+fi
+
+# ---- c. clang-format ---------------------------------------------------------
+mapfile -t fmt < <(c_sources privhelper frontend common cli tests fuzz)
+if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
+	problem "$CLANG_FORMAT not found (apt-get install clang-format)"
+elif [ ! -f .clang-format ]; then
+	problem ".clang-format missing at the repository root"
+else
+	for f in "${fmt[@]}"; do
+		out=$("$CLANG_FORMAT" --dry-run --Werror "$f" 2>&1) && continue
+		n=$(grep -c 'clang-format-violations' <<<"$out")
+		if [ "$n" -gt 0 ]; then
+			problem "$f: not clang-formatted ($n place(s); see: $CLANG_FORMAT $f | diff $f -)"
+		else
+			problem "$f: clang-format failed: $(head -n1 <<<"$out")"
+		fi
+	done
+fi
+
+# ---- d. privhelper line budget ------------------------------------------------
+ph_files=(privhelper/*.[ch])
+if [ -e "${ph_files[0]}" ]; then
+	lines=$(cat "${ph_files[@]}" | grep -cv '^[[:space:]]*$')
+	if [ "$lines" -gt "$PH_BUDGET" ]; then
+		problem "privhelper/ has $lines non-blank lines, over its budget of $PH_BUDGET"
+	fi
+else
+	problem "privhelper/ has no sources"
+fi
+
+# ---- e. moatd's link line ------------------------------------------------------
+if [ ! -x "$B/moatd" ]; then
+	problem "$B/moatd not built (run make first)"
+elif ! libs=$(ldd "$B/moatd" 2>&1); then
+	problem "ldd $B/moatd failed: $(head -n1 <<<"$libs")"
+else
+	while IFS= read -r lib; do
+		problem "$B/moatd links $lib (the helper must not link network parsers)"
+	done < <(grep -oE '\blib(microhttpd|json-c|gnutls|yaml)[^[:space:]]*' <<<"$libs" | sort -u)
+fi
+
+# ---- f. no `string` in the contract ---------------------------------------------
+protos=(proto/*.proto)
+if [ -e "${protos[0]}" ]; then
+	while IFS= read -r hit; do
+		loc=${hit%%:*}:$(cut -d: -f2 <<<"$hit")
+		problem "$loc: a \`string\` field (use bytes: protobuf-c cuts strings at a NUL)"
+	done < <(strip_code "${protos[@]}" |
+		grep -E ':[0-9]+:(.*[^[:alnum:]_.])?string[[:space:]]+[A-Za-z_][A-Za-z0-9_]*[[:space:]]*=|map[[:space:]]*<[^>]*\bstring\b')
+fi
+
+if [ "$failed" -ne 0 ]; then
+	exit 1
+fi
+echo "lint: ok"
