@@ -43,8 +43,8 @@ override CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 override LDFLAGS := $(LDFLAGS_BASE) $(LDFLAGS)
 
 pc = $(shell $(PKG_CONFIG) --cflags --libs $(1) 2>/dev/null)
-LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap)
-LIBS_FE := $(call pc,libmicrohttpd json-c sqlite3 libprotobuf-c libseccomp gnutls) -lpthread
+LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap libarchive)
+LIBS_FE := $(call pc,libmicrohttpd json-c sqlite3 libprotobuf-c libseccomp gnutls libarchive yaml-0.1) -lpthread
 LIBS_CLI := $(call pc,libcurl json-c)
 
 GEN := $(B)/gen/proto/privhelper.pb-c.c

@@ -20,7 +20,7 @@ static const char *const api_extensions[] = {
 	NULL,
 };
 
-int fe_api_root(struct fe_req *req, struct fe_resp *resp)
+static int fe_api_root(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *a = json_object_new_array();
 
@@ -105,7 +105,7 @@ static json_object *environment(void)
 	return e;
 }
 
-int fe_api_server(struct fe_req *req, struct fe_resp *resp)
+static int fe_api_server(struct fe_req *req, struct fe_resp *resp)
 {
 	static const char *const auth_methods[] = { "tls", NULL };
 	json_object *o = json_object_new_object();
@@ -131,7 +131,7 @@ static bool recursion(const struct fe_req *req)
 	return r && strcmp(r, "0") != 0 && *r != '\0';
 }
 
-int fe_api_operations(struct fe_req *req, struct fe_resp *resp)
+static int fe_api_operations(struct fe_req *req, struct fe_resp *resp)
 {
 	return fe_sync(resp, fe_ops_list(recursion(req)));
 }
@@ -145,7 +145,7 @@ static struct fe_op *find_op(struct fe_req *req, struct fe_resp *resp)
 	return op;
 }
 
-int fe_api_operation(struct fe_req *req, struct fe_resp *resp)
+static int fe_api_operation(struct fe_req *req, struct fe_resp *resp)
 {
 	struct fe_op *op = find_op(req, resp);
 
@@ -156,7 +156,7 @@ int fe_api_operation(struct fe_req *req, struct fe_resp *resp)
 	return 0;
 }
 
-int fe_api_operation_wait(struct fe_req *req, struct fe_resp *resp)
+static int fe_api_operation_wait(struct fe_req *req, struct fe_resp *resp)
 {
 	const char *t = fe_query(req, "timeout");
 	long timeout = -1;
@@ -179,7 +179,7 @@ int fe_api_operation_wait(struct fe_req *req, struct fe_resp *resp)
 	return 0;
 }
 
-int fe_api_operation_delete(struct fe_req *req, struct fe_resp *resp)
+static int fe_api_operation_delete(struct fe_req *req, struct fe_resp *resp)
 {
 	struct fe_op *op = find_op(req, resp);
 	int r;
@@ -194,3 +194,13 @@ int fe_api_operation_delete(struct fe_req *req, struct fe_resp *resp)
 		return fe_error(resp, 400, "This operation has already finished");
 	return fe_sync(resp, json_object_new_object());
 }
+
+const struct fe_route fe_routes_server[] = {
+	{ "/", "GET", fe_api_root },
+	{ "/1.0", "GET", fe_api_server },
+	{ "/1.0/operations", "GET", fe_api_operations },
+	{ "/1.0/operations/*", "GET", fe_api_operation },
+	{ "/1.0/operations/*", "DELETE", fe_api_operation_delete },
+	{ "/1.0/operations/*/wait", "GET", fe_api_operation_wait },
+	{ NULL, NULL, NULL },
+};

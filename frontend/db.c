@@ -4,7 +4,8 @@
  * versioned by PRAGMA user_version and moved forward by the migrations
  * below, each in one transaction. Runs in moatd-api (unprivileged, owner of
  * the database directory). Values from requests reach sqlite only as bound
- * parameters.
+ * parameters. One connection serves every thread; fe_db_lock() serialises
+ * users so that a multi-statement transaction is never interleaved.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -15,13 +16,20 @@
 #include "log.h"
 
 static sqlite3 *db;
+static pthread_mutex_t db_lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* Migration N takes the schema from version N to N+1. Never edit one. */
-static const char *const migrations[] = {
-	"CREATE TABLE config (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
-};
+sqlite3 *fe_db_lock(void)
+{
+	pthread_mutex_lock(&db_lock);
+	return db;
+}
 
-static int exec_sql(const char *sql)
+void fe_db_unlock(void)
+{
+	pthread_mutex_unlock(&db_lock);
+}
+
+int fe_db_exec_locked(const char *sql)
 {
 	char *err = NULL;
 
@@ -32,6 +40,57 @@ static int exec_sql(const char *sql)
 	}
 	return 0;
 }
+
+/* Migration N takes the schema from version N to N+1. Never edit one. */
+static const char *const migrations[] = {
+	"CREATE TABLE config (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);",
+
+	/*
+	 * 2: images, aliases, profiles, instances. Maps (config, devices,
+	 * properties) are stored as JSON objects in text columns; times as
+	 * RFC 3339 text, the way the API shows them.
+	 */
+	"CREATE TABLE images ("
+	" fingerprint TEXT PRIMARY KEY NOT NULL,"
+	" filename TEXT NOT NULL DEFAULT '',"
+	" size INTEGER NOT NULL,"
+	" public INTEGER NOT NULL DEFAULT 0,"
+	" auto_update INTEGER NOT NULL DEFAULT 0,"
+	" architecture TEXT NOT NULL,"
+	" type TEXT NOT NULL DEFAULT 'container',"
+	" created_at TEXT NOT NULL,"
+	" expires_at TEXT NOT NULL DEFAULT '1970-01-01T00:00:00Z',"
+	" uploaded_at TEXT NOT NULL,"
+	" last_used_at TEXT NOT NULL DEFAULT '0001-01-01T00:00:00Z',"
+	" properties TEXT NOT NULL DEFAULT '{}',"
+	" profiles TEXT NOT NULL DEFAULT '[\"default\"]',"
+	" templates TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE image_aliases ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" fingerprint TEXT NOT NULL REFERENCES images (fingerprint) ON DELETE CASCADE,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" type TEXT NOT NULL DEFAULT 'container');"
+	"CREATE TABLE profiles ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" config TEXT NOT NULL DEFAULT '{}',"
+	" devices TEXT NOT NULL DEFAULT '{}');"
+	"INSERT INTO profiles (name, description, devices) VALUES ('default',"
+	" 'Default LXD profile', '{\"root\":{\"path\":\"/\",\"pool\":\"default\",\"type\":\"disk\"}}');"
+	"CREATE TABLE instances ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" architecture TEXT NOT NULL,"
+	" type TEXT NOT NULL DEFAULT 'container',"
+	" ephemeral INTEGER NOT NULL DEFAULT 0,"
+	" stateful INTEGER NOT NULL DEFAULT 0,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" created_at TEXT NOT NULL,"
+	" last_used_at TEXT NOT NULL DEFAULT '1970-01-01T00:00:00Z',"
+	" config TEXT NOT NULL DEFAULT '{}',"
+	" devices TEXT NOT NULL DEFAULT '{}',"
+	" profiles TEXT NOT NULL DEFAULT '[\"default\"]',"
+	" base_image TEXT NOT NULL DEFAULT '');",
+};
 
 int fe_db_schema_version(void)
 {
@@ -61,13 +120,13 @@ static int migrate(void)
 		char pragma[64];
 
 		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d;", v + 1);
-		if (exec_sql("BEGIN IMMEDIATE;") < 0)
+		if (fe_db_exec_locked("BEGIN IMMEDIATE;") < 0)
 			return -EIO;
-		if (exec_sql(migrations[v]) < 0 || exec_sql(pragma) < 0) {
-			exec_sql("ROLLBACK;");
+		if (fe_db_exec_locked(migrations[v]) < 0 || fe_db_exec_locked(pragma) < 0) {
+			fe_db_exec_locked("ROLLBACK;");
 			return -EIO;
 		}
-		if (exec_sql("COMMIT;") < 0)
+		if (fe_db_exec_locked("COMMIT;") < 0)
 			return -EIO;
 		log_info("database schema moved to version %d", v + 1);
 	}
@@ -87,8 +146,8 @@ int fe_db_open(const char *dir)
 		return -EIO;
 	}
 	sqlite3_busy_timeout(db, 5000);
-	if (exec_sql("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
-		     "PRAGMA synchronous = NORMAL;") < 0)
+	if (fe_db_exec_locked("PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; "
+			      "PRAGMA synchronous = NORMAL;") < 0)
 		return -EIO;
 	return migrate();
 }

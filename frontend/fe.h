@@ -81,12 +81,10 @@ struct fe_route {
 	fe_handler handler;
 };
 
-int fe_api_root(struct fe_req *req, struct fe_resp *resp);
-int fe_api_server(struct fe_req *req, struct fe_resp *resp);
-int fe_api_operations(struct fe_req *req, struct fe_resp *resp);
-int fe_api_operation(struct fe_req *req, struct fe_resp *resp);
-int fe_api_operation_delete(struct fe_req *req, struct fe_resp *resp);
-int fe_api_operation_wait(struct fe_req *req, struct fe_resp *resp);
+/* One table per API module (api_<module>.c), ended by { NULL }. */
+extern const struct fe_route fe_routes_server[];
+extern const struct fe_route fe_routes_images[];
+extern const struct fe_route fe_routes_instances[];
 
 /* Route a request: fills resp (404/501 when nothing matches). */
 void fe_route_request(struct fe_req *req, struct fe_resp *resp);
@@ -139,7 +137,12 @@ int fe_ph_hello(void);
 
 /* ---- database (db.c) --------------------------------------------------------- */
 
+#include <sqlite3.h>
 int fe_db_open(const char *dir);
+/* The connection, held by the caller until fe_db_unlock(). */
+sqlite3 *fe_db_lock(void);
+void fe_db_unlock(void);
+int fe_db_exec_locked(const char *sql);
 void fe_db_close(void);
 int fe_db_schema_version(void);
 json_object *fe_db_server_config(void);

@@ -16,13 +16,11 @@
 #include "fe.h"
 #include "log.h"
 
-static const struct fe_route routes[] = {
-	{ "/", "GET", fe_api_root },
-	{ "/1.0", "GET", fe_api_server },
-	{ "/1.0/operations", "GET", fe_api_operations },
-	{ "/1.0/operations/*", "GET", fe_api_operation },
-	{ "/1.0/operations/*", "DELETE", fe_api_operation_delete },
-	{ "/1.0/operations/*/wait", "GET", fe_api_operation_wait },
+/* Each API module exports its table, ended by an entry with a NULL pattern. */
+static const struct fe_route *const route_tables[] = {
+	fe_routes_server,
+	fe_routes_images,
+	fe_routes_instances,
 };
 
 struct conn_ctx {
@@ -99,19 +97,21 @@ void fe_route_request(struct fe_req *req, struct fe_resp *resp)
 		fe_error(resp, 404, "not found");
 		return;
 	}
-	for (size_t i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (!match(routes[i].pattern, seg, nseg))
-			continue;
-		path_known = true;
-		if (strcmp(routes[i].method, req->method) != 0)
-			continue;
-		/* handlers see the segments after "1.0" */
-		req->nseg = nseg > 0 ? nseg - 1 : 0;
-		for (size_t k = 0; k < req->nseg; k++)
-			req->seg[k] = seg[k + 1];
-		routes[i].handler(req, resp);
-		free(path);
-		return;
+	for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
+		for (const struct fe_route *rt = route_tables[t]; rt->pattern; rt++) {
+			if (!match(rt->pattern, seg, nseg))
+				continue;
+			path_known = true;
+			if (strcmp(rt->method, req->method) != 0)
+				continue;
+			/* handlers see the segments after "1.0" */
+			req->nseg = nseg > 0 ? nseg - 1 : 0;
+			for (size_t k = 0; k < req->nseg; k++)
+				req->seg[k] = seg[k + 1];
+			rt->handler(req, resp);
+			free(path);
+			return;
+		}
 	}
 	free(path);
 	if (path_known)

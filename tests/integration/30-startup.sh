@@ -43,7 +43,15 @@ start_fails "an unknown frontend user is refused" 'does not exist' --user no-suc
 start_fails "an unknown socket group is refused" 'does not exist' --group no-such-group-here
 start_fails "a stray argument is refused" 'Usage' extra
 
+# a version-1 database (config table only) is migrated forward, keeping its rows
+mkdir -p "$T/d/database"
+sqlite3 "$T/d/database/moat.db" "CREATE TABLE config (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL);
+	INSERT INTO config VALUES ('user.kept', 'yes'); PRAGMA user_version = 1;"
+chown -R moat:moat "$T/d/database"
 daemon_start --policy "$P/ok.policy"
+check_eq "an old database is migrated to the latest schema" 2 "$(sqlite3 "$MOAT_DIR/database/moat.db" 'PRAGMA user_version;')"
+check_eq "migration keeps existing rows" yes "$(jget "$(api GET /1.0)" 'd["metadata"]["config"]["user.kept"]')"
+check_eq "migration 2 creates the default profile" default "$(sqlite3 "$MOAT_DIR/database/moat.db" 'SELECT name FROM profiles;')"
 check_match "moatd logs the policy it loaded" 'policy .* \(default\)' "$(cat "$T/moatd.log")"
 if timeout 10 "$B/moatd" --dir "$MOAT_DIR" >"$T/second.log" 2>&1; then
 	not_ok "a second moatd on the same directory is refused (it started)"
