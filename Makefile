@@ -51,6 +51,8 @@ GEN := $(B)/gen/proto/privhelper.pb-c.c
 GEN_H := $(B)/gen/proto/privhelper.pb-c.h
 
 COMMON_SRC := common/log.c common/frame.c common/name.c
+# websocket framing: moatd-api and moat only, never moatd (it parses no frame)
+WS_SRC := common/ws.c
 PH_SRC := $(wildcard privhelper/*.c)
 PH_LIB_SRC := $(filter-out privhelper/main.c,$(PH_SRC))
 FE_SRC := $(wildcard frontend/*.c)
@@ -83,14 +85,14 @@ GEN_OBJ := $(B)/obj/gen/proto/privhelper.pb-c.o
 $(B)/moatd: $(call obj,$(PH_SRC) $(COMMON_SRC) common/sandbox.c) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH)
 
-$(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) common/sandbox.c) $(GEN_OBJ)
+$(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_FE)
 
-$(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC))
+$(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC) $(WS_SRC))
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CLI)
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) common/sandbox.c) $(GEN_OBJ)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH) $(LIBS_FE)
 
@@ -106,10 +108,10 @@ FUZZ_BINS := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 fuzz-build:
 	$(MAKE) FUZZ=1 $(FUZZ_BINS)
 
-build-fuzz/fuzz_%: fuzz/fuzz_%.c $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) common/sandbox.c $(GEN) $(GEN_H)
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c $(GEN) $(GEN_H)
 	@mkdir -p $(dir $@)
 	clang $(filter-out -D_FORTIFY_SOURCE=3 -fstack-clash-protection,$(CFLAGS)) $(FUZZ_FLAGS) \
-		$< $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) common/sandbox.c $(GEN) -o $@ $(LIBS_PH) $(LIBS_FE)
+		$< $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c $(GEN) -o $@ $(LIBS_PH) $(LIBS_FE)
 
 fuzz: fuzz-build
 	@for f in $(FUZZ_BINS); do t=$$(basename $$f); mkdir -p fuzz/corpus/$$t; \

@@ -16,6 +16,7 @@
 #include <sched.h>
 #include <seccomp.h>
 #include <stddef.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 
 #include "cleanup.h"
@@ -45,7 +46,11 @@ static const int allowed[] = {
 	SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(shutdown), SCMP_SYS(getsockopt),
 	SCMP_SYS(setsockopt), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
-	/* threads, signals, exit; arch_prctl sets the TLS base at start-up */
+	/* file pull: libmicrohttpd sends a file it was handed with sendfile */
+	SCMP_SYS(sendfile),
+	/* threads, signals, exit; arch_prctl sets the TLS base at start-up;
+	 * restart_syscall resumes a sleep after a stop (SIGSTOP, a debugger) */
+	SCMP_SYS(restart_syscall),
 	SCMP_SYS(arch_prctl),
 	SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(set_tid_address),
 	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
@@ -98,6 +103,10 @@ int sandbox_install(bool allow_exec)
 	if (r == 0)
 		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 1,
 				     SCMP_A0(SCMP_CMP_EQ, PR_GET_DUMPABLE, 0));
+	/* ioctl: only setting the window size of an exec's pty master */
+	if (r == 0)
+		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+				     SCMP_A1(SCMP_CMP_EQ, TIOCSWINSZ, 0));
 	/* ...and making itself undumpable (never the reverse) */
 	if (r == 0)
 		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(prctl), 2,

@@ -1,10 +1,880 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * /1.0/instances endpoints, in LXD's shapes (LXD-API.md). Runs in moatd-api
- * (unprivileged); request bodies and paths are untrusted.
+ * /1.0/instances (and /1.0/containers, which pylxd uses) in LXD's shapes
+ * (LXD-API.md §7, §8): list with recursion and filters, create from an
+ * image or empty, get, delete, state and state changes. Runs in moatd-api
+ * (unprivileged); bodies, paths and queries are untrusted. Root work (the
+ * rootfs, liblxc) is asked of moatd through typed ops.
  */
-#include "fe.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "events.h"
+#include "instances.h"
+#include "log.h"
+
+static int recursion(const struct fe_req *req)
+{
+	const char *r = fe_query(req, "recursion");
+
+	if (!r || !*r || r[1] != '\0')
+		return 0;
+	return r[0] == '1' ? 1 : r[0] == '2' ? 2 : 0;
+}
+
+/* ---- filters: "key eq value [and key ne value ...]" on top-level fields ---- */
+
+struct cond {
+	char key[64];
+	char value[256];
+	bool negate;
+};
+
+static int parse_filter(const char *f, struct cond *conds, size_t cap, size_t *ret_n,
+			struct fe_resp *resp)
+{
+	char buf[1024];
+	size_t n = 0;
+	char *save = NULL, *tok;
+	int state = 0;
+
+	if (!f || !*f) {
+		*ret_n = 0;
+		return 0;
+	}
+	if (strlen(f) >= sizeof(buf)) {
+		fe_error(resp, 400, "Invalid filter: too long");
+		return -EINVAL;
+	}
+	memcpy(buf, f, strlen(f) + 1);
+	for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save)) {
+		switch (state) {
+		case 0:
+			if (n >= cap || strlen(tok) >= sizeof(conds[n].key))
+				goto bad;
+			memcpy(conds[n].key, tok, strlen(tok) + 1);
+			state = 1;
+			break;
+		case 1:
+			if (strcmp(tok, "eq") != 0 && strcmp(tok, "ne") != 0)
+				goto bad;
+			conds[n].negate = tok[0] == 'n';
+			state = 2;
+			break;
+		case 2: {
+			size_t l = strlen(tok);
+
+			if (l >= 2 && (tok[0] == '"' || tok[0] == '\'') && tok[l - 1] == tok[0]) {
+				tok[l - 1] = '\0';
+				tok++;
+			}
+			if (strlen(tok) >= sizeof(conds[n].value))
+				goto bad;
+			memcpy(conds[n].value, tok, strlen(tok) + 1);
+			n++;
+			state = 3;
+			break;
+		}
+		case 3:
+			if (strcmp(tok, "and") != 0)
+				goto bad;
+			state = 0;
+			break;
+		}
+	}
+	if (state != 3)
+		goto bad;
+	*ret_n = n;
+	return 0;
+bad:
+	fe_error(resp, 400, "Invalid filter \"%.200s\": only \"key eq|ne value\" joined by \"and\"",
+		 f);
+	return -EINVAL;
+}
+
+/* Match one object's top-level field (or config.x / expanded_config.x). */
+static bool matches(json_object *o, const struct cond *c, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		json_object *v = NULL;
+		const char *key = c[k].key, *dot = strchr(key, '.');
+		const char *s;
+		bool eq;
+
+		if (dot && (strncmp(key, "config.", 7) == 0 ||
+			    strncmp(key, "expanded_config.", 16) == 0)) {
+			json_object *m;
+			char top[32];
+
+			snprintf(top, sizeof(top), "%.*s", (int)(dot - key), key);
+			if (json_object_object_get_ex(o, top, &m))
+				json_object_object_get_ex(m, dot + 1, &v);
+		} else {
+			json_object_object_get_ex(o, key, &v);
+		}
+		s = v ? json_object_get_string(v) : "";
+		eq = strcasecmp(s, c[k].value) == 0;
+		if (eq == c[k].negate)
+			return false;
+	}
+	return true;
+}
+
+/* ---- list and get ------------------------------------------------------------ */
+
+static const char *prefix(const struct fe_req *req)
+{
+	return strcmp(req->seg[0], "containers") == 0 ? "/1.0/containers" : "/1.0/instances";
+}
+
+static int api_list(struct fe_req *req, struct fe_resp *resp)
+{
+	json_object *names = fe_instance_names(), *out = json_object_new_array();
+	struct cond conds[16];
+	size_t nconds = 0;
+	int rec = recursion(req);
+
+	if (parse_filter(fe_query(req, "filter"), conds, 16, &nconds, resp) < 0) {
+		json_object_put(names);
+		json_object_put(out);
+		return 0;
+	}
+	for (size_t k = 0; k < json_object_array_length(names); k++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(names, k));
+		struct fe_instance i;
+		struct fe_instance_state st;
+		json_object *o;
+		char url[128];
+
+		if (fe_instance_load(name, &i) < 0)
+			continue;
+		fe_instance_state(name, &st);
+		o = fe_instance_json(&i, &st, rec >= 2);
+		fe_instance_free(&i);
+		if (!matches(o, conds, nconds)) {
+			json_object_put(o);
+			continue;
+		}
+		if (rec >= 1) {
+			json_object_array_add(out, o);
+		} else {
+			json_object_put(o);
+			snprintf(url, sizeof(url), "%s/%s", prefix(req), name);
+			json_object_array_add(out, json_object_new_string(url));
+		}
+	}
+	json_object_put(names);
+	return fe_sync(resp, out);
+}
+
+/* Load the instance named in the path, or answer 404. */
+static int load_or_404(struct fe_req *req, struct fe_resp *resp, struct fe_instance *ret)
+{
+	if (!name_valid_str(req->seg[1]) || fe_instance_load(req->seg[1], ret) < 0) {
+		fe_error(resp, 404, "Instance not found");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static void etag(const struct fe_instance *i, char ret[static 65])
+{
+	json_object *w = json_object_new_object();
+
+	json_object_object_add(w, "architecture", json_object_new_string(i->architecture));
+	json_object_object_add(w, "config", json_object_get(i->config));
+	json_object_object_add(w, "devices", json_object_get(i->devices));
+	json_object_object_add(w, "ephemeral", json_object_new_boolean(i->ephemeral));
+	json_object_object_add(w, "profiles", json_object_get(i->profiles));
+	json_object_object_add(w, "description", json_object_new_string(i->description));
+	fe_etag_of(w, ret);
+	json_object_put(w);
+}
+
+static int api_get(struct fe_req *req, struct fe_resp *resp)
+{
+	struct fe_instance i;
+	struct fe_instance_state st;
+
+	if (load_or_404(req, resp, &i) < 0)
+		return 0;
+	fe_instance_state(i.name, &st);
+	fe_sync(resp, fe_instance_json(&i, &st, recursion(req) >= 1));
+	etag(&i, resp->etag);
+	fe_instance_free(&i);
+	return 0;
+}
+
+static int api_state_get(struct fe_req *req, struct fe_resp *resp)
+{
+	struct fe_instance i;
+	struct fe_instance_state st;
+
+	if (load_or_404(req, resp, &i) < 0)
+		return 0;
+	fe_instance_state(i.name, &st);
+	fe_instance_free(&i);
+	return fe_sync(resp, fe_state_json(&st));
+}
+
+/* ---- operations ----------------------------------------------------------------- */
+
+static json_object *resources_for(const char *name)
+{
+	json_object *r = json_object_new_object(), *c = json_object_new_array();
+	json_object *n = json_object_new_array();
+	char url[128];
+
+	snprintf(url, sizeof(url), "/1.0/containers/%s", name);
+	json_object_array_add(c, json_object_new_string(url));
+	snprintf(url, sizeof(url), "/1.0/instances/%s", name);
+	json_object_array_add(n, json_object_new_string(url));
+	json_object_object_add(r, "containers", c);
+	json_object_object_add(r, "instances", n);
+	return r;
+}
+
+struct job {
+	char name[NAME_MAX_LEN + 1];
+	char fingerprint[65];
+	char action[16];
+	int timeout;
+	bool force;
+};
+
+/* Fail an operation with moatd's message when it sent one. */
+static int op_fail_reply(struct fe_op *op, int r, Ph__Reply *rep, const char *what)
+{
+	const char *msg = rep && rep->error.len ? (const char *)rep->error.data : NULL;
+	int len = rep ? (int)rep->error.len : 0;
+
+	if (msg) {
+		/* moatd's errors read "op: reason"; clients want the reason */
+		const char *colon = memchr(msg, ':', (size_t)len);
+
+		if (colon && colon + 2 <= msg + len) {
+			len -= (int)(colon + 2 - msg);
+			msg = colon + 2;
+		}
+		r = fe_op_fail(op, r, "%s: %.*s", what, len, msg);
+	} else {
+		r = fe_op_fail(op, r, "%s: %s", what, strerror(-r));
+	}
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
+	return r;
+}
+
+static int do_delete_storage(const struct job *j, Ph__Reply **ret)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceDeleteRequest m = PH__INSTANCE_DELETE_REQUEST__INIT;
+
+	m.name.data = (uint8_t *)j->name;
+	m.name.len = strlen(j->name);
+	m.pool.data = (uint8_t *)FE_POOL;
+	m.pool.len = strlen(FE_POOL);
+	req.op_case = PH__REQUEST__OP_INSTANCE_DELETE;
+	req.instance_delete = &m;
+	return fe_ph_call(&req, ret);
+}
+
+static void lifecycle(const char *action, const char *name)
+{
+	char src[128];
+
+	snprintf(src, sizeof(src), "/1.0/instances/%s", name);
+	fe_event_lifecycle(action, src, NULL);
+}
+
+static int run_create(struct fe_op *op, void *data)
+{
+	struct job *j = data;
+	Ph__Reply *rep = NULL;
+	int r;
+
+	if (j->fingerprint[0]) {
+		Ph__Request req = PH__REQUEST__INIT;
+		Ph__ImageUnpackRequest m = PH__IMAGE_UNPACK_REQUEST__INIT;
+		char path[4096];
+		__do_close int fd = -EBADF;
+
+		snprintf(path, sizeof(path), "%s/images/%s", fe_srv.dir, j->fingerprint);
+		fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0) {
+			r = fe_op_fail(op, errno, "Image file is missing: %s", strerror(errno));
+			goto undo;
+		}
+		m.fingerprint.data = (uint8_t *)j->fingerprint;
+		m.fingerprint.len = strlen(j->fingerprint);
+		m.pool.data = (uint8_t *)FE_POOL;
+		m.pool.len = strlen(FE_POOL);
+		req.op_case = PH__REQUEST__OP_IMAGE_UNPACK;
+		req.image_unpack = &m;
+		r = fe_ph_call_fds(&req, &fd, 1, &rep);
+		if (r < 0) {
+			op_fail_reply(op, r, rep, "Failed to unpack the image");
+			goto undo;
+		}
+		ph__reply__free_unpacked(rep, NULL);
+		rep = NULL;
+	}
+	{
+		Ph__Request req = PH__REQUEST__INIT;
+		Ph__InstanceCreateRequest m = PH__INSTANCE_CREATE_REQUEST__INIT;
+
+		m.name.data = (uint8_t *)j->name;
+		m.name.len = strlen(j->name);
+		m.pool.data = (uint8_t *)FE_POOL;
+		m.pool.len = strlen(FE_POOL);
+		m.fingerprint.data = (uint8_t *)j->fingerprint;
+		m.fingerprint.len = strlen(j->fingerprint);
+		req.op_case = PH__REQUEST__OP_INSTANCE_CREATE;
+		req.instance_create = &m;
+		r = fe_ph_call(&req, &rep);
+		if (r < 0) {
+			op_fail_reply(op, r, rep, "Failed creating instance storage");
+			goto undo;
+		}
+		ph__reply__free_unpacked(rep, NULL);
+	}
+	fe_instance_idle(j->name);
+	lifecycle("instance-created", j->name);
+	return 0;
+undo:
+	rep = NULL;
+	if (do_delete_storage(j, &rep) == 0 || rep) {
+		if (rep)
+			ph__reply__free_unpacked(rep, NULL);
+	}
+	fe_instance_delete_row(j->name);
+	fe_instance_idle(j->name);
+	return r < 0 ? r : -EIO;
+}
+
+static void now_rfc3339(char ret[static 64])
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	fe_time_format(&ts, ret);
+}
+
+/* A free name like LXD's "adjective-noun" choices. */
+static void pick_name(char ret[static NAME_MAX_LEN + 1])
+{
+	static const char *const adj[] = { "amber", "brave", "calm",  "deft",  "eager", "fair",
+					   "glad",  "keen",  "lucid", "merry", "noble", "quick",
+					   "rapid", "sunny", "tidy",  "vivid" };
+	static const char *const noun[] = { "badger", "cedar", "dove",   "falcon",
+					    "gecko",  "heron", "ibex",   "lynx",
+					    "marten", "otter", "puffin", "raven",
+					    "stoat",  "tern",  "vole",   "wren" };
+
+	for (int tries = 0; tries < 64; tries++) {
+		uint8_t b[2] = { 0 };
+		struct fe_instance i;
+
+		(void)!getrandom(b, sizeof(b), 0);
+		snprintf(ret, NAME_MAX_LEN + 1, "%s-%s", adj[b[0] % 16], noun[b[1] % 16]);
+		if (fe_instance_load(ret, &i) < 0)
+			return;
+		fe_instance_free(&i);
+	}
+	snprintf(ret, NAME_MAX_LEN + 1, "moat-%u", (unsigned)getpid());
+}
+
+/* Resolve an alias, a fingerprint or a unique prefix; 0 and fills ret_fp. */
+static int resolve_image(const char *alias, const char *fp, char ret_fp[static 65],
+			 json_object **ret_props, bool *ret_templates)
+{
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+	char want[65] = "";
+	int found = 0;
+
+	if (alias && *alias) {
+		if (sqlite3_prepare_v2(db, "SELECT fingerprint FROM image_aliases WHERE name = ?;",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, alias, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				snprintf(want, sizeof(want), "%s", sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+		}
+		if (!want[0]) {
+			fe_db_unlock();
+			return -ENOENT;
+		}
+		fp = want;
+	}
+	if (!fp || !*fp || strlen(fp) > 64 || strspn(fp, "0123456789abcdef") != strlen(fp)) {
+		fe_db_unlock();
+		return -ENOENT;
+	}
+	if (sqlite3_prepare_v2(db,
+			       "SELECT fingerprint, properties, templates FROM images"
+			       " WHERE substr(fingerprint, 1, ?) = ? LIMIT 2;",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, (int)strlen(fp));
+		sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (++found > 1)
+				break;
+			snprintf(ret_fp, 65, "%s", sqlite3_column_text(st, 0));
+			*ret_props = json_tokener_parse((const char *)sqlite3_column_text(st, 1));
+			{
+				const char *t = (const char *)sqlite3_column_text(st, 2);
+
+				*ret_templates = t && strcmp(t, "{}") != 0 && *t;
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	fe_db_unlock();
+	if (found != 1) {
+		if (found > 1)
+			json_object_put(*ret_props);
+		*ret_props = NULL;
+		return -ENOENT;
+	}
+	if (!*ret_props || !json_object_is_type(*ret_props, json_type_object)) {
+		json_object_put(*ret_props);
+		*ret_props = json_object_new_object();
+	}
+	return 0;
+}
+
+static int api_create(struct fe_req *req, struct fe_resp *resp)
+{
+	json_object *body = NULL, *source = NULL, *config = NULL, *devices = NULL, *profiles = NULL;
+	const char *name = "", *type = "container", *stype = "", *alias = "", *fp = "", *desc = "";
+	struct fe_instance i = { 0 };
+	struct job *j = NULL;
+	json_object *props = NULL;
+	bool ephemeral = false, templates = false;
+	struct fe_op *op;
+	char idmap[256];
+	int r;
+
+	if (fe_json_body(req, resp, &body) < 0)
+		return 0;
+	if (fe_json_string(body, "name", "", resp, &name) < 0 ||
+	    fe_json_string(body, "type", "container", resp, &type) < 0 ||
+	    fe_json_string(body, "description", "", resp, &desc) < 0 ||
+	    fe_json_bool(body, "ephemeral", false, resp, &ephemeral) < 0 ||
+	    fe_json_string_map(body, "config", resp, &config) < 0 ||
+	    fe_json_object(body, "devices", resp, &devices) < 0 ||
+	    fe_json_strings(body, "profiles", resp, &profiles) < 0 ||
+	    fe_json_object(body, "source", resp, &source) < 0)
+		goto out;
+	if (source && (fe_json_string(source, "type", "", resp, &stype) < 0 ||
+		       fe_json_string(source, "alias", "", resp, &alias) < 0 ||
+		       fe_json_string(source, "fingerprint", "", resp, &fp) < 0))
+		goto out;
+	if (*type && strcmp(type, "container") != 0) {
+		fe_error(resp, 400, "Instance type \"%.32s\" is not supported: only containers",
+			 type);
+		goto out;
+	}
+	if (strcmp(stype, "image") != 0 && strcmp(stype, "none") != 0) {
+		fe_error(resp, 400, "Unsupported instance source type \"%.32s\"", stype);
+		goto out;
+	}
+	if (*name && fe_check_instance_name(name, resp) < 0)
+		goto out;
+	if (fe_check_config(config, resp) < 0 || fe_check_devices(devices, resp) < 0 ||
+	    fe_check_profiles(profiles, resp) < 0)
+		goto out;
+	if (strcmp(stype, "image") == 0 &&
+	    resolve_image(alias, fp, i.base_image, &props, &templates) < 0) {
+		fe_error(resp, 404, "Image not found");
+		goto out;
+	}
+
+	if (*name)
+		snprintf(i.name, sizeof(i.name), "%s", name);
+	else
+		pick_name(i.name);
+	snprintf(i.architecture, sizeof(i.architecture), "x86_64");
+	snprintf(i.type, sizeof(i.type), "container");
+	i.ephemeral = ephemeral;
+	i.description = strdup(desc);
+	now_rfc3339(i.created_at);
+	snprintf(i.last_used_at, sizeof(i.last_used_at), "1970-01-01T00:00:00Z");
+	i.config = json_object_new_object();
+	if (config) {
+		json_object_object_foreach(config, k, v)
+		{
+			json_object_object_add(i.config, k, json_object_get(v));
+		}
+	}
+	if (props) {
+		json_object_object_foreach(props, pk, pv)
+		{
+			char key[300];
+
+			snprintf(key, sizeof(key), "image.%s", pk);
+			json_object_object_add(i.config, key, json_object_get(pv));
+		}
+	}
+	if (i.base_image[0])
+		json_object_object_add(i.config, "volatile.base_image",
+				       json_object_new_string(i.base_image));
+	snprintf(idmap, sizeof(idmap),
+		 "[{\"Isuid\":true,\"Isgid\":false,\"Hostid\":%u,\"Nsid\":0,\"Maprange\":65536},"
+		 "{\"Isuid\":false,\"Isgid\":true,\"Hostid\":%u,\"Nsid\":0,\"Maprange\":65536}]",
+		 fe_srv.idmap_base, fe_srv.idmap_base);
+	json_object_object_add(i.config, "volatile.idmap.base", json_object_new_string("0"));
+	json_object_object_add(i.config, "volatile.idmap.next", json_object_new_string(idmap));
+	json_object_object_add(i.config, "volatile.last_state.idmap", json_object_new_string("[]"));
+	json_object_object_add(i.config, "volatile.last_state.power",
+			       json_object_new_string("STOPPED"));
+	if (templates)
+		json_object_object_add(i.config, "volatile.apply_template",
+				       json_object_new_string("create"));
+	i.devices = devices ? json_object_get(devices) : json_object_new_object();
+	if (profiles) {
+		i.profiles = json_object_get(profiles);
+	} else {
+		i.profiles = json_object_new_array();
+		json_object_array_add(i.profiles, json_object_new_string("default"));
+	}
+
+	if (fe_instance_busy(i.name, "create") < 0) {
+		fe_error(resp, 409, "Instance \"%s\" is busy", i.name);
+		goto out;
+	}
+	r = fe_instance_insert(&i);
+	if (r < 0) {
+		fe_instance_idle(i.name);
+		if (r == -EEXIST)
+			fe_error(resp, 409, "Instance \"%s\" already exists", i.name);
+		else
+			fe_error(resp, 500, "Failed to record the instance");
+		goto out;
+	}
+	j = calloc(1, sizeof(*j));
+	op = j ? fe_op_new("task", "Creating instance", resources_for(i.name)) : NULL;
+	if (!op) {
+		fe_instance_delete_row(i.name);
+		fe_instance_idle(i.name);
+		free(j);
+		fe_error(resp, 500, "Out of memory");
+		goto out;
+	}
+	snprintf(j->name, sizeof(j->name), "%s", i.name);
+	snprintf(j->fingerprint, sizeof(j->fingerprint), "%s", i.base_image);
+	fe_op_start(op, run_create, j, free);
+	fe_async(resp, op);
+	fe_op_put(op);
+out:
+	json_object_put(props);
+	fe_instance_free(&i);
+	json_object_put(body);
+	return 0;
+}
+
+/* ---- state changes ---------------------------------------------------------------- */
+
+static int call_start(struct fe_op *op, const char *name)
+{
+	struct fe_instance i;
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceStartRequest m = PH__INSTANCE_START_REQUEST__INIT;
+	Ph__InstanceConfig cfg;
+	json_object *xc = NULL, *xd = NULL;
+	Ph__Reply *rep = NULL;
+	int r;
+
+	json_object *pending;
+	char err[512] = "";
+
+	if (fe_instance_load(name, &i) < 0)
+		return fe_op_fail(op, ENOENT, "Instance not found");
+	fe_instance_expand(&i, &xc, &xd);
+	fe_instance_start_config(xc, &cfg);
+	/* templates: the pending create/copy/rename trigger, and "start" ones */
+	if (!json_object_object_get_ex(i.config, "volatile.apply_template", &pending))
+		pending = NULL;
+	r = fe_instance_apply_templates(
+		&i, xc, xd, pending ? json_object_get_string(pending) : NULL, err, sizeof(err));
+	if (r < 0) {
+		r = fe_op_fail(op, r, "Failed to apply the image templates: %s", err);
+		goto out;
+	}
+	if (pending) {
+		json_object_object_del(i.config, "volatile.apply_template");
+		fe_instance_save(&i);
+	}
+	m.name.data = (uint8_t *)i.name;
+	m.name.len = strlen(i.name);
+	m.pool.data = (uint8_t *)FE_POOL;
+	m.pool.len = strlen(FE_POOL);
+	m.config = &cfg;
+	req.op_case = PH__REQUEST__OP_INSTANCE_START;
+	req.instance_start = &m;
+	r = fe_ph_call(&req, &rep);
+	if (r < 0) {
+		op_fail_reply(op, r, rep, "Failed to start the instance");
+	} else {
+		ph__reply__free_unpacked(rep, NULL);
+		now_rfc3339(i.last_used_at);
+		json_object_object_add(i.config, "volatile.last_state.power",
+				       json_object_new_string("RUNNING"));
+		fe_instance_save(&i);
+	}
+out:
+	json_object_put(xc);
+	json_object_put(xd);
+	fe_instance_free(&i);
+	return r;
+}
+
+static int call_action(struct fe_op *op, const char *name, Ph__InstanceActionKind kind, int timeout,
+		       bool force)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceActionRequest m = PH__INSTANCE_ACTION_REQUEST__INIT;
+	Ph__Reply *rep = NULL;
+	int r;
+
+	m.name.data = (uint8_t *)name;
+	m.name.len = strlen(name);
+	m.action = kind;
+	m.timeout = timeout;
+	m.force = force;
+	req.op_case = PH__REQUEST__OP_INSTANCE_ACTION;
+	req.instance_action = &m;
+	r = fe_ph_call(&req, &rep);
+	if (r < 0)
+		return op_fail_reply(op, r, rep, "Failed to change the instance's state");
+	ph__reply__free_unpacked(rep, NULL);
+	return 0;
+}
+
+static void record_power(const char *name, const char *power)
+{
+	struct fe_instance i;
+
+	if (fe_instance_load(name, &i) < 0)
+		return;
+	json_object_object_add(i.config, "volatile.last_state.power",
+			       json_object_new_string(power));
+	fe_instance_save(&i);
+	fe_instance_free(&i);
+}
+
+/* An ephemeral instance is gone once it stops. */
+static int delete_everything(struct fe_op *op, const char *name)
+{
+	struct job j = { 0 };
+	Ph__Reply *rep = NULL;
+	int r;
+
+	snprintf(j.name, sizeof(j.name), "%s", name);
+	r = do_delete_storage(&j, &rep);
+	if (r < 0)
+		return op_fail_reply(op, r, rep, "Failed deleting the instance");
+	ph__reply__free_unpacked(rep, NULL);
+	return fe_instance_delete_row(name);
+}
+
+static int run_state(struct fe_op *op, void *data)
+{
+	struct job *j = data;
+	struct fe_instance_state st;
+	struct fe_instance i;
+	int timeout = j->timeout < 0 ? -1 : j->timeout;
+	int r = 0;
+
+	fe_instance_state(j->name, &st);
+	if (strcmp(j->action, "start") == 0) {
+		if (st.status_code == 103 || st.status_code == 110)
+			r = fe_op_fail(op, EALREADY, "The instance is already running");
+		else
+			r = call_start(op, j->name);
+	} else if (strcmp(j->action, "stop") == 0 || strcmp(j->action, "restart") == 0) {
+		bool running = st.status_code == 103 || st.status_code == 110;
+
+		if (!running && strcmp(j->action, "stop") == 0)
+			r = fe_op_fail(op, EINVAL, "The instance is already stopped");
+		else if (running)
+			r = call_action(op, j->name, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP,
+					j->force ? 0 : timeout, j->force);
+		if (r == 0 && fe_instance_load(j->name, &i) == 0) {
+			bool eph = i.ephemeral;
+
+			fe_instance_free(&i);
+			if (eph && strcmp(j->action, "stop") == 0)
+				r = delete_everything(op, j->name);
+			else if (strcmp(j->action, "stop") == 0)
+				record_power(j->name, "STOPPED");
+			else
+				r = call_start(op, j->name);
+		}
+	} else if (strcmp(j->action, "freeze") == 0) {
+		r = st.status_code != 103
+			    ? fe_op_fail(op, EINVAL, "The instance isn't running")
+			    : call_action(op, j->name,
+					  PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_FREEZE, 0,
+					  false);
+		if (r == 0)
+			record_power(j->name, "FROZEN");
+	} else {
+		r = st.status_code != 110
+			    ? fe_op_fail(op, EINVAL, "The instance is not frozen")
+			    : call_action(op, j->name,
+					  PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_UNFREEZE, 0,
+					  false);
+		if (r == 0)
+			record_power(j->name, "RUNNING");
+	}
+	fe_instance_idle(j->name);
+	if (r == 0) {
+		static const char *const ev[][2] = { { "start", "instance-started" },
+						     { "stop", "instance-stopped" },
+						     { "restart", "instance-restarted" },
+						     { "freeze", "instance-paused" },
+						     { "unfreeze", "instance-resumed" } };
+
+		for (size_t k = 0; k < sizeof(ev) / sizeof(ev[0]); k++)
+			if (strcmp(j->action, ev[k][0]) == 0)
+				lifecycle(ev[k][1], j->name);
+	}
+	return r;
+}
+
+static int api_state_put(struct fe_req *req, struct fe_resp *resp)
+{
+	static const char *const descs[][2] = { { "start", "Starting instance" },
+						{ "stop", "Stopping instance" },
+						{ "restart", "Restarting instance" },
+						{ "freeze", "Freezing instance" },
+						{ "unfreeze", "Unfreezing instance" } };
+	json_object *body = NULL;
+	struct fe_instance i;
+	const char *action = "", *desc = NULL;
+	int64_t timeout = -1;
+	bool force = false;
+	struct job *j;
+	struct fe_op *op;
+
+	if (load_or_404(req, resp, &i) < 0)
+		return 0;
+	if (fe_json_body(req, resp, &body) < 0 ||
+	    fe_json_string(body, "action", "", resp, &action) < 0 ||
+	    fe_json_int(body, "timeout", -1, resp, &timeout) < 0 ||
+	    fe_json_bool(body, "force", false, resp, &force) < 0)
+		goto out;
+	for (size_t k = 0; k < sizeof(descs) / sizeof(descs[0]); k++)
+		if (strcmp(action, descs[k][0]) == 0)
+			desc = descs[k][1];
+	if (!desc) {
+		fe_error(resp, 400, "Unknown action \"%.32s\"", action);
+		goto out;
+	}
+	if (timeout < -1 || timeout > 3600) {
+		fe_error(resp, 400, "Invalid timeout: must be -1 to 3600 seconds");
+		goto out;
+	}
+	if (fe_instance_busy(i.name, action) < 0) {
+		fe_error(resp, 409, "Instance is busy running another operation");
+		goto out;
+	}
+	j = calloc(1, sizeof(*j));
+	op = j ? fe_op_new("task", desc, resources_for(i.name)) : NULL;
+	if (!op) {
+		free(j);
+		fe_instance_idle(i.name);
+		fe_error(resp, 500, "Out of memory");
+		goto out;
+	}
+	snprintf(j->name, sizeof(j->name), "%s", i.name);
+	snprintf(j->action, sizeof(j->action), "%s", action);
+	j->timeout = (int)timeout;
+	j->force = force;
+	fe_op_start(op, run_state, j, free);
+	fe_async(resp, op);
+	fe_op_put(op);
+out:
+	json_object_put(body);
+	fe_instance_free(&i);
+	return 0;
+}
+
+/* ---- delete ------------------------------------------------------------------------ */
+
+static int run_delete(struct fe_op *op, void *data)
+{
+	struct job *j = data;
+	int r = delete_everything(op, j->name);
+
+	fe_instance_idle(j->name);
+	if (r == 0)
+		lifecycle("instance-deleted", j->name);
+	return r;
+}
+
+static int api_delete(struct fe_req *req, struct fe_resp *resp)
+{
+	struct fe_instance i;
+	struct fe_instance_state st;
+	json_object *v;
+	struct job *j;
+	struct fe_op *op;
+
+	if (load_or_404(req, resp, &i) < 0)
+		return 0;
+	fe_instance_state(i.name, &st);
+	if (st.status_code != 102) {
+		fe_error(resp, 400, "Instance is running");
+		goto out;
+	}
+	if (json_object_object_get_ex(i.config, "security.protection.delete", &v) &&
+	    strcmp(json_object_get_string(v), "true") == 0) {
+		fe_error(resp, 400, "Instance is protected");
+		goto out;
+	}
+	if (fe_instance_busy(i.name, "delete") < 0) {
+		fe_error(resp, 409, "Instance is busy running another operation");
+		goto out;
+	}
+	j = calloc(1, sizeof(*j));
+	op = j ? fe_op_new("task", "Deleting instance", resources_for(i.name)) : NULL;
+	if (!op) {
+		free(j);
+		fe_instance_idle(i.name);
+		fe_error(resp, 500, "Out of memory");
+		goto out;
+	}
+	snprintf(j->name, sizeof(j->name), "%s", i.name);
+	fe_op_start(op, run_delete, j, free);
+	fe_async(resp, op);
+	fe_op_put(op);
+out:
+	fe_instance_free(&i);
+	return 0;
+}
 
 const struct fe_route fe_routes_instances[] = {
+	{ "/1.0/instances", "GET", api_list },
+	{ "/1.0/instances", "POST", api_create },
+	{ "/1.0/instances/*", "GET", api_get },
+	{ "/1.0/instances/*", "DELETE", api_delete },
+	{ "/1.0/instances/*/state", "GET", api_state_get },
+	{ "/1.0/instances/*/state", "PUT", api_state_put },
+	{ "/1.0/containers", "GET", api_list },
+	{ "/1.0/containers", "POST", api_create },
+	{ "/1.0/containers/*", "GET", api_get },
+	{ "/1.0/containers/*", "DELETE", api_delete },
+	{ "/1.0/containers/*/state", "GET", api_state_get },
+	{ "/1.0/containers/*/state", "PUT", api_state_put },
 	{ NULL, NULL, NULL },
 };

@@ -17,6 +17,14 @@
  * working endpoints go here: the stock client switches behaviour on them.
  */
 static const char *const api_extensions[] = {
+	"instances",                     /* /1.0/instances paths */
+	"api_filtering",                 /* filter= on instance lists */
+	"container_full",                /* recursion=2 with state and snapshots */
+	"instance_get_full",             /* GET instance?recursion=1 */
+	"directory_manipulation",        /* file push and pull of directories */
+	"file_symlinks",                 /* symlinks in file push and pull */
+	"file_delete",                   /* DELETE .../files */
+	"container_exec_user_group_cwd", /* exec user, group and cwd */
 	NULL,
 };
 
@@ -195,6 +203,17 @@ static int fe_api_operation_delete(struct fe_req *req, struct fe_resp *resp)
 	return fe_sync(resp, json_object_new_object());
 }
 
+static int fe_api_operation_websocket(struct fe_req *req, struct fe_resp *resp)
+{
+	struct fe_op *op = find_op(req, resp);
+
+	if (!op)
+		return 0;
+	fe_op_connect(op, req, resp, fe_query(req, "secret"));
+	fe_op_put(op);
+	return 0;
+}
+
 const struct fe_route fe_routes_server[] = {
 	{ "/", "GET", fe_api_root },
 	{ "/1.0", "GET", fe_api_server },
@@ -202,5 +221,6 @@ const struct fe_route fe_routes_server[] = {
 	{ "/1.0/operations/*", "GET", fe_api_operation },
 	{ "/1.0/operations/*", "DELETE", fe_api_operation_delete },
 	{ "/1.0/operations/*/wait", "GET", fe_api_operation_wait },
+	{ "/1.0/operations/*/websocket", "GET", fe_api_operation_websocket },
 	{ NULL, NULL, NULL },
 };

@@ -2,8 +2,9 @@
 /*
  * HTTP for moatd-api: libmicrohttpd on the listening socket inherited from
  * moatd, caller authentication by SO_PEERCRED, request bodies gathered up
- * to a cap, and routing to the API handlers. Runs in moatd-api
- * (unprivileged); every byte here comes from a client and is untrusted.
+ * to a cap (or streamed to a route's sink: uploads), and routing to the
+ * API handlers. Runs in moatd-api (unprivileged); every byte here comes
+ * from a client and is untrusted.
  */
 #include <errno.h>
 #include <microhttpd.h>
@@ -12,15 +13,22 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 
 #include "fe.h"
 #include "log.h"
+#include "websocket.h"
 
 /* Each API module exports its table, ended by an entry with a NULL pattern. */
 static const struct fe_route *const route_tables[] = {
-	fe_routes_server,
-	fe_routes_images,
-	fe_routes_instances,
+	fe_routes_server, fe_routes_images, fe_routes_instances,
+	fe_routes_events, fe_routes_exec,   fe_routes_files,
+};
+
+/* Routes whose bodies are streamed (struct fe_body_sink), each ended by a NULL pattern. */
+static const struct fe_sink_route *const sink_tables[] = {
+	fe_sinks_images,
+	fe_sinks_files,
 };
 
 struct conn_ctx {
@@ -29,6 +37,13 @@ struct conn_ctx {
 	bool too_big;
 	bool answered;
 	uid_t uid;
+	struct fe_ws_upgrade *upgrade; /* a 101 queued: freed when the request is over */
+	/* a body streamed to a sink, not gathered; its state until a handler takes it */
+	const struct fe_body_sink *sink;
+	void *stream;
+	/* the sink refused a chunk: `refusal` is the answer once the body is read */
+	bool refused;
+	struct fe_resp refusal;
 };
 
 const char *fe_query(const struct fe_req *req, const char *key)
@@ -120,6 +135,26 @@ void fe_route_request(struct fe_req *req, struct fe_resp *resp)
 		fe_error(resp, 404, "not found");
 }
 
+/* The sink of the route for this method and path, if it streams its body. */
+static const struct fe_body_sink *find_sink(const char *url, const char *method)
+{
+	const struct fe_body_sink *found = NULL;
+	char *seg[8];
+	size_t nseg = 0;
+	char *path = strdup(url);
+
+	if (!path || !split_path(path, seg, 8, &nseg)) {
+		free(path);
+		return NULL;
+	}
+	for (size_t t = 0; !found && t < sizeof(sink_tables) / sizeof(sink_tables[0]); t++)
+		for (const struct fe_sink_route *sr = sink_tables[t]; !found && sr->pattern; sr++)
+			if (strcmp(sr->method, method) == 0 && match(sr->pattern, seg, nseg))
+				found = sr->sink;
+	free(path);
+	return found;
+}
+
 static bool peer_allowed(struct MHD_Connection *c, uid_t *ret_uid)
 {
 	const union MHD_ConnectionInfo *ci =
@@ -142,21 +177,50 @@ static bool peer_allowed(struct MHD_Connection *c, uid_t *ret_uid)
 	return false;
 }
 
-static enum MHD_Result queue(struct MHD_Connection *c, const struct fe_resp *r)
+static enum MHD_Result queue(struct MHD_Connection *c, struct conn_ctx *x, struct fe_resp *r)
 {
 	struct MHD_Response *mr;
 	enum MHD_Result ret;
 	size_t len = 0;
-	char *body = fe_resp_render(r, &len);
+	char *body;
 
-	if (!body)
-		return MHD_NO;
-	mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
-	if (!mr) {
-		free(body);
-		return MHD_NO;
+	if (r->upgrade) { /* websocket.c answers; its handler runs once the 101 is sent */
+		x->upgrade = r->upgrade;
+		r->upgrade = NULL;
+		return fe_ws_queue(c, x->upgrade) == 0 ? MHD_YES : MHD_NO;
 	}
-	MHD_add_response_header(mr, "Content-Type", "application/json");
+	if (r->kind == FE_RESP_RAW) {
+		struct stat st;
+
+		if (r->raw_fd >= 0 && fstat(r->raw_fd, &st) == 0) {
+			/* libmicrohttpd owns and closes the descriptor from here */
+			mr = MHD_create_response_from_fd64((uint64_t)st.st_size, r->raw_fd);
+			if (mr)
+				r->raw_fd = -1;
+		} else {
+			mr = MHD_create_response_from_buffer(r->raw_len, r->raw_body,
+							     MHD_RESPMEM_MUST_COPY);
+		}
+		if (!mr)
+			return MHD_NO;
+		MHD_add_response_header(mr, "Content-Type", "application/octet-stream");
+	} else {
+		body = fe_resp_render(r, &len);
+		if (!body)
+			return MHD_NO;
+		mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
+		if (!mr) {
+			free(body);
+			return MHD_NO;
+		}
+		MHD_add_response_header(mr, "Content-Type", "application/json");
+	}
+	if (r->headers) {
+		json_object_object_foreach(r->headers, hk, hv)
+		{
+			MHD_add_response_header(mr, hk, json_object_get_string(hv));
+		}
+	}
 	if (r->location)
 		MHD_add_response_header(mr, "Location", r->location);
 	if (r->etag[0]) {
@@ -189,9 +253,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!peer_allowed(c, &x->uid)) {
 			x->answered = true;
 			fe_error(&resp, 403, "not authorized");
-			ret = queue(c, &resp);
+			ret = queue(c, x, &resp);
 			fe_resp_free(&resp);
 			return ret;
+		}
+		x->sink = find_sink(url, method);
+		if (x->sink) {
+			int r;
+
+			char segbuf[PATH_BUF], *seg[8];
+			size_t nseg = 0;
+
+			req.method = method;
+			req.path = url;
+			req.conn = c;
+			req.peer_uid = x->uid;
+			/* the segments after "1.0", as route handlers get them */
+			snprintf(segbuf, sizeof(segbuf), "%s", url);
+			if (split_path(segbuf, seg, 8, &nseg) && nseg > 0) {
+				req.nseg = nseg - 1;
+				for (size_t k = 0; k < req.nseg; k++)
+					req.seg[k] = seg[k + 1];
+			}
+			r = x->sink->open(&req, &resp, &x->stream);
+			if (r < 0) { /* refused on its headers: answer before the body */
+				x->answered = true;
+				ret = queue(c, x, &resp);
+				fe_resp_free(&resp);
+				return ret;
+			}
+			if (r > 0)
+				x->sink = NULL; /* gathered as usual after all */
 		}
 		return MHD_YES;
 	}
@@ -200,7 +292,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 	if (*upload_size > 0) {
-		if (!x->too_big && x->len + *upload_size <= FE_BODY_MAX) {
+		if (x->sink) {
+			/* after a refusal the rest of the body is read and dropped */
+			if (!x->refused &&
+			    x->sink->write(x->stream, upload, *upload_size, &x->refusal) < 0) {
+				x->refused = true;
+				x->sink->free(x->stream);
+				x->stream = NULL;
+			}
+		} else if (!x->too_big && x->len + *upload_size <= FE_BODY_MAX) {
 			char *grown = realloc(x->body, x->len + *upload_size + 1);
 
 			if (!grown)
@@ -217,7 +317,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 
 	x->answered = true;
-	if (x->too_big) {
+	if (x->refused) {
+		resp = x->refusal;
+		memset(&x->refusal, 0, sizeof(x->refusal));
+	} else if (x->too_big) {
 		fe_error(&resp, 413, "Request body larger than %d bytes", FE_BODY_MAX);
 	} else {
 		req.method = method;
@@ -226,9 +329,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		req.peer_uid = x->uid;
 		req.body = x->body ? x->body : "";
 		req.body_len = x->len;
+		req.stream = x->stream;
 		fe_route_request(&req, &resp);
+		x->stream = req.stream; /* NULL if the handler took it */
 	}
-	ret = queue(c, &resp);
+	ret = queue(c, x, &resp);
 	fe_resp_free(&resp);
 	return ret;
 }
@@ -242,6 +347,10 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (x) {
+		fe_ws_upgrade_free(x->upgrade);
+		if (x->sink && x->stream)
+			x->sink->free(x->stream);
+		fe_resp_free(&x->refusal);
 		free(x->body);
 		free(x);
 		*con_cls = NULL;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "fe.h"
 #include "log.h"
 #include "sandbox.h"
@@ -94,6 +95,7 @@ int main(int argc, char **argv)
 	r = fe_db_open(fe_srv.dir);
 	if (r < 0)
 		return 1;
+	fe_events_init();
 	r = fe_http_start(listen_fd);
 	if (r < 0) {
 		log_error("cannot serve the API socket");

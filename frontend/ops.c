@@ -30,10 +30,15 @@ struct fe_op {
 	fe_op_fn fn;
 	void *data;
 	void (*free_data)(void *);
+	/* websocket operations: connects GET .../websocket?secret= requests */
+	int (*connect)(void *data, struct fe_req *req, struct fe_resp *resp, const char *secret);
 	struct fe_op *next;
 };
 
 static pthread_mutex_t ops_lock = PTHREAD_MUTEX_INITIALIZER;
+/* Held from a change until its event is handed on, so events keep the order
+ * of the changes; taken before ops_lock, never while holding it. */
+static pthread_mutex_t emit_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ops_cond = PTHREAD_COND_INITIALIZER;
 static struct fe_op *ops_head;
 static void (*ops_listener)(json_object *op);
@@ -183,6 +188,7 @@ struct fe_op *fe_op_new(const char *class, const char *description, json_object 
 
 static void set_status(struct fe_op *op, int status)
 {
+	pthread_mutex_lock(&emit_lock);
 	pthread_mutex_lock(&ops_lock);
 	op->status = status;
 	clock_gettime(CLOCK_REALTIME, &op->updated);
@@ -191,10 +197,12 @@ static void set_status(struct fe_op *op, int status)
 	pthread_cond_broadcast(&ops_cond);
 	pthread_mutex_unlock(&ops_lock);
 	notify(op);
+	pthread_mutex_unlock(&emit_lock);
 }
 
 void fe_op_set_metadata(struct fe_op *op, json_object *md)
 {
+	pthread_mutex_lock(&emit_lock);
 	pthread_mutex_lock(&ops_lock);
 	json_object_put(op->metadata);
 	op->metadata = md;
@@ -202,6 +210,7 @@ void fe_op_set_metadata(struct fe_op *op, json_object *md)
 	pthread_cond_broadcast(&ops_cond);
 	pthread_mutex_unlock(&ops_lock);
 	notify(op);
+	pthread_mutex_unlock(&emit_lock);
 }
 
 int fe_op_fail(struct fe_op *op, int err, const char *fmt, ...)
@@ -218,6 +227,24 @@ int fe_op_fail(struct fe_op *op, int err, const char *fmt, ...)
 	op->err = msg;
 	pthread_mutex_unlock(&ops_lock);
 	return err < 0 ? err : -err;
+}
+
+void fe_op_set_connect(struct fe_op *op, int (*connect)(void *data, struct fe_req *req,
+							struct fe_resp *resp, const char *secret))
+{
+	op->connect = connect;
+}
+
+int fe_op_connect(struct fe_op *op, struct fe_req *req, struct fe_resp *resp, const char *secret)
+{
+	bool final;
+
+	pthread_mutex_lock(&ops_lock);
+	final = is_final(op->status);
+	pthread_mutex_unlock(&ops_lock);
+	if (!op->connect || final || !secret)
+		return fe_error(resp, 403, "Invalid websocket secret");
+	return op->connect(op->data, req, resp, secret);
 }
 
 bool fe_op_cancelled(struct fe_op *op)
@@ -260,7 +287,9 @@ int fe_op_start(struct fe_op *op, fe_op_fn fn, void *data, void (*free_data)(voi
 	pthread_mutex_lock(&ops_lock);
 	op->refs++; /* the thread's */
 	pthread_mutex_unlock(&ops_lock);
+	pthread_mutex_lock(&emit_lock);
 	notify(op);
+	pthread_mutex_unlock(&emit_lock);
 	pthread_attr_init(&attr);
 	pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
 	r = pthread_create(&t, &attr, op_thread, op);
@@ -323,16 +352,23 @@ int fe_op_cancel(struct fe_op *op)
 {
 	int r = 0;
 
+	/* checked and changed under one lock: never overwrites a final status */
+	pthread_mutex_lock(&emit_lock);
 	pthread_mutex_lock(&ops_lock);
-	if (is_final(op->status))
+	if (is_final(op->status)) {
 		r = -EALREADY;
-	else if (!op->may_cancel)
+	} else if (!op->may_cancel) {
 		r = -EPERM;
-	else
+	} else {
 		op->cancel_requested = true;
+		op->status = FE_OP_CANCELLING;
+		clock_gettime(CLOCK_REALTIME, &op->updated);
+		pthread_cond_broadcast(&ops_cond);
+	}
 	pthread_mutex_unlock(&ops_lock);
 	if (r == 0)
-		set_status(op, FE_OP_CANCELLING);
+		notify(op);
+	pthread_mutex_unlock(&emit_lock);
 	return r;
 }
 

@@ -18,6 +18,8 @@
 struct pending {
 	uint64_t id;
 	Ph__Reply *reply;
+	int fds[FRAME_MAX_FDS];
+	size_t nfds;
 	bool done;
 	pthread_cond_t cond;
 	struct pending *next;
@@ -45,8 +47,6 @@ static void *reader(void *arg)
 				  r < 0 ? strerror(-r) : "end of stream");
 			_exit(3);
 		}
-		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]); /* no reply carries descriptors yet */
 		rep = ph__reply__unpack(NULL, len, buf);
 		if (!rep) {
 			log_error("undecodable reply from moatd; exiting");
@@ -56,12 +56,17 @@ static void *reader(void *arg)
 		for (struct pending *p = waiting; p; p = p->next)
 			if (p->id == rep->id && !p->done) {
 				p->reply = rep;
+				memcpy(p->fds, fds, nfds * sizeof(int));
+				p->nfds = nfds;
+				nfds = 0;
 				p->done = true;
 				pthread_cond_signal(&p->cond);
 				rep = NULL;
 				break;
 			}
 		pthread_mutex_unlock(&lock);
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]); /* nobody asked for these */
 		if (rep) {
 			log_warn("reply %llu from moatd matches no request",
 				 (unsigned long long)rep->id);
@@ -84,6 +89,28 @@ int fe_ph_init(int fd)
 
 int fe_ph_call(Ph__Request *req, Ph__Reply **ret_reply)
 {
+	return fe_ph_call_fds(req, NULL, 0, ret_reply);
+}
+
+int fe_ph_call_fds(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply)
+{
+	int got[FRAME_MAX_FDS];
+	size_t ngot = 0;
+	int r = fe_ph_call_full(req, fds, nfds, ret_reply, got, &ngot);
+
+	for (size_t i = 0; i < ngot; i++)
+		close(got[i]);
+	return r;
+}
+
+int fe_ph_call_fds_ret(Ph__Request *req, Ph__Reply **ret_reply, int *ret_fds, size_t *ret_nfds)
+{
+	return fe_ph_call_full(req, NULL, 0, ret_reply, ret_fds, ret_nfds);
+}
+
+int fe_ph_call_full(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
+		    int *ret_fds, size_t *ret_nfds)
+{
 	uint8_t buf[FRAME_MAX];
 	struct pending p = { .cond = PTHREAD_COND_INITIALIZER };
 	size_t len;
@@ -99,7 +126,7 @@ int fe_ph_call(Ph__Request *req, Ph__Reply **ret_reply)
 	p.next = waiting;
 	waiting = &p;
 	ph__request__pack(req, buf);
-	r = frame_send(chan, buf, len, NULL, 0);
+	r = frame_send(chan, buf, len, fds, nfds);
 	while (r == 0 && !p.done)
 		pthread_cond_wait(&p.cond, &lock);
 	for (struct pending **pp = &waiting; *pp; pp = &(*pp)->next)
@@ -111,6 +138,8 @@ int fe_ph_call(Ph__Request *req, Ph__Reply **ret_reply)
 	pthread_cond_destroy(&p.cond);
 	if (r < 0)
 		return r;
+	memcpy(ret_fds, p.fds, p.nfds * sizeof(int));
+	*ret_nfds = p.nfds;
 	if (p.reply->err != 0) {
 		r = -p.reply->err;
 		if (ret_reply)

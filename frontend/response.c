@@ -9,11 +9,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fe.h"
 
 void fe_resp_free(struct fe_resp *r)
 {
+	if (r->kind == FE_RESP_RAW && r->raw_fd >= 0)
+		close(r->raw_fd);
+	free(r->raw_body);
+	json_object_put(r->headers);
 	json_object_put(r->metadata);
 	free(r->error);
 	free(r->location);
@@ -27,6 +32,24 @@ int fe_sync(struct fe_resp *r, json_object *md)
 	r->kind = FE_RESP_SYNC;
 	r->http_status = 200;
 	r->metadata = md;
+	return 0;
+}
+
+int fe_raw(struct fe_resp *r, const char *body, size_t len)
+{
+	fe_sync(r, NULL);
+	r->kind = FE_RESP_RAW;
+	r->raw_fd = -1;
+	free(r->raw_body);
+	r->raw_body = NULL;
+	r->raw_len = 0;
+	if (body) {
+		r->raw_body = malloc(len + 1);
+		if (r->raw_body) {
+			memcpy(r->raw_body, body, len);
+			r->raw_len = len;
+		}
+	}
 	return 0;
 }
 
@@ -64,6 +87,7 @@ char *fe_resp_render(const struct fe_resp *r, size_t *ret_len)
 	char *out;
 
 	switch (r->kind) {
+	case FE_RESP_RAW: /* http.c sends raw bodies itself; render as sync if asked */
 	case FE_RESP_SYNC:
 		json_object_object_add(o, "type", json_object_new_string("sync"));
 		json_object_object_add(o, "status", json_object_new_string("Success"));

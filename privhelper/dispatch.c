@@ -22,13 +22,29 @@
 DEFINE_PB_CLEANUP(ph__request)
 
 /* Every entry is required; unknown or unset op cases are fatal. */
+/* clang-format off */
 const struct ph_op ph_ops[] = {
-	{ PH__REQUEST__OP_HELLO, "hello", 0, 0, ph_check_hello, ph_do_hello },
-	{ PH__REQUEST__OP_INSTANCE_STATE, "instance_state", 0, 0, ph_check_instance_state,
-	  ph_do_instance_state },
+	/* op case, name, descriptors, flags, check, descriptor check, handler */
+	{ PH__REQUEST__OP_HELLO, "hello", 0, 0,
+	  ph_check_hello, NULL, ph_do_hello },
+	{ PH__REQUEST__OP_INSTANCE_STATE, "instance_state", 0, 0,
+	  ph_check_instance_state, NULL, ph_do_instance_state },
 	{ PH__REQUEST__OP_INSTANCE_ACTION, "instance_action", 0, PH_OP_SLOW,
-	  ph_check_instance_action, ph_do_instance_action },
+	  ph_check_instance_action, NULL, ph_do_instance_action },
+	{ PH__REQUEST__OP_IMAGE_UNPACK, "image_unpack", 1, PH_OP_SLOW,
+	  ph_check_image_unpack, ph_check_fd_readonly_file, ph_do_image_unpack },
+	{ PH__REQUEST__OP_INSTANCE_CREATE, "instance_create", 0, PH_OP_SLOW,
+	  ph_check_instance_create, NULL, ph_do_instance_create },
+	{ PH__REQUEST__OP_INSTANCE_DELETE, "instance_delete", 0, PH_OP_SLOW,
+	  ph_check_instance_delete, NULL, ph_do_instance_delete },
+	{ PH__REQUEST__OP_INSTANCE_START, "instance_start", 0, PH_OP_SLOW,
+	  ph_check_instance_start, NULL, ph_do_instance_start },
+	{ PH__REQUEST__OP_FILE_OP, "file_op", 0, 0,
+	  ph_check_file_op, NULL, ph_do_file_op },
+	{ PH__REQUEST__OP_EXEC_START, "exec_start", 0, PH_OP_SLOW,
+	  ph_check_exec_start, NULL, ph_do_exec_start },
 };
+/* clang-format on */
 const size_t ph_ops_len = ARRAY_SIZE(ph_ops);
 
 const struct ph_op *ph_op_find(Ph__Request__OpCase op)
@@ -96,15 +112,15 @@ static int send_reply(int chan, struct ph_out *out)
 }
 
 static void run_op(struct ph_ctx *ctx, const struct ph_op *op, uint64_t id,
-		   const union ph_typed *typed)
+		   const union ph_typed *typed, const int *fds)
 {
-	struct ph_out out;
+	static struct ph_out out; /* large (paths); one op at a time per process */
 	int r;
 
 	memset(&out, 0, sizeof(out));
 	ph__reply__init(&out.reply);
 	out.reply.id = id;
-	r = op->run(ctx, typed, &out);
+	r = op->run(ctx, typed, fds, &out);
 	if (r < 0 && out.reply.err == 0)
 		ph_fail(&out, op->name, r, NULL);
 	if (r < 0)
@@ -116,6 +132,14 @@ static void run_op(struct ph_ctx *ctx, const struct ph_op *op, uint64_t id,
 			 (unsigned long long)id, strerror(-r));
 	for (size_t i = 0; i < out.nfds; i++)
 		close(out.fds[i]);
+	if (out.after_reply && (op->flags & PH_OP_SLOW))
+		out.after_reply(ctx, &out);
+}
+
+static void close_fds(int *fds, size_t nfds)
+{
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
 }
 
 int ph_dispatch(struct ph_ctx *ctx, const uint8_t *buf, size_t len, int *fds, size_t nfds)
@@ -127,13 +151,16 @@ int ph_dispatch(struct ph_ctx *ctx, const uint8_t *buf, size_t len, int *fds, si
 	int r;
 
 	r = ph_decode(buf, len, nfds, &req, &op, &typed);
-	for (size_t i = 0; i < nfds; i++)
-		close(fds[i]); /* no op takes descriptors yet */
-	if (r < 0)
+	if (r == 0 && op->check_fds)
+		r = op->check_fds(fds, nfds);
+	if (r < 0) {
+		close_fds(fds, nfds);
 		return r;
+	}
 
 	if (!(op->flags & PH_OP_SLOW)) {
-		run_op(ctx, op, req->id, &typed);
+		run_op(ctx, op, req->id, &typed, fds);
+		close_fds(fds, nfds);
 		return 0;
 	}
 	pid = fork();
@@ -145,6 +172,7 @@ int ph_dispatch(struct ph_ctx *ctx, const uint8_t *buf, size_t len, int *fds, si
 		out.reply.id = req->id;
 		ph_fail(&out, op->name, errno, "cannot start a worker");
 		(void)send_reply(ctx->chan, &out);
+		close_fds(fds, nfds);
 		return 0;
 	}
 	if (pid == 0) {
@@ -153,8 +181,9 @@ int ph_dispatch(struct ph_ctx *ctx, const uint8_t *buf, size_t len, int *fds, si
 		/* the worker may start containers: they must not inherit our mask */
 		sigemptyset(&none);
 		sigprocmask(SIG_SETMASK, &none, NULL);
-		run_op(ctx, op, req->id, &typed);
+		run_op(ctx, op, req->id, &typed, fds);
 		_exit(0);
 	}
+	close_fds(fds, nfds); /* the worker has its copies */
 	return 0;
 }

@@ -70,14 +70,17 @@ static void usage(FILE *f)
 		   "                   whoever connects to SOCK (root only, 0600)\n");
 }
 
-/* The delegated id range: root's first entry in /etc/subuid (a root file). */
-static void read_idmap(struct ph_ctx *ctx)
+/*
+ * The delegated id range: root's first entry of at least 65536 ids in
+ * /etc/subuid or /etc/subgid (root's files), else 1000000+1000000000.
+ */
+static void read_range(const char *file, uint32_t *ret_base, uint32_t *ret_size)
 {
-	__do_fclose FILE *f = fopen("/etc/subuid", "re");
+	__do_fclose FILE *f = fopen(file, "re");
 	char line[256];
 
-	ctx->idmap_base = 1000000;
-	ctx->idmap_size = 1000000000;
+	*ret_base = 1000000;
+	*ret_size = 1000000000;
 	while (f && fgets(line, sizeof(line), f)) {
 		unsigned long base, size;
 		char *end;
@@ -93,10 +96,18 @@ static void read_idmap(struct ph_ctx *ctx)
 			continue;
 		if (size < 65536 || base == 0 || base > UINT32_MAX - size)
 			continue;
-		ctx->idmap_base = (uint32_t)base;
-		ctx->idmap_size = (uint32_t)size;
+		*ret_base = (uint32_t)base;
+		*ret_size = (uint32_t)size;
 		return;
 	}
+}
+
+static void read_idmap(struct ph_ctx *ctx)
+{
+	uint32_t gsize;
+
+	read_range("/etc/subuid", &ctx->idmap_base, &ctx->idmap_size);
+	read_range("/etc/subgid", &ctx->idmap_base_gid, &gsize);
 }
 
 /* mkdir DIR/name if needed and make sure it has the owner and mode given. */

@@ -71,7 +71,7 @@ static void add_feature(struct ph_out *out, size_t *n, const char *name, bool va
  * Why this is safe: no input reaches any call; the reply holds static
  * strings and booleans. The probes act on the helper itself only.
  */
-int ph_do_hello(struct ph_ctx *ctx, const union ph_typed *t, struct ph_out *out)
+PH_HANDLER(hello)
 {
 	static const char *const lxc_exts[] = {
 		"mount_injection_file",      "seccomp_notify",

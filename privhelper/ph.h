@@ -36,6 +36,7 @@ struct ph_ctx {
 	gid_t sock_gid;      /* group allowed on the API socket */
 	uint32_t idmap_base; /* delegated id range (subuid/subgid of root) */
 	uint32_t idmap_size;
+	uint32_t idmap_base_gid;
 	struct ph_policy policy;
 	int chan; /* the channel to the current frontend */
 };
@@ -50,7 +51,7 @@ struct ph_instance_ref {
 	char name[NAME_MAX_LEN + 1]; /* validated by name_valid() */
 };
 
-enum ph_action { PH_START = 1, PH_STOP, PH_FREEZE, PH_UNFREEZE };
+enum ph_action { PH_STOP = 2, PH_FREEZE, PH_UNFREEZE };
 
 struct ph_instance_action {
 	struct ph_instance_ref ref;
@@ -59,10 +60,85 @@ struct ph_instance_action {
 	bool force;
 };
 
+#define PH_FP_LEN 64 /* sha256, lowercase hex */
+
+struct ph_image_unpack {
+	char fingerprint[PH_FP_LEN + 1];
+	char pool[NAME_MAX_LEN + 1];
+};
+
+struct ph_instance_create {
+	struct ph_instance_ref ref;
+	char pool[NAME_MAX_LEN + 1];
+	char fingerprint[PH_FP_LEN + 1]; /* "" = empty rootfs */
+};
+
+struct ph_instance_delete {
+	struct ph_instance_ref ref;
+	char pool[NAME_MAX_LEN + 1];
+};
+
+struct ph_instance_config {
+	bool privileged;
+	bool nesting;
+	uint64_t memory_limit; /* bytes, 0 = none */
+	uint32_t cpu_limit;    /* CPUs, 0 = none */
+	uint32_t processes_limit;
+};
+
+struct ph_instance_start {
+	struct ph_instance_ref ref;
+	char pool[NAME_MAX_LEN + 1];
+	struct ph_instance_config config;
+};
+
+enum ph_file_kind {
+	PH_FILE_READ = 1,
+	PH_FILE_WRITE,
+	PH_FILE_APPEND,
+	PH_FILE_MKDIR,
+	PH_FILE_SYMLINK,
+	PH_FILE_DELETE
+};
+
+#define PH_PATH_MAX 4096
+
+struct ph_file_op {
+	struct ph_instance_ref ref;
+	char pool[NAME_MAX_LEN + 1];
+	char path[PH_PATH_MAX];   /* no NUL inside; resolved in the container's root */
+	char target[PH_PATH_MAX]; /* symlink content */
+	enum ph_file_kind kind;
+	int uid, gid; /* -1 or 0..65535 (container ids = on-disk ids, idmapped) */
+	int mode;     /* -1 or 0..07777 */
+};
+
+#define PH_EXEC_MAX_ARGS 128
+#define PH_EXEC_BUF 16384
+
+struct ph_exec_start {
+	struct ph_instance_ref ref;
+	/* argv, env and cwd strings, NUL-terminated, by offset into buf (the
+	 * struct is copied by value, so it holds no pointers into itself) */
+	char buf[PH_EXEC_BUF];
+	uint16_t argv[PH_EXEC_MAX_ARGS], env[PH_EXEC_MAX_ARGS];
+	size_t argc, envc;
+	int cwd; /* offset, or -1: "/" */
+	uint32_t uid, gid;
+	bool interactive;
+	uint16_t width, height;
+};
+
 union ph_typed {
 	struct ph_hello hello;
 	struct ph_instance_ref instance_state;
 	struct ph_instance_action instance_action;
+	struct ph_image_unpack image_unpack;
+	struct ph_instance_create instance_create;
+	struct ph_instance_delete instance_delete;
+	struct ph_instance_start instance_start;
+	struct ph_file_op file_op;
+	struct ph_exec_start exec_start;
 };
 
 /*
@@ -75,7 +151,17 @@ struct ph_out {
 		Ph__HelloReply hello;
 		Ph__InstanceStateReply instance_state;
 		Ph__InstanceActionReply instance_action;
+		Ph__ImageUnpackReply image_unpack;
+		Ph__InstanceCreateReply instance_create;
+		Ph__InstanceDeleteReply instance_delete;
+		Ph__InstanceStartReply instance_start;
+		Ph__FileOpReply file_op;
+		Ph__ExecStartReply exec_start;
 	} r;
+	char target[PH_PATH_MAX];
+	/* Run in the worker after the reply went out (PH_OP_SLOW ops only). */
+	void (*after_reply)(struct ph_ctx *ctx, struct ph_out *out);
+	void *after_data;
 	Ph__KernelFeature feat[32];
 	Ph__KernelFeature *featp[32];
 	int fds[4];
@@ -93,11 +179,45 @@ int ph_check_message(const ProtobufCMessage *m, unsigned depth);
 int ph_check_hello(const Ph__Request *req, union ph_typed *ret);
 int ph_check_instance_state(const Ph__Request *req, union ph_typed *ret);
 int ph_check_instance_action(const Ph__Request *req, union ph_typed *ret);
+int ph_check_image_unpack(const Ph__Request *req, union ph_typed *ret);
+int ph_check_instance_create(const Ph__Request *req, union ph_typed *ret);
+int ph_check_instance_delete(const Ph__Request *req, union ph_typed *ret);
+int ph_check_instance_start(const Ph__Request *req, union ph_typed *ret);
+int ph_check_file_op(const Ph__Request *req, union ph_typed *ret);
+int ph_check_exec_start(const Ph__Request *req, union ph_typed *ret);
+/* Descriptor checks: the kind of file each op's descriptors must be. */
+int ph_check_fd_readonly_file(const int *fds, size_t nfds);
 
-/* ---- handlers: see only the typed struct --------------------------------- */
-int ph_do_hello(struct ph_ctx *ctx, const union ph_typed *t, struct ph_out *out);
-int ph_do_instance_state(struct ph_ctx *ctx, const union ph_typed *t, struct ph_out *out);
-int ph_do_instance_action(struct ph_ctx *ctx, const union ph_typed *t, struct ph_out *out);
+/* ---- handlers: see only the typed struct and the checked descriptors ----- */
+#define PH_HANDLER(op)                                                                             \
+	int ph_do_##op(struct ph_ctx *ctx, const union ph_typed *t, const int *fds,                \
+		       struct ph_out *out)
+PH_HANDLER(hello);
+PH_HANDLER(instance_state);
+PH_HANDLER(instance_action);
+PH_HANDLER(image_unpack);
+PH_HANDLER(instance_create);
+PH_HANDLER(instance_delete);
+PH_HANDLER(instance_start);
+PH_HANDLER(file_op);
+PH_HANDLER(exec_start);
+
+/* ---- storage.c: paths and confined workers ------------------------------- */
+/* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
+int ph_pool_open(struct ph_ctx *ctx, const char *pool);
+/*
+ * Run fn in a grandchild that sees only the directory `root` (a path moatd
+ * built from validated names): its own mount namespace pivoted into root,
+ * then a user namespace mapping ids 0-65535 to themselves (no capability
+ * over the host: no device nodes, no mounts), no_new_privs. Returns fn's
+ * result (0 or a negative errno).
+ */
+int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg);
+/* "$MOAT_DIR/storage-pools/<pool>" into ret. */
+int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size);
+/* Write the liblxc configuration of an instance (op_instance.c). */
+int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
+		     const struct ph_instance_config *cfg);
 
 /* ---- dispatch.c --------------------------------------------------------- */
 enum ph_op_flags {
@@ -110,7 +230,8 @@ struct ph_op {
 	unsigned nfds; /* exact number of descriptors the request carries */
 	unsigned flags;
 	int (*check)(const Ph__Request *req, union ph_typed *ret);
-	int (*run)(struct ph_ctx *ctx, const union ph_typed *t, struct ph_out *out);
+	int (*check_fds)(const int *fds, size_t nfds); /* NULL when nfds is 0 */
+	int (*run)(struct ph_ctx *ctx, const union ph_typed *t, const int *fds, struct ph_out *out);
 };
 
 extern const struct ph_op ph_ops[];

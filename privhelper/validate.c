@@ -12,7 +12,9 @@
  * A check either yields a complete typed struct or fails; it never repairs.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ph.h"
 
@@ -123,9 +125,6 @@ int ph_check_instance_action(const Ph__Request *req, union ph_typed *ret)
 	if (r < 0)
 		return r;
 	switch (a->action) {
-	case PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START:
-		t.action = PH_START;
-		break;
 	case PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP:
 		t.action = PH_STOP;
 		break;
@@ -135,7 +134,7 @@ int ph_check_instance_action(const Ph__Request *req, union ph_typed *ret)
 	case PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_UNFREEZE:
 		t.action = PH_UNFREEZE;
 		break;
-	default:
+	default: /* includes the retired START: starting is instance_start */
 		return -EINVAL;
 	}
 	if (a->timeout < -1 || a->timeout > 3600)
@@ -143,5 +142,234 @@ int ph_check_instance_action(const Ph__Request *req, union ph_typed *ret)
 	t.timeout = a->timeout;
 	t.force = a->force != 0;
 	ret->instance_action = t;
+	return 0;
+}
+
+/* 64 lowercase hex digits, as the frontend names images. */
+static int check_fingerprint(const ProtobufCBinaryData *b, char ret[static PH_FP_LEN + 1])
+{
+	if (b->len != PH_FP_LEN)
+		return -EINVAL;
+	for (size_t i = 0; i < PH_FP_LEN; i++) {
+		uint8_t c = b->data[i];
+
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return -EINVAL;
+	}
+	memcpy(ret, b->data, PH_FP_LEN);
+	ret[PH_FP_LEN] = '\0';
+	return 0;
+}
+
+int ph_check_image_unpack(const Ph__Request *req, union ph_typed *ret)
+{
+	const Ph__ImageUnpackRequest *m = req->image_unpack;
+	struct ph_image_unpack t;
+	int r;
+
+	r = check_fingerprint(&m->fingerprint, t.fingerprint);
+	if (r == 0)
+		r = check_name(&m->pool, t.pool);
+	if (r == 0)
+		ret->image_unpack = t;
+	return r;
+}
+
+int ph_check_instance_create(const Ph__Request *req, union ph_typed *ret)
+{
+	const Ph__InstanceCreateRequest *m = req->instance_create;
+	struct ph_instance_create t = { 0 };
+	int r;
+
+	r = check_name(&m->name, t.ref.name);
+	if (r == 0)
+		r = check_name(&m->pool, t.pool);
+	if (r == 0 && m->fingerprint.len > 0)
+		r = check_fingerprint(&m->fingerprint, t.fingerprint);
+	if (r == 0)
+		ret->instance_create = t;
+	return r;
+}
+
+int ph_check_instance_delete(const Ph__Request *req, union ph_typed *ret)
+{
+	const Ph__InstanceDeleteRequest *m = req->instance_delete;
+	struct ph_instance_delete t;
+	int r;
+
+	r = check_name(&m->name, t.ref.name);
+	if (r == 0)
+		r = check_name(&m->pool, t.pool);
+	if (r == 0)
+		ret->instance_delete = t;
+	return r;
+}
+
+int ph_check_instance_start(const Ph__Request *req, union ph_typed *ret)
+{
+	const Ph__InstanceStartRequest *m = req->instance_start;
+	struct ph_instance_start t = { 0 };
+	int r;
+
+	r = check_name(&m->name, t.ref.name);
+	if (r == 0)
+		r = check_name(&m->pool, t.pool);
+	if (r < 0)
+		return r;
+	if (!m->config)
+		return -EINVAL;
+	/* bounds that keep every rendered number well formed */
+	if (m->config->memory_limit != 0 && m->config->memory_limit < 4096)
+		return -ERANGE;
+	if (m->config->cpu_limit > 4096 || m->config->processes_limit > 4194304)
+		return -ERANGE;
+	t.config.privileged = m->config->privileged != 0;
+	t.config.nesting = m->config->nesting != 0;
+	t.config.memory_limit = m->config->memory_limit;
+	t.config.cpu_limit = m->config->cpu_limit;
+	t.config.processes_limit = m->config->processes_limit;
+	ret->instance_start = t;
+	return 0;
+}
+
+/* The descriptor must be a regular file opened read-only (not O_PATH). */
+int ph_check_fd_readonly_file(const int *fds, size_t nfds)
+{
+	struct stat st;
+	int fl;
+
+	if (nfds != 1 || fstat(fds[0], &st) < 0 || !S_ISREG(st.st_mode))
+		return -EBADF;
+	fl = fcntl(fds[0], F_GETFL);
+	if (fl < 0 || (fl & O_ACCMODE) != O_RDONLY || (fl & O_PATH))
+		return -EBADF;
+	return 0;
+}
+
+/* Bytes without NUL into a C string of at most size-1 bytes. */
+static int check_text(const ProtobufCBinaryData *b, size_t min, char *ret, size_t size)
+{
+	if (b->len < min || b->len >= size || (b->len && memchr(b->data, '\0', b->len)))
+		return -EINVAL;
+	if (b->len)
+		memcpy(ret, b->data, b->len);
+	ret[b->len] = '\0';
+	return 0;
+}
+
+int ph_check_file_op(const Ph__Request *req, union ph_typed *ret)
+{
+	const Ph__FileOpRequest *m = req->file_op;
+	struct ph_file_op *t = &ret->file_op;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	r = check_name(&m->name, t->ref.name);
+	if (r == 0)
+		r = check_name(&m->pool, t->pool);
+	if (r == 0)
+		r = check_text(&m->path, 1, t->path, sizeof(t->path));
+	if (r < 0)
+		return r;
+	switch (m->kind) {
+	case PH__FILE_OP_KIND__FILE_OP_OPEN_READ:
+		t->kind = PH_FILE_READ;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_WRITE:
+		t->kind = PH_FILE_WRITE;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_APPEND:
+		t->kind = PH_FILE_APPEND;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_MKDIR:
+		t->kind = PH_FILE_MKDIR;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_SYMLINK:
+		t->kind = PH_FILE_SYMLINK;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_DELETE:
+		t->kind = PH_FILE_DELETE;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (m->uid < -1 || m->uid > 65535 || m->gid < -1 || m->gid > 65535 || m->mode < -1 ||
+	    m->mode > 07777)
+		return -ERANGE;
+	t->uid = m->uid;
+	t->gid = m->gid;
+	t->mode = m->mode;
+	if (t->kind == PH_FILE_SYMLINK)
+		return check_text(&m->target, 1, t->target, sizeof(t->target));
+	return m->target.len == 0 ? 0 : -EINVAL;
+}
+
+/* Copy n strings into buf at *off, recording their offsets. */
+static int copy_strings(ProtobufCBinaryData *v, size_t n, char *buf, size_t *off, uint16_t *offs,
+			bool env)
+{
+	if (n > PH_EXEC_MAX_ARGS)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		const ProtobufCBinaryData *b = &v[i];
+
+		/* an empty element may come with data == NULL: touch no bytes then */
+		if (b->len + 1 > PH_EXEC_BUF - *off || (b->len && memchr(b->data, '\0', b->len)))
+			return -E2BIG;
+		if (env) { /* KEY=value, KEY a shell identifier */
+			const uint8_t *eq = b->len ? memchr(b->data, '=', b->len) : NULL;
+
+			if (!eq || eq == b->data)
+				return -EINVAL;
+			for (const uint8_t *c = b->data; c < eq; c++)
+				if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+				      *c == '_' || (c > b->data && *c >= '0' && *c <= '9')))
+					return -EINVAL;
+		}
+		offs[i] = (uint16_t)*off;
+		if (b->len)
+			memcpy(buf + *off, b->data, b->len);
+		buf[*off + b->len] = '\0';
+		*off += b->len + 1;
+	}
+	return 0;
+}
+
+int ph_check_exec_start(const Ph__Request *req, union ph_typed *ret)
+{
+	const Ph__ExecStartRequest *m = req->exec_start;
+	struct ph_exec_start *t = &ret->exec_start;
+	size_t off = 0;
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	t->cwd = -1;
+	r = check_name(&m->name, t->ref.name);
+	if (r < 0)
+		return r;
+	if (m->n_argv == 0 || m->argv[0].len == 0)
+		return -EINVAL;
+	r = copy_strings(m->argv, m->n_argv, t->buf, &off, t->argv, false);
+	if (r == 0)
+		r = copy_strings(m->env, m->n_env, t->buf, &off, t->env, true);
+	if (r < 0)
+		return r;
+	t->argc = m->n_argv;
+	t->envc = m->n_env;
+	if (m->cwd.len > 0) {
+		if (m->cwd.data[0] != '/' || m->cwd.len + 1 > PH_EXEC_BUF - off)
+			return -EINVAL;
+		r = check_text(&m->cwd, 1, t->buf + off, PH_EXEC_BUF - off);
+		if (r < 0)
+			return r;
+		t->cwd = (int)off;
+	}
+	if (m->uid > 65535 || m->gid > 65535 || m->width > 10000 || m->height > 10000)
+		return -ERANGE;
+	t->uid = m->uid;
+	t->gid = m->gid;
+	t->interactive = m->interactive != 0;
+	t->width = (uint16_t)m->width;
+	t->height = (uint16_t)m->height;
 	return 0;
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# `make demo`: start moatd (unless one already serves $MOAT_DIR) and show the
-# server through the stock lxc client and moat. Runs as root. Later issues
-# extend it to build an image and launch a container.
+# `make demo`: start moatd (unless one already serves $MOAT_DIR), show the
+# server through the stock lxc client and moat, build the busybox image,
+# launch a container `demo`, run a command in it and list it. Runs as root.
 set -eu
 cd "$(dirname "$0")/.."
 export MOAT_DIR=${MOAT_DIR:-/var/lib/moat}
@@ -36,5 +36,25 @@ if [ -n "$fe" ]; then
 	echo "moatd-api (pid $fe), the process that parses the network:"
 	grep -E '^(Uid|CapEff|CapBnd|NoNewPrivs|Seccomp):' "/proc/$fe/status" | sed 's/^/  /'
 fi
+
+export LXD_DIR=$MOAT_DIR
+if ! lxc image info busybox >/dev/null 2>&1; then
+	echo
+	echo "\$ tools/build-busybox-image.sh /tmp/moat-busybox.tar.gz && lxc image import ... --alias busybox"
+	tools/build-busybox-image.sh /tmp/moat-busybox.tar.gz >/dev/null
+	lxc image import /tmp/moat-busybox.tar.gz --alias busybox
+	rm -f /tmp/moat-busybox.tar.gz
+fi
+if ! lxc info demo >/dev/null 2>&1; then
+	echo
+	echo "\$ lxc launch busybox demo"
+	lxc launch busybox demo
+fi
+echo
+echo "\$ lxc exec demo -- uname -a"
+lxc exec demo -- uname -a
+echo
+echo "\$ lxc list"
+lxc list
 echo
 echo "moatd keeps running; stop it with: kill ${pid:-<pid of moatd>}"

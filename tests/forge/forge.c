@@ -10,11 +10,14 @@
  * answered, so the helper survived every case.
  *
  * Run by the test runner as root (the socket is root's, mode 0600):
- *   forge SOCKPATH
+ *   forge SOCKPATH [STATEDIR]
+ * STATEDIR is the helper's --dir: the storage cases check there that a
+ * refused or failed request left nothing behind.
  * Prints "ok - forge: <case>" / "not ok - forge: <case>" per case and
  * exits 1 if any failed. Everything it receives from the helper is checked
  * as untrusted; what it sends is deliberately malformed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -26,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -34,6 +38,7 @@
 #include "proto/privhelper.pb-c.h"
 
 #define PROTOCOL 1
+#define PH_EXEC_ARGS_TEST 128 /* the helper's argv limit (PH_EXEC_MAX_ARGS) */
 #define TIMEOUT_MS 5000
 
 static const char *sock_path;
@@ -188,7 +193,16 @@ static bool pb_decodes(const struct enc *e)
 
 /* ---- the channel ---------------------------------------------------------- */
 
+static int dial_tries(int max_tries);
+
+static bool helper_dead; /* it stopped serving: fail the rest fast */
+
 static int dial(void)
+{
+	return dial_tries(helper_dead ? 1 : 100);
+}
+
+static int dial_tries(int max_tries)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int sndbuf = 4 * FRAME_MAX;
@@ -208,7 +222,7 @@ static int dial(void)
 			return fd;
 		r = -errno;
 		close(fd);
-		if ((r != -ENOENT && r != -ECONNREFUSED) || tries >= 100)
+		if ((r != -ENOENT && r != -ECONNREFUSED) || tries >= max_tries)
 			return r;
 		usleep(100 * 1000);
 	}
@@ -291,12 +305,42 @@ static enum outcome await(int fd, Ph__Reply **ret)
 
 /* ---- case kinds -------------------------------------------------------------- */
 
-/* The helper must close the channel without a reply. */
+static bool hello_ok(const Ph__Reply *rep);
+
+/*
+ * Is the helper still serving? A crash also closes the channel, so after
+ * each refusal a fresh connection must get a hello answered.
+ */
+static bool helper_alive(void)
+{
+	struct enc *e = calloc(1, sizeof(*e));
+	Ph__Reply *rep = NULL;
+	uint64_t id = next_id++;
+	bool ok = false;
+	int fd = dial_tries(20);
+
+	if (e && fd >= 0) {
+		build_hello(e, id, PROTOCOL);
+		if (send_packet(fd, e->b, e->n, NULL, 0) == 0 && await(fd, &rep) == OUT_ANSWERED)
+			ok = rep->id == id && hello_ok(rep);
+	}
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
+	if (fd >= 0)
+		close(fd);
+	free(e);
+	if (!ok)
+		helper_dead = true;
+	return ok;
+}
+
+/* The helper must close the channel without a reply, and keep serving. */
 static void expect_refused_fds(const char *what, const void *buf, size_t len, const int *fds,
 			       size_t nfds)
 {
 	Ph__Reply *rep = NULL;
 	enum outcome o;
+	bool alive;
 	int fd = dial(), r;
 
 	if (fd < 0) {
@@ -310,13 +354,16 @@ static void expect_refused_fds(const char *what, const void *buf, size_t len, co
 		return;
 	}
 	o = await(fd, &rep);
-	result(o == OUT_REFUSED, "%s is refused (channel closed)", what);
+	close(fd);
+	alive = o == OUT_REFUSED && helper_alive();
+	result(o == OUT_REFUSED && alive, "%s is refused (channel closed)", what);
 	if (o != OUT_REFUSED)
 		note("got %s%s", outcome_name(o),
 		     rep ? (rep->err ? " with an errno" : " with success") : "");
+	else if (!alive)
+		note("the helper answers no hello afterwards: it crashed, not refused");
 	if (rep)
 		ph__reply__free_unpacked(rep, NULL);
-	close(fd);
 }
 
 static void expect_refused(const char *what, const struct enc *e)
@@ -324,14 +371,21 @@ static void expect_refused(const char *what, const struct enc *e)
 	expect_refused_fds(what, e->b, e->n, NULL, 0);
 }
 
-/* On an open channel: send, expect a reply to id with err want_err. */
-static Ph__Reply *exchange(int fd, const char *what, const struct enc *e, uint64_t id, int want_err)
+/* Any errno: for a reply whose exact errno is the handler's business. */
+#define ANY_ERR (-1)
+
+/*
+ * On an open channel: send (with nfds descriptors), expect a reply to id
+ * with err want_err (ANY_ERR: any non-zero errno).
+ */
+static Ph__Reply *exchange_fds(int fd, const char *what, const struct enc *e, const int *fds,
+			       size_t nfds, uint64_t id, int want_err)
 {
 	Ph__Reply *rep = NULL;
 	enum outcome o;
 	int r;
 
-	r = send_packet(fd, e->b, e->n, NULL, 0);
+	r = send_packet(fd, e->b, e->n, fds, nfds);
 	if (r < 0) {
 		result(false, "%s (send: %s)", what, strerror(-r));
 		return NULL;
@@ -341,7 +395,7 @@ static Ph__Reply *exchange(int fd, const char *what, const struct enc *e, uint64
 		result(false, "%s (want a reply, got %s)", what, outcome_name(o));
 		return NULL;
 	}
-	if (rep->id != id || rep->err != want_err) {
+	if (rep->id != id || (want_err == ANY_ERR ? rep->err == 0 : rep->err != want_err)) {
 		result(false, "%s (reply id %llu err %d, want id %llu err %d)", what,
 		       (unsigned long long)rep->id, (int)rep->err, (unsigned long long)id,
 		       want_err);
@@ -349,6 +403,11 @@ static Ph__Reply *exchange(int fd, const char *what, const struct enc *e, uint64
 		return NULL;
 	}
 	return rep;
+}
+
+static Ph__Reply *exchange(int fd, const char *what, const struct enc *e, uint64_t id, int want_err)
+{
+	return exchange_fds(fd, what, e, NULL, 0, id, want_err);
 }
 
 static bool hello_ok(const Ph__Reply *rep)
@@ -393,12 +452,14 @@ static void case_hello(const char *what)
 }
 
 /*
- * A well-formed request the helper cannot satisfy is answered with an
- * errno reply naming the op, and the channel stays open: a hello on the
- * same connection is answered next.
+ * A well-formed request is answered, and the channel stays open: a hello
+ * on the same connection is answered next. want_err != 0: an errno reply
+ * (want_err, or any errno for ANY_ERR) naming the op and carrying no
+ * result; want_err == 0: success with the op's own result (want_result).
  */
-static void case_answered_err(const char *what, struct enc *e, uint64_t id, int want_err,
-			      const char *op_name)
+static void case_answered_fds(const char *what, struct enc *e, const int *fds, size_t nfds,
+			      uint64_t id, int want_err, const char *op_name,
+			      Ph__Reply__ResultCase want_result)
 {
 	struct enc *h = calloc(1, sizeof(*h));
 	uint64_t hid = next_id++;
@@ -412,14 +473,21 @@ static void case_answered_err(const char *what, struct enc *e, uint64_t id, int 
 		free(h);
 		return;
 	}
-	rep = exchange(fd, what, e, id, want_err);
+	rep = exchange_fds(fd, what, e, fds, nfds, id, want_err);
 	if (rep) {
 		bool named = rep->error.len >= strlen(op_name) &&
 			     memcmp(rep->error.data, op_name, strlen(op_name)) == 0;
 
-		result(rep->result_case == PH__REPLY__RESULT__NOT_SET && named,
-		       "%s is answered with err %d and an error naming %s", what, want_err,
-		       op_name);
+		if (want_err == 0)
+			result(rep->result_case == want_result && rep->error.len == 0,
+			       "%s is answered with err 0 and a %s result", what, op_name);
+		else
+			result(rep->result_case == PH__REPLY__RESULT__NOT_SET && named,
+			       "%s is answered with err %d (%s) and an error naming %s", what,
+			       (int)rep->err, strerror((int)rep->err), op_name);
+		if (rep->err)
+			note("error: \"%.*s\"", (int)rep->error.len,
+			     rep->error.data ? (const char *)rep->error.data : "");
 		ph__reply__free_unpacked(rep, NULL);
 		build_hello(h, hid, PROTOCOL);
 		rep = exchange(fd, "hello after an errno reply", h, hid, 0);
@@ -431,6 +499,12 @@ static void case_answered_err(const char *what, struct enc *e, uint64_t id, int 
 	}
 	close(fd);
 	free(h);
+}
+
+static void case_answered_err(const char *what, struct enc *e, uint64_t id, int want_err,
+			      const char *op_name)
+{
+	case_answered_fds(what, e, NULL, 0, id, want_err, op_name, PH__REPLY__RESULT__NOT_SET);
 }
 
 /* ---- the cases --------------------------------------------------------------- */
@@ -516,7 +590,7 @@ static void protocol_cases(struct enc *e, struct enc *sub)
 	sub->n = 0;
 	put_len_field(sub, 1, "nosuch", 6);
 	put_tag(sub, 2, WT_VARINT);
-	put_varint(sub, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START);
+	put_varint(sub, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP);
 	put_len_field(sub, 15, "/etc/shadow", 11);
 	build_wrapped(e, next_id++, PH__REQUEST__OP_INSTANCE_ACTION, sub);
 	expect_refused("instance_action with an unknown field 15 inside", e);
@@ -607,7 +681,7 @@ static void value_cases(struct enc *e)
 	}
 	for (size_t i = 0; i < 3; i++) {
 		build_action(e, next_id++, names[i].name, names[i].len,
-			     PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START, -1);
+			     PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -1);
 		snprintf(what, sizeof(what), "instance_action with %s", names[i].what);
 		expect_refused(what, e);
 	}
@@ -622,9 +696,657 @@ static void answered_cases(struct enc *e)
 	case_answered_err("instance_state for a container that does not exist (\"nosuch\")", e, id,
 			  ENOENT, "instance_state");
 	id = next_id++;
-	build_action(e, id, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START, -1);
-	case_answered_err("instance_action start for a container that does not exist", e, id,
-			  ENOENT, "instance_action");
+	build_action(e, id, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -1);
+	case_answered_err("instance_action stop for a container that does not exist", e, id, ENOENT,
+			  "instance_action");
+}
+
+/* ---- the ops that touch storage, files and processes --------------------- */
+
+#define FP_OK "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define FORGE_POOL "default"
+
+static const char *state_dir; /* $MOAT_DIR of the moatd under test, or NULL */
+
+static ProtobufCBinaryData bin(const void *p, size_t len)
+{
+	return (ProtobufCBinaryData){ .len = len, .data = (uint8_t *)p };
+}
+
+static ProtobufCBinaryData str(const char *s)
+{
+	return bin(s, strlen(s));
+}
+
+/* Pack one request of any op, as the real frontend would. */
+static void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+
+	req.id = id;
+	req.op_case = op;
+	switch (op) {
+	case PH__REQUEST__OP_IMAGE_UNPACK:
+		req.image_unpack = m;
+		break;
+	case PH__REQUEST__OP_INSTANCE_CREATE:
+		req.instance_create = m;
+		break;
+	case PH__REQUEST__OP_INSTANCE_DELETE:
+		req.instance_delete = m;
+		break;
+	case PH__REQUEST__OP_INSTANCE_START:
+		req.instance_start = m;
+		break;
+	case PH__REQUEST__OP_FILE_OP:
+		req.file_op = m;
+		break;
+	case PH__REQUEST__OP_EXEC_START:
+		req.exec_start = m;
+		break;
+	default:
+		abort(); /* the older ops have their own builders */
+	}
+	e->n = 0;
+	put_request(e, &req);
+}
+
+static void build_unpack(struct enc *e, uint64_t id, ProtobufCBinaryData fp,
+			 ProtobufCBinaryData pool)
+{
+	Ph__ImageUnpackRequest u = PH__IMAGE_UNPACK_REQUEST__INIT;
+
+	u.fingerprint = fp;
+	u.pool = pool;
+	build_op(e, id, PH__REQUEST__OP_IMAGE_UNPACK, &u);
+}
+
+static void build_create(struct enc *e, uint64_t id, ProtobufCBinaryData name,
+			 ProtobufCBinaryData pool, ProtobufCBinaryData fp)
+{
+	Ph__InstanceCreateRequest c = PH__INSTANCE_CREATE_REQUEST__INIT;
+
+	c.name = name;
+	c.pool = pool;
+	c.fingerprint = fp;
+	build_op(e, id, PH__REQUEST__OP_INSTANCE_CREATE, &c);
+}
+
+static void build_delete(struct enc *e, uint64_t id, const char *name, const char *pool)
+{
+	Ph__InstanceDeleteRequest d = PH__INSTANCE_DELETE_REQUEST__INIT;
+
+	d.name = str(name);
+	d.pool = str(pool);
+	build_op(e, id, PH__REQUEST__OP_INSTANCE_DELETE, &d);
+}
+
+/* cfg NULL: no config sub-message at all. */
+static void build_start(struct enc *e, uint64_t id, const char *name, Ph__InstanceConfig *cfg)
+{
+	Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
+
+	s.name = str(name);
+	s.pool = str(FORGE_POOL);
+	s.config = cfg;
+	build_op(e, id, PH__REQUEST__OP_INSTANCE_START, &s);
+}
+
+/* A valid FILE_OP_OPEN_READ of /etc/hostname in "nosuch"; cases change one field. */
+static void file_op_base(Ph__FileOpRequest *f)
+{
+	ph__file_op_request__init(f);
+	f->name = str("nosuch");
+	f->pool = str(FORGE_POOL);
+	f->path = str("/etc/hostname");
+	f->kind = PH__FILE_OP_KIND__FILE_OP_OPEN_READ;
+	f->uid = -1;
+	f->gid = -1;
+	f->mode = -1;
+}
+
+/* A valid exec_start of "true" in "nosuch"; cases change one field. */
+static ProtobufCBinaryData exec_argv_true[1] = { { 4, (uint8_t *)"true" } };
+
+static void exec_base(Ph__ExecStartRequest *x)
+{
+	ph__exec_start_request__init(x);
+	x->name = str("nosuch");
+	x->n_argv = 1;
+	x->argv = exec_argv_true;
+}
+
+/* A temporary file with content, for descriptors; unlinked at once. */
+static int temp_file(const char *content, char *ret_path, size_t size)
+{
+	char path[] = "/tmp/moat-forge.XXXXXX";
+	int fd = mkstemp(path);
+	size_t n = strlen(content);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, content, n) != (ssize_t)n) {
+		close(fd);
+		unlink(path);
+		return -EIO;
+	}
+	if (ret_path)
+		snprintf(ret_path, size, "%s", path);
+	else
+		unlink(path);
+	return fd;
+}
+
+/* Does path exist (without following a last symlink)? */
+static bool exists(const char *path)
+{
+	struct stat st;
+
+	return lstat(path, &st) == 0;
+}
+
+/* images/ of the forge pool exists and has no entry "<fp>" or ".<fp>.*". */
+static void check_no_image_leftover(const char *what, const char *fp)
+{
+	char dir[PATH_MAX], dot[80];
+	unsigned leftovers = 0;
+	struct dirent *d;
+	DIR *dp;
+
+	if (!state_dir) {
+		result(false, "%s (no state directory given: forge SOCKPATH STATEDIR)", what);
+		return;
+	}
+	snprintf(dir, sizeof(dir), "%s/storage-pools/%s/images", state_dir, FORGE_POOL);
+	snprintf(dot, sizeof(dot), ".%s.", fp);
+	dp = opendir(dir);
+	if (!dp) {
+		result(false, "%s (%s: %s)", what, dir, strerror(errno));
+		return;
+	}
+	while ((d = readdir(dp))) {
+		if (strcmp(d->d_name, fp) == 0 || strncmp(d->d_name, dot, strlen(dot)) == 0) {
+			note("leftover: %s/%s", dir, d->d_name);
+			leftovers++;
+		}
+	}
+	closedir(dp);
+	result(leftovers == 0, "%s: %s holds no %s nor .%s.* entry", what, dir, fp, fp);
+}
+
+/* Neither the pool's containers/<name> nor $MOAT_DIR/containers/<name>. */
+static void check_no_instance_leftover(const char *what, const char *name)
+{
+	char pooldir[PATH_MAX], lxcdir[PATH_MAX], p1[PATH_MAX + 64], p2[PATH_MAX + 64];
+	bool left1, left2, looked;
+
+	if (!state_dir) {
+		result(false, "%s (no state directory given: forge SOCKPATH STATEDIR)", what);
+		return;
+	}
+	snprintf(pooldir, sizeof(pooldir), "%s/storage-pools/%s/containers", state_dir, FORGE_POOL);
+	snprintf(lxcdir, sizeof(lxcdir), "%s/containers", state_dir);
+	snprintf(p1, sizeof(p1), "%s/%s", pooldir, name);
+	snprintf(p2, sizeof(p2), "%s/%s", lxcdir, name);
+	looked = exists(pooldir) && exists(lxcdir); /* else the check proves nothing */
+	left1 = exists(p1);
+	left2 = exists(p2);
+	if (left1)
+		note("leftover: %s", p1);
+	if (left2)
+		note("leftover: %s", p2);
+	result(looked && !left1 && !left2, "%s: neither %s nor %s exists", what, p1, p2);
+}
+
+static void image_unpack_cases(struct enc *e)
+{
+	static const struct {
+		const char *what;
+		const char *fp;
+		size_t len;
+	} fps[] = {
+		{ "a 63-char fingerprint", FP_OK, 63 },
+		{ "a 65-char fingerprint", FP_OK "0", 65 },
+		{ "an uppercase-hex fingerprint",
+		  "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", 64 },
+		{ "a non-hex fingerprint ('g')",
+		  "g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 64 },
+		{ "an empty fingerprint", "", 0 },
+	};
+	static const struct {
+		const char *what;
+		const char *pool;
+		size_t len;
+	} pools[] = {
+		{ "pool \"../x\"", "../x", 4 },
+		{ "pool \"a/b\"", "a/b", 3 },
+		{ "an empty pool", "", 0 },
+		{ "pool \"..\"", "..", 2 },
+	};
+	char what[200], wpath[64];
+	int ro = -1, ro2 = -1, rw = -1, wo = -1, dir = -1, sp[2] = { -1, -1 }, two[2];
+	struct pollfd pfd;
+	uint64_t id;
+
+	/* a few bytes of text (like /etc/hostname: not an archive), in our own file */
+	ro = temp_file("moat-forge\n", wpath, sizeof(wpath));
+	if (ro < 0) {
+		result(false, "image_unpack cases (temporary file: %s)", strerror(-ro));
+		return;
+	}
+	close(ro);
+	ro = open(wpath, O_RDONLY | O_CLOEXEC);
+	ro2 = open(wpath, O_RDONLY | O_CLOEXEC);
+	rw = open(wpath, O_RDWR | O_CLOEXEC);
+	wo = open(wpath, O_WRONLY | O_CLOEXEC);
+	unlink(wpath);
+	dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ro < 0 || ro2 < 0 || rw < 0 || wo < 0 || dir < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+		result(false, "image_unpack cases (descriptors: %s)", strerror(errno));
+		goto out;
+	}
+
+	/* descriptor count and kind: the request itself is valid */
+	build_unpack(e, next_id++, str(FP_OK), str(FORGE_POOL));
+	expect_refused_fds("image_unpack with 0 descriptors", e->b, e->n, NULL, 0);
+	two[0] = ro;
+	two[1] = ro2;
+	expect_refused_fds("image_unpack with 2 read-only file descriptors", e->b, e->n, two, 2);
+	expect_refused_fds("image_unpack with a directory descriptor", e->b, e->n, &dir, 1);
+	expect_refused_fds("image_unpack with a write-only file descriptor", e->b, e->n, &wo, 1);
+	expect_refused_fds("image_unpack with an O_RDWR file descriptor", e->b, e->n, &rw, 1);
+	expect_refused_fds("image_unpack with a socket descriptor", e->b, e->n, &sp[1], 1);
+	close(sp[1]);
+	sp[1] = -1;
+	pfd = (struct pollfd){ .fd = sp[0], .events = POLLIN };
+	result(poll(&pfd, 1, TIMEOUT_MS) == 1 && (pfd.revents & (POLLHUP | POLLIN)) &&
+		       recv(sp[0], what, 1, MSG_DONTWAIT) == 0,
+	       "the socket of a refused image_unpack is not kept by the helper");
+
+	/* fingerprint and pool, with a good descriptor */
+	for (size_t i = 0; i < sizeof(fps) / sizeof(fps[0]); i++) {
+		build_unpack(e, next_id++, bin(fps[i].fp, fps[i].len), str(FORGE_POOL));
+		snprintf(what, sizeof(what), "image_unpack with %s", fps[i].what);
+		expect_refused_fds(what, e->b, e->n, &ro, 1);
+	}
+	for (size_t i = 0; i < sizeof(pools) / sizeof(pools[0]); i++) {
+		build_unpack(e, next_id++, str(FP_OK), bin(pools[i].pool, pools[i].len));
+		snprintf(what, sizeof(what), "image_unpack with %s", pools[i].what);
+		expect_refused_fds(what, e->b, e->n, &ro, 1);
+	}
+
+	/* all valid, but the file is no archive: an errno, and nothing left behind */
+	id = next_id++;
+	build_unpack(e, id, str(FP_OK), str(FORGE_POOL));
+	case_answered_fds("image_unpack of a read-only file that is not an archive", e, &ro, 1, id,
+			  ANY_ERR, "image_unpack", PH__REPLY__RESULT__NOT_SET);
+	check_no_image_leftover("image_unpack of a non-archive", FP_OK);
+out:
+	for (size_t i = 0; i < 2; i++)
+		if (sp[i] >= 0)
+			close(sp[i]);
+	if (ro >= 0)
+		close(ro);
+	if (ro2 >= 0)
+		close(ro2);
+	if (rw >= 0)
+		close(rw);
+	if (wo >= 0)
+		close(wo);
+	if (dir >= 0)
+		close(dir);
+}
+
+static void instance_create_cases(struct enc *e)
+{
+	static const struct {
+		const char *what;
+		const char *s;
+		size_t len;
+	} bad[] = {
+		{ "\"../x\"", "../x", 4 },
+		{ "\"a/b\"", "a/b", 3 },
+		{ "\"\" (empty)", "", 0 },
+		{ "a NUL inside (\"ab\\0cd\")", "ab\0cd", 5 },
+		{ "a newline", "a\nlxc.apparmor.profile=unconfined", 33 },
+		{ "64 bytes", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  64 },
+	};
+	char what[160];
+	uint64_t id;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		build_create(e, next_id++, bin(bad[i].s, bad[i].len), str(FORGE_POOL), str(FP_OK));
+		snprintf(what, sizeof(what), "instance_create with name %s", bad[i].what);
+		expect_refused(what, e);
+		build_create(e, next_id++, str("forge-c1"), bin(bad[i].s, bad[i].len), str(FP_OK));
+		snprintf(what, sizeof(what), "instance_create with pool %s", bad[i].what);
+		expect_refused(what, e);
+	}
+	build_create(e, next_id++, str("forge-c1"), str(FORGE_POOL), bin(FP_OK, 63));
+	expect_refused("instance_create with a 63-char fingerprint", e);
+	build_create(e, next_id++, str("forge-c1"), str(FORGE_POOL), str(FP_OK "a"));
+	expect_refused("instance_create with a 65-char fingerprint", e);
+	build_create(e, next_id++, str("forge-c1"), str(FORGE_POOL),
+		     str("../../../../../../../../../../../../../../../../../../../../etc/x"));
+	expect_refused("instance_create with a path as fingerprint (64 bytes)", e);
+
+	id = next_id++;
+	build_create(e, id, str("forge-c1"), str(FORGE_POOL), str(FP_OK));
+	case_answered_err("instance_create from an image that is not unpacked", e, id, ENOENT,
+			  "instance_create");
+	check_no_instance_leftover("instance_create from an image that is not unpacked",
+				   "forge-c1");
+}
+
+static void instance_delete_cases(struct enc *e)
+{
+	uint64_t id;
+
+	build_delete(e, next_id++, "../x", FORGE_POOL);
+	expect_refused("instance_delete with name \"../x\"", e);
+	build_delete(e, next_id++, "forge-c1", "a/b");
+	expect_refused("instance_delete with pool \"a/b\"", e);
+
+	id = next_id++;
+	build_delete(e, id, "nosuch", FORGE_POOL);
+	case_answered_fds("instance_delete of a container that does not exist (idempotent)", e,
+			  NULL, 0, id, 0, "instance_delete", PH__REPLY__RESULT_INSTANCE_DELETE);
+	id = next_id++;
+	build_delete(e, id, "nosuch", "forge-nopool");
+	case_answered_fds("instance_delete in a pool never used (idempotent)", e, NULL, 0, id, 0,
+			  "instance_delete", PH__REPLY__RESULT_INSTANCE_DELETE);
+}
+
+static void instance_start_cases(struct enc *e, struct enc *sub)
+{
+	Ph__InstanceConfig cfg;
+	struct enc *cf = calloc(1, sizeof(*cf));
+	uint64_t id;
+
+	if (!cf) {
+		result(false, "instance_start cases (out of memory)");
+		return;
+	}
+	build_start(e, next_id++, "nosuch", NULL);
+	expect_refused("instance_start without a config", e);
+	ph__instance_config__init(&cfg);
+	cfg.memory_limit = 1;
+	build_start(e, next_id++, "nosuch", &cfg);
+	expect_refused("instance_start with memory_limit 1 (below 4096)", e);
+	cfg.memory_limit = 4095;
+	build_start(e, next_id++, "nosuch", &cfg);
+	expect_refused("instance_start with memory_limit 4095", e);
+	ph__instance_config__init(&cfg);
+	cfg.cpu_limit = 5000;
+	build_start(e, next_id++, "nosuch", &cfg);
+	expect_refused("instance_start with cpu_limit 5000", e);
+	ph__instance_config__init(&cfg);
+	cfg.processes_limit = 5000000;
+	build_start(e, next_id++, "nosuch", &cfg);
+	expect_refused("instance_start with processes_limit 5000000", e);
+	ph__instance_config__init(&cfg);
+	{
+		Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
+
+		s.name = str("a/b");
+		s.pool = str(FORGE_POOL);
+		s.config = &cfg;
+		build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_START, &s);
+		expect_refused("instance_start with name \"a/b\"", e);
+		s.name = str("nosuch");
+		s.pool = str("..");
+		build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_START, &s);
+		expect_refused("instance_start with pool \"..\"", e);
+	}
+
+	/* an unknown field 15 inside InstanceConfig, two levels down */
+	cf->n = 0;
+	put_tag(cf, 3, WT_VARINT);
+	put_varint(cf, 1 << 20);
+	put_tag(cf, 15, WT_VARINT);
+	put_varint(cf, 1);
+	sub->n = 0;
+	put_len_field(sub, 1, "nosuch", 6);
+	put_len_field(sub, 2, FORGE_POOL, strlen(FORGE_POOL));
+	put_len_field(sub, 3, cf->b, cf->n);
+	build_wrapped(e, next_id++, PH__REQUEST__OP_INSTANCE_START, sub);
+	if (!pb_decodes(e))
+		result(false, "instance_start with field 15 in config (construction: no decode)");
+	else
+		expect_refused("instance_start with an unknown field 15 inside InstanceConfig", e);
+	free(cf);
+
+	ph__instance_config__init(&cfg);
+	cfg.memory_limit = 256 << 20;
+	cfg.cpu_limit = 2;
+	cfg.processes_limit = 100;
+	id = next_id++;
+	build_start(e, id, "nosuch", &cfg);
+	case_answered_err("instance_start of a container that does not exist", e, id, ENOENT,
+			  "instance_start");
+}
+
+static void file_op_cases(struct enc *e)
+{
+	static char long_path[4097];
+	Ph__FileOpRequest f;
+	uint64_t id;
+
+	file_op_base(&f);
+	f.kind = PH__FILE_OP_KIND__FILE_OP_UNSPECIFIED;
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with kind 0 (UNSPECIFIED)", e);
+	file_op_base(&f);
+	f.kind = (Ph__FileOpKind)7;
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with kind 7 (out of range)", e);
+	file_op_base(&f);
+	f.path = bin("/etc/\0shadow", 12);
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with a NUL inside the path", e);
+	file_op_base(&f);
+	f.path = bin("", 0);
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with an empty path", e);
+	file_op_base(&f);
+	memset(long_path, 'a', 4096);
+	long_path[0] = '/';
+	f.path = bin(long_path, 4096);
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with a path of 4096 bytes", e);
+	file_op_base(&f);
+	f.name = str("../x");
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with name \"../x\"", e);
+	file_op_base(&f);
+	f.pool = str("a/b");
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with pool \"a/b\"", e);
+
+	file_op_base(&f);
+	f.uid = -2;
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with uid -2", e);
+	file_op_base(&f);
+	f.uid = 65536;
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with uid 65536", e);
+	file_op_base(&f);
+	f.gid = 70000;
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with gid 70000", e);
+	file_op_base(&f);
+	f.mode = 010000;
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with mode 010000", e);
+	file_op_base(&f);
+	f.mode = -2;
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with mode -2", e);
+
+	file_op_base(&f);
+	f.kind = PH__FILE_OP_KIND__FILE_OP_SYMLINK;
+	f.path = str("/link");
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op SYMLINK without a target", e);
+	file_op_base(&f);
+	f.kind = PH__FILE_OP_KIND__FILE_OP_WRITE;
+	f.path = str("/x");
+	f.target = str("/etc/shadow");
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op WRITE with a target (only SYMLINK takes one)", e);
+	file_op_base(&f);
+	f.target = str("/etc/shadow");
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op OPEN_READ with a target", e);
+	file_op_base(&f);
+	f.kind = PH__FILE_OP_KIND__FILE_OP_SYMLINK;
+	f.path = str("/link");
+	f.target = bin("/etc\0/x", 7);
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op SYMLINK with a NUL inside the target", e);
+
+	file_op_base(&f);
+	id = next_id++;
+	build_op(e, id, PH__REQUEST__OP_FILE_OP, &f);
+	case_answered_err("file_op OPEN_READ in a container that does not exist", e, id, ENOENT,
+			  "file_op");
+}
+
+static void exec_start_cases(struct enc *e)
+{
+	static ProtobufCBinaryData v[PH_EXEC_ARGS_TEST + 1];
+	static char big[2][8200];
+	ProtobufCBinaryData one[2];
+	Ph__ExecStartRequest x;
+	uint64_t id;
+
+	exec_base(&x);
+	x.n_argv = 0;
+	x.argv = NULL;
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with an empty argv", e);
+	exec_base(&x);
+	one[0] = bin("", 0);
+	one[1] = str("-c");
+	x.n_argv = 2;
+	x.argv = one;
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with an empty argv[0]", e);
+	exec_base(&x);
+	one[0] = str("sh");
+	one[1] = bin("-c\0rm", 5);
+	x.n_argv = 2;
+	x.argv = one;
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with a NUL inside an argv element", e);
+	exec_base(&x);
+	for (size_t i = 0; i < PH_EXEC_ARGS_TEST + 1; i++)
+		v[i] = str("x");
+	x.n_argv = PH_EXEC_ARGS_TEST + 1;
+	x.argv = v;
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with 129 arguments", e);
+
+	{
+		static const struct {
+			const char *what;
+			const char *env;
+			size_t len;
+		} envs[] = {
+			{ "env without '=' (\"PATH\")", "PATH", 4 },
+			{ "env \"=x\"", "=x", 2 },
+			{ "env key starting with a digit (\"1A=x\")", "1A=x", 4 },
+			{ "env key with '-' (\"A-B=x\")", "A-B=x", 5 },
+			{ "env key with a space (\"A B=x\")", "A B=x", 5 },
+			{ "env key with a newline (\"A\\nB=x\")", "A\nB=x", 5 },
+			{ "env with a NUL in the value", "A=x\0y", 5 },
+		};
+		char what[160];
+
+		for (size_t i = 0; i < sizeof(envs) / sizeof(envs[0]); i++) {
+			exec_base(&x);
+			one[0] = bin(envs[i].env, envs[i].len);
+			x.n_env = 1;
+			x.env = one;
+			build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+			snprintf(what, sizeof(what), "exec_start with %s", envs[i].what);
+			expect_refused(what, e);
+		}
+	}
+	exec_base(&x);
+	one[0] = bin("", 0);
+	x.n_env = 1;
+	x.env = one;
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with an empty env entry", e);
+	exec_base(&x);
+	x.cwd = str("tmp");
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with a relative cwd (\"tmp\")", e);
+	exec_base(&x);
+	x.cwd = bin("/tmp\0/x", 7);
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with a NUL inside the cwd", e);
+	exec_base(&x);
+	x.uid = 65536;
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with uid 65536", e);
+	exec_base(&x);
+	x.gid = 65536;
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with gid 65536", e);
+	exec_base(&x);
+	x.width = 10001;
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with width 10001", e);
+	exec_base(&x);
+	x.name = str("../x");
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with name \"../x\"", e);
+
+	/* argv + env over 16384 bytes: two strings of 8200 */
+	exec_base(&x);
+	memset(big[0], 'a', sizeof(big[0]));
+	memset(big[1], 'b', sizeof(big[1]));
+	memcpy(big[1], "BIG=", 4);
+	one[0] = bin(big[0], sizeof(big[0]));
+	x.n_argv = 1;
+	x.argv = one;
+	x.n_env = 1;
+	x.env = &one[1];
+	one[1] = bin(big[1], sizeof(big[1]));
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with argv + env over 16384 bytes", e);
+
+	exec_base(&x);
+	one[0] = str("PATH=/usr/bin:/bin");
+	x.n_env = 1;
+	x.env = one;
+	x.cwd = str("/");
+	id = next_id++;
+	build_op(e, id, PH__REQUEST__OP_EXEC_START, &x);
+	case_answered_fds("exec_start in a container that does not exist", e, NULL, 0, id, ANY_ERR,
+			  "exec_start", PH__REPLY__RESULT__NOT_SET);
+	/* an empty argument after argv[0] is well formed (sh -c "") */
+	exec_base(&x);
+	one[0] = str("sh");
+	one[1] = bin("", 0);
+	x.n_argv = 2;
+	x.argv = one;
+	id = next_id++;
+	build_op(e, id, PH__REQUEST__OP_EXEC_START, &x);
+	case_answered_fds("exec_start with an empty argv[1], in a container that does not exist", e,
+			  NULL, 0, id, ANY_ERR, "exec_start", PH__REPLY__RESULT__NOT_SET);
+}
+
+static void retired_cases(struct enc *e)
+{
+	build_action(e, next_id++, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START,
+		     -1);
+	expect_refused("instance_action START (retired; starting is instance_start)", e);
 }
 
 /* A good request, then a breach, on one connection: answered, then closed. */
@@ -663,11 +1385,12 @@ int main(int argc, char **argv)
 {
 	struct enc *e, *sub;
 
-	if (argc != 2) {
-		fprintf(stderr, "Usage: %s SOCKPATH\n", argv[0]);
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "Usage: %s SOCKPATH [STATEDIR]\n", argv[0]);
 		return 2;
 	}
 	sock_path = argv[1];
+	state_dir = argc == 3 ? argv[2] : NULL;
 	signal(SIGPIPE, SIG_IGN);
 	e = calloc(1, sizeof(*e));
 	sub = calloc(1, sizeof(*sub));
@@ -679,6 +1402,13 @@ int main(int argc, char **argv)
 	fd_cases(e);
 	value_cases(e);
 	answered_cases(e);
+	image_unpack_cases(e);
+	instance_create_cases(e);
+	instance_delete_cases(e);
+	instance_start_cases(e, sub);
+	file_op_cases(e);
+	exec_start_cases(e);
+	retired_cases(e);
 	breach_after_good(e);
 	case_hello("final valid hello (the helper survived)");
 

@@ -8,7 +8,7 @@ export MOAT_DIR=$T/d
 "$B/moatd" --dir "$MOAT_DIR" --test-forge "$T/forge.sock" >>"$T/moatd.log" 2>&1 &
 MOATD_PID=$!
 DAEMON_PIDS+=("$MOATD_PID")
-"$B/tests/forge" "$T/forge.sock" | sed "s/^ok - /ok - $SUITE: /; s/^not ok - /not ok - $SUITE: /"
+"$B/tests/forge" "$T/forge.sock" "$MOAT_DIR" | sed "s/^ok - /ok - $SUITE: /; s/^not ok - /not ok - $SUITE: /"
 rc=${PIPESTATUS[0]}
 [ "$rc" = 0 ] || FAILED=1
 check "moatd survived every forged packet" kill -0 "$MOATD_PID"

@@ -100,6 +100,10 @@ int main(void)
 	test_frame();
 	test_policy();
 	test_decode();
+	test_ws();
+	test_events();
+	test_images();
+	test_template();
 
 	printf("# unit: %u passed, %u failed\n", t_passed, t_failed);
 	return t_failed ? 1 : 0;

@@ -34,5 +34,9 @@ void test_frame(void);
 void test_policy(void);
 void test_decode(void);
 void test_ops(void);
+void test_ws(void);
+void test_events(void);
+void test_images(void);
+void test_template(void);
 
 #endif

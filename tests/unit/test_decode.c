@@ -10,16 +10,19 @@
  * Run by the test runner with no privilege; the packets are built here.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "frame.h"
 #include "ph.h"
 #include "t.h"
 
-#define ENC_MAX 1024
+#define ENC_MAX (20 * 1024) /* room for the 16 KiB exec_start and 4 KiB path cases */
 
 /* A packet under construction (small ones; the oversized one is separate). */
 struct enc {
@@ -360,7 +363,7 @@ static void bad_requests(void)
 	build_hello(&e, 1, UINT32_MAX);
 	refused_enc("hello protocol 2^32-1", &e, 0, EPROTONOSUPPORT, true);
 
-	/* descriptor counts: no op takes any yet */
+	/* descriptor counts (image_unpack, the one op that takes one, is below) */
 	e.n = 0;
 	build_hello(&e, 1, PH_PROTOCOL);
 	refused_enc("hello with 1 fd", &e, 1, EPROTO, true);
@@ -369,8 +372,12 @@ static void bad_requests(void)
 	build_state(&e, 1, "c1", 2);
 	refused_enc("instance_state with 1 fd", &e, 1, EPROTO, true);
 	e.n = 0;
-	build_action(&e, 1, "c1", 2, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START, -1, false);
+	build_action(&e, 1, "c1", 2, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -1, false);
 	refused_enc("instance_action with 2 fds", &e, 2, EPROTO, true);
+	e.n = 0;
+	build_action(&e, 1, "c1", 2, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START, -1, false);
+	refused_enc("instance_action START (retired: starting is instance_start)", &e, 0, EINVAL,
+		    true);
 
 	/* names, in both ops that take one */
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -427,7 +434,6 @@ static void good_requests(void)
 		int32_t timeout;
 		bool force;
 	} actions[] = {
-		{ PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START, PH_START, -1, false },
 		{ PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, PH_STOP, 0, true },
 		{ PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, PH_STOP, 3600, false },
 		{ PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_FREEZE, PH_FREEZE, 30, false },
@@ -509,7 +515,7 @@ static void good_requests(void)
 
 		put_len_field(&sub, 1, "c1", 2);
 		put_tag(&sub, 2, WT_VARINT);
-		put_varint(&sub, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START);
+		put_varint(&sub, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP);
 		put_tag(&sub, 3, WT_VARINT);
 		put_varint(&sub, 0);
 		put_tag(&sub, 4, WT_VARINT);
@@ -522,11 +528,748 @@ static void good_requests(void)
 		ph__request__free_unpacked(req, NULL);
 }
 
+/* ---- the storage, file and exec ops ----------------------------------------- */
+
+#define FP_OK "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static ProtobufCBinaryData bin(const void *p, size_t len)
+{
+	return (ProtobufCBinaryData){ .len = len, .data = (uint8_t *)p };
+}
+
+static ProtobufCBinaryData str(const char *s)
+{
+	return bin(s, strlen(s));
+}
+
+/* Pack one request of a newer op (e is reset first). */
+static void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+
+	req.id = id;
+	req.op_case = op;
+	switch (op) {
+	case PH__REQUEST__OP_IMAGE_UNPACK:
+		req.image_unpack = m;
+		break;
+	case PH__REQUEST__OP_INSTANCE_CREATE:
+		req.instance_create = m;
+		break;
+	case PH__REQUEST__OP_INSTANCE_DELETE:
+		req.instance_delete = m;
+		break;
+	case PH__REQUEST__OP_INSTANCE_START:
+		req.instance_start = m;
+		break;
+	case PH__REQUEST__OP_FILE_OP:
+		req.file_op = m;
+		break;
+	case PH__REQUEST__OP_EXEC_START:
+		req.exec_start = m;
+		break;
+	default:
+		abort();
+	}
+	e->n = 0;
+	put_request(e, &req);
+	if (e->n == 0 || e->n == sizeof(e->b))
+		t_note("build_op: request %d does not fit the test buffer", (int)op);
+}
+
+/* Valid requests; each bad case below changes one thing in one of them. */
+static void unpack_base(Ph__ImageUnpackRequest *u)
+{
+	ph__image_unpack_request__init(u);
+	u->fingerprint = str(FP_OK);
+	u->pool = str("default");
+}
+
+static void create_base(Ph__InstanceCreateRequest *c)
+{
+	ph__instance_create_request__init(c);
+	c->name = str("c1");
+	c->pool = str("default");
+	c->fingerprint = str(FP_OK);
+}
+
+static void delete_base(Ph__InstanceDeleteRequest *d)
+{
+	ph__instance_delete_request__init(d);
+	d->name = str("c1");
+	d->pool = str("default");
+}
+
+static void start_base(Ph__InstanceStartRequest *s, Ph__InstanceConfig *cfg)
+{
+	ph__instance_start_request__init(s);
+	ph__instance_config__init(cfg);
+	s->name = str("c1");
+	s->pool = str("default");
+	s->config = cfg;
+}
+
+static void file_base(Ph__FileOpRequest *f)
+{
+	ph__file_op_request__init(f);
+	f->name = str("c1");
+	f->pool = str("default");
+	f->path = str("/etc/hostname");
+	f->kind = PH__FILE_OP_KIND__FILE_OP_OPEN_READ;
+	f->uid = -1;
+	f->gid = -1;
+	f->mode = -1;
+}
+
+static ProtobufCBinaryData argv_true[1] = { { 4, (uint8_t *)"true" } };
+
+static void exec_base(Ph__ExecStartRequest *x)
+{
+	ph__exec_start_request__init(x);
+	x->name = str("c1");
+	x->n_argv = 1;
+	x->argv = argv_true;
+}
+
+static const struct {
+	const char *what;
+	const char *s;
+	size_t len;
+} bad_names[] = {
+	{ "../x", "../x", 4 },
+	{ "a/b", "a/b", 3 },
+	{ "empty", "", 0 },
+	{ "..", "..", 2 },
+	{ "NUL inside", "ab\0cd", 5 },
+	{ "newline", "a\nb", 3 },
+	{ "64 bytes", "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 64 },
+};
+#define N_BAD_NAMES (sizeof(bad_names) / sizeof(bad_names[0]))
+
+static void bad_image_unpack(void)
+{
+	static const struct {
+		const char *what;
+		const char *fp;
+		size_t len;
+	} fps[] = {
+		{ "63 chars", FP_OK, 63 },
+		{ "65 chars", FP_OK "0", 65 },
+		{ "uppercase hex",
+		  "0123456789ABCDEF0123456789abcdef0123456789abcdef0123456789abcdef", 64 },
+		{ "non-hex 'g'", "g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+		  64 },
+		{ "NUL inside",
+		  "0123456789abcdef\0"
+		  "123456789abcdef0123456789abcdef0123456789abcdef",
+		  64 },
+		{ "empty", "", 0 },
+	};
+	Ph__ImageUnpackRequest u;
+	struct enc e = { .n = 0 }, sub = { .n = 0 };
+	char what[160];
+
+	unpack_base(&u);
+	build_op(&e, 1, PH__REQUEST__OP_IMAGE_UNPACK, &u);
+	refused_enc("image_unpack with 0 fds", &e, 0, EPROTO, true);
+	refused_enc("image_unpack with 2 fds", &e, 2, EPROTO, true);
+	refused_enc("image_unpack with 4 fds", &e, 4, EPROTO, true);
+	for (size_t i = 0; i < sizeof(fps) / sizeof(fps[0]); i++) {
+		unpack_base(&u);
+		u.fingerprint = bin(fps[i].fp, fps[i].len);
+		build_op(&e, 1, PH__REQUEST__OP_IMAGE_UNPACK, &u);
+		snprintf(what, sizeof(what), "image_unpack fingerprint: %s", fps[i].what);
+		refused_enc(what, &e, 1, EINVAL, true);
+	}
+	for (size_t i = 0; i < N_BAD_NAMES; i++) {
+		unpack_base(&u);
+		u.pool = bin(bad_names[i].s, bad_names[i].len);
+		build_op(&e, 1, PH__REQUEST__OP_IMAGE_UNPACK, &u);
+		snprintf(what, sizeof(what), "image_unpack pool: %s", bad_names[i].what);
+		refused_enc(what, &e, 1, EINVAL, true);
+	}
+	put_len_field(&sub, 1, FP_OK, 64);
+	put_len_field(&sub, 2, "default", 7);
+	put_tag(&sub, 15, WT_VARINT);
+	put_varint(&sub, 1);
+	e.n = 0;
+	build_wrapped(&e, 1, PH__REQUEST__OP_IMAGE_UNPACK, &sub);
+	refused_enc("image_unpack with unknown field 15 inside", &e, 1, EPROTO, true);
+}
+
+static void bad_instance_ops(void)
+{
+	Ph__InstanceCreateRequest c;
+	Ph__InstanceDeleteRequest d;
+	Ph__InstanceStartRequest s;
+	Ph__InstanceConfig cfg;
+	struct enc e = { .n = 0 }, sub = { .n = 0 }, cf = { .n = 0 };
+	char what[160];
+
+	for (size_t i = 0; i < N_BAD_NAMES; i++) {
+		ProtobufCBinaryData b = bin(bad_names[i].s, bad_names[i].len);
+
+		create_base(&c);
+		c.name = b;
+		build_op(&e, 1, PH__REQUEST__OP_INSTANCE_CREATE, &c);
+		snprintf(what, sizeof(what), "instance_create name: %s", bad_names[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+		create_base(&c);
+		c.pool = b;
+		build_op(&e, 1, PH__REQUEST__OP_INSTANCE_CREATE, &c);
+		snprintf(what, sizeof(what), "instance_create pool: %s", bad_names[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+		delete_base(&d);
+		d.name = b;
+		build_op(&e, 1, PH__REQUEST__OP_INSTANCE_DELETE, &d);
+		snprintf(what, sizeof(what), "instance_delete name: %s", bad_names[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+		delete_base(&d);
+		d.pool = b;
+		build_op(&e, 1, PH__REQUEST__OP_INSTANCE_DELETE, &d);
+		snprintf(what, sizeof(what), "instance_delete pool: %s", bad_names[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+		start_base(&s, &cfg);
+		s.name = b;
+		build_op(&e, 1, PH__REQUEST__OP_INSTANCE_START, &s);
+		snprintf(what, sizeof(what), "instance_start name: %s", bad_names[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+		start_base(&s, &cfg);
+		s.pool = b;
+		build_op(&e, 1, PH__REQUEST__OP_INSTANCE_START, &s);
+		snprintf(what, sizeof(what), "instance_start pool: %s", bad_names[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+	}
+
+	create_base(&c);
+	c.fingerprint = bin(FP_OK, 63);
+	build_op(&e, 1, PH__REQUEST__OP_INSTANCE_CREATE, &c);
+	refused_enc("instance_create fingerprint of 63 chars", &e, 0, EINVAL, true);
+	create_base(&c);
+	c.fingerprint = str(FP_OK "a");
+	build_op(&e, 1, PH__REQUEST__OP_INSTANCE_CREATE, &c);
+	refused_enc("instance_create fingerprint of 65 chars", &e, 0, EINVAL, true);
+	create_base(&c);
+	c.fingerprint = str("../../../../../../../../../../../../../../../../../../../../etc/x");
+	build_op(&e, 1, PH__REQUEST__OP_INSTANCE_CREATE, &c);
+	refused_enc("instance_create fingerprint that is a path (64 bytes)", &e, 0, EINVAL, true);
+	create_base(&c);
+	build_op(&e, 1, PH__REQUEST__OP_INSTANCE_CREATE, &c);
+	refused_enc("instance_create with 1 fd", &e, 1, EPROTO, true);
+	delete_base(&d);
+	build_op(&e, 1, PH__REQUEST__OP_INSTANCE_DELETE, &d);
+	refused_enc("instance_delete with 1 fd", &e, 1, EPROTO, true);
+
+	start_base(&s, &cfg);
+	s.config = NULL;
+	build_op(&e, 1, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start without a config", &e, 0, EINVAL, true);
+	{
+		static const struct {
+			const char *what;
+			uint64_t memory;
+			uint32_t cpu, processes;
+		} limits[] = {
+			{ "memory_limit 1", 1, 0, 0 },
+			{ "memory_limit 4095", 4095, 0, 0 },
+			{ "cpu_limit 4097", 0, 4097, 0 },
+			{ "cpu_limit 5000", 0, 5000, 0 },
+			{ "cpu_limit 2^32-1", 0, UINT32_MAX, 0 },
+			{ "processes_limit 4194305", 0, 0, 4194305 },
+			{ "processes_limit 5000000", 0, 0, 5000000 },
+		};
+
+		for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+			start_base(&s, &cfg);
+			cfg.memory_limit = limits[i].memory;
+			cfg.cpu_limit = limits[i].cpu;
+			cfg.processes_limit = limits[i].processes;
+			build_op(&e, 1, PH__REQUEST__OP_INSTANCE_START, &s);
+			snprintf(what, sizeof(what), "instance_start %s", limits[i].what);
+			refused_enc(what, &e, 0, ERANGE, true);
+		}
+	}
+	start_base(&s, &cfg);
+	build_op(&e, 1, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start with 1 fd", &e, 1, EPROTO, true);
+
+	/* an unknown field inside InstanceConfig, a level below the op */
+	put_tag(&cf, 3, WT_VARINT);
+	put_varint(&cf, 1 << 20);
+	put_tag(&cf, 15, WT_VARINT);
+	put_varint(&cf, 1);
+	put_len_field(&sub, 1, "c1", 2);
+	put_len_field(&sub, 2, "default", 7);
+	put_len_field(&sub, 3, cf.b, cf.n);
+	e.n = 0;
+	build_wrapped(&e, 1, PH__REQUEST__OP_INSTANCE_START, &sub);
+	refused_enc("instance_start with unknown field 15 inside InstanceConfig", &e, 0, EPROTO,
+		    true);
+	/* InstanceConfig's fields with the wrong wire type */
+	cf.n = 0;
+	put_len_field(&cf, 3, "\x01", 1);
+	sub.n = 0;
+	put_len_field(&sub, 1, "c1", 2);
+	put_len_field(&sub, 2, "default", 7);
+	put_len_field(&sub, 3, cf.b, cf.n);
+	e.n = 0;
+	build_wrapped(&e, 1, PH__REQUEST__OP_INSTANCE_START, &sub);
+	refused_enc("instance_start with memory_limit sent as bytes", &e, 0, 0, false);
+}
+
+static void bad_file_op(void)
+{
+	static char path4096[4096];
+	Ph__FileOpRequest f;
+	struct enc e = { .n = 0 };
+	char what[160];
+
+	memset(path4096, 'a', sizeof(path4096));
+	path4096[0] = '/';
+#define FILE_CASE(desc, change, want)                                                              \
+	do {                                                                                       \
+		file_base(&f);                                                                     \
+		change;                                                                            \
+		build_op(&e, 1, PH__REQUEST__OP_FILE_OP, &f);                                      \
+		refused_enc("file_op " desc, &e, 0, want, true);                                   \
+	} while (0)
+	FILE_CASE("kind 0 (UNSPECIFIED)", f.kind = PH__FILE_OP_KIND__FILE_OP_UNSPECIFIED, EINVAL);
+	FILE_CASE("kind 7 (out of range)", f.kind = (Ph__FileOpKind)7, EPROTO);
+	FILE_CASE("kind -1 (out of range)", f.kind = (Ph__FileOpKind)-1, EPROTO);
+	FILE_CASE("NUL inside the path", f.path = bin("/etc/\0shadow", 12), EINVAL);
+	FILE_CASE("NUL at the end of the path", f.path = bin("/etc/x\0", 7), EINVAL);
+	FILE_CASE("empty path", f.path = bin("", 0), EINVAL);
+	FILE_CASE("path of 4096 bytes", f.path = bin(path4096, 4096), EINVAL);
+	FILE_CASE("uid -2", f.uid = -2, ERANGE);
+	FILE_CASE("uid 65536", f.uid = 65536, ERANGE);
+	FILE_CASE("uid INT32_MIN", f.uid = INT32_MIN, ERANGE);
+	FILE_CASE("gid -2", f.gid = -2, ERANGE);
+	FILE_CASE("gid 70000", f.gid = 70000, ERANGE);
+	FILE_CASE("mode 010000", f.mode = 010000, ERANGE);
+	FILE_CASE("mode -2", f.mode = -2, ERANGE);
+	FILE_CASE("SYMLINK without a target", f.kind = PH__FILE_OP_KIND__FILE_OP_SYMLINK, EINVAL);
+	FILE_CASE("SYMLINK with a NUL inside the target",
+		  (f.kind = PH__FILE_OP_KIND__FILE_OP_SYMLINK, f.target = bin("/etc\0/x", 7)),
+		  EINVAL);
+	FILE_CASE("SYMLINK with a target of 4096 bytes",
+		  (f.kind = PH__FILE_OP_KIND__FILE_OP_SYMLINK, f.target = bin(path4096, 4096)),
+		  EINVAL);
+	FILE_CASE("OPEN_READ with a target", f.target = str("/etc/shadow"), EINVAL);
+	FILE_CASE("WRITE with a target",
+		  (f.kind = PH__FILE_OP_KIND__FILE_OP_WRITE, f.target = str("x")), EINVAL);
+	FILE_CASE("DELETE with a target",
+		  (f.kind = PH__FILE_OP_KIND__FILE_OP_DELETE, f.target = str("x")), EINVAL);
+#undef FILE_CASE
+	for (size_t i = 0; i < N_BAD_NAMES; i++) {
+		file_base(&f);
+		f.name = bin(bad_names[i].s, bad_names[i].len);
+		build_op(&e, 1, PH__REQUEST__OP_FILE_OP, &f);
+		snprintf(what, sizeof(what), "file_op name: %s", bad_names[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+		file_base(&f);
+		f.pool = bin(bad_names[i].s, bad_names[i].len);
+		build_op(&e, 1, PH__REQUEST__OP_FILE_OP, &f);
+		snprintf(what, sizeof(what), "file_op pool: %s", bad_names[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+	}
+	file_base(&f);
+	build_op(&e, 1, PH__REQUEST__OP_FILE_OP, &f);
+	refused_enc("file_op with 1 fd", &e, 1, EPROTO, true);
+}
+
+static void bad_exec_start(void)
+{
+	static ProtobufCBinaryData many[PH_EXEC_MAX_ARGS + 1];
+	static char big[2][8200];
+	ProtobufCBinaryData v[2];
+	Ph__ExecStartRequest x;
+	struct enc e = { .n = 0 };
+
+	for (size_t i = 0; i < PH_EXEC_MAX_ARGS + 1; i++)
+		many[i] = str("x=1");
+	memset(big[0], 'a', sizeof(big[0]));
+	memset(big[1], 'b', sizeof(big[1]));
+	memcpy(big[1], "BIG=", 4);
+#define EXEC_CASE(desc, change, want)                                                              \
+	do {                                                                                       \
+		exec_base(&x);                                                                     \
+		change;                                                                            \
+		build_op(&e, 1, PH__REQUEST__OP_EXEC_START, &x);                                   \
+		refused_enc("exec_start " desc, &e, 0, want, true);                                \
+	} while (0)
+#define ARGV2(a, b) (v[0] = (a), v[1] = (b), x.n_argv = 2, x.argv = v)
+#define ENV1(a) (v[0] = (a), x.n_env = 1, x.env = v)
+	EXEC_CASE("with an empty argv", (x.n_argv = 0, x.argv = NULL), EINVAL);
+	EXEC_CASE("with an empty argv[0]", ARGV2(bin("", 0), str("-c")), EINVAL);
+	/* the errno for a NUL is the validator's business: any refusal will do */
+	EXEC_CASE("with a NUL inside argv[1]", ARGV2(str("sh"), bin("-c\0rm", 5)), 0);
+	EXEC_CASE("with a NUL inside argv[0]", ARGV2(bin("sh\0", 3), str("-c")), 0);
+	EXEC_CASE("with 129 arguments", (x.n_argv = PH_EXEC_MAX_ARGS + 1, x.argv = many), E2BIG);
+	EXEC_CASE("with 129 env entries", (x.n_env = PH_EXEC_MAX_ARGS + 1, x.env = many), E2BIG);
+	EXEC_CASE("with env without '=' (PATH)", ENV1(str("PATH")), EINVAL);
+	EXEC_CASE("with env \"=x\"", ENV1(str("=x")), EINVAL);
+	EXEC_CASE("with env \"\"", ENV1(bin("", 0)), EINVAL);
+	EXEC_CASE("with env key starting with a digit (1A=x)", ENV1(str("1A=x")), EINVAL);
+	EXEC_CASE("with env key with '-' (A-B=x)", ENV1(str("A-B=x")), EINVAL);
+	EXEC_CASE("with env key with a space (A B=x)", ENV1(str("A B=x")), EINVAL);
+	EXEC_CASE("with env key with a newline (A\\nB=x)", ENV1(str("A\nB=x")), EINVAL);
+	EXEC_CASE("with env key with a NUL (A\\0B=x)", ENV1(bin("A\0B=x", 5)), 0);
+	EXEC_CASE("with env value with a NUL (A=x\\0y)", ENV1(bin("A=x\0y", 5)), 0);
+	EXEC_CASE("with a relative cwd (tmp)", x.cwd = str("tmp"), EINVAL);
+	EXEC_CASE("with a NUL inside the cwd", x.cwd = bin("/tmp\0/x", 7), EINVAL);
+	EXEC_CASE("with uid 65536", x.uid = 65536, ERANGE);
+	EXEC_CASE("with gid 65536", x.gid = 65536, ERANGE);
+	EXEC_CASE("with uid 2^32-1", x.uid = UINT32_MAX, ERANGE);
+	EXEC_CASE("with width 10001", x.width = 10001, ERANGE);
+	EXEC_CASE("with height 10001", x.height = 10001, ERANGE);
+	EXEC_CASE("with argv + env over 16384 bytes",
+		  (v[0] = bin(big[0], sizeof(big[0])), x.argv = v,
+		   v[1] = bin(big[1], sizeof(big[1])), x.n_env = 1, x.env = &v[1]),
+		  E2BIG);
+	EXEC_CASE("with two arguments taking 16385 bytes with their NULs (one over)",
+		  (v[0] = bin(big[0], 8192), v[1] = bin(big[0], 8191), x.n_argv = 2, x.argv = v),
+		  E2BIG);
+	EXEC_CASE("with argv that fills the buffer and a cwd",
+		  (v[0] = bin(big[0], 8192), v[1] = bin(big[0], 8190), x.n_argv = 2, x.argv = v,
+		   x.cwd = str("/")),
+		  EINVAL);
+	EXEC_CASE("with name ../x", x.name = str("../x"), EINVAL);
+	EXEC_CASE("with an empty name", x.name = bin("", 0), EINVAL);
+#undef EXEC_CASE
+#undef ARGV2
+#undef ENV1
+	exec_base(&x);
+	build_op(&e, 1, PH__REQUEST__OP_EXEC_START, &x);
+	refused_enc("exec_start with 1 fd", &e, 1, EPROTO, true);
+}
+
+static void good_new_ops(void)
+{
+	static const struct {
+		Ph__FileOpKind kind;
+		enum ph_file_kind want;
+		const char *name;
+	} kinds[] = {
+		{ PH__FILE_OP_KIND__FILE_OP_OPEN_READ, PH_FILE_READ, "OPEN_READ" },
+		{ PH__FILE_OP_KIND__FILE_OP_WRITE, PH_FILE_WRITE, "WRITE" },
+		{ PH__FILE_OP_KIND__FILE_OP_APPEND, PH_FILE_APPEND, "APPEND" },
+		{ PH__FILE_OP_KIND__FILE_OP_MKDIR, PH_FILE_MKDIR, "MKDIR" },
+		{ PH__FILE_OP_KIND__FILE_OP_SYMLINK, PH_FILE_SYMLINK, "SYMLINK" },
+		{ PH__FILE_OP_KIND__FILE_OP_DELETE, PH_FILE_DELETE, "DELETE" },
+	};
+	static char path4095[4096], big[PH_EXEC_BUF];
+	Ph__ImageUnpackRequest u;
+	Ph__InstanceCreateRequest c;
+	Ph__InstanceDeleteRequest d;
+	Ph__InstanceStartRequest s;
+	Ph__InstanceConfig cfg;
+	Ph__FileOpRequest f;
+	Ph__ExecStartRequest x;
+	ProtobufCBinaryData argv[3], env[3];
+	static union ph_typed t;
+	struct enc e = { .n = 0 };
+	Ph__Request *req;
+	char what[96];
+
+	unpack_base(&u);
+	build_op(&e, 60, PH__REQUEST__OP_IMAGE_UNPACK, &u);
+	req = accepted("image_unpack with 1 fd", &e, 1, PH__REQUEST__OP_IMAGE_UNPACK, &t);
+	if (req) {
+		CHECK(strcmp(t.image_unpack.fingerprint, FP_OK) == 0 &&
+			      strcmp(t.image_unpack.pool, "default") == 0,
+		      "decode: image_unpack: typed fingerprint and pool");
+		CHECK(ph_op_find(PH__REQUEST__OP_IMAGE_UNPACK)->nfds == 1 &&
+			      ph_op_find(PH__REQUEST__OP_IMAGE_UNPACK)->check_fds ==
+				      ph_check_fd_readonly_file,
+		      "decode: image_unpack's descriptor is checked by ph_check_fd_readonly_file");
+		ph__request__free_unpacked(req, NULL);
+	}
+
+	create_base(&c);
+	build_op(&e, 61, PH__REQUEST__OP_INSTANCE_CREATE, &c);
+	req = accepted("instance_create from an image", &e, 0, PH__REQUEST__OP_INSTANCE_CREATE, &t);
+	if (req) {
+		CHECK(strcmp(t.instance_create.ref.name, "c1") == 0 &&
+			      strcmp(t.instance_create.pool, "default") == 0 &&
+			      strcmp(t.instance_create.fingerprint, FP_OK) == 0,
+		      "decode: instance_create: typed name, pool and fingerprint");
+		ph__request__free_unpacked(req, NULL);
+	}
+	create_base(&c);
+	c.fingerprint = bin("", 0);
+	build_op(&e, 62, PH__REQUEST__OP_INSTANCE_CREATE, &c);
+	req = accepted("instance_create with no fingerprint (empty rootfs)", &e, 0,
+		       PH__REQUEST__OP_INSTANCE_CREATE, &t);
+	if (req) {
+		CHECK(t.instance_create.fingerprint[0] == '\0',
+		      "decode: instance_create: no fingerprint is \"\"");
+		ph__request__free_unpacked(req, NULL);
+	}
+
+	delete_base(&d);
+	d.name = str("web-1");
+	d.pool = str("p2");
+	build_op(&e, 63, PH__REQUEST__OP_INSTANCE_DELETE, &d);
+	req = accepted("instance_delete", &e, 0, PH__REQUEST__OP_INSTANCE_DELETE, &t);
+	if (req) {
+		CHECK(strcmp(t.instance_delete.ref.name, "web-1") == 0 &&
+			      strcmp(t.instance_delete.pool, "p2") == 0,
+		      "decode: instance_delete: typed name and pool");
+		ph__request__free_unpacked(req, NULL);
+	}
+
+	start_base(&s, &cfg);
+	cfg.privileged = true;
+	cfg.nesting = true;
+	cfg.memory_limit = 4096;
+	cfg.cpu_limit = 4096;
+	cfg.processes_limit = 4194304;
+	build_op(&e, 64, PH__REQUEST__OP_INSTANCE_START, &s);
+	req = accepted("instance_start at every upper bound", &e, 0, PH__REQUEST__OP_INSTANCE_START,
+		       &t);
+	if (req) {
+		/* privileged and nesting pass the validator: the handler applies the policy */
+		CHECK(strcmp(t.instance_start.ref.name, "c1") == 0 &&
+			      strcmp(t.instance_start.pool, "default") == 0 &&
+			      t.instance_start.config.privileged &&
+			      t.instance_start.config.nesting &&
+			      t.instance_start.config.memory_limit == 4096 &&
+			      t.instance_start.config.cpu_limit == 4096 &&
+			      t.instance_start.config.processes_limit == 4194304,
+		      "decode: instance_start: config values copied");
+		ph__request__free_unpacked(req, NULL);
+	}
+	start_base(&s, &cfg);
+	cfg.memory_limit = UINT64_MAX;
+	build_op(&e, 65, PH__REQUEST__OP_INSTANCE_START, &s);
+	req = accepted("instance_start with an empty-but-present config and memory 2^64-1", &e, 0,
+		       PH__REQUEST__OP_INSTANCE_START, &t);
+	if (req) {
+		CHECK(!t.instance_start.config.privileged && !t.instance_start.config.nesting &&
+			      t.instance_start.config.memory_limit == UINT64_MAX &&
+			      t.instance_start.config.cpu_limit == 0 &&
+			      t.instance_start.config.processes_limit == 0,
+		      "decode: instance_start: zero limits stay 0 (none), memory copied whole");
+		ph__request__free_unpacked(req, NULL);
+	}
+
+	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		file_base(&f);
+		f.kind = kinds[i].kind;
+		f.path = str("/srv/a b/..\n/x");
+		if (kinds[i].want == PH_FILE_SYMLINK)
+			f.target = str("../../../etc/shadow");
+		f.uid = (int)i - 1;
+		f.gid = 65535;
+		f.mode = i ? 07777 : -1;
+		build_op(&e, 70 + i, PH__REQUEST__OP_FILE_OP, &f);
+		snprintf(what, sizeof(what), "file_op %s", kinds[i].name);
+		req = accepted(what, &e, 0, PH__REQUEST__OP_FILE_OP, &t);
+		if (!req)
+			continue;
+		CHECK(t.file_op.kind == kinds[i].want && strcmp(t.file_op.ref.name, "c1") == 0 &&
+			      strcmp(t.file_op.pool, "default") == 0 &&
+			      strcmp(t.file_op.path, "/srv/a b/..\n/x") == 0 &&
+			      t.file_op.uid == (int)i - 1 && t.file_op.gid == 65535 &&
+			      t.file_op.mode == (i ? 07777 : -1) &&
+			      strcmp(t.file_op.target, kinds[i].want == PH_FILE_SYMLINK
+							       ? "../../../etc/shadow"
+							       : "") == 0,
+		      "decode: %s: kind maps to %d, path, ids, mode and target copied as sent",
+		      what, (int)kinds[i].want);
+		ph__request__free_unpacked(req, NULL);
+	}
+	memset(path4095, 'p', 4095);
+	path4095[0] = '/';
+	file_base(&f);
+	f.path = bin(path4095, 4095);
+	f.kind = PH__FILE_OP_KIND__FILE_OP_SYMLINK;
+	f.target = bin(path4095, 4095);
+	build_op(&e, 80, PH__REQUEST__OP_FILE_OP, &f);
+	req = accepted("file_op SYMLINK with a 4095-byte path and target", &e, 0,
+		       PH__REQUEST__OP_FILE_OP, &t);
+	if (req) {
+		CHECK(strlen(t.file_op.path) == 4095 &&
+			      memcmp(t.file_op.path, path4095, 4095) == 0 &&
+			      strlen(t.file_op.target) == 4095,
+		      "decode: file_op: a 4095-byte path and target are copied whole");
+		ph__request__free_unpacked(req, NULL);
+	}
+
+	/* exec_start: strings by offset into buf */
+	exec_base(&x);
+	argv[0] = str("/bin/sh");
+	argv[1] = str("-c");
+	argv[2] = bin("", 0); /* an empty argument after argv[0] is an argument */
+	env[0] = str("PATH=/usr/bin:/bin");
+	env[1] = str("_a1=");
+	env[2] = str("LANG=C.UTF-8=x y");
+	x.n_argv = 3;
+	x.argv = argv;
+	x.n_env = 3;
+	x.env = env;
+	x.uid = 1000;
+	x.gid = 65535;
+	x.interactive = true;
+	x.width = 10000;
+	x.height = 1;
+	x.cwd = str("/root/a dir");
+	build_op(&e, 90, PH__REQUEST__OP_EXEC_START, &x);
+	req = accepted("exec_start with argv, env and cwd", &e, 0, PH__REQUEST__OP_EXEC_START, &t);
+	if (req) {
+		const struct ph_exec_start *xs = &t.exec_start;
+		bool offs_ok = xs->argc == 3 && xs->envc == 3;
+
+		for (size_t i = 0; offs_ok && i < 3; i++)
+			offs_ok = xs->argv[i] < PH_EXEC_BUF && xs->env[i] < PH_EXEC_BUF;
+		CHECK(offs_ok && strcmp(xs->buf + xs->argv[0], "/bin/sh") == 0 &&
+			      strcmp(xs->buf + xs->argv[1], "-c") == 0 &&
+			      strcmp(xs->buf + xs->argv[2], "") == 0,
+		      "decode: exec_start: argv offsets resolve to \"/bin/sh\", \"-c\", \"\"");
+		CHECK(offs_ok && strcmp(xs->buf + xs->env[0], "PATH=/usr/bin:/bin") == 0 &&
+			      strcmp(xs->buf + xs->env[1], "_a1=") == 0 &&
+			      strcmp(xs->buf + xs->env[2], "LANG=C.UTF-8=x y") == 0,
+		      "decode: exec_start: env offsets resolve to the entries as sent");
+		CHECK(xs->cwd >= 0 && xs->cwd < PH_EXEC_BUF &&
+			      strcmp(xs->buf + xs->cwd, "/root/a dir") == 0,
+		      "decode: exec_start: cwd offset resolves to \"/root/a dir\"");
+		CHECK(strcmp(xs->ref.name, "c1") == 0 && xs->uid == 1000 && xs->gid == 65535 &&
+			      xs->interactive && xs->width == 10000 && xs->height == 1,
+		      "decode: exec_start: name, ids, interactive and size copied");
+		ph__request__free_unpacked(req, NULL);
+	}
+	exec_base(&x);
+	build_op(&e, 91, PH__REQUEST__OP_EXEC_START, &x);
+	req = accepted("exec_start of \"true\" alone", &e, 0, PH__REQUEST__OP_EXEC_START, &t);
+	if (req) {
+		CHECK(t.exec_start.cwd == -1 && t.exec_start.argc == 1 && t.exec_start.envc == 0 &&
+			      strcmp(t.exec_start.buf + t.exec_start.argv[0], "true") == 0 &&
+			      !t.exec_start.interactive && t.exec_start.uid == 0,
+		      "decode: exec_start: no cwd is -1 (\"/\"), no env, one argument");
+		ph__request__free_unpacked(req, NULL);
+	}
+	{
+		static ProtobufCBinaryData many[PH_EXEC_MAX_ARGS];
+
+		for (size_t i = 0; i < PH_EXEC_MAX_ARGS; i++)
+			many[i] = str("K=v");
+		exec_base(&x);
+		x.n_argv = PH_EXEC_MAX_ARGS;
+		x.argv = many;
+		x.n_env = PH_EXEC_MAX_ARGS;
+		x.env = many;
+		build_op(&e, 92, PH__REQUEST__OP_EXEC_START, &x);
+		req = accepted("exec_start with 128 arguments and 128 env entries", &e, 0,
+			       PH__REQUEST__OP_EXEC_START, &t);
+		if (req) {
+			CHECK(t.exec_start.argc == PH_EXEC_MAX_ARGS &&
+				      t.exec_start.envc == PH_EXEC_MAX_ARGS &&
+				      strcmp(t.exec_start.buf + t.exec_start.env[127], "K=v") == 0,
+			      "decode: exec_start: the 128th env entry resolves");
+			ph__request__free_unpacked(req, NULL);
+		}
+	}
+	/* exactly full: 16383 bytes and their NUL */
+	memset(big, 'a', sizeof(big));
+	exec_base(&x);
+	argv[0] = bin(big, PH_EXEC_BUF - 1);
+	x.argv = argv;
+	build_op(&e, 93, PH__REQUEST__OP_EXEC_START, &x);
+	req = accepted("exec_start with one argument of 16383 bytes (buffer exactly full)", &e, 0,
+		       PH__REQUEST__OP_EXEC_START, &t);
+	if (req) {
+		CHECK(strlen(t.exec_start.buf) == PH_EXEC_BUF - 1,
+		      "decode: exec_start: a 16383-byte argument is copied whole");
+		ph__request__free_unpacked(req, NULL);
+	}
+	exec_base(&x);
+	argv[0] = bin(big, PH_EXEC_BUF - 3);
+	x.argv = argv;
+	x.cwd = str("/");
+	build_op(&e, 94, PH__REQUEST__OP_EXEC_START, &x);
+	req = accepted("exec_start whose argv and cwd fill the buffer exactly", &e, 0,
+		       PH__REQUEST__OP_EXEC_START, &t);
+	if (req) {
+		CHECK(t.exec_start.cwd == PH_EXEC_BUF - 2 &&
+			      strcmp(t.exec_start.buf + t.exec_start.cwd, "/") == 0,
+		      "decode: exec_start: cwd in the last two bytes of the buffer");
+		ph__request__free_unpacked(req, NULL);
+	}
+}
+
+/* A temporary regular file, opened with flags; unlinked at once. */
+static int open_temp(int flags)
+{
+	char path[] = "/tmp/moat-unit-fd-XXXXXX";
+	int fd = mkstemp(path), r;
+
+	if (fd < 0)
+		return -1;
+	(void)!write(fd, "x", 1);
+	close(fd);
+	r = open(path, flags | O_CLOEXEC);
+	unlink(path);
+	return r;
+}
+
+static void fd_checks(void)
+{
+	int ro = open_temp(O_RDONLY), ro2 = open_temp(O_RDONLY), wo = open_temp(O_WRONLY);
+	int rw = open_temp(O_RDWR), pa = open_temp(O_PATH);
+	int dir = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC), p[2] = { -1, -1 };
+	int sp[2] = { -1, -1 }, two[2] = { ro, ro2 };
+
+	if (!CHECK(ro >= 0 && ro2 >= 0 && wo >= 0 && rw >= 0 && pa >= 0 && dir >= 0 &&
+			   pipe2(p, O_CLOEXEC) == 0 &&
+			   socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) == 0,
+		   "fd check: test descriptors opened"))
+		goto out;
+	CHECK(ph_check_fd_readonly_file(&ro, 1) == 0,
+	      "fd check: a regular file opened read-only passes");
+	CHECK(ph_check_fd_readonly_file(&dir, 1) < 0, "fd check: a directory is refused");
+	CHECK(ph_check_fd_readonly_file(&wo, 1) < 0, "fd check: a write-only file is refused");
+	CHECK(ph_check_fd_readonly_file(&rw, 1) < 0, "fd check: an O_RDWR file is refused");
+	CHECK(ph_check_fd_readonly_file(&p[0], 1) < 0, "fd check: a pipe's read end is refused");
+	CHECK(ph_check_fd_readonly_file(&p[1], 1) < 0, "fd check: a pipe's write end is refused");
+	CHECK(ph_check_fd_readonly_file(&sp[0], 1) < 0, "fd check: a socket is refused");
+	CHECK(ph_check_fd_readonly_file(two, 2) < 0,
+	      "fd check: 2 descriptors (both read-only files) are refused");
+	CHECK(ph_check_fd_readonly_file(two, 0) < 0, "fd check: 0 descriptors are refused");
+	{
+		int closed = -EBADF;
+
+		CHECK(ph_check_fd_readonly_file(&closed, 1) < 0,
+		      "fd check: a closed descriptor number is refused");
+	}
+	/* a gap, not a failure: O_PATH reads as O_RDONLY in F_GETFL */
+	if (ph_check_fd_readonly_file(&pa, 1) == 0)
+		t_note("fd check: an O_PATH descriptor of a regular file passes "
+		       "ph_check_fd_readonly_file (reading it later fails with EBADF)");
+out:
+	for (size_t i = 0; i < 2; i++) {
+		if (p[i] >= 0)
+			close(p[i]);
+		if (sp[i] >= 0)
+			close(sp[i]);
+	}
+	int all[] = { ro, ro2, wo, rw, pa, dir };
+
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		if (all[i] >= 0)
+			close(all[i]);
+}
+
 void test_decode(void)
 {
 	bad_frames();
 	bad_envelopes();
 	bad_requests();
 	good_requests();
+	bad_image_unpack();
+	bad_instance_ops();
+	bad_file_op();
+	bad_exec_start();
+	good_new_ops();
+	fd_checks();
 	CHECK(all_untouched, "decode: every refusal left ret_req, ret_op and ret_typed untouched");
 }

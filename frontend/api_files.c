@@ -1,0 +1,372 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * /1.0/instances/<name>/files?path=: push, pull and delete of files,
+ * directories and symlinks (LXD-API.md §14), on running and stopped
+ * instances. Runs in moatd-api (unprivileged): paths, headers and bodies
+ * are untrusted. moatd resolves each path inside the container's root and
+ * hands back descriptors; a pushed body streams straight into one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "instances.h"
+
+/* The path query, made absolute ("root/f" -> "/root/f"). */
+static int file_path(struct fe_req *req, struct fe_resp *resp, char ret[static PATH_BUF])
+{
+	const char *p = fe_query(req, "path");
+	int n;
+
+	if (!p || !*p) {
+		fe_error(resp, 400, "Missing path argument");
+		return -EINVAL;
+	}
+	n = snprintf(ret, PATH_BUF, "%s%s", p[0] == '/' ? "" : "/", p);
+	if (n < 0 || n >= PATH_BUF) {
+		fe_error(resp, 400, "Path too long");
+		return -ENAMETOOLONG;
+	}
+	return 0;
+}
+
+static bool instance_exists(struct fe_req *req, struct fe_resp *resp)
+{
+	struct fe_instance i;
+
+	if (!name_valid_str(req->seg[1]) || fe_instance_load(req->seg[1], &i) < 0) {
+		fe_error(resp, 404, "Instance not found");
+		return false;
+	}
+	fe_instance_free(&i);
+	return true;
+}
+
+/* One file_op; on failure resp holds the error. */
+static int file_op(const char *name, const char *path, Ph__FileOpKind kind, int uid, int gid,
+		   int mode, const char *target, struct fe_resp *resp, Ph__Reply **ret_rep,
+		   int *ret_fd)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__FileOpRequest m = PH__FILE_OP_REQUEST__INIT;
+	Ph__Reply *rep = NULL;
+	int fds[4];
+	size_t nfds = 0;
+	int r;
+
+	m.name.data = (uint8_t *)name;
+	m.name.len = strlen(name);
+	m.pool.data = (uint8_t *)FE_POOL;
+	m.pool.len = strlen(FE_POOL);
+	m.path.data = (uint8_t *)path;
+	m.path.len = strlen(path);
+	m.kind = kind;
+	m.uid = uid;
+	m.gid = gid;
+	m.mode = mode;
+	if (target) {
+		m.target.data = (uint8_t *)target;
+		m.target.len = strlen(target);
+	}
+	req.op_case = PH__REQUEST__OP_FILE_OP;
+	req.file_op = &m;
+	r = fe_ph_call_fds_ret(&req, &rep, fds, &nfds);
+	if (r < 0 || !rep || rep->result_case != PH__REPLY__RESULT_FILE_OP) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		if (r == -ENOENT)
+			fe_error(resp, 404, "Not Found");
+		else if (r == -EEXIST)
+			fe_error(resp, 400, "File already exists");
+		else if (r == -EISDIR || r == -ENOTDIR || r == -EPERM || r == -ENOTEMPTY ||
+			 r == -ELOOP)
+			fe_error(resp, 400, "%s", strerror(-r));
+		else
+			fe_error(resp, 500, "File operation failed: %s",
+				 strerror(r < 0 ? -r : EPROTO));
+		if (rep)
+			ph__reply__free_unpacked(rep, NULL);
+		return r < 0 ? r : -EPROTO;
+	}
+	if (ret_fd)
+		*ret_fd = nfds > 0 ? fds[0] : -1;
+	else
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+	*ret_rep = rep;
+	return 0;
+}
+
+int fe_file_exists(const char *name, const char *path)
+{
+	struct fe_resp resp = { 0 };
+	Ph__Reply *rep = NULL;
+	int r = file_op(name, path, PH__FILE_OP_KIND__FILE_OP_OPEN_READ, -1, -1, -1, NULL, &resp,
+			&rep, NULL);
+
+	fe_resp_free(&resp);
+	if (r == 0)
+		ph__reply__free_unpacked(rep, NULL);
+	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
+}
+
+int fe_file_write(const char *name, const char *path, const void *data, size_t len)
+{
+	struct fe_resp resp = { 0 };
+	Ph__Reply *rep = NULL;
+	int fd = -1, r;
+
+	/* a new file is 0644 and the container root's; an existing one keeps both */
+	r = file_op(name, path, PH__FILE_OP_KIND__FILE_OP_WRITE, -1, -1, -1, NULL, &resp, &rep,
+		    &fd);
+	fe_resp_free(&resp);
+	if (r < 0)
+		return r;
+	ph__reply__free_unpacked(rep, NULL);
+	for (size_t off = 0; r == 0 && off < len;) {
+		ssize_t n = write(fd, (const uint8_t *)data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			r = -EIO;
+		else
+			off += (size_t)n;
+	}
+	close(fd);
+	return r;
+}
+
+static void lxd_headers(struct fe_resp *resp, const Ph__FileOpReply *f, const char *type)
+{
+	char v[32];
+
+	if (!resp->headers)
+		resp->headers = json_object_new_object();
+	snprintf(v, sizeof(v), "%u", f->uid);
+	json_object_object_add(resp->headers, "X-LXD-uid", json_object_new_string(v));
+	snprintf(v, sizeof(v), "%u", f->gid);
+	json_object_object_add(resp->headers, "X-LXD-gid", json_object_new_string(v));
+	snprintf(v, sizeof(v), "%04o", f->mode);
+	json_object_object_add(resp->headers, "X-LXD-mode", json_object_new_string(v));
+	json_object_object_add(resp->headers, "X-LXD-type", json_object_new_string(type));
+}
+
+static int api_pull(struct fe_req *req, struct fe_resp *resp)
+{
+	char path[PATH_BUF];
+	Ph__Reply *rep = NULL;
+	int fd = -1;
+
+	if (!instance_exists(req, resp) || file_path(req, resp, path) < 0)
+		return 0;
+	if (file_op(req->seg[1], path, PH__FILE_OP_KIND__FILE_OP_OPEN_READ, -1, -1, -1, NULL, resp,
+		    &rep, &fd) < 0)
+		return 0;
+	switch (rep->file_op->type) {
+	case PH__FILE_TYPE__FILE_TYPE_SYMLINK:
+		fe_raw(resp, NULL, 0);
+		resp->raw_body =
+			strndup((const char *)rep->file_op->target.data, rep->file_op->target.len);
+		resp->raw_len = resp->raw_body ? rep->file_op->target.len : 0;
+		lxd_headers(resp, rep->file_op, "symlink");
+		break;
+	case PH__FILE_TYPE__FILE_TYPE_DIRECTORY: {
+		json_object *names = json_object_new_array();
+		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+		struct dirent *e;
+
+		while (d && (e = readdir(d)))
+			if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+				json_object_array_add(names, json_object_new_string(e->d_name));
+		if (d)
+			closedir(d);
+		else if (fd >= 0)
+			close(fd);
+		fd = -1;
+		fe_sync(resp, names);
+		lxd_headers(resp, rep->file_op, "directory");
+		break;
+	}
+	default: {
+		const char *base = strrchr(path, '/');
+		char disp[300];
+
+		fe_raw(resp, NULL, 0);
+		resp->raw_fd = TAKE_FD(fd);
+		lxd_headers(resp, rep->file_op, "file");
+		snprintf(disp, sizeof(disp), "inline;filename=%.250s", base ? base + 1 : path);
+		json_object_object_add(resp->headers, "Content-Disposition",
+				       json_object_new_string(disp));
+		break;
+	}
+	}
+	if (fd >= 0)
+		close(fd);
+	ph__reply__free_unpacked(rep, NULL);
+	return 0;
+}
+
+/* X-LXD-uid/gid (decimal) and X-LXD-mode (octal, base 0 as LXD parses it). */
+static int header_num(struct fe_req *req, const char *key, int base, long max, int *ret,
+		      struct fe_resp *resp)
+{
+	const char *v = fe_header(req, key);
+	char *end;
+	long x;
+
+	*ret = -1;
+	if (!v || !*v)
+		return 0;
+	errno = 0;
+	x = strtol(v, &end, base);
+	if (errno || *end || x < -1 || x > max) {
+		fe_error(resp, 400, "Invalid %s header", key);
+		return -EINVAL;
+	}
+	*ret = (int)x;
+	return 0;
+}
+
+struct push {
+	int fd;
+	char *name;
+};
+
+static void push_free(void *p)
+{
+	struct push *s = p;
+
+	if (!s)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	free(s->name);
+	free(s);
+}
+
+/* Headers are in: a file body streams into a descriptor moatd opened. */
+static int push_open(struct fe_req *req, struct fe_resp *resp, void **ret_state)
+{
+	const char *type = fe_header(req, "X-LXD-type"), *write = fe_header(req, "X-LXD-write");
+	char path[PATH_BUF];
+	int uid, gid, mode, fd = -1;
+	Ph__Reply *rep = NULL;
+	struct push *s;
+
+	if (type && *type && strcmp(type, "file") != 0)
+		return 1; /* directories and symlinks: a small body, gathered */
+	if (!instance_exists(req, resp) || file_path(req, resp, path) < 0 ||
+	    header_num(req, "X-LXD-uid", 10, 65535, &uid, resp) < 0 ||
+	    header_num(req, "X-LXD-gid", 10, 65535, &gid, resp) < 0 ||
+	    header_num(req, "X-LXD-mode", 0, 07777, &mode, resp) < 0)
+		return -EINVAL;
+	if (write && *write && strcmp(write, "overwrite") != 0 && strcmp(write, "append") != 0) {
+		fe_error(resp, 400, "Invalid X-LXD-write header");
+		return -EINVAL;
+	}
+	if (file_op(req->seg[1], path,
+		    write && strcmp(write, "append") == 0 ? PH__FILE_OP_KIND__FILE_OP_APPEND
+							  : PH__FILE_OP_KIND__FILE_OP_WRITE,
+		    uid, gid, mode, NULL, resp, &rep, &fd) < 0)
+		return -EIO;
+	ph__reply__free_unpacked(rep, NULL);
+	s = calloc(1, sizeof(*s));
+	if (!s) {
+		close(fd);
+		fe_error(resp, 500, "Out of memory");
+		return -ENOMEM;
+	}
+	s->fd = fd;
+	*ret_state = s;
+	return 0;
+}
+
+static int push_write(void *state, const void *data, size_t len, struct fe_resp *resp)
+{
+	struct push *s = state;
+
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(s->fd, (const uint8_t *)data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			fe_error(resp, 500, "Failed to write the file: %s", strerror(errno));
+			return -EIO;
+		}
+		off += (size_t)n;
+	}
+	return 0;
+}
+
+static const struct fe_body_sink push_sink = { push_open, push_write, push_free };
+
+static int api_push(struct fe_req *req, struct fe_resp *resp)
+{
+	const char *type = fe_header(req, "X-LXD-type");
+	char path[PATH_BUF], target[PATH_BUF];
+	int uid, gid, mode;
+	Ph__Reply *rep = NULL;
+
+	if (req->stream) /* a file: everything went through push_write */
+		return fe_sync(resp, json_object_new_object());
+	if (!instance_exists(req, resp) || file_path(req, resp, path) < 0 ||
+	    header_num(req, "X-LXD-uid", 10, 65535, &uid, resp) < 0 ||
+	    header_num(req, "X-LXD-gid", 10, 65535, &gid, resp) < 0 ||
+	    header_num(req, "X-LXD-mode", 0, 07777, &mode, resp) < 0)
+		return 0;
+	if (type && strcmp(type, "directory") == 0) {
+		if (file_op(req->seg[1], path, PH__FILE_OP_KIND__FILE_OP_MKDIR, uid, gid, mode,
+			    NULL, resp, &rep, NULL) < 0)
+			return 0;
+	} else if (type && strcmp(type, "symlink") == 0) {
+		if (req->body_len == 0 || req->body_len >= sizeof(target) ||
+		    memchr(req->body, '\0', req->body_len))
+			return fe_error(resp, 400, "Invalid symlink target");
+		memcpy(target, req->body, req->body_len);
+		target[req->body_len] = '\0';
+		if (file_op(req->seg[1], path, PH__FILE_OP_KIND__FILE_OP_SYMLINK, uid, gid, -1,
+			    target, resp, &rep, NULL) < 0)
+			return 0;
+	} else {
+		return fe_error(resp, 400, "Unknown X-LXD-type \"%.32s\"", type ? type : "");
+	}
+	ph__reply__free_unpacked(rep, NULL);
+	return fe_sync(resp, json_object_new_object());
+}
+
+static int api_delete_file(struct fe_req *req, struct fe_resp *resp)
+{
+	char path[PATH_BUF];
+	Ph__Reply *rep = NULL;
+
+	if (!instance_exists(req, resp) || file_path(req, resp, path) < 0)
+		return 0;
+	if (file_op(req->seg[1], path, PH__FILE_OP_KIND__FILE_OP_DELETE, -1, -1, -1, NULL, resp,
+		    &rep, NULL) < 0)
+		return 0;
+	ph__reply__free_unpacked(rep, NULL);
+	return fe_sync(resp, json_object_new_object());
+}
+
+const struct fe_route fe_routes_files[] = {
+	{ "/1.0/instances/*/files", "GET", api_pull },
+	{ "/1.0/instances/*/files", "POST", api_push },
+	{ "/1.0/instances/*/files", "DELETE", api_delete_file },
+	{ "/1.0/containers/*/files", "GET", api_pull },
+	{ "/1.0/containers/*/files", "POST", api_push },
+	{ "/1.0/containers/*/files", "DELETE", api_delete_file },
+	{ NULL, NULL, NULL },
+};
+
+const struct fe_sink_route fe_sinks_files[] = {
+	{ "/1.0/instances/*/files", "POST", &push_sink },
+	{ "/1.0/containers/*/files", "POST", &push_sink },
+	{ NULL, NULL, NULL },
+};

@@ -1,0 +1,1180 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The image store of moatd-api (unprivileged, uid moat, seccomp): uploads
+ * streamed to $MOAT_DIR/images/.upload-<uuid> while hashed, scanned
+ * (image_tar.c), then renamed to images/<sha256> in the same database
+ * transaction that adds the row; rows, aliases and files read, changed and
+ * removed for the API handlers (api_images.c). Request values reach sqlite
+ * only as bound parameters. Upload bytes and headers are untrusted; the
+ * database and the images/ directory are this process's own.
+ *
+ * Invariants: no row without its file (the file is renamed into place
+ * before the row's transaction commits, and removed only after the delete
+ * commits); temporary files are removed on every failure path, and any
+ * left by a frontend that died are removed before this one's first upload.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <gnutls/crypto.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "images.h"
+#include "log.h"
+
+/* How JSON columns are written: compact, '/' unescaped ("/etc/hostname"). */
+#define DB_JSON (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+struct img_upload {
+	int dfd; /* $MOAT_DIR/images */
+	int fd;  /* the temporary file, read-write */
+	char tmpname[64];
+	gnutls_hash_hd_t hash;
+	bool hashing;
+	uint64_t size, cap;
+	char *filename;
+	bool public;
+	json_object *properties; /* X-LXD-properties, or NULL */
+	json_object *profiles;   /* array of names */
+	char expect[65];         /* X-LXD-fingerprint, lowercased; "" if absent */
+	char fp[65];
+};
+
+/* ---- small helpers ------------------------------------------------------------- */
+
+static void hex(const uint8_t *d, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[d[i] >> 4];
+		out[2 * i + 1] = digits[d[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void unix_time_format(int64_t t, char ret_time[static 64])
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (!gmtime_r(&tt, &tm)) {
+		snprintf(ret_time, 64, "1970-01-01T00:00:00Z");
+		return;
+	}
+	snprintf(ret_time, 64, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static bool utf8_valid(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		size_t n;
+		uint32_t c;
+
+		if (*p < 0x80) {
+			p++;
+			continue;
+		}
+		if ((*p & 0xe0) == 0xc0)
+			n = 1, c = *p & 0x1f;
+		else if ((*p & 0xf0) == 0xe0)
+			n = 2, c = *p & 0x0f;
+		else if ((*p & 0xf8) == 0xf0)
+			n = 3, c = *p & 0x07;
+		else
+			return false;
+		for (size_t i = 1; i <= n; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return false;
+			c = (c << 6) | (p[i] & 0x3f);
+		}
+		if ((n == 1 && c < 0x80) || (n == 2 && c < 0x800) || (n == 3 && c < 0x10000) ||
+		    c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
+			return false;
+		p += n + 1;
+	}
+	return true;
+}
+
+/* Printable UTF-8: no control byte (C0, DEL), valid encoding, at most max bytes. */
+static bool text_valid(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+
+	if (n > max || !utf8_valid(s))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return true;
+}
+
+bool img_description_valid_len(const char *s, size_t max)
+{
+	return strlen(s) <= max && utf8_valid(s);
+}
+
+bool img_description_valid(const char *s)
+{
+	return img_description_valid_len(s, IMG_DESCRIPTION_MAX);
+}
+
+bool img_alias_name_valid(const char *s)
+{
+	return *s && text_valid(s, IMG_ALIAS_NAME_MAX) && !strchr(s, '/') && strcmp(s, ".") != 0 &&
+	       strcmp(s, "..") != 0;
+}
+
+/*
+ * An RFC 3339 time ("2026-11-22T16:42:29.5Z", "...+02:00") into UTC, as
+ * Go prints it. Returns 1 for Go's zero time (0001-01-01T00:00:00Z), which
+ * means "not set", 0 otherwise, -EINVAL if malformed.
+ */
+int img_time_parse(const char *s, char ret_time[static 64])
+{
+	struct tm tm = { 0 };
+	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+	long nsec = 0, scale = 100000000;
+	int off = 0;
+	time_t t;
+
+	if (!p || strlen(s) < 19 || s[4] != '-' || s[10] != 'T')
+		return -EINVAL;
+	if (*p == '.') {
+		if (p[1] < '0' || p[1] > '9')
+			return -EINVAL;
+		for (p++; *p >= '0' && *p <= '9'; p++) {
+			nsec += (*p - '0') * scale;
+			scale /= 10;
+		}
+	}
+	if (*p == 'Z' || *p == 'z') {
+		p++;
+	} else if ((*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '2' && p[2] >= '0' &&
+		   p[2] <= '9' && p[3] == ':' && p[4] >= '0' && p[4] <= '5' && p[5] >= '0' &&
+		   p[5] <= '9') {
+		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
+		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
+		if (*p == '-')
+			off = -off;
+		p += 6;
+	} else {
+		return -EINVAL;
+	}
+	if (*p)
+		return -EINVAL;
+	t = timegm(&tm);
+	if (t == (time_t)-62135596800LL && nsec == 0 && off == 0)
+		return 1;
+	t -= off;
+	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
+		return -EINVAL;
+	if (nsec) {
+		char frac[16];
+		size_t n = (size_t)snprintf(frac, sizeof(frac), "%09ld", nsec);
+
+		while (n > 0 && frac[n - 1] == '0')
+			frac[--n] = '\0';
+		snprintf(ret_time, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%sZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
+	} else {
+		snprintf(ret_time, 64, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
+			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	}
+	return 0;
+}
+
+static int unhex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Decode one URL-encoded component ('+' is a space) of n bytes; NUL or bad escapes refused. */
+static char *url_decode(const char *s, size_t n)
+{
+	char *out = malloc(n + 1);
+	size_t o = 0;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '+') {
+			out[o++] = ' ';
+		} else if (s[i] == '%') {
+			int h, l;
+
+			if (i + 2 >= n || (h = unhex(s[i + 1])) < 0 || (l = unhex(s[i + 2])) < 0 ||
+			    (h == 0 && l == 0)) {
+				free(out);
+				errno = EINVAL;
+				return NULL;
+			}
+			out[o++] = (char)(h << 4 | l);
+			i += 2;
+		} else {
+			out[o++] = s[i];
+		}
+	}
+	out[o] = '\0';
+	if (!utf8_valid(out)) {
+		free(out);
+		errno = EINVAL;
+		return NULL;
+	}
+	return out;
+}
+
+int img_parse_query(const char *s, json_object **ret_map)
+{
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return -ENOMEM;
+	while (*s) {
+		size_t n = strcspn(s, "&");
+		const char *eq = memchr(s, '=', n);
+		size_t kl = eq ? (size_t)(eq - s) : n;
+		__do_free char *k = NULL;
+		__do_free char *v = NULL;
+
+		if (n > 0) {
+			k = url_decode(s, kl);
+			v = eq ? url_decode(eq + 1, n - kl - 1) : strdup("");
+			if (!k || !v) {
+				json_object_put(o);
+				return errno == ENOMEM ? -ENOMEM : -EINVAL;
+			}
+			/* the first value of a key wins, as Go's url.Values.Get */
+			if (*k && !json_object_object_get_ex(o, k, NULL))
+				json_object_object_add(o, k, json_object_new_string(v));
+		}
+		s += n;
+		if (*s == '&')
+			s++;
+	}
+	*ret_map = o;
+	return 0;
+}
+
+static bool is_true(const char *s)
+{
+	return s && (strcasecmp(s, "1") == 0 || strcasecmp(s, "true") == 0 ||
+		     strcasecmp(s, "yes") == 0 || strcasecmp(s, "on") == 0);
+}
+
+/* Is the Content-Type's media type `want` (parameters and case ignored)? */
+static bool media_type_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return strncasecmp(ct, want, n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
+static bool fingerprint_valid(const char *s, size_t min)
+{
+	size_t n = strlen(s);
+
+	if (n < min || n > 64)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (unhex(s[i]) < 0)
+			return false;
+	return true;
+}
+
+static int open_images_dir(void)
+{
+	char path[4096];
+	int fd;
+
+	if (snprintf(path, sizeof(path), "%s/images", fe_srv.dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	return fd < 0 ? -errno : fd;
+}
+
+/* ---- the database ------------------------------------------------------------- */
+
+/* Run one statement with text parameters (NULL = SQL NULL); caller holds the lock. */
+static int db_run(sqlite3 *db, const char *sql, int nparams, const char *const *params,
+		  int *ret_changes)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	for (int i = 0; i < nparams; i++)
+		sqlite3_bind_text(st, i + 1, params[i], -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc == SQLITE_CONSTRAINT)
+		return -EEXIST;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		return -EIO;
+	if (ret_changes)
+		*ret_changes = sqlite3_changes(db);
+	return rc == SQLITE_ROW ? 1 : 0;
+}
+
+static bool db_exists(sqlite3 *db, const char *sql, const char *param)
+{
+	return db_run(db, sql, 1, &param, NULL) == 1;
+}
+
+static json_object *json_column(sqlite3_stmt *st, int col, json_type want)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	json_object *o = s ? json_tokener_parse(s) : NULL;
+
+	if (!json_object_is_type(o, want)) {
+		json_object_put(o);
+		o = want == json_type_array ? json_object_new_array() : json_object_new_object();
+	}
+	return o;
+}
+
+static const char *col_text(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	return s ? s : "";
+}
+
+#define IMAGE_COLUMNS                                                                              \
+	"fingerprint, filename, size, public, auto_update, architecture, type, created_at,"        \
+	" expires_at, uploaded_at, last_used_at, properties, profiles"
+
+/* The image object from a row of IMAGE_COLUMNS, field order as LXD's. Lock held. */
+static json_object *image_json(sqlite3 *db, sqlite3_stmt *st, char ret_etag[static 65])
+{
+	json_object *o = json_object_new_object(), *aliases = json_object_new_array(), *put;
+	const char *fp = col_text(st, 0);
+	sqlite3_stmt *a;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT name, description FROM image_aliases WHERE fingerprint = ?"
+			       " ORDER BY name;",
+			       -1, &a, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(a, 1, fp, -1, SQLITE_TRANSIENT);
+		while (sqlite3_step(a) == SQLITE_ROW) {
+			json_object *e = json_object_new_object();
+
+			json_object_object_add(e, "name", json_object_new_string(col_text(a, 0)));
+			json_object_object_add(e, "description",
+					       json_object_new_string(col_text(a, 1)));
+			json_object_array_add(aliases, e);
+		}
+		sqlite3_finalize(a);
+	}
+	json_object_object_add(o, "auto_update",
+			       json_object_new_boolean(sqlite3_column_int(st, 4) != 0));
+	json_object_object_add(o, "properties", json_column(st, 11, json_type_object));
+	json_object_object_add(o, "public",
+			       json_object_new_boolean(sqlite3_column_int(st, 3) != 0));
+	json_object_object_add(o, "expires_at", json_object_new_string(col_text(st, 8)));
+	json_object_object_add(o, "profiles", json_column(st, 12, json_type_array));
+	json_object_object_add(o, "aliases", aliases);
+	json_object_object_add(o, "architecture", json_object_new_string(col_text(st, 5)));
+	json_object_object_add(o, "cached", json_object_new_boolean(0));
+	json_object_object_add(o, "filename", json_object_new_string(col_text(st, 1)));
+	json_object_object_add(o, "fingerprint", json_object_new_string(fp));
+	json_object_object_add(o, "size", json_object_new_int64(sqlite3_column_int64(st, 2)));
+	json_object_object_add(o, "type", json_object_new_string(col_text(st, 6)));
+	json_object_object_add(o, "created_at", json_object_new_string(col_text(st, 7)));
+	json_object_object_add(o, "last_used_at", json_object_new_string(col_text(st, 10)));
+	json_object_object_add(o, "uploaded_at", json_object_new_string(col_text(st, 9)));
+
+	/* the ETag covers what PUT can change */
+	put = json_object_new_object();
+	json_object_object_add(put, "auto_update",
+			       json_object_get(json_object_object_get(o, "auto_update")));
+	json_object_object_add(put, "properties",
+			       json_object_get(json_object_object_get(o, "properties")));
+	json_object_object_add(put, "public", json_object_get(json_object_object_get(o, "public")));
+	json_object_object_add(put, "expires_at",
+			       json_object_get(json_object_object_get(o, "expires_at")));
+	json_object_object_add(put, "profiles",
+			       json_object_get(json_object_object_get(o, "profiles")));
+	fe_etag_of(put, ret_etag);
+	json_object_put(put);
+	return o;
+}
+
+int img_resolve(const char *prefix, char ret_fp[static 65])
+{
+	char want[65], found[65] = "";
+	sqlite3_stmt *st;
+	sqlite3 *db;
+	int n = 0, rows = 0;
+
+	if (!fingerprint_valid(prefix, 1))
+		return -ENOENT;
+	for (size_t i = 0; prefix[i]; i++)
+		want[i] = (char)(prefix[i] >= 'A' && prefix[i] <= 'F' ? prefix[i] + 32 : prefix[i]);
+	want[strlen(prefix)] = '\0';
+	db = fe_db_lock();
+	if (sqlite3_prepare_v2(
+		    db,
+		    "SELECT fingerprint FROM images WHERE substr(fingerprint, 1, ?2) = ?1"
+		    " LIMIT 2;",
+		    -1, &st, NULL) != SQLITE_OK) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, want, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 2, (int)strlen(want));
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		rows++;
+		n = snprintf(found, sizeof(found), "%s", col_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	if (rows != 1 || n != 64)
+		return -ENOENT;
+	memcpy(ret_fp, found, 65);
+	return 0;
+}
+
+int img_get_json(const char *fp, json_object **ret_image, char ret_etag[static 65])
+{
+	sqlite3_stmt *st;
+	sqlite3 *db = fe_db_lock();
+	json_object *o = NULL;
+	char etag[65];
+
+	if (sqlite3_prepare_v2(db, "SELECT " IMAGE_COLUMNS " FROM images WHERE fingerprint = ?;",
+			       -1, &st, NULL) != SQLITE_OK) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = image_json(db, st, etag);
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	if (!o)
+		return -ENOENT;
+	*ret_image = o;
+	memcpy(ret_etag, etag, 65);
+	return 0;
+}
+
+int img_list_json(bool recursion, json_object **ret_list)
+{
+	json_object *a = json_object_new_array();
+	sqlite3_stmt *st;
+	sqlite3 *db = fe_db_lock();
+
+	if (sqlite3_prepare_v2(db, "SELECT " IMAGE_COLUMNS " FROM images ORDER BY rowid;", -1, &st,
+			       NULL) != SQLITE_OK) {
+		fe_db_unlock();
+		json_object_put(a);
+		return -EIO;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (recursion) {
+			char etag[65];
+
+			json_object_array_add(a, image_json(db, st, etag));
+		} else {
+			char url[128];
+
+			snprintf(url, sizeof(url), "/1.0/images/%s", col_text(st, 0));
+			json_object_array_add(a, json_object_new_string(url));
+		}
+	}
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	*ret_list = a;
+	return 0;
+}
+
+int img_delete(const char *fp)
+{
+	const char *p[] = { fp };
+	char rootfs[80];
+	int changes = 0, r;
+	__do_close int dfd = open_images_dir();
+	sqlite3 *db;
+
+	if (dfd < 0)
+		return dfd;
+	snprintf(rootfs, sizeof(rootfs), "%s.rootfs", fp);
+	db = fe_db_lock();
+	r = fe_db_exec_locked("BEGIN IMMEDIATE;");
+	if (r == 0)
+		r = db_run(db, "DELETE FROM image_aliases WHERE fingerprint = ?;", 1, p, NULL);
+	if (r >= 0)
+		r = db_run(db, "DELETE FROM images WHERE fingerprint = ?;", 1, p, &changes);
+	if (r >= 0 && changes == 0)
+		r = -ENOENT;
+	if (r >= 0)
+		r = fe_db_exec_locked("COMMIT;");
+	if (r < 0) {
+		fe_db_exec_locked("ROLLBACK;");
+		fe_db_unlock();
+		return r;
+	}
+	/*
+	 * The row is gone; now the files, still under the lock so that an
+	 * upload of the same image cannot put its file in place in between.
+	 * A file left behind is harmless; a row without its file is not.
+	 */
+	if (unlinkat(dfd, fp, 0) < 0 && errno != ENOENT)
+		log_warn("image %s: cannot remove its file: %m", fp);
+	if (unlinkat(dfd, rootfs, 0) < 0 && errno != ENOENT)
+		log_warn("image %s: cannot remove its rootfs file: %m", fp);
+	fe_db_unlock();
+	return 0;
+}
+
+int img_open_file(const char *fp, const char **ret_ext, int *ret_fd)
+{
+	static const struct {
+		const char *magic;
+		size_t len;
+		const char *ext;
+	} kinds[] = {
+		{ "\x1f\x8b", 2, ".tar.gz" },
+		{ "\xfd"
+		  "7zXZ\x00",
+		  6, ".tar.xz" },
+		{ "BZh", 3, ".tar.bz2" },
+		{ "\x28\xb5\x2f\xfd", 4, ".tar.zst" },
+		{ "\x04\x22\x4d\x18", 4, ".tar.lz4" },
+		{ "\x5d\x00\x00", 3, ".tar.lzma" },
+	};
+	__do_close int dfd = open_images_dir();
+	__do_close int fd = -EBADF;
+	unsigned char head[8] = { 0 };
+	const char *ext = ".tar";
+	ssize_t n;
+
+	if (dfd < 0)
+		return dfd;
+	if (!fingerprint_valid(fp, 64))
+		return -ENOENT;
+	fd = openat(dfd, fp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return -errno;
+	n = pread(fd, head, sizeof(head), 0);
+	if (n < 0)
+		return -errno;
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++)
+		if ((size_t)n >= kinds[i].len && memcmp(head, kinds[i].magic, kinds[i].len) == 0) {
+			ext = kinds[i].ext;
+			break;
+		}
+	*ret_ext = ext;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
+int img_profiles_exist(json_object *profiles, const char **missing)
+{
+	sqlite3 *db = fe_db_lock();
+
+	for (size_t i = 0; i < json_object_array_length(profiles); i++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(profiles, i));
+
+		if (!db_exists(db, "SELECT 1 FROM profiles WHERE name = ?;", name)) {
+			fe_db_unlock();
+			*missing = name;
+			return -ENOENT;
+		}
+	}
+	fe_db_unlock();
+	return 0;
+}
+
+int img_update(const char *fp, const struct img_put *put)
+{
+	sqlite3 *db = fe_db_lock();
+	const char *props = json_object_to_json_string_ext(put->properties, DB_JSON);
+	const char *profiles = json_object_to_json_string_ext(put->profiles, DB_JSON);
+	const char *p[] = { put->public ? "1" : "0",
+			    put->auto_update ? "1" : "0",
+			    props,
+			    profiles,
+			    put->expires_at[0] ? put->expires_at : NULL,
+			    fp };
+	int changes = 0;
+	int r = db_run(db,
+		       "UPDATE images SET public = ?1, auto_update = ?2, properties = ?3,"
+		       " profiles = ?4, expires_at = coalesce(?5, expires_at)"
+		       " WHERE fingerprint = ?6;",
+		       6, p, &changes);
+
+	fe_db_unlock();
+	if (r < 0)
+		return r;
+	return changes == 1 ? 0 : -ENOENT;
+}
+
+/* ---- aliases ------------------------------------------------------------------ */
+
+static json_object *alias_json(sqlite3_stmt *st)
+{
+	json_object *o = json_object_new_object();
+
+	json_object_object_add(o, "description", json_object_new_string(col_text(st, 2)));
+	json_object_object_add(o, "target", json_object_new_string(col_text(st, 1)));
+	json_object_object_add(o, "name", json_object_new_string(col_text(st, 0)));
+	json_object_object_add(o, "type", json_object_new_string(col_text(st, 3)));
+	return o;
+}
+
+int img_alias_list(bool recursion, json_object **ret_list)
+{
+	json_object *a = json_object_new_array();
+	sqlite3_stmt *st;
+	sqlite3 *db = fe_db_lock();
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT name, fingerprint, description, type FROM image_aliases"
+			       " ORDER BY name;",
+			       -1, &st, NULL) != SQLITE_OK) {
+		fe_db_unlock();
+		json_object_put(a);
+		return -EIO;
+	}
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		if (recursion) {
+			json_object_array_add(a, alias_json(st));
+		} else {
+			__do_free char *url = NULL;
+
+			if (asprintf(&url, "/1.0/images/aliases/%s", col_text(st, 0)) < 0)
+				url = NULL;
+			json_object_array_add(a, json_object_new_string(url ? url : ""));
+		}
+	}
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	*ret_list = a;
+	return 0;
+}
+
+int img_alias_get(const char *name, json_object **ret_alias, char ret_etag[static 65])
+{
+	sqlite3_stmt *st;
+	sqlite3 *db = fe_db_lock();
+	json_object *o = NULL;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT name, fingerprint, description, type FROM image_aliases"
+			       " WHERE name = ?;",
+			       -1, &st, NULL) != SQLITE_OK) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		o = alias_json(st);
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	if (!o)
+		return -ENOENT;
+	fe_etag_of(o, ret_etag);
+	*ret_alias = o;
+	return 0;
+}
+
+int img_alias_create(const char *name, const char *description, const char *fp, const char *type)
+{
+	sqlite3 *db = fe_db_lock();
+	const char *p[] = { name, fp, description, type };
+	int changes = 0, r;
+
+	if (db_exists(db, "SELECT 1 FROM image_aliases WHERE name = ?;", name)) {
+		fe_db_unlock();
+		return -EEXIST;
+	}
+	/* an empty type becomes the image's */
+	r = db_run(db,
+		   "INSERT INTO image_aliases (name, fingerprint, description, type)"
+		   " SELECT ?1, fingerprint, ?3, CASE WHEN ?4 = '' THEN type ELSE ?4 END"
+		   " FROM images WHERE fingerprint = ?2;",
+		   4, p, &changes);
+	if (r >= 0 && changes != 1)
+		r = -ENOENT;
+	fe_db_unlock();
+	return r < 0 ? r : 0;
+}
+
+int img_alias_rename(const char *name, const char *new_name)
+{
+	sqlite3 *db = fe_db_lock();
+	const char *p[] = { new_name, name };
+	int changes = 0, r;
+
+	if (!db_exists(db, "SELECT 1 FROM image_aliases WHERE name = ?;", name)) {
+		fe_db_unlock();
+		return -ENOENT;
+	}
+	if (db_exists(db, "SELECT 1 FROM image_aliases WHERE name = ?;", new_name)) {
+		fe_db_unlock();
+		return -EEXIST;
+	}
+	r = db_run(db, "UPDATE image_aliases SET name = ?1 WHERE name = ?2;", 2, p, &changes);
+	fe_db_unlock();
+	if (r < 0)
+		return r;
+	return changes == 1 ? 0 : -ENOENT;
+}
+
+int img_alias_update(const char *name, const char *fp, const char *description)
+{
+	sqlite3 *db = fe_db_lock();
+	const char *p[] = { fp, description, name };
+	int changes = 0;
+	int r = db_run(
+		db, "UPDATE image_aliases SET fingerprint = ?1, description = ?2 WHERE name = ?3;",
+		3, p, &changes);
+
+	fe_db_unlock();
+	if (r < 0)
+		return r;
+	return changes == 1 ? 0 : -ENOENT;
+}
+
+int img_alias_delete(const char *name)
+{
+	sqlite3 *db = fe_db_lock();
+	const char *p[] = { name };
+	int changes = 0;
+	int r = db_run(db, "DELETE FROM image_aliases WHERE name = ?;", 1, p, &changes);
+
+	fe_db_unlock();
+	if (r < 0)
+		return r;
+	return changes == 1 ? 0 : -ENOENT;
+}
+
+/* ---- uploads -------------------------------------------------------------------- */
+
+/* Temporary files of a frontend that died mid-upload; run once, before the first upload. */
+static pthread_once_t stale_once = PTHREAD_ONCE_INIT;
+
+static void remove_stale_uploads(void)
+{
+	int dfd = open_images_dir();
+	DIR *d;
+	struct dirent *e;
+
+	if (dfd < 0)
+		return;
+	d = fdopendir(dfd);
+	if (!d) {
+		close(dfd);
+		return;
+	}
+	while ((e = readdir(d)))
+		if (strncmp(e->d_name, ".upload-", 8) == 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
+			log_info("removed a stale upload \"%s\"", e->d_name);
+	closedir(d);
+}
+
+/* Drop the temporary file and descriptors now, not when the finished operation is freed. */
+static void upload_release(struct img_upload *u)
+{
+	if (u->fd >= 0)
+		close(u->fd);
+	u->fd = -EBADF;
+	if (u->tmpname[0] && u->dfd >= 0)
+		unlinkat(u->dfd, u->tmpname, 0);
+	u->tmpname[0] = '\0';
+	if (u->dfd >= 0)
+		close(u->dfd);
+	u->dfd = -EBADF;
+}
+
+void img_upload_free(void *p)
+{
+	struct img_upload *u = p;
+
+	if (!u)
+		return;
+	if (u->hashing)
+		gnutls_hash_deinit(u->hash, NULL);
+	upload_release(u);
+	free(u->filename);
+	json_object_put(u->properties);
+	json_object_put(u->profiles);
+	free(u);
+}
+
+static int header_error(struct fe_resp *resp, const char *name)
+{
+	fe_error(resp, 400, "Invalid %s header", name);
+	return -EINVAL;
+}
+
+/* Read the X-LXD-* headers into u; a 400 in resp on a bad one. */
+static int upload_headers(struct fe_req *req, struct img_upload *u, struct fe_resp *resp)
+{
+	const char *v;
+	const char *missing = NULL;
+	int r;
+
+	v = fe_header(req, "X-LXD-filename");
+	if (v && (!text_valid(v, 255) || strchr(v, '/')))
+		return header_error(resp, "X-LXD-filename");
+	u->filename = strdup(v ? v : "");
+	if (!u->filename)
+		return -ENOMEM;
+	u->public = is_true(fe_header(req, "X-LXD-public"));
+
+	v = fe_header(req, "X-LXD-properties");
+	if (v) {
+		r = img_parse_query(v, &u->properties);
+		if (r < 0)
+			return r == -ENOMEM ? r : header_error(resp, "X-LXD-properties");
+	}
+
+	u->profiles = json_object_new_array();
+	if (!u->profiles)
+		return -ENOMEM;
+	v = fe_header(req, "X-LXD-profiles");
+	if (v) {
+		/* profile=a&profile=b: every value of "profile", in order */
+		for (const char *s = v; *s;) {
+			size_t n = strcspn(s, "&");
+			__do_free char *item = NULL;
+			json_object *kv = NULL;
+
+			item = strndup(s, n);
+			if (!item)
+				return -ENOMEM;
+			if (n > 0) {
+				r = img_parse_query(item, &kv);
+				if (r < 0)
+					return r == -ENOMEM ? r
+							    : header_error(resp, "X-LXD-profiles");
+				json_object_object_foreach(kv, key, val)
+				{
+					if (strcmp(key, "profile") != 0 ||
+					    !text_valid(json_object_get_string(val), 255)) {
+						json_object_put(kv);
+						return header_error(resp, "X-LXD-profiles");
+					}
+					json_object_array_add(u->profiles, json_object_get(val));
+				}
+				json_object_put(kv);
+			}
+			s += n;
+			if (*s == '&')
+				s++;
+		}
+	}
+	if (json_object_array_length(u->profiles) == 0)
+		json_object_array_add(u->profiles, json_object_new_string("default"));
+	if (img_profiles_exist(u->profiles, &missing) < 0) {
+		fe_error(resp, 400, "Profile '%s' doesn't exist", missing);
+		return -ENOENT;
+	}
+
+	v = fe_header(req, "X-LXD-fingerprint");
+	if (v && *v) {
+		if (!fingerprint_valid(v, 64))
+			return header_error(resp, "X-LXD-fingerprint");
+		for (size_t i = 0; i < 64; i++)
+			u->expect[i] = (char)(v[i] >= 'A' && v[i] <= 'F' ? v[i] + 32 : v[i]);
+		u->expect[64] = '\0';
+	}
+	return 0;
+}
+
+int img_upload_new(int dfd, uint64_t cap, struct img_upload **ret_upload)
+{
+	struct img_upload *u = calloc(1, sizeof(*u));
+	char uuid[37];
+	int r;
+
+	if (!u) {
+		close(dfd);
+		return -ENOMEM;
+	}
+	u->dfd = dfd;
+	u->cap = cap;
+	fe_uuid(uuid);
+	snprintf(u->tmpname, sizeof(u->tmpname), ".upload-%s", uuid);
+	u->fd = openat(u->dfd, u->tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		       0600);
+	if (u->fd < 0) {
+		r = -errno;
+		u->tmpname[0] = '\0';
+		img_upload_free(u);
+		return r;
+	}
+	if (gnutls_hash_init(&u->hash, GNUTLS_DIG_SHA256) < 0) {
+		img_upload_free(u);
+		return -EIO;
+	}
+	u->hashing = true;
+	*ret_upload = u;
+	return 0;
+}
+
+static int upload_open(struct fe_req *req, struct fe_resp *resp, void **ret_state)
+{
+	const char *ct = fe_header(req, "Content-Type");
+	const char *cl = fe_header(req, "Content-Length");
+	struct img_upload *u;
+	int dfd, r;
+
+	/* JSON sources (publish, copy from a remote, URL) are gathered as usual */
+	if (ct && media_type_is(ct, "application/json"))
+		return 1;
+	if (ct && media_type_is(ct, "multipart/form-data")) {
+		fe_error(
+			resp, 501,
+			"Split images (metadata and rootfs in a multipart upload) are not supported yet; import a unified tarball");
+		return -EOPNOTSUPP;
+	}
+	if (cl && *cl) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno || *end || *cl == '-') {
+			fe_error(resp, 400, "Invalid Content-Length header");
+			return -EINVAL;
+		}
+		if (n > IMG_UPLOAD_MAX) {
+			fe_error(resp, 413, "Image upload larger than %llu bytes",
+				 (unsigned long long)IMG_UPLOAD_MAX);
+			return -EFBIG;
+		}
+	}
+
+	pthread_once(&stale_once, remove_stale_uploads);
+	dfd = open_images_dir();
+	if (dfd < 0) {
+		fe_error(resp, 500, "Cannot open the image store: %s", strerror(-dfd));
+		return dfd;
+	}
+	r = img_upload_new(dfd, IMG_UPLOAD_MAX, &u);
+	if (r < 0) {
+		fe_error(resp, 500, "Cannot store the upload: %s", strerror(-r));
+		return r;
+	}
+	r = upload_headers(req, u, resp);
+	if (r < 0) {
+		if (r == -ENOMEM)
+			fe_error(resp, 500, "Out of memory");
+		img_upload_free(u);
+		return r;
+	}
+	*ret_state = u;
+	return 0;
+}
+
+int img_upload_write(void *state, const void *data, size_t len, struct fe_resp *resp)
+{
+	struct img_upload *u = state;
+	const char *p = data;
+
+	if (len > u->cap - u->size) {
+		fe_error(resp, 413, "Image upload larger than %llu bytes",
+			 (unsigned long long)u->cap);
+		return -EFBIG;
+	}
+	for (size_t done = 0; done < len;) {
+		ssize_t n = write(u->fd, p + done, len - done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			int r = n < 0 ? -errno : -EIO;
+
+			fe_error(resp, 500, "Cannot store the upload: %s", strerror(-r));
+			return r;
+		}
+		done += (size_t)n;
+	}
+	if (gnutls_hash(u->hash, p, len) < 0) {
+		fe_error(resp, 500, "Cannot hash the upload");
+		return -EIO;
+	}
+	u->size += len;
+	return 0;
+}
+
+const struct fe_body_sink img_upload_sink = {
+	.open = upload_open,
+	.write = img_upload_write,
+	.free = img_upload_free,
+};
+
+/*
+ * Add the row and move the file into place, in one transaction: -EEXIST if
+ * the image is already there. The file is renamed before COMMIT, so a
+ * committed row always has its file.
+ */
+static int commit_upload(struct img_upload *u, const struct img_meta *m, json_object *properties)
+{
+	char created[64], expires[64], uploaded[64], size[32];
+	struct timespec now;
+	const char *p[12];
+	sqlite3 *db;
+	int r;
+
+	unix_time_format(m->creation_date, created);
+	unix_time_format(m->expiry_date, expires);
+	clock_gettime(CLOCK_REALTIME, &now);
+	fe_time_format(&now, uploaded);
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)u->size);
+	p[0] = u->fp;
+	p[1] = u->filename;
+	p[2] = size;
+	p[3] = u->public ? "1" : "0";
+	p[4] = m->architecture;
+	p[5] = created;
+	p[6] = expires;
+	p[7] = uploaded;
+	p[8] = json_object_to_json_string_ext(properties, DB_JSON);
+	p[9] = json_object_to_json_string_ext(u->profiles, DB_JSON);
+	p[10] = json_object_to_json_string_ext(m->templates, DB_JSON);
+
+	if (fsync(u->fd) < 0)
+		return -errno;
+	db = fe_db_lock();
+	r = fe_db_exec_locked("BEGIN IMMEDIATE;");
+	if (r == 0 && db_exists(db, "SELECT 1 FROM images WHERE fingerprint = ?;", u->fp))
+		r = -EEXIST;
+	if (r == 0)
+		r = db_run(db,
+			   "INSERT INTO images (fingerprint, filename, size, public, auto_update,"
+			   " architecture, type, created_at, expires_at, uploaded_at, properties,"
+			   " profiles, templates) VALUES (?1, ?2, CAST(?3 AS INTEGER),"
+			   " CAST(?4 AS INTEGER), 0, ?5, 'container', ?6, ?7, ?8, ?9, ?10, ?11);",
+			   11, p, NULL);
+	if (r >= 0 && renameat(u->dfd, u->tmpname, u->dfd, u->fp) < 0)
+		r = -errno;
+	else if (r >= 0)
+		u->tmpname[0] = '\0';
+	if (r >= 0) {
+		r = fe_db_exec_locked("COMMIT;");
+		if (r < 0)
+			unlinkat(u->dfd, u->fp, 0);
+	}
+	if (r < 0)
+		fe_db_exec_locked("ROLLBACK;");
+	fe_db_unlock();
+	if (r >= 0)
+		fsync(u->dfd);
+	return r < 0 ? r : 0;
+}
+
+static json_object *upload_result(const struct img_upload *u)
+{
+	json_object *md = json_object_new_object();
+	char size[32];
+
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)u->size);
+	json_object_object_add(md, "fingerprint", json_object_new_string(u->fp));
+	json_object_object_add(md, "size", json_object_new_string(size));
+	return md;
+}
+
+static bool image_exists(const char *fp)
+{
+	sqlite3 *db = fe_db_lock();
+	bool found = db_exists(db, "SELECT 1 FROM images WHERE fingerprint = ?;", fp);
+
+	fe_db_unlock();
+	return found;
+}
+
+static int upload_import(struct fe_op *op, struct img_upload *u)
+{
+	struct img_meta meta;
+	json_object *props;
+	char err[IMG_ERR_MAX];
+	int r;
+
+	if (u->expect[0] && strcmp(u->expect, u->fp) != 0)
+		return fe_op_fail(op, EINVAL, "fingerprints don't match, got %s expected %s", u->fp,
+				  u->expect);
+	/* LXD reports the fingerprint of a duplicate too */
+	if (image_exists(u->fp)) {
+		fe_op_set_metadata(op, upload_result(u));
+		return fe_op_fail(op, EEXIST, "Image with same fingerprint already exists");
+	}
+	if (lseek(u->fd, 0, SEEK_SET) < 0)
+		return fe_op_fail(op, errno, "Cannot read the upload: %m");
+	r = img_scan_fd(u->fd, &meta, err);
+	if (r < 0)
+		return fe_op_fail(op, r, "%s", err[0] ? err : strerror(-r));
+
+	/* X-LXD-properties override metadata.yaml's */
+	props = json_object_get(meta.properties);
+	if (u->properties) {
+		json_object_object_foreach(u->properties, k, v)
+		{
+			json_object_object_add(props, k, json_object_get(v));
+		}
+	}
+	r = commit_upload(u, &meta, props);
+	json_object_put(props);
+	img_meta_done(&meta);
+	if (r == -EEXIST) {
+		fe_op_set_metadata(op, upload_result(u));
+		return fe_op_fail(op, EEXIST, "Image with same fingerprint already exists");
+	}
+	if (r < 0)
+		return fe_op_fail(op, r, "Cannot add the image to the store: %s", strerror(-r));
+	log_info("image %s imported (%llu bytes)", u->fp, (unsigned long long)u->size);
+	fe_op_set_metadata(op, upload_result(u));
+	return 0;
+}
+
+static int upload_run(struct fe_op *op, void *data)
+{
+	struct img_upload *u = data;
+	int r = upload_import(op, u);
+
+	upload_release(u);
+	return r;
+}
+
+int img_upload_finish(struct img_upload *u, struct fe_resp *resp)
+{
+	uint8_t d[32];
+	struct fe_op *op;
+
+	gnutls_hash_deinit(u->hash, d);
+	u->hashing = false;
+	hex(d, sizeof(d), u->fp);
+	op = fe_op_new("task", "Downloading image", NULL);
+	if (!op) {
+		img_upload_free(u);
+		return fe_error(resp, 500, "Cannot create the operation");
+	}
+	/* from here the operation owns u, and frees it when it is freed */
+	fe_op_start(op, upload_run, u, img_upload_free);
+	fe_async(resp, op);
+	fe_op_put(op);
+	return 0;
+}

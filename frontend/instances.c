@@ -1,0 +1,625 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Instance model for moatd-api (unprivileged): rows in the instances table,
+ * profiles, expanded configuration, validation of untrusted client input
+ * against the keys this server implements, and LXD's JSON shapes.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "instances.h"
+
+void fe_instance_free(struct fe_instance *i)
+{
+	free(i->description);
+	json_object_put(i->config);
+	json_object_put(i->devices);
+	json_object_put(i->profiles);
+	memset(i, 0, sizeof(*i));
+}
+
+static json_object *parse_col(sqlite3_stmt *st, int col, json_type want)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	json_object *o = s ? json_tokener_parse(s) : NULL;
+
+	if (!o || !json_object_is_type(o, want)) {
+		json_object_put(o);
+		o = want == json_type_array ? json_object_new_array() : json_object_new_object();
+	}
+	return o;
+}
+
+static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+
+	snprintf(dst, size, "%s", s ? s : "");
+}
+
+int fe_instance_load(const char *name, struct fe_instance *ret)
+{
+	struct fe_instance i = { 0 };
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+	int r = -ENOENT;
+
+	if (sqlite3_prepare_v2(db,
+			       "SELECT name, architecture, type, ephemeral, stateful, description,"
+			       " created_at, last_used_at, config, devices, profiles, base_image"
+			       " FROM instances WHERE name = ?;",
+			       -1, &st, NULL) != SQLITE_OK) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		copy_col(st, 0, i.name, sizeof(i.name));
+		copy_col(st, 1, i.architecture, sizeof(i.architecture));
+		copy_col(st, 2, i.type, sizeof(i.type));
+		i.ephemeral = sqlite3_column_int(st, 3) != 0;
+		i.stateful = sqlite3_column_int(st, 4) != 0;
+		i.description = strdup((const char *)sqlite3_column_text(st, 5));
+		copy_col(st, 6, i.created_at, sizeof(i.created_at));
+		copy_col(st, 7, i.last_used_at, sizeof(i.last_used_at));
+		i.config = parse_col(st, 8, json_type_object);
+		i.devices = parse_col(st, 9, json_type_object);
+		i.profiles = parse_col(st, 10, json_type_array);
+		copy_col(st, 11, i.base_image, sizeof(i.base_image));
+		r = i.description ? 0 : -ENOMEM;
+	}
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	if (r < 0) {
+		fe_instance_free(&i);
+		return r;
+	}
+	*ret = i;
+	return 0;
+}
+
+static const char *js(json_object *o)
+{
+	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |
+							 JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+int fe_instance_insert(const struct fe_instance *i)
+{
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (sqlite3_prepare_v2(
+		    db,
+		    "INSERT INTO instances (name, architecture, type, ephemeral, stateful,"
+		    " description, created_at, last_used_at, config, devices, profiles,"
+		    " base_image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);",
+		    -1, &st, NULL) != SQLITE_OK) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, i->name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, i->architecture, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, i->type, -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 4, i->ephemeral);
+	sqlite3_bind_int(st, 5, i->stateful);
+	sqlite3_bind_text(st, 6, i->description ? i->description : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, i->created_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, i->last_used_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 9, js(i->config), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 10, js(i->devices), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 11, js(i->profiles), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 12, i->base_image, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	if (r == SQLITE_CONSTRAINT)
+		return -EEXIST;
+	return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int fe_instance_save(const struct fe_instance *i)
+{
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (sqlite3_prepare_v2(db,
+			       "UPDATE instances SET config = ?, devices = ?, profiles = ?,"
+			       " description = ?, ephemeral = ?, last_used_at = ? WHERE name = ?;",
+			       -1, &st, NULL) != SQLITE_OK) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, js(i->config), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, js(i->devices), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, js(i->profiles), -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, i->description ? i->description : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 5, i->ephemeral);
+	sqlite3_bind_text(st, 6, i->last_used_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, i->name, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int fe_instance_delete_row(const char *name)
+{
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+	int r;
+
+	if (sqlite3_prepare_v2(db, "DELETE FROM instances WHERE name = ?;", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+json_object *fe_instance_names(void)
+{
+	json_object *a = json_object_new_array();
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT name FROM instances ORDER BY name;", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_object_array_add(a, json_object_new_string(
+							 (const char *)sqlite3_column_text(st, 0)));
+		sqlite3_finalize(st);
+	}
+	fe_db_unlock();
+	return a;
+}
+
+/* Copy every key of src into dst (later wins); devices are replaced whole. */
+static void merge(json_object *dst, json_object *src)
+{
+	json_object_object_foreach(src, k, v)
+	{
+		json_object_object_add(dst, k, json_object_get(v));
+	}
+}
+
+static json_object *deep_copy(json_object *o)
+{
+	json_object *c = NULL;
+
+	if (json_object_deep_copy(o, &c, NULL) < 0)
+		return json_object_new_object();
+	return c;
+}
+
+int fe_instance_expand(const struct fe_instance *i, json_object **ret_config,
+		       json_object **ret_devices)
+{
+	json_object *config = json_object_new_object(), *devices = json_object_new_object();
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, "SELECT config, devices FROM profiles WHERE name = ?;", -1, &st,
+			       NULL) == SQLITE_OK) {
+		for (size_t k = 0; k < json_object_array_length(i->profiles); k++) {
+			const char *p =
+				json_object_get_string(json_object_array_get_idx(i->profiles, k));
+
+			sqlite3_reset(st);
+			sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
+			if (sqlite3_step(st) != SQLITE_ROW)
+				continue;
+			json_object *pc = parse_col(st, 0, json_type_object);
+			json_object *pd = parse_col(st, 1, json_type_object);
+
+			merge(config, pc);
+			merge(devices, pd);
+			json_object_put(pc);
+			json_object_put(pd);
+		}
+		sqlite3_finalize(st);
+	}
+	fe_db_unlock();
+	merge(config, i->config);
+	merge(devices, i->devices);
+	*ret_config = deep_copy(config);
+	*ret_devices = deep_copy(devices);
+	json_object_put(config);
+	json_object_put(devices);
+	return 0;
+}
+
+const char *fe_status_name(int code)
+{
+	switch (code) {
+	case 102:
+		return "Stopped";
+	case 103:
+		return "Running";
+	case 110:
+		return "Frozen";
+	}
+	return "Error";
+}
+
+int fe_instance_state(const char *name, struct fe_instance_state *ret)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceStateRequest m = PH__INSTANCE_STATE_REQUEST__INIT;
+	Ph__Reply *rep = NULL;
+	struct fe_instance_state s = { .status_code = 112 };
+	int r;
+
+	m.name.data = (uint8_t *)name;
+	m.name.len = strlen(name);
+	req.op_case = PH__REQUEST__OP_INSTANCE_STATE;
+	req.instance_state = &m;
+	r = fe_ph_call(&req, &rep);
+	if (r == 0 && rep->result_case == PH__REPLY__RESULT_INSTANCE_STATE) {
+		const Ph__InstanceStateReply *x = rep->instance_state;
+
+		switch (x->status) {
+		case PH__INSTANCE_STATUS__INSTANCE_STATUS_STOPPED:
+			s.status_code = 102;
+			break;
+		case PH__INSTANCE_STATUS__INSTANCE_STATUS_RUNNING:
+			s.status_code = 103;
+			break;
+		case PH__INSTANCE_STATUS__INSTANCE_STATUS_FROZEN:
+			s.status_code = 110;
+			break;
+		default:
+			s.status_code = 112;
+			break;
+		}
+		s.pid = x->pid;
+		s.processes = x->processes;
+		s.cpu_ns = x->cpu_ns;
+		s.memory = x->memory;
+		s.memory_peak = x->memory_peak;
+		s.swap = x->swap;
+		s.swap_peak = x->swap_peak;
+	}
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
+	*ret = s;
+	return r;
+}
+
+json_object *fe_state_json(const struct fe_instance_state *st)
+{
+	json_object *o = json_object_new_object(), *mem = json_object_new_object();
+	json_object *cpu = json_object_new_object();
+	bool up = st->status_code == 103 || st->status_code == 110;
+
+	json_object_object_add(o, "status",
+			       json_object_new_string(fe_status_name(st->status_code)));
+	json_object_object_add(o, "status_code", json_object_new_int(st->status_code));
+	json_object_object_add(o, "disk", json_object_new_object());
+	json_object_object_add(mem, "usage", json_object_new_int64((int64_t)(up ? st->memory : 0)));
+	json_object_object_add(mem, "usage_peak",
+			       json_object_new_int64((int64_t)(up ? st->memory_peak : 0)));
+	json_object_object_add(mem, "swap_usage",
+			       json_object_new_int64((int64_t)(up ? st->swap : 0)));
+	json_object_object_add(mem, "swap_usage_peak",
+			       json_object_new_int64((int64_t)(up ? st->swap_peak : 0)));
+	json_object_object_add(o, "memory", mem);
+	json_object_object_add(o, "network", NULL); /* no network devices yet */
+	json_object_object_add(o, "pid", json_object_new_int(up ? st->pid : 0));
+	json_object_object_add(o, "processes",
+			       json_object_new_int64((int64_t)(up ? st->processes : 0)));
+	json_object_object_add(cpu, "usage", json_object_new_int64((int64_t)(up ? st->cpu_ns : 0)));
+	json_object_object_add(o, "cpu", cpu);
+	return o;
+}
+
+json_object *fe_instance_json(const struct fe_instance *i, const struct fe_instance_state *st,
+			      bool with_state)
+{
+	json_object *o = json_object_new_object(), *xc = NULL, *xd = NULL;
+
+	fe_instance_expand(i, &xc, &xd);
+	json_object_object_add(o, "architecture", json_object_new_string(i->architecture));
+	json_object_object_add(o, "config", deep_copy(i->config));
+	json_object_object_add(o, "devices", deep_copy(i->devices));
+	json_object_object_add(o, "ephemeral", json_object_new_boolean(i->ephemeral));
+	json_object_object_add(o, "profiles", deep_copy(i->profiles));
+	json_object_object_add(o, "stateful", json_object_new_boolean(i->stateful));
+	json_object_object_add(o, "description", json_object_new_string(i->description));
+	json_object_object_add(o, "created_at", json_object_new_string(i->created_at));
+	json_object_object_add(o, "expanded_config", xc);
+	json_object_object_add(o, "expanded_devices", xd);
+	json_object_object_add(o, "name", json_object_new_string(i->name));
+	json_object_object_add(o, "status",
+			       json_object_new_string(fe_status_name(st->status_code)));
+	json_object_object_add(o, "status_code", json_object_new_int(st->status_code));
+	json_object_object_add(o, "last_used_at", json_object_new_string(i->last_used_at));
+	json_object_object_add(o, "location", json_object_new_string("none"));
+	json_object_object_add(o, "type", json_object_new_string(i->type));
+	json_object_object_add(o, "project", json_object_new_string("default"));
+	if (with_state) {
+		json_object_object_add(o, "backups", NULL);
+		json_object_object_add(o, "state", fe_state_json(st));
+		json_object_object_add(o, "snapshots", NULL);
+	}
+	return o;
+}
+
+/* ---- validation ------------------------------------------------------------ */
+
+int fe_check_instance_name(const char *name, struct fe_resp *resp)
+{
+	size_t n = strlen(name);
+	bool digits = true;
+
+	if (!name_valid_str(name) || n > NAME_MAX_LEN) {
+		fe_error(resp, 400,
+			 "Invalid instance name \"%.80s\": names are 1 to 63 letters, digits and "
+			 "hyphens, starting with a letter or digit",
+			 name);
+		return -EINVAL;
+	}
+	for (size_t k = 0; k < n; k++)
+		digits = digits && name[k] >= '0' && name[k] <= '9';
+	if (digits || name[n - 1] == '-') {
+		fe_error(resp, 400, "Invalid instance name \"%s\": %s", name,
+			 digits ? "it cannot be a number" : "it cannot end with a hyphen");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static bool is_bool(const char *v)
+{
+	static const char *const ok[] = { "true", "false", "1", "0", "yes", "no", "on", "off", "" };
+
+	for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++)
+		if (strcmp(v, ok[k]) == 0)
+			return true;
+	return false;
+}
+
+static bool truthy(const char *v)
+{
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 ||
+		     strcmp(v, "on") == 0);
+}
+
+static bool parse_uint(const char *v, uint64_t max, uint64_t *ret)
+{
+	char *end;
+	unsigned long long x;
+
+	if (!*v || *v == '-' || *v == '+')
+		return false;
+	errno = 0;
+	x = strtoull(v, &end, 10);
+	if (errno || *end || x > max)
+		return false;
+	*ret = x;
+	return true;
+}
+
+/* "512MB", "1GiB", "1073741824": bytes. Percentages are not supported. */
+static bool parse_bytes(const char *v, uint64_t *ret)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = { { "kB", 1000ULL },
+		      { "MB", 1000ULL * 1000 },
+		      { "GB", 1000ULL * 1000 * 1000 },
+		      { "TB", 1000ULL * 1000 * 1000 * 1000 },
+		      { "KiB", 1ULL << 10 },
+		      { "MiB", 1ULL << 20 },
+		      { "GiB", 1ULL << 30 },
+		      { "TiB", 1ULL << 40 },
+		      { "B", 1 } };
+	char num[32];
+	size_t n = strspn(v, "0123456789");
+	uint64_t x, mult = 1;
+
+	if (n == 0 || n >= sizeof(num))
+		return false;
+	memcpy(num, v, n);
+	num[n] = '\0';
+	if (v[n]) {
+		bool found = false;
+
+		for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++)
+			if (strcmp(v + n, units[k].suffix) == 0) {
+				mult = units[k].mult;
+				found = true;
+			}
+		if (!found)
+			return false;
+	}
+	if (!parse_uint(num, UINT64_MAX / mult, &x))
+		return false;
+	*ret = x * mult;
+	return true;
+}
+
+/* The instance keys this server implements; anything else is refused. */
+static const char *check_key(const char *k, const char *v)
+{
+	uint64_t x;
+
+	if (strncmp(k, "user.", 5) == 0 || strncmp(k, "image.", 6) == 0 ||
+	    strncmp(k, "volatile.", 9) == 0 || strncmp(k, "environment.", 12) == 0)
+		return strlen(k) > 255 ? "key too long" : NULL;
+	if (strcmp(k, "security.privileged") == 0 || strcmp(k, "security.nesting") == 0 ||
+	    strcmp(k, "security.protection.delete") == 0 || strcmp(k, "boot.autostart") == 0)
+		return is_bool(v) ? NULL : "must be a boolean";
+	if (strcmp(k, "limits.memory") == 0)
+		return !*v || (parse_bytes(v, &x) && x >= 4096) ? NULL
+								: "must be a size such as 512MiB";
+	if (strcmp(k, "limits.cpu") == 0)
+		return !*v || (parse_uint(v, 4096, &x) && x > 0) ? NULL
+								 : "must be a number of CPUs";
+	if (strcmp(k, "limits.processes") == 0)
+		return !*v || (parse_uint(v, 4194304, &x) && x > 0) ? NULL : "must be a number";
+	if (strcmp(k, "boot.autostart.delay") == 0 || strcmp(k, "boot.autostart.priority") == 0 ||
+	    strcmp(k, "boot.host_shutdown_timeout") == 0 || strcmp(k, "boot.stop.priority") == 0)
+		return !*v || parse_uint(v, 1000000, &x) ? NULL : "must be a number";
+	return "Unknown configuration key";
+}
+
+int fe_check_config(json_object *config, struct fe_resp *resp)
+{
+	if (!config)
+		return 0;
+	json_object_object_foreach(config, k, v)
+	{
+		const char *s = json_object_get_string(v);
+		const char *why;
+
+		if (!json_object_is_type(v, json_type_string)) {
+			fe_error(resp, 400,
+				 "Invalid config: the value of \"%.100s\" must be a string", k);
+			return -EINVAL;
+		}
+		why = check_key(k, s);
+		if (why) {
+			fe_error(resp, 400, "Invalid config: %s: \"%.100s\"", why, k);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int fe_check_devices(json_object *devices, struct fe_resp *resp)
+{
+	if (!devices)
+		return 0;
+	json_object_object_foreach(devices, name, dev)
+	{
+		json_object *type;
+
+		if (!json_object_is_type(dev, json_type_object)) {
+			fe_error(resp, 400, "Invalid device \"%.64s\": must be an object", name);
+			return -EINVAL;
+		}
+		json_object_object_foreach(dev, k, v)
+		{
+			if (!json_object_is_type(v, json_type_string)) {
+				fe_error(resp, 400,
+					 "Invalid device \"%.64s\": \"%.64s\" must be a string",
+					 name, k);
+				return -EINVAL;
+			}
+		}
+		if (!json_object_object_get_ex(dev, "type", &type)) {
+			fe_error(resp, 400, "Invalid device \"%.64s\": missing type", name);
+			return -EINVAL;
+		}
+		if (strcmp(json_object_get_string(type), "none") == 0)
+			continue;
+		if (strcmp(json_object_get_string(type), "disk") == 0) {
+			json_object *path, *pool;
+
+			if (json_object_object_get_ex(dev, "path", &path) &&
+			    strcmp(json_object_get_string(path), "/") == 0 &&
+			    (!json_object_object_get_ex(dev, "pool", &pool) ||
+			     strcmp(json_object_get_string(pool), FE_POOL) == 0) &&
+			    !json_object_object_get_ex(dev, "source", NULL))
+				continue;
+			fe_error(resp, 400,
+				 "Invalid device \"%.64s\": only the root disk on pool \"default\" "
+				 "is supported",
+				 name);
+			return -EINVAL;
+		}
+		fe_error(resp, 400, "Invalid device \"%.64s\": unsupported device type \"%.32s\"",
+			 name, json_object_get_string(type));
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st = NULL;
+	int r = 0;
+
+	if (!profiles)
+		return 0;
+	db = fe_db_lock();
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM profiles WHERE name = ?;", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	for (size_t k = 0; r == 0 && k < json_object_array_length(profiles); k++) {
+		const char *p = json_object_get_string(json_object_array_get_idx(profiles, k));
+
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(st) != SQLITE_ROW) {
+			fe_error(resp, 400, "Requested profile \"%.64s\" doesn't exist", p);
+			r = -ENOENT;
+		}
+	}
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	return r;
+}
+
+int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret)
+{
+	json_object *v;
+	uint64_t x;
+
+	ph__instance_config__init(ret);
+	if (json_object_object_get_ex(expanded, "security.privileged", &v))
+		ret->privileged = truthy(json_object_get_string(v));
+	if (json_object_object_get_ex(expanded, "security.nesting", &v))
+		ret->nesting = truthy(json_object_get_string(v));
+	if (json_object_object_get_ex(expanded, "limits.memory", &v) &&
+	    parse_bytes(json_object_get_string(v), &x))
+		ret->memory_limit = x;
+	if (json_object_object_get_ex(expanded, "limits.cpu", &v) &&
+	    parse_uint(json_object_get_string(v), 4096, &x))
+		ret->cpu_limit = (uint32_t)x;
+	if (json_object_object_get_ex(expanded, "limits.processes", &v) &&
+	    parse_uint(json_object_get_string(v), 4194304, &x))
+		ret->processes_limit = (uint32_t)x;
+	return 0;
+}
+
+/* ---- one operation at a time per instance -------------------------------------- */
+
+static pthread_mutex_t busy_lock = PTHREAD_MUTEX_INITIALIZER;
+static json_object *busy; /* name -> what */
+
+int fe_instance_busy(const char *name, const char *what)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&busy_lock);
+	if (!busy)
+		busy = json_object_new_object();
+	if (json_object_object_get_ex(busy, name, NULL))
+		r = -EBUSY;
+	else
+		json_object_object_add(busy, name, json_object_new_string(what));
+	pthread_mutex_unlock(&busy_lock);
+	return r;
+}
+
+void fe_instance_idle(const char *name)
+{
+	pthread_mutex_lock(&busy_lock);
+	if (busy)
+		json_object_object_del(busy, name);
+	pthread_mutex_unlock(&busy_lock);
+}

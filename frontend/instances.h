@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Instances as moatd-api keeps them: database rows, profiles, the expanded
+ * configuration, validation of what clients send, and LXD's JSON shape.
+ * Unprivileged; everything that needs root goes through the channel.
+ */
+#ifndef MOAT_INSTANCES_H
+#define MOAT_INSTANCES_H
+
+#include "fe.h"
+#include "name.h"
+
+#define FE_POOL "default"
+
+struct fe_instance {
+	char name[NAME_MAX_LEN + 1];
+	char architecture[32];
+	char type[32];
+	bool ephemeral;
+	bool stateful;
+	char *description;
+	char created_at[64];
+	char last_used_at[64];
+	json_object *config;   /* {"k":"v"} */
+	json_object *devices;  /* {"dev":{"k":"v"}} */
+	json_object *profiles; /* ["default"] */
+	char base_image[65];
+};
+
+void fe_instance_free(struct fe_instance *i);
+/* -ENOENT when there is no such instance. */
+int fe_instance_load(const char *name, struct fe_instance *ret);
+/* Insert a new row; -EEXIST when the name is taken. */
+int fe_instance_insert(const struct fe_instance *i);
+/* Write config, devices, profiles, description, ephemeral, last_used_at back. */
+int fe_instance_save(const struct fe_instance *i);
+int fe_instance_delete_row(const char *name);
+/* All instance names, sorted. */
+json_object *fe_instance_names(void);
+
+/* Profiles merged in order, then the instance's own keys and devices. */
+int fe_instance_expand(const struct fe_instance *i, json_object **ret_config,
+		       json_object **ret_devices);
+
+/* Runtime view from moatd: LXD status code (102, 103, 110, 112) and usage. */
+struct fe_instance_state {
+	int status_code;
+	int pid;
+	uint64_t processes, cpu_ns, memory, memory_peak, swap, swap_peak;
+};
+int fe_instance_state(const char *name, struct fe_instance_state *ret);
+const char *fe_status_name(int code);
+
+/* The instance object; with_state adds state, snapshots and backups. */
+json_object *fe_instance_json(const struct fe_instance *i, const struct fe_instance_state *st,
+			      bool with_state);
+json_object *fe_state_json(const struct fe_instance_state *st);
+
+/* Validation of client input; on failure resp holds the 400. */
+int fe_check_instance_name(const char *name, struct fe_resp *resp);
+int fe_check_config(json_object *config, struct fe_resp *resp);
+int fe_check_devices(json_object *devices, struct fe_resp *resp);
+int fe_check_profiles(json_object *profiles, struct fe_resp *resp);
+
+/* What moatd needs to start it, from the expanded config (validated). */
+int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret);
+
+/* Files inside an instance (api_files.c): 1 exists, 0 not, or -errno. */
+int fe_file_exists(const char *name, const char *path);
+/* Create or truncate path and write data (new files: 0644, container root). */
+int fe_file_write(const char *name, const char *path, const void *data, size_t len);
+
+/*
+ * Render the image's templates for this trigger ("create", "copy",
+ * "rename"; "start" templates run at every start) and write them into the
+ * instance. Errors go into err.
+ */
+int fe_instance_apply_templates(const struct fe_instance *i, json_object *xconfig,
+				json_object *xdevices, const char *trigger, char *err,
+				size_t errlen);
+
+/* One operation at a time per instance. */
+int fe_instance_busy(const char *name, const char *what);
+void fe_instance_idle(const char *name);
+
+#endif

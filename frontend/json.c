@@ -1,0 +1,162 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Request bodies as JSON, for moatd-api (unprivileged). Bodies are
+ * untrusted: parsing is strict, nesting is capped, and every typed getter
+ * says which key had the wrong type, in LXD's style, so handlers can turn
+ * a failure straight into a 400.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fe.h"
+
+#define FE_JSON_DEPTH 32
+
+int fe_json_body(const struct fe_req *req, struct fe_resp *resp, json_object **ret)
+{
+	struct json_tokener *tok;
+	json_object *o;
+
+	if (req->body_len == 0) {
+		fe_error(resp, 400, "No request body");
+		return -EINVAL;
+	}
+	if (memchr(req->body, '\0', req->body_len)) {
+		fe_error(resp, 400, "Invalid JSON: NUL byte in the request body");
+		return -EINVAL;
+	}
+	tok = json_tokener_new_ex(FE_JSON_DEPTH);
+	if (!tok)
+		return -ENOMEM;
+	json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+	o = json_tokener_parse_ex(tok, req->body, (int)req->body_len);
+	if (!o || json_tokener_get_error(tok) != json_tokener_success ||
+	    (size_t)json_tokener_get_parse_end(tok) < req->body_len) {
+		/* Go clients end bodies with a newline: allow trailing white space */
+		size_t end = json_tokener_get_parse_end(tok);
+		bool only_space = o != NULL;
+
+		for (size_t i = end; only_space && i < req->body_len; i++)
+			only_space = strchr(" \t\r\n", req->body[i]) != NULL;
+		if (!only_space) {
+			fe_error(resp, 400, "Invalid JSON: %s",
+				 o ? "trailing data"
+				   : json_tokener_error_desc(json_tokener_get_error(tok)));
+			json_object_put(o);
+			json_tokener_free(tok);
+			return -EINVAL;
+		}
+	}
+	json_tokener_free(tok);
+	if (!json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		fe_error(resp, 400, "Invalid JSON: the body must be an object");
+		return -EINVAL;
+	}
+	*ret = o;
+	return 0;
+}
+
+static int wrong_type(struct fe_resp *resp, const char *key, const char *want)
+{
+	fe_error(resp, 400, "Invalid JSON: field \"%s\" must be %s", key, want);
+	return -EINVAL;
+}
+
+int fe_json_string(json_object *o, const char *key, const char *def, struct fe_resp *resp,
+		   const char **ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
+		*ret = def;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_string))
+		return wrong_type(resp, key, "a string");
+	*ret = json_object_get_string(v);
+	return 0;
+}
+
+int fe_json_bool(json_object *o, const char *key, bool def, struct fe_resp *resp, bool *ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
+		*ret = def;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_boolean))
+		return wrong_type(resp, key, "a boolean");
+	*ret = json_object_get_boolean(v);
+	return 0;
+}
+
+int fe_json_int(json_object *o, const char *key, int64_t def, struct fe_resp *resp, int64_t *ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
+		*ret = def;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_int))
+		return wrong_type(resp, key, "an integer");
+	*ret = json_object_get_int64(v);
+	return 0;
+}
+
+int fe_json_object(json_object *o, const char *key, struct fe_resp *resp, json_object **ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_object))
+		return wrong_type(resp, key, "an object");
+	*ret = v;
+	return 0;
+}
+
+int fe_json_string_map(json_object *o, const char *key, struct fe_resp *resp, json_object **ret)
+{
+	json_object *m;
+	int r = fe_json_object(o, key, resp, &m);
+
+	if (r < 0 || !m) {
+		*ret = m;
+		return r;
+	}
+	json_object_object_foreach(m, k, v)
+	{
+		if (!v || !json_object_is_type(v, json_type_string)) {
+			fe_error(resp, 400,
+				 "Invalid JSON: \"%s\" values must be strings (key \"%s\")", key,
+				 k);
+			return -EINVAL;
+		}
+	}
+	*ret = m;
+	return 0;
+}
+
+/* A JSON array of strings, or null (ret NULL). */
+int fe_json_strings(json_object *o, const char *key, struct fe_resp *resp, json_object **ret)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return wrong_type(resp, key, "an array of strings");
+	for (size_t i = 0; i < json_object_array_length(v); i++)
+		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
+			return wrong_type(resp, key, "an array of strings");
+	*ret = v;
+	return 0;
+}

@@ -1,0 +1,2 @@
+plain text, no tags at all: ÿ
+{ } % # }} %}

@@ -1,0 +1,231 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * exec_start, run by moatd (root) in a forked worker: attach a command to a
+ * running container through liblxc and hand the frontend the descriptors
+ * to talk to it; then stay as its supervisor until it ends.
+ *
+ * Descriptors in the reply: stdin (write end), stdout and stderr (read
+ * ends), or one pty master when interactive; then a SOCK_SEQPACKET control
+ * socket. On the control socket the frontend sends 4-byte signal numbers
+ * (1-64) to deliver; the worker sends one 8-byte message {kind, value}:
+ * kind 1 = the command could not start (value: errno), kind 2 = it ended
+ * (value: wait status). When the frontend closes the control socket before
+ * the end, the command is killed.
+ *
+ * The attached process inherits nothing of moatd: before exec, every
+ * descriptor but its stdio is marked close-on-exec, so neither the channel
+ * nor any other moatd descriptor reaches the container.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pty.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <lxc/attach_options.h>
+#include <lxc/lxccontainer.h>
+
+#include "cleanup.h"
+#include "ph.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+struct exec_state {
+	int ctl;     /* our end of the control socket */
+	int errpipe; /* read end: errno from a failed exec */
+	pid_t pid;
+};
+
+static struct exec_state xs = { -EBADF, -EBADF, 0 };
+
+struct exec_payload {
+	char **argv;
+	int errpipe; /* write end, close-on-exec */
+};
+
+/* Runs inside the container, as the attached process. */
+static int exec_in_container(void *arg)
+{
+	struct exec_payload *p = arg;
+	int e;
+
+	syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+	execvp(p->argv[0], p->argv);
+	e = errno;
+	(void)!write(p->errpipe, &e, sizeof(e));
+	_exit(127);
+}
+
+static void send_ctl(int kind, int value)
+{
+	int32_t msg[2] = { kind, value };
+
+	(void)!send(xs.ctl, msg, sizeof(msg), MSG_NOSIGNAL);
+}
+
+/* In the worker, after the reply: relay signals until the command ends. */
+static void supervise(struct ph_ctx *ctx, struct ph_out *out)
+{
+	int pidfd = (int)syscall(SYS_pidfd_open, xs.pid, 0);
+	bool started = false;
+
+	(void)ctx;
+	(void)out;
+	for (;;) {
+		struct pollfd p[3] = { { .fd = xs.ctl, .events = POLLIN },
+				       { .fd = xs.errpipe, .events = POLLIN },
+				       { .fd = pidfd, .events = POLLIN } };
+		int st;
+
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			break;
+		if (p[1].revents) {
+			int e = 0;
+
+			if (read(xs.errpipe, &e, sizeof(e)) == sizeof(e)) {
+				send_ctl(1, e);
+				started = false;
+			} else {
+				started = true;
+			}
+			close(TAKE_FD(xs.errpipe));
+			(void)started;
+		}
+		if (p[0].revents & POLLIN) {
+			int32_t sig;
+
+			if (recv(xs.ctl, &sig, sizeof(sig), 0) == sizeof(sig) && sig >= 1 &&
+			    sig <= 64)
+				kill(xs.pid, sig);
+		} else if (p[0].revents & (POLLHUP | POLLERR)) {
+			kill(xs.pid, SIGKILL); /* the frontend went away */
+			p[0].fd = -1;
+			xs.ctl = -1;
+		}
+		if (p[2].revents && waitpid(xs.pid, &st, WNOHANG) == xs.pid) {
+			if (xs.errpipe >= 0) {
+				int e = 0;
+
+				if (read(xs.errpipe, &e, sizeof(e)) == sizeof(e))
+					send_ctl(1, e);
+			}
+			if (xs.ctl >= 0)
+				send_ctl(2, st);
+			break;
+		}
+	}
+	_exit(0);
+}
+
+/*
+ * Why this is safe: the command runs only inside the named container, via
+ * liblxc's attach (its namespaces, cgroup and LSM), as a container user
+ * (ids bounded to 0-65535 by the validator, which also checked that argv,
+ * env and cwd hold no NUL and env keys are identifiers). The strings go to
+ * execvp as an argv array, never to a shell. The attached process keeps
+ * only its stdio: every other descriptor is close-on-exec.
+ */
+PH_HANDLER(exec_start)
+{
+	const struct ph_exec_start *e = &t->exec_start;
+	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
+	struct lxc_container *c = lxc_container_new(e->ref.name, ctx->lxcpath);
+	char *argv[PH_EXEC_MAX_ARGS + 1], *env[PH_EXEC_MAX_ARGS + 1];
+	int io[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
+	int ctl[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int master = -1, slave = -1, r = 0;
+	struct exec_payload payload;
+	pid_t pid = 0;
+
+	(void)fds;
+	if (!c)
+		return ph_fail(out, "exec_start", ENOMEM, NULL);
+	if (!c->is_defined(c) || !c->is_running(c)) {
+		lxc_container_put(c);
+		return ph_fail(out, "exec_start", EINVAL, "Instance is not running");
+	}
+	for (size_t i = 0; i < e->argc; i++)
+		argv[i] = (char *)e->buf + e->argv[i];
+	argv[e->argc] = NULL;
+	for (size_t i = 0; i < e->envc; i++)
+		env[i] = (char *)e->buf + e->env[i];
+	env[e->envc] = NULL;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0 ||
+	    pipe2(errp, O_CLOEXEC) < 0)
+		r = -errno;
+	if (r == 0 && e->interactive) {
+		struct winsize ws = { .ws_row = e->height ? e->height : 24,
+				      .ws_col = e->width ? e->width : 80 };
+
+		if (openpty(&master, &slave, NULL, NULL, &ws) < 0)
+			r = -errno;
+		else
+			fcntl(master, F_SETFD, FD_CLOEXEC);
+		opts.stdin_fd = opts.stdout_fd = opts.stderr_fd = slave;
+	} else if (r == 0) {
+		for (int i = 0; i < 3 && r == 0; i++)
+			if (pipe2(io[i], O_CLOEXEC) < 0)
+				r = -errno;
+		opts.stdin_fd = io[0][0];
+		opts.stdout_fd = io[1][1];
+		opts.stderr_fd = io[2][1];
+	}
+	if (r == 0) {
+		opts.uid = e->uid;
+		opts.gid = e->gid;
+		opts.initial_cwd = e->cwd >= 0 ? (char *)e->buf + e->cwd : (char *)"/";
+		opts.env_policy = LXC_ATTACH_CLEAR_ENV;
+		opts.extra_env_vars = env;
+		payload.argv = argv;
+		payload.errpipe = errp[1];
+		prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+		if (c->attach(c, exec_in_container, &payload, &opts, &pid) < 0 || pid <= 0)
+			r = -EIO;
+	}
+	lxc_container_put(c);
+	/* the child's ends */
+	if (slave >= 0)
+		close(slave);
+	for (int i = 0; i < 3; i++)
+		if (io[i][i == 0 ? 0 : 1] >= 0)
+			close(io[i][i == 0 ? 0 : 1]);
+	if (errp[1] >= 0)
+		close(errp[1]);
+	if (r < 0) {
+		int all[] = { master, io[0][1], io[1][0], io[2][0], ctl[0], ctl[1], errp[0] };
+
+		for (size_t i = 0; i < ARRAY_SIZE(all); i++)
+			if (all[i] >= 0)
+				close(all[i]);
+		return ph_fail(out, "exec_start", r, "cannot start the command");
+	}
+	if (e->interactive) {
+		out->fds[out->nfds++] = master;
+	} else {
+		out->fds[out->nfds++] = io[0][1];
+		out->fds[out->nfds++] = io[1][0];
+		out->fds[out->nfds++] = io[2][0];
+	}
+	out->fds[out->nfds++] = ctl[1];
+	xs.ctl = ctl[0];
+	xs.errpipe = errp[0];
+	xs.pid = pid;
+	ph__exec_start_reply__init(&out->r.exec_start);
+	out->r.exec_start.pid = pid;
+	out->reply.result_case = PH__REPLY__RESULT_EXEC_START;
+	out->reply.exec_start = &out->r.exec_start;
+	out->after_reply = supervise;
+	return 0;
+}

@@ -1,0 +1,166 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Storage for moatd (root): the `dir` pool layout under
+ * $MOAT_DIR/storage-pools/<pool>/ and the confined worker in which every
+ * walk over container or image trees runs.
+ *
+ *   storage-pools/            root 0711
+ *     <pool>/                 root 0700: unreachable for every host user
+ *       images/<fp>/rootfs    an image unpacked once, kept for later launches
+ *       containers/<name>/rootfs
+ *
+ * Container trees are owned by ids 0-65535 on disk and mounted idmapped, so
+ * a setuid binary inside is host root's: hence 0700 on the pool.
+ *
+ * ph_confined() runs a function in a grandchild that sees nothing but one
+ * directory: a new mount namespace, the directory bind-mounted on itself
+ * and pivoted into (the old root detached, so no path leads back), then a
+ * new user namespace mapping ids 0-65535 to themselves. There it can own
+ * files as an image says but holds no capability over the host: it cannot
+ * create device nodes, mount, or leave its root, even by chroot tricks.
+ * Paths given to it are built by moatd from validated names.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "ph.h"
+
+static int ensure_root_dir(int dirfd, const char *name, mode_t mode)
+{
+	struct stat st;
+
+	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+		return -errno;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return -errno;
+	if (!S_ISDIR(st.st_mode) || st.st_uid != 0)
+		return -ENOTDIR;
+	if ((st.st_mode & 07777) != mode && fchmodat(dirfd, name, mode, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int ph_pool_open(struct ph_ctx *ctx, const char *pool)
+{
+	__do_close int pools = -EBADF, fd = -EBADF;
+	int r;
+
+	r = ensure_root_dir(ctx->dir_fd, "storage-pools", 0711);
+	if (r < 0)
+		return r;
+	pools = openat(ctx->dir_fd, "storage-pools", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pools < 0)
+		return -errno;
+	r = ensure_root_dir(pools, pool, 0700);
+	if (r < 0)
+		return r;
+	fd = openat(pools, pool, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	r = ensure_root_dir(fd, "images", 0700);
+	if (r == 0)
+		r = ensure_root_dir(fd, "containers", 0700);
+	if (r < 0)
+		return r;
+	return TAKE_FD(fd);
+}
+
+int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size)
+{
+	int n = snprintf(ret, size, "%s/storage-pools/%s", ctx->dir, pool);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+static int write_file(const char *path, const char *text)
+{
+	__do_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+	size_t n = strlen(text);
+
+	if (fd < 0)
+		return -errno;
+	if (write(fd, text, n) != (ssize_t)n)
+		return -errno;
+	return 0;
+}
+
+/* In the grandchild: see only `root`, then drop every host capability. */
+static int confine(const char *root, int sync_in, int sync_out)
+{
+	char c = 0;
+
+	if (unshare(CLONE_NEWNS) < 0 || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return -errno;
+	if (mount(root, root, NULL, MS_BIND | MS_REC, NULL) < 0 || chdir(root) < 0)
+		return -errno;
+	if (syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0)
+		return -errno;
+	if (unshare(CLONE_NEWUSER) < 0)
+		return -errno;
+	/* the parent writes our id maps; wait for it */
+	if (write(sync_out, "u", 1) != 1 || read(sync_in, &c, 1) != 1 || c != 'm')
+		return -EPERM;
+	if (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0)
+		return -errno;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -errno;
+	return 0;
+}
+
+int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg)
+{
+	int to_child[2], to_parent[2], st, r = 0;
+	char path[64], c = 0;
+	pid_t pid;
+
+	if (pipe2(to_child, O_CLOEXEC) < 0)
+		return -errno;
+	if (pipe2(to_parent, O_CLOEXEC) < 0) {
+		close(to_child[0]);
+		close(to_child[1]);
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		r = -errno;
+	} else if (pid == 0) {
+		close(to_child[1]);
+		close(to_parent[0]);
+		r = confine(root, to_child[0], to_parent[1]);
+		if (r == 0)
+			r = fn(arg);
+		_exit(r < 0 ? (-r & 0xff) : 0);
+	}
+	close(to_child[0]);
+	close(to_parent[1]);
+	if (pid > 0 && read(to_parent[0], &c, 1) == 1 && c == 'u') {
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
+		r = write_file(path, "0 0 65536\n");
+		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
+		if (r == 0)
+			r = write_file(path, "0 0 65536\n");
+		if (r == 0 && write(to_child[1], "m", 1) != 1)
+			r = -EPIPE;
+	}
+	close(to_child[1]);
+	close(to_parent[0]);
+	if (pid > 0) {
+		if (r < 0)
+			kill(pid, SIGKILL);
+		while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+			;
+		if (r == 0)
+			r = WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
+	}
+	return r;
+}

@@ -1,0 +1,137 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Containers end to end through Debian's stock lxc client: launch, list,
+# info, exec, files, state changes, ephemeral instances, bad input, and
+# the unprivileged id map. pylxd has its own suite (55-pylxd).
+. "$(dirname "$0")/../lib/lib.sh"
+
+daemon_start
+"$TOP/tools/build-busybox-image.sh" "$T/bb.tar.gz" >/dev/null 2>&1
+check "import the busybox image" timeout 60 lxc image import "$T/bb.tar.gz" --alias bb
+
+# ---- launch, list, info ----------------------------------------------------
+check "lxc launch bb c1" timeout 120 lxc launch bb c1
+check_eq "c1 is RUNNING in csv" "c1,RUNNING" "$(timeout 30 lxc list --format csv -c ns)"
+check_match "lxc list table shows c1" '\| c1 +\| RUNNING' "$(timeout 30 lxc list)"
+json=$(timeout 30 lxc list --format json)
+check_eq "lxc list json: name, status, type" "c1 Running container" \
+	"$(jget "$json" '" ".join([d[0]["name"], d[0]["status"], d[0]["type"]])')"
+check_eq "lxc list json: state.pid is a number above 0" "true" "$(jget "$json" 'd[0]["state"]["pid"] > 0')"
+check_eq "a filter the server applies (status=stopped) hides c1" "" "$(timeout 30 lxc list status=stopped --format csv -c n)"
+check_eq "a filter the server applies (status=running) keeps c1" "c1" "$(timeout 30 lxc list status=running --format csv -c n)"
+info=$(timeout 30 lxc info c1)
+check_match "lxc info shows the status" 'Status: RUNNING' "$info"
+check_match "lxc info shows processes" 'Processes: [1-9]' "$info"
+check_match "lxc info shows memory" 'Memory usage:' "$info"
+check_match "the template rendered /etc/hostname at create" '^c1$' "$(timeout 30 lxc exec c1 -- cat /etc/hostname)"
+
+# ---- unprivileged ------------------------------------------------------------
+map=$(timeout 30 lxc exec c1 -- cat /proc/self/uid_map)
+check_match "/proc/self/uid_map is not the identity" '^ *0 +[1-9][0-9]* +65536' "$map"
+pid=$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["pid"]')
+check_match "init runs as a high host uid" '^Uid:[[:space:]]+[1-9][0-9]{4,}' "$(grep '^Uid:' /proc/$pid/status)"
+check_eq "the pool is reachable by root only" 700 "$(stat -c %a "$MOAT_DIR/storage-pools/default")"
+check_fails "a host user cannot reach a container's files" \
+	setpriv --reuid=nobody --regid=nogroup --clear-groups ls "$MOAT_DIR/storage-pools/default/containers/c1/rootfs/bin"
+
+# ---- exec ----------------------------------------------------------------------
+check_eq "exec: stdout" "hello" "$(timeout 30 lxc exec c1 -- echo hello)"
+timeout 30 lxc exec c1 -- sh -c 'exit 3'
+check_eq "exec: exit code 3" 3 "$?"
+timeout 30 lxc exec c1 -- true
+check_eq "exec: exit code 0" 0 "$?"
+out=$(timeout 30 lxc exec c1 -- no-such-command 2>&1)
+rc=$?
+check_eq "exec: a missing command exits 127" 127 "$rc"
+check_match "exec: a missing command says so" 'Command not found' "$out"
+check_eq "exec: piped stdin" "abc" "$(printf abc | timeout 30 lxc exec c1 -- cat)"
+check_eq "exec: stderr apart from stdout" "err" "$(timeout 30 lxc exec c1 -- sh -c 'echo out; echo err >&2' 2>&1 >/dev/null)"
+check_eq "exec: --env" "v1" "$(timeout 30 lxc exec c1 --env K1=v1 -- sh -c 'echo $K1')"
+check_eq "exec: --cwd" "/tmp" "$(timeout 30 lxc exec c1 --cwd /tmp -- pwd)"
+check_eq "exec: --user and --group" "1234:4321" \
+	"$(timeout 30 lxc exec c1 --user 1234 --group 4321 -- sh -c 'echo $(id -u):$(id -g)')"
+check_eq "exec: default environment" "/root C.UTF-8" "$(timeout 30 lxc exec c1 -- sh -c 'echo $HOME $LANG')"
+out=$(script -qec "timeout 30 lxc exec c1 -- sh -c 'stty size; exit 7'" /dev/null)
+rc=$?
+check_eq "exec: interactive under a pty exits with the command's code" 7 "$rc"
+check_match "exec: interactive has a terminal" '[0-9]+ [0-9]+' "$out"
+
+# ---- files --------------------------------------------------------------------------
+head -c 10485760 /dev/urandom >"$T/rand"
+check "file push of 10 MB with uid, gid and mode" \
+	timeout 60 lxc file push "$T/rand" c1/root/rand --uid 1000 --gid 1001 --mode 0640
+check_eq "pushed owner and mode kept" "1000 1001 640" \
+	"$(timeout 30 lxc exec c1 -- stat -c '%u %g %a' /root/rand)"
+check "file pull returns the same bytes" timeout 60 lxc file pull c1/root/rand "$T/rand.back"
+check "pulled file is identical" cmp "$T/rand" "$T/rand.back"
+timeout 30 lxc exec c1 -- sh -c 'mkdir -p /root/l && ln -sfn / /root/l/up'
+echo inside >"$T/evil"
+check "push through an in-container symlink to /" timeout 30 lxc file push "$T/evil" c1/root/l/up/etc/moat-evil
+check_fails "the push did not reach the host's /etc" test -e /etc/moat-evil
+check_eq "the push landed inside the container" inside "$(timeout 30 lxc exec c1 -- cat /etc/moat-evil)"
+check "push -p -r of a directory" timeout 30 lxc file push -p -r "$TOP/policy" c1/root/deep/
+check_eq "recursive push made the tree" "/root/deep/policy/default.policy" \
+	"$(timeout 30 lxc exec c1 -- find /root/deep -name default.policy)"
+check "file delete" timeout 30 lxc file delete c1/root/deep/policy/default.policy
+check_fails "the deleted file is gone" timeout 30 lxc exec c1 -- test -e /root/deep/policy/default.policy
+check_match "pulling a missing file is Not Found" 'Not Found' "$(timeout 30 lxc file pull c1/root/none "$T/x" 2>&1)"
+
+# ---- state changes --------------------------------------------------------------------
+check "lxc stop" timeout 60 lxc stop c1
+check_eq "c1 is STOPPED" "STOPPED" "$(timeout 30 lxc list --format csv -c s)"
+check "file push works on a stopped instance" timeout 30 lxc file push "$T/evil" c1/root/stopped
+check_match "starting a running instance is refused" 'already running' \
+	"$(timeout 30 lxc start c1 >/dev/null; timeout 30 lxc start c1 2>&1)"
+check "lxc restart" timeout 60 lxc restart c1
+check_eq "c1 runs after restart" "RUNNING" "$(timeout 30 lxc list --format csv -c s)"
+check "lxc pause (freeze)" timeout 30 lxc pause c1
+check_eq "c1 is FROZEN" "FROZEN" "$(timeout 30 lxc list --format csv -c s)"
+check "lxc start unfreezes" timeout 30 lxc start c1
+check_eq "c1 runs again" "RUNNING" "$(timeout 30 lxc list --format csv -c s)"
+check_match "delete of a running instance is refused" 'stop it first' "$(timeout 30 lxc delete c1 2>&1)"
+check "lxc delete -f" timeout 60 lxc delete -f c1
+check_eq "nothing is listed" "" "$(timeout 30 lxc list --format csv)"
+check_eq "no storage is left" "" "$(ls "$MOAT_DIR/storage-pools/default/containers/")"
+check_eq "no liblxc configuration is left" "" "$(ls "$MOAT_DIR/containers/")"
+
+# ---- ephemeral ------------------------------------------------------------------------
+check "lxc launch --ephemeral" timeout 120 lxc launch bb e1 --ephemeral
+check "lxc stop of the ephemeral instance" timeout 60 lxc stop e1
+check_eq "the ephemeral instance deleted itself" "" "$(timeout 30 lxc list --format csv)"
+check "lxc launch with a server-chosen name" timeout 120 lxc init bb
+check_match "the server picked a name" '^[a-z]+-[a-z]+$' "$(timeout 30 lxc list --format csv -c n)"
+
+# ---- bad input ------------------------------------------------------------------------
+for bad in 'a/b' '..' 'a b' 'a%b' '-a' "$(printf 'x%.0s' $(seq 1 300))"; do
+	body=$(/usr/bin/python3 -c 'import json,sys; print(json.dumps({"name":sys.argv[1],"source":{"type":"image","alias":"bb"}}))' "$bad")
+	code=$(api_status POST /1.0/instances --data-binary "$body")
+	check_eq "create with the name '${bad:0:20}' is a 400" 400 "$code"
+done
+check_eq "create with a wrong JSON type is a 400" 400 \
+	"$(api_status POST /1.0/instances --data-binary '{"name":"x1","source":"image"}')"
+check_eq "create with truncated JSON is a 400" 400 \
+	"$(api_status POST /1.0/instances --data-binary '{"name":"x1","source":{')"
+/usr/bin/python3 -c 'print("["*100000 + "]"*100000)' >"$T/deep.json"
+check_eq "create with JSON nested 100000 deep is a 400" 400 "$(api_status POST /1.0/instances --data-binary @"$T/deep.json")"
+check_eq "create with an unknown config key is a 400" 400 \
+	"$(api_status POST /1.0/instances --data-binary '{"name":"x1","source":{"type":"image","alias":"bb"},"config":{"nope.key":"1"}}')"
+check_eq "create from an unknown image is a 404" 404 \
+	"$(api_status POST /1.0/instances --data-binary '{"name":"x1","source":{"type":"image","alias":"nope"}}')"
+check_eq "none of the bad creates left an instance" "1" "$(jget "$(api GET /1.0/instances)" 'len(d["metadata"])')"
+
+# racing creates of one name: exactly one wins, no leftovers
+racers=()
+for k in $(seq 1 10); do
+	api POST /1.0/instances --data-binary '{"name":"race","source":{"type":"image","alias":"bb"}}' >"$T/race.$k" &
+	racers+=("$!")
+done
+wait "${racers[@]}" # not a bare wait: moatd is a background job too
+wins=$(cat "$T"/race.* | grep -c '"type":"async"')
+check_eq "ten racing creates of one name: exactly one accepted" 1 "$wins"
+for _ in $(seq 1 100); do
+	[ "$(jget "$(api GET /1.0/instances/race)" 'd["metadata"]["status"]')" = Stopped ] && break
+	sleep 0.1
+done
+check_eq "the winner exists once" 1 "$(jget "$(api GET /1.0/instances)" 'sum(1 for u in d["metadata"] if u.endswith("/race"))')"
+check "the daemon still answers" test "$(api_status GET /1.0)" = 200
+finish

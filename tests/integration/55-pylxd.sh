@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Debian's pylxd 2.2.10, unchanged, against moat: it uses /1.0/containers,
+# waits on /wait and polls exec operations. Create, start, exec, files,
+# stop, delete.
+. "$(dirname "$0")/../lib/lib.sh"
+
+daemon_start
+"$TOP/tools/build-busybox-image.sh" "$T/bb.tar.gz" >/dev/null 2>&1
+check "import the busybox image" timeout 60 lxc image import "$T/bb.tar.gz" --alias bb
+
+cat >"$T/pylxd_test.py" <<'PY'
+import sys, warnings
+warnings.simplefilter("ignore")
+import pylxd
+
+def check(desc, cond, detail=""):
+    print(("ok - " if cond else "not ok - ") + "55-pylxd: " + desc + ("" if cond else ": " + str(detail)))
+
+c = pylxd.Client()
+check("the client is trusted", c.trusted)
+ct = c.containers.create({"name": "p1", "source": {"type": "image", "alias": "bb"}}, wait=True)
+check("create by alias", ct.name == "p1")
+check("it appears in the list", "p1" in [x.name for x in c.containers.all()])
+ct.start(wait=True)
+ct = c.containers.get("p1")
+check("start", ct.status == "Running", ct.status)
+st = ct.state()
+check("state has a pid", st.pid > 0, st.pid)
+r = ct.execute(["sh", "-c", "echo out; echo err >&2; exit 4"])
+check("exec exit code", r.exit_code == 4, r)
+check("exec stdout", r.stdout == "out\n", repr(r.stdout))
+check("exec stderr", r.stderr == "err\n", repr(r.stderr))
+r = ct.execute(["cat"], stdin_payload=b"from-stdin")
+check("exec with stdin", r.stdout == "from-stdin", repr(r.stdout))
+ct.files.put("/root/pylxd.txt", b"pylxd-data")
+check("files put then get", ct.files.get("/root/pylxd.txt") == b"pylxd-data")
+ct.files.put("/root/mode.txt", b"x", mode="0600", uid=7, gid=8)
+r = ct.execute(["stat", "-c", "%a %u %g", "/root/mode.txt"])
+check("files put with mode, uid, gid", r.stdout.strip() == "600 7 8", r.stdout)
+ct.stop(wait=True)
+ct = c.containers.get("p1")
+check("stop", ct.status == "Stopped", ct.status)
+ct.delete(wait=True)
+check("delete", "p1" not in [x.name for x in c.containers.all()])
+try:
+    c.containers.get("nope")
+    check("a missing container raises NotFound", False)
+except pylxd.exceptions.NotFound:
+    check("a missing container raises NotFound", True)
+PY
+timeout 300 /usr/bin/python3 "$T/pylxd_test.py" 2>"$T/pylxd.err" || true
+if [ -s "$T/pylxd.err" ]; then
+	if grep -q Traceback "$T/pylxd.err"; then
+		not_ok "the pylxd script ran to its end"
+		tail -15 "$T/pylxd.err" | sed 's/^/#   /'
+	fi
+fi
+finish
