@@ -25,7 +25,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
-#include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -160,18 +159,23 @@ static int setup_dir(struct ph_ctx *ctx, const char *dir)
 	return r;
 }
 
-/* One moatd per directory: a lock held for the life of the process. */
+/*
+ * One moatd per directory: a POSIX record lock held for the life of the
+ * process. Unlike flock(), children never share it, so a worker or a
+ * container monitor forked from moatd cannot keep it after moatd dies.
+ */
 static int lock_dir(struct ph_ctx *ctx)
 {
 	int fd = openat(ctx->dir_fd, "moatd.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
 
 	if (fd < 0)
 		return -errno;
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (fcntl(fd, F_SETLK, &fl) < 0) {
 		int r = -errno;
 
 		close(fd);
-		return r == -EWOULDBLOCK ? -EADDRINUSE : r;
+		return r == -EAGAIN || r == -EACCES ? -EADDRINUSE : r;
 	}
 	return fd; /* kept open on purpose */
 }

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lxc/lxccontainer.h>
@@ -249,6 +250,36 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 }
 
 /*
+ * Start from a child that closed every descriptor but stdio first: the
+ * container's monitor and init are forked from it, so they inherit nothing
+ * of moatd (not the channel, the API socket or the directory lock).
+ */
+static int start_clean(struct ph_ctx *ctx, const char *name)
+{
+	int st;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		struct lxc_container *c;
+
+		if (close_range(3, ~0U, 0) < 0)
+			_exit(1);
+		c = lxc_container_new(name, ctx->lxcpath);
+		if (!c)
+			_exit(1);
+		c->want_daemonize(c, true);
+		c->want_close_all_fds(c, true);
+		_exit(c->start(c, 0, NULL) ? 0 : 1);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+}
+
+/*
  * Why this is safe: the policy is applied here to the final configuration
  * (privileged and nesting refused unless allowed); the configuration file
  * is rendered by ph_render_config() from the typed struct alone; the
@@ -278,18 +309,45 @@ PH_HANDLER(instance_start)
 	if (r < 0)
 		return ph_fail(out, "instance_start", r,
 			       "cannot write the container configuration");
+	r = start_clean(ctx, s->ref.name);
+	if (r < 0)
+		return ph_fail(out, "instance_start", r,
+			       "liblxc could not start the container (see its lxc.log)");
 	r = open_defined(ctx, s->ref.name, &c); /* read the new configuration */
 	if (r < 0)
 		return ph_fail(out, "instance_start", r, NULL);
-	c->want_daemonize(c, true);
-	c->want_close_all_fds(c, true);
-	if (!c->start(c, 0, NULL))
-		return ph_fail(out, "instance_start", EIO,
-			       "liblxc could not start the container (see its lxc.log)");
 	ph__instance_start_reply__init(rep);
 	rep->status = status_of(c);
 	rep->pid = c->init_pid(c);
 	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_START;
 	out->reply.instance_start = rep;
+	return 0;
+}
+
+/*
+ * Why this is safe: the file is one of two fixed names in the instance's
+ * own directory under our lxcpath, opened read-only without following a
+ * symlink (or truncated); the name is validated.
+ */
+PH_HANDLER(instance_log)
+{
+	const struct ph_instance_log *l = &t->instance_log;
+	char path[4096];
+	int fd;
+
+	(void)fds;
+	snprintf(path, sizeof(path), "%s/%s/%s", ctx->lxcpath, l->ref.name,
+		 l->console ? "console.log" : "lxc.log");
+	fd = open(path, (l->truncate ? O_WRONLY | O_TRUNC : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC |
+				O_NOCTTY | O_NONBLOCK);
+	if (fd < 0)
+		return ph_fail(out, "instance_log", errno, errno == ENOENT ? "Not Found" : NULL);
+	if (l->truncate)
+		close(fd);
+	else
+		out->fds[out->nfds++] = fd;
+	ph__instance_log_reply__init(&out->r.instance_log);
+	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_LOG;
+	out->reply.instance_log = &out->r.instance_log;
 	return 0;
 }

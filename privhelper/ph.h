@@ -129,6 +129,12 @@ struct ph_exec_start {
 	uint16_t width, height;
 };
 
+struct ph_instance_log {
+	struct ph_instance_ref ref;
+	bool console; /* console.log, else lxc.log */
+	bool truncate;
+};
+
 union ph_typed {
 	struct ph_hello hello;
 	struct ph_instance_ref instance_state;
@@ -139,6 +145,7 @@ union ph_typed {
 	struct ph_instance_start instance_start;
 	struct ph_file_op file_op;
 	struct ph_exec_start exec_start;
+	struct ph_instance_log instance_log;
 };
 
 /*
@@ -157,6 +164,7 @@ struct ph_out {
 		Ph__InstanceStartReply instance_start;
 		Ph__FileOpReply file_op;
 		Ph__ExecStartReply exec_start;
+		Ph__InstanceLogReply instance_log;
 	} r;
 	char target[PH_PATH_MAX];
 	/* Run in the worker after the reply went out (PH_OP_SLOW ops only). */
@@ -185,6 +193,7 @@ int ph_check_instance_delete(const Ph__Request *req, union ph_typed *ret);
 int ph_check_instance_start(const Ph__Request *req, union ph_typed *ret);
 int ph_check_file_op(const Ph__Request *req, union ph_typed *ret);
 int ph_check_exec_start(const Ph__Request *req, union ph_typed *ret);
+int ph_check_instance_log(const Ph__Request *req, union ph_typed *ret);
 /* Descriptor checks: the kind of file each op's descriptors must be. */
 int ph_check_fd_readonly_file(const int *fds, size_t nfds);
 
@@ -201,6 +210,7 @@ PH_HANDLER(instance_delete);
 PH_HANDLER(instance_start);
 PH_HANDLER(file_op);
 PH_HANDLER(exec_start);
+PH_HANDLER(instance_log);
 
 /* ---- storage.c: paths and confined workers ------------------------------- */
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */

@@ -373,3 +373,22 @@ int ph_check_exec_start(const Ph__Request *req, union ph_typed *ret)
 	t->height = (uint16_t)m->height;
 	return 0;
 }
+
+int ph_check_instance_log(const Ph__Request *req, union ph_typed *ret)
+{
+	const Ph__InstanceLogRequest *m = req->instance_log;
+	struct ph_instance_log t = { 0 };
+	int r = check_name(&m->name, t.ref.name);
+
+	if (r < 0)
+		return r;
+	if (m->kind == PH__INSTANCE_LOG_KIND__INSTANCE_LOG_LXC)
+		t.console = false;
+	else if (m->kind == PH__INSTANCE_LOG_KIND__INSTANCE_LOG_CONSOLE)
+		t.console = true;
+	else
+		return -EINVAL;
+	t.truncate = m->truncate != 0;
+	ret->instance_log = t;
+	return 0;
+}

@@ -154,6 +154,21 @@ static void build_state(struct enc *e, uint64_t id, const void *name, size_t len
 	put_request(e, &req);
 }
 
+static void build_log(struct enc *e, uint64_t id, const void *name, size_t len, int kind)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceLogRequest l = PH__INSTANCE_LOG_REQUEST__INIT;
+
+	l.name.data = (uint8_t *)name;
+	l.name.len = len;
+	l.kind = kind;
+	req.id = id;
+	req.op_case = PH__REQUEST__OP_INSTANCE_LOG;
+	req.instance_log = &l;
+	e->n = 0;
+	put_request(e, &req);
+}
+
 static void build_action(struct enc *e, uint64_t id, const void *name, size_t len, int action,
 			 int32_t timeout)
 {
@@ -699,6 +714,18 @@ static void answered_cases(struct enc *e)
 	build_action(e, id, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -1);
 	case_answered_err("instance_action stop for a container that does not exist", e, id, ENOENT,
 			  "instance_action");
+	id = next_id++;
+	build_log(e, id, "nosuch", 6, PH__INSTANCE_LOG_KIND__INSTANCE_LOG_LXC);
+	case_answered_err("instance_log of a container that does not exist", e, id, ENOENT,
+			  "instance_log");
+	build_log(e, next_id++, "nosuch", 6, 0);
+	expect_refused("instance_log with kind 0", e);
+	build_log(e, next_id++, "nosuch", 6, 3);
+	expect_refused("instance_log with kind 3 (out of range)", e);
+	build_log(e, next_id++, "..", 2, PH__INSTANCE_LOG_KIND__INSTANCE_LOG_LXC);
+	expect_refused("instance_log with name \"..\"", e);
+	build_log(e, next_id++, "a/b", 3, PH__INSTANCE_LOG_KIND__INSTANCE_LOG_CONSOLE);
+	expect_refused("instance_log with name \"a/b\"", e);
 }
 
 /* ---- the ops that touch storage, files and processes --------------------- */

@@ -76,6 +76,17 @@ check "file delete" timeout 30 lxc file delete c1/root/deep/policy/default.polic
 check_fails "the deleted file is gone" timeout 30 lxc exec c1 -- test -e /root/deep/policy/default.policy
 check_match "pulling a missing file is Not Found" 'Not Found' "$(timeout 30 lxc file pull c1/root/none "$T/x" 2>&1)"
 
+# ---- logs -------------------------------------------------------------------------------
+check "lxc info --show-log" timeout 30 lxc info --show-log c1
+check_eq "GET .../logs lists lxc.log" '["/1.0/instances/c1/logs/lxc.log"]' \
+	"$(jget "$(api GET /1.0/instances/c1/logs)" 'd["metadata"]')"
+check_eq "GET .../logs/lxc.log is the raw log" 200 "$(api_status GET /1.0/instances/c1/logs/lxc.log)"
+check_eq "another log name is 404" 404 "$(api_status GET /1.0/instances/c1/logs/config)"
+check_eq "GET .../console returns the console log" 200 "$(api_status GET /1.0/instances/c1/console)"
+check_eq "DELETE .../console clears it" 200 "$(api_status DELETE /1.0/instances/c1/console)"
+check_eq "the cleared console log is empty" 0 "$(api GET /1.0/instances/c1/console | wc -c)"
+check_eq "logs of a missing instance are 404" 404 "$(api_status GET /1.0/instances/nope/logs)"
+
 # ---- state changes --------------------------------------------------------------------
 check "lxc stop" timeout 60 lxc stop c1
 check_eq "c1 is STOPPED" "STOPPED" "$(timeout 30 lxc list --format csv -c s)"

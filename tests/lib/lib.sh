@@ -55,7 +55,12 @@ check_match() {
 }
 
 cleanup() {
-	local p
+	local p c
+	# containers outlive their daemons by design: stop this suite's own
+	for c in "$T"/d*/containers/*/; do
+		[ -f "$c/config" ] || continue
+		lxc-stop -P "$(dirname "$c")" -n "$(basename "$c")" -k >/dev/null 2>&1
+	done
 	for p in "${DAEMON_PIDS[@]}"; do
 		kill "$p" 2>/dev/null
 	done
