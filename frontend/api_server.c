@@ -25,6 +25,7 @@ static const char *const api_extensions[] = {
 	"file_symlinks",                 /* symlinks in file push and pull */
 	"file_delete",                   /* DELETE .../files */
 	"container_exec_user_group_cwd", /* exec user, group and cwd */
+	"console",                       /* POST and GET/DELETE .../console */
 	NULL,
 };
 

@@ -143,6 +143,7 @@ extern const struct fe_route fe_routes_events[];
 extern const struct fe_route fe_routes_exec[];
 extern const struct fe_route fe_routes_files[];
 extern const struct fe_route fe_routes_logs[];
+extern const struct fe_route fe_routes_console[];
 
 /* Route a request: fills resp (404/501 when nothing matches). */
 void fe_route_request(struct fe_req *req, struct fe_resp *resp);

@@ -22,7 +22,7 @@
 /* Each API module exports its table, ended by an entry with a NULL pattern. */
 static const struct fe_route *const route_tables[] = {
 	fe_routes_server, fe_routes_images, fe_routes_instances, fe_routes_events,
-	fe_routes_exec,   fe_routes_files,  fe_routes_logs,
+	fe_routes_exec,   fe_routes_files,  fe_routes_logs,      fe_routes_console,
 };
 
 /* Routes whose bodies are streamed (struct fe_body_sink), each ended by a NULL pattern. */

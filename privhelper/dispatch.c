@@ -45,6 +45,8 @@ const struct ph_op ph_ops[] = {
 	  ph_check_exec_start, NULL, ph_do_exec_start },
 	{ PH__REQUEST__OP_INSTANCE_LOG, "instance_log", 0, 0,
 	  ph_check_instance_log, NULL, ph_do_instance_log },
+	{ PH__REQUEST__OP_CONSOLE_OPEN, "console_open", 0, PH_OP_SLOW,
+	  ph_check_console_open, NULL, ph_do_console_open },
 };
 /* clang-format on */
 const size_t ph_ops_len = ARRAY_SIZE(ph_ops);

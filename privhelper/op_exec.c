@@ -229,3 +229,62 @@ PH_HANDLER(exec_start)
 	out->after_reply = supervise;
 	return 0;
 }
+
+static int console_keep = -1, console_ctl = -1;
+
+/* In the worker: hold the console until the frontend lets it go. */
+static void hold_console(struct ph_ctx *ctx, struct ph_out *out)
+{
+	char buf[8];
+
+	(void)ctx;
+	(void)out;
+	while (recv(console_ctl, buf, sizeof(buf), 0) > 0)
+		;
+	close(console_keep);
+	_exit(0);
+}
+
+/*
+ * Why this is safe: liblxc hands out the console of a running container
+ * under our lxcpath through its monitor; the frontend gets the pty's
+ * master side only, which is what a console user sees anyway. Nothing from
+ * the request reaches the container but the terminal size.
+ */
+PH_HANDLER(console_open)
+{
+	const struct ph_console_open *o = &t->console_open;
+	struct lxc_container *c = lxc_container_new(o->ref.name, ctx->lxcpath);
+	int ttynum = 0, ptx = -1, ctl[2], keep;
+
+	(void)fds;
+	if (!c)
+		return ph_fail(out, "console_open", ENOMEM, NULL);
+	if (!c->is_defined(c) || !c->is_running(c)) {
+		lxc_container_put(c);
+		return ph_fail(out, "console_open", EINVAL, "Instance is not running");
+	}
+	keep = c->console_getfd(c, &ttynum, &ptx);
+	lxc_container_put(c);
+	if (keep < 0 || ptx < 0)
+		return ph_fail(out, "console_open", EBUSY, "the console is not available");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+		close(keep);
+		close(ptx);
+		return ph_fail(out, "console_open", errno, NULL);
+	}
+	if (o->width && o->height) {
+		struct winsize ws = { .ws_row = o->height, .ws_col = o->width };
+
+		(void)ioctl(ptx, TIOCSWINSZ, &ws);
+	}
+	console_keep = keep;
+	console_ctl = ctl[0];
+	out->fds[out->nfds++] = ptx;
+	out->fds[out->nfds++] = ctl[1];
+	ph__console_open_reply__init(&out->r.console_open);
+	out->reply.result_case = PH__REPLY__RESULT_CONSOLE_OPEN;
+	out->reply.console_open = &out->r.console_open;
+	out->after_reply = hold_console;
+	return 0;
+}

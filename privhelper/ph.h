@@ -135,6 +135,11 @@ struct ph_instance_log {
 	bool truncate;
 };
 
+struct ph_console_open {
+	struct ph_instance_ref ref;
+	uint16_t width, height;
+};
+
 union ph_typed {
 	struct ph_hello hello;
 	struct ph_instance_ref instance_state;
@@ -146,6 +151,7 @@ union ph_typed {
 	struct ph_file_op file_op;
 	struct ph_exec_start exec_start;
 	struct ph_instance_log instance_log;
+	struct ph_console_open console_open;
 };
 
 /*
@@ -165,6 +171,7 @@ struct ph_out {
 		Ph__FileOpReply file_op;
 		Ph__ExecStartReply exec_start;
 		Ph__InstanceLogReply instance_log;
+		Ph__ConsoleOpenReply console_open;
 	} r;
 	char target[PH_PATH_MAX];
 	/* Run in the worker after the reply went out (PH_OP_SLOW ops only). */
@@ -194,6 +201,7 @@ int ph_check_instance_start(const Ph__Request *req, union ph_typed *ret);
 int ph_check_file_op(const Ph__Request *req, union ph_typed *ret);
 int ph_check_exec_start(const Ph__Request *req, union ph_typed *ret);
 int ph_check_instance_log(const Ph__Request *req, union ph_typed *ret);
+int ph_check_console_open(const Ph__Request *req, union ph_typed *ret);
 /* Descriptor checks: the kind of file each op's descriptors must be. */
 int ph_check_fd_readonly_file(const int *fds, size_t nfds);
 
@@ -211,6 +219,7 @@ PH_HANDLER(instance_start);
 PH_HANDLER(file_op);
 PH_HANDLER(exec_start);
 PH_HANDLER(instance_log);
+PH_HANDLER(console_open);
 
 /* ---- storage.c: paths and confined workers ------------------------------- */
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */

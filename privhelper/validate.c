@@ -392,3 +392,19 @@ int ph_check_instance_log(const Ph__Request *req, union ph_typed *ret)
 	ret->instance_log = t;
 	return 0;
 }
+
+int ph_check_console_open(const Ph__Request *req, union ph_typed *ret)
+{
+	const Ph__ConsoleOpenRequest *m = req->console_open;
+	struct ph_console_open t = { 0 };
+	int r = check_name(&m->name, t.ref.name);
+
+	if (r < 0)
+		return r;
+	if (m->width > 10000 || m->height > 10000)
+		return -ERANGE;
+	t.width = (uint16_t)m->width;
+	t.height = (uint16_t)m->height;
+	ret->console_open = t;
+	return 0;
+}

@@ -14,7 +14,7 @@ PKGS=(
 	# runtime: containers, networks, images
 	lxc uidmap busybox-static dnsmasq-base nftables debootstrap
 	# tests and demo: the stock clients and small tools
-	lxd-client python3-pylxd curl sqlite3 procps util-linux perl
+	lxd-client python3-pylxd curl sqlite3 procps util-linux perl tmux
 )
 
 missing=()

@@ -154,6 +154,22 @@ static void build_state(struct enc *e, uint64_t id, const void *name, size_t len
 	put_request(e, &req);
 }
 
+static void build_console(struct enc *e, uint64_t id, const void *name, size_t len, uint32_t w)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__ConsoleOpenRequest c = PH__CONSOLE_OPEN_REQUEST__INIT;
+
+	c.name.data = (uint8_t *)name;
+	c.name.len = len;
+	c.width = w;
+	c.height = 24;
+	req.id = id;
+	req.op_case = PH__REQUEST__OP_CONSOLE_OPEN;
+	req.console_open = &c;
+	e->n = 0;
+	put_request(e, &req);
+}
+
 static void build_log(struct enc *e, uint64_t id, const void *name, size_t len, int kind)
 {
 	Ph__Request req = PH__REQUEST__INIT;
@@ -726,6 +742,14 @@ static void answered_cases(struct enc *e)
 	expect_refused("instance_log with name \"..\"", e);
 	build_log(e, next_id++, "a/b", 3, PH__INSTANCE_LOG_KIND__INSTANCE_LOG_CONSOLE);
 	expect_refused("instance_log with name \"a/b\"", e);
+	id = next_id++;
+	build_console(e, id, "nosuch", 6, 80);
+	case_answered_err("console_open of a container that does not exist", e, id, EINVAL,
+			  "console_open");
+	build_console(e, next_id++, "nosuch", 6, 10001);
+	expect_refused("console_open with width 10001", e);
+	build_console(e, next_id++, "../x", 4, 80);
+	expect_refused("console_open with name \"../x\"", e);
 }
 
 /* ---- the ops that touch storage, files and processes --------------------- */

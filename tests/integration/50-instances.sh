@@ -76,6 +76,26 @@ check "file delete" timeout 30 lxc file delete c1/root/deep/policy/default.polic
 check_fails "the deleted file is gone" timeout 30 lxc exec c1 -- test -e /root/deep/policy/default.policy
 check_match "pulling a missing file is Not Found" 'Not Found' "$(timeout 30 lxc file pull c1/root/none "$T/x" 2>&1)"
 
+# ---- console: lxc console under tmux, detached with ctrl-a q ----------------------------
+console_session() {
+	local s=moat-test-$$
+	tmux new-session -d -s "$s" -x 100 -y 30 \
+		"LXD_DIR=$LXD_DIR LXD_CONF=$LXD_CONF timeout --foreground 60 lxc console c1; echo CONSOLE-EXIT=\$?; sleep 60"
+	sleep 2
+	tmux send-keys -t "$s" Enter
+	sleep 1
+	tmux send-keys -t "$s" C-a
+	sleep 0.5
+	tmux send-keys -t "$s" q
+	sleep 2
+	tmux capture-pane -p -t "$s"
+	tmux kill-session -t "$s"
+}
+out=$(console_session)
+check_match "lxc console shows the container's console" 'login:' "$out"
+check_match "ctrl-a q detaches and lxc exits 0" 'CONSOLE-EXIT=0' "$out"
+check_match "the console is free again after a detach" 'CONSOLE-EXIT=0' "$(console_session)"
+
 # ---- logs -------------------------------------------------------------------------------
 check "lxc info --show-log" timeout 30 lxc info --show-log c1
 check_eq "GET .../logs lists lxc.log" '["/1.0/instances/c1/logs/lxc.log"]' \
