@@ -258,6 +258,7 @@ int fe_instance_state(const char *name, struct fe_instance_state *ret)
 	struct fe_instance_state s = { .status_code = 112 };
 	int r;
 
+	snprintf(s.name, sizeof(s.name), "%s", name);
 	m.name.data = (uint8_t *)name;
 	m.name.len = strlen(name);
 	req.op_case = PH__REQUEST__OP_INSTANCE_STATE;
@@ -294,6 +295,80 @@ int fe_instance_state(const char *name, struct fe_instance_state *ret)
 	return r;
 }
 
+static json_object *bstr(const ProtobufCBinaryData *b)
+{
+	return json_object_new_string_len(b->len ? (const char *)b->data : "", (int)b->len);
+}
+
+/* state.network, read by moatd inside the container's network namespace. */
+static json_object *network_json(const char *name)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceNetworkRequest m = PH__INSTANCE_NETWORK_REQUEST__INIT;
+	Ph__Reply *rep = NULL;
+	json_object *o = NULL;
+
+	m.name.data = (uint8_t *)name;
+	m.name.len = strlen(name);
+	req.op_case = PH__REQUEST__OP_INSTANCE_NETWORK;
+	req.instance_network = &m;
+	if (fe_ph_call(&req, &rep) == 0 && rep->result_case == PH__REPLY__RESULT_INSTANCE_NETWORK) {
+		o = json_object_new_object();
+		for (size_t k = 0; k < rep->instance_network->n_interfaces; k++) {
+			const Ph__NetInterface *i = rep->instance_network->interfaces[k];
+			json_object *n = json_object_new_object(), *addrs = json_object_new_array();
+			json_object *c = json_object_new_object();
+			char ifname[64];
+
+			for (size_t a = 0; a < i->n_addresses; a++) {
+				json_object *x = json_object_new_object();
+				char prefix[8];
+
+				snprintf(prefix, sizeof(prefix), "%u", i->addresses[a]->prefix);
+				json_object_object_add(x, "family", bstr(&i->addresses[a]->family));
+				json_object_object_add(x, "address",
+						       bstr(&i->addresses[a]->address));
+				json_object_object_add(x, "netmask",
+						       json_object_new_string(prefix));
+				json_object_object_add(x, "scope", bstr(&i->addresses[a]->scope));
+				json_object_array_add(addrs, x);
+			}
+			json_object_object_add(n, "addresses", addrs);
+			json_object_object_add(c, "bytes_received",
+					       json_object_new_int64((int64_t)i->rx_bytes));
+			json_object_object_add(c, "bytes_sent",
+					       json_object_new_int64((int64_t)i->tx_bytes));
+			json_object_object_add(c, "packets_received",
+					       json_object_new_int64((int64_t)i->rx_packets));
+			json_object_object_add(c, "packets_sent",
+					       json_object_new_int64((int64_t)i->tx_packets));
+			json_object_object_add(c, "errors_received",
+					       json_object_new_int64((int64_t)i->rx_errors));
+			json_object_object_add(c, "errors_sent",
+					       json_object_new_int64((int64_t)i->tx_errors));
+			json_object_object_add(c, "packets_dropped_outbound",
+					       json_object_new_int64((int64_t)i->tx_dropped));
+			json_object_object_add(c, "packets_dropped_inbound",
+					       json_object_new_int64((int64_t)i->rx_dropped));
+			json_object_object_add(n, "counters", c);
+			json_object_object_add(n, "hwaddr", bstr(&i->hwaddr));
+			json_object_object_add(n, "host_name", json_object_new_string(""));
+			json_object_object_add(n, "mtu", json_object_new_int((int32_t)i->mtu));
+			json_object_object_add(n, "state",
+					       json_object_new_string(i->up ? "up" : "down"));
+			json_object_object_add(
+				n, "type",
+				json_object_new_string(i->loopback ? "loopback" : "broadcast"));
+			snprintf(ifname, sizeof(ifname), "%.*s", (int)i->name.len,
+				 (const char *)i->name.data);
+			json_object_object_add(o, ifname, n);
+		}
+	}
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
+	return o;
+}
+
 json_object *fe_state_json(const struct fe_instance_state *st)
 {
 	json_object *o = json_object_new_object(), *mem = json_object_new_object();
@@ -312,7 +387,7 @@ json_object *fe_state_json(const struct fe_instance_state *st)
 	json_object_object_add(mem, "swap_usage_peak",
 			       json_object_new_int64((int64_t)(up ? st->swap_peak : 0)));
 	json_object_object_add(o, "memory", mem);
-	json_object_object_add(o, "network", NULL); /* no network devices yet */
+	json_object_object_add(o, "network", up && st->name[0] ? network_json(st->name) : NULL);
 	json_object_object_add(o, "pid", json_object_new_int(up ? st->pid : 0));
 	json_object_object_add(o, "processes",
 			       json_object_new_int64((int64_t)(up ? st->processes : 0)));

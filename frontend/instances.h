@@ -44,6 +44,7 @@ int fe_instance_expand(const struct fe_instance *i, json_object **ret_config,
 
 /* Runtime view from moatd: LXD status code (102, 103, 110, 112) and usage. */
 struct fe_instance_state {
+	char name[NAME_MAX_LEN + 1];
 	int status_code;
 	int pid;
 	uint64_t processes, cpu_ns, memory, memory_peak, swap, swap_peak;

@@ -181,6 +181,10 @@ static void check_accepted(const Ph__Request *req, const struct ph_op *op, size_
 	case PH__REQUEST__OP_EXEC_START:
 		check_exec(req->exec_start, &t.exec_start);
 		break;
+	case PH__REQUEST__OP_INSTANCE_NETWORK:
+		if (!typed_name_ok(t.instance_network.name))
+			abort();
+		break;
 	case PH__REQUEST__OP_CONSOLE_OPEN:
 		if (!typed_name_ok(t.console_open.ref.name))
 			abort();

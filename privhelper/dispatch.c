@@ -47,6 +47,8 @@ const struct ph_op ph_ops[] = {
 	  ph_check_instance_log, NULL, ph_do_instance_log },
 	{ PH__REQUEST__OP_CONSOLE_OPEN, "console_open", 0, PH_OP_SLOW,
 	  ph_check_console_open, NULL, ph_do_console_open },
+	{ PH__REQUEST__OP_INSTANCE_NETWORK, "instance_network", 0, PH_OP_SLOW,
+	  ph_check_instance_network, NULL, ph_do_instance_network },
 };
 /* clang-format on */
 const size_t ph_ops_len = ARRAY_SIZE(ph_ops);

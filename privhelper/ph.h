@@ -152,6 +152,7 @@ union ph_typed {
 	struct ph_exec_start exec_start;
 	struct ph_instance_log instance_log;
 	struct ph_console_open console_open;
+	struct ph_instance_ref instance_network;
 };
 
 /*
@@ -172,7 +173,9 @@ struct ph_out {
 		Ph__ExecStartReply exec_start;
 		Ph__InstanceLogReply instance_log;
 		Ph__ConsoleOpenReply console_open;
+		Ph__InstanceNetworkReply instance_network;
 	} r;
+
 	char target[PH_PATH_MAX];
 	/* Run in the worker after the reply went out (PH_OP_SLOW ops only). */
 	void (*after_reply)(struct ph_ctx *ctx, struct ph_out *out);
@@ -202,6 +205,7 @@ int ph_check_file_op(const Ph__Request *req, union ph_typed *ret);
 int ph_check_exec_start(const Ph__Request *req, union ph_typed *ret);
 int ph_check_instance_log(const Ph__Request *req, union ph_typed *ret);
 int ph_check_console_open(const Ph__Request *req, union ph_typed *ret);
+int ph_check_instance_network(const Ph__Request *req, union ph_typed *ret);
 /* Descriptor checks: the kind of file each op's descriptors must be. */
 int ph_check_fd_readonly_file(const int *fds, size_t nfds);
 
@@ -220,6 +224,7 @@ PH_HANDLER(file_op);
 PH_HANDLER(exec_start);
 PH_HANDLER(instance_log);
 PH_HANDLER(console_open);
+PH_HANDLER(instance_network);
 
 /* ---- storage.c: paths and confined workers ------------------------------- */
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */

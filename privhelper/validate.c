@@ -408,3 +408,8 @@ int ph_check_console_open(const Ph__Request *req, union ph_typed *ret)
 	ret->console_open = t;
 	return 0;
 }
+
+int ph_check_instance_network(const Ph__Request *req, union ph_typed *ret)
+{
+	return check_name(&req->instance_network->name, ret->instance_network.name);
+}

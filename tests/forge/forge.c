@@ -750,6 +750,26 @@ static void answered_cases(struct enc *e)
 	expect_refused("console_open with width 10001", e);
 	build_console(e, next_id++, "../x", 4, 80);
 	expect_refused("console_open with name \"../x\"", e);
+	{
+		Ph__Request req = PH__REQUEST__INIT;
+		Ph__InstanceNetworkRequest n = PH__INSTANCE_NETWORK_REQUEST__INIT;
+
+		n.name.data = (uint8_t *)"nosuch";
+		n.name.len = 6;
+		req.id = id = next_id++;
+		req.op_case = PH__REQUEST__OP_INSTANCE_NETWORK;
+		req.instance_network = &n;
+		e->n = 0;
+		put_request(e, &req);
+		case_answered_err("instance_network of a container that does not exist", e, id,
+				  ENOENT, "instance_network");
+		n.name.data = (uint8_t *)"a/b";
+		n.name.len = 3;
+		req.id = next_id++;
+		e->n = 0;
+		put_request(e, &req);
+		expect_refused("instance_network with name \"a/b\"", e);
+	}
 }
 
 /* ---- the ops that touch storage, files and processes --------------------- */

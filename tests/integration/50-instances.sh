@@ -23,6 +23,11 @@ info=$(timeout 30 lxc info c1)
 check_match "lxc info shows the status" 'Status: RUNNING' "$info"
 check_match "lxc info shows processes" 'Processes: [1-9]' "$info"
 check_match "lxc info shows memory" 'Memory usage:' "$info"
+st=$(api GET /1.0/instances/c1/state)
+check_eq "state.network holds the container's lo with 127.0.0.1/8" "127.0.0.1/8 65536 loopback" \
+	"$(jget "$st" '[a["address"]+"/"+a["netmask"] for a in d["metadata"]["network"]["lo"]["addresses"] if a["family"]=="inet"][0]+" "+str(d["metadata"]["network"]["lo"]["mtu"])+" "+d["metadata"]["network"]["lo"]["type"]')"
+check_eq "state.network has only the container's interfaces (not the host's)" "lo" \
+	"$(jget "$st" '",".join(sorted(d["metadata"]["network"].keys()))')"
 check_match "the template rendered /etc/hostname at create" '^c1$' "$(timeout 30 lxc exec c1 -- cat /etc/hostname)"
 
 # ---- unprivileged ------------------------------------------------------------
