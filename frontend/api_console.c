@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -230,15 +229,6 @@ end:
 	return r;
 }
 
-static void secret(char ret[static 65])
-{
-	uint8_t b[32] = { 0 };
-
-	(void)!getrandom(b, sizeof(b), 0);
-	for (int i = 0; i < 32; i++)
-		snprintf(ret + 2 * i, 3, "%02x", b[i]);
-}
-
 static int api_console(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *body = NULL, *md, *fds;
@@ -282,8 +272,8 @@ static int api_console(struct fe_req *req, struct fe_resp *resp)
 	snprintf(c->name, sizeof(c->name), "%s", i.name);
 	c->width = (unsigned)w;
 	c->height = (unsigned)h;
-	secret(c->secret[C_DATA]);
-	secret(c->secret[C_CONTROL]);
+	fe_random_hex(c->secret[C_DATA]);
+	fe_random_hex(c->secret[C_CONTROL]);
 	md = json_object_new_object();
 	fds = json_object_new_object();
 	json_object_object_add(fds, "0", json_object_new_string(c->secret[C_DATA]));

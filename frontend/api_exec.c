@@ -16,7 +16,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -74,15 +73,6 @@ static void session_unref(void *p)
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->cond);
 	free(s);
-}
-
-static void random_secret(char ret[static 65])
-{
-	uint8_t b[32] = { 0 };
-
-	(void)!getrandom(b, sizeof(b), 0);
-	for (int i = 0; i < 32; i++)
-		snprintf(ret + 2 * i, 3, "%02x", b[i]);
 }
 
 static bool needed(const struct exec_session *s, int i)
@@ -575,7 +565,7 @@ static int api_exec(struct fe_req *req, struct fe_resp *resp)
 	}
 	for (int n = 0; n < S_MAX; n++)
 		if (needed(s, n) || n == S_CONTROL)
-			random_secret(s->secret[n]);
+			fe_random_hex(s->secret[n]);
 
 	op = fe_op_new("websocket", "Executing command", NULL);
 	if (!op) {

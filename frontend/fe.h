@@ -221,5 +221,7 @@ json_object *fe_db_server_config(void);
 /* RFC 3339 UTC with nanoseconds, as LXD writes it. */
 void fe_time_format(const struct timespec *ts, char ret[static 64]);
 void fe_uuid(char ret[static 37]);
+/* 32 random bytes as 64 hex digits (websocket secrets). */
+void fe_random_hex(char ret[static 65]);
 
 #endif

@@ -20,6 +20,15 @@ void fe_time_format(const struct timespec *ts, char ret[static 64])
 		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts->tv_nsec);
 }
 
+void fe_random_hex(char ret[static 65])
+{
+	uint8_t b[32] = { 0 };
+
+	(void)!getrandom(b, sizeof(b), 0);
+	for (int i = 0; i < 32; i++)
+		snprintf(ret + 2 * i, 3, "%02x", b[i]);
+}
+
 void fe_uuid(char ret[static 37])
 {
 	uint8_t b[16] = { 0 };
