@@ -348,12 +348,11 @@ static int run_create(struct fe_op *op, void *data)
 	fe_instance_idle(j->name);
 	lifecycle("instance-created", j->name);
 	return 0;
-undo:
+undo: /* nothing half-created: storage, then the row */
 	rep = NULL;
-	if (do_delete_storage(j, &rep) == 0 || rep) {
-		if (rep)
-			ph__reply__free_unpacked(rep, NULL);
-	}
+	(void)do_delete_storage(j, &rep);
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
 	fe_instance_delete_row(j->name);
 	fe_instance_idle(j->name);
 	return r < 0 ? r : -EIO;
