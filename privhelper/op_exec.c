@@ -19,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pty.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -27,6 +26,7 @@
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -129,6 +129,41 @@ static void supervise(struct ph_ctx *ctx, struct ph_out *out)
 }
 
 /*
+ * A pty on the container's own devpts (which liblxc's monitor hands out),
+ * so that inside, ttyname() finds /dev/pts/N and `tty` answers. The slave
+ * belongs to the command's user as the container sees it (mapped ids), as
+ * a login would leave it. The pty is opened by descriptor, relative to the
+ * devpts mount, so no path inside the container is followed.
+ */
+static int container_pty(struct ph_ctx *ctx, struct lxc_container *c, uint32_t uid, uint32_t gid,
+			 const struct winsize *ws, int *master, int *slave)
+{
+	__do_close int devpts = c->devpts_fd(c);
+	int unlock = 0, m, s;
+
+	if (devpts < 0)
+		return devpts;
+	m = openat(devpts, "ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (m < 0)
+		return -errno;
+	s = -1;
+	if (ioctl(m, TIOCSPTLCK, &unlock) < 0 ||
+	    (s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 ||
+	    fchown(s, ctx->idmap_base + uid, ctx->idmap_base_gid + gid) < 0 ||
+	    fchmod(s, 0620) < 0 || ioctl(s, TIOCSWINSZ, ws) < 0) {
+		int e = -errno;
+
+		if (s >= 0)
+			close(s);
+		close(m);
+		return e;
+	}
+	*master = m;
+	*slave = s;
+	return 0;
+}
+
+/*
  * Why this is safe: the command runs only inside the named container, via
  * liblxc's attach (its namespaces, cgroup and LSM), as a container user
  * (ids bounded to 0-65535 by the validator, which also checked that argv,
@@ -169,10 +204,7 @@ PH_HANDLER(exec_start)
 		struct winsize ws = { .ws_row = e->height ? e->height : 24,
 				      .ws_col = e->width ? e->width : 80 };
 
-		if (openpty(&master, &slave, NULL, NULL, &ws) < 0)
-			r = -errno;
-		else
-			fcntl(master, F_SETFD, FD_CLOEXEC);
+		r = container_pty(ctx, c, e->uid, e->gid, &ws, &master, &slave);
 		opts.stdin_fd = opts.stdout_fd = opts.stderr_fd = slave;
 	} else if (r == 0) {
 		for (int i = 0; i < 3 && r == 0; i++)

@@ -70,13 +70,12 @@ for a in init udhcpc getty; do
 done
 
 cat >"$r/etc/inittab" <<'EOF'
-# busybox init: mount what the container manager did not, name the host,
+# busybox init: mount what the container manager did not (liblxc mounts
+# /proc, /sys and /dev/pts; a second devpts would hide the one exec ptys
+# come from), name the host,
 # bring up the network, and keep a getty on the console so that init has a
 # child to respawn and never exits
 ::sysinit:/bin/mkdir -p /dev/pts /dev/shm /run
-::sysinit:/bin/mount -t proc proc /proc
-::sysinit:/bin/mount -t sysfs sysfs /sys
-::sysinit:/bin/mount -t devpts devpts /dev/pts -o gid=5,mode=0620,ptmxmode=0666
 ::sysinit:/bin/mount -t tmpfs tmpfs /run -o mode=0755
 ::sysinit:/bin/hostname -F /etc/hostname
 ::sysinit:/sbin/ip link set lo up

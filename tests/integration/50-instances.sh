@@ -56,10 +56,15 @@ check_eq "exec: --cwd" "/tmp" "$(timeout 30 lxc exec c1 --cwd /tmp -- pwd)"
 check_eq "exec: --user and --group" "1234:4321" \
 	"$(timeout 30 lxc exec c1 --user 1234 --group 4321 -- sh -c 'echo $(id -u):$(id -g)')"
 check_eq "exec: default environment" "/root C.UTF-8" "$(timeout 30 lxc exec c1 -- sh -c 'echo $HOME $LANG')"
-out=$(script -qec "timeout 30 lxc exec c1 -- sh -c 'stty size; exit 7'" /dev/null)
+# --foreground: without it timeout leaves the terminal's foreground group and lxc
+# stops on SIGTTOU when it makes the terminal raw (script runs $SHELL -c).
+out=$(script -qec "timeout --foreground 30 lxc exec c1 -- sh -c 'stty size; tty; exit 7'" /dev/null)
 rc=$?
 check_eq "exec: interactive under a pty exits with the command's code" 7 "$rc"
 check_match "exec: interactive has a terminal" '[0-9]+ [0-9]+' "$out"
+check_match "exec: the terminal is the container's own /dev/pts/N" '/dev/pts/[0-9]+' "$out"
+out=$(script -qec "timeout --foreground 30 lxc exec c1 --user 1234 --group 4321 -- sh -c 'ls -ln \$(tty)'" /dev/null)
+check_match "exec: the terminal belongs to the command's user" ' 1234 +4321 ' "$out"
 
 # ---- files --------------------------------------------------------------------------
 head -c 10485760 /dev/urandom >"$T/rand"
