@@ -42,6 +42,8 @@ static const int allowed[] = {
 	SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
 	SCMP_SYS(epoll_pwait), SCMP_SYS(futex), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
 	SCMP_SYS(sched_yield), SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime),
+	/* watching containers' init: a pidfd only observes (no pidfd_send_signal) */
+	SCMP_SYS(pidfd_open),
 	/* sockets it was handed: accept, talk, pass descriptors */
 	SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
 	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(shutdown), SCMP_SYS(getsockopt),

@@ -8,6 +8,10 @@
  * and "2" output (binary frames, then an empty text frame as the barrier),
  * interactive: one pty on "0"; "control" takes window-resize and signal
  * messages. The exit status ends up in the operation's metadata.return.
+ * With wait-for-websocket false the operation is a task instead: stdin at
+ * EOF, and the output dropped or, with record-output, written (up to
+ * EXEC_RECORD_MAX a stream) to exec_<operation id>.stdout and .stderr in
+ * the instance's logs directory (api_logs.c), named in metadata.output.
  * Frames and control messages come from clients and are untrusted.
  */
 #include <errno.h>
@@ -36,6 +40,8 @@ struct exec_session {
 	char name[NAME_MAX_LEN + 1];
 	json_object *argv, *env; /* array of strings, object of strings */
 	bool interactive;
+	bool wait_ws; /* false: a task, no websockets */
+	bool record;  /* a task's output goes to its log files */
 	unsigned width, height;
 	uint32_t uid, gid;
 	char cwd[4096];
@@ -244,25 +250,87 @@ static int connect_ws_registered(void *data, struct fe_req *req, struct fe_resp 
 
 /* ---- the operation ------------------------------------------------------------ */
 
-static void set_return(struct fe_op *op, struct exec_session *s, int code)
+/* A record-output file's name: exec_<operation id>.stdout or .stderr. */
+static const char *record_name(char ret[static 64], struct fe_op *op, int which)
 {
-	json_object *md = json_object_new_object(), *fds = json_object_new_object();
+	snprintf(ret, 64, "exec_%s.%s", fe_op_id(op), which == S_STDOUT ? "stdout" : "stderr");
+	return ret;
+}
 
-	for (int i = 0; i < S_MAX; i++)
-		if (s->secret[i][0])
-			json_object_object_add(fds, fd_names[i],
-					       json_object_new_string(s->secret[i]));
-	json_object_object_add(md, "command", json_object_get(s->argv));
-	json_object_object_add(md, "environment", json_object_get(s->env));
-	json_object_object_add(md, "fds", fds);
-	json_object_object_add(md, "interactive", json_object_new_boolean(s->interactive));
+/*
+ * The operation's metadata. Websockets: command, environment, fds and
+ * interactive, as at the start. Without websockets (a task) LXD has none
+ * until the end. Then both get "return" (code >= 0) and a recording task
+ * "output", the URLs of its two files.
+ */
+static void set_result(struct fe_op *op, struct exec_session *s, int code)
+{
+	json_object *md = json_object_new_object();
+
+	if (s->wait_ws) {
+		json_object *fds = json_object_new_object();
+
+		for (int i = 0; i < S_MAX; i++)
+			if (s->secret[i][0])
+				json_object_object_add(fds, fd_names[i],
+						       json_object_new_string(s->secret[i]));
+		json_object_object_add(md, "command", json_object_get(s->argv));
+		json_object_object_add(md, "environment", json_object_get(s->env));
+		json_object_object_add(md, "fds", fds);
+		json_object_object_add(md, "interactive", json_object_new_boolean(s->interactive));
+	} else if (s->record) {
+		json_object *out = json_object_new_object();
+		char file[64], url[160];
+
+		for (int i = S_STDOUT; i <= S_STDERR; i++) {
+			snprintf(url, sizeof(url), "/1.0/instances/%s/logs/%s", s->name,
+				 record_name(file, op, i));
+			json_object_object_add(out, fd_names[i], json_object_new_string(url));
+		}
+		json_object_object_add(md, "output", out);
+	}
 	if (code >= 0)
 		json_object_object_add(md, "return", json_object_new_int(code));
 	fe_op_set_metadata(op, md);
 }
 
-/* Send what fd has to ws; false at end of stream (or error). */
-static bool pump(int fd, struct fe_ws *ws)
+/*
+ * Where one output stream goes: a websocket, a record file, or (neither)
+ * nowhere. A record file stops growing at EXEC_RECORD_MAX: what comes
+ * after is still read, so that the command never blocks on a full pipe,
+ * but dropped, so that a container cannot fill the host's disk through
+ * its output. A failed write (a full disk) drops the rest the same way.
+ */
+#define EXEC_RECORD_MAX ((uint64_t)64 << 20)
+
+struct out_sink {
+	struct fe_ws *ws;
+	int fd;       /* record file, or -1 */
+	uint64_t len; /* bytes in it */
+};
+
+static void record_write(struct out_sink *o, const uint8_t *buf, size_t n)
+{
+	if (o->len >= EXEC_RECORD_MAX)
+		return;
+	if (n > EXEC_RECORD_MAX - o->len)
+		n = (size_t)(EXEC_RECORD_MAX - o->len);
+	for (size_t off = 0; off < n;) {
+		ssize_t w = write(o->fd, buf + off, n - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			o->len = EXEC_RECORD_MAX;
+			return;
+		}
+		off += (size_t)w;
+		o->len += (uint64_t)w;
+	}
+}
+
+/* Pass on what fd has; false at end of stream (or error). */
+static bool pump(int fd, struct out_sink *o)
 {
 	uint8_t buf[32768];
 	ssize_t n = read(fd, buf, sizeof(buf));
@@ -271,9 +339,18 @@ static bool pump(int fd, struct fe_ws *ws)
 		return true;
 	if (n <= 0)
 		return false; /* EOF, or EIO from a pty whose other side is gone */
-	if (ws)
-		(void)fe_ws_send_binary(ws, buf, (size_t)n);
+	if (o->ws)
+		(void)fe_ws_send_binary(o->ws, buf, (size_t)n);
+	else if (o->fd >= 0)
+		record_write(o, buf, (size_t)n);
 	return true;
+}
+
+/* The stream ended: a websocket gets the barrier, an empty text frame. */
+static void sink_end(struct out_sink *o)
+{
+	if (o->ws)
+		fe_ws_send_text(o->ws, "", 0);
 }
 
 static int call_exec(struct exec_session *s, int *fds, size_t *nfds)
@@ -329,11 +406,119 @@ static int call_exec(struct exec_session *s, int *fds, size_t *nfds)
 	return r;
 }
 
+/*
+ * Have moatd start the command: fds gets stdin's write end (or the pty
+ * master), then (not interactive) stdout's and stderr's read ends, then
+ * the control socket. On failure the operation is failed with return 127.
+ */
+static int start_command(struct fe_op *op, struct exec_session *s, int fds[static 4])
+{
+	size_t nfds = 0;
+	int r = call_exec(s, fds, &nfds);
+
+	if (r >= 0 && nfds == (s->interactive ? 2u : 4u))
+		return 0;
+	for (size_t i = 0; i < nfds; i++)
+		close(fds[i]);
+	set_result(op, s, 127);
+	return fe_op_fail(op, r < 0 ? r : -EPROTO, "%s",
+			  r == -EINVAL ? "Instance is not running" : "Failed to start the command");
+}
+
+/*
+ * Pump out_fd and err_fd (-1: none) into their sinks until both ended and
+ * moatd's worker reported on s->ctl_fd, then set the result: the exit
+ * code in metadata.return, or a Failure when the command never ran.
+ * Interactive: out_fd is the pty master (s->in_fd, not closed here).
+ */
+static int wait_command(struct fe_op *op, struct exec_session *s, int out_fd, int err_fd,
+			struct out_sink *out, struct out_sink *err)
+{
+	int code = -1, failed_errno = 0;
+
+	for (;;) {
+		struct pollfd p[3] = { { .fd = out_fd, .events = POLLIN },
+				       { .fd = err_fd, .events = POLLIN },
+				       { .fd = s->ctl_fd, .events = POLLIN } };
+
+		if (out_fd < 0 && err_fd < 0 && code >= 0)
+			break;
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (p[0].revents && !pump(out_fd, out)) {
+			sink_end(out);
+			if (!s->interactive)
+				close(out_fd);
+			out_fd = -1;
+		}
+		if (p[1].revents && !pump(err_fd, err)) {
+			sink_end(err);
+			close(err_fd);
+			err_fd = -1;
+		}
+		if (p[2].revents) {
+			int32_t msg[2];
+			ssize_t n = recv(s->ctl_fd, msg, sizeof(msg), 0);
+
+			if (n == sizeof(msg) && msg[0] == 1) {
+				failed_errno = msg[1];
+			} else if (n == sizeof(msg) && msg[0] == 2) {
+				code = WIFEXITED(msg[1])     ? WEXITSTATUS(msg[1])
+				       : WIFSIGNALED(msg[1]) ? 128 + WTERMSIG(msg[1])
+							     : 1;
+			} else if (n <= 0 && code < 0) {
+				code = 137; /* the worker went away: the command was killed */
+			}
+			if (n <= 0)
+				p[2].fd = -1;
+		}
+		if (code >= 0 && s->interactive && out_fd >= 0) {
+			/* drain what the pty still holds, then end */
+			while (pump(out_fd, out)) {
+				struct pollfd q = { .fd = out_fd, .events = POLLIN };
+
+				if (poll(&q, 1, 50) <= 0)
+					break;
+			}
+			sink_end(out);
+			out_fd = -1;
+		}
+	}
+	if (failed_errno) {
+		set_result(op, s, 127);
+		return fe_op_fail(op, ENOENT, "%s",
+				  failed_errno == ENOENT ? "Command not found"
+							 : strerror(failed_errno));
+	}
+	set_result(op, s, code);
+	return 0;
+}
+
+/* The command is over (or never started): release its descriptors and the websockets. */
+static void end_session(struct exec_session *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->done = true;
+	if (s->in_fd >= 0)
+		close(TAKE_FD(s->in_fd));
+	if (s->ctl_fd >= 0)
+		close(TAKE_FD(s->ctl_fd));
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	if (s->ws[S_CONTROL])
+		fe_ws_close(s->ws[S_CONTROL], 1000, "");
+	if (s->interactive && s->ws[S_STDIN])
+		fe_ws_abort(s->ws[S_STDIN]);
+}
+
 static int run_exec(struct fe_op *op, void *data)
 {
 	struct exec_session *s = data;
-	int fds[4] = { -1, -1, -1, -1 }, out_fd = -1, err_fd = -1, code = -1, failed_errno = 0;
-	size_t nfds = 0;
+	int fds[4] = { -1, -1, -1, -1 }, out_fd = -1, err_fd = -1;
+	struct out_sink out = { .fd = -1 }, err = { .fd = -1 };
 	struct timespec deadline;
 	bool all = false;
 	int r;
@@ -356,104 +541,65 @@ static int run_exec(struct fe_op *op, void *data)
 		goto end;
 	}
 
-	r = call_exec(s, fds, &nfds);
-	if (r < 0 || nfds != (s->interactive ? 2u : 4u)) {
-		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]);
-		set_return(op, s, 127);
-		r = fe_op_fail(op, r < 0 ? r : -EPROTO, "%s",
-			       r == -EINVAL ? "Instance is not running"
-					    : "Failed to start the command");
+	r = start_command(op, s, fds);
+	if (r < 0)
 		goto end;
-	}
 	pthread_mutex_lock(&s->lock);
 	s->in_fd = fds[0];
 	if (s->interactive) {
 		s->ctl_fd = fds[1];
 		out_fd = fds[0]; /* the pty master both ways */
+		out.ws = s->ws[S_STDIN];
 	} else {
 		out_fd = fds[1];
 		err_fd = fds[2];
 		s->ctl_fd = fds[3];
+		out.ws = s->ws[S_STDOUT];
+		err.ws = s->ws[S_STDERR];
 	}
 	s->started = true;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 
-	/* pump output until both streams end and the exit status is known */
-	for (;;) {
-		struct pollfd p[3] = { { .fd = out_fd, .events = POLLIN },
-				       { .fd = err_fd, .events = POLLIN },
-				       { .fd = s->ctl_fd, .events = POLLIN } };
-
-		if (out_fd < 0 && err_fd < 0 && code >= 0)
-			break;
-		if (poll(p, 3, -1) < 0) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		if (p[0].revents && !pump(out_fd, s->ws[s->interactive ? S_STDIN : S_STDOUT])) {
-			fe_ws_send_text(s->ws[s->interactive ? S_STDIN : S_STDOUT], "", 0);
-			if (!s->interactive)
-				close(out_fd);
-			out_fd = -1;
-		}
-		if (p[1].revents && !pump(err_fd, s->ws[S_STDERR])) {
-			fe_ws_send_text(s->ws[S_STDERR], "", 0);
-			close(err_fd);
-			err_fd = -1;
-		}
-		if (p[2].revents) {
-			int32_t msg[2];
-			ssize_t n = recv(s->ctl_fd, msg, sizeof(msg), 0);
-
-			if (n == sizeof(msg) && msg[0] == 1) {
-				failed_errno = msg[1];
-			} else if (n == sizeof(msg) && msg[0] == 2) {
-				code = WIFEXITED(msg[1])     ? WEXITSTATUS(msg[1])
-				       : WIFSIGNALED(msg[1]) ? 128 + WTERMSIG(msg[1])
-							     : 1;
-			} else if (n <= 0 && code < 0) {
-				code = 137; /* the worker went away: the command was killed */
-			}
-			if (n <= 0)
-				p[2].fd = -1;
-		}
-		if (code >= 0 && s->interactive && out_fd >= 0) {
-			/* drain what the pty still holds, then end */
-			while (pump(out_fd, s->ws[S_STDIN])) {
-				struct pollfd q = { .fd = out_fd, .events = POLLIN };
-
-				if (poll(&q, 1, 50) <= 0)
-					break;
-			}
-			fe_ws_send_text(s->ws[S_STDIN], "", 0);
-			out_fd = -1;
-		}
-	}
-	if (failed_errno) {
-		set_return(op, s, 127);
-		r = fe_op_fail(op, ENOENT, "%s",
-			       failed_errno == ENOENT ? "Command not found"
-						      : strerror(failed_errno));
-	} else {
-		set_return(op, s, code);
-		r = 0;
-	}
+	r = wait_command(op, s, out_fd, err_fd, &out, &err);
 end:
-	pthread_mutex_lock(&s->lock);
-	s->done = true;
-	if (s->in_fd >= 0)
-		close(TAKE_FD(s->in_fd));
-	if (s->ctl_fd >= 0)
-		close(TAKE_FD(s->ctl_fd));
-	pthread_cond_broadcast(&s->cond);
-	pthread_mutex_unlock(&s->lock);
-	if (s->ws[S_CONTROL])
-		fe_ws_close(s->ws[S_CONTROL], 1000, "");
-	if (s->interactive && s->ws[S_STDIN])
-		fe_ws_abort(s->ws[S_STDIN]);
+	end_session(s);
+	return r;
+}
+
+/*
+ * wait-for-websocket false: a task. The command runs with stdin at EOF;
+ * its output goes to exec_<operation id>.stdout and .stderr under the
+ * instance's logs (record-output), or is read and dropped.
+ */
+static int run_task(struct fe_op *op, void *data)
+{
+	struct exec_session *s = data;
+	__do_close int rec_out = -EBADF, rec_err = -EBADF;
+	struct out_sink out = { .fd = -1 }, err = { .fd = -1 };
+	int fds[4] = { -1, -1, -1, -1 }, r = 0;
+	char file[64];
+
+	if (s->record) {
+		r = fe_exec_log_create(s->name, record_name(file, op, S_STDOUT), &rec_out);
+		if (r >= 0)
+			r = fe_exec_log_create(s->name, record_name(file, op, S_STDERR), &rec_err);
+		if (r < 0)
+			r = fe_op_fail(op, r, "Cannot record the output: %s", strerror(-r));
+		out.fd = rec_out;
+		err.fd = rec_err;
+	}
+	if (r >= 0)
+		r = start_command(op, s, fds);
+	if (r >= 0) {
+		close(fds[0]); /* no stdin: the command reads EOF */
+		pthread_mutex_lock(&s->lock);
+		s->ctl_fd = fds[3];
+		s->started = true;
+		pthread_mutex_unlock(&s->lock);
+		r = wait_command(op, s, fds[1], fds[2], &out, &err);
+	}
+	end_session(s);
 	return r;
 }
 
@@ -510,11 +656,6 @@ static int api_exec(struct fe_req *req, struct fe_resp *resp)
 		fe_error(resp, 400, "Invalid user, group, cwd or terminal size");
 		goto out;
 	}
-	if (!wait_ws) {
-		fe_error(resp, 400, "Only wait-for-websocket exec is supported%s",
-			 record ? " (record-output is not supported yet)" : "");
-		goto out;
-	}
 	fe_instance_state(i.name, &st);
 	if (st.status_code != 103) {
 		fe_error(resp, 400, "Instance is not running");
@@ -531,7 +672,11 @@ static int api_exec(struct fe_req *req, struct fe_resp *resp)
 	s->in_fd = s->ctl_fd = -1;
 	snprintf(s->name, sizeof(s->name), "%s", i.name);
 	s->argv = json_object_get(cmd);
-	s->interactive = interactive;
+	/* without websockets there is no terminal and no stdin; and as in
+	 * LXD 5.0.2, record-output means something only there */
+	s->wait_ws = wait_ws;
+	s->interactive = wait_ws && interactive;
+	s->record = !wait_ws && record;
 	s->width = (unsigned)w;
 	s->height = (unsigned)h;
 	s->uid = (uint32_t)uid;
@@ -563,18 +708,21 @@ static int api_exec(struct fe_req *req, struct fe_resp *resp)
 				goto out;
 			}
 	}
-	for (int n = 0; n < S_MAX; n++)
+	for (int n = 0; wait_ws && n < S_MAX; n++)
 		if (needed(s, n) || n == S_CONTROL)
 			fe_random_hex(s->secret[n]);
 
-	op = fe_op_new("websocket", "Executing command", NULL);
+	op = fe_op_new(wait_ws ? "websocket" : "task", "Executing command",
+		       fe_instance_resources(i.name));
 	if (!op) {
 		fe_error(resp, 500, "Out of memory");
 		goto out;
 	}
-	set_return(op, s, -1);
-	fe_op_set_connect(op, connect_ws_registered);
-	fe_op_start(op, run_exec, TAKE_PTR(s), session_unref);
+	if (wait_ws) {
+		set_result(op, s, -1);
+		fe_op_set_connect(op, connect_ws_registered);
+	}
+	fe_op_start(op, wait_ws ? run_exec : run_task, TAKE_PTR(s), session_unref);
 	fe_async(resp, op);
 	fe_op_put(op);
 out:

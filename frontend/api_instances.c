@@ -19,6 +19,7 @@
 #include "events.h"
 #include "instances.h"
 #include "log.h"
+#include "watch.h"
 
 static int recursion(const struct fe_req *req)
 {
@@ -225,21 +226,6 @@ static int api_state_get(struct fe_req *req, struct fe_resp *resp)
 }
 
 /* ---- operations ----------------------------------------------------------------- */
-
-static json_object *resources_for(const char *name)
-{
-	json_object *r = json_object_new_object(), *c = json_object_new_array();
-	json_object *n = json_object_new_array();
-	char url[128];
-
-	snprintf(url, sizeof(url), "/1.0/containers/%s", name);
-	json_object_array_add(c, json_object_new_string(url));
-	snprintf(url, sizeof(url), "/1.0/instances/%s", name);
-	json_object_array_add(n, json_object_new_string(url));
-	json_object_object_add(r, "containers", c);
-	json_object_object_add(r, "instances", n);
-	return r;
-}
 
 struct job {
 	char name[NAME_MAX_LEN + 1];
@@ -560,7 +546,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 		goto out;
 	}
 	j = calloc(1, sizeof(*j));
-	op = j ? fe_op_new("task", "Creating instance", resources_for(i.name)) : NULL;
+	op = j ? fe_op_new("task", "Creating instance", fe_instance_resources(i.name)) : NULL;
 	if (!op) {
 		fe_instance_delete_row(i.name);
 		fe_instance_idle(i.name);
@@ -624,10 +610,14 @@ static int call_start(struct fe_op *op, const char *name)
 		op_fail_reply(op, r, rep, "Failed to start the instance");
 	} else {
 		ph__reply__free_unpacked(rep, NULL);
+		struct fe_instance_state st;
+
 		now_rfc3339(i.last_used_at);
 		json_object_object_add(i.config, "volatile.last_state.power",
 				       json_object_new_string("RUNNING"));
 		fe_instance_save(&i);
+		fe_instance_state(i.name, &st);
+		(void)fe_watch_instance(i.name, st.pid);
 	}
 out:
 	json_object_put(xc);
@@ -670,7 +660,7 @@ static void record_power(const char *name, const char *power)
 	fe_instance_free(&i);
 }
 
-/* An ephemeral instance is gone once it stops. */
+/* An ephemeral instance is gone once it stops. op is NULL for the watcher. */
 static int delete_everything(struct fe_op *op, const char *name)
 {
 	struct job j = { 0 };
@@ -678,10 +668,18 @@ static int delete_everything(struct fe_op *op, const char *name)
 	int r;
 
 	snprintf(j.name, sizeof(j.name), "%s", name);
+	fe_watch_forget(name);
 	r = do_delete_storage(&j, &rep);
+	if (r < 0 && !op) {
+		log_error("deleting instance \"%s\": %s", name, strerror(-r));
+		if (rep)
+			ph__reply__free_unpacked(rep, NULL);
+		return r;
+	}
 	if (r < 0)
 		return op_fail_reply(op, r, rep, "Failed deleting the instance");
 	ph__reply__free_unpacked(rep, NULL);
+	fe_instance_logs_remove(name);
 	return fe_instance_delete_row(name);
 }
 
@@ -788,7 +786,7 @@ static int api_state_put(struct fe_req *req, struct fe_resp *resp)
 		goto out;
 	}
 	j = calloc(1, sizeof(*j));
-	op = j ? fe_op_new("task", desc, resources_for(i.name)) : NULL;
+	op = j ? fe_op_new("task", desc, fe_instance_resources(i.name)) : NULL;
 	if (!op) {
 		free(j);
 		fe_instance_idle(i.name);
@@ -846,7 +844,7 @@ static int api_delete(struct fe_req *req, struct fe_resp *resp)
 		goto out;
 	}
 	j = calloc(1, sizeof(*j));
-	op = j ? fe_op_new("task", "Deleting instance", resources_for(i.name)) : NULL;
+	op = j ? fe_op_new("task", "Deleting instance", fe_instance_resources(i.name)) : NULL;
 	if (!op) {
 		free(j);
 		fe_instance_idle(i.name);
@@ -860,6 +858,112 @@ static int api_delete(struct fe_req *req, struct fe_resp *resp)
 out:
 	fe_instance_free(&i);
 	return 0;
+}
+
+/* ---- instances that stop on their own ----------------------------------------- */
+
+static bool power_is_on(const char *name, bool *ret_ephemeral)
+{
+	struct fe_instance i;
+	json_object *v;
+	bool on;
+
+	if (fe_instance_load(name, &i) < 0)
+		return false; /* deleted meanwhile */
+	on = json_object_object_get_ex(i.config, "volatile.last_state.power", &v) &&
+	     (strcmp(json_object_get_string(v), "RUNNING") == 0 ||
+	      strcmp(json_object_get_string(v), "FROZEN") == 0);
+	*ret_ephemeral = i.ephemeral;
+	fe_instance_free(&i);
+	return on;
+}
+
+/*
+ * An instance that was running is stopped and no operation of ours stopped
+ * it (none is in flight, and none recorded the stop): it shut down from
+ * inside. Record it; an ephemeral one is deleted, as LXD does.
+ */
+static void reap_stopped(const char *name, bool events)
+{
+	bool eph = false;
+
+	/* an operation of ours that stopped it recorded that, or holds the
+	 * instance and will: look first, so as not to hold it for nothing
+	 * (a client's next request would find it busy) */
+	if (!power_is_on(name, &eph) || fe_instance_busy(name, "stopped") < 0)
+		return;
+	if (power_is_on(name, &eph)) {
+		if (events)
+			lifecycle("instance-shutdown", name);
+		if (!eph)
+			record_power(name, "STOPPED");
+		else if (delete_everything(NULL, name) == 0)
+			lifecycle("instance-deleted", name);
+	}
+	fe_instance_idle(name);
+}
+
+static int call_start(struct fe_op *op, const char *name);
+
+/* Rebooted from inside: moatd kept liblxc from restarting it; start it anew. */
+static void reboot_stopped(const char *name)
+{
+	bool eph = false;
+
+	if (!power_is_on(name, &eph) || fe_instance_busy(name, "restart") < 0)
+		return;
+	if (power_is_on(name, &eph) && call_start(NULL, name) == 0)
+		lifecycle("instance-restarted", name);
+	fe_instance_idle(name);
+}
+
+/* The watcher thread: the container whose init was pid has ended. */
+static void instance_exited(const char *name, int pid)
+{
+	struct fe_instance_state st = { 0 };
+
+	for (int t = 0; t < 50; t++) {
+		fe_instance_state(name, &st);
+		if (st.status_code == 102)
+			break;
+		if ((st.status_code == 103 || st.status_code == 110) && st.pid > 0 &&
+		    st.pid != pid) {
+			/* started again meanwhile (a restart of ours watches it already) */
+			if (fe_watch_pid(name) != st.pid)
+				(void)fe_watch_instance(name, st.pid);
+			return;
+		}
+		usleep(100 * 1000);
+	}
+	if (st.status_code != 102)
+		log_error("instance \"%s\": its monitor is gone, yet its state is %d", name,
+			  st.status_code);
+	else if (st.reboot_requested)
+		reboot_stopped(name);
+	else
+		reap_stopped(name, true);
+}
+
+/* At start: watch what runs, and settle what stopped while no one watched. */
+int fe_instances_watch(void)
+{
+	json_object *names = fe_instance_names();
+	int r = fe_watch_start(instance_exited);
+
+	for (size_t k = 0; r == 0 && k < json_object_array_length(names); k++) {
+		const char *name = json_object_get_string(json_object_array_get_idx(names, k));
+		struct fe_instance_state st;
+
+		fe_instance_state(name, &st);
+		if (st.status_code == 102 && st.reboot_requested)
+			reboot_stopped(name);
+		else if (st.status_code == 102)
+			reap_stopped(name, false);
+		else if (st.pid > 0 && fe_watch_instance(name, st.pid) == -ESRCH)
+			instance_exited(name, st.pid);
+	}
+	json_object_put(names);
+	return r;
 }
 
 const struct fe_route fe_routes_instances[] = {

@@ -288,6 +288,7 @@ int fe_instance_state(const char *name, struct fe_instance_state *ret)
 		s.memory_peak = x->memory_peak;
 		s.swap = x->swap;
 		s.swap_peak = x->swap_peak;
+		s.reboot_requested = x->reboot_requested;
 	}
 	if (rep)
 		ph__reply__free_unpacked(rep, NULL);
@@ -669,6 +670,24 @@ int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret)
 	    parse_uint(json_object_get_string(v), 4194304, &x))
 		ret->processes_limit = (uint32_t)x;
 	return 0;
+}
+
+/* ---- operations on an instance ------------------------------------------------- */
+
+json_object *fe_instance_resources(const char *name)
+{
+	static const char *const kinds[] = { "containers", "instances" };
+	json_object *r = json_object_new_object();
+
+	for (size_t k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		json_object *urls = json_object_new_array();
+		char url[128];
+
+		snprintf(url, sizeof(url), "/1.0/%s/%s", kinds[k], name);
+		json_object_array_add(urls, json_object_new_string(url));
+		json_object_object_add(r, kinds[k], urls);
+	}
+	return r;
 }
 
 /* ---- one operation at a time per instance -------------------------------------- */

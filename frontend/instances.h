@@ -48,6 +48,7 @@ struct fe_instance_state {
 	int status_code;
 	int pid;
 	uint64_t processes, cpu_ns, memory, memory_peak, swap, swap_peak;
+	bool reboot_requested; /* stopped by a reboot from inside */
 };
 int fe_instance_state(const char *name, struct fe_instance_state *ret);
 const char *fe_status_name(int code);
@@ -80,8 +81,25 @@ int fe_instance_apply_templates(const struct fe_instance *i, json_object *xconfi
 				json_object *xdevices, const char *trigger, char *err,
 				size_t errlen);
 
+/* An operation's resources: {"containers":["/1.0/containers/<name>"],"instances":[...]}. */
+json_object *fe_instance_resources(const char *name);
+
+/*
+ * The frontend's own instance logs (api_logs.c), $MOAT_DIR/logs/<name>/:
+ * the exec_<id>.stdout and .stderr files of record-output execs.
+ */
+#define FE_EXEC_LOG_ID_MAX 64
+/* exec_, then 1 to FE_EXEC_LOG_ID_MAX of [A-Za-z0-9-], then .stdout or .stderr. Pure. */
+bool fe_exec_log_name_valid(const char *file);
+/* Create (or truncate) one for writing, making the directory if needed. */
+int fe_exec_log_create(const char *name, const char *file, int *ret_fd);
+/* Remove the instance's directory and its files (instance deletion). */
+void fe_instance_logs_remove(const char *name);
+
 /* One operation at a time per instance. */
 int fe_instance_busy(const char *name, const char *what);
+/* Watch running instances for stops from inside (api_instances.c). */
+int fe_instances_watch(void);
 void fe_instance_idle(const char *name);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include "events.h"
 #include "fe.h"
+#include "instances.h"
 #include "log.h"
 #include "sandbox.h"
 
@@ -96,6 +97,11 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return 1;
 	fe_events_init();
+	r = fe_instances_watch();
+	if (r < 0) {
+		log_error("cannot watch the instances: %s", strerror(-r));
+		return 1;
+	}
 	r = fe_http_start(listen_fd);
 	if (r < 0) {
 		log_error("cannot serve the API socket");

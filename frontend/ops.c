@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "fe.h"
+#include "log.h"
 
 struct fe_op {
 	char id[37];
@@ -222,6 +223,11 @@ int fe_op_fail(struct fe_op *op, int err, const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
+	if (!op) { /* work done outside any operation (the instance watcher) */
+		log_error("%s", msg ? msg : "out of memory");
+		free(msg);
+		return err < 0 ? err : -err;
+	}
 	pthread_mutex_lock(&ops_lock);
 	free(op->err);
 	op->err = msg;

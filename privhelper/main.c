@@ -155,6 +155,8 @@ static int setup_dir(struct ph_ctx *ctx, const char *dir)
 	if (r == 0)
 		r = ensure_dir(ctx->dir_fd, "images", ctx->fe_uid, ctx->fe_gid, 0700);
 	if (r == 0)
+		r = ensure_dir(ctx->dir_fd, "logs", ctx->fe_uid, ctx->fe_gid, 0700);
+	if (r == 0)
 		r = ensure_dir(ctx->dir_fd, "containers", 0, 0, 0711);
 	return r;
 }

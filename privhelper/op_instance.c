@@ -109,6 +109,27 @@ static void read_usage(struct lxc_container *c, Ph__InstanceStateReply *s)
  * Why this is safe: read-only. The name is validated and resolved under
  * our own lxcpath; the reply is an enum and a pid.
  */
+/*
+ * A reboot from inside ends init with SIGHUP. liblxc 5.0 would then start
+ * the container again inside its monitor, but without the idmapped rootfs
+ * mount (it mounts the plain path, which the container's root may not
+ * reach), so the restart fails. The post-stop hook refuses the reboot
+ * instead (a failing post-stop hook turns it into a stop) and leaves a
+ * mark; the frontend sees the stop, reads the mark through instance_state
+ * and starts the container anew, as a start from the API would.
+ */
+static bool reboot_mark(struct ph_ctx *ctx, const char *name, bool clear)
+{
+	char path[4096];
+
+	if (snprintf(path, sizeof(path), "%s/%s/reboot-requested", ctx->lxcpath, name) >=
+	    (int)sizeof(path))
+		return false;
+	if (clear)
+		return unlink(path) == 0;
+	return access(path, F_OK) == 0;
+}
+
 PH_HANDLER(instance_state)
 {
 	struct lxc_container *c __do_lxc_put = NULL;
@@ -124,6 +145,8 @@ PH_HANDLER(instance_state)
 	s->pid = c->is_running(c) ? c->init_pid(c) : 0;
 	if (s->pid > 0)
 		read_usage(c, s);
+	else
+		s->reboot_requested = reboot_mark(ctx, t->instance_state.name, false);
 	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_STATE;
 	out->reply.instance_state = s;
 	return 0;
@@ -231,6 +254,10 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 	fprintf(f, "lxc.console.logfile = %s/%s/console.log\n", ctx->lxcpath, name);
 	fprintf(f, "lxc.log.file = %s/%s/lxc.log\n", ctx->lxcpath, name);
 	fprintf(f, "lxc.log.level = warn\n");
+	/* constant text, run by /bin/sh in the monitor: see reboot_mark() */
+	fprintf(f, "lxc.hook.version = 1\n");
+	fprintf(f, "lxc.hook.post-stop = /bin/sh -c '[ \"$LXC_TARGET\" != reboot ] || "
+		   "{ : >\"${LXC_CONFIG_FILE%%/*}/reboot-requested\"; exit 1; }'\n");
 	if (cgroup_v1_memory()) {
 		if (cfg->memory_limit)
 			fprintf(f, "lxc.cgroup.memory.limit_in_bytes = %llu\n",
@@ -317,6 +344,7 @@ PH_HANDLER(instance_start)
 	if (r < 0)
 		return ph_fail(out, "instance_start", r,
 			       "cannot write the container configuration");
+	reboot_mark(ctx, s->ref.name, true);
 	r = start_clean(ctx, s->ref.name);
 	if (r < 0)
 		return ph_fail(out, "instance_start", r,

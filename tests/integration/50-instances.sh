@@ -65,6 +65,43 @@ check_match "exec: interactive has a terminal" '[0-9]+ [0-9]+' "$out"
 check_match "exec: the terminal is the container's own /dev/pts/N" '/dev/pts/[0-9]+' "$out"
 out=$(script -qec "timeout --foreground 30 lxc exec c1 --user 1234 --group 4321 -- sh -c 'ls -ln \$(tty)'" /dev/null)
 check_match "exec: the terminal belongs to the command's user" ' 1234 +4321 ' "$out"
+# without websockets (a task): stdin at EOF, output recorded in the instance's logs or dropped
+r=$(api POST /1.0/instances/c1/exec --data-binary \
+	'{"command":["sh","-c","echo out; echo err >&2; exit 3"],"wait-for-websocket":false,"record-output":true}')
+check_eq "exec task: an async task operation" "async task" "$(jget "$r" 'd["type"]+" "+d["metadata"]["class"]')"
+r=$(api GET "$(jget "$r" 'd["operation"]')/wait?timeout=30")
+check_eq "exec task: ends Success with return 3" "Success 3" \
+	"$(jget "$r" 'd["metadata"]["status"]+" "+str(d["metadata"]["metadata"]["return"])')"
+check_eq "exec task: resources name the instance" '["/1.0/instances/c1"]' "$(jget "$r" 'd["metadata"]["resources"]["instances"]')"
+id=$(jget "$r" 'd["metadata"]["id"]')
+out_url=$(jget "$r" 'd["metadata"]["metadata"]["output"]["1"]')
+err_url=$(jget "$r" 'd["metadata"]["metadata"]["output"]["2"]')
+check_eq "exec task: metadata.output names its logs" \
+	"/1.0/instances/c1/logs/exec_$id.stdout /1.0/instances/c1/logs/exec_$id.stderr" "$out_url $err_url"
+check_eq "exec task: the logs are the frontend's own, 0700 and 0600" "$(id -u moat):700 $(id -u moat):600" \
+	"$(stat -c %u:%a "$MOAT_DIR/logs/c1") $(stat -c %u:%a "$MOAT_DIR/logs/c1/exec_$id.stdout")"
+check "exec task: the stdout log is exactly \"out\\n\"" cmp <(api GET "$out_url") <(printf 'out\n')
+check "exec task: the stderr log is exactly \"err\\n\"" cmp <(api GET "$err_url") <(printf 'err\n')
+check_eq "exec task: GET .../logs lists both" "True True" \
+	"$(jget "$(api GET /1.0/instances/c1/logs)" 'str("'"$out_url"'" in d["metadata"])+" "+str("'"$err_url"'" in d["metadata"])')"
+check_eq "exec task: DELETE of a log" 200 "$(api_status DELETE "$out_url")"
+check_eq "exec task: the deleted log is 404" 404 "$(api_status GET "$out_url")"
+check_eq "exec task: the deleted log is no longer listed" "False" \
+	"$(jget "$(api GET /1.0/instances/c1/logs)" 'str("'"$out_url"'" in d["metadata"])')"
+check_eq "exec task: DELETE of it again is 404" 404 "$(api_status DELETE "$out_url")"
+check_eq "DELETE of lxc.log is 400" 400 "$(api_status DELETE /1.0/instances/c1/logs/lxc.log)"
+check_eq "GET of an exec_ log name with ../ is 404" 404 "$(api_status GET /1.0/instances/c1/logs/exec_..%2Fx.stdout)"
+check_eq "GET of an exec_ log name with a bad suffix is 404" 404 "$(api_status GET /1.0/instances/c1/logs/exec_a.log)"
+check_eq "DELETE of an exec_ log name with a bad suffix is 404" 404 "$(api_status DELETE /1.0/instances/c1/logs/exec_a.log)"
+check_eq "DELETE of the last exec log" 200 "$(api_status DELETE "$err_url")"
+r=$(api POST /1.0/instances/c1/exec --data-binary '{"command":["sh","-c","cat; echo x; exit 5"],"wait-for-websocket":false}')
+r=$(api GET "$(jget "$r" 'd["operation"]')/wait?timeout=30")
+check_eq "exec task without record-output: Success, return 5, no output" "Success 5 False" \
+	"$(jget "$r" 'd["metadata"]["status"]+" "+str(d["metadata"]["metadata"]["return"])+" "+str("output" in d["metadata"]["metadata"])')"
+r=$(api POST /1.0/instances/c1/exec --data-binary '{"command":["no-such-command"],"wait-for-websocket":false}')
+r=$(api GET "$(jget "$r" 'd["operation"]')/wait?timeout=30")
+check_eq "exec task of a missing command: Failure, return 127" "Failure 127 Command not found" \
+	"$(jget "$r" 'd["metadata"]["status"]+" "+str(d["metadata"]["metadata"]["return"])+" "+d["metadata"]["err"]')"
 
 # ---- files --------------------------------------------------------------------------
 head -c 10485760 /dev/urandom >"$T/rand"
@@ -139,6 +176,45 @@ check_eq "no liblxc configuration is left" "" "$(ls "$MOAT_DIR/containers/")"
 check "lxc launch --ephemeral" timeout 120 lxc launch bb e1 --ephemeral
 check "lxc stop of the ephemeral instance" timeout 60 lxc stop e1
 check_eq "the ephemeral instance deleted itself" "" "$(timeout 30 lxc list --format csv)"
+
+# ---- stops from inside: the daemon notices -----------------------------------------
+lxc monitor --type=lifecycle --format=json >"$T/life.out" 2>&1 &
+mon=$!
+sleep 1
+state_of() { timeout 30 lxc list "$1" --format csv -c s; }
+init_pid() { jget "$(api GET "/1.0/instances/$1/state")" 'd["metadata"]["pid"]'; }
+check "lxc launch --ephemeral e2" timeout 120 lxc launch bb e2 --ephemeral
+timeout 30 lxc exec e2 -- poweroff
+none_listed() { [ -z "$(timeout 30 lxc list --format csv)" ]; }
+check "an ephemeral instance powered off from inside deletes itself" eventually 30 none_listed
+check_eq "and leaves no storage" "" "$(ls "$MOAT_DIR/storage-pools/default/containers/")"
+check "lxc launch bb s1" timeout 120 lxc launch bb s1
+pid1=$(init_pid s1)
+timeout 30 lxc exec s1 -- reboot
+rebooted() { [ "$(state_of s1)" = RUNNING ] && [ "$(init_pid s1)" != "$pid1" ] && [ "$(init_pid s1)" -gt 0 ]; }
+check "s1 rebooted from inside runs again with a new init" eventually 30 rebooted
+timeout 30 lxc exec s1 -- poweroff
+# stopped, and the daemon has noticed (it records the power state)
+s1_stopped() {
+	[ "$(state_of s1)" = STOPPED ] && [ "$(jget "$(api GET /1.0/instances/s1)" \
+		'd["metadata"]["config"]["volatile.last_state.power"]')" = STOPPED ]
+}
+check "s1 powered off from inside: STOPPED, and so recorded" eventually 30 s1_stopped
+check "s1 starts again" timeout 60 lxc start s1
+check "s1 is watched again: a kill of its init from the host stops it" \
+	sh -c "kill -9 $(init_pid s1) && exit 0"
+check "s1 killed from the host: STOPPED, and so recorded" eventually 30 s1_stopped
+timeout 60 lxc delete -f s1 >/dev/null 2>&1
+sleep 1
+kill -TERM "$mon" 2>/dev/null
+wait "$mon" 2>/dev/null
+life=$(/usr/bin/python3 -c '
+import json, sys
+evs = [json.loads(l) for l in open(sys.argv[1]) if l.startswith("{")]
+print(" ".join(e["metadata"]["action"] + ":" + e["metadata"]["source"].rsplit("/", 1)[1] for e in evs))' "$T/life.out" 2>&1)
+check_match "lifecycle: e2 shut down, then was deleted" 'instance-shutdown:e2 instance-deleted:e2' "$life"
+check_match "lifecycle: s1 restarted from inside, shut down, started, killed" \
+	'instance-restarted:s1 instance-shutdown:s1 instance-started:s1 instance-shutdown:s1' "$life"
 check "lxc launch with a server-chosen name" timeout 120 lxc init bb
 check_match "the server picked a name" '^[a-z]+-[a-z]+$' "$(timeout 30 lxc list --format csv -c n)"
 

@@ -100,6 +100,17 @@ jget() {
 }
 
 # wait_api [SECONDS]: until the API answers (default 10 s), by the wall clock.
+# eventually SECONDS CMD...: run CMD every 0.2 s until it succeeds (0) or time is up (1)
+eventually() {
+	local n=$(($1 * 5))
+	shift
+	for _ in $(seq 1 "$n"); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 wait_api() {
 	local deadline=$(($(date +%s%N) + ${1:-10} * 1000000000))
 	while [ "$(date +%s%N)" -lt "$deadline" ]; do

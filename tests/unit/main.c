@@ -104,6 +104,7 @@ int main(void)
 	test_events();
 	test_images();
 	test_template();
+	test_logs();
 
 	printf("# unit: %u passed, %u failed\n", t_passed, t_failed);
 	return t_failed ? 1 : 0;

@@ -38,5 +38,6 @@ void test_ws(void);
 void test_events(void);
 void test_images(void);
 void test_template(void);
+void test_logs(void);
 
 #endif
