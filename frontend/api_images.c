@@ -43,26 +43,6 @@ static int internal(struct fe_resp *resp, int r)
 	return fe_error(resp, 500, "Internal error: %s", strerror(r < 0 ? -r : r));
 }
 
-/* If-Match, quotes stripped, against the current ETag: false (and a 412) on a mismatch. */
-static bool etag_ok(const struct fe_req *req, const char *have, struct fe_resp *resp)
-{
-	const char *got = fe_header(req, "If-Match");
-	char want[80];
-	size_t n;
-
-	if (!got || !*got || strcmp(got, "*") == 0)
-		return true;
-	n = strlen(got);
-	if (n >= 2 && got[0] == '"' && got[n - 1] == '"')
-		snprintf(want, sizeof(want), "%.*s", (int)(n - 2), got + 1);
-	else
-		snprintf(want, sizeof(want), "%s", got);
-	if (strcmp(want, have) == 0)
-		return true;
-	fe_error(resp, 412, "ETag doesn't match: %s vs %s", have, want);
-	return false;
-}
-
 /* ---- images ---------------------------------------------------------------- */
 
 static int images_get(struct fe_req *req, struct fe_resp *resp)
@@ -204,7 +184,7 @@ static int image_write(struct fe_req *req, struct fe_resp *resp, bool patch)
 
 	if (img_resolve(req->seg[1], fp) < 0 || img_get_json(fp, &cur, etag) < 0)
 		return image_not_found(resp);
-	if (!etag_ok(req, etag, resp) || fe_json_body(req, resp, &body) < 0 ||
+	if (!fe_if_match(req, etag, resp) || fe_json_body(req, resp, &body) < 0 ||
 	    read_image_put(body, cur, patch, &put, resp) < 0)
 		return 0;
 	if (img_profiles_exist(put.profiles, &missing) < 0)
@@ -414,7 +394,7 @@ static int alias_write(struct fe_req *req, struct fe_resp *resp, bool patch)
 		cur_description =
 			json_object_get_string(json_object_object_get(cur, "description"));
 	}
-	if (!etag_ok(req, etag, resp) || fe_json_body(req, resp, &body) < 0 ||
+	if (!fe_if_match(req, etag, resp) || fe_json_body(req, resp, &body) < 0 ||
 	    fe_json_string(body, "target", cur_target, resp, &target) < 0 ||
 	    fe_json_string(body, "description", cur_description, resp, &description) < 0)
 		return 0;

@@ -806,6 +806,182 @@ out:
 	return 0;
 }
 
+/* ---- PUT and PATCH: the instance's own configuration ---------------------------------- */
+
+static void no_work_done(void *p)
+{
+	(void)p;
+}
+
+static int run_nothing(struct fe_op *op, void *data)
+{
+	(void)op;
+	(void)data;
+	return 0;
+}
+
+/* The expanded devices must still hold a root disk. */
+static bool has_root_disk(const struct fe_instance *i)
+{
+	json_object *xc = NULL, *xd = NULL;
+	bool found = false;
+
+	fe_instance_expand(i, &xc, &xd);
+	json_object_object_foreach(xd, name, dev)
+	{
+		json_object *t, *p;
+
+		(void)name;
+		if (json_object_object_get_ex(dev, "type", &t) &&
+		    strcmp(json_object_get_string(t), "disk") == 0 &&
+		    json_object_object_get_ex(dev, "path", &p) &&
+		    strcmp(json_object_get_string(p), "/") == 0)
+			found = true;
+	}
+	json_object_put(xc);
+	json_object_put(xd);
+	return found;
+}
+
+/*
+ * Replace (PUT) or merge (PATCH) the instance's config, devices, profiles,
+ * ephemeral flag and description. As LXD, a PATCH keeps what it does not
+ * name. Unlike LXD, a PUT that leaves out volatile.* keys keeps them: they
+ * are the server's own bookkeeping (power state, pending templates, id
+ * map). Changes take effect at the next start.
+ */
+static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
+{
+	json_object *body = NULL, *config = NULL, *devices = NULL, *profiles = NULL;
+	const char *desc = NULL, *arch = "", *restore = "";
+	struct fe_instance i;
+	char tag[65];
+	bool ephemeral, busy = false;
+	int r = -1;
+
+	if (load_or_404(req, resp, &i) < 0)
+		return 0;
+	if (fe_json_body(req, resp, &body) < 0 ||
+	    fe_json_string_map(body, "config", resp, &config) < 0 ||
+	    fe_json_object(body, "devices", resp, &devices) < 0 ||
+	    fe_json_strings(body, "profiles", resp, &profiles) < 0 ||
+	    fe_json_string(body, "description", i.description ? i.description : "", resp, &desc) <
+		    0 ||
+	    fe_json_string(body, "architecture", "", resp, &arch) < 0 ||
+	    fe_json_string(body, "restore", "", resp, &restore) < 0 ||
+	    fe_json_bool(body, "ephemeral", patch ? i.ephemeral : false, resp, &ephemeral) < 0)
+		goto out;
+	if (*restore) {
+		fe_error(resp, 400,
+			 patch ? "Can't call PATCH in restore mode"
+			       : "Snapshots are not supported by this server yet");
+		goto out;
+	}
+	if (*arch && strcmp(arch, i.architecture) != 0) {
+		fe_error(resp, 400, "The architecture of an instance cannot be changed");
+		goto out;
+	}
+	if (fe_check_config(config, resp) < 0 || fe_check_devices(devices, resp) < 0 ||
+	    fe_check_profiles(profiles, resp) < 0)
+		goto out;
+	if (fe_instance_busy(i.name, "update") < 0) {
+		fe_error(resp, 409, "Instance is busy running another operation");
+		goto out;
+	}
+	busy = true;
+	/* read again under the lock, and compare with what the client saw */
+	fe_instance_free(&i);
+	if (fe_instance_load(req->seg[1], &i) < 0) {
+		fe_error(resp, 404, "Instance not found");
+		goto out;
+	}
+	etag(&i, tag);
+	if (!fe_if_match(req, tag, resp))
+		goto out;
+	if (config) {
+		json_object *merged = json_object_new_object();
+
+		json_object_object_foreach(i.config, ok, ov)
+		{
+			if (patch || strncmp(ok, "volatile.", 9) == 0)
+				json_object_object_add(merged, ok, json_object_get(ov));
+		}
+		json_object_object_foreach(config, nk, nv)
+		{
+			json_object_object_add(merged, nk, json_object_get(nv));
+		}
+		json_object_put(i.config);
+		i.config = merged;
+	} else if (!patch) {
+		json_object *kept = json_object_new_object();
+
+		json_object_object_foreach(i.config, ok, ov)
+		{
+			if (strncmp(ok, "volatile.", 9) == 0)
+				json_object_object_add(kept, ok, json_object_get(ov));
+		}
+		json_object_put(i.config);
+		i.config = kept;
+	}
+	if (devices && patch) {
+		json_object_object_foreach(devices, dk, dv)
+		{
+			json_object_object_add(i.devices, dk, json_object_get(dv));
+		}
+	} else if (devices || !patch) {
+		json_object_put(i.devices);
+		i.devices = devices ? json_object_get(devices) : json_object_new_object();
+	}
+	if (profiles || !patch) {
+		json_object_put(i.profiles);
+		i.profiles = profiles ? json_object_get(profiles) : json_object_new_array();
+	}
+	free(i.description);
+	i.description = strdup(desc);
+	i.ephemeral = ephemeral;
+	if (!has_root_disk(&i)) {
+		fe_error(resp, 400, "No root device could be found");
+		goto out;
+	}
+	if (fe_instance_save(&i) < 0) {
+		fe_error(resp, 500, "Failed to save the instance");
+		goto out;
+	}
+	lifecycle("instance-updated", i.name);
+	r = 0;
+out:
+	if (busy)
+		fe_instance_idle(req->seg[1]);
+	if (r == 0 && patch) {
+		fe_sync(resp, json_object_new_object());
+	} else if (r == 0) {
+		/* LXD answers PUT with an operation; the work is already done */
+		struct fe_op *op =
+			fe_op_new("task", "Updating instance", fe_instance_resources(i.name));
+
+		if (!op) {
+			fe_error(resp, 500, "Out of memory");
+		} else {
+			fe_op_start(op, run_nothing, NULL, no_work_done);
+			fe_async(resp, op);
+			fe_op_put(op);
+		}
+	}
+	json_object_put(body);
+	fe_instance_free(&i);
+	return 0;
+}
+
+static int api_put(struct fe_req *req, struct fe_resp *resp)
+{
+	return update(req, resp, false);
+}
+
+static int api_patch(struct fe_req *req, struct fe_resp *resp)
+{
+	return update(req, resp, true);
+}
+
 /* ---- delete ------------------------------------------------------------------------ */
 
 static int run_delete(struct fe_op *op, void *data)
@@ -971,12 +1147,16 @@ const struct fe_route fe_routes_instances[] = {
 	{ "/1.0/instances", "POST", api_create },
 	{ "/1.0/instances/*", "GET", api_get },
 	{ "/1.0/instances/*", "DELETE", api_delete },
+	{ "/1.0/instances/*", "PUT", api_put },
+	{ "/1.0/instances/*", "PATCH", api_patch },
 	{ "/1.0/instances/*/state", "GET", api_state_get },
 	{ "/1.0/instances/*/state", "PUT", api_state_put },
 	{ "/1.0/containers", "GET", api_list },
 	{ "/1.0/containers", "POST", api_create },
 	{ "/1.0/containers/*", "GET", api_get },
 	{ "/1.0/containers/*", "DELETE", api_delete },
+	{ "/1.0/containers/*", "PUT", api_put },
+	{ "/1.0/containers/*", "PATCH", api_patch },
 	{ "/1.0/containers/*/state", "GET", api_state_get },
 	{ "/1.0/containers/*/state", "PUT", api_state_put },
 	{ NULL, NULL, NULL },

@@ -82,6 +82,9 @@ const char *fe_header(const struct fe_req *req, const char *key);
 
 /* Hex sha256 of a JSON value's canonical text, for ETags. */
 void fe_etag_of(json_object *o, char ret[static 65]);
+/* If-Match (quotes stripped) against the current ETag: false, with a 412 in
+ * resp, on a mismatch; true when there is none. */
+bool fe_if_match(const struct fe_req *req, const char *have, struct fe_resp *resp);
 
 /* ---- JSON request bodies (json.c): on failure resp holds the 400 --------- */
 

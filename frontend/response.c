@@ -142,3 +142,23 @@ void fe_etag_of(json_object *o, char ret[static 65])
 	for (int i = 0; i < 32; i++)
 		snprintf(ret + 2 * i, 3, "%02x", d[i]);
 }
+
+/* If-Match, quotes stripped, against the current ETag: false (and a 412) on a mismatch. */
+bool fe_if_match(const struct fe_req *req, const char *have, struct fe_resp *resp)
+{
+	const char *got = fe_header(req, "If-Match");
+	char want[80];
+	size_t n;
+
+	if (!got || !*got || strcmp(got, "*") == 0)
+		return true;
+	n = strlen(got);
+	if (n >= 2 && got[0] == '"' && got[n - 1] == '"')
+		snprintf(want, sizeof(want), "%.*s", (int)(n - 2), got + 1);
+	else
+		snprintf(want, sizeof(want), "%s", got);
+	if (strcmp(want, have) == 0)
+		return true;
+	fe_error(resp, 412, "ETag doesn't match: %s vs %s", have, want);
+	return false;
+}

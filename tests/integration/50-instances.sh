@@ -154,6 +154,36 @@ check_eq "DELETE .../console clears it" 200 "$(api_status DELETE /1.0/instances/
 check_eq "the cleared console log is empty" 0 "$(api GET /1.0/instances/c1/console | wc -c)"
 check_eq "logs of a missing instance are 404" 404 "$(api_status GET /1.0/instances/nope/logs)"
 
+# ---- configuration: lxc config, PUT and PATCH ------------------------------------------
+check "lxc config set a user key" timeout 30 lxc config set c1 user.greeting hello
+check_eq "lxc config get reads it back" hello "$(timeout 30 lxc config get c1 user.greeting)"
+check "lxc config set limits.memory" timeout 30 lxc config set c1 limits.memory 256MiB
+check_match "lxc config show has both" 'limits.memory: 256MiB' "$(timeout 30 lxc config show c1)"
+check_match "an unknown key is refused with the server's reason" 'Unknown configuration key' \
+	"$(timeout 30 lxc config set c1 nonsense.key x 2>&1)"
+check_eq "and is not stored" "" "$(timeout 30 lxc config get c1 nonsense.key)"
+check_match "a bad value is refused" 'must be a size' "$(timeout 30 lxc config set c1 limits.memory lots 2>&1)"
+check_eq "and the old value stays" 256MiB "$(timeout 30 lxc config get c1 limits.memory)"
+check "lxc config unset" timeout 30 lxc config unset c1 user.greeting
+check_eq "the unset key is gone" "" "$(timeout 30 lxc config get c1 user.greeting)"
+timeout 30 lxc config show c1 | sed 's/^description: .*/description: edited by a test/' >"$T/c1.yaml"
+check "lxc config edit from stdin" sh -c "timeout 30 lxc config edit c1 <'$T/c1.yaml'"
+check_eq "the edit took" "edited by a test" "$(jget "$(api GET /1.0/instances/c1)" 'd["metadata"]["description"]')"
+check_eq "PATCH merges a key" 200 "$(api_status PATCH /1.0/instances/c1 -d '{"config":{"user.b":"2"}}')"
+check_eq "PATCH kept the other keys" "2 256MiB" \
+	"$(jget "$(api GET /1.0/instances/c1)" 'd["metadata"]["config"]["user.b"]+" "+d["metadata"]["config"]["limits.memory"]')"
+check_eq "PUT with a stale ETag is 412" 412 \
+	"$(api_status PUT /1.0/instances/c1 -H 'If-Match: "0000"' -d '{"config":{},"profiles":["default"]}')"
+check_eq "PUT without a root disk is 400" 400 \
+	"$(api_status PUT /1.0/instances/c1 -d '{"config":{},"devices":{},"profiles":[]}')"
+check_eq "PUT in restore mode is 400 (no snapshots yet)" 400 \
+	"$(api_status PUT /1.0/instances/c1 -d '{"restore":"snap0"}')"
+op=$(jget "$(api PUT /1.0/instances/c1 -d '{"config":{"user.c":"3"},"profiles":["default"]}')" 'd["operation"]')
+check_eq "PUT answers with an operation that succeeds" Success \
+	"$(jget "$(api GET "$op/wait?timeout=10")" 'd["metadata"]["status"]')"
+check_eq "PUT replaced the config but kept the server's volatile keys" "3 None RUNNING" \
+	"$(jget "$(api GET /1.0/instances/c1)" 'd["metadata"]["config"]["user.c"]+" "+str(d["metadata"]["config"].get("limits.memory"))+" "+d["metadata"]["config"]["volatile.last_state.power"]')"
+
 # ---- state changes --------------------------------------------------------------------
 check "lxc stop" timeout 60 lxc stop c1
 check_eq "c1 is STOPPED" "STOPPED" "$(timeout 30 lxc list --format csv -c s)"

@@ -38,6 +38,13 @@ check("files put then get", ct.files.get("/root/pylxd.txt") == b"pylxd-data")
 ct.files.put("/root/mode.txt", b"x", mode="0600", uid=7, gid=8)
 r = ct.execute(["stat", "-c", "%a %u %g", "/root/mode.txt"])
 check("files put with mode, uid, gid", r.stdout.strip() == "600 7 8", r.stdout)
+ct.config["user.note"] = "from pylxd"
+ct.description = "saved by pylxd"
+ct.save(wait=True)
+ct = c.containers.get("p1")
+check("save (PUT) keeps config and description",
+      (ct.config.get("user.note"), ct.description) == ("from pylxd", "saved by pylxd"),
+      (ct.config.get("user.note"), ct.description))
 ct.stop(wait=True)
 ct = c.containers.get("p1")
 check("stop", ct.status == "Stopped", ct.status)

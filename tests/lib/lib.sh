@@ -99,7 +99,6 @@ jget() {
 	/usr/bin/python3 -c 'import json,sys; d=json.loads(sys.argv[1]); v=eval(sys.argv[2]); print(json.dumps(v) if isinstance(v,(dict,list,bool)) or v is None else v)' "$1" "$2"
 }
 
-# wait_api [SECONDS]: until the API answers (default 10 s), by the wall clock.
 # eventually SECONDS CMD...: run CMD every 0.2 s until it succeeds (0) or time is up (1)
 eventually() {
 	local n=$(($1 * 5))
@@ -111,6 +110,7 @@ eventually() {
 	return 1
 }
 
+# wait_api [SECONDS]: until the API answers (default 10 s), by the wall clock.
 wait_api() {
 	local deadline=$(($(date +%s%N) + ${1:-10} * 1000000000))
 	while [ "$(date +%s%N)" -lt "$deadline" ]; do
