@@ -45,7 +45,7 @@ override LDFLAGS := $(LDFLAGS_BASE) $(LDFLAGS)
 pc = $(shell $(PKG_CONFIG) --cflags --libs $(1) 2>/dev/null)
 LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap libarchive)
 LIBS_FE := $(call pc,libmicrohttpd json-c sqlite3 libprotobuf-c libseccomp gnutls libarchive yaml-0.1) -lpthread
-LIBS_CLI := $(call pc,libcurl json-c)
+LIBS_CLI := $(call pc,libcurl json-c yaml-0.1 libarchive gnutls)
 
 GEN := $(B)/gen/proto/privhelper.pb-c.c
 GEN_H := $(B)/gen/proto/privhelper.pb-c.h
@@ -58,6 +58,8 @@ PH_LIB_SRC := $(filter-out privhelper/main.c,$(PH_SRC))
 FE_SRC := $(wildcard frontend/*.c)
 FE_LIB_SRC := $(filter-out frontend/main.c,$(FE_SRC))
 CLI_SRC := $(wildcard cli/*.c)
+# the unit tests link the client too, all but its main()
+CLI_LIB_SRC := $(filter-out cli/main.c,$(CLI_SRC))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
@@ -92,9 +94,9 @@ $(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC) $(WS_SRC))
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CLI)
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $(GEN_OBJ)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH) $(LIBS_FE)
+	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH) $(LIBS_FE) $(LIBS_CLI)
 
 $(B)/tests/forge: $(call obj,tests/forge/forge.c $(COMMON_SRC)) $(GEN_OBJ)
 	@mkdir -p $(dir $@)

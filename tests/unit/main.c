@@ -105,6 +105,8 @@ int main(void)
 	test_images();
 	test_template();
 	test_logs();
+	test_cli();
+	test_cli_format();
 
 	printf("# unit: %u passed, %u failed\n", t_passed, t_failed);
 	return t_failed ? 1 : 0;

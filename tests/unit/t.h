@@ -39,5 +39,7 @@ void test_events(void);
 void test_images(void);
 void test_template(void);
 void test_logs(void);
+void test_cli(void);
+void test_cli_format(void);
 
 #endif

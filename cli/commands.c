@@ -1,0 +1,494 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * moat: the command table (every verb, its aliases, usage line, help,
+ * flags and handler), dispatch, and the helpers the verbs share. Runs in
+ * the client as the invoking user, no privilege; argv is checked against
+ * this table (args.c) before any handler runs.
+ */
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "verbs.h"
+
+/* ---- flags ------------------------------------------------------------------------------- */
+
+#define FORMAT_FLAG                                                                                \
+	{                                                                                          \
+		"format", 'f', CLI_FLAG_STRING, "table", "Format (csv|json|table|yaml|compact)"    \
+	}
+#define END_FLAGS                                                                                  \
+	{                                                                                          \
+		NULL, 0, 0, NULL, NULL                                                             \
+	}
+
+static const struct cli_flag init_flags[] = {
+	{ "config", 'c', CLI_FLAG_LIST, NULL, "Config key/value to apply to the new instance" },
+	{ "profile", 'p', CLI_FLAG_LIST, NULL, "Profile to apply to the new instance" },
+	{ "ephemeral", 'e', CLI_FLAG_BOOL, NULL, "Ephemeral instance" },
+	{ "no-profiles", 0, CLI_FLAG_BOOL, NULL, "Create the instance with no profiles applied" },
+	{ "empty", 0, CLI_FLAG_BOOL, NULL, "Create an empty instance" },
+	END_FLAGS,
+};
+
+static const struct cli_flag start_flags[] = {
+	{ "all", 0, CLI_FLAG_BOOL, NULL, "Run against all instances" },
+	END_FLAGS,
+};
+
+static const struct cli_flag stop_flags[] = {
+	{ "all", 0, CLI_FLAG_BOOL, NULL, "Run against all instances" },
+	{ "force", 'f', CLI_FLAG_BOOL, NULL, "Force the instance to shutdown" },
+	{ "timeout", 0, CLI_FLAG_INT, "-1", "Time to wait for the instance before killing it" },
+	END_FLAGS,
+};
+
+static const struct cli_flag delete_flags[] = {
+	{ "force", 'f', CLI_FLAG_BOOL, NULL, "Force the removal of running instances" },
+	{ "interactive", 'i', CLI_FLAG_BOOL, NULL, "Require user confirmation" },
+	END_FLAGS,
+};
+
+static const struct cli_flag list_flags[] = {
+	{ "columns", 'c', CLI_FLAG_STRING, "ns46tS", "Columns" },
+	FORMAT_FLAG,
+	{ "fast", 0, CLI_FLAG_BOOL, NULL, "Fast mode (same as --columns=nsacPt)" },
+	END_FLAGS,
+};
+
+static const struct cli_flag info_flags[] = {
+	{ "show-log", 0, CLI_FLAG_BOOL, NULL, "Show the instance's last 100 log lines?" },
+	END_FLAGS,
+};
+
+static const struct cli_flag format_flags[] = {
+	FORMAT_FLAG,
+	END_FLAGS,
+};
+
+static const struct cli_flag import_flags[] = {
+	{ "alias", 0, CLI_FLAG_LIST, NULL, "New aliases to add to the image" },
+	{ "public", 0, CLI_FLAG_BOOL, NULL, "Make image public" },
+	END_FLAGS,
+};
+
+static const struct cli_flag image_list_flags[] = {
+	{ "columns", 'c', CLI_FLAG_STRING, "lfpdatsu", "Columns" },
+	FORMAT_FLAG,
+	END_FLAGS,
+};
+
+static const struct cli_flag build_flags[] = {
+	{ "output", 'o', CLI_FLAG_STRING, NULL,
+	  "Where to write the image, - for stdout (default: busybox.tar.gz here, unless --import)" },
+	{ "import", 0, CLI_FLAG_BOOL, NULL, "Import the image into the server when it is built" },
+	{ "alias", 0, CLI_FLAG_LIST, NULL, "Aliases for the imported image (implies --import)" },
+	END_FLAGS,
+};
+
+/* ---- the table ----------------------------------------------------------------------------- */
+
+#define ALIASES(...) ((const char *const[]){ __VA_ARGS__, NULL })
+#define INSTANCES "[<remote>:]<instance> [[<remote>:]<instance>...]"
+
+static const struct cli_cmd alias_cmds[] = {
+	{ .name = "create",
+	  .usage = "[<remote>:]<alias> <fingerprint>",
+	  .short_help = "Create aliases for existing images",
+	  .min_args = 2,
+	  .max_args = 2,
+	  .run = cli_cmd_alias_create },
+	{ .name = "delete",
+	  .aliases = ALIASES("rm"),
+	  .usage = "[<remote>:]<alias>",
+	  .short_help = "Delete image aliases",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .run = cli_cmd_alias_delete },
+	{ .name = "list",
+	  .aliases = ALIASES("ls"),
+	  .usage = "[<remote>:] [<filters>...]",
+	  .short_help = "List image aliases",
+	  .long_help = "List image aliases\n\n"
+		       "Filters may be part of the image hash or part of the image alias name.",
+	  .flags = format_flags,
+	  .max_args = -1,
+	  .run = cli_cmd_alias_list },
+	{ .name = "rename",
+	  .aliases = ALIASES("mv"),
+	  .usage = "[<remote>:]<alias> <new-name>",
+	  .short_help = "Rename aliases",
+	  .min_args = 2,
+	  .max_args = 2,
+	  .run = cli_cmd_alias_rename },
+	{ NULL },
+};
+
+static const struct cli_cmd image_cmds[] = {
+	{ .name = "alias", .short_help = "Manage image aliases", .subs = alias_cmds },
+	{ .name = "build",
+	  .usage = "busybox|debian",
+	  .short_help = "Build an image from the host, without the network",
+	  .long_help = "Build an image from the host, without the network\n\n"
+		       "busybox: a small system container from the host's static busybox\n"
+		       "(BUSYBOX=path to use another), as tools/build-busybox-image.sh makes it.\n"
+		       "SOURCE_DATE_EPOCH sets its creation date and file times (default: now).\n"
+		       "debian: not yet.",
+	  .flags = build_flags,
+	  .min_args = 1,
+	  .max_args = 1,
+	  .run = cli_cmd_image_build },
+	{ .name = "delete",
+	  .aliases = ALIASES("rm"),
+	  .usage = "[<remote>:]<image> [[<remote>:]<image>...]",
+	  .short_help = "Delete images",
+	  .min_args = 1,
+	  .max_args = -1,
+	  .run = cli_cmd_image_delete },
+	{ .name = "export",
+	  .usage = "[<remote>:]<image> [<target>]",
+	  .short_help = "Export and download images",
+	  .long_help = "Export and download images\n\n"
+		       "The output target is optional and defaults to the working directory.",
+	  .min_args = 1,
+	  .max_args = 2,
+	  .run = cli_cmd_image_export },
+	{ .name = "import",
+	  .usage = "<tarball> [<remote>:] [key=value...]",
+	  .short_help = "Import images into the image store",
+	  .flags = import_flags,
+	  .min_args = 1,
+	  .max_args = -1,
+	  .run = cli_cmd_image_import },
+	{ .name = "info",
+	  .usage = "[<remote>:]<image>",
+	  .short_help = "Show useful information about images",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .run = cli_cmd_image_info },
+	{ .name = "list",
+	  .aliases = ALIASES("ls"),
+	  .usage = "[<remote>:] [<filter>...]",
+	  .short_help = "List images",
+	  .long_help = "List images\n\n"
+		       "Filters may be of the <key>=<value> form for property based filtering,\n"
+		       "or part of the image hash or part of the image alias name.\n\n"
+		       "Column shorthand chars:\n"
+		       "    l - Shortest image alias (and optionally number of other aliases)\n"
+		       "    L - Newline-separated list of all image aliases\n"
+		       "    f - Fingerprint (short)\n"
+		       "    F - Fingerprint (long)\n"
+		       "    p - Whether image is public\n"
+		       "    d - Description\n"
+		       "    a - Architecture\n"
+		       "    s - Size\n"
+		       "    u - Upload date\n"
+		       "    t - Type",
+	  .flags = image_list_flags,
+	  .max_args = -1,
+	  .run = cli_cmd_image_list },
+	{ .name = "show",
+	  .usage = "[<remote>:]<image>",
+	  .short_help = "Show image properties",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .run = cli_cmd_image_show },
+	{ NULL },
+};
+
+static const struct cli_cmd operation_cmds[] = {
+	{ .name = "delete",
+	  .aliases = ALIASES("cancel", "rm"),
+	  .usage = "[<remote>:]<operation>",
+	  .short_help = "Delete a background operation (will attempt to cancel)",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .run = cli_cmd_operation_delete },
+	{ .name = "list",
+	  .aliases = ALIASES("ls"),
+	  .usage = "[<remote>:]",
+	  .short_help = "List background operations",
+	  .flags = format_flags,
+	  .max_args = 1,
+	  .run = cli_cmd_operation_list },
+	{ .name = "show",
+	  .usage = "[<remote>:]<operation>",
+	  .short_help = "Show details on a background operation",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .run = cli_cmd_operation_show },
+	{ NULL },
+};
+
+static const struct cli_cmd remote_cmds[] = {
+	{ .name = "get-default",
+	  .short_help = "Show the default remote",
+	  .run = cli_cmd_remote_get_default },
+	{ .name = "list",
+	  .aliases = ALIASES("ls"),
+	  .short_help = "List the available remotes",
+	  .flags = format_flags,
+	  .run = cli_cmd_remote_list },
+	{ .name = "switch",
+	  .usage = "<remote>",
+	  .short_help = "Switch the default remote",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .run = cli_cmd_remote_switch },
+	{ NULL },
+};
+
+static const char list_help[] =
+	"List instances\n\n"
+	"Default column layout: ns46tS\n"
+	"Fast column layout: nsacPt\n\n"
+	"A single keyword like \"web\" which will list any instance with a name starting by \"web\".\n"
+	"A regular expression on the instance name. (e.g. .*web.*01$).\n"
+	"A key/value pair referring to a configuration item. For those, the\n"
+	"namespace can be abbreviated to the smallest unambiguous identifier.\n"
+	"A key/value pair where the key is a shorthand. Multiple values must be delimited by ','. "
+	"Available shorthands:\n"
+	"  - type={instance type}\n"
+	"  - status={instance current lifecycle status}\n"
+	"  - architecture={instance architecture}\n"
+	"  - location={location name}\n"
+	"  - ipv4={ip or CIDR}\n"
+	"  - ipv6={ip or CIDR}\n\n"
+	"== Columns ==\n"
+	"The -c option takes a comma separated list of arguments that control\n"
+	"which instance attributes to output when displaying in table or csv\n"
+	"format.\n\n"
+	"Pre-defined column shorthand chars:\n"
+	"  4 - IPv4 address\n"
+	"  6 - IPv6 address\n"
+	"  a - Architecture\n"
+	"  b - Storage pool\n"
+	"  c - Creation date\n"
+	"  d - Description\n"
+	"  D - disk usage\n"
+	"  e - Project name\n"
+	"  l - Last used date\n"
+	"  m - Memory usage\n"
+	"  M - Memory usage (%)\n"
+	"  n - Name\n"
+	"  N - Number of Processes\n"
+	"  p - PID of the instance's init process\n"
+	"  P - Profiles\n"
+	"  s - State\n"
+	"  S - Number of snapshots\n"
+	"  t - Type (persistent or ephemeral)\n"
+	"  u - CPU usage (in seconds)\n"
+	"  f - Base Image Fingerprint (short)\n"
+	"  F - Base Image Fingerprint (long)\n\n"
+	"Custom columns are defined with \"[config:|devices:]key[:name][:maxWidth]\":\n"
+	"  KEY: The (extended) config or devices key to display.\n"
+	"  NAME: Name to display in the column header (default: the key).\n"
+	"  MAXWIDTH: Max width of the column (longer results are truncated).\n"
+	"  Defaults to -1 (unlimited). Use 0 to limit to the column header size.";
+
+static const struct cli_cmd verbs[] = {
+	{ .name = "delete",
+	  .aliases = ALIASES("rm"),
+	  .usage = INSTANCES,
+	  .short_help = "Delete instances",
+	  .flags = delete_flags,
+	  .min_args = 1,
+	  .max_args = -1,
+	  .run = cli_cmd_delete },
+	{ .name = "help",
+	  .usage = "[<command>...]",
+	  .short_help = "Help about any command",
+	  .max_args = -1,
+	  .run = cli_cmd_help },
+	{ .name = "image",
+	  .short_help = "Manage images",
+	  .long_help =
+		  "Manage images\n\n"
+		  "Instances are created from images, referenced by their full hash, a unique\n"
+		  "prefix of it, or an alias.",
+	  .subs = image_cmds },
+	{ .name = "info",
+	  .usage = "[<remote>:][<instance>]",
+	  .short_help = "Show instance or server information",
+	  .flags = info_flags,
+	  .max_args = 1,
+	  .run = cli_cmd_info },
+	{ .name = "init",
+	  .usage = "[<remote>:]<image> [<remote>:][<name>]",
+	  .short_help = "Create instances from images",
+	  .flags = init_flags,
+	  .max_args = 2,
+	  .run = cli_cmd_init },
+	{ .name = "launch",
+	  .usage = "[<remote>:]<image> [<remote>:][<name>]",
+	  .short_help = "Create and start instances from images",
+	  .flags = init_flags,
+	  .min_args = 1,
+	  .max_args = 2,
+	  .run = cli_cmd_launch },
+	{ .name = "list",
+	  .aliases = ALIASES("ls"),
+	  .usage = "[<remote>:] [<filter>...]",
+	  .short_help = "List instances",
+	  .long_help = list_help,
+	  .flags = list_flags,
+	  .max_args = -1,
+	  .run = cli_cmd_list },
+	{ .name = "operation",
+	  .short_help = "List, show and delete background operations",
+	  .subs = operation_cmds },
+	{ .name = "pause",
+	  .aliases = ALIASES("freeze"),
+	  .usage = INSTANCES,
+	  .short_help = "Pause instances",
+	  .flags = start_flags,
+	  .max_args = -1,
+	  .run = cli_cmd_pause },
+	{ .name = "remote",
+	  .short_help = "Manage the list of remote servers",
+	  .subs = remote_cmds },
+	{ .name = "restart",
+	  .usage = INSTANCES,
+	  .short_help = "Restart instances",
+	  .flags = stop_flags,
+	  .max_args = -1,
+	  .run = cli_cmd_restart },
+	{ .name = "start",
+	  .usage = INSTANCES,
+	  .short_help = "Start instances",
+	  .flags = start_flags,
+	  .max_args = -1,
+	  .run = cli_cmd_start },
+	{ .name = "stop",
+	  .usage = INSTANCES,
+	  .short_help = "Stop instances",
+	  .flags = stop_flags,
+	  .max_args = -1,
+	  .run = cli_cmd_stop },
+	{ .name = "version",
+	  .usage = "[<remote>:]",
+	  .short_help = "Show local and remote versions",
+	  .max_args = 1,
+	  .run = cli_cmd_version },
+	{ NULL },
+};
+
+const struct cli_cmd cli_root = {
+	.name = "moat",
+	.short_help = "Command line client for moat",
+	.long_help =
+		"Command line client for moat\n\n"
+		"moat speaks LXD's REST API: the verbs, arguments, tables and YAML are lxc's.\n"
+		"For help with any of those, simply call them with --help.",
+	.subs = verbs,
+};
+
+/* ---- helpers the verbs share ------------------------------------------------------------------ */
+
+int cli_open(struct cli_ctx *ctx, const char *raw, struct cli_conn *ret, char **ret_name)
+{
+	__do_free char *remote = NULL, *name = NULL;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = cli_parse_remote(ctx->conf, raw, &remote, &name);
+	if (r < 0)
+		return r;
+	r = cli_connect(ctx->conf, remote, ctx->debug, ret);
+	if (r < 0)
+		return r;
+	if (ret_name)
+		*ret_name = TAKE_PTR(name);
+	return 0;
+}
+
+int cli_format_flag(struct cli_ctx *ctx, enum cli_format *ret)
+{
+	return cli_format_parse(cli_flag_str(ctx->args, "format"), ret);
+}
+
+char *cli_instance_path(const char *name, const char *suffix)
+{
+	__do_free char *e = cli_escape(name);
+	char *path;
+
+	if (!e || asprintf(&path, "/1.0/instances/%s%s", e, suffix ? suffix : "") < 0)
+		return NULL;
+	return path;
+}
+
+int cli_cmd_help(struct cli_ctx *ctx)
+{
+	const struct cli_args *a = ctx->args;
+	struct cli_args h = { .cmd = &cli_root };
+
+	snprintf(h.path_buf, sizeof(h.path_buf), "moat");
+	h.path = h.path_buf;
+	for (size_t i = 0; i < a->npos; i++) {
+		const struct cli_cmd *s;
+
+		for (s = h.cmd->subs; s && s->name; s++)
+			if (strcmp(s->name, a->pos[i]) == 0)
+				break;
+		if (!s || !s->name)
+			return cli_usage_error("unknown help topic \"%s\"", a->pos[i]);
+		h.cmd = s;
+		snprintf(h.path_buf + strlen(h.path_buf), sizeof(h.path_buf) - strlen(h.path_buf),
+			 " %s", s->name);
+	}
+	cli_print_help(stdout, &h);
+	return 0;
+}
+
+/* ---- main ------------------------------------------------------------------------------------- */
+
+int cli_main(int argc, char **argv)
+{
+	struct cli_config conf = { 0 };
+	struct cli_args args;
+	__do_free char *path = NULL;
+	struct cli_ctx ctx;
+	int r;
+
+	r = cli_parse(&cli_root, argc, argv, &args);
+	if (r < 0) {
+		fprintf(stderr, "Error: %s\n", cli_error_message());
+		cli_print_usage(stderr, &args);
+		cli_args_free(&args);
+		return 1;
+	}
+	if (args.version) {
+		printf("%s\n", MOAT_VERSION);
+		cli_args_free(&args);
+		return 0;
+	}
+	if (args.help || !args.cmd->run) {
+		cli_print_help(stdout, &args);
+		cli_args_free(&args);
+		return 0;
+	}
+	r = cli_config_path(&path);
+	if (r == 0)
+		r = cli_config_load(path, &conf);
+	if (r == 0) {
+		ctx = (struct cli_ctx){
+			.args = &args, .conf = &conf, .quiet = args.quiet, .debug = args.debug
+		};
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		r = args.cmd->run(&ctx);
+		curl_global_cleanup();
+	}
+	fflush(stdout);
+	if (r < 0) {
+		fprintf(stderr, "Error: %s\n",
+			*cli_error_message() ? cli_error_message() : strerror(-r));
+		if (cli_error_is_usage())
+			cli_print_usage(stderr, &args);
+	}
+	cli_config_free(&conf);
+	cli_args_free(&args);
+	return r < 0 ? 1 : 0;
+}

@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * moat: the verbs' handlers (one file per family: cmd_instances.c,
+ * cmd_list.c, cmd_images.c, cmd_misc.c, image_build.c) and the small
+ * helpers they share (commands.c). Runs in the client as the invoking
+ * user, no privilege; see client.h for what is trusted.
+ */
+#ifndef MOAT_CLI_VERBS_H
+#define MOAT_CLI_VERBS_H
+
+#include <json-c/json.h>
+
+#include "cli.h"
+#include "client.h"
+#include "format.h"
+#include "remote.h"
+
+/* Connect to the remote named in raw ("[remote:]name"); *ret_name is the rest (malloc'ed). */
+int cli_open(struct cli_ctx *ctx, const char *raw, struct cli_conn *ret, char **ret_name);
+/* The --format flag of the running command. */
+int cli_format_flag(struct cli_ctx *ctx, enum cli_format *ret);
+/* "/1.0/instances/<escaped name><suffix>" (malloc'ed), NULL on ENOMEM. */
+char *cli_instance_path(const char *name, const char *suffix);
+
+/* Columns of `moat list` (cmd_list.c): parsed from -c, e.g. "ns46tS,user.x:X:10". */
+struct cli_column {
+	char name[64];   /* the header */
+	char key[128];   /* for config: and devices: columns */
+	char kind;       /* a shorthand letter, or 0 for a custom column */
+	char custom;     /* custom: 'c' (config key) or 'd' (devices key) */
+	int max_width;   /* custom columns: -1 unlimited */
+	bool needs_data; /* state or snapshots */
+};
+int cli_list_columns(const char *spec, bool clustered, struct cli_column **ret, size_t *ret_n);
+/* One cell of an instance object (as from ?recursion=2), malloc'ed. */
+char *cli_list_cell(const struct cli_column *col, json_object *inst);
+/*
+ * lxc's config-key filter on a string map: 1 if a key (abbreviated by
+ * dotted prefixes, "u.x" for "user.x") has a value matching the regex
+ * (anchored unless it has ^ or $), 0 if none, -1 if a key matched but its
+ * value did not and the filter is no regex.
+ */
+int cli_map_match(json_object *map, const char *key, const char *value);
+/* The strings joined with newlines (malloc'ed), NULL on ENOMEM. */
+char *cli_join_lines(const char *const *parts, size_t n);
+/* Does an instance pass lxc's client-side filters? */
+bool cli_list_match(json_object *inst, const char *const *filters, size_t n);
+
+/* handlers */
+int cli_cmd_launch(struct cli_ctx *ctx);
+int cli_cmd_init(struct cli_ctx *ctx);
+int cli_cmd_start(struct cli_ctx *ctx);
+int cli_cmd_stop(struct cli_ctx *ctx);
+int cli_cmd_restart(struct cli_ctx *ctx);
+int cli_cmd_pause(struct cli_ctx *ctx);
+int cli_cmd_delete(struct cli_ctx *ctx);
+int cli_cmd_list(struct cli_ctx *ctx);
+int cli_cmd_info(struct cli_ctx *ctx);
+
+int cli_cmd_image_import(struct cli_ctx *ctx);
+int cli_cmd_image_list(struct cli_ctx *ctx);
+int cli_cmd_image_info(struct cli_ctx *ctx);
+int cli_cmd_image_show(struct cli_ctx *ctx);
+int cli_cmd_image_delete(struct cli_ctx *ctx);
+int cli_cmd_image_export(struct cli_ctx *ctx);
+int cli_cmd_image_build(struct cli_ctx *ctx);
+int cli_cmd_alias_create(struct cli_ctx *ctx);
+int cli_cmd_alias_delete(struct cli_ctx *ctx);
+int cli_cmd_alias_list(struct cli_ctx *ctx);
+int cli_cmd_alias_rename(struct cli_ctx *ctx);
+
+int cli_cmd_operation_list(struct cli_ctx *ctx);
+int cli_cmd_operation_show(struct cli_ctx *ctx);
+int cli_cmd_operation_delete(struct cli_ctx *ctx);
+int cli_cmd_version(struct cli_ctx *ctx);
+int cli_cmd_help(struct cli_ctx *ctx);
+int cli_cmd_remote_list(struct cli_ctx *ctx);
+int cli_cmd_remote_switch(struct cli_ctx *ctx);
+int cli_cmd_remote_get_default(struct cli_ctx *ctx);
+
+/*
+ * `image import`: stream file to the remote named in remote_raw ("" or
+ * "name:"), with lxc's properties and aliases.
+ */
+int cli_image_import(struct cli_ctx *ctx, const char *file, const char *remote_raw,
+		     const char *const *props, size_t nprops, const char *const *aliases,
+		     size_t naliases, bool public);
+
+/* image_build.c: the busybox image, as tools/build-busybox-image.sh makes it */
+struct cli_bb_image {
+	const char *busybox; /* the host's static busybox */
+	long long epoch;     /* creation_date and every mtime */
+	char version[32];    /* out: "1.35.0" */
+	char arch[65];       /* out: uname -m */
+};
+int cli_build_busybox(struct cli_bb_image *img, int out_fd);
+
+#endif
