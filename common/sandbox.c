@@ -71,6 +71,22 @@ static const int allowed[] = {
 static const int allowed_san[] = {
 	SCMP_SYS(open),
 };
+
+/*
+ * And what it would call but must not need: deciding on colours, a
+ * report asks whether stderr is a terminal (an ioctl the filter kills),
+ * and the report was lost with the process. No colours, then.
+ */
+const char *__asan_default_options(void);
+const char *__ubsan_default_options(void);
+const char *__asan_default_options(void)
+{
+	return "color=never";
+}
+const char *__ubsan_default_options(void)
+{
+	return "color=never:print_stacktrace=1";
+}
 #endif
 
 int sandbox_install(bool allow_exec)

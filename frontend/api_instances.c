@@ -854,6 +854,7 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 {
 	json_object *body = NULL, *config = NULL, *devices = NULL, *profiles = NULL;
 	const char *desc = NULL, *arch = "", *restore = "";
+	__do_free char *new_desc = NULL;
 	struct fe_instance i;
 	char tag[65];
 	bool ephemeral, busy = false;
@@ -884,6 +885,12 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 	if (fe_check_config(config, resp) < 0 || fe_check_devices(devices, resp) < 0 ||
 	    fe_check_profiles(profiles, resp) < 0)
 		goto out;
+	/* desc may point into i (the default): keep a copy across the reload */
+	new_desc = strdup(desc);
+	if (!new_desc) {
+		fe_error(resp, 500, "Out of memory");
+		goto out;
+	}
 	if (fe_instance_busy(i.name, "update") < 0) {
 		fe_error(resp, 409, "Instance is busy running another operation");
 		goto out;
@@ -937,7 +944,7 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 		i.profiles = profiles ? json_object_get(profiles) : json_object_new_array();
 	}
 	free(i.description);
-	i.description = strdup(desc);
+	i.description = TAKE_PTR(new_desc);
 	i.ephemeral = ephemeral;
 	if (!has_root_disk(&i)) {
 		fe_error(resp, 400, "No root device could be found");

@@ -38,23 +38,21 @@ if [ -n "$fe" ]; then
 fi
 
 export LXD_DIR=$MOAT_DIR
-if ! lxc image info busybox >/dev/null 2>&1; then
+if ! build/moat image info busybox >/dev/null 2>&1; then
 	echo
-	echo "\$ tools/build-busybox-image.sh /tmp/moat-busybox.tar.gz && lxc image import ... --alias busybox"
-	tools/build-busybox-image.sh /tmp/moat-busybox.tar.gz >/dev/null
-	lxc image import /tmp/moat-busybox.tar.gz --alias busybox
-	rm -f /tmp/moat-busybox.tar.gz
+	echo "\$ build/moat image build busybox --import --alias busybox"
+	build/moat image build busybox --import --alias busybox
 fi
-if ! lxc info demo >/dev/null 2>&1; then
+if ! build/moat info demo >/dev/null 2>&1; then
 	echo
-	echo "\$ lxc launch busybox demo"
-	lxc launch busybox demo
+	echo "\$ build/moat launch busybox demo"
+	build/moat launch busybox demo
 fi
 echo
 echo "\$ lxc exec demo -- uname -a"
 lxc exec demo -- uname -a
 echo
-echo "\$ lxc list"
-lxc list
+echo "\$ build/moat list"
+build/moat list
 echo
 echo "moatd keeps running; stop it with: kill ${pid:-<pid of moatd>}"
