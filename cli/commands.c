@@ -86,6 +86,9 @@ static const struct cli_flag build_flags[] = {
 	  "Where to write the image, - for stdout (default: busybox.tar.gz here, unless --import)" },
 	{ "import", 0, CLI_FLAG_BOOL, NULL, "Import the image into the server when it is built" },
 	{ "alias", 0, CLI_FLAG_LIST, NULL, "Aliases for the imported image (implies --import)" },
+	{ "release", 0, CLI_FLAG_STRING, NULL, "debian: the release (default: bookworm)" },
+	{ "mirror", 0, CLI_FLAG_STRING, NULL,
+	  "debian: the archive to debootstrap from (default: the host's apt mirror)" },
 	END_FLAGS,
 };
 
@@ -136,7 +139,9 @@ static const struct cli_cmd image_cmds[] = {
 		       "busybox: a small system container from the host's static busybox\n"
 		       "(BUSYBOX=path to use another), as tools/build-busybox-image.sh makes it.\n"
 		       "SOURCE_DATE_EPOCH sets its creation date and file times (default: now).\n"
-		       "debian: not yet.",
+		       "debian: Debian with systemd, ifupdown and a DHCP client for eth0, by\n"
+		       "debootstrap from the host's apt mirror (or --mirror); needs root, takes\n"
+		       "about a minute.",
 	  .flags = build_flags,
 	  .min_args = 1,
 	  .max_args = 1,

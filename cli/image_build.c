@@ -569,26 +569,35 @@ int cli_cmd_image_build(struct cli_ctx *ctx)
 	struct stat st;
 	int r;
 
-	if (strcmp(what, "debian") == 0)
-		return cli_error(-EOPNOTSUPP, "Building the debian image is not available yet "
-					      "(only busybox can be built for now)");
-	if (strcmp(what, "busybox") != 0)
+	bool debian = strcmp(what, "debian") == 0;
+	struct cli_debian_image deb = { .progress = !ctx->quiet };
+	const char *rel = cli_flag_str(a, "release"), *mirror = cli_flag_str(a, "mirror");
+
+	if (!debian && strcmp(what, "busybox") != 0)
 		return cli_usage_error("Unknown image \"%s\" (busybox or debian)", what);
+	if (!debian && (rel || mirror))
+		return cli_usage_error("--release and --mirror are for the debian image");
+	snprintf(deb.release, sizeof(deb.release), "%s", rel ? rel : "");
+	snprintf(deb.mirror, sizeof(deb.mirror), "%s", mirror ? mirror : "");
 	aliases = cli_flag_list(a, "alias", &naliases);
 	import = cli_flag_bool(a, "import") || naliases > 0;
 	if (!output && !import)
-		output = "busybox.tar.gz";
+		output = debian ? "debian.tar.gz" : "busybox.tar.gz";
 	r = epoch_now(&img.epoch);
 	if (r < 0)
 		return r;
+	deb.epoch = img.epoch;
 	if (output && strcmp(output, "-") == 0) {
 		/* to stdout: nothing to rename or import, and the report on stderr */
 		if (import)
 			return cli_usage_error("--output - cannot be combined with --import");
 		if (isatty(STDOUT_FILENO))
 			return cli_error(-EINVAL, "not writing a tarball to a terminal");
-		r = cli_build_busybox(&img, STDOUT_FILENO);
-		if (r == 0 && !ctx->quiet)
+		r = debian ? cli_build_debian(&deb, STDOUT_FILENO)
+			   : cli_build_busybox(&img, STDOUT_FILENO);
+		if (r == 0 && !ctx->quiet && debian)
+			fprintf(stderr, "debian %s image for %s\n", deb.release, deb.arch);
+		else if (r == 0 && !ctx->quiet)
 			fprintf(stderr, "busybox %s image for %s\n", img.version, img.arch);
 		return r;
 	}
@@ -613,7 +622,7 @@ int cli_cmd_image_build(struct cli_ctx *ctx)
 		if (!mkdtemp(dir))
 			return cli_error(-errno, "cannot make a directory %s: %s", dir,
 					 strerror(errno));
-		if (asprintf(&tmp, "%s/busybox.tar.gz", dir) < 0) {
+		if (asprintf(&tmp, "%s/image.tar.gz", dir) < 0) {
 			tmp = NULL;
 			rmdir(dir);
 			return cli_error(-ENOMEM, "out of memory");
@@ -626,12 +635,15 @@ int cli_cmd_image_build(struct cli_ctx *ctx)
 			rmdir(dir);
 		return r;
 	}
-	r = cli_build_busybox(&img, fd);
+	r = debian ? cli_build_debian(&deb, fd) : cli_build_busybox(&img, fd);
 	if (r == 0 && (fchmod(fd, 0644) < 0 || fsync(fd) < 0 || fstat(fd, &st) < 0))
 		r = cli_error(-errno, "writing %s: %s", tmp, strerror(errno));
 	if (r == 0 && output && rename(tmp, output) < 0)
 		r = cli_error(-errno, "cannot write %s: %s", output, strerror(errno));
-	if (r == 0 && output && !ctx->quiet)
+	if (r == 0 && output && !ctx->quiet && debian)
+		printf("%s: debian %s image for %s (%lld bytes)\n", output, deb.release, deb.arch,
+		       (long long)st.st_size);
+	else if (r == 0 && output && !ctx->quiet)
 		printf("%s: busybox %s image for %s (%lld bytes)\n", output, img.version, img.arch,
 		       (long long)st.st_size);
 	fflush(stdout);

@@ -95,4 +95,13 @@ struct cli_bb_image {
 };
 int cli_build_busybox(struct cli_bb_image *img, int out_fd);
 
+struct cli_debian_image {
+	char release[40]; /* in, or "" for bookworm; out: the one used */
+	char mirror[512]; /* in, or "" for the host's apt mirror; out: the one used */
+	long long epoch;  /* creation_date */
+	bool progress;    /* say what it is doing, on stderr */
+	char arch[65];    /* out: uname -m */
+};
+int cli_build_debian(struct cli_debian_image *img, int out_fd);
+
 #endif
