@@ -63,6 +63,18 @@ void cli_error_clear(void)
 	err_usage = false;
 }
 
+static int exit_code;
+
+void cli_set_exit_code(int code)
+{
+	exit_code = code;
+}
+
+int cli_exit_code(void)
+{
+	return exit_code;
+}
+
 /* ---- the table ------------------------------------------------------------------ */
 
 static const struct cli_flag global_flags[] = {

@@ -124,6 +124,14 @@ const char *cli_error_message(void);
 bool cli_error_is_usage(void);
 void cli_error_clear(void);
 
+/*
+ * The process's exit code when it is not 0 or 1: `exec` exits with the
+ * command's own code (lxc's global ret). Set, it is used whether the verb
+ * failed (after "Error: ...") or not.
+ */
+void cli_set_exit_code(int code);
+int cli_exit_code(void);
+
 /* Run the parsed command (handles --help and --version); returns the exit code. */
 int cli_main(int argc, char **argv);
 

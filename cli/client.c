@@ -9,6 +9,7 @@
  */
 #include <curl/curl.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,12 +173,17 @@ static size_t on_header(char *p, size_t size, size_t n, void *userdata)
 		{ "etag:", x->resp->etag, sizeof(x->resp->etag) },
 		{ "location:", x->resp->location, sizeof(x->resp->location) },
 		{ "content-type:", x->resp->content_type, sizeof(x->resp->content_type) },
+		{ "x-lxd-uid:", x->resp->lxd_uid, sizeof(x->resp->lxd_uid) },
+		{ "x-lxd-gid:", x->resp->lxd_gid, sizeof(x->resp->lxd_gid) },
+		{ "x-lxd-mode:", x->resp->lxd_mode, sizeof(x->resp->lxd_mode) },
+		{ "x-lxd-type:", x->resp->lxd_type, sizeof(x->resp->lxd_type) },
 	};
 
 	if (len >= 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* a new status line (after a 1xx): forget the previous headers */
-		x->resp->etag[0] = x->resp->location[0] = x->resp->filename[0] = '\0';
-		x->resp->content_type[0] = '\0';
+		for (size_t i = 0; i < ARRAY_SIZE(known); i++)
+			known[i].dst[0] = '\0';
+		x->resp->filename[0] = '\0';
 		return len;
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(known); i++) {
@@ -218,7 +224,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *userdata)
 	size_t add = size * n;
 	char *grown;
 
-	if (x->sink) {
+	if (x->sink && strcmp(x->resp->lxd_type, "directory") != 0) {
 		long status = 0;
 
 		curl_easy_getinfo(x->curl, CURLINFO_RESPONSE_CODE, &status);
@@ -297,12 +303,20 @@ static void debug_dump(const char *what, const char *data, size_t len)
 		len > 4096 ? "..." : "");
 }
 
+/* A request body held in memory. */
+struct body {
+	const char *data; /* NULL: none */
+	size_t len;
+	bool json; /* Content-Type: application/json */
+};
+
 /*
- * One HTTP exchange. body/body_len: a JSON request body (or NULL);
+ * One HTTP exchange. body: a request body in memory (or none);
  * upload_fd >= 0: a streamed, chunked body instead.
  */
-static int perform(struct cli_conn *c, const char *method, const char *path, const char *body,
-		   int upload_fd, const char *const *headers, struct xfer *x)
+static int perform(struct cli_conn *c, const char *method, const char *path,
+		   const struct body *body, int upload_fd, const char *const *headers,
+		   struct xfer *x)
 {
 	__do_free char *url = NULL;
 	struct curl_slist *hl = NULL;
@@ -330,10 +344,13 @@ static int perform(struct cli_conn *c, const char *method, const char *path, con
 	curl_easy_setopt(curl, CURLOPT_HEADERDATA, x);
 	hl = curl_slist_append(hl, "Connection: close");
 	hl = curl_slist_append(hl, "Expect:");
-	if (body) {
-		hl = curl_slist_append(hl, "Content-Type: application/json");
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+	if (body && body->data) {
+		if (body->json)
+			hl = curl_slist_append(hl, "Content-Type: application/json");
+		else
+			hl = curl_slist_append(hl, "Content-Type:");
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data);
+		curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body->len);
 	}
 	if (upload_fd >= 0) {
 		x->upload_fd = upload_fd;
@@ -358,8 +375,8 @@ static int perform(struct cli_conn *c, const char *method, const char *path, con
 	}
 	if (c->debug) {
 		fprintf(stderr, "DEBUG: %s %s (%s)\n", method, path, c->socket);
-		if (body)
-			debug_dump("request:", body, strlen(body));
+		if (body && body->data && body->json)
+			debug_dump("request:", body->data, body->len);
 	}
 	rc = curl_easy_perform(curl);
 	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &x->resp->status);
@@ -382,32 +399,39 @@ static int perform(struct cli_conn *c, const char *method, const char *path, con
 	return 0;
 }
 
-/* Parse x's kept body as the response envelope; record the error if it is one. */
-static int envelope(struct cli_conn *c, struct xfer *x)
+json_object *cli_json_parse(const char *buf, size_t len)
 {
-	struct cli_resp *r = x->resp;
+	json_object *o = NULL;
 	json_tokener *tok;
+	size_t end;
+
+	if (!buf || !len || len > CLI_JSON_MAX)
+		return NULL;
+	tok = json_tokener_new();
+	if (!tok)
+		return NULL;
+	o = json_tokener_parse_ex(tok, buf, (int)len);
+	end = json_tokener_get_error(tok) == json_tokener_success ? json_tokener_get_parse_end(tok)
+								  : 0;
+	json_tokener_free(tok);
+	/* one document, then only blanks (LXD ends each event with a newline) */
+	while (end && end < len && strchr(" \t\r\n", buf[end]) && buf[end])
+		end++;
+	if (o && (end != len || !json_object_is_type(o, json_type_object))) {
+		json_object_put(o);
+		o = NULL;
+	}
+	return o;
+}
+
+int cli_envelope_parse(const char *buf, size_t len, struct cli_resp *r)
+{
 	const char *msg;
 
-	if (c->debug && x->buf)
-		debug_dump("answer:", x->buf, x->len);
-	if (x->buf && x->len) {
-		tok = json_tokener_new();
-		if (!tok)
-			return cli_error(-ENOMEM, "out of memory");
-		r->json = json_tokener_parse_ex(tok, x->buf, (int)x->len);
-		if (json_tokener_get_error(tok) != json_tokener_success ||
-		    json_tokener_get_parse_end(tok) != x->len) {
-			if (r->json)
-				json_object_put(r->json);
-			r->json = NULL;
-		}
-		json_tokener_free(tok);
-	}
-	if (r->json && !json_object_is_type(r->json, json_type_object)) {
+	if (r->json)
 		json_object_put(r->json);
-		r->json = NULL;
-	}
+	r->metadata = NULL;
+	r->json = cli_json_parse(buf, len);
 	if (r->json)
 		json_object_object_get_ex(r->json, "metadata", &r->metadata);
 	msg = cli_jstr(r->json, "error");
@@ -421,18 +445,49 @@ static int envelope(struct cli_conn *c, struct xfer *x)
 	return 0;
 }
 
-int cli_request(struct cli_conn *c, const char *method, const char *path, json_object *body,
-		struct cli_resp *ret)
+/* Parse x's kept body as the response envelope; record the error if it is one. */
+static int envelope(struct cli_conn *c, struct xfer *x)
+{
+	if (c->debug && x->buf)
+		debug_dump("answer:", x->buf, x->len);
+	return cli_envelope_parse(x->buf, x->len, x->resp);
+}
+
+int cli_request_hdr(struct cli_conn *c, const char *method, const char *path, json_object *body,
+		    const char *const *headers, struct cli_resp *ret)
 {
 	struct xfer x = { .resp = ret, .upload_fd = -1 };
-	const char *b = NULL;
+	struct body b = { .json = true };
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (body)
-		b = json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN |
-								 JSON_C_TO_STRING_NOSLASHESCAPE);
-	r = perform(c, method, path, b, -1, NULL, &x);
+	if (body) {
+		b.data = json_object_to_json_string_ext(
+			body, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+		b.len = b.data ? strlen(b.data) : 0;
+	}
+	r = perform(c, method, path, &b, -1, headers, &x);
+	if (r == 0)
+		r = envelope(c, &x);
+	free(x.buf);
+	return r;
+}
+
+int cli_request(struct cli_conn *c, const char *method, const char *path, json_object *body,
+		struct cli_resp *ret)
+{
+	return cli_request_hdr(c, method, path, body, NULL, ret);
+}
+
+int cli_send_raw(struct cli_conn *c, const char *method, const char *path, const void *data,
+		 size_t len, const char *const *headers, struct cli_resp *ret)
+{
+	struct xfer x = { .resp = ret, .upload_fd = -1 };
+	struct body b = { .data = data ? data : "", .len = len };
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	r = perform(c, method, path, &b, -1, headers, &x);
 	if (r == 0)
 		r = envelope(c, &x);
 	free(x.buf);
@@ -495,6 +550,84 @@ int cli_get_raw(struct cli_conn *c, const char *path, char **ret_buf, size_t *re
 	return 0;
 }
 
+/* ---- the file API's headers ----------------------------------------------------------------- */
+
+/* A whole decimal integer (strconv.ParseInt(s, 10, 64)), else false. */
+static bool parse_i64(const char *s, int64_t *ret)
+{
+	char *end;
+	long long v;
+
+	if (!((*s >= '0' && *s <= '9') || ((*s == '+' || *s == '-') && s[1] >= '0' && s[1] <= '9')))
+		return false;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end)
+		return false;
+	*ret = v;
+	return true;
+}
+
+bool cli_parse_go_int(const char *s, int64_t *ret)
+{
+	bool neg = false;
+	int base = 10;
+	uint64_t v = 0;
+
+	if (*s == '+' || *s == '-')
+		neg = *s++ == '-';
+	if (s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		base = 16, s += 2;
+	else if (s[0] == '0' && (s[1] == 'o' || s[1] == 'O'))
+		base = 8, s += 2;
+	else if (s[0] == '0' && (s[1] == 'b' || s[1] == 'B'))
+		base = 2, s += 2;
+	else if (s[0] == '0' && s[1])
+		base = 8, s++;
+	if (!*s)
+		return false;
+	for (; *s; s++) {
+		int d;
+
+		if (*s >= '0' && *s <= '9')
+			d = *s - '0';
+		else if (*s >= 'a' && *s <= 'f')
+			d = *s - 'a' + 10;
+		else if (*s >= 'A' && *s <= 'F')
+			d = *s - 'A' + 10;
+		else
+			return false;
+		if (d >= base || v > (UINT64_MAX - (uint64_t)d) / (uint64_t)base)
+			return false;
+		v = v * (uint64_t)base + (uint64_t)d;
+		if (v > (uint64_t)INT64_MAX)
+			return false;
+	}
+	*ret = neg ? -(int64_t)v : (int64_t)v;
+	return true;
+}
+
+void cli_file_headers(const struct cli_resp *r, struct cli_file_info *ret)
+{
+	int64_t v;
+
+	ret->uid = parse_i64(r->lxd_uid, &v) ? v : -1;
+	ret->gid = parse_i64(r->lxd_gid, &v) ? v : -1;
+	/*
+	 * lxc: a decimal number first (Atoi), then read again with its base
+	 * (ParseInt(s, 0)), keeping the permission bits; if that second read
+	 * fails ("0649"), the decimal value stays.
+	 */
+	if (!parse_i64(r->lxd_mode, &v) || v < INT_MIN || v > INT_MAX) {
+		ret->mode = -1;
+	} else {
+		int64_t m;
+
+		ret->mode = cli_parse_go_int(r->lxd_mode, &m) ? (int)(m & 0777) : (int)v;
+	}
+	snprintf(ret->type, sizeof(ret->type), "%s", *r->lxd_type ? r->lxd_type : "file");
+}
+
 /* ---- operations ---------------------------------------------------------------------------- */
 
 const char *cli_op_id(const struct cli_resp *r)
@@ -515,11 +648,10 @@ json_object *cli_op_fds(const struct cli_resp *r)
 			json_type_object);
 }
 
-int cli_op_wait(struct cli_conn *c, const char *id, json_object **ret_op)
+int cli_op_wait_final(struct cli_conn *c, const char *id, json_object **ret_op)
 {
 	__do_free char *eid = cli_escape(id), *path = NULL;
 	json_object *op = NULL;
-	const char *err;
 	int r;
 
 	if (!eid || asprintf(&path, "/1.0/operations/%s/wait", eid) < 0) {
@@ -536,6 +668,19 @@ int cli_op_wait(struct cli_conn *c, const char *id, json_object **ret_op)
 		json_object_put(op);
 		op = NULL;
 	}
+	*ret_op = op;
+	return 0;
+}
+
+int cli_op_wait(struct cli_conn *c, const char *id, json_object **ret_op)
+{
+	json_object *op = NULL;
+	const char *err;
+	int r;
+
+	r = cli_op_wait_final(c, id, &op);
+	if (r < 0)
+		return r;
 	err = cli_jstr(op, "err");
 	if (cli_jint(op, "status_code") != 200 || *err) {
 		r = cli_error(-EIO, "%s", *err ? err : cli_jstr(op, "status"));
@@ -552,8 +697,14 @@ int cli_op_wait(struct cli_conn *c, const char *id, json_object **ret_op)
 int cli_async(struct cli_conn *c, const char *method, const char *path, json_object *body,
 	      json_object **ret_op)
 {
+	return cli_async_hdr(c, method, path, body, NULL, ret_op);
+}
+
+int cli_async_hdr(struct cli_conn *c, const char *method, const char *path, json_object *body,
+		  const char *const *headers, json_object **ret_op)
+{
 	struct cli_resp resp;
-	int r = cli_request(c, method, path, body, &resp);
+	int r = cli_request_hdr(c, method, path, body, headers, &resp);
 
 	if (r == 0) {
 		const char *id = cli_op_id(&resp);
@@ -621,6 +772,23 @@ int cli_read_all(int fd, size_t max, char **ret, size_t *ret_len)
 	buf[len] = '\0';
 	*ret = TAKE_PTR(buf);
 	*ret_len = len;
+	return 0;
+}
+
+int cli_write_all(int fd, const void *data, size_t len)
+{
+	const uint8_t *p = data;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		p += n;
+		len -= (size_t)n;
+	}
 	return 0;
 }
 

@@ -42,7 +42,25 @@ struct cli_resp {
 	char location[512];
 	char filename[256]; /* from Content-Disposition, if any */
 	char content_type[128];
+	/* the file API's X-LXD-uid, -gid, -mode and -type headers, as sent (see cli_file_headers) */
+	char lxd_uid[24];
+	char lxd_gid[24];
+	char lxd_mode[16];
+	char lxd_type[32];
 };
+
+/* What a file GET's headers say, as lxc's ParseLXDFileHeaders reads them. */
+struct cli_file_info {
+	int64_t uid, gid; /* -1: absent or not a number */
+	int mode;         /* permission bits (0777 at most), -1: absent or not a number */
+	char type[32];    /* "file" when absent */
+};
+void cli_file_headers(const struct cli_resp *r, struct cli_file_info *ret);
+/*
+ * Go's strconv.ParseInt(s, 0, 64) (no underscores): a sign, then 0x, 0o,
+ * 0b, a leading 0 (octal) or decimal digits, all of s. false otherwise.
+ */
+bool cli_parse_go_int(const char *s, int64_t *ret);
 
 void cli_resp_free(struct cli_resp *r);
 void cli_conn_free(struct cli_conn *c);
@@ -60,6 +78,27 @@ char *cli_escape(const char *s);
  */
 int cli_request(struct cli_conn *c, const char *method, const char *path, json_object *body,
 		struct cli_resp *ret);
+/* The same with extra headers ("Name: value", NULL-terminated; If-Match for instance). */
+int cli_request_hdr(struct cli_conn *c, const char *method, const char *path, json_object *body,
+		    const char *const *headers, struct cli_resp *ret);
+
+/*
+ * A request whose body is len raw bytes (Content-Length, no JSON type: a
+ * directory or symlink push), with extra headers. The answer is in *ret.
+ */
+int cli_send_raw(struct cli_conn *c, const char *method, const char *path, const void *data,
+		 size_t len, const char *const *headers, struct cli_resp *ret);
+
+/*
+ * Parse a response body as LXD's envelope into r (status already set): 0,
+ * or the server's error recorded (a non-2xx status, type "error", or a
+ * body that is not a JSON object). Pure: the body is the server's and
+ * untrusted; r->json is set when it was a JSON object.
+ */
+int cli_envelope_parse(const char *buf, size_t len, struct cli_resp *r);
+
+/* One JSON object (and trailing blanks) from untrusted bytes, at most CLI_JSON_MAX; else NULL. */
+json_object *cli_json_parse(const char *buf, size_t len);
 
 /* A sync request; *ret_md (if asked for) gets a reference to `metadata`. */
 int cli_sync(struct cli_conn *c, const char *method, const char *path, json_object *body,
@@ -80,6 +119,9 @@ int cli_get_raw(struct cli_conn *c, const char *path, char **ret_buf, size_t *re
  */
 int cli_async(struct cli_conn *c, const char *method, const char *path, json_object *body,
 	      json_object **ret_op);
+/* The same with extra headers. */
+int cli_async_hdr(struct cli_conn *c, const char *method, const char *path, json_object *body,
+		  const char *const *headers, json_object **ret_op);
 
 /* The operation id of an async answer (metadata.id, else the `operation` URL). */
 const char *cli_op_id(const struct cli_resp *r);
@@ -88,6 +130,8 @@ json_object *cli_op_fds(const struct cli_resp *r);
 
 /* Wait for operation `id` to end; error unless it ended in Success. */
 int cli_op_wait(struct cli_conn *c, const char *id, json_object **ret_op);
+/* Wait for operation `id` to end, however it ended: *ret_op is the final object. */
+int cli_op_wait_final(struct cli_conn *c, const char *id, json_object **ret_op);
 
 /* Progress shown while bytes move (on a terminal only; see format.h). */
 struct cli_progress {
@@ -108,6 +152,8 @@ int cli_upload(struct cli_conn *c, const char *method, const char *path, int fd,
 /*
  * GET path and hand every body byte to sink (return 0, or a negative errno
  * to stop). A JSON error answer is recorded as usual. ret gets the headers.
+ * A directory (X-LXD-type: directory) is a JSON answer: it is kept in ret
+ * (ret->metadata the list of names) and never given to the sink.
  */
 typedef int (*cli_sink)(void *userdata, const void *data, size_t len);
 int cli_download(struct cli_conn *c, const char *path, cli_sink sink, void *userdata,
@@ -118,6 +164,9 @@ int cli_download(struct cli_conn *c, const char *path, cli_sink sink, void *user
  * max bytes: 0, -EFBIG past max, or the read's -errno (nothing recorded).
  */
 int cli_read_all(int fd, size_t max, char **ret, size_t *ret_len);
+
+/* write() it all (EINTR retried): 0 or -errno (nothing recorded). */
+int cli_write_all(int fd, const void *data, size_t len);
 
 /* Get a list (a JSON array) with cli_get: anything else is an error. */
 int cli_get_list(struct cli_conn *c, const char *path, json_object **ret);

@@ -92,6 +92,62 @@ static const struct cli_flag build_flags[] = {
 	END_FLAGS,
 };
 
+static const struct cli_flag exec_flags[] = {
+	{ "env", 0, CLI_FLAG_LIST, NULL, "Environment variable to set (e.g. HOME=/home/foo)" },
+	{ "mode", 0, CLI_FLAG_STRING, "auto",
+	  "Override the terminal mode (auto, interactive or non-interactive)" },
+	{ "force-interactive", 't', CLI_FLAG_BOOL, NULL, "Force pseudo-terminal allocation" },
+	{ "force-noninteractive", 'T', CLI_FLAG_BOOL, NULL, "Disable pseudo-terminal allocation" },
+	{ "disable-stdin", 'n', CLI_FLAG_BOOL, NULL, "Disable stdin (reads from /dev/null)" },
+	{ "user", 0, CLI_FLAG_INT, NULL, "User ID to run the command as (default 0)" },
+	{ "group", 0, CLI_FLAG_INT, NULL, "Group ID to run the command as (default 0)" },
+	{ "cwd", 0, CLI_FLAG_STRING, NULL, "Directory to run the command in (default /root)" },
+	END_FLAGS,
+};
+
+static const struct cli_flag console_flags[] = {
+	{ "show-log", 0, CLI_FLAG_BOOL, NULL, "Retrieve the instance's console log" },
+	{ "type", 't', CLI_FLAG_STRING, "console",
+	  "Type of connection to establish: 'console' for serial console, 'vga' for SPICE "
+	  "graphical output" },
+	END_FLAGS,
+};
+
+static const struct cli_flag push_flags[] = {
+	{ "recursive", 'r', CLI_FLAG_BOOL, NULL, "Recursively transfer files" },
+	{ "create-dirs", 'p', CLI_FLAG_BOOL, NULL, "Create any directories necessary" },
+	{ "uid", 0, CLI_FLAG_INT, "-1", "Set the file's uid on push" },
+	{ "gid", 0, CLI_FLAG_INT, "-1", "Set the file's gid on push" },
+	{ "mode", 0, CLI_FLAG_STRING, NULL, "Set the file's perms on push" },
+	END_FLAGS,
+};
+
+static const struct cli_flag pull_flags[] = {
+	{ "create-dirs", 'p', CLI_FLAG_BOOL, NULL, "Create any directories necessary" },
+	{ "recursive", 'r', CLI_FLAG_BOOL, NULL, "Recursively transfer files" },
+	END_FLAGS,
+};
+
+static const struct cli_flag config_show_flags[] = {
+	{ "expanded", 'e', CLI_FLAG_BOOL, NULL, "Show the expanded configuration" },
+	END_FLAGS,
+};
+
+static const struct cli_flag config_get_flags[] = {
+	{ "expanded", 'e', CLI_FLAG_BOOL, NULL, "Access the expanded configuration" },
+	END_FLAGS,
+};
+
+static const struct cli_flag monitor_flags[] = {
+	{ "pretty", 0, CLI_FLAG_BOOL, NULL, "Pretty rendering (short for --format=pretty)" },
+	{ "all-projects", 0, CLI_FLAG_BOOL, NULL, "Show events from all projects" },
+	{ "type", 0, CLI_FLAG_LIST, NULL, "Event type to listen for" },
+	{ "loglevel", 0, CLI_FLAG_STRING, NULL,
+	  "Minimum level for log messages (only available when using pretty format)" },
+	{ "format", 'f', CLI_FLAG_STRING, "yaml", "Format (json|pretty|yaml)" },
+	END_FLAGS,
+};
+
 /* ---- the table ----------------------------------------------------------------------------- */
 
 #define ALIASES(...) ((const char *const[]){ __VA_ARGS__, NULL })
@@ -127,6 +183,85 @@ static const struct cli_cmd alias_cmds[] = {
 	  .min_args = 2,
 	  .max_args = 2,
 	  .run = cli_cmd_alias_rename },
+	{ NULL },
+};
+
+static const struct cli_cmd config_cmds[] = {
+	{ .name = "edit",
+	  .usage = "[<remote>:][<instance>[/<snapshot>]]",
+	  .short_help = "Edit instance or server configurations as YAML",
+	  .long_help = "Edit instance or server configurations as YAML\n\n"
+		       "moat config edit <instance> < instance.yaml\n"
+		       "    Update the instance configuration from config.yaml.",
+	  .max_args = 1,
+	  .run = cli_cmd_config_edit },
+	{ .name = "get",
+	  .usage = "[<remote>:][<instance>] <key>",
+	  .short_help = "Get values for instance or server configuration keys",
+	  .flags = config_get_flags,
+	  .min_args = 1,
+	  .max_args = 2,
+	  .run = cli_cmd_config_get },
+	{ .name = "set",
+	  .usage = "[<remote>:][<instance>] <key>=<value>...",
+	  .short_help = "Set instance or server configuration keys",
+	  .long_help = "Set instance or server configuration keys\n\n"
+		       "For backward compatibility, a single configuration key may still be set "
+		       "with:\n"
+		       "    moat config set [<remote>:][<instance>] <key> <value>",
+	  .min_args = 1,
+	  .max_args = -1,
+	  .run = cli_cmd_config_set },
+	{ .name = "show",
+	  .usage = "[<remote>:][<instance>[/<snapshot>]]",
+	  .short_help = "Show instance or server configurations",
+	  .flags = config_show_flags,
+	  .max_args = 1,
+	  .run = cli_cmd_config_show },
+	{ .name = "unset",
+	  .usage = "[<remote>:][<instance>] <key>",
+	  .short_help = "Unset instance or server configuration keys",
+	  .min_args = 1,
+	  .max_args = 2,
+	  .run = cli_cmd_config_unset },
+	{ NULL },
+};
+
+static const struct cli_cmd file_cmds[] = {
+	{ .name = "delete",
+	  .aliases = ALIASES("rm"),
+	  .usage = "[<remote>:]<instance>/<path> [[<remote>:]<instance>/<path>...]",
+	  .short_help = "Delete files in instances",
+	  .min_args = 1,
+	  .max_args = -1,
+	  .run = cli_cmd_file_delete },
+	{ .name = "edit",
+	  .usage = "[<remote>:]<instance>/<path>",
+	  .short_help = "Edit files in instances",
+	  .min_args = 1,
+	  .max_args = 1,
+	  .run = cli_cmd_file_edit },
+	{ .name = "pull",
+	  .usage = "[<remote>:]<instance>/<path> [[<remote>:]<instance>/<path>...] <target path>",
+	  .short_help = "Pull files from instances",
+	  .long_help = "Pull files from instances\n\n"
+		       "moat file pull foo/etc/hosts .\n"
+		       "   To pull /etc/hosts from the instance and write it to the current "
+		       "directory.",
+	  .flags = pull_flags,
+	  .min_args = 2,
+	  .max_args = -1,
+	  .run = cli_cmd_file_pull },
+	{ .name = "push",
+	  .usage = "<source path>... [<remote>:]<instance>/<path>",
+	  .short_help = "Push files into instances",
+	  .long_help = "Push files into instances\n\n"
+		       "moat file push /etc/hosts foo/etc/hosts\n"
+		       "   To push /etc/hosts into the instance \"foo\".",
+	  .flags = push_flags,
+	  .min_args = 2,
+	  .max_args = -1,
+	  .run = cli_cmd_file_push },
 	{ NULL },
 };
 
@@ -294,7 +429,30 @@ static const char list_help[] =
 	"  MAXWIDTH: Max width of the column (longer results are truncated).\n"
 	"  Defaults to -1 (unlimited). Use 0 to limit to the column header size.";
 
+static const char exec_help[] =
+	"Execute commands in instances\n\n"
+	"The command is executed directly using exec, so there is no shell and\n"
+	"shell patterns (variables, file redirects, ...) won't be understood.\n"
+	"If you need a shell environment you need to execute the shell\n"
+	"executable, passing the shell commands as arguments, for example:\n\n"
+	"  moat exec <instance> -- sh -c \"cd /tmp && pwd\"\n\n"
+	"Mode defaults to non-interactive, interactive mode is selected if both stdin AND stdout "
+	"are terminals (stderr is ignored).";
+
 static const struct cli_cmd verbs[] = {
+	{ .name = "config",
+	  .short_help = "Manage instance and server configuration options",
+	  .subs = config_cmds },
+	{ .name = "console",
+	  .usage = "[<remote>:]<instance>",
+	  .short_help = "Attach to instance consoles",
+	  .long_help = "Attach to instance consoles\n\n"
+		       "This command allows you to interact with the boot console of an instance\n"
+		       "as well as retrieve past log entries from it.",
+	  .flags = console_flags,
+	  .min_args = 1,
+	  .max_args = 1,
+	  .run = cli_cmd_console },
 	{ .name = "delete",
 	  .aliases = ALIASES("rm"),
 	  .usage = INSTANCES,
@@ -303,6 +461,15 @@ static const struct cli_cmd verbs[] = {
 	  .min_args = 1,
 	  .max_args = -1,
 	  .run = cli_cmd_delete },
+	{ .name = "exec",
+	  .usage = "[<remote>:]<instance> [--] <command line>",
+	  .short_help = "Execute commands in instances",
+	  .long_help = exec_help,
+	  .flags = exec_flags,
+	  .min_args = 2,
+	  .max_args = -1,
+	  .run = cli_cmd_exec },
+	{ .name = "file", .short_help = "Manage files in instances", .subs = file_cmds },
 	{ .name = "help",
 	  .usage = "[<command>...]",
 	  .short_help = "Help about any command",
@@ -342,6 +509,14 @@ static const struct cli_cmd verbs[] = {
 	  .flags = list_flags,
 	  .max_args = -1,
 	  .run = cli_cmd_list },
+	{ .name = "monitor",
+	  .usage = "[<remote>:]",
+	  .short_help = "Monitor a local or remote LXD server",
+	  .long_help = "Monitor a local or remote LXD server\n\n"
+		       "By default the monitor will listen to all message types.",
+	  .flags = monitor_flags,
+	  .max_args = 1,
+	  .run = cli_cmd_monitor },
 	{ .name = "operation",
 	  .short_help = "List, show and delete background operations",
 	  .subs = operation_cmds },
@@ -495,5 +670,7 @@ int cli_main(int argc, char **argv)
 	}
 	cli_config_free(&conf);
 	cli_args_free(&args);
+	if (cli_exit_code() != 0)
+		return cli_exit_code();
 	return r < 0 ? 1 : 0;
 }

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -22,7 +23,17 @@
  * nil map or slice as {} or [] in YAML. A JSON document does not say which
  * objects were maps, so the keys that are maps in LXD's API say it here.
  */
-enum key_kind { KEY_STRUCT, KEY_MAP, KEY_MAP_DEEP, KEY_SLICE };
+/*
+ * KEY_ANY: a Go interface{} all the way down (lxc monitor re-reads events
+ * into one): every map sorted, null as null, every number a float64.
+ */
+enum key_kind { KEY_STRUCT, KEY_MAP, KEY_MAP_DEEP, KEY_SLICE, KEY_ANY };
+
+/* Does a container of this kind pass its kind on to its children? */
+static bool kind_deep(enum key_kind kind)
+{
+	return kind == KEY_MAP_DEEP || kind == KEY_ANY;
+}
 
 static enum key_kind key_kind(const char *key)
 {
@@ -107,6 +118,85 @@ static size_t go_time(const char *s, size_t len, char *ret, size_t size)
 	memcpy(ret + keep, end, (size_t)(s + len - end));
 	ret[keep + (size_t)(s + len - end)] = '\0';
 	return keep + (size_t)(s + len - end);
+}
+
+size_t cli_go_time(const char *s, size_t len, char *ret, size_t size)
+{
+	return go_time(s, len, ret, size);
+}
+
+/*
+ * A float64 as Go's strconv.FormatFloat(v, fmt, -1, 64) writes it, fmt
+ * 'g' (yaml.v2) or 'j' (encoding/json: 'f', or 'e' outside [1e-6, 1e21)
+ * with "e-07" made "e-7"). The shortest digits that read back as v.
+ */
+static void go_float(double v, char fmt, char *ret, size_t size)
+{
+	char tmp[40], digits[24];
+	int exp10 = 0, nd = 0;
+	bool neg = v < 0 || (v == 0 && signbit(v));
+	bool e_form;
+
+	if (isnan(v)) {
+		snprintf(ret, size, fmt == 'g' ? ".nan" : "NaN");
+		return;
+	}
+	if (isinf(v)) {
+		snprintf(ret, size,
+			 fmt == 'g' ? (v > 0 ? ".inf" : "-.inf") : (v > 0 ? "+Inf" : "-Inf"));
+		return;
+	}
+	if (v == 0) {
+		snprintf(ret, size, "%s0", neg ? "-" : "");
+		return;
+	}
+	for (int p = 1; p <= 17; p++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", p - 1, fabs(v));
+		if (strtod(tmp, NULL) == fabs(v))
+			break;
+	}
+	/* tmp is "d.ddde[+-]xx": the digits, then the exponent */
+	for (const char *q = tmp; *q && *q != 'e'; q++)
+		if (*q >= '0' && *q <= '9')
+			digits[nd++] = *q;
+	while (nd > 1 && digits[nd - 1] == '0')
+		nd--;
+	digits[nd] = '\0';
+	exp10 = (int)strtol(strchr(tmp, 'e') + 1, NULL, 10);
+	if (fmt == 'g')
+		e_form = exp10 < -4 || exp10 >= 6;
+	else
+		e_form = fabs(v) < 1e-6 || fabs(v) >= 1e21;
+	if (e_form) {
+		snprintf(ret, size, "%s%c%s%se%c%0*d", neg ? "-" : "", digits[0], nd > 1 ? "." : "",
+			 digits + 1, exp10 < 0 ? '-' : '+', fmt == 'g' ? 2 : 1,
+			 exp10 < 0 ? -exp10 : exp10);
+		return;
+	}
+	/* plain digits: zeros before (0.000ddd), after (ddd000) or a point inside (dd.ddd) */
+	{
+		char out[64];
+		size_t o = 0;
+
+		if (neg)
+			out[o++] = '-';
+		if (exp10 < 0) {
+			out[o++] = '0';
+			out[o++] = '.';
+			for (int i = 0; i < -exp10 - 1; i++)
+				out[o++] = '0';
+			for (int i = 0; i < nd; i++)
+				out[o++] = digits[i];
+		} else {
+			for (int i = 0; i < nd || i <= exp10; i++) {
+				if (i == exp10 + 1)
+					out[o++] = '.';
+				out[o++] = i < nd ? digits[i] : '0';
+			}
+		}
+		out[o] = '\0';
+		snprintf(ret, size, "%s", out);
+	}
 }
 
 /* ---- JSON, as Go's encoder writes it ---------------------------------------------------- */
@@ -231,13 +321,18 @@ static void json_value(struct sbuf *b, json_object *o, enum key_kind kind)
 		sb_str(b, num);
 		break;
 	case json_type_double:
-		sb_str(b, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		if (kind == KEY_ANY) {
+			go_float(json_object_get_double(o), 'j', num, sizeof(num));
+			sb_str(b, num);
+		} else {
+			sb_str(b, json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+		}
 		break;
 	case json_type_string: {
 		const char *str = json_object_get_string(o);
 		size_t len = (size_t)json_object_get_string_len(o);
 		char t[64];
-		size_t tl = go_time(str, len, t, sizeof(t));
+		size_t tl = kind == KEY_ANY ? 0 : go_time(str, len, t, sizeof(t));
 
 		json_quote(b, tl ? t : str, tl ? tl : len);
 		break;
@@ -248,7 +343,7 @@ static void json_value(struct sbuf *b, json_object *o, enum key_kind kind)
 			if (i)
 				sb_add(b, ",", 1);
 			json_value(b, json_object_array_get_idx(o, i),
-				   kind == KEY_MAP_DEEP ? kind : KEY_STRUCT);
+				   kind_deep(kind) ? kind : KEY_STRUCT);
 		}
 		sb_add(b, "]", 1);
 		break;
@@ -266,7 +361,7 @@ static void json_value(struct sbuf *b, json_object *o, enum key_kind kind)
 			json_quote(b, keys[i], strlen(keys[i]));
 			sb_add(b, ":", 1);
 			json_value(b, json_object_object_get(o, keys[i]),
-				   kind == KEY_MAP_DEEP ? kind : key_kind(keys[i]));
+				   kind_deep(kind) ? kind : key_kind(keys[i]));
 		}
 		sb_add(b, "}", 1);
 		break;
@@ -274,16 +369,26 @@ static void json_value(struct sbuf *b, json_object *o, enum key_kind kind)
 	}
 }
 
-char *cli_json_string(json_object *o)
+static char *json_string_kind(json_object *o, enum key_kind kind)
 {
 	struct sbuf b = { 0 };
 
-	json_value(&b, o, KEY_STRUCT);
+	json_value(&b, o, kind);
 	if (b.failed) {
 		free(b.data);
 		return NULL;
 	}
 	return b.data;
+}
+
+char *cli_json_string(json_object *o)
+{
+	return json_string_kind(o, KEY_STRUCT);
+}
+
+char *cli_json_string_any(json_object *o)
+{
+	return json_string_kind(o, KEY_ANY);
 }
 
 int cli_json_print(FILE *out, json_object *o)
@@ -459,7 +564,8 @@ static int emit(yaml_emitter_t *e, yaml_event_t *ev)
 	return yaml_emitter_emit(e, ev) ? 0 : -EIO;
 }
 
-static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len, bool is_string)
+/* is_string: 0 a number, bool or null (plain); 1 a string; 2 a string that must be quoted */
+static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len, int is_string)
 {
 	yaml_scalar_style_t style = YAML_PLAIN_SCALAR_STYLE;
 	yaml_event_t ev;
@@ -467,7 +573,7 @@ static int emit_scalar(yaml_emitter_t *e, const char *s, size_t len, bool is_str
 	if (is_string) {
 		if (memchr(s, '\n', len))
 			style = YAML_LITERAL_SCALAR_STYLE;
-		else if (!cli_yaml_plain_ok(s))
+		else if (is_string == 2 || !cli_yaml_plain_ok(s))
 			style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
 	}
 	if (!yaml_scalar_event_initialize(&ev, NULL, NULL, (yaml_char_t *)s, (int)len, 1, 1, style))
@@ -509,25 +615,35 @@ static int emit_node(yaml_emitter_t *e, json_object *o, enum key_kind kind)
 			return emit_empty(e, true);
 		if (kind == KEY_MAP || kind == KEY_MAP_DEEP)
 			return emit_empty(e, false);
-		return emit_scalar(e, "null", 4, false);
+		return emit_scalar(e, "null", 4, 0);
 	case json_type_boolean:
-		return json_object_get_boolean(o) ? emit_scalar(e, "true", 4, false)
-						  : emit_scalar(e, "false", 5, false);
+		return json_object_get_boolean(o) ? emit_scalar(e, "true", 4, 0)
+						  : emit_scalar(e, "false", 5, 0);
 	case json_type_int:
-		snprintf(num, sizeof(num), "%" PRId64, json_object_get_int64(o));
-		return emit_scalar(e, num, strlen(num), false);
+		if (kind == KEY_ANY)
+			go_float((double)json_object_get_int64(o), 'g', num, sizeof(num));
+		else
+			snprintf(num, sizeof(num), "%" PRId64, json_object_get_int64(o));
+		return emit_scalar(e, num, strlen(num), 0);
 	case json_type_double: {
 		const char *d = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 
-		return emit_scalar(e, d, strlen(d), false);
+		if (kind == KEY_ANY) {
+			go_float(json_object_get_double(o), 'g', num, sizeof(num));
+			d = num;
+		}
+		return emit_scalar(e, d, strlen(d), 0);
 	}
 	case json_type_string: {
 		const char *str = json_object_get_string(o);
 		size_t len = (size_t)json_object_get_string_len(o);
 		char t[64];
-		size_t tl = go_time(str, len, t, sizeof(t));
+		size_t tl;
 
-		return emit_scalar(e, tl ? t : str, tl ? tl : len, true);
+		if (kind == KEY_ANY) /* a string, not a time.Time: quoted when it reads as a time */
+			return emit_scalar(e, str, len, yaml_date(str) == 2 ? 2 : 1);
+		tl = go_time(str, len, t, sizeof(t));
+		return emit_scalar(e, tl ? t : str, tl ? tl : len, 1);
 	}
 	case json_type_array:
 		if (json_object_array_length(o) == 0)
@@ -538,7 +654,7 @@ static int emit_node(yaml_emitter_t *e, json_object *o, enum key_kind kind)
 		r = emit(e, &ev);
 		for (size_t i = 0; r == 0 && i < json_object_array_length(o); i++)
 			r = emit_node(e, json_object_array_get_idx(o, i),
-				      kind == KEY_MAP_DEEP ? kind : KEY_STRUCT);
+				      kind_deep(kind) ? kind : KEY_STRUCT);
 		if (r == 0 && yaml_sequence_end_event_initialize(&ev))
 			r = emit(e, &ev);
 		return r;
@@ -555,10 +671,10 @@ static int emit_node(yaml_emitter_t *e, json_object *o, enum key_kind kind)
 			return -ENOMEM;
 		r = emit(e, &ev);
 		for (size_t i = 0; r == 0 && keys[i]; i++) {
-			r = emit_scalar(e, keys[i], strlen(keys[i]), true);
+			r = emit_scalar(e, keys[i], strlen(keys[i]), 1);
 			if (r == 0)
 				r = emit_node(e, json_object_object_get(o, keys[i]),
-					      kind == KEY_MAP_DEEP ? kind : key_kind(keys[i]));
+					      kind_deep(kind) ? kind : key_kind(keys[i]));
 		}
 		if (r == 0 && yaml_mapping_end_event_initialize(&ev))
 			r = emit(e, &ev);
@@ -573,7 +689,19 @@ static int write_handler(void *data, unsigned char *buffer, size_t size)
 	return fwrite(buffer, 1, size, data) == size;
 }
 
+static int yaml_print_kind(FILE *out, json_object *o, enum key_kind kind);
+
 int cli_yaml_print(FILE *out, json_object *o)
+{
+	return yaml_print_kind(out, o, KEY_STRUCT);
+}
+
+int cli_yaml_print_any(FILE *out, json_object *o)
+{
+	return yaml_print_kind(out, o, KEY_ANY);
+}
+
+static int yaml_print_kind(FILE *out, json_object *o, enum key_kind kind)
 {
 	yaml_emitter_t e;
 	yaml_event_t ev;
@@ -588,7 +716,7 @@ int cli_yaml_print(FILE *out, json_object *o)
 		r = yaml_document_start_event_initialize(&ev, NULL, NULL, NULL, 1) ? emit(&e, &ev)
 										   : -ENOMEM;
 	if (r == 0)
-		r = emit_node(&e, o, KEY_STRUCT);
+		r = emit_node(&e, o, kind);
 	if (r == 0)
 		r = yaml_document_end_event_initialize(&ev, 1) ? emit(&e, &ev) : -ENOMEM;
 	if (r == 0)
@@ -602,6 +730,15 @@ int cli_yaml_print(FILE *out, json_object *o)
 /* ---- YAML in ------------------------------------------------------------------------------- */
 
 #define YAML_DEPTH_MAX 64
+
+/* The mark on a string that was a plain (unquoted) scalar: see cli_yaml_plain(). */
+static const char plain_mark;
+
+bool cli_yaml_plain(json_object *o)
+{
+	return json_object_is_type(o, json_type_string) &&
+	       json_object_get_userdata(o) == &plain_mark;
+}
 
 struct yparse {
 	yaml_parser_t p;
@@ -693,6 +830,8 @@ static int parse_node(struct yparse *y, yaml_event_t *ev, json_object **ret)
 		else if (!(o = json_object_new_string_len(v, (int)len))) {
 			yaml_event_delete(ev);
 			return cli_error(-ENOMEM, "out of memory");
+		} else if (ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+			json_object_set_userdata(o, (void *)&plain_mark, NULL);
 		}
 		yaml_event_delete(ev);
 		*ret = o;

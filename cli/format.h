@@ -77,6 +77,15 @@ int cli_json_print(FILE *out, json_object *o);
 char *cli_json_string(json_object *o);
 /* A YAML document, as yaml.v2's Marshal writes it. */
 int cli_yaml_print(FILE *out, json_object *o);
+/*
+ * The same for a document Go holds as an interface{} (lxc monitor's
+ * events): every map's keys sorted, null as null, numbers as float64
+ * (yaml.v2: 1.2e+07; JSON: 12000000), strings that read as times quoted.
+ */
+int cli_yaml_print_any(FILE *out, json_object *o);
+char *cli_json_string_any(json_object *o);
+/* A time.Time's RFC3339Nano form of an RFC 3339 string (trailing zeros of the fraction gone): its length, or 0 if s is not one. */
+size_t cli_go_time(const char *s, size_t len, char *ret, size_t size);
 /* Would yaml.v2 print s without quotes? (false: it would read as bool, number, null...) */
 bool cli_yaml_plain_ok(const char *s);
 
@@ -87,6 +96,8 @@ bool cli_yaml_plain_ok(const char *s);
  * is nesting deeper than 64. -EINVAL with the error slot set.
  */
 int cli_yaml_parse(const char *buf, size_t len, json_object **ret);
+/* Was this string (from cli_yaml_parse) a plain scalar, the kind YAML reads as a bool or a number? */
+bool cli_yaml_plain(json_object *o);
 
 /* ---- lxc's little formats ----------------------------------------------------------- */
 

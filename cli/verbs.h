@@ -69,6 +69,19 @@ int cli_cmd_alias_delete(struct cli_ctx *ctx);
 int cli_cmd_alias_list(struct cli_ctx *ctx);
 int cli_cmd_alias_rename(struct cli_ctx *ctx);
 
+int cli_cmd_exec(struct cli_ctx *ctx);
+int cli_cmd_console(struct cli_ctx *ctx);
+int cli_cmd_file_push(struct cli_ctx *ctx);
+int cli_cmd_file_pull(struct cli_ctx *ctx);
+int cli_cmd_file_delete(struct cli_ctx *ctx);
+int cli_cmd_file_edit(struct cli_ctx *ctx);
+int cli_cmd_config_show(struct cli_ctx *ctx);
+int cli_cmd_config_get(struct cli_ctx *ctx);
+int cli_cmd_config_set(struct cli_ctx *ctx);
+int cli_cmd_config_unset(struct cli_ctx *ctx);
+int cli_cmd_config_edit(struct cli_ctx *ctx);
+int cli_cmd_monitor(struct cli_ctx *ctx);
+
 int cli_cmd_operation_list(struct cli_ctx *ctx);
 int cli_cmd_operation_show(struct cli_ctx *ctx);
 int cli_cmd_operation_delete(struct cli_ctx *ctx);
@@ -85,6 +98,37 @@ int cli_cmd_remote_get_default(struct cli_ctx *ctx);
 int cli_image_import(struct cli_ctx *ctx, const char *file, const char *remote_raw,
 		     const char *const *props, size_t nprops, const char *const *aliases,
 		     size_t naliases, bool public);
+
+/* cmd_file.c: paths as Go's path package treats them (malloc'ed; NULL on ENOMEM) */
+char *cli_path_clean(const char *p);
+char *cli_path_join(const char *a, const char *b);
+char *cli_path_base(const char *p);
+char *cli_path_dir(const char *p);
+/*
+ * "[<remote>:]<instance>/<path>" split at its first "/": the instance part
+ * (remote included) and the path (without its leading "/"). -EINVAL
+ * without a "/", -ENOMEM.
+ */
+int cli_file_spec(const char *arg, char **ret_instance, char **ret_path);
+
+/* cmd_config.c */
+/* api.InstancePut of an instance object, in lxc's field order (expanded: the expanded_* maps). */
+json_object *cli_instance_put(json_object *inst, bool expanded);
+/*
+ * A YAML document (`config edit`) into api.InstancePut as yaml.v2 would
+ * unmarshal it: unknown keys dropped, plain YAML 1.1 booleans only for
+ * ephemeral and stateful, any scalar's text for strings, maps and lists
+ * checked for their shape. -EINVAL with yaml.v2's message recorded.
+ */
+int cli_instance_put_from_yaml(const char *buf, size_t len, json_object **ret);
+/*
+ * The editor's text again with the error at its top as "# Error: " lines
+ * (those of an earlier round replaced). Malloc'ed; NULL on ENOMEM.
+ */
+char *cli_edit_annotate(const char *content, size_t len, const char *err);
+
+/* cmd_monitor.c: an event as lxc re-reads it (api.Event: type, timestamp, metadata, location, project). */
+json_object *cli_event_normalize(json_object *ev);
 
 /* image_build.c: the busybox image, as tools/build-busybox-image.sh makes it */
 struct cli_bb_image {

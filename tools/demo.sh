@@ -49,8 +49,8 @@ if ! build/moat info demo >/dev/null 2>&1; then
 	build/moat launch busybox demo
 fi
 echo
-echo "\$ lxc exec demo -- uname -a"
-lxc exec demo -- uname -a
+echo "\$ build/moat exec demo -- uname -a"
+build/moat exec demo -- uname -a
 echo
 echo "\$ build/moat list"
 build/moat list

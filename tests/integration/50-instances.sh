@@ -124,20 +124,7 @@ check_fails "the deleted file is gone" timeout 30 lxc exec c1 -- test -e /root/d
 check_match "pulling a missing file is Not Found" 'Not Found' "$(timeout 30 lxc file pull c1/root/none "$T/x" 2>&1)"
 
 # ---- console: lxc console under tmux, detached with ctrl-a q ----------------------------
-console_session() {
-	local s=moat-test-$$
-	tmux new-session -d -s "$s" -x 100 -y 30 \
-		"LXD_DIR=$LXD_DIR LXD_CONF=$LXD_CONF timeout --foreground 60 lxc console c1; echo CONSOLE-EXIT=\$?; sleep 60"
-	sleep 2
-	tmux send-keys -t "$s" Enter
-	sleep 1
-	tmux send-keys -t "$s" C-a
-	sleep 0.5
-	tmux send-keys -t "$s" q
-	sleep 2
-	tmux capture-pane -p -t "$s"
-	tmux kill-session -t "$s"
-}
+console_session() { console_detach "env LXD_DIR=$LXD_DIR LXD_CONF=$LXD_CONF lxc console c1"; }
 out=$(console_session)
 check_match "lxc console shows the container's console" 'login:' "$out"
 check_match "ctrl-a q detaches and lxc exits 0" 'CONSOLE-EXIT=0' "$out"

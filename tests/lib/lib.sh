@@ -110,6 +110,24 @@ eventually() {
 	return 1
 }
 
+# console_detach CMDLINE: run a console client (CMDLINE, a shell command) in a
+# tmux pane, press Enter, then ctrl-a q; print the pane. The client's exit
+# status shows as CONSOLE-EXIT=N.
+console_detach() {
+	local s=moat-test-$$-$RANDOM
+	tmux new-session -d -s "$s" -x 100 -y 30 \
+		"timeout --foreground 60 $1; echo CONSOLE-EXIT=\$?; sleep 60"
+	sleep 2
+	tmux send-keys -t "$s" Enter
+	sleep 1
+	tmux send-keys -t "$s" C-a
+	sleep 0.5
+	tmux send-keys -t "$s" q
+	sleep 2
+	tmux capture-pane -p -t "$s"
+	tmux kill-session -t "$s"
+}
+
 # wait_api [SECONDS]: until the API answers (default 10 s), by the wall clock.
 wait_api() {
 	local deadline=$(($(date +%s%N) + ${1:-10} * 1000000000))

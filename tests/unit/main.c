@@ -107,6 +107,7 @@ int main(void)
 	test_logs();
 	test_cli();
 	test_cli_format();
+	test_cli_verbs();
 
 	printf("# unit: %u passed, %u failed\n", t_passed, t_failed);
 	return t_failed ? 1 : 0;

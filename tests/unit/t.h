@@ -28,6 +28,10 @@ const char *t_escape(char *ret, size_t size, const void *data, size_t len);
 
 #define CHECK(cond, ...) t_check(!!(cond), __VA_ARGS__)
 
+/* The moat client's YAML of a document, malloc'ed (test_cli_format.c; for the cli suites). */
+struct json_object;
+char *t_yaml_of(struct json_object *o);
+
 /* The suites, one per file (main.c says in which order they run). */
 void test_name(void);
 void test_frame(void);
@@ -41,5 +45,6 @@ void test_template(void);
 void test_logs(void);
 void test_cli(void);
 void test_cli_format(void);
+void test_cli_verbs(void);
 
 #endif

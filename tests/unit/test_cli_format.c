@@ -272,7 +272,7 @@ static void test_tables(void)
 
 /* ---- JSON and YAML ---------------------------------------------------------------------- */
 
-static char *yaml_of(json_object *o)
+char *t_yaml_of(json_object *o)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -344,7 +344,7 @@ static void test_yaml_out(void)
 		"\"snapshots\":null,\"resources\":null,\"other\":null,\"size\":1036511,"
 		"\"created_at\":\"2026-11-22T20:58:13.557885410Z\",\"t0\":\"2026-11-22T20:58:13.000Z\","
 		"\"empty\":{},\"list\":[]}");
-	s = doc ? yaml_of(doc) : NULL;
+	s = doc ? t_yaml_of(doc) : NULL;
 	ok = CHECK(s && strcmp(s,
 			       "auto_update: false\n"
 			       "properties:\n"
@@ -421,7 +421,7 @@ static void test_yaml_in(void)
 		      json_object_object_get_ex(o, "nothing", NULL) &&
 		      json_object_object_get(o, "nothing") == NULL,
 	      "cli: YAML in: scalars as strings, ~ as null");
-	s = o ? yaml_of(o) : NULL;
+	s = o ? t_yaml_of(o) : NULL;
 	r = s ? cli_yaml_parse(s, strlen(s), &back) : -EINVAL;
 	CHECK(r == 0 && back && json_object_equal(o, back), "cli: YAML out and in again: the same");
 	free(s);

@@ -1,0 +1,695 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * moat: `config show|get|set|unset|edit`, lxc's way (LXD-API.md §9): show
+ * prints the instance's writable part (api.InstancePut) as yaml.v2 does;
+ * set and unset GET the instance for its ETag, change config and PUT the
+ * whole writable part back with If-Match, then wait on the operation;
+ * edit PUTs what stdin holds (no If-Match), or runs the editor on the
+ * instance's YAML and, when the server refuses it, opens the editor again
+ * with the error as a comment at the top. Without an instance name, show
+ * and get read the server's config (GET /1.0), and set, unset and edit
+ * PUT /1.0. Runs in the client as the invoking user, no privilege. The
+ * instance objects are the server's (untrusted, read through the typed
+ * accessors); the YAML is the user's, read by the bounded parser
+ * (format.h) and turned into api.InstancePut with yaml.v2's typing rules.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "editor.h"
+#include "verbs.h"
+
+#define STDIN_MAX (16u << 20)
+
+/* ---- the writable part ------------------------------------------------------------------------- */
+
+static json_object *copy_or(json_object *o, json_type type)
+{
+	json_object *copy = NULL;
+
+	if (!json_object_is_type(o, type) || json_object_deep_copy(o, &copy, NULL) < 0)
+		return NULL;
+	return copy;
+}
+
+static json_object *str_or_empty(json_object *o, const char *key)
+{
+	return json_object_new_string(cli_jstr(o, key));
+}
+
+json_object *cli_instance_put(json_object *inst, bool expanded)
+{
+	json_object *put = json_object_new_object();
+
+	if (!put)
+		return NULL;
+	json_object_object_add(put, "architecture", str_or_empty(inst, "architecture"));
+	json_object_object_add(
+		put, "config",
+		copy_or(cli_jget(inst, expanded ? "expanded_config" : "config", json_type_object),
+			json_type_object));
+	json_object_object_add(
+		put, "devices",
+		copy_or(cli_jget(inst, expanded ? "expanded_devices" : "devices", json_type_object),
+			json_type_object));
+	json_object_object_add(put, "ephemeral",
+			       json_object_new_boolean(cli_jbool(inst, "ephemeral")));
+	json_object_object_add(
+		put, "profiles",
+		copy_or(cli_jget(inst, "profiles", json_type_array), json_type_array));
+	json_object_object_add(put, "stateful",
+			       json_object_new_boolean(cli_jbool(inst, "stateful")));
+	json_object_object_add(put, "description", str_or_empty(inst, "description"));
+	return put;
+}
+
+/* api.Instance for the editor: the writable part, then what the server keeps, expanded_* left out. */
+static json_object *instance_for_edit(json_object *inst)
+{
+	static const char *const strs[] = { "name", "status" };
+	static const char *const tail[] = { "location", "type", "project" };
+	json_object *o = cli_instance_put(inst, false);
+	const char *t;
+
+	if (!o)
+		return NULL;
+	t = cli_jstr(inst, "created_at");
+	json_object_object_add(o, "created_at",
+			       json_object_new_string(*t ? t : "0001-01-01T00:00:00Z"));
+	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
+		json_object_object_add(o, strs[i], str_or_empty(inst, strs[i]));
+	json_object_object_add(o, "status_code",
+			       json_object_new_int64(cli_jint(inst, "status_code")));
+	t = cli_jstr(inst, "last_used_at");
+	json_object_object_add(o, "last_used_at",
+			       json_object_new_string(*t ? t : "0001-01-01T00:00:00Z"));
+	for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
+		json_object_object_add(o, tail[i], str_or_empty(inst, tail[i]));
+	return o;
+}
+
+/* ---- YAML into api.InstancePut, with yaml.v2's rules ---------------------------------------- */
+
+static const char *yaml_kind(json_object *v)
+{
+	if (json_object_is_type(v, json_type_object))
+		return "!!map";
+	if (json_object_is_type(v, json_type_array))
+		return "!!seq";
+	return "!!str";
+}
+
+/* A string field: any scalar's text; null is "". */
+static int want_string(json_object *v, const char *what, json_object **ret)
+{
+	if (v && !json_object_is_type(v, json_type_string))
+		return cli_error(-EINVAL, "yaml: unmarshal errors:\n  cannot unmarshal %s into %s",
+				 yaml_kind(v), what);
+	*ret = json_object_new_string(v ? json_object_get_string(v) : "");
+	return 0;
+}
+
+/* A bool field: a plain YAML 1.1 boolean; null is false. */
+static int want_bool(json_object *v, json_object **ret)
+{
+	static const char *const yes[] = { "y",    "Y",    "yes", "Yes", "YES", "true",
+					   "True", "TRUE", "on",  "On",  "ON" };
+	static const char *const no[] = { "n",     "N",     "no",  "No",  "NO", "false",
+					  "False", "FALSE", "off", "Off", "OFF" };
+	const char *s = json_object_get_string(v);
+
+	if (!v) {
+		*ret = json_object_new_boolean(false);
+		return 0;
+	}
+	for (size_t i = 0; cli_yaml_plain(v) && i < ARRAY_SIZE(yes); i++)
+		if (strcmp(s, yes[i]) == 0 || strcmp(s, no[i]) == 0) {
+			*ret = json_object_new_boolean(strcmp(s, yes[i]) == 0);
+			return 0;
+		}
+	if (json_object_is_type(v, json_type_string))
+		return cli_error(-EINVAL,
+				 "yaml: unmarshal errors:\n  cannot unmarshal !!str `%s` into bool",
+				 s);
+	return cli_error(-EINVAL, "yaml: unmarshal errors:\n  cannot unmarshal %s into bool",
+			 yaml_kind(v));
+}
+
+/* map[string]string (depth 1) or map[string]map[string]string (depth 2); null stays null. */
+static int want_map(json_object *v, int depth, json_object **ret)
+{
+	json_object *m;
+
+	if (!v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_object))
+		return cli_error(-EINVAL, "yaml: unmarshal errors:\n  cannot unmarshal %s into %s",
+				 yaml_kind(v),
+				 depth == 1 ? "map[string]string" : "map[string]map[string]string");
+	m = json_object_new_object();
+	if (!m)
+		return cli_error(-ENOMEM, "out of memory");
+	json_object_object_foreach(v, key, val)
+	{
+		json_object *child = NULL;
+		int r = depth == 1 ? want_string(val, "string", &child) : want_map(val, 1, &child);
+
+		if (r < 0) {
+			json_object_put(m);
+			return r;
+		}
+		if (!child && depth == 2)
+			child = json_object_new_object(); /* a null device: an empty map in Go */
+		json_object_object_add(m, key, child);
+	}
+	*ret = m;
+	return 0;
+}
+
+static int want_strings(json_object *v, json_object **ret)
+{
+	json_object *a;
+
+	if (!v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return cli_error(-EINVAL,
+				 "yaml: unmarshal errors:\n  cannot unmarshal %s into []string",
+				 yaml_kind(v));
+	a = json_object_new_array();
+	if (!a)
+		return cli_error(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *s = NULL;
+		int r = want_string(json_object_array_get_idx(v, i), "string", &s);
+
+		if (r < 0) {
+			json_object_put(a);
+			return r;
+		}
+		json_object_array_add(a, s);
+	}
+	*ret = a;
+	return 0;
+}
+
+int cli_instance_put_from_yaml(const char *buf, size_t len, json_object **ret)
+{
+	static const char *const fields[] = {
+		"architecture", "config",  "devices",  "ephemeral",
+		"profiles",     "restore", "stateful", "description"
+	};
+	json_object *doc = NULL, *put;
+	int r;
+
+	r = cli_yaml_parse(buf, len, &doc);
+	if (r < 0)
+		return r;
+	if (doc && !json_object_is_type(doc, json_type_object)) {
+		r = cli_error(-EINVAL,
+			      "yaml: unmarshal errors:\n  cannot unmarshal %s into api.InstancePut",
+			      yaml_kind(doc));
+		json_object_put(doc);
+		return r;
+	}
+	put = json_object_new_object();
+	if (!put) {
+		json_object_put(doc);
+		return cli_error(-ENOMEM, "out of memory");
+	}
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++) {
+		json_object *v = NULL, *out = NULL;
+
+		json_object_object_get_ex(doc, fields[i], &v);
+		if (strcmp(fields[i], "config") == 0)
+			r = want_map(v, 1, &out);
+		else if (strcmp(fields[i], "devices") == 0)
+			r = want_map(v, 2, &out);
+		else if (strcmp(fields[i], "profiles") == 0)
+			r = want_strings(v, &out);
+		else if (strcmp(fields[i], "ephemeral") == 0 || strcmp(fields[i], "stateful") == 0)
+			r = want_bool(v, &out);
+		else
+			r = want_string(v, "string", &out);
+		/* restore is omitempty */
+		if (r == 0 && strcmp(fields[i], "restore") == 0 && !*json_object_get_string(out)) {
+			json_object_put(out);
+			continue;
+		}
+		if (r == 0)
+			json_object_object_add(put, fields[i], out);
+	}
+	if (doc)
+		json_object_put(doc);
+	if (r < 0) {
+		json_object_put(put);
+		return r;
+	}
+	*ret = put;
+	return 0;
+}
+
+char *cli_edit_annotate(const char *content, size_t len, const char *err)
+{
+	static const char mark[] = "# Error: ";
+	const char *p = content, *end = content + len;
+	FILE *f;
+	char *out = NULL;
+	size_t out_len = 0;
+
+	/* drop the error lines an earlier round put at the top */
+	while (p < end && (size_t)(end - p) >= sizeof(mark) - 1 &&
+	       memcmp(p, mark, sizeof(mark) - 1) == 0) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		p = nl ? nl + 1 : end;
+	}
+	f = open_memstream(&out, &out_len);
+	if (!f)
+		return NULL;
+	for (const char *e = err; *e;) {
+		size_t l = strcspn(e, "\n");
+
+		fprintf(f, "%s%.*s\n", mark, (int)l, e);
+		e += l + (e[l] ? 1 : 0);
+	}
+	fwrite(p, 1, (size_t)(end - p), f);
+	if (fclose(f) != 0) {
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+/* ---- the verbs -------------------------------------------------------------------------------------- */
+
+/* GET the instance (name) or the server (name ""): the object and its ETag. */
+static int get_target(struct cli_conn *conn, const char *name, json_object **ret,
+		      char ret_etag[128])
+{
+	__do_free char *path = *name ? cli_instance_path(name, NULL) : strdup("/1.0");
+	struct cli_resp resp;
+	int r;
+
+	if (!path)
+		return cli_error(-ENOMEM, "out of memory");
+	r = cli_request(conn, "GET", path, NULL, &resp);
+	if (r == 0) {
+		*ret = json_object_get(resp.metadata);
+		if (ret_etag)
+			snprintf(ret_etag, 128, "%s", resp.etag);
+	}
+	cli_resp_free(&resp);
+	return r;
+}
+
+/* PUT the writable part back: an operation for an instance, sync for the server. */
+static int put_target(struct cli_conn *conn, const char *name, json_object *body, const char *etag)
+{
+	__do_free char *path = *name ? cli_instance_path(name, NULL) : strdup("/1.0");
+	char if_match[160];
+	const char *headers[2] = { NULL, NULL };
+
+	if (!path)
+		return cli_error(-ENOMEM, "out of memory");
+	if (etag && *etag) {
+		snprintf(if_match, sizeof(if_match), "If-Match: %s", etag);
+		headers[0] = if_match;
+	}
+	if (*name)
+		return cli_async_hdr(conn, "PUT", path, body, headers, NULL);
+	{
+		struct cli_resp resp;
+		int r = cli_request_hdr(conn, "PUT", path, body, headers, &resp);
+
+		cli_resp_free(&resp);
+		return r;
+	}
+}
+
+static int no_snapshot(const char *name)
+{
+	if (strchr(name, '/'))
+		return cli_error(-EOPNOTSUPP, "moat has no snapshots yet: %s", name);
+	return 0;
+}
+
+int cli_cmd_config_show(struct cli_ctx *ctx)
+{
+	const struct cli_args *a = ctx->args;
+	bool expanded = cli_flag_bool(a, "expanded");
+	__do_free char *name = NULL;
+	struct cli_conn conn = { 0 };
+	json_object *obj = NULL, *out;
+	int r;
+
+	r = cli_open(ctx, a->npos ? a->pos[0] : "", &conn, &name);
+	if (r < 0)
+		return r;
+	if (!*name && expanded)
+		r = cli_error(-EINVAL, "--expanded cannot be used with a server");
+	if (r == 0)
+		r = no_snapshot(name);
+	if (r == 0)
+		r = get_target(&conn, name, &obj, NULL);
+	cli_conn_free(&conn);
+	if (r < 0)
+		return r;
+	if (*name) {
+		out = cli_instance_put(obj, expanded);
+	} else {
+		out = json_object_new_object();
+		if (out)
+			json_object_object_add(
+				out, "config",
+				json_object_get(cli_jget(obj, "config", json_type_object)));
+	}
+	json_object_put(obj);
+	if (!out)
+		return cli_error(-ENOMEM, "out of memory");
+	r = cli_yaml_print(stdout, out);
+	json_object_put(out);
+	return r < 0 ? cli_error(r, "writing the YAML: %s", strerror(-r)) : 0;
+}
+
+int cli_cmd_config_get(struct cli_ctx *ctx)
+{
+	const struct cli_args *a = ctx->args;
+	bool expanded = cli_flag_bool(a, "expanded");
+	const char *key = a->pos[a->npos - 1];
+	__do_free char *name = NULL;
+	struct cli_conn conn = { 0 };
+	json_object *obj = NULL, *v;
+	int r;
+
+	r = cli_open(ctx, a->npos > 1 ? a->pos[0] : "", &conn, &name);
+	if (r < 0)
+		return r;
+	if (!*name && expanded)
+		r = cli_error(-EINVAL, "--expanded cannot be used with a server");
+	if (r == 0)
+		r = get_target(&conn, name, &obj, NULL);
+	cli_conn_free(&conn);
+	if (r < 0)
+		return r;
+	v = cli_jget(
+		cli_jget(obj, *name && expanded ? "expanded_config" : "config", json_type_object),
+		key, json_type_string);
+	if (!v && !*name) /* the server's values may be booleans */
+		v = cli_jget(cli_jget(obj, "config", json_type_object), key, json_type_boolean);
+	printf("%s\n", v ? json_object_get_string(v) : "");
+	json_object_put(obj);
+	return 0;
+}
+
+/* lxc's getConfig: "k v" (one key), else every argument k=v; a value "-" reads stdin. */
+static int config_pairs(const char *const *args, size_t n, json_object **ret)
+{
+	json_object *m = json_object_new_object();
+	int r = 0;
+
+	if (!m)
+		return cli_error(-ENOMEM, "out of memory");
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		bool old_form = n == 2 && !strchr(args[0], '=');
+		const char *eq = old_form ? NULL : strchr(args[i], '=');
+		__do_free char *key = NULL, *in = NULL;
+		const char *value;
+		size_t len;
+
+		if (!old_form && !eq) {
+			r = cli_error(-EINVAL, "Invalid key=value configuration: %s", args[i]);
+			break;
+		}
+		key = old_form ? strdup(args[0]) : strndup(args[i], (size_t)(eq - args[i]));
+		value = old_form ? args[1] : eq + 1;
+		if (!key) {
+			r = cli_error(-ENOMEM, "out of memory");
+			break;
+		}
+		if (strcmp(value, "-") == 0 && !isatty(STDIN_FILENO)) {
+			r = cli_read_all(STDIN_FILENO, STDIN_MAX, &in, &len);
+			if (r < 0) {
+				r = cli_error(r, "Can't read from stdin: %s", strerror(-r));
+				break;
+			}
+			value = in;
+		}
+		json_object_object_add(m, key, json_object_new_string(value));
+		if (old_form)
+			break;
+	}
+	if (r < 0) {
+		json_object_put(m);
+		return r;
+	}
+	*ret = m;
+	return 0;
+}
+
+/* set (unset: every value is "" and the key must be there): GET, change config, PUT If-Match. */
+static int set_keys(struct cli_ctx *ctx, bool unset)
+{
+	const struct cli_args *a = ctx->args;
+	size_t n = a->npos;
+	const char **args = calloc(n + 1, sizeof(*args));
+	bool only_kv = true, has_kv = false, is_config;
+	const char *remote_arg, *colon;
+	__do_free char *name = NULL;
+	struct cli_conn conn = { 0 };
+	json_object *keys = NULL, *obj = NULL, *config, *body = NULL;
+	char etag[128] = "";
+	size_t first;
+	int r;
+
+	if (!args)
+		return cli_error(-ENOMEM, "out of memory");
+	memcpy(args, a->pos, n * sizeof(*args));
+	if (unset)
+		args[n++] = ""; /* lxc runs unset as set with an empty value */
+	for (size_t i = 0; i < n; i++) {
+		only_kv &= strchr(args[i], '=') != NULL;
+		has_kv |= strchr(args[i], '=') != NULL;
+	}
+	colon = strchr(args[0], ':');
+	is_config = strchr(colon ? colon + 1 : args[0], '.') != NULL;
+	if (only_kv || is_config || (n == 2 && !has_kv)) {
+		remote_arg = "";
+		first = 0;
+	} else {
+		remote_arg = args[0];
+		first = 1;
+	}
+	r = cli_open(ctx, remote_arg, &conn, &name);
+	if (r == 0 && n - first == 0)
+		r = cli_usage_error("Invalid number of arguments");
+	if (r == 0)
+		r = config_pairs(args + first, n - first, &keys);
+	if (r == 0)
+		r = no_snapshot(name);
+	if (r == 0)
+		r = get_target(&conn, name, &obj, etag);
+	if (r < 0)
+		goto out;
+	body = *name ? cli_instance_put(obj, false) : json_object_new_object();
+	if (!body) {
+		r = cli_error(-ENOMEM, "out of memory");
+		goto out;
+	}
+	config = cli_jget(*name ? body : obj, "config", json_type_object);
+	if (!config) {
+		config = json_object_new_object();
+		json_object_object_add(*name ? body : obj, "config", config);
+	}
+	json_object_object_foreach(keys, k, v)
+	{
+		if (!unset) {
+			json_object_object_add(config, k, json_object_get(v));
+			continue;
+		}
+		if (!json_object_object_get_ex(config, k, NULL)) {
+			r = cli_error(-EINVAL, "Can't unset key '%s', it's not currently set", k);
+			goto out;
+		}
+		json_object_object_del(config, k);
+	}
+	if (!*name)
+		json_object_object_add(body, "config", json_object_get(config));
+	r = put_target(&conn, name, body, etag);
+out:
+	free(args);
+	if (keys)
+		json_object_put(keys);
+	if (obj)
+		json_object_put(obj);
+	if (body)
+		json_object_put(body);
+	cli_conn_free(&conn);
+	return r;
+}
+
+int cli_cmd_config_set(struct cli_ctx *ctx)
+{
+	return set_keys(ctx, false);
+}
+
+int cli_cmd_config_unset(struct cli_ctx *ctx)
+{
+	return set_keys(ctx, true);
+}
+
+static const char edit_help[] = "### This is a YAML representation of the configuration.\n"
+				"### Any line starting with a '# will be ignored.\n"
+				"###\n"
+				"### A sample configuration looks like:\n"
+				"### name: instance1\n"
+				"### profiles:\n"
+				"### - default\n"
+				"### config:\n"
+				"###   volatile.eth0.hwaddr: 00:16:3e:e9:f8:7f\n"
+				"### devices:\n"
+				"###   homedir:\n"
+				"###     path: /extra\n"
+				"###     source: /home/user\n"
+				"###     type: disk\n"
+				"### ephemeral: false\n"
+				"###\n"
+				"### Note that the name is shown but cannot be changed";
+
+/* The document to PUT: api.InstancePut for an instance, api.ServerPut ({config}) for the server. */
+static int parse_edit(const char *name, const char *buf, size_t len, json_object **ret)
+{
+	json_object *doc = NULL, *put;
+	int r;
+
+	if (*name)
+		return cli_instance_put_from_yaml(buf, len, ret);
+	r = cli_yaml_parse(buf, len, &doc);
+	if (r < 0)
+		return r;
+	put = json_object_new_object();
+	if (!put) {
+		json_object_put(doc);
+		return cli_error(-ENOMEM, "out of memory");
+	}
+	json_object_object_add(put, "config",
+			       json_object_get(cli_jget(doc, "config", json_type_object)));
+	json_object_put(doc);
+	*ret = put;
+	return 0;
+}
+
+/* The editor, again and again until the server takes it (or the user gives up). */
+static int edit_loop(struct cli_conn *conn, const char *name, const char *text, const char *etag)
+{
+	__do_free char *content = NULL;
+	size_t len = 0;
+	int r;
+
+	r = cli_editor_text(text, strlen(text), &content, &len);
+	if (r < 0)
+		return r;
+	for (;;) {
+		json_object *put = NULL;
+		__do_free char *msg = NULL, *again = NULL;
+		char c;
+
+		r = parse_edit(name, content, len, &put);
+		if (r == 0) {
+			r = put_target(conn, name, put, etag);
+			json_object_put(put);
+		}
+		if (r == 0)
+			return 0;
+		msg = strdup(cli_error_message());
+		if (!msg)
+			return cli_error(-ENOMEM, "out of memory");
+		fprintf(stderr, "Config parsing error: %s\n", msg);
+		printf("Press enter to open the editor again or ctrl+c to abort change\n");
+		fflush(stdout);
+		if (read(STDIN_FILENO, &c, 1) != 1)
+			return cli_error(-ECANCELED, "%s", msg);
+		again = cli_edit_annotate(content, len, msg);
+		if (!again)
+			return cli_error(-ENOMEM, "out of memory");
+		free(content);
+		content = NULL;
+		r = cli_editor_text(again, strlen(again), &content, &len);
+		if (r < 0)
+			return r;
+	}
+}
+
+int cli_cmd_config_edit(struct cli_ctx *ctx)
+{
+	const struct cli_args *a = ctx->args;
+	__do_free char *name = NULL, *buf = NULL, *text = NULL;
+	struct cli_conn conn = { 0 };
+	json_object *obj = NULL, *shown = NULL, *put = NULL;
+	char etag[128] = "";
+	size_t len = 0, tlen = 0;
+	FILE *f;
+	int r;
+
+	r = cli_open(ctx, a->npos ? a->pos[0] : "", &conn, &name);
+	if (r == 0)
+		r = no_snapshot(name);
+	if (r < 0)
+		goto out;
+	if (!isatty(STDIN_FILENO)) {
+		/* the new document is stdin, PUT without If-Match */
+		r = cli_read_all(STDIN_FILENO, STDIN_MAX, &buf, &len);
+		if (r < 0) {
+			r = cli_error(r, "reading stdin: %s", strerror(-r));
+			goto out;
+		}
+		r = parse_edit(name, buf, len, &put);
+		if (r == 0)
+			r = put_target(&conn, name, put, NULL);
+		goto out;
+	}
+	r = get_target(&conn, name, &obj, etag);
+	if (r < 0)
+		goto out;
+	if (*name) {
+		shown = instance_for_edit(obj);
+	} else {
+		shown = json_object_new_object();
+		if (shown)
+			json_object_object_add(
+				shown, "config",
+				json_object_get(cli_jget(obj, "config", json_type_object)));
+	}
+	f = shown ? open_memstream(&text, &tlen) : NULL;
+	if (!f) {
+		r = cli_error(-ENOMEM, "out of memory");
+		goto out;
+	}
+	if (*name)
+		fprintf(f, "%s\n\n", edit_help);
+	r = cli_yaml_print(f, shown);
+	if (fclose(f) != 0 && r == 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		r = cli_error(r, "out of memory");
+		goto out;
+	}
+	r = edit_loop(&conn, name, text, etag);
+out:
+	if (obj)
+		json_object_put(obj);
+	if (shown)
+		json_object_put(shown);
+	if (put)
+		json_object_put(put);
+	cli_conn_free(&conn);
+	return r;
+}
