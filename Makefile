@@ -68,7 +68,10 @@ TEST_BINS := $(B)/tests/unit $(B)/tests/forge
 
 .PHONY: all deps lint check demo clean fuzz fuzz-build unit integration user
 
-all: $(BINS) $(TEST_BINS)
+# generated from moat's command table: bash completion and man pages
+DOCS := $(B)/share/bash-completion/moat $(B)/share/man/man1/moat.1
+
+all: $(BINS) $(TEST_BINS) $(DOCS)
 
 $(GEN) $(GEN_H): proto/privhelper.proto
 	@mkdir -p $(B)/gen
@@ -92,6 +95,14 @@ $(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $
 
 $(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC) $(WS_SRC))
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CLI)
+
+$(B)/share/bash-completion/moat: $(B)/moat
+	@mkdir -p $(dir $@)
+	$(B)/moat __generate completion >$@.tmp && mv $@.tmp $@
+
+$(B)/share/man/man1/moat.1: $(B)/moat
+	@rm -rf $(dir $@) && mkdir -p $(dir $@)
+	$(B)/moat __generate man $(dir $@)
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
 $(B)/tests/unit: $(call obj,$(UNIT_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $(GEN_OBJ)

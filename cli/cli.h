@@ -84,6 +84,11 @@ struct cli_cmd {
 /* The root of the table ("moat" itself, with every verb as a sub-command). */
 extern const struct cli_cmd cli_root;
 
+/* Generated from the table at build time (gen.c): the bash completion
+ * script, and man pages moat.1 and moat-<verb>...1 in dir. */
+int cli_gen_completion(FILE *out);
+int cli_gen_man(const char *dir);
+
 /* ---- parsing -------------------------------------------------------------- */
 
 /*

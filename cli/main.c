@@ -8,6 +8,7 @@
  * other cli/ files, so that the unit tests link them.
  */
 #include <signal.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -15,5 +16,10 @@ int main(int argc, char **argv)
 {
 	/* a closed pipe (moat list | head) ends the output, not the process by a signal */
 	signal(SIGPIPE, SIG_IGN);
+	/* build time: completion and man pages from the command table (gen.c) */
+	if (argc == 3 && strcmp(argv[1], "__generate") == 0 && strcmp(argv[2], "completion") == 0)
+		return cli_gen_completion(stdout) < 0;
+	if (argc == 4 && strcmp(argv[1], "__generate") == 0 && strcmp(argv[2], "man") == 0)
+		return cli_gen_man(argv[3]) < 0;
 	return cli_main(argc, argv);
 }

@@ -368,4 +368,16 @@ check "moat delete -f c1" moat delete -f c1
 check_eq "no instance is left" "" "$(moat list --format csv -c n)"
 check "image delete" moat image delete bb
 check_eq "no image is left" "" "$(moat image list --format csv)"
+# ---- completion and man pages, generated from the command table at build time ----------------
+comp="$B/share/bash-completion/moat"
+check "the bash completion script parses" bash -n "$comp"
+complete_words() { bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _moat; echo "${COMPREPLY[*]}"' _ "$comp" "$@"; }
+check_eq "completion of a verb" image "$(complete_words moat ima)"
+check_eq "completion of a sub-command's flag" --release "$(complete_words moat image build --rel)"
+check_eq "completion through an alias (rm = delete)" "--force --interactive" \
+	"$(complete_words moat rm --f) $(complete_words moat rm --i)"
+check_match "a man page per verb: moat-launch(1) renders" 'SYNOPSIS.*moat launch' \
+	"$(man -l "$B/share/man/man1/moat-launch.1" 2>/dev/null | tr '\n' ' ')"
+check_eq "one man page for each command the completion knows" \
+	"$(grep -c '^_moat_words\[' "$comp")" "$(grep -l '^\.SH NAME' "$B"/share/man/man1/*.1 | wc -l)"
 finish
