@@ -609,15 +609,17 @@ static int call_start(struct fe_op *op, const char *name)
 	if (r < 0) {
 		op_fail_reply(op, r, rep, "Failed to start the instance");
 	} else {
-		ph__reply__free_unpacked(rep, NULL);
-		struct fe_instance_state st;
+		/* moatd's start reply carries the new init's pid: watch it */
+		int pid = rep->result_case == PH__REPLY__RESULT_INSTANCE_START
+				  ? rep->instance_start->pid
+				  : 0;
 
+		ph__reply__free_unpacked(rep, NULL);
 		now_rfc3339(i.last_used_at);
 		json_object_object_add(i.config, "volatile.last_state.power",
 				       json_object_new_string("RUNNING"));
 		fe_instance_save(&i);
-		fe_instance_state(i.name, &st);
-		(void)fe_watch_instance(i.name, st.pid);
+		(void)fe_watch_instance(i.name, pid);
 	}
 out:
 	json_object_put(xc);

@@ -106,10 +106,6 @@ static void read_usage(struct lxc_container *c, Ph__InstanceStateReply *s)
 }
 
 /*
- * Why this is safe: read-only. The name is validated and resolved under
- * our own lxcpath; the reply is an enum and a pid.
- */
-/*
  * A reboot from inside ends init with SIGHUP. liblxc 5.0 would then start
  * the container again inside its monitor, but without the idmapped rootfs
  * mount (it mounts the plain path, which the container's root may not
@@ -118,18 +114,33 @@ static void read_usage(struct lxc_container *c, Ph__InstanceStateReply *s)
  * mark; the frontend sees the stop, reads the mark through instance_state
  * and starts the container anew, as a start from the API would.
  */
-static bool reboot_mark(struct ph_ctx *ctx, const char *name, bool clear)
+static int reboot_mark(struct ph_ctx *ctx, const char *name, char ret[static 4096])
+{
+	return snprintf(ret, 4096, "%s/%s/reboot-requested", ctx->lxcpath, name) < 4096
+		       ? 0
+		       : -ENAMETOOLONG;
+}
+
+static bool reboot_requested(struct ph_ctx *ctx, const char *name)
 {
 	char path[4096];
 
-	if (snprintf(path, sizeof(path), "%s/%s/reboot-requested", ctx->lxcpath, name) >=
-	    (int)sizeof(path))
-		return false;
-	if (clear)
-		return unlink(path) == 0;
-	return access(path, F_OK) == 0;
+	return reboot_mark(ctx, name, path) == 0 && access(path, F_OK) == 0;
 }
 
+static void reboot_mark_clear(struct ph_ctx *ctx, const char *name)
+{
+	char path[4096];
+
+	if (reboot_mark(ctx, name, path) == 0)
+		(void)unlink(path);
+}
+
+/*
+ * Why this is safe: read-only. The name is validated and resolved under
+ * our own lxcpath; the reply is an enum, a pid, cgroup counters and
+ * whether the reboot mark (a path moatd builds itself) exists.
+ */
 PH_HANDLER(instance_state)
 {
 	struct lxc_container *c __do_lxc_put = NULL;
@@ -146,7 +157,7 @@ PH_HANDLER(instance_state)
 	if (s->pid > 0)
 		read_usage(c, s);
 	else
-		s->reboot_requested = reboot_mark(ctx, t->instance_state.name, false);
+		s->reboot_requested = reboot_requested(ctx, t->instance_state.name);
 	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_STATE;
 	out->reply.instance_state = s;
 	return 0;
@@ -344,7 +355,7 @@ PH_HANDLER(instance_start)
 	if (r < 0)
 		return ph_fail(out, "instance_start", r,
 			       "cannot write the container configuration");
-	reboot_mark(ctx, s->ref.name, true);
+	reboot_mark_clear(ctx, s->ref.name);
 	r = start_clean(ctx, s->ref.name);
 	if (r < 0)
 		return ph_fail(out, "instance_start", r,

@@ -34,6 +34,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/pbenc.h"
 #include "frame.h"
 #include "proto/privhelper.pb-c.h"
 
@@ -76,140 +77,7 @@ static void note(const char *fmt, ...)
 	fflush(stdout);
 }
 
-/* ---- hand encoding: what a hostile frontend would put on the wire ------- */
-
-struct enc {
-	uint8_t b[FRAME_MAX + 64];
-	size_t n;
-};
-
-static void put_byte(struct enc *e, uint8_t c)
-{
-	if (e->n < sizeof(e->b))
-		e->b[e->n++] = c;
-}
-
-static void put_raw(struct enc *e, const void *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		put_byte(e, ((const uint8_t *)p)[i]);
-}
-
-static void put_varint(struct enc *e, uint64_t v)
-{
-	while (v >= 0x80) {
-		put_byte(e, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	put_byte(e, (uint8_t)v);
-}
-
-enum { WT_VARINT = 0, WT_LEN = 2 };
-
-static void put_tag(struct enc *e, uint32_t field, unsigned wt)
-{
-	put_varint(e, ((uint64_t)field << 3) | wt);
-}
-
-static void put_len_field(struct enc *e, uint32_t field, const void *p, size_t len)
-{
-	put_tag(e, field, WT_LEN);
-	put_varint(e, len);
-	put_raw(e, p, len);
-}
-
-/* Pack a request as the real frontend would (protobuf-c's own encoder). */
-static void put_request(struct enc *e, const Ph__Request *req)
-{
-	size_t len = ph__request__get_packed_size(req);
-
-	if (e->n + len <= sizeof(e->b))
-		e->n += ph__request__pack(req, e->b + e->n);
-}
-
-static void build_hello(struct enc *e, uint64_t id, uint32_t protocol)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__HelloRequest h = PH__HELLO_REQUEST__INIT;
-
-	h.protocol = protocol;
-	req.id = id;
-	req.op_case = PH__REQUEST__OP_HELLO;
-	req.hello = &h;
-	e->n = 0;
-	put_request(e, &req);
-}
-
-static void build_state(struct enc *e, uint64_t id, const void *name, size_t len)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceStateRequest s = PH__INSTANCE_STATE_REQUEST__INIT;
-
-	s.name.data = (uint8_t *)name;
-	s.name.len = len;
-	req.id = id;
-	req.op_case = PH__REQUEST__OP_INSTANCE_STATE;
-	req.instance_state = &s;
-	e->n = 0;
-	put_request(e, &req);
-}
-
-static void build_console(struct enc *e, uint64_t id, const void *name, size_t len, uint32_t w)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__ConsoleOpenRequest c = PH__CONSOLE_OPEN_REQUEST__INIT;
-
-	c.name.data = (uint8_t *)name;
-	c.name.len = len;
-	c.width = w;
-	c.height = 24;
-	req.id = id;
-	req.op_case = PH__REQUEST__OP_CONSOLE_OPEN;
-	req.console_open = &c;
-	e->n = 0;
-	put_request(e, &req);
-}
-
-static void build_log(struct enc *e, uint64_t id, const void *name, size_t len, int kind)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceLogRequest l = PH__INSTANCE_LOG_REQUEST__INIT;
-
-	l.name.data = (uint8_t *)name;
-	l.name.len = len;
-	l.kind = kind;
-	req.id = id;
-	req.op_case = PH__REQUEST__OP_INSTANCE_LOG;
-	req.instance_log = &l;
-	e->n = 0;
-	put_request(e, &req);
-}
-
-static void build_action(struct enc *e, uint64_t id, const void *name, size_t len, int action,
-			 int32_t timeout)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceActionRequest a = PH__INSTANCE_ACTION_REQUEST__INIT;
-
-	a.name.data = (uint8_t *)name;
-	a.name.len = len;
-	a.action = (Ph__InstanceActionKind)action;
-	a.timeout = timeout;
-	req.id = id;
-	req.op_case = PH__REQUEST__OP_INSTANCE_ACTION;
-	req.instance_action = &a;
-	e->n = 0;
-	put_request(e, &req);
-}
-
-/* id, then the op field `op_field` wrapping the bytes of `sub`. */
-static void build_wrapped(struct enc *e, uint64_t id, uint32_t op_field, const struct enc *sub)
-{
-	e->n = 0;
-	put_tag(e, 1, WT_VARINT);
-	put_varint(e, id);
-	put_len_field(e, op_field, sub->b, sub->n);
-}
+/* ---- hand encoding (tests/lib/pbenc.c): a hostile frontend's wire -------- */
 
 /* Would protobuf-c itself accept these bytes? (to check our own construction) */
 static bool pb_decodes(const struct enc *e)
@@ -689,20 +557,21 @@ static void value_cases(struct enc *e)
 	};
 	char what[160];
 
-	build_action(e, next_id++, "nosuch", 6, 99, 0);
+	build_action(e, next_id++, "nosuch", 6, 99, 0, false);
 	expect_refused("instance_action with action 99 (out of range)", e);
-	build_action(e, next_id++, "nosuch", 6, -1, 0);
+	build_action(e, next_id++, "nosuch", 6, -1, 0, false);
 	expect_refused("instance_action with action -1 (out of range)", e);
 	build_action(e, next_id++, "nosuch", 6,
-		     PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_UNSPECIFIED, 0);
+		     PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_UNSPECIFIED, 0, false);
 	expect_refused("instance_action with action UNSPECIFIED (0)", e);
-	build_action(e, next_id++, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -2);
+	build_action(e, next_id++, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -2,
+		     false);
 	expect_refused("instance_action with timeout -2", e);
 	build_action(e, next_id++, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP,
-		     3601);
+		     3601, false);
 	expect_refused("instance_action with timeout 3601", e);
 	build_action(e, next_id++, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP,
-		     INT32_MIN);
+		     INT32_MIN, false);
 	expect_refused("instance_action with timeout INT32_MIN", e);
 
 	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
@@ -712,7 +581,7 @@ static void value_cases(struct enc *e)
 	}
 	for (size_t i = 0; i < 3; i++) {
 		build_action(e, next_id++, names[i].name, names[i].len,
-			     PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -1);
+			     PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -1, false);
 		snprintf(what, sizeof(what), "instance_action with %s", names[i].what);
 		expect_refused(what, e);
 	}
@@ -727,7 +596,7 @@ static void answered_cases(struct enc *e)
 	case_answered_err("instance_state for a container that does not exist (\"nosuch\")", e, id,
 			  ENOENT, "instance_state");
 	id = next_id++;
-	build_action(e, id, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -1);
+	build_action(e, id, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP, -1, false);
 	case_answered_err("instance_action stop for a container that does not exist", e, id, ENOENT,
 			  "instance_action");
 	id = next_id++;
@@ -778,49 +647,6 @@ static void answered_cases(struct enc *e)
 #define FORGE_POOL "default"
 
 static const char *state_dir; /* $MOAT_DIR of the moatd under test, or NULL */
-
-static ProtobufCBinaryData bin(const void *p, size_t len)
-{
-	return (ProtobufCBinaryData){ .len = len, .data = (uint8_t *)p };
-}
-
-static ProtobufCBinaryData str(const char *s)
-{
-	return bin(s, strlen(s));
-}
-
-/* Pack one request of any op, as the real frontend would. */
-static void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-
-	req.id = id;
-	req.op_case = op;
-	switch (op) {
-	case PH__REQUEST__OP_IMAGE_UNPACK:
-		req.image_unpack = m;
-		break;
-	case PH__REQUEST__OP_INSTANCE_CREATE:
-		req.instance_create = m;
-		break;
-	case PH__REQUEST__OP_INSTANCE_DELETE:
-		req.instance_delete = m;
-		break;
-	case PH__REQUEST__OP_INSTANCE_START:
-		req.instance_start = m;
-		break;
-	case PH__REQUEST__OP_FILE_OP:
-		req.file_op = m;
-		break;
-	case PH__REQUEST__OP_EXEC_START:
-		req.exec_start = m;
-		break;
-	default:
-		abort(); /* the older ops have their own builders */
-	}
-	e->n = 0;
-	put_request(e, &req);
-}
 
 static void build_unpack(struct enc *e, uint64_t id, ProtobufCBinaryData fp,
 			 ProtobufCBinaryData pool)
@@ -1415,8 +1241,8 @@ static void exec_start_cases(struct enc *e)
 
 static void retired_cases(struct enc *e)
 {
-	build_action(e, next_id++, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START,
-		     -1);
+	build_action(e, next_id++, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START, -1,
+		     false);
 	expect_refused("instance_action START (retired; starting is instance_start)", e);
 }
 

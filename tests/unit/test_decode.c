@@ -18,112 +18,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "../lib/pbenc.h"
 #include "frame.h"
 #include "ph.h"
 #include "t.h"
-
-#define ENC_MAX (20 * 1024) /* room for the 16 KiB exec_start and 4 KiB path cases */
-
-/* A packet under construction (small ones; the oversized one is separate). */
-struct enc {
-	uint8_t b[ENC_MAX];
-	size_t n;
-};
-
-static void put_byte(struct enc *e, uint8_t c)
-{
-	if (e->n < sizeof(e->b))
-		e->b[e->n++] = c;
-}
-
-static void put_raw(struct enc *e, const void *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		put_byte(e, ((const uint8_t *)p)[i]);
-}
-
-static void put_varint(struct enc *e, uint64_t v)
-{
-	while (v >= 0x80) {
-		put_byte(e, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	put_byte(e, (uint8_t)v);
-}
-
-enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_SGROUP = 3, WT_EGROUP = 4, WT_I32 = 5 };
-
-static void put_tag(struct enc *e, uint32_t field, unsigned wt)
-{
-	put_varint(e, ((uint64_t)field << 3) | wt);
-}
-
-static void put_len_field(struct enc *e, uint32_t field, const void *p, size_t len)
-{
-	put_tag(e, field, WT_LEN);
-	put_varint(e, len);
-	put_raw(e, p, len);
-}
-
-static void put_request(struct enc *e, const Ph__Request *req)
-{
-	size_t len = ph__request__get_packed_size(req);
-
-	if (e->n + len <= sizeof(e->b))
-		e->n += ph__request__pack(req, e->b + e->n);
-}
-
-/* ---- builders: each packs a request as the real frontend would ---------- */
-
-static void build_hello(struct enc *e, uint64_t id, uint32_t protocol)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__HelloRequest h = PH__HELLO_REQUEST__INIT;
-
-	h.protocol = protocol;
-	req.id = id;
-	req.op_case = PH__REQUEST__OP_HELLO;
-	req.hello = &h;
-	put_request(e, &req);
-}
-
-static void build_state(struct enc *e, uint64_t id, const void *name, size_t len)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceStateRequest s = PH__INSTANCE_STATE_REQUEST__INIT;
-
-	s.name.data = (uint8_t *)name;
-	s.name.len = len;
-	req.id = id;
-	req.op_case = PH__REQUEST__OP_INSTANCE_STATE;
-	req.instance_state = &s;
-	put_request(e, &req);
-}
-
-static void build_action(struct enc *e, uint64_t id, const void *name, size_t len, int action,
-			 int32_t timeout, bool force)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceActionRequest a = PH__INSTANCE_ACTION_REQUEST__INIT;
-
-	a.name.data = (uint8_t *)name;
-	a.name.len = len;
-	a.action = (Ph__InstanceActionKind)action;
-	a.timeout = timeout;
-	a.force = force;
-	req.id = id;
-	req.op_case = PH__REQUEST__OP_INSTANCE_ACTION;
-	req.instance_action = &a;
-	put_request(e, &req);
-}
-
-/* id, then field `op_field` wrapping the sub-message bytes in `sub`. */
-static void build_wrapped(struct enc *e, uint64_t id, uint32_t op_field, const struct enc *sub)
-{
-	put_tag(e, 1, WT_VARINT);
-	put_varint(e, id);
-	put_len_field(e, op_field, sub->b, sub->n);
-}
 
 /* ---- checks ---------------------------------------------------------------- */
 
@@ -531,51 +429,6 @@ static void good_requests(void)
 /* ---- the storage, file and exec ops ----------------------------------------- */
 
 #define FP_OK "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
-
-static ProtobufCBinaryData bin(const void *p, size_t len)
-{
-	return (ProtobufCBinaryData){ .len = len, .data = (uint8_t *)p };
-}
-
-static ProtobufCBinaryData str(const char *s)
-{
-	return bin(s, strlen(s));
-}
-
-/* Pack one request of a newer op (e is reset first). */
-static void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-
-	req.id = id;
-	req.op_case = op;
-	switch (op) {
-	case PH__REQUEST__OP_IMAGE_UNPACK:
-		req.image_unpack = m;
-		break;
-	case PH__REQUEST__OP_INSTANCE_CREATE:
-		req.instance_create = m;
-		break;
-	case PH__REQUEST__OP_INSTANCE_DELETE:
-		req.instance_delete = m;
-		break;
-	case PH__REQUEST__OP_INSTANCE_START:
-		req.instance_start = m;
-		break;
-	case PH__REQUEST__OP_FILE_OP:
-		req.file_op = m;
-		break;
-	case PH__REQUEST__OP_EXEC_START:
-		req.exec_start = m;
-		break;
-	default:
-		abort();
-	}
-	e->n = 0;
-	put_request(e, &req);
-	if (e->n == 0 || e->n == sizeof(e->b))
-		t_note("build_op: request %d does not fit the test buffer", (int)op);
-}
 
 /* Valid requests; each bad case below changes one thing in one of them. */
 static void unpack_base(Ph__ImageUnpackRequest *u)
