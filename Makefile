@@ -6,6 +6,7 @@
 #   make lint     banned calls, clang-format, privhelper budget and link line
 #   make check    deps, build, unit + integration tests, a short fuzz pass
 #   make demo     deps, build, start moatd, show the server
+#   make bench    moat against LXD 5.0.2, side by side (bench/run.sh)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -66,7 +67,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 BINS := $(B)/moatd $(B)/moatd-api $(B)/moat
 TEST_BINS := $(B)/tests/unit $(B)/tests/forge
 
-.PHONY: all deps lint check demo clean fuzz fuzz-build unit integration user
+.PHONY: all deps lint check demo bench clean fuzz fuzz-build unit integration user
 
 # generated from moat's command table: bash completion and man pages
 DOCS := $(B)/share/bash-completion/moat $(B)/share/man/man1/moat.1
@@ -157,6 +158,15 @@ check: deps user
 demo: deps user
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh
+
+# benchmarks, not tests: figures and ratios against a reference LXD
+$(B)/bench/rps: bench/rps.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ $(call pc,libcurl) -lpthread
+
+bench: deps user
+	@$(MAKE) --no-print-directory all $(B)/bench/rps
+	@B=$(B) bench/run.sh
 
 clean:
 	rm -rf build build-san build-fuzz

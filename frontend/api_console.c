@@ -253,7 +253,7 @@ static int api_console(struct fe_req *req, struct fe_resp *resp)
 		fe_error(resp, 400, "Invalid terminal size");
 		goto out;
 	}
-	fe_instance_state(i.name, &st);
+	fe_instance_status(i.name, &st);
 	if (st.status_code != 103) {
 		fe_error(resp, 400, "Instance is not running");
 		goto out;

@@ -656,7 +656,7 @@ static int api_exec(struct fe_req *req, struct fe_resp *resp)
 		fe_error(resp, 400, "Invalid user, group, cwd or terminal size");
 		goto out;
 	}
-	fe_instance_state(i.name, &st);
+	fe_instance_status(i.name, &st);
 	if (st.status_code != 103) {
 		fe_error(resp, 400, "Instance is not running");
 		goto out;

@@ -156,7 +156,10 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 
 		if (fe_instance_load(name, &i) < 0)
 			continue;
-		fe_instance_state(name, &st);
+		if (rec >= 2)
+			fe_instance_state_full(name, &st);
+		else
+			fe_instance_status(name, &st);
 		o = fe_instance_json(&i, &st, rec >= 2);
 		fe_instance_free(&i);
 		if (!matches(o, conds, nconds)) {
@@ -206,7 +209,10 @@ static int api_get(struct fe_req *req, struct fe_resp *resp)
 
 	if (load_or_404(req, resp, &i) < 0)
 		return 0;
-	fe_instance_state(i.name, &st);
+	if (recursion(req) >= 1)
+		fe_instance_state_full(i.name, &st);
+	else
+		fe_instance_status(i.name, &st);
 	fe_sync(resp, fe_instance_json(&i, &st, recursion(req) >= 1));
 	etag(&i, resp->etag);
 	fe_instance_free(&i);
@@ -220,7 +226,7 @@ static int api_state_get(struct fe_req *req, struct fe_resp *resp)
 
 	if (load_or_404(req, resp, &i) < 0)
 		return 0;
-	fe_instance_state(i.name, &st);
+	fe_instance_state_full(i.name, &st);
 	fe_instance_free(&i);
 	return fe_sync(resp, fe_state_json(&st));
 }
@@ -262,6 +268,7 @@ static int do_delete_storage(const struct job *j, Ph__Reply **ret)
 {
 	Ph__Request req = PH__REQUEST__INIT;
 	Ph__InstanceDeleteRequest m = PH__INSTANCE_DELETE_REQUEST__INIT;
+	int r;
 
 	m.name.data = (uint8_t *)j->name;
 	m.name.len = strlen(j->name);
@@ -269,7 +276,9 @@ static int do_delete_storage(const struct job *j, Ph__Reply **ret)
 	m.pool.len = strlen(FE_POOL);
 	req.op_case = PH__REQUEST__OP_INSTANCE_DELETE;
 	req.instance_delete = &m;
-	return fe_ph_call(&req, ret);
+	r = fe_ph_call(&req, ret);
+	fe_instance_status_forget(j->name);
+	return r;
 }
 
 static void lifecycle(const char *action, const char *name)
@@ -606,6 +615,7 @@ static int call_start(struct fe_op *op, const char *name)
 	req.op_case = PH__REQUEST__OP_INSTANCE_START;
 	req.instance_start = &m;
 	r = fe_ph_call(&req, &rep);
+	fe_instance_status_forget(i.name);
 	if (r < 0) {
 		op_fail_reply(op, r, rep, "Failed to start the instance");
 	} else {
@@ -644,6 +654,7 @@ static int call_action(struct fe_op *op, const char *name, Ph__InstanceActionKin
 	req.op_case = PH__REQUEST__OP_INSTANCE_ACTION;
 	req.instance_action = &m;
 	r = fe_ph_call(&req, &rep);
+	fe_instance_status_forget(name);
 	if (r < 0)
 		return op_fail_reply(op, r, rep, "Failed to change the instance's state");
 	ph__reply__free_unpacked(rep, NULL);
@@ -1106,6 +1117,8 @@ static void reboot_stopped(const char *name)
 static void instance_exited(const char *name, int pid)
 {
 	struct fe_instance_state st = { 0 };
+
+	fe_instance_status_forget(name);
 
 	for (int t = 0; t < 50; t++) {
 		fe_instance_state(name, &st);

@@ -5,6 +5,7 @@
  * against the keys this server implements, and LXD's JSON shapes.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,14 +251,116 @@ const char *fe_status_name(int code)
 	return "Error";
 }
 
+/*
+ * The run state of each instance as last learnt from moatd, so that a GET
+ * or a list need not ask moatd (which reads the container's configuration
+ * through liblxc each time). Every change the frontend makes forgets the
+ * entry (fe_instance_status_forget: after a start, stop, freeze, delete,
+ * and when the watcher sees a container end), and a reply that raced with
+ * a change is not kept: the generation counts the forgets, and a reply is
+ * stored only if none happened while it was asked for.
+ */
+struct status_entry {
+	struct status_entry *next;
+	char name[NAME_MAX_LEN + 1];
+	int status_code, pid;
+};
+
+#define STATUS_BUCKETS 1024
+static pthread_mutex_t status_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct status_entry *status_table[STATUS_BUCKETS];
+static uint64_t status_gen;
+
+static struct status_entry **status_slot(const char *name)
+{
+	uint32_t h = 2166136261u; /* FNV-1a */
+	struct status_entry **e;
+
+	for (const char *c = name; *c; c++)
+		h = (h ^ (uint8_t)*c) * 16777619u;
+	for (e = &status_table[h % STATUS_BUCKETS]; *e; e = &(*e)->next)
+		if (strcmp((*e)->name, name) == 0)
+			break;
+	return e;
+}
+
+static void status_store(const struct fe_instance_state *s, uint64_t gen)
+{
+	struct status_entry **e, *n;
+
+	if (s->status_code != 102 && s->status_code != 103 && s->status_code != 110)
+		return;
+	pthread_mutex_lock(&status_lock);
+	if (gen == status_gen) {
+		e = status_slot(s->name);
+		n = *e ? *e : calloc(1, sizeof(*n));
+		if (n) {
+			snprintf(n->name, sizeof(n->name), "%s", s->name);
+			n->status_code = s->status_code;
+			n->pid = s->pid;
+			if (!*e)
+				*e = n;
+		}
+	}
+	pthread_mutex_unlock(&status_lock);
+}
+
+void fe_instance_status_forget(const char *name)
+{
+	struct status_entry **e, *n;
+
+	pthread_mutex_lock(&status_lock);
+	status_gen++;
+	e = status_slot(name);
+	n = *e;
+	if (n) {
+		*e = n->next;
+		free(n);
+	}
+	pthread_mutex_unlock(&status_lock);
+}
+
+int fe_instance_status(const char *name, struct fe_instance_state *ret)
+{
+	struct fe_instance_state s = { .status_code = 112 };
+	struct status_entry *e;
+
+	pthread_mutex_lock(&status_lock);
+	e = *status_slot(name);
+	if (e) {
+		snprintf(s.name, sizeof(s.name), "%s", name);
+		s.status_code = e->status_code;
+		s.pid = e->pid;
+	}
+	pthread_mutex_unlock(&status_lock);
+	if (!e)
+		return fe_instance_state(name, ret);
+	*ret = s;
+	return 0;
+}
+
+int fe_instance_state_full(const char *name, struct fe_instance_state *ret)
+{
+	int r = fe_instance_status(name, ret);
+
+	/* a stopped instance has no counters to read */
+	if (r < 0 || ret->status_code == 102)
+		return r;
+	return fe_instance_state(name, ret);
+}
+
 int fe_instance_state(const char *name, struct fe_instance_state *ret)
 {
 	Ph__Request req = PH__REQUEST__INIT;
 	Ph__InstanceStateRequest m = PH__INSTANCE_STATE_REQUEST__INIT;
 	Ph__Reply *rep = NULL;
 	struct fe_instance_state s = { .status_code = 112 };
+	uint64_t gen;
 	int r;
 
+	pthread_mutex_lock(&status_lock);
+	gen = status_gen;
+	pthread_mutex_unlock(&status_lock);
 	snprintf(s.name, sizeof(s.name), "%s", name);
 	m.name.data = (uint8_t *)name;
 	m.name.len = strlen(name);
@@ -292,6 +395,8 @@ int fe_instance_state(const char *name, struct fe_instance_state *ret)
 	}
 	if (rep)
 		ph__reply__free_unpacked(rep, NULL);
+	if (r == 0)
+		status_store(&s, gen);
 	*ret = s;
 	return r;
 }

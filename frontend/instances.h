@@ -50,7 +50,15 @@ struct fe_instance_state {
 	uint64_t processes, cpu_ns, memory, memory_peak, swap, swap_peak;
 	bool reboot_requested; /* stopped by a reboot from inside */
 };
+/* Ask moatd: the status and, for a running instance, its counters. */
 int fe_instance_state(const char *name, struct fe_instance_state *ret);
+/* The status and init pid only (counters zero), from what the frontend
+ * last learnt when it can; else as fe_instance_state. */
+int fe_instance_status(const char *name, struct fe_instance_state *ret);
+/* The counters too, but a stopped instance is not asked about. */
+int fe_instance_state_full(const char *name, struct fe_instance_state *ret);
+/* The instance's run state may have changed: ask moatd next time. */
+void fe_instance_status_forget(const char *name);
 const char *fe_status_name(int code);
 
 /* The instance object; with_state adds state, snapshots and backups. */

@@ -244,15 +244,35 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 	fprintf(f, "lxc.uts.name = %s\n", name);
 	fprintf(f, "lxc.rootfs.path = dir:%s/storage-pools/%s/containers/%s/rootfs\n", ctx->dir,
 		pool, name);
-	fprintf(f, "lxc.include = /usr/share/lxc/config/common.conf\n");
+	/*
+	 * No lxc.include: what liblxc's common.conf, userns.conf and
+	 * nesting.conf would give is written out here, so that no snippet a
+	 * host package drops into common.conf.d reaches our containers (lxcfs
+	 * puts hooks there, one of which sleeps half a second at every stop).
+	 */
+	fprintf(f, "lxc.seccomp.profile = /usr/share/lxc/config/common.seccomp\n");
+	fprintf(f, "lxc.mount.entry = /sys/fs/fuse/connections sys/fs/fuse/connections "
+		   "none bind,optional 0 0\n");
 	if (!cfg->privileged) {
-		fprintf(f, "lxc.include = /usr/share/lxc/config/userns.conf\n");
 		fprintf(f, "lxc.rootfs.options = idmap=container\n");
 		fprintf(f, "lxc.idmap = u 0 %u 65536\n", ctx->idmap_base);
 		fprintf(f, "lxc.idmap = g 0 %u 65536\n", ctx->idmap_base_gid);
+	} else {
+		static const char *const dev[] = { "c *:* m",   "b *:* m",     "c 1:3 rwm",
+						   "c 1:5 rwm", "c 1:7 rwm",   "c 5:0 rwm",
+						   "c 5:1 rwm", "c 5:2 rwm",   "c 1:8 rwm",
+						   "c 1:9 rwm", "c 136:* rwm", "c 10:229 rwm" };
+
+		fprintf(f, "lxc.cap.drop = mac_admin mac_override sys_time sys_module sys_rawio\n");
+		fprintf(f, "lxc.cgroup.devices.deny = a\nlxc.cgroup2.devices.deny = a\n");
+		for (size_t k = 0; k < sizeof(dev) / sizeof(dev[0]); k++)
+			fprintf(f,
+				"lxc.cgroup.devices.allow = %s\nlxc.cgroup2.devices.allow = %s\n",
+				dev[k], dev[k]);
 	}
 	if (cfg->nesting)
-		fprintf(f, "lxc.include = /usr/share/lxc/config/nesting.conf\n");
+		fprintf(f, "lxc.mount.entry = proc dev/.lxc/proc proc create=dir,optional 0 0\n"
+			   "lxc.mount.entry = sys dev/.lxc/sys sysfs create=dir,optional 0 0\n");
 	fprintf(f, "lxc.apparmor.profile = generated\n");
 	fprintf(f, "lxc.apparmor.allow_nesting = %d\n", cfg->nesting ? 1 : 0);
 	fprintf(f, "lxc.mount.auto = proc:mixed sys:mixed cgroup:mixed\n");

@@ -13,8 +13,8 @@ PKGS=(
 	libyaml-dev libarchive-dev libcurl4-gnutls-dev
 	# runtime: containers, networks, images
 	lxc uidmap busybox-static dnsmasq-base nftables debootstrap
-	# tests and demo: the stock clients and small tools
-	lxd-client python3-pylxd curl sqlite3 procps util-linux perl tmux
+	# tests and demo: the stock clients and small tools; bench: the reference LXD
+	lxd-client python3-pylxd curl sqlite3 procps util-linux perl tmux lxd
 )
 
 missing=()

@@ -34,6 +34,16 @@ check_match "the template rendered /etc/hostname at create" '^c1$' "$(timeout 30
 map=$(timeout 30 lxc exec c1 -- cat /proc/self/uid_map)
 check_match "/proc/self/uid_map is not the identity" '^ *0 +[1-9][0-9]* +65536' "$map"
 pid=$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["pid"]')
+
+# ---- the liblxc configuration moatd writes ---------------------------------
+cfg=$MOAT_DIR/containers/c1/config
+check_fails "the config includes no file (no host package's snippet reaches it)" \
+	grep -q '^lxc.include' "$cfg"
+check_eq "its only hook is moatd's own post-stop hook" "lxc.hook.post-stop" \
+	"$(grep '^lxc.hook\.[a-z-]* *=' "$cfg" | sed 's/ *=.*//' | grep -v '^lxc.hook.version$')"
+check "it keeps liblxc's seccomp denylist" \
+	grep -qx 'lxc.seccomp.profile = /usr/share/lxc/config/common.seccomp' "$cfg"
+check_match "and init runs under it" '^Seccomp:[[:space:]]+2' "$(grep '^Seccomp:' /proc/$pid/status)"
 check_match "init runs as a high host uid" '^Uid:[[:space:]]+[1-9][0-9]{4,}' "$(grep '^Uid:' /proc/$pid/status)"
 check_eq "the pool is reachable by root only" 700 "$(stat -c %a "$MOAT_DIR/storage-pools/default")"
 check_fails "a host user cannot reach a container's files" \
