@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,31 +138,28 @@ static const char *prefix(const struct fe_req *req)
 
 static int api_list(struct fe_req *req, struct fe_resp *resp)
 {
-	json_object *names = fe_instance_names(), *out = json_object_new_array();
+	json_object *out, *profiles;
+	struct fe_instance *all;
 	struct cond conds[16];
-	size_t nconds = 0;
-	int rec = recursion(req);
+	size_t n, nconds = 0;
+	int rec = recursion(req), r;
 
-	if (parse_filter(fe_query(req, "filter"), conds, 16, &nconds, resp) < 0) {
-		json_object_put(names);
-		json_object_put(out);
+	if (parse_filter(fe_query(req, "filter"), conds, 16, &nconds, resp) < 0)
 		return 0;
-	}
-	for (size_t k = 0; k < json_object_array_length(names); k++) {
-		const char *name = json_object_get_string(json_object_array_get_idx(names, k));
-		struct fe_instance i;
+	if (fe_instance_load_all(&all, &n) < 0)
+		return fe_error(resp, 500, "Failed to read the instances");
+	profiles = fe_profiles_load();
+	out = json_object_new_array();
+	for (size_t k = 0; k < n; k++) {
 		struct fe_instance_state st;
 		json_object *o;
 		char url[128];
 
-		if (fe_instance_load(name, &i) < 0)
-			continue;
 		if (rec >= 2)
-			fe_instance_state_full(name, &st);
+			fe_instance_state_full(all[k].name, &st);
 		else
-			fe_instance_status(name, &st);
-		o = fe_instance_json(&i, &st, rec >= 2);
-		fe_instance_free(&i);
+			fe_instance_status(all[k].name, &st);
+		o = fe_instance_json_with(&all[k], &st, rec >= 2, profiles);
 		if (!matches(o, conds, nconds)) {
 			json_object_put(o);
 			continue;
@@ -170,12 +168,17 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 			json_object_array_add(out, o);
 		} else {
 			json_object_put(o);
-			snprintf(url, sizeof(url), "%s/%s", prefix(req), name);
+			snprintf(url, sizeof(url), "%s/%s", prefix(req), all[k].name);
 			json_object_array_add(out, json_object_new_string(url));
 		}
 	}
-	json_object_put(names);
-	return fe_sync(resp, out);
+	json_object_put(profiles);
+	fe_instances_free(all, n);
+	r = fe_sync(resp, out);
+	/* a long list frees many small objects: give the pages back */
+	if (n > 64)
+		malloc_trim(0);
+	return r;
 }
 
 /* Load the instance named in the path, or answer 404. */

@@ -40,45 +40,98 @@ static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
 	snprintf(dst, size, "%s", s ? s : "");
 }
 
-int fe_instance_load(const char *name, struct fe_instance *ret)
+#define INSTANCE_COLUMNS                                                                           \
+	"SELECT name, architecture, type, ephemeral, stateful, description,"                       \
+	" created_at, last_used_at, config, devices, profiles, base_image"                         \
+	" FROM instances"
+
+/* The row st stands on, as an instance (free it with fe_instance_free). */
+static int read_row(sqlite3_stmt *st, struct fe_instance *ret)
 {
 	struct fe_instance i = { 0 };
+
+	copy_col(st, 0, i.name, sizeof(i.name));
+	copy_col(st, 1, i.architecture, sizeof(i.architecture));
+	copy_col(st, 2, i.type, sizeof(i.type));
+	i.ephemeral = sqlite3_column_int(st, 3) != 0;
+	i.stateful = sqlite3_column_int(st, 4) != 0;
+	i.description = strdup((const char *)sqlite3_column_text(st, 5));
+	copy_col(st, 6, i.created_at, sizeof(i.created_at));
+	copy_col(st, 7, i.last_used_at, sizeof(i.last_used_at));
+	i.config = parse_col(st, 8, json_type_object);
+	i.devices = parse_col(st, 9, json_type_object);
+	i.profiles = parse_col(st, 10, json_type_array);
+	copy_col(st, 11, i.base_image, sizeof(i.base_image));
+	if (!i.description) {
+		fe_instance_free(&i);
+		return -ENOMEM;
+	}
+	*ret = i;
+	return 0;
+}
+
+int fe_instance_load(const char *name, struct fe_instance *ret)
+{
 	sqlite3 *db = fe_db_lock();
 	sqlite3_stmt *st = NULL;
 	int r = -ENOENT;
 
-	if (sqlite3_prepare_v2(db,
-			       "SELECT name, architecture, type, ephemeral, stateful, description,"
-			       " created_at, last_used_at, config, devices, profiles, base_image"
-			       " FROM instances WHERE name = ?;",
-			       -1, &st, NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, INSTANCE_COLUMNS " WHERE name = ?;", -1, &st, NULL) !=
+	    SQLITE_OK) {
 		fe_db_unlock();
 		return -EIO;
 	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		copy_col(st, 0, i.name, sizeof(i.name));
-		copy_col(st, 1, i.architecture, sizeof(i.architecture));
-		copy_col(st, 2, i.type, sizeof(i.type));
-		i.ephemeral = sqlite3_column_int(st, 3) != 0;
-		i.stateful = sqlite3_column_int(st, 4) != 0;
-		i.description = strdup((const char *)sqlite3_column_text(st, 5));
-		copy_col(st, 6, i.created_at, sizeof(i.created_at));
-		copy_col(st, 7, i.last_used_at, sizeof(i.last_used_at));
-		i.config = parse_col(st, 8, json_type_object);
-		i.devices = parse_col(st, 9, json_type_object);
-		i.profiles = parse_col(st, 10, json_type_array);
-		copy_col(st, 11, i.base_image, sizeof(i.base_image));
-		r = i.description ? 0 : -ENOMEM;
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = read_row(st, ret);
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	return r;
+}
+
+int fe_instance_load_all(struct fe_instance **ret, size_t *ret_n)
+{
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+	struct fe_instance *all = NULL, *grown;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	if (sqlite3_prepare_v2(db, INSTANCE_COLUMNS " ORDER BY name;", -1, &st, NULL) !=
+	    SQLITE_OK) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			grown = realloc(all, cap * sizeof(*all));
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			all = grown;
+		}
+		r = read_row(st, &all[n]);
+		if (r == 0)
+			n++;
 	}
 	sqlite3_finalize(st);
 	fe_db_unlock();
 	if (r < 0) {
-		fe_instance_free(&i);
+		fe_instances_free(all, n);
 		return r;
 	}
-	*ret = i;
+	*ret = all;
+	*ret_n = n;
 	return 0;
+}
+
+void fe_instances_free(struct fe_instance *all, size_t n)
+{
+	for (size_t k = 0; k < n; k++)
+		fe_instance_free(&all[k]);
+	free(all);
 }
 
 static const char *js(json_object *o)
@@ -201,34 +254,45 @@ static json_object *deep_copy(json_object *o)
 	return c;
 }
 
-int fe_instance_expand(const struct fe_instance *i, json_object **ret_config,
-		       json_object **ret_devices)
+json_object *fe_profiles_load(void)
 {
-	json_object *config = json_object_new_object(), *devices = json_object_new_object();
+	json_object *all = json_object_new_object();
 	sqlite3 *db = fe_db_lock();
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT config, devices FROM profiles WHERE name = ?;", -1, &st,
-			       NULL) == SQLITE_OK) {
-		for (size_t k = 0; k < json_object_array_length(i->profiles); k++) {
-			const char *p =
-				json_object_get_string(json_object_array_get_idx(i->profiles, k));
+	if (sqlite3_prepare_v2(db, "SELECT name, config, devices FROM profiles;", -1, &st, NULL) ==
+	    SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			json_object *p = json_object_new_object();
 
-			sqlite3_reset(st);
-			sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
-			if (sqlite3_step(st) != SQLITE_ROW)
-				continue;
-			json_object *pc = parse_col(st, 0, json_type_object);
-			json_object *pd = parse_col(st, 1, json_type_object);
-
-			merge(config, pc);
-			merge(devices, pd);
-			json_object_put(pc);
-			json_object_put(pd);
+			json_object_object_add(p, "config", parse_col(st, 1, json_type_object));
+			json_object_object_add(p, "devices", parse_col(st, 2, json_type_object));
+			json_object_object_add(all, (const char *)sqlite3_column_text(st, 0), p);
 		}
 		sqlite3_finalize(st);
 	}
 	fe_db_unlock();
+	return all;
+}
+
+int fe_instance_expand_with(const struct fe_instance *i, json_object *profiles,
+			    json_object **ret_config, json_object **ret_devices)
+{
+	json_object *config = json_object_new_object(), *devices = json_object_new_object();
+	json_object *own = profiles ? NULL : fe_profiles_load(), *p, *v;
+
+	for (size_t k = 0; k < json_object_array_length(i->profiles); k++) {
+		const char *name =
+			json_object_get_string(json_object_array_get_idx(i->profiles, k));
+
+		if (!json_object_object_get_ex(profiles ? profiles : own, name, &p))
+			continue;
+		if (json_object_object_get_ex(p, "config", &v))
+			merge(config, v);
+		if (json_object_object_get_ex(p, "devices", &v))
+			merge(devices, v);
+	}
+	json_object_put(own);
 	merge(config, i->config);
 	merge(devices, i->devices);
 	*ret_config = deep_copy(config);
@@ -236,6 +300,12 @@ int fe_instance_expand(const struct fe_instance *i, json_object **ret_config,
 	json_object_put(config);
 	json_object_put(devices);
 	return 0;
+}
+
+int fe_instance_expand(const struct fe_instance *i, json_object **ret_config,
+		       json_object **ret_devices)
+{
+	return fe_instance_expand_with(i, NULL, ret_config, ret_devices);
 }
 
 const char *fe_status_name(int code)
@@ -505,9 +575,15 @@ json_object *fe_state_json(const struct fe_instance_state *st)
 json_object *fe_instance_json(const struct fe_instance *i, const struct fe_instance_state *st,
 			      bool with_state)
 {
+	return fe_instance_json_with(i, st, with_state, NULL);
+}
+
+json_object *fe_instance_json_with(const struct fe_instance *i, const struct fe_instance_state *st,
+				   bool with_state, json_object *profiles)
+{
 	json_object *o = json_object_new_object(), *xc = NULL, *xd = NULL;
 
-	fe_instance_expand(i, &xc, &xd);
+	fe_instance_expand_with(i, profiles, &xc, &xd);
 	json_object_object_add(o, "architecture", json_object_new_string(i->architecture));
 	json_object_object_add(o, "config", deep_copy(i->config));
 	json_object_object_add(o, "devices", deep_copy(i->devices));

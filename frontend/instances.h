@@ -30,6 +30,9 @@ struct fe_instance {
 void fe_instance_free(struct fe_instance *i);
 /* -ENOENT when there is no such instance. */
 int fe_instance_load(const char *name, struct fe_instance *ret);
+/* Every instance, sorted by name, read in one query (a list). */
+int fe_instance_load_all(struct fe_instance **ret, size_t *ret_n);
+void fe_instances_free(struct fe_instance *all, size_t n);
 /* Insert a new row; -EEXIST when the name is taken. */
 int fe_instance_insert(const struct fe_instance *i);
 /* Write config, devices, profiles, description, ephemeral, last_used_at back. */
@@ -41,6 +44,11 @@ json_object *fe_instance_names(void);
 /* Profiles merged in order, then the instance's own keys and devices. */
 int fe_instance_expand(const struct fe_instance *i, json_object **ret_config,
 		       json_object **ret_devices);
+/* Every profile, name -> {config, devices}, read once for many expansions. */
+json_object *fe_profiles_load(void);
+/* As fe_instance_expand, from profiles fe_profiles_load() read (or NULL). */
+int fe_instance_expand_with(const struct fe_instance *i, json_object *profiles,
+			    json_object **ret_config, json_object **ret_devices);
 
 /* Runtime view from moatd: LXD status code (102, 103, 110, 112) and usage. */
 struct fe_instance_state {
@@ -64,6 +72,8 @@ const char *fe_status_name(int code);
 /* The instance object; with_state adds state, snapshots and backups. */
 json_object *fe_instance_json(const struct fe_instance *i, const struct fe_instance_state *st,
 			      bool with_state);
+json_object *fe_instance_json_with(const struct fe_instance *i, const struct fe_instance_state *st,
+				   bool with_state, json_object *profiles);
 json_object *fe_state_json(const struct fe_instance_state *st);
 
 /* Validation of client input; on failure resp holds the 400. */

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,6 +48,12 @@ int main(int argc, char **argv)
 	int c, r;
 
 	log_init("moatd-api");
+	/*
+	 * Each connection has its own thread, and glibc would give threads up
+	 * to eight arenas per core, each keeping what it once held. Two are
+	 * enough for a daemon that mostly waits; they keep it small.
+	 */
+	mallopt(M_ARENA_MAX, 2);
 	prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	r = sandbox_install(false);
 	if (r < 0) {

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -121,12 +122,18 @@ static void run_op(struct ph_ctx *ctx, const struct ph_op *op, uint64_t id,
 		   const union ph_typed *typed, const int *fds)
 {
 	static struct ph_out out; /* large (paths); one op at a time per process */
+	struct timespec t0, t1;
 	int r;
 
 	memset(&out, 0, sizeof(out));
 	ph__reply__init(&out.reply);
 	out.reply.id = id;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	r = op->run(ctx, typed, fds, &out);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_debug("op %s (request %llu): %s in %.2f ms", op->name, (unsigned long long)id,
+		  r < 0 ? "refused" : "done",
+		  (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6);
 	if (r < 0 && out.reply.err == 0)
 		ph_fail(&out, op->name, r, NULL);
 	if (r < 0)

@@ -318,7 +318,12 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 /*
  * Start from a child that closed every descriptor but stdio first: the
  * container's monitor and init are forked from it, so they inherit nothing
- * of moatd (not the channel, the API socket or the directory lock).
+ * of moatd (not the channel, the API socket or the directory lock), nor
+ * its environment: the monitor (and so the post-stop hook, which calls
+ * nothing but /bin/sh's builtins) gets a fixed PATH. That PATH leaves out
+ * /usr/bin on purpose: when liblxc finds newuidmap on PATH it insists on
+ * mapping ids through it even as root, two shells and two setuid helpers
+ * per start; without it, liblxc writes the maps itself.
  */
 static int start_clean(struct ph_ctx *ctx, const char *name)
 {
@@ -330,7 +335,8 @@ static int start_clean(struct ph_ctx *ctx, const char *name)
 	if (pid == 0) {
 		struct lxc_container *c;
 
-		if (close_range(3, ~0U, 0) < 0)
+		if (close_range(3, ~0U, 0) < 0 || clearenv() != 0 ||
+		    setenv("PATH", "/usr/sbin:/sbin", 1) < 0)
 			_exit(1);
 		c = lxc_container_new(name, ctx->lxcpath);
 		if (!c)
