@@ -90,6 +90,17 @@ static const char *const migrations[] = {
 	" devices TEXT NOT NULL DEFAULT '{}',"
 	" profiles TEXT NOT NULL DEFAULT '[\"default\"]',"
 	" base_image TEXT NOT NULL DEFAULT '');",
+
+	/*
+	 * 3: the sources of an image's templates, copied out of its tarball
+	 * at first use, so that a start does not decompress the tarball again
+	 * to find them. They go with the image.
+	 */
+	"CREATE TABLE image_templates ("
+	" fingerprint TEXT NOT NULL REFERENCES images (fingerprint) ON DELETE CASCADE,"
+	" name TEXT NOT NULL,"
+	" content BLOB NOT NULL,"
+	" PRIMARY KEY (fingerprint, name));",
 };
 
 int fe_db_schema_version(void)

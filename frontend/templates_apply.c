@@ -3,7 +3,8 @@
  * Image templates at instance start (LXD-API.md §15): for each template the
  * image declares, when its "when" list holds the pending trigger (create,
  * copy, rename: recorded in volatile.apply_template) or "start", read its
- * source from the stored image tarball, render it with template.c and
+ * source (copied out of the stored image tarball into the database at first
+ * use, all of an image's at once), render it with template.c and
  * write it into the instance through moatd's file_op. Runs in moatd-api
  * (unprivileged); the tarball and the template text are untrusted (they
  * come from the image), the source name was checked at import.
@@ -23,19 +24,69 @@
 
 #define TEMPLATE_SOURCE_MAX (1024 * 1024)
 
-/* templates/<name> from the image file, into a malloc'd buffer. */
-static int read_source(const char *fp, const char *name, char **ret, size_t *ret_len)
+/* Is name the source of one of the image's templates? */
+static bool referenced(json_object *templates, const char *name)
 {
-	char path[PATH_BUF], want[512];
+	json_object *src;
+
+	json_object_object_foreach(templates, target, spec)
+	{
+		(void)target;
+		if (json_object_object_get_ex(spec, "template", &src) &&
+		    strcmp(json_object_get_string(src), name) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* sql with the image's fingerprint and the source's name bound to ?1, ?2 */
+static sqlite3_stmt *prepare_source(sqlite3 *db, const char *sql, const char *fp, const char *name)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	sqlite3_bind_text(st, 1, fp, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	return st;
+}
+
+static int cache_one(const char *fp, const char *name, const char *text, size_t len)
+{
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = prepare_source(db,
+					  "INSERT OR REPLACE INTO image_templates (fingerprint,"
+					  " name, content) VALUES (?1, ?2, ?3);",
+					  fp, name);
+	int r = -EIO;
+
+	if (st) {
+		sqlite3_bind_blob(st, 3, text, (int)len, SQLITE_STATIC);
+		if (sqlite3_step(st) == SQLITE_DONE)
+			r = 0;
+		sqlite3_finalize(st);
+	}
+	fe_db_unlock();
+	return r;
+}
+
+/*
+ * One pass over the image file: the source of every template the image
+ * declares (a regular file templates/<name>, at most TEMPLATE_SOURCE_MAX),
+ * into the image_templates table. The tarball is decompressed once per
+ * image, not once per template and start.
+ */
+static int cache_sources(const char *fp, json_object *templates)
+{
+	char path[PATH_BUF];
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	__do_close int fd = -EBADF;
-	int r = -ENOENT;
+	int r = 0;
 
 	if (!a)
 		return -ENOMEM;
 	snprintf(path, sizeof(path), "%s/images/%s", fe_srv.dir, fp);
-	snprintf(want, sizeof(want), "templates/%s", name);
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	archive_read_support_filter_all(a);
 	archive_read_support_format_tar(a);
@@ -43,15 +94,15 @@ static int read_source(const char *fp, const char *name, char **ret, size_t *ret
 		archive_read_free(a);
 		return -EIO;
 	}
-	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+	while (r == 0 && archive_read_next_header(a, &e) == ARCHIVE_OK) {
 		const char *p = archive_entry_pathname(e);
 		la_int64_t size = archive_entry_size(e);
 		char *buf;
-		la_ssize_t n;
 
 		if (strncmp(p, "./", 2) == 0)
 			p += 2;
-		if (strcmp(p, want) != 0 || archive_entry_filetype(e) != AE_IFREG)
+		if (strncmp(p, "templates/", 10) != 0 || archive_entry_filetype(e) != AE_IFREG ||
+		    !referenced(templates, p + 10))
 			continue;
 		if (size < 0 || size > TEMPLATE_SOURCE_MAX) {
 			r = -EFBIG;
@@ -62,20 +113,62 @@ static int read_source(const char *fp, const char *name, char **ret, size_t *ret
 			r = -ENOMEM;
 			break;
 		}
-		n = archive_read_data(a, buf, (size_t)size);
-		if (n != size) {
-			free(buf);
+		if (archive_read_data(a, buf, (size_t)size) != size)
 			r = -EIO;
-			break;
-		}
-		buf[size] = '\0';
-		*ret = buf;
-		*ret_len = (size_t)size;
-		r = 0;
-		break;
+		else
+			r = cache_one(fp, p + 10, buf, (size_t)size);
+		free(buf);
 	}
 	archive_read_free(a);
 	return r;
+}
+
+/* templates/<name> as cached, into a malloc'd buffer; -ENOENT if not. */
+static int cached_source(const char *fp, const char *name, char **ret, size_t *ret_len)
+{
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st =
+		prepare_source(db,
+			       "SELECT content FROM image_templates WHERE fingerprint = ?1"
+			       " AND name = ?2;",
+			       fp, name);
+	int r = -ENOENT;
+
+	if (!st) {
+		fe_db_unlock();
+		return -EIO;
+	}
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		int len = sqlite3_column_bytes(st, 0);
+		const void *data = sqlite3_column_blob(st, 0);
+		char *buf = malloc((size_t)len + 1);
+
+		if (buf) {
+			if (len)
+				memcpy(buf, data, (size_t)len);
+			buf[len] = '\0';
+			*ret = buf;
+			*ret_len = (size_t)len;
+			r = 0;
+		} else {
+			r = -ENOMEM;
+		}
+	}
+	sqlite3_finalize(st);
+	fe_db_unlock();
+	return r;
+}
+
+/* templates/<name> of the image, into a malloc'd buffer. */
+static int read_source(const char *fp, json_object *templates, const char *name, char **ret,
+		       size_t *ret_len)
+{
+	int r = cached_source(fp, name, ret, ret_len);
+
+	if (r != -ENOENT)
+		return r;
+	r = cache_sources(fp, templates);
+	return r < 0 ? r : cached_source(fp, name, ret, ret_len);
 }
 
 static bool has(json_object *when, const char *what)
@@ -148,8 +241,8 @@ int fe_instance_apply_templates(const struct fe_instance *i, json_object *xconfi
 		if (json_object_object_get_ex(spec, "create_only", &co) &&
 		    json_object_get_boolean(co) && fe_file_exists(i->name, target) == 1)
 			continue;
-		r = read_source(json_object_get_string(base), json_object_get_string(src), &text,
-				&len);
+		r = read_source(json_object_get_string(base), templates,
+				json_object_get_string(src), &text, &len);
 		if (r < 0) {
 			snprintf(err, errlen, "template %s: cannot read its source: %s", target,
 				 strerror(-r));

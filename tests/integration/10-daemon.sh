@@ -28,7 +28,7 @@ check_eq "unix.socket is root:root 0660" "0:0:660" "$(stat -c %u:%g:%a "$MOAT_DI
 check_eq "database/ is moat's, 0700" "$moat_uid:700" "$(stat -c %u:%a "$MOAT_DIR/database")"
 check_eq "containers/ is root's" "0" "$(stat -c %u "$MOAT_DIR/containers")"
 check "the database uses WAL" test -e "$MOAT_DIR/database/moat.db-wal"
-check_eq "schema version is recorded (latest migration)" 2 "$(sqlite3 "$MOAT_DIR/database/moat.db" 'PRAGMA user_version;' 2>/dev/null || echo none)"
+check_eq "schema version is recorded (latest migration)" 3 "$(sqlite3 "$MOAT_DIR/database/moat.db" 'PRAGMA user_version;' 2>/dev/null || echo none)"
 
 # LXD's envelopes
 r=$(api GET /)

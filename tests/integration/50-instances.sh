@@ -29,6 +29,9 @@ check_eq "state.network holds the container's lo with 127.0.0.1/8" "127.0.0.1/8 
 check_eq "state.network has only the container's interfaces (not the host's)" "lo" \
 	"$(jget "$st" '",".join(sorted(d["metadata"]["network"].keys()))')"
 check_match "the template rendered /etc/hostname at create" '^c1$' "$(timeout 30 lxc exec c1 -- cat /etc/hostname)"
+tpl_rows() { sqlite3 "$MOAT_DIR/database/moat.db" "SELECT name || ' ' || length(content) FROM image_templates;"; }
+check_eq "the template's source was copied out of the image once, into the database" \
+	"hostname.tpl $(tar -xzOf "$T/bb.tar.gz" templates/hostname.tpl | wc -c)" "$(tpl_rows)"
 
 # ---- unprivileged ------------------------------------------------------------
 map=$(timeout 30 lxc exec c1 -- cat /proc/self/uid_map)
@@ -279,4 +282,9 @@ for _ in $(seq 1 100); do
 done
 check_eq "the winner exists once" 1 "$(jget "$(api GET /1.0/instances)" 'sum(1 for u in d["metadata"] if u.endswith("/race"))')"
 check "the daemon still answers" test "$(api_status GET /1.0)" = 200
+
+# the copied template sources go with their image
+timeout 60 lxc list --format csv -c n | xargs -r timeout 120 lxc delete -f >/dev/null 2>&1
+check "lxc image delete bb" timeout 30 lxc image delete bb
+check_eq "its template sources are gone from the database" "" "$(tpl_rows)"
 finish
