@@ -342,7 +342,9 @@ PH_HANDLER(image_unpack)
 /*
  * Why this is safe: a copy of a tree moatd unpacked itself, made by the
  * confined worker into containers/<name>, which must not exist yet; plus
- * an empty liblxc configuration directory for the name.
+ * a liblxc configuration directory for the name, which must not exist
+ * either (in any pool: the name is the instance). On failure it removes
+ * only what it made.
  */
 PH_HANDLER(instance_create)
 {
@@ -360,16 +362,20 @@ PH_HANDLER(instance_create)
 	snprintf(dst, sizeof(dst), "containers/%s/rootfs", c->ref.name);
 	snprintf(src, sizeof(src), "images/%s/rootfs", c->fingerprint);
 	snprintf(lxcdir, sizeof(lxcdir), "%s/%s", ctx->lxcpath, c->ref.name);
-	if (mkdirat(pool, dir, 0700) < 0)
+	if (mkdir(lxcdir, 0700) < 0)
 		return ph_fail(out, "instance_create", errno,
-			       errno == EEXIST ? "storage for this name already exists" : NULL);
+			       errno == EEXIST ? "an instance of this name already exists" : NULL);
+	if (mkdirat(pool, dir, 0700) < 0) {
+		r = -errno;
+		(void)rmdir(lxcdir);
+		return ph_fail(out, "instance_create", r,
+			       r == -EEXIST ? "storage for this name already exists" : NULL);
+	}
 	if (c->fingerprint[0] && faccessat(pool, src, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		r = -ENOENT;
 	else
 		r = c->fingerprint[0] ? ph_confined_path(root, copy_tree, &arg)
 				      : ph_confined_path(root, make_empty_rootfs, dst);
-	if (r == 0 && mkdir(lxcdir, 0700) < 0)
-		r = -errno;
 	if (r == 0)
 		r = ph_render_config(ctx, c->ref.name, c->pool, &none);
 	if (r < 0) {

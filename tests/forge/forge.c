@@ -10,9 +10,13 @@
  * answered, so the helper survived every case.
  *
  * Run by the test runner as root (the socket is root's, mode 0600):
- *   forge SOCKPATH [STATEDIR]
+ *   forge SOCKPATH [STATEDIR [IMAGE]]
  * STATEDIR is the helper's --dir: the storage cases check there that a
- * refused or failed request left nothing behind.
+ * refused or failed request left nothing behind. IMAGE, a unified image
+ * tarball (tools/build-busybox-image.sh), adds the cases that unpack it,
+ * create an instance from it and start that instance. The policy cases
+ * expect what the policy the helper names in its hello reply ("default" or
+ * "hardened") allows; the runner checks which one that is.
  * Prints "ok - forge: <case>" / "not ok - forge: <case>" per case and
  * exits 1 if any failed. Everything it receives from the helper is checked
  * as untrusted; what it sends is deliberately malformed.
@@ -809,6 +813,14 @@ static void image_unpack_cases(struct enc *e)
 		{ "a non-hex fingerprint ('g')",
 		  "g123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", 64 },
 		{ "an empty fingerprint", "", 0 },
+		{ "a fingerprint ending in a newline",
+		  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n", 64 },
+		{ "a fingerprint ending in a NUL",
+		  "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\0", 64 },
+		{ "a fingerprint of 64 newlines",
+		  "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n"
+		  "\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n\n",
+		  64 },
 	};
 	static const struct {
 		const char *what;
@@ -819,9 +831,12 @@ static void image_unpack_cases(struct enc *e)
 		{ "pool \"a/b\"", "a/b", 3 },
 		{ "an empty pool", "", 0 },
 		{ "pool \"..\"", "..", 2 },
+		{ "a newline in the pool", "default\nlxc.include=/etc", 24 },
+		{ "a NUL in the pool", "default\0x", 9 },
 	};
 	char what[200], wpath[64];
 	int ro = -1, ro2 = -1, rw = -1, wo = -1, dir = -1, sp[2] = { -1, -1 }, two[2];
+	int pp[2] = { -1, -1 }, opath = -1, chr = -1;
 	struct pollfd pfd;
 	uint64_t id;
 
@@ -836,10 +851,13 @@ static void image_unpack_cases(struct enc *e)
 	ro2 = open(wpath, O_RDONLY | O_CLOEXEC);
 	rw = open(wpath, O_RDWR | O_CLOEXEC);
 	wo = open(wpath, O_WRONLY | O_CLOEXEC);
+	opath = open(wpath, O_PATH | O_CLOEXEC);
 	unlink(wpath);
 	dir = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ro < 0 || ro2 < 0 || rw < 0 || wo < 0 || dir < 0 ||
-	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0) {
+	chr = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (ro < 0 || ro2 < 0 || rw < 0 || wo < 0 || dir < 0 || opath < 0 || chr < 0 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) < 0 ||
+	    pipe2(pp, O_CLOEXEC) < 0) {
 		result(false, "image_unpack cases (descriptors: %s)", strerror(errno));
 		goto out;
 	}
@@ -853,6 +871,16 @@ static void image_unpack_cases(struct enc *e)
 	expect_refused_fds("image_unpack with a directory descriptor", e->b, e->n, &dir, 1);
 	expect_refused_fds("image_unpack with a write-only file descriptor", e->b, e->n, &wo, 1);
 	expect_refused_fds("image_unpack with an O_RDWR file descriptor", e->b, e->n, &rw, 1);
+	expect_refused_fds("image_unpack with an O_PATH descriptor of a regular file", e->b, e->n,
+			   &opath, 1);
+	expect_refused_fds("image_unpack with a pipe's read end", e->b, e->n, &pp[0], 1);
+	expect_refused_fds("image_unpack with a pipe's write end", e->b, e->n, &pp[1], 1);
+	expect_refused_fds("image_unpack with a read-only character device (/dev/null)", e->b, e->n,
+			   &chr, 1);
+	two[0] = ro;
+	two[1] = dir;
+	expect_refused_fds("image_unpack with a file and a directory descriptor", e->b, e->n, two,
+			   2);
 	expect_refused_fds("image_unpack with a socket descriptor", e->b, e->n, &sp[1], 1);
 	close(sp[1]);
 	sp[1] = -1;
@@ -893,6 +921,13 @@ out:
 		close(wo);
 	if (dir >= 0)
 		close(dir);
+	if (opath >= 0)
+		close(opath);
+	if (chr >= 0)
+		close(chr);
+	for (size_t i = 0; i < 2; i++)
+		if (pp[i] >= 0)
+			close(pp[i]);
 }
 
 static void instance_create_cases(struct enc *e)
@@ -928,6 +963,13 @@ static void instance_create_cases(struct enc *e)
 	build_create(e, next_id++, str("forge-c1"), str(FORGE_POOL),
 		     str("../../../../../../../../../../../../../../../../../../../../etc/x"));
 	expect_refused("instance_create with a path as fingerprint (64 bytes)", e);
+	build_create(e, next_id++, str("forge-c1"), str(FORGE_POOL), bin(FP_OK "\n", 65));
+	expect_refused("instance_create with a fingerprint and a newline (65 bytes)", e);
+	build_create(e, next_id++, str("forge-c1"), str(FORGE_POOL),
+		     bin("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n", 64));
+	expect_refused("instance_create with a fingerprint ending in a newline (64 bytes)", e);
+	build_create(e, next_id++, str("forge-c1"), str(FORGE_POOL), bin(FP_OK "\0", 65));
+	expect_refused("instance_create with a fingerprint and a NUL (65 bytes)", e);
 
 	id = next_id++;
 	build_create(e, id, str("forge-c1"), str(FORGE_POOL), str(FP_OK));
@@ -1239,6 +1281,537 @@ static void exec_start_cases(struct enc *e)
 			  NULL, 0, id, ANY_ERR, "exec_start", PH__REPLY__RESULT__NOT_SET);
 }
 
+/* ---- every name and pool field of every op ------------------------------- */
+
+static char name300[300]; /* 300 x 'a', filled by main() */
+
+static const struct {
+	const char *what;
+	const char *s;
+	size_t len;
+} hostile[] = {
+	{ "\"a/b\"", "a/b", 3 },
+	{ "\"/\"", "/", 1 },
+	{ "\"..\"", "..", 2 },
+	{ "\"a..b\"", "a..b", 4 },
+	{ "a newline (\"a\\nlxc.apparmor.profile=unconfined\")",
+	  "a\nlxc.apparmor.profile=unconfined", 33 },
+	{ "a trailing newline (\"a\\n\")", "a\n", 2 },
+	{ "a NUL (\"ab\\0cd\")", "ab\0cd", 5 },
+	{ "a trailing NUL (\"a\\0\")", "a\0", 2 },
+	{ "300 bytes", name300, 300 },
+	{ "\"\" (empty)", "", 0 },
+};
+
+enum hfield { HF_NAME, HF_POOL };
+
+/* Every op with a name or pool, and how it answers for a valid "nosuch". */
+static const struct {
+	Ph__Request__OpCase op;
+	const char *name;
+	bool has_name, has_pool;
+	size_t nfds;
+	int want_err; /* for the valid control request */
+	Ph__Reply__ResultCase want_result;
+} named_ops[] = {
+	{ PH__REQUEST__OP_INSTANCE_STATE, "instance_state", true, false, 0, ENOENT, 0 },
+	{ PH__REQUEST__OP_INSTANCE_ACTION, "instance_action", true, false, 0, ENOENT, 0 },
+	{ PH__REQUEST__OP_IMAGE_UNPACK, "image_unpack", false, true, 1, ANY_ERR, 0 },
+	{ PH__REQUEST__OP_INSTANCE_CREATE, "instance_create", true, true, 0, ENOENT, 0 },
+	{ PH__REQUEST__OP_INSTANCE_DELETE, "instance_delete", true, true, 0, 0,
+	  PH__REPLY__RESULT_INSTANCE_DELETE },
+	{ PH__REQUEST__OP_INSTANCE_START, "instance_start", true, true, 0, ENOENT, 0 },
+	{ PH__REQUEST__OP_FILE_OP, "file_op", true, true, 0, ENOENT, 0 },
+	{ PH__REQUEST__OP_EXEC_START, "exec_start", true, false, 0, EINVAL, 0 },
+	{ PH__REQUEST__OP_INSTANCE_LOG, "instance_log", true, false, 0, ENOENT, 0 },
+	{ PH__REQUEST__OP_CONSOLE_OPEN, "console_open", true, false, 0, EINVAL, 0 },
+	{ PH__REQUEST__OP_INSTANCE_NETWORK, "instance_network", true, false, 0, ENOENT, 0 },
+};
+
+/*
+ * A request of op with every field valid ("nosuch" in the forge pool),
+ * except `field`, which is v. Returns false if op has no such field.
+ */
+static bool build_named(struct enc *e, uint64_t id, Ph__Request__OpCase op, enum hfield field,
+			ProtobufCBinaryData v)
+{
+	ProtobufCBinaryData name = field == HF_NAME ? v : str("nosuch");
+	ProtobufCBinaryData pool = field == HF_POOL ? v : str(FORGE_POOL);
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceStateRequest st = PH__INSTANCE_STATE_REQUEST__INIT;
+	Ph__InstanceActionRequest ac = PH__INSTANCE_ACTION_REQUEST__INIT;
+	Ph__ImageUnpackRequest un = PH__IMAGE_UNPACK_REQUEST__INIT;
+	Ph__InstanceCreateRequest cr = PH__INSTANCE_CREATE_REQUEST__INIT;
+	Ph__InstanceDeleteRequest de = PH__INSTANCE_DELETE_REQUEST__INIT;
+	Ph__InstanceStartRequest sa = PH__INSTANCE_START_REQUEST__INIT;
+	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+	Ph__FileOpRequest fo;
+	Ph__ExecStartRequest ex;
+	Ph__InstanceLogRequest lo = PH__INSTANCE_LOG_REQUEST__INIT;
+	Ph__ConsoleOpenRequest co = PH__CONSOLE_OPEN_REQUEST__INIT;
+	Ph__InstanceNetworkRequest ne = PH__INSTANCE_NETWORK_REQUEST__INIT;
+	bool has_pool = op == PH__REQUEST__OP_IMAGE_UNPACK ||
+			op == PH__REQUEST__OP_INSTANCE_CREATE ||
+			op == PH__REQUEST__OP_INSTANCE_DELETE ||
+			op == PH__REQUEST__OP_INSTANCE_START || op == PH__REQUEST__OP_FILE_OP;
+
+	if ((field == HF_POOL && !has_pool) ||
+	    (field == HF_NAME && op == PH__REQUEST__OP_IMAGE_UNPACK))
+		return false;
+	req.id = id;
+	req.op_case = op;
+	switch (op) {
+	case PH__REQUEST__OP_INSTANCE_STATE:
+		st.name = name;
+		req.instance_state = &st;
+		break;
+	case PH__REQUEST__OP_INSTANCE_ACTION:
+		ac.name = name;
+		ac.action = PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP;
+		ac.timeout = -1;
+		req.instance_action = &ac;
+		break;
+	case PH__REQUEST__OP_IMAGE_UNPACK:
+		un.fingerprint = str(FP_OK);
+		un.pool = pool;
+		req.image_unpack = &un;
+		break;
+	case PH__REQUEST__OP_INSTANCE_CREATE:
+		cr.name = name;
+		cr.pool = pool;
+		cr.fingerprint = str(FP_OK);
+		req.instance_create = &cr;
+		break;
+	case PH__REQUEST__OP_INSTANCE_DELETE:
+		de.name = name;
+		de.pool = pool;
+		req.instance_delete = &de;
+		break;
+	case PH__REQUEST__OP_INSTANCE_START:
+		sa.name = name;
+		sa.pool = pool;
+		sa.config = &cfg;
+		req.instance_start = &sa;
+		break;
+	case PH__REQUEST__OP_FILE_OP:
+		file_op_base(&fo);
+		fo.name = name;
+		fo.pool = pool;
+		req.file_op = &fo;
+		break;
+	case PH__REQUEST__OP_EXEC_START:
+		exec_base(&ex);
+		ex.name = name;
+		req.exec_start = &ex;
+		break;
+	case PH__REQUEST__OP_INSTANCE_LOG:
+		lo.name = name;
+		lo.kind = PH__INSTANCE_LOG_KIND__INSTANCE_LOG_LXC;
+		req.instance_log = &lo;
+		break;
+	case PH__REQUEST__OP_CONSOLE_OPEN:
+		co.name = name;
+		co.width = 80;
+		co.height = 24;
+		req.console_open = &co;
+		break;
+	case PH__REQUEST__OP_INSTANCE_NETWORK:
+		ne.name = name;
+		req.instance_network = &ne;
+		break;
+	default:
+		return false;
+	}
+	e->n = 0;
+	put_request(e, &req);
+	return e->n > 0;
+}
+
+/*
+ * For every op: a valid control request is answered (so the refusals below
+ * are about the one bad field), then every hostile name and pool is refused;
+ * then the valid request with an unknown field appended inside the op's
+ * message (a varint, and a length-delimited one holding a liblxc key).
+ */
+static void named_field_cases(struct enc *e, struct enc *sub)
+{
+	char what[240], wpath[64];
+	int ro = temp_file("moat-forge\n", wpath, sizeof(wpath));
+
+	/* mkstemp's descriptor is O_RDWR: image_unpack takes a read-only one */
+	if (ro >= 0) {
+		close(ro);
+		ro = open(wpath, O_RDONLY | O_CLOEXEC);
+		if (ro < 0)
+			ro = -errno;
+		unlink(wpath);
+	}
+	if (ro < 0) {
+		result(false, "name and pool cases (temporary file: %s)", strerror(-ro));
+		return;
+	}
+	for (size_t k = 0; k < sizeof(named_ops) / sizeof(named_ops[0]); k++) {
+		Ph__Request__OpCase op = named_ops[k].op;
+		const char *opn = named_ops[k].name;
+		const int *fds = named_ops[k].nfds ? &ro : NULL;
+		size_t nfds = named_ops[k].nfds;
+		uint64_t id = next_id++;
+		Ph__Request *r;
+
+		build_named(e, id, op, named_ops[k].has_name ? HF_NAME : HF_POOL,
+			    named_ops[k].has_name ? str("nosuch") : str(FORGE_POOL));
+		snprintf(what, sizeof(what), "%s with valid fields (control)", opn);
+		case_answered_fds(what, e, fds, nfds, id, named_ops[k].want_err, opn,
+				  named_ops[k].want_result);
+
+		for (int f = HF_NAME; f <= HF_POOL; f++) {
+			for (size_t i = 0; i < sizeof(hostile) / sizeof(hostile[0]); i++) {
+				if (!build_named(e, next_id++, op, (enum hfield)f,
+						 bin(hostile[i].s, hostile[i].len)))
+					continue;
+				snprintf(what, sizeof(what), "%s with %s %s", opn,
+					 f == HF_NAME ? "name" : "pool", hostile[i].what);
+				expect_refused_fds(what, e->b, e->n, fds, nfds);
+			}
+		}
+
+		/* the valid request, re-wrapped with an unknown field inside the op */
+		build_named(e, next_id++, op, named_ops[k].has_name ? HF_NAME : HF_POOL,
+			    named_ops[k].has_name ? str("nosuch") : str(FORGE_POOL));
+		r = ph__request__unpack(NULL, e->n, e->b);
+		if (!r) {
+			result(false, "%s with an unknown field (construction: no decode)", opn);
+			continue;
+		}
+		for (int v = 0; v < 2; v++) {
+			const ProtobufCFieldDescriptor *fd =
+				protobuf_c_message_descriptor_get_field(&ph__request__descriptor,
+									op);
+			const ProtobufCMessage *m =
+				*(ProtobufCMessage *const *)((const char *)r + fd->offset);
+
+			sub->n = protobuf_c_message_pack(m, sub->b);
+			if (v == 0) {
+				put_tag(sub, 15, WT_VARINT);
+				put_varint(sub, 1);
+			} else {
+				put_len_field(sub, 100, "lxc.apparmor.profile = unconfined", 33);
+			}
+			build_wrapped(e, next_id++, op, sub);
+			snprintf(what, sizeof(what), "%s with an unknown %s field inside", opn,
+				 v == 0 ? "varint (15)" : "length-delimited (100)");
+			if (!pb_decodes(e))
+				result(false, "%s (construction: no decode)", what);
+			else
+				expect_refused_fds(what, e->b, e->n, fds, nfds);
+		}
+		ph__request__free_unpacked(r, NULL);
+	}
+	close(ro);
+}
+
+/*
+ * A newline is a legal byte in an argument, an environment value, a
+ * directory or file name inside the container and a symlink's target: none
+ * of them reaches a liblxc configuration line (they go to execvp, the
+ * attached process's environment, and openat2 under the rootfs). Such a
+ * request is well formed: answered (here: the container does not exist),
+ * and the channel stays open.
+ */
+static void newline_as_data_cases(struct enc *e)
+{
+	ProtobufCBinaryData one[2];
+	Ph__ExecStartRequest x;
+	Ph__FileOpRequest f;
+	uint64_t id;
+
+	exec_base(&x);
+	one[0] = str("sh");
+	one[1] = str("-c\nlxc.apparmor.profile=unconfined");
+	x.n_argv = 2;
+	x.argv = one;
+	build_op(e, id = next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	case_answered_err("exec_start with a newline in argv[1] (data, not a breach)", e, id,
+			  EINVAL, "exec_start");
+	exec_base(&x);
+	one[0] = str("A=x\nlxc.apparmor.profile=unconfined");
+	x.n_env = 1;
+	x.env = one;
+	build_op(e, id = next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	case_answered_err("exec_start with a newline in an env value (data, not a breach)", e, id,
+			  EINVAL, "exec_start");
+	exec_base(&x);
+	x.cwd = str("/tmp\nlxc.apparmor.profile=unconfined");
+	build_op(e, id = next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	case_answered_err("exec_start with a newline in the cwd (data, not a breach)", e, id,
+			  EINVAL, "exec_start");
+	file_op_base(&f);
+	f.path = str("/etc/host\nname");
+	build_op(e, id = next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	case_answered_err("file_op with a newline in the path (data, not a breach)", e, id, ENOENT,
+			  "file_op");
+	file_op_base(&f);
+	f.kind = PH__FILE_OP_KIND__FILE_OP_SYMLINK;
+	f.path = str("/link");
+	f.target = str("/etc\n/x");
+	build_op(e, id = next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	case_answered_err("file_op SYMLINK with a newline in the target (data, not a breach)", e,
+			  id, ENOENT, "file_op");
+	exec_base(&x);
+	x.cwd = bin("/tmp\0", 5);
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with a trailing NUL in the cwd", e);
+	exec_base(&x);
+	one[0] = str("sh");
+	one[1] = bin("x\0", 2);
+	x.n_argv = 2;
+	x.argv = one;
+	build_op(e, next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	expect_refused("exec_start with a trailing NUL in argv[1]", e);
+	file_op_base(&f);
+	f.path = bin("/etc/hostname\0", 14);
+	build_op(e, next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	expect_refused("file_op with a trailing NUL in the path", e);
+}
+
+/* ---- the policy ---------------------------------------------------------------- */
+
+static char policy[64];     /* from hello: the policy moatd enforces */
+static uint32_t idmap_base; /* from hello: the delegated id range */
+static const char *image_path;
+
+static bool hardened(void)
+{
+	return strcmp(policy, "hardened") == 0;
+}
+
+/* One request on a fresh connection; the reply if it has id and want_err. */
+static Ph__Reply *call(const char *what, const struct enc *e, const int *fds, size_t nfds,
+		       uint64_t id, int want_err)
+{
+	Ph__Reply *rep;
+	int fd = dial();
+
+	if (fd < 0) {
+		result(false, "%s (cannot connect: %s)", what, strerror(-fd));
+		return NULL;
+	}
+	rep = exchange_fds(fd, what, e, fds, nfds, id, want_err);
+	close(fd);
+	return rep;
+}
+
+static bool learn_policy(struct enc *e)
+{
+	uint64_t id = next_id++;
+	Ph__Reply *rep;
+
+	build_hello(e, id, PROTOCOL);
+	rep = call("hello (to learn the policy)", e, NULL, 0, id, 0);
+	if (!rep || !hello_ok(rep) || rep->hello->policy_name.len >= sizeof(policy)) {
+		result(false, "hello names the policy in force");
+		if (rep)
+			ph__reply__free_unpacked(rep, NULL);
+		return false;
+	}
+	memcpy(policy, rep->hello->policy_name.data, rep->hello->policy_name.len);
+	policy[rep->hello->policy_name.len] = '\0';
+	idmap_base = rep->hello->idmap_base;
+	note("policy \"%s\", delegated ids from %u (%u)", policy, idmap_base,
+	     rep->hello->idmap_size);
+	result(idmap_base > 0 && rep->hello->idmap_size >= 65536,
+	       "hello reports a delegated id range that excludes host root (%u+%u)", idmap_base,
+	       rep->hello->idmap_size);
+	ph__reply__free_unpacked(rep, NULL);
+	return true;
+}
+
+/*
+ * On an instance that does not exist, the policy is the first thing
+ * instance_start checks: hardened refuses privileged and nesting with
+ * EPERM naming the op; default lets them through to the lookup (ENOENT).
+ */
+static void policy_cases(struct enc *e)
+{
+	static const struct {
+		const char *what;
+		bool privileged, nesting;
+	} cfgs[] = {
+		{ "privileged", true, false },
+		{ "nesting", false, true },
+		{ "privileged and nesting", true, true },
+		{ "privileged, with limits", true, false },
+	};
+	char what[200];
+
+	for (size_t i = 0; i < sizeof(cfgs) / sizeof(cfgs[0]); i++) {
+		Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+		uint64_t id = next_id++;
+
+		cfg.privileged = cfgs[i].privileged;
+		cfg.nesting = cfgs[i].nesting;
+		if (i == 3) {
+			cfg.memory_limit = 64 << 20;
+			cfg.processes_limit = 100;
+		}
+		build_start(e, id, "nosuch", &cfg);
+		snprintf(what, sizeof(what), "policy %s: instance_start %s of \"nosuch\"", policy,
+			 cfgs[i].what);
+		case_answered_err(what, e, id, hardened() ? EPERM : ENOENT, "instance_start");
+	}
+}
+
+static char *read_text(const char *path)
+{
+	static char buf[16384];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Does the instance's liblxc configuration hold this exact line? */
+static bool config_has(const char *name, const char *line)
+{
+	char path[PATH_MAX], want[512];
+	const char *text;
+
+	snprintf(path, sizeof(path), "%s/containers/%s/config", state_dir, name);
+	snprintf(want, sizeof(want), "\n%s\n", line);
+	text = read_text(path);
+	return text && strstr(text, want);
+}
+
+/*
+ * The real thing, when the runner hands us an image: unpack it, create an
+ * instance from it, ask for a privileged and a nested start (refused under
+ * hardened, on an existing instance, leaving its configuration
+ * unprivileged), start it unprivileged (allowed under both), check its id
+ * map is the delegated range, and delete it.
+ */
+#define FP_IMG "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+#define RUN_NAME "forge-run"
+
+static void run_cases(struct enc *e)
+{
+	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+	char line[128], path[PATH_MAX], *text;
+	Ph__Reply *rep;
+	uint64_t id;
+	int img, pid = 0;
+
+	if (!image_path || !state_dir) {
+		note("no image given: the unpack, create and start cases are skipped");
+		return;
+	}
+	img = open(image_path, O_RDONLY | O_CLOEXEC);
+	if (img < 0) {
+		result(false, "run cases (%s: %s)", image_path, strerror(errno));
+		return;
+	}
+	build_unpack(e, id = next_id++, str(FP_IMG), str(FORGE_POOL));
+	case_answered_fds("image_unpack of a real image", e, &img, 1, id, 0, "image_unpack",
+			  PH__REPLY__RESULT_IMAGE_UNPACK);
+	close(img);
+	build_create(e, id = next_id++, str(RUN_NAME), str(FORGE_POOL), str(FP_IMG));
+	case_answered_fds("instance_create from the unpacked image", e, NULL, 0, id, 0,
+			  "instance_create", PH__REPLY__RESULT_INSTANCE_CREATE);
+	snprintf(line, sizeof(line), "lxc.idmap = u 0 %u 65536", idmap_base);
+	result(config_has(RUN_NAME, line) &&
+		       config_has(RUN_NAME, "lxc.rootfs.options = idmap=container"),
+	       "instance_create wrote an unprivileged configuration (\"%s\")", line);
+
+	/*
+	 * Regression, "create-in-other-pool-removed-config": instance_create of
+	 * an existing name in another pool used to fail on the liblxc directory
+	 * and then remove that directory, the existing instance's own.
+	 */
+	build_create(e, id = next_id++, str(RUN_NAME), str("other"), str(FP_IMG));
+	case_answered_err("instance_create of an existing name in another pool", e, id, EEXIST,
+			  "instance_create");
+	result(config_has(RUN_NAME, line),
+	       "regression create-in-other-pool-removed-config: the existing instance keeps its "
+	       "configuration");
+
+	cfg.privileged = true;
+	build_start(e, id = next_id++, RUN_NAME, &cfg);
+	if (hardened()) {
+		case_answered_err(
+			"policy hardened: instance_start privileged of an existing instance", e, id,
+			EPERM, "instance_start");
+		cfg.privileged = false;
+		cfg.nesting = true;
+		build_start(e, id = next_id++, RUN_NAME, &cfg);
+		case_answered_err("policy hardened: instance_start nesting of an existing instance",
+				  e, id, EPERM, "instance_start");
+		result(config_has(RUN_NAME, line) &&
+			       config_has(RUN_NAME, "lxc.apparmor.allow_nesting = 0") &&
+			       !config_has(RUN_NAME, "lxc.cgroup.devices.deny = a"),
+		       "the refused starts left the configuration unprivileged, without nesting");
+		build_state(e, id = next_id++, RUN_NAME, strlen(RUN_NAME));
+		rep = call("instance_state after the refused starts", e, NULL, 0, id, 0);
+		if (rep) {
+			result(rep->instance_state && rep->instance_state->pid == 0 &&
+				       rep->instance_state->status ==
+					       PH__INSTANCE_STATUS__INSTANCE_STATUS_STOPPED,
+			       "the refused starts started nothing (STOPPED, pid 0)");
+			ph__reply__free_unpacked(rep, NULL);
+		}
+	}
+
+	ph__instance_config__init(&cfg);
+	cfg.memory_limit = 256 << 20;
+	cfg.processes_limit = 200;
+	build_start(e, id = next_id++, RUN_NAME, &cfg);
+	rep = call("instance_start unprivileged", e, NULL, 0, id, 0);
+	if (rep) {
+		pid = rep->instance_start ? rep->instance_start->pid : 0;
+		result(rep->result_case == PH__REPLY__RESULT_INSTANCE_START && pid > 0,
+		       "policy %s: an unprivileged instance_start succeeds (pid %d)", policy, pid);
+		ph__reply__free_unpacked(rep, NULL);
+	}
+	result(config_has(RUN_NAME, line) &&
+		       config_has(RUN_NAME, "lxc.apparmor.allow_nesting = 0") &&
+		       !config_has(RUN_NAME, "lxc.cgroup.devices.deny = a"),
+	       "the started instance's configuration maps ids from the delegated range (\"%s\")",
+	       line);
+	if (pid > 0) {
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", pid);
+		text = read_text(path);
+		if (text) {
+			unsigned a = 1, b = 0, c = 0;
+
+			(void)sscanf(text, "%u %u %u", &a, &b, &c);
+			result(a == 0 && b == idmap_base && c == 65536,
+			       "the container's init maps uid 0 to host uid %u (uid_map: %u %u %u)",
+			       idmap_base, a, b, c);
+		} else {
+			result(false, "the container's uid_map (%s: %s)", path, strerror(errno));
+		}
+	}
+
+	/* a started instance: privileged again is refused before "already running" */
+	cfg.privileged = true;
+	build_start(e, id = next_id++, RUN_NAME, &cfg);
+	case_answered_err(hardened() ? "policy hardened: instance_start privileged of a running "
+				       "instance is refused by the policy"
+				     : "policy default: instance_start privileged of a running "
+				       "instance reaches the running check",
+			  e, id, hardened() ? EPERM : EALREADY, "instance_start");
+
+	build_delete(e, id = next_id++, RUN_NAME, FORGE_POOL);
+	case_answered_fds("instance_delete of the started instance", e, NULL, 0, id, 0,
+			  "instance_delete", PH__REPLY__RESULT_INSTANCE_DELETE);
+	check_no_instance_leftover("instance_delete of the started instance", RUN_NAME);
+}
+
 static void retired_cases(struct enc *e)
 {
 	build_action(e, next_id++, "nosuch", 6, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_START, -1,
@@ -1282,12 +1855,14 @@ int main(int argc, char **argv)
 {
 	struct enc *e, *sub;
 
-	if (argc != 2 && argc != 3) {
-		fprintf(stderr, "Usage: %s SOCKPATH [STATEDIR]\n", argv[0]);
+	if (argc < 2 || argc > 4) {
+		fprintf(stderr, "Usage: %s SOCKPATH [STATEDIR [IMAGE]]\n", argv[0]);
 		return 2;
 	}
 	sock_path = argv[1];
-	state_dir = argc == 3 ? argv[2] : NULL;
+	state_dir = argc >= 3 ? argv[2] : NULL;
+	image_path = argc == 4 ? argv[3] : NULL;
+	memset(name300, 'a', sizeof(name300));
 	signal(SIGPIPE, SIG_IGN);
 	e = calloc(1, sizeof(*e));
 	sub = calloc(1, sizeof(*sub));
@@ -1295,6 +1870,8 @@ int main(int argc, char **argv)
 		return 2;
 
 	case_hello("valid hello (protocol 1)");
+	if (!learn_policy(e))
+		return 1;
 	protocol_cases(e, sub);
 	fd_cases(e);
 	value_cases(e);
@@ -1305,6 +1882,10 @@ int main(int argc, char **argv)
 	instance_start_cases(e, sub);
 	file_op_cases(e);
 	exec_start_cases(e);
+	named_field_cases(e, sub);
+	newline_as_data_cases(e);
+	policy_cases(e);
+	run_cases(e);
 	retired_cases(e);
 	breach_after_good(e);
 	case_hello("final valid hello (the helper survived)");
