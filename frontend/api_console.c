@@ -77,7 +77,9 @@ static void resize(struct console *c, const struct fe_ws_msg *m)
 {
 	json_object *o = json_tokener_parse((const char *)m->data), *cmd, *args, *w, *h;
 
+	/* {"command":null} is found with cmd NULL: compare only a string */
 	if (o && json_object_object_get_ex(o, "command", &cmd) &&
+	    json_object_is_type(cmd, json_type_string) &&
 	    strcmp(json_object_get_string(cmd), "window-resize") == 0 &&
 	    json_object_object_get_ex(o, "args", &args) &&
 	    json_object_object_get_ex(args, "width", &w) &&

@@ -123,7 +123,10 @@ static void handle_control(struct exec_session *s, const struct fe_ws_msg *m)
 
 	if (!o || !json_object_object_get_ex(o, "command", &cmd))
 		goto out;
+	/* {"command":null} is found with cmd NULL, and its string is NULL: not strcmp()'s */
 	c = json_object_get_string(cmd);
+	if (!c)
+		goto out;
 	if (strcmp(c, "window-resize") == 0 && s->interactive &&
 	    json_object_object_get_ex(o, "args", &args)) {
 		json_object *w, *h;
@@ -700,6 +703,13 @@ static int api_exec(struct fe_req *req, struct fe_resp *resp)
 	json_object_object_foreach(s->env, key, val)
 	{
 		(void)val;
+		/* an empty name passed this loop and moatd, which refuses it,
+		 * closed the channel: the frontend restarted (found by
+		 * tests/integration/90-hostile.sh) */
+		if (!*key) {
+			fe_error(resp, 400, "Invalid environment variable name \"\"");
+			goto out;
+		}
 		for (const char *c = key; *c; c++)
 			if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || *c == '_' ||
 			      (c > key && *c >= '0' && *c <= '9'))) {

@@ -83,8 +83,11 @@ static int file_op(const char *name, const char *path, Ph__FileOpKind kind, int 
 			fe_error(resp, 404, "Not Found");
 		else if (r == -EEXIST)
 			fe_error(resp, 400, "File already exists");
+		/* ENAMETOOLONG (a 300-byte component) and EINVAL (a delete of
+		 * "/") are the client's error too: 400, not 500 (found by
+		 * tests/integration/90-hostile.sh) */
 		else if (r == -EISDIR || r == -ENOTDIR || r == -EPERM || r == -ENOTEMPTY ||
-			 r == -ELOOP)
+			 r == -ELOOP || r == -ENAMETOOLONG || r == -EINVAL)
 			fe_error(resp, 400, "%s", strerror(-r));
 		else
 			fe_error(resp, 500, "File operation failed: %s",

@@ -220,6 +220,8 @@ int fe_db_schema_version(void);
 json_object *fe_db_server_config(void);
 
 /* ---- small helpers (util.c) -------------------------------------------------- */
+/* The value of a hex digit, or -1. */
+int fe_unhex(char c);
 
 /* RFC 3339 UTC with nanoseconds, as LXD writes it. */
 void fe_time_format(const struct timespec *ts, char ret[static 64]);

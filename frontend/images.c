@@ -193,17 +193,6 @@ int img_time_parse(const char *s, char ret_time[static 64])
 	return 0;
 }
 
-static int unhex(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode one URL-encoded component ('+' is a space) of n bytes; NUL or bad escapes refused. */
 static char *url_decode(const char *s, size_t n)
 {
@@ -218,8 +207,8 @@ static char *url_decode(const char *s, size_t n)
 		} else if (s[i] == '%') {
 			int h, l;
 
-			if (i + 2 >= n || (h = unhex(s[i + 1])) < 0 || (l = unhex(s[i + 2])) < 0 ||
-			    (h == 0 && l == 0)) {
+			if (i + 2 >= n || (h = fe_unhex(s[i + 1])) < 0 ||
+			    (l = fe_unhex(s[i + 2])) < 0 || (h == 0 && l == 0)) {
 				free(out);
 				errno = EINVAL;
 				return NULL;
@@ -295,7 +284,7 @@ static bool fingerprint_valid(const char *s, size_t min)
 	if (n < min || n > 64)
 		return false;
 	for (size_t i = 0; i < n; i++)
-		if (unhex(s[i]) < 0)
+		if (fe_unhex(s[i]) < 0)
 			return false;
 	return true;
 }

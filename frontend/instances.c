@@ -710,6 +710,18 @@ static const char *check_key(const char *k, const char *v)
 {
 	uint64_t x;
 
+	/* environment.NAME: NAME must be what exec accepts (a shell identifier),
+	 * or one bad key made every later exec a 400 (found by
+	 * tests/integration/90-hostile.sh: "environment.A\nlxc.rootfs.path") */
+	if (strncmp(k, "environment.", 12) == 0) {
+		const char *n = k + 12;
+
+		if (!*n || (*n >= '0' && *n <= '9') ||
+		    n[strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+				"abcdefghijklmnopqrstuvwxyz"
+				"0123456789_")])
+			return "environment variable names are letters, digits and _";
+	}
 	if (strncmp(k, "user.", 5) == 0 || strncmp(k, "image.", 6) == 0 ||
 	    strncmp(k, "volatile.", 9) == 0 || strncmp(k, "environment.", 12) == 0)
 		return strlen(k) > 255 ? "key too long" : NULL;

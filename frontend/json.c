@@ -58,6 +58,17 @@ int fe_json_body(const struct fe_req *req, struct fe_resp *resp, json_object **r
 	return 0;
 }
 
+/*
+ * A string with a \u0000: as a C string it is cut there, so a name "a\u0000b"
+ * made instance "a" (found by tests/integration/90-hostile.sh). Refused.
+ */
+static bool has_nul(json_object *v)
+{
+	const char *s = json_object_get_string(v);
+
+	return strlen(s) != (size_t)json_object_get_string_len(v);
+}
+
 static int wrong_type(struct fe_resp *resp, const char *key, const char *want)
 {
 	fe_error(resp, 400, "Invalid JSON: field \"%s\" must be %s", key, want);
@@ -75,6 +86,8 @@ int fe_json_string(json_object *o, const char *key, const char *def, struct fe_r
 	}
 	if (!json_object_is_type(v, json_type_string))
 		return wrong_type(resp, key, "a string");
+	if (has_nul(v))
+		return wrong_type(resp, key, "a string without NUL");
 	*ret = json_object_get_string(v);
 	return 0;
 }
@@ -138,6 +151,12 @@ int fe_json_string_map(json_object *o, const char *key, struct fe_resp *resp, js
 				 k);
 			return -EINVAL;
 		}
+		if (has_nul(v)) {
+			fe_error(resp, 400,
+				 "Invalid JSON: \"%s\" values must not hold a NUL (key \"%s\")",
+				 key, k);
+			return -EINVAL;
+		}
 	}
 	*ret = m;
 	return 0;
@@ -155,8 +174,9 @@ int fe_json_strings(json_object *o, const char *key, struct fe_resp *resp, json_
 	if (!json_object_is_type(v, json_type_array))
 		return wrong_type(resp, key, "an array of strings");
 	for (size_t i = 0; i < json_object_array_length(v); i++)
-		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string))
-			return wrong_type(resp, key, "an array of strings");
+		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string) ||
+		    has_nul(json_object_array_get_idx(v, i)))
+			return wrong_type(resp, key, "an array of strings without NUL");
 	*ret = v;
 	return 0;
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Small helpers for moatd-api: LXD's time format and random UUIDs.
- * Unprivileged; no outside input.
+ * Small helpers for moatd-api: LXD's time format, random UUIDs, hex
+ * digits. Unprivileged.
  */
 #include <stdio.h>
 #include <sys/random.h>
@@ -45,4 +45,15 @@ void fe_uuid(char ret[static 37])
 	snprintf(ret, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
 		 b[13], b[14], b[15]);
+}
+
+int fe_unhex(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
 }
