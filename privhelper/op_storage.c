@@ -326,12 +326,12 @@ PH_HANDLER(image_unpack)
 	snprintf(tmp, sizeof(tmp), "images/.%s.%d/rootfs", u->fingerprint, (int)getpid());
 	arg.fd = fds[0];
 	arg.dest = tmp;
-	r = ph_confined_path(root, unpack, &arg);
+	r = ph_confined_path(root, unpack, &arg, arg.fd);
 	tmp[strlen(tmp) - strlen("/rootfs")] = '\0';
 	if (r == 0 && renameat(pool, tmp, pool, final) < 0)
 		r = errno == ENOTEMPTY || errno == EEXIST ? 0 : -errno; /* raced: already there */
 	if (r < 0 || fstatat(pool, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		(void)ph_confined_path(root, remove_tree, tmp);
+		(void)ph_confined_path(root, remove_tree, tmp, -1);
 		if (r < 0)
 			return ph_fail(out, "image_unpack", r,
 				       r == -EBADMSG ? "the image is not a valid archive" : NULL);
@@ -374,13 +374,13 @@ PH_HANDLER(instance_create)
 	if (c->fingerprint[0] && faccessat(pool, src, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		r = -ENOENT;
 	else
-		r = c->fingerprint[0] ? ph_confined_path(root, copy_tree, &arg)
-				      : ph_confined_path(root, make_empty_rootfs, dst);
+		r = c->fingerprint[0] ? ph_confined_path(root, copy_tree, &arg, -1)
+				      : ph_confined_path(root, make_empty_rootfs, dst, -1);
 	if (r == 0)
 		r = ph_render_config(ctx, c->ref.name, c->pool, &none);
 	if (r < 0) {
-		(void)ph_confined_path(root, remove_tree, dir);
-		(void)ph_confined_path(ctx->lxcpath, remove_tree, (void *)c->ref.name);
+		(void)ph_confined_path(root, remove_tree, dir, -1);
+		(void)ph_confined_path(ctx->lxcpath, remove_tree, (void *)c->ref.name, -1);
 		return ph_fail(out, "instance_create", r,
 			       r == -ENOENT ? "the image is not unpacked in this pool" : NULL);
 	}
@@ -411,9 +411,9 @@ PH_HANDLER(instance_delete)
 		return ph_fail(out, "instance_delete", ENAMETOOLONG, NULL);
 	snprintf(dir, sizeof(dir), "containers/%s", d->ref.name);
 	/* a pool never used holds nothing to delete: deleting is idempotent */
-	r = access(root, F_OK) == 0 ? ph_confined_path(root, remove_tree, dir) : 0;
+	r = access(root, F_OK) == 0 ? ph_confined_path(root, remove_tree, dir, -1) : 0;
 	if (r == 0)
-		r = ph_confined_path(ctx->lxcpath, remove_tree, (void *)d->ref.name);
+		r = ph_confined_path(ctx->lxcpath, remove_tree, (void *)d->ref.name, -1);
 	if (r < 0)
 		return ph_fail(out, "instance_delete", r, NULL);
 	ph__instance_delete_reply__init(&out->r.instance_delete);

@@ -233,10 +233,11 @@ int ph_pool_open(struct ph_ctx *ctx, const char *pool);
  * Run fn in a grandchild that sees only the directory `root` (a path moatd
  * built from validated names): its own mount namespace pivoted into root,
  * then a user namespace mapping ids 0-65535 to themselves (no capability
- * over the host: no device nodes, no mounts), no_new_privs. Returns fn's
+ * over the host: no device nodes, no mounts), no_new_privs. It holds no
+ * descriptor of moatd's but stdio and keep_fd (-1: none). Returns fn's
  * result (0 or a negative errno).
  */
-int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg);
+int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg, int keep_fd);
 /* "$MOAT_DIR/storage-pools/<pool>" into ret. */
 int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size);
 /* Write the liblxc configuration of an instance (op_instance.c). */

@@ -117,7 +117,35 @@ static int confine(const char *root, int sync_in, int sync_out)
 	return 0;
 }
 
-int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg)
+/*
+ * In the worker, before anything else: close every descriptor moatd had
+ * open (its directory, the channel, the API socket, the lock, a pool) but
+ * stdio and the ones in keep. It runs as uid 0 of a namespace mapped to
+ * host ids 0-65535: an open directory of the host would lead it out.
+ */
+static int close_all_but(int *keep, size_t n)
+{
+	unsigned int next = 3;
+
+	for (size_t i = 1; i < n; i++) /* sort: n is tiny */
+		for (size_t j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			int t = keep[j];
+
+			keep[j] = keep[j - 1];
+			keep[j - 1] = t;
+		}
+	for (size_t i = 0; i < n; i++) {
+		if (keep[i] < (int)next)
+			continue;
+		if ((unsigned int)keep[i] > next &&
+		    close_range(next, (unsigned int)keep[i] - 1, 0) < 0)
+			return -errno;
+		next = (unsigned int)keep[i] + 1;
+	}
+	return close_range(next, ~0U, 0) < 0 ? -errno : 0;
+}
+
+int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg, int keep_fd)
 {
 	int to_child[2], to_parent[2], st, r = 0;
 	char path[64], c = 0;
@@ -134,9 +162,13 @@ int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg)
 	if (pid < 0) {
 		r = -errno;
 	} else if (pid == 0) {
+		int keep[] = { to_child[0], to_parent[1], keep_fd };
+
 		close(to_child[1]);
 		close(to_parent[0]);
-		r = confine(root, to_child[0], to_parent[1]);
+		r = close_all_but(keep, keep_fd >= 0 ? 3 : 2);
+		if (r == 0)
+			r = confine(root, to_child[0], to_parent[1]);
 		if (r == 0)
 			r = fn(arg);
 		_exit(r < 0 ? (-r & 0xff) : 0);

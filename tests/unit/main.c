@@ -105,6 +105,7 @@ int main(void)
 	test_images();
 	test_template();
 	test_logs();
+	test_storage();
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A tiny test harness for tests/unit, run by the test runner as whoever
- * runs the tests (no privilege needed). One line per check, "ok - <what>"
+ * runs the tests (no privilege needed; test_storage's checks run only as
+ * root). One line per check, "ok - <what>"
  * or "not ok - <what>", so that the runner can count them; the binary
  * exits 1 if any check failed. Inputs are the tests' own tables.
  */
@@ -43,6 +44,7 @@ void test_events(void);
 void test_images(void);
 void test_template(void);
 void test_logs(void);
+void test_storage(void);
 void test_cli(void);
 void test_cli_format(void);
 void test_cli_verbs(void);
