@@ -33,7 +33,7 @@ static const struct fe_sink_route *const sink_tables[] = {
 
 struct conn_ctx {
 	char *body;
-	size_t len;
+	size_t len, cap; /* cap: bytes allocated for body, its NUL included */
 	bool too_big;
 	bool answered;
 	uid_t uid;
@@ -317,11 +317,22 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				x->stream = NULL;
 			}
 		} else if (!x->too_big && x->len + *upload_size <= FE_BODY_MAX) {
-			char *grown = realloc(x->body, x->len + *upload_size + 1);
+			/* grown by doubling: a body in many small chunks is not copied
+			 * again at each one */
+			if (x->len + *upload_size + 1 > x->cap) {
+				size_t cap = x->cap ? 2 * x->cap : 4096;
+				char *grown;
 
-			if (!grown)
-				return MHD_NO;
-			x->body = grown;
+				while (cap < x->len + *upload_size + 1)
+					cap *= 2;
+				if (cap > FE_BODY_MAX + 1)
+					cap = FE_BODY_MAX + 1;
+				grown = realloc(x->body, cap);
+				if (!grown)
+					return MHD_NO;
+				x->body = grown;
+				x->cap = cap;
+			}
 			memcpy(x->body + x->len, upload, *upload_size);
 			x->len += *upload_size;
 			x->body[x->len] = '\0';
