@@ -26,50 +26,55 @@ static const int allowed[] = {
 	/* memory */
 	SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(mprotect), SCMP_SYS(mremap),
 	SCMP_SYS(madvise),
-	/* descriptors and files (the database, image files, /proc/self) */
-	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(readv), SCMP_SYS(writev), SCMP_SYS(pread64),
-	SCMP_SYS(pwrite64), SCMP_SYS(close), SCMP_SYS(openat), SCMP_SYS(fstat),
-	SCMP_SYS(newfstatat), SCMP_SYS(statx), SCMP_SYS(lseek), SCMP_SYS(fcntl),
-	SCMP_SYS(flock), SCMP_SYS(fsync), SCMP_SYS(fdatasync), SCMP_SYS(ftruncate),
-	SCMP_SYS(unlink), SCMP_SYS(unlinkat), SCMP_SYS(rename), SCMP_SYS(renameat),
-	SCMP_SYS(renameat2), SCMP_SYS(mkdir), SCMP_SYS(mkdirat), SCMP_SYS(rmdir),
-	SCMP_SYS(getdents64), SCMP_SYS(readlink), SCMP_SYS(readlinkat), SCMP_SYS(access),
-	SCMP_SYS(faccessat), SCMP_SYS(faccessat2), SCMP_SYS(fchmod), SCMP_SYS(umask),
-	SCMP_SYS(getcwd), SCMP_SYS(dup), SCMP_SYS(dup3), SCMP_SYS(pipe2), SCMP_SYS(eventfd2),
-	SCMP_SYS(fadvise64), SCMP_SYS(statfs), SCMP_SYS(fstatfs), SCMP_SYS(memfd_create),
+	/* descriptors and files (the database and its WAL, image files, /etc/os-release) */
+	SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(pread64), SCMP_SYS(pwrite64), SCMP_SYS(close),
+	SCMP_SYS(openat), SCMP_SYS(newfstatat), SCMP_SYS(lseek), SCMP_SYS(fcntl), SCMP_SYS(fsync),
+	SCMP_SYS(fdatasync), SCMP_SYS(ftruncate), SCMP_SYS(unlink), SCMP_SYS(unlinkat),
+	SCMP_SYS(renameat), SCMP_SYS(mkdirat), SCMP_SYS(getdents64), SCMP_SYS(pipe2),
+	SCMP_SYS(eventfd2),
+	/* sqlite: a new WAL or -shm file whose mode the umask cut gets the database's mode */
+	SCMP_SYS(fchmod),
 	/* waiting */
-	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(select), SCMP_SYS(pselect6),
-	SCMP_SYS(epoll_create1), SCMP_SYS(epoll_ctl), SCMP_SYS(epoll_wait),
-	SCMP_SYS(epoll_pwait), SCMP_SYS(futex), SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
-	SCMP_SYS(sched_yield), SCMP_SYS(timerfd_create), SCMP_SYS(timerfd_settime),
+	SCMP_SYS(poll), SCMP_SYS(futex), SCMP_SYS(clock_nanosleep),
 	/* watching containers' init: a pidfd only observes (no pidfd_send_signal) */
 	SCMP_SYS(pidfd_open),
 	/* sockets it was handed: accept, talk, pass descriptors */
-	SCMP_SYS(accept), SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
-	SCMP_SYS(recvmsg), SCMP_SYS(sendmsg), SCMP_SYS(shutdown), SCMP_SYS(getsockopt),
-	SCMP_SYS(setsockopt), SCMP_SYS(getsockname), SCMP_SYS(getpeername),
+	SCMP_SYS(accept4), SCMP_SYS(recvfrom), SCMP_SYS(sendto), SCMP_SYS(recvmsg),
+	SCMP_SYS(sendmsg), SCMP_SYS(shutdown), SCMP_SYS(getsockopt), SCMP_SYS(getsockname),
 	/* file pull: libmicrohttpd sends a file it was handed with sendfile */
 	SCMP_SYS(sendfile),
-	/* threads, signals, exit; arch_prctl sets the TLS base at start-up;
-	 * restart_syscall resumes a sleep after a stop (SIGSTOP, a debugger) */
-	SCMP_SYS(restart_syscall),
-	SCMP_SYS(arch_prctl),
-	SCMP_SYS(set_robust_list), SCMP_SYS(rseq), SCMP_SYS(set_tid_address),
-	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(rt_sigreturn),
-	SCMP_SYS(sigaltstack), SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(tgkill),
-	SCMP_SYS(sched_getaffinity), SCMP_SYS(prlimit64),
-	/* identity and time */
-	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(getppid), SCMP_SYS(getuid),
-	SCMP_SYS(geteuid), SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(uname),
-	SCMP_SYS(clock_gettime), SCMP_SYS(clock_getres), SCMP_SYS(gettimeofday), SCMP_SYS(time),
-	SCMP_SYS(getrandom), SCMP_SYS(sysinfo), SCMP_SYS(getrusage),
+	/* threads, signals, exit; restart_syscall resumes a sleep after a stop
+	 * (SIGSTOP, a debugger) */
+	SCMP_SYS(restart_syscall), SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
+	SCMP_SYS(rt_sigaction), SCMP_SYS(rt_sigprocmask), SCMP_SYS(exit), SCMP_SYS(exit_group),
+	/* a fatal error's message (glibc writes it with writev) and abort()'s SIGABRT to itself */
+	SCMP_SYS(writev), SCMP_SYS(gettid), SCMP_SYS(tgkill),
+	/* identity and time; the clocks are syscalls when the vDSO cannot serve them */
+	SCMP_SYS(getpid), SCMP_SYS(getuid), SCMP_SYS(geteuid), SCMP_SYS(uname),
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time), SCMP_SYS(getrandom),
+	/* glibc's qsort of 1 KiB or more asks for the size of RAM once */
+	SCMP_SYS(sysinfo),
+};
+
+/*
+ * First stage only: from execveat to moatd-api's own filter, the dynamic
+ * loader and libc start-up (ld.so.preload, the TLS base, the stack limit)
+ * and the exec and the second filter themselves.
+ */
+static const int allowed_startup[] = {
+	SCMP_SYS(execveat), SCMP_SYS(seccomp), SCMP_SYS(access), SCMP_SYS(arch_prctl),
+	SCMP_SYS(set_tid_address), SCMP_SYS(prlimit64),
 };
 /* clang-format on */
 
 #if defined(__SANITIZE_ADDRESS__)
 /* ASan/UBSan builds only (make SAN=1): what the sanitizer runtime itself calls. */
 static const int allowed_san[] = {
-	SCMP_SYS(open),
+	/* /proc/self/maps and /proc/self/exe; an alternate stack per thread for its
+	 * SEGV handler; thread stack lookup; spin locks yielding under contention */
+	SCMP_SYS(open),        SCMP_SYS(readlink),
+	SCMP_SYS(sigaltstack), SCMP_SYS(sched_getaffinity),
+	SCMP_SYS(sched_yield),
 };
 
 /*
@@ -131,10 +136,8 @@ int sandbox_install(bool allow_exec)
 				     SCMP_A0(SCMP_CMP_EQ, PR_SET_DUMPABLE, 0),
 				     SCMP_A1(SCMP_CMP_EQ, 0, 0));
 	/* first stage only: exec moatd-api, which then adds the second stage */
-	if (r == 0 && allow_exec)
-		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(execveat), 0);
-	if (r == 0 && allow_exec)
-		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(seccomp), 0);
+	for (size_t i = 0; r == 0 && allow_exec && i < ARRAY_SIZE(allowed_startup); i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, allowed_startup[i], 0);
 	if (r == 0)
 		r = seccomp_load(f);
 	seccomp_release(f);
