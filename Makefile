@@ -65,7 +65,7 @@ CLI_LIB_SRC := $(filter-out cli/main.c,$(CLI_SRC))
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 BINS := $(B)/moatd $(B)/moatd-api $(B)/moat
-TEST_BINS := $(B)/tests/unit $(B)/tests/forge
+TEST_BINS := $(B)/tests/unit $(B)/tests/forge $(B)/bench/rps
 
 .PHONY: all deps lint check demo bench clean fuzz fuzz-build unit integration user
 

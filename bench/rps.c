@@ -8,7 +8,7 @@
  * handle), send GET PATH back to back for SECONDS and count the answers
  * with status 200. Prints "<requests per second> <errors>". The same
  * program measures moat and LXD, so its own cost weighs on both alike.
- * Not part of moat: built by `make bench` only.
+ * Not part of moat: built with the tests (90-hostile uses it too).
  */
 #include <curl/curl.h>
 #include <pthread.h>

@@ -277,8 +277,10 @@ static void set_result(struct fe_op *op, struct exec_session *s, int code)
 			if (s->secret[i][0])
 				json_object_object_add(fds, fd_names[i],
 						       json_object_new_string(s->secret[i]));
-		json_object_object_add(md, "command", json_object_get(s->argv));
-		json_object_object_add(md, "environment", json_object_get(s->env));
+		/* copies: the operation's metadata is read by other threads, and
+		 * json-c's reference counts are not atomic */
+		json_object_object_add(md, "command", fe_json_copy(s->argv));
+		json_object_object_add(md, "environment", fe_json_copy(s->env));
 		json_object_object_add(md, "fds", fds);
 		json_object_object_add(md, "interactive", json_object_new_boolean(s->interactive));
 	} else if (s->record) {

@@ -93,9 +93,11 @@ static json_object *environment(void)
 	json_object_object_add(e, "firewall", json_object_new_string("nftables"));
 	json_object_object_add(e, "kernel", json_object_new_string(u.sysname));
 	json_object_object_add(e, "kernel_architecture", json_object_new_string(u.machine));
-	json_object_object_add(e, "kernel_features", json_object_get(fe_srv.kernel_features));
+	/* copies: these are shared by every request's thread, and json-c's
+	 * reference counts are not atomic */
+	json_object_object_add(e, "kernel_features", fe_json_copy(fe_srv.kernel_features));
 	json_object_object_add(e, "kernel_version", json_object_new_string(u.release));
-	json_object_object_add(e, "lxc_features", json_object_get(fe_srv.lxc_features));
+	json_object_object_add(e, "lxc_features", fe_json_copy(fe_srv.lxc_features));
 	json_object_object_add(e, "os_name", json_object_new_string(os_name));
 	json_object_object_add(e, "os_version", json_object_new_string(os_version));
 	json_object_object_add(e, "project", json_object_new_string("default"));

@@ -89,6 +89,9 @@ bool fe_if_match(const struct fe_req *req, const char *have, struct fe_resp *res
 /* ---- JSON request bodies (json.c): on failure resp holds the 400 --------- */
 
 int fe_json_body(const struct fe_req *req, struct fe_resp *resp, json_object **ret);
+/* A deep copy (NULL stays NULL): what one thread hands to another, since
+ * json-c's reference counts are not atomic. */
+json_object *fe_json_copy(json_object *o);
 /* Typed getters: a missing or null key gives the default (or NULL). */
 int fe_json_string(json_object *o, const char *key, const char *def, struct fe_resp *resp,
 		   const char **ret);

@@ -180,3 +180,12 @@ int fe_json_strings(json_object *o, const char *key, struct fe_resp *resp, json_
 	*ret = v;
 	return 0;
 }
+
+json_object *fe_json_copy(json_object *o)
+{
+	json_object *c = NULL;
+
+	if (o && json_object_deep_copy(o, &c, NULL) < 0)
+		return NULL;
+	return c;
+}

@@ -92,7 +92,13 @@ static void op_free(struct fe_op *op)
 	free(op);
 }
 
-/* Caller holds ops_lock. */
+/*
+ * Caller holds ops_lock. Copies, never references: the document is
+ * serialised by another thread after the lock is released, and json-c's
+ * reference counts are not atomic (a shared metadata object, put by
+ * fe_op_set_metadata() while a GET's answer held it, was freed under the
+ * serialiser).
+ */
 static json_object *op_json_locked(struct fe_op *op)
 {
 	json_object *o = json_object_new_object();
@@ -107,8 +113,8 @@ static json_object *op_json_locked(struct fe_op *op)
 	json_object_object_add(o, "updated_at", json_object_new_string(t));
 	json_object_object_add(o, "status", json_object_new_string(status_name(op->status)));
 	json_object_object_add(o, "status_code", json_object_new_int(op->status));
-	json_object_object_add(o, "resources", json_object_get(op->resources));
-	json_object_object_add(o, "metadata", json_object_get(op->metadata));
+	json_object_object_add(o, "resources", fe_json_copy(op->resources));
+	json_object_object_add(o, "metadata", fe_json_copy(op->metadata));
 	json_object_object_add(o, "may_cancel", json_object_new_boolean(op->may_cancel));
 	json_object_object_add(o, "err", json_object_new_string(op->err ? op->err : ""));
 	json_object_object_add(o, "location", json_object_new_string("none"));

@@ -499,6 +499,15 @@ EOF2
 )
 check_eq "regression exec-control-null-command-crash: the null command was delivered" sent "$out"
 alive "regression exec-control-null-command-crash"
+# concurrent-get-refcount-crash: answers held references to shared JSON (the server's
+# kernel features, an operation's metadata) and json-c's reference counts are not
+# atomic: eight clients asking GET /1.0 at once crashed moatd-api within seconds
+out=$("$B/bench/rps" "$MOAT_DIR/unix.socket" /1.0 8 4)
+check_match "regression concurrent-get-refcount-crash: eight clients on GET /1.0 for 4 s, no error" \
+	'^[0-9]+ 0$' "$out"
+out=$("$B/bench/rps" "$MOAT_DIR/unix.socket" /1.0/operations?recursion=1 8 2)
+check_match "regression concurrent-get-refcount-crash: and on GET /1.0/operations" '^[0-9]+ 0$' "$out"
+alive "regression concurrent-get-refcount-crash"
 
 unchanged "the whole suite"
 check_eq "the frontend never restarted (no seccomp kill, no crash)" 0 "$(grep -c 'moatd-api exited' "$T/moatd.log")"
