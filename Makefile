@@ -51,7 +51,7 @@ LIBS_CLI := $(call pc,libcurl json-c yaml-0.1 libarchive gnutls)
 GEN := $(B)/gen/proto/privhelper.pb-c.c
 GEN_H := $(B)/gen/proto/privhelper.pb-c.h
 
-COMMON_SRC := common/log.c common/frame.c common/name.c
+COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c
 # websocket framing: moatd-api and moat only, never moatd (it parses no frame)
 WS_SRC := common/ws.c
 PH_SRC := $(wildcard privhelper/*.c)

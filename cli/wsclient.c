@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "cli.h"
 #include "client.h"
@@ -326,25 +327,10 @@ int cli_ws_send_close(struct cli_ws *ws, uint16_t code, const char *reason)
 /* Make room for `more` bytes after rx_len, within what one frame can need. */
 static int rx_reserve(struct cli_ws *ws, size_t more)
 {
-	size_t want, cap;
-	uint8_t *grown;
-
 	if (more > CLI_WS_MESSAGE_MAX + WS_HEADER_MAX - ws->rx_len)
 		return -EMSGSIZE;
-	want = ws->rx_len + more;
-	if (want <= ws->rx_cap)
-		return 0;
-	cap = ws->rx_cap ? ws->rx_cap : READ_CHUNK;
-	while (cap < want)
-		cap *= 2;
-	if (cap > CLI_WS_MESSAGE_MAX + WS_HEADER_MAX)
-		cap = CLI_WS_MESSAGE_MAX + WS_HEADER_MAX;
-	grown = realloc(ws->rx, cap);
-	if (!grown)
-		return -ENOMEM;
-	ws->rx = grown;
-	ws->rx_cap = cap;
-	return 0;
+	return buf_reserve(&ws->rx, &ws->rx_cap, ws->rx_len + more, READ_CHUNK,
+			   CLI_WS_MESSAGE_MAX + WS_HEADER_MAX);
 }
 
 int cli_ws_feed(struct cli_ws *ws, const void *data, size_t len)

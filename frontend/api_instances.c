@@ -148,7 +148,7 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 		return 0;
 	if (fe_instance_load_all(&all, &n) < 0)
 		return fe_error(resp, 500, "Failed to read the instances");
-	profiles = fe_profiles_load();
+	profiles = fe_profiles_load(NULL);
 	out = json_object_new_array();
 	for (size_t k = 0; k < n; k++) {
 		struct fe_instance_state st;

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include "buf.h"
 #include "fe.h"
 #include "log.h"
 #include "websocket.h"
@@ -319,20 +320,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		} else if (!x->too_big && x->len + *upload_size <= FE_BODY_MAX) {
 			/* grown by doubling: a body in many small chunks is not copied
 			 * again at each one */
-			if (x->len + *upload_size + 1 > x->cap) {
-				size_t cap = x->cap ? 2 * x->cap : 4096;
-				char *grown;
-
-				while (cap < x->len + *upload_size + 1)
-					cap *= 2;
-				if (cap > FE_BODY_MAX + 1)
-					cap = FE_BODY_MAX + 1;
-				grown = realloc(x->body, cap);
-				if (!grown)
-					return MHD_NO;
-				x->body = grown;
-				x->cap = cap;
-			}
+			if (buf_reserve(&x->body, &x->cap, x->len + *upload_size + 1, 4096,
+					FE_BODY_MAX + 1) < 0)
+				return MHD_NO;
 			memcpy(x->body + x->len, upload, *upload_size);
 			x->len += *upload_size;
 			x->body[x->len] = '\0';

@@ -254,20 +254,36 @@ static json_object *deep_copy(json_object *o)
 	return c;
 }
 
-json_object *fe_profiles_load(void)
+/* The rows st yields, into all as name -> {config, devices}. */
+static void add_profiles(sqlite3_stmt *st, json_object *all)
+{
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		json_object *p = json_object_new_object();
+
+		json_object_object_add(p, "config", parse_col(st, 1, json_type_object));
+		json_object_object_add(p, "devices", parse_col(st, 2, json_type_object));
+		json_object_object_add(all, (const char *)sqlite3_column_text(st, 0), p);
+	}
+}
+
+json_object *fe_profiles_load(json_object *names)
 {
 	json_object *all = json_object_new_object();
 	sqlite3 *db = fe_db_lock();
 	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT name, config, devices FROM profiles;", -1, &st, NULL) ==
-	    SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			json_object *p = json_object_new_object();
-
-			json_object_object_add(p, "config", parse_col(st, 1, json_type_object));
-			json_object_object_add(p, "devices", parse_col(st, 2, json_type_object));
-			json_object_object_add(all, (const char *)sqlite3_column_text(st, 0), p);
+	if (sqlite3_prepare_v2(db,
+			       names ? "SELECT name, config, devices FROM profiles WHERE name = ?;"
+				     : "SELECT name, config, devices FROM profiles;",
+			       -1, &st, NULL) == SQLITE_OK) {
+		if (!names)
+			add_profiles(st, all);
+		for (size_t k = 0; names && k < json_object_array_length(names); k++) {
+			sqlite3_reset(st);
+			sqlite3_bind_text(
+				st, 1, json_object_get_string(json_object_array_get_idx(names, k)),
+				-1, SQLITE_TRANSIENT);
+			add_profiles(st, all);
 		}
 		sqlite3_finalize(st);
 	}
@@ -279,7 +295,7 @@ int fe_instance_expand_with(const struct fe_instance *i, json_object *profiles,
 			    json_object **ret_config, json_object **ret_devices)
 {
 	json_object *config = json_object_new_object(), *devices = json_object_new_object();
-	json_object *own = profiles ? NULL : fe_profiles_load(), *p, *v;
+	json_object *own = profiles ? NULL : fe_profiles_load(i->profiles), *p, *v;
 
 	for (size_t k = 0; k < json_object_array_length(i->profiles); k++) {
 		const char *name =

@@ -44,8 +44,9 @@ json_object *fe_instance_names(void);
 /* Profiles merged in order, then the instance's own keys and devices. */
 int fe_instance_expand(const struct fe_instance *i, json_object **ret_config,
 		       json_object **ret_devices);
-/* Every profile, name -> {config, devices}, read once for many expansions. */
-json_object *fe_profiles_load(void);
+/* The profiles named (NULL: every one, read once for many expansions), as
+ * name -> {config, devices}. */
+json_object *fe_profiles_load(json_object *names);
 /* As fe_instance_expand, from profiles fe_profiles_load() read (or NULL). */
 int fe_instance_expand_with(const struct fe_instance *i, json_object *profiles,
 			    json_object **ret_config, json_object **ret_devices);

@@ -14,6 +14,7 @@
  * after its frame, so the reading thread never waits on a slow writer.
  */
 #include "websocket.h"
+#include "buf.h"
 
 #include <errno.h>
 #include <gnutls/crypto.h>
@@ -26,6 +27,8 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
+
+#include "buf.h"
 
 #define RX_INITIAL 4096
 
@@ -344,46 +347,26 @@ static int rx_room(struct fe_ws *ws, size_t need)
 {
 	size_t have = ws->rx_len - ws->rx_off;
 	size_t want = need > have ? need : have + WS_HEADER_MAX;
-	uint8_t *grown;
-	size_t cap;
 
 	if (ws->rx_off > 0) {
 		memmove(ws->rx, ws->rx + ws->rx_off, have);
 		ws->rx_off = 0;
 		ws->rx_len = have;
 	}
-	if (want < RX_INITIAL)
-		want = RX_INITIAL;
-	if (ws->rx_cap >= want && ws->rx_cap > ws->rx_len)
-		return 0;
-	cap = ws->rx_cap ? ws->rx_cap : RX_INITIAL;
-	while (cap < want || cap <= ws->rx_len)
-		cap *= 2;
-	grown = realloc(ws->rx, cap);
-	if (!grown)
-		return -ENOMEM;
-	ws->rx = grown;
-	ws->rx_cap = cap;
-	return 0;
+	/* at least one byte free after what is held */
+	if (want <= ws->rx_len)
+		want = ws->rx_len + 1;
+	return buf_reserve(&ws->rx, &ws->rx_cap, want, RX_INITIAL, 0);
 }
 
 /* Append a data frame's payload to the message being assembled. */
 static int msg_append(struct fe_ws *ws, const struct ws_frame *f)
 {
-	size_t need = ws->msg_len + f->payload_len + 1; /* the parser bounds both */
+	/* the parser bounds both */
+	int r = buf_reserve(&ws->msg, &ws->msg_cap, ws->msg_len + f->payload_len + 1, 256, 0);
 
-	if (need > ws->msg_cap) {
-		size_t cap = ws->msg_cap ? ws->msg_cap : 256;
-		uint8_t *grown;
-
-		while (cap < need)
-			cap *= 2;
-		grown = realloc(ws->msg, cap);
-		if (!grown)
-			return -ENOMEM;
-		ws->msg = grown;
-		ws->msg_cap = cap;
-	}
+	if (r < 0)
+		return r;
 	ws_payload_copy(f, ws->msg + ws->msg_len);
 	ws->msg_len += f->payload_len;
 	ws->msg[ws->msg_len] = '\0';

@@ -47,10 +47,15 @@ timeout 90 lxc exec c -- sh -c '
 		rm -rf /root/held; mv /root/dst/sub /root/held; rm -rf /root/dst/sub
 		ln -s "$t" /root/dst/sub; sleep 0.01
 		rm -f /root/dst/sub; mv /root/held /root/dst/sub || mkdir -p /root/dst/sub; sleep 0.005
-		i=$((i + 1)); echo "$i" >/root/swaps
+		i=$((i + 1)); echo "$i" >/root/swaps.new; mv /root/swaps.new /root/swaps
 	done' >"$T/swap.out" 2>&1 &
 swapper=$!
-swaps() { timeout 30 lxc exec c -- cat /root/swaps 2>/dev/null || echo 0; }
+# the count is replaced by a rename, so a read never sees it half written
+swaps() {
+	local n
+	n=$(timeout 30 lxc exec c -- cat /root/swaps 2>/dev/null)
+	echo "${n:-0}"
+}
 eventually 10 sh -c "[ \"\$(timeout 10 lxc exec c -- cat /root/swaps 2>/dev/null || echo 0)\" -gt 0 ]"
 s0=$(swaps)
 
