@@ -162,6 +162,35 @@ static int setup_dir(struct ph_ctx *ctx, const char *dir)
 }
 
 /*
+ * moatd-api opens its database and images by path, as its own user: every
+ * directory above the state directory must be searchable by that user.
+ * Without this check it would fail at each restart and clients would hang,
+ * so ask the kernel as that user, once, in a child that exits at once.
+ */
+static int frontend_can_reach(const struct ph_ctx *ctx)
+{
+	char db[PATH_MAX + 16];
+	pid_t pid;
+	int st;
+
+	snprintf(db, sizeof(db), "%s/database", ctx->dir);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (setgroups(0, NULL) < 0 ||
+		    setresgid(ctx->fe_gid, ctx->fe_gid, ctx->fe_gid) < 0 ||
+		    setresuid(ctx->fe_uid, ctx->fe_uid, ctx->fe_uid) < 0)
+			_exit(EPERM);
+		_exit(access(db, R_OK | W_OK | X_OK) < 0 ? errno : 0);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
+}
+
+/*
  * One moatd per directory: a POSIX record lock held for the life of the
  * process. Unlike flock(), children never share it, so a worker or a
  * container monitor forked from moatd cannot keep it after moatd dies.
@@ -440,6 +469,14 @@ int main(int argc, char **argv)
 	r = setup_dir(&ctx, o.dir);
 	if (r < 0) {
 		log_error("state directory \"%s\": %s", o.dir, strerror(-r));
+		return 1;
+	}
+	r = o.forge ? 0 : frontend_can_reach(&ctx);
+	if (r < 0) {
+		log_error("state directory \"%s\": user \"%s\" (moatd-api) cannot reach it: %s; "
+			  "make every directory above it searchable by that user (chmod o+x) "
+			  "or choose another --dir",
+			  ctx.dir, o.user, strerror(-r));
 		return 1;
 	}
 	r = lock_dir(&ctx);

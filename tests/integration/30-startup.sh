@@ -42,6 +42,16 @@ start_fails "root as the frontend user is refused" 'must not be root' --user roo
 start_fails "an unknown frontend user is refused" 'does not exist' --user no-such-user-here
 start_fails "an unknown socket group is refused" 'does not exist' --group no-such-group-here
 start_fails "a stray argument is refused" 'Usage' extra
+# the frontend user must reach the state directory: under a 0700 parent it cannot
+mkdir -m 0700 "$T/closed"
+rm -f "$T/refuse.log"
+if timeout 10 "$B/moatd" --dir "$T/closed/d" >"$T/refuse.log" 2>&1; then
+	not_ok "a state directory the frontend user cannot reach is refused (moatd started)"
+else
+	check_match "a state directory the frontend user cannot reach is refused" \
+		'user "moat" \(moatd-api\) cannot reach it: Permission denied' "$(cat "$T/refuse.log")"
+fi
+check "nothing holds the refused directory's socket" test ! -e "$T/closed/d/unix.socket"
 
 # a version-1 database (config table only) is migrated forward, keeping its rows
 mkdir -p "$T/d/database"
