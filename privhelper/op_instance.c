@@ -153,9 +153,14 @@ PH_HANDLER(instance_state)
 			       r == -ENOENT ? "Instance not found" : NULL);
 	ph__instance_state_reply__init(s);
 	s->status = status_of(c);
-	s->pid = c->is_running(c) ? c->init_pid(c) : 0;
-	if (s->pid > 0)
-		read_usage(c, s);
+	s->pid = s->status == PH__INSTANCE_STATUS__INSTANCE_STATUS_RUNNING ||
+				 s->status == PH__INSTANCE_STATUS__INSTANCE_STATUS_FROZEN
+			 ? c->init_pid(c)
+			 : 0;
+	if (s->pid < 0)
+		s->pid = 0;
+	if (s->pid > 0 && ph_cgroup_usage(t->instance_state.name, s->pid, s) < 0)
+		read_usage(c, s); /* through liblxc: see cgroup.c */
 	else
 		s->reboot_requested = reboot_requested(ctx, t->instance_state.name);
 	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_STATE;

@@ -244,6 +244,14 @@ int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size);
 int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 		     const struct ph_instance_config *cfg);
 
+/* ---- cgroup.c: usage counters read from the payload cgroup's files ------- */
+/* The path of ctrl's line ("" = cgroup2) in a /proc/<pid>/cgroup text. */
+int ph_cgroup_path(const char *text, const char *ctrl, char *out, size_t size);
+/* Does every line of ctrl lie in dir or below it (and is there one)? */
+bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
+/* Fill the counters of a running instance; < 0: ask liblxc instead. */
+int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
+
 /* ---- dispatch.c --------------------------------------------------------- */
 enum ph_op_flags {
 	PH_OP_SLOW = 1 << 0, /* run in a forked worker, off the main loop */

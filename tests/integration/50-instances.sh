@@ -28,6 +28,42 @@ check_eq "state.network holds the container's lo with 127.0.0.1/8" "127.0.0.1/8 
 	"$(jget "$st" '[a["address"]+"/"+a["netmask"] for a in d["metadata"]["network"]["lo"]["addresses"] if a["family"]=="inet"][0]+" "+str(d["metadata"]["network"]["lo"]["mtu"])+" "+d["metadata"]["network"]["lo"]["type"]')"
 check_eq "state.network has only the container's interfaces (not the host's)" "lo" \
 	"$(jget "$st" '",".join(sorted(d["metadata"]["network"].keys()))')"
+# the counters: moatd reads the payload cgroup's files itself, and asks liblxc
+# when the init is not where it expects (here: the name was taken, liblxc added -1)
+cg_of() { # PID CONTROLLER: its cgroup, v1 line or else cgroup2's
+	local p
+	p=$(sed -n "s/^[0-9]*:$2:\(.*\)/\1/p" "/proc/$1/cgroup")
+	if [ -n "$p" ]; then echo "/sys/fs/cgroup/$2$p"; else echo "/sys/fs/cgroup$(sed -n 's/^0:://p' "/proc/$1/cgroup")"; fi
+}
+procs_match() { # NAME: state.processes is the cgroup's pids.current
+	local st p
+	st=$(api GET "/1.0/instances/$1/state")
+	p=$(jget "$st" 'd["metadata"]["pid"]')
+	[ "$p" -gt 0 ] && [ "$(jget "$st" 'd["metadata"]["processes"]')" = "$(cat "$(cg_of "$p" pids)/pids.current")" ]
+}
+check "state.processes is the payload cgroup's pids.current" eventually 10 procs_match c1
+acct=$(cg_of "$(jget "$st" 'd["metadata"]["pid"]')" cpuacct)/cpuacct.usage
+if [ -f "$acct" ]; then
+	c=$(cat "$acct")
+	check_eq "state.cpu.usage is the cgroup's cpuacct.usage, read after it" true \
+		"$(jget "$(api GET /1.0/instances/c1/state)" "0 < $c <= d['metadata']['cpu']['usage']")"
+fi
+# a stray cgroup of the name in every hierarchy moatd reads: read instead of
+# the container's own, it would say 0 processes
+strays=""
+for h in pids memory cpuacct; do
+	[ -d "/sys/fs/cgroup/$h" ] && mkdir "/sys/fs/cgroup/$h/lxc.payload.cg$$" 2>/dev/null &&
+		strays="$strays /sys/fs/cgroup/$h/lxc.payload.cg$$"
+done
+if [ -n "$strays" ]; then
+	check "a container whose payload cgroup name was taken starts" timeout 120 lxc launch bb "cg$$"
+	check_match "liblxc put it in another cgroup" "lxc.payload.cg$$-" \
+		"$(cat "/proc/$(jget "$(api GET "/1.0/instances/cg$$/state")" 'd["metadata"]["pid"]')/cgroup")"
+	check "its state.processes still counts its own processes, not the stray cgroup's" eventually 10 procs_match "cg$$"
+	check_eq "the stray cgroup is empty" 0 "$(cat "/sys/fs/cgroup/pids/lxc.payload.cg$$/pids.current")"
+	timeout 60 lxc delete -f "cg$$" >/dev/null 2>&1
+	for d in $strays; do rmdir "$d"; done
+fi
 check_match "the template rendered /etc/hostname at create" '^c1$' "$(timeout 30 lxc exec c1 -- cat /etc/hostname)"
 tpl_rows() { sqlite3 "$MOAT_DIR/database/moat.db" "SELECT name || ' ' || length(content) FROM image_templates;"; }
 check_eq "the template's source was copied out of the image once, into the database" \

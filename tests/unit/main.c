@@ -106,6 +106,7 @@ int main(void)
 	test_template();
 	test_logs();
 	test_storage();
+	test_cgroup();
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();

@@ -1,0 +1,224 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * A running container's usage counters, read from its payload cgroup's
+ * files. Through liblxc each counter is a round trip to the container's
+ * monitor plus a parse of moatd's own mountinfo; a state asks for seven of
+ * them, and a list of running instances asks every instance's state, so on
+ * a busy host the monitors' wake-ups made most of the list's time.
+ *
+ * liblxc 5.0 puts the payload in "lxc.payload.<name>" at the root of each
+ * hierarchy when it runs as root (it escapes to the root cgroup unless
+ * lxc.cgroup.relative is set), else below the starting process's cgroup
+ * (moatd's own, from /proc/self/cgroup); it picks another name when that
+ * one is taken. So the directory read here is one of those two, built
+ * from moatd's own cgroup and the validated name alone, and it is used
+ * only when every line of the init's /proc/<pid>/cgroup for that
+ * hierarchy lies in it or below it. Otherwise the caller asks liblxc.
+ *
+ * The init's file holds names the container chose (its own sub-cgroups may
+ * contain newlines), so ph_cgroup_path() and ph_cgroup_within() treat the
+ * text as hostile: fuzz/fuzz_cgroup.c. A forged line can only make a check
+ * fail, never point the read elsewhere: the path read never comes from it.
+ *
+ * Written here because no library reads cgroup counters by path; liblxc's
+ * own reader is the slow one described above.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "ph.h"
+
+/* Does the comma-separated list [s, s+n) name ctrl exactly? "" matches only cgroup2's empty list. */
+static bool list_has(const char *s, size_t n, const char *ctrl)
+{
+	size_t k = strlen(ctrl);
+
+	if (k == 0)
+		return n == 0;
+	for (const char *e = s + n; s < e;) {
+		const char *c = memchr(s, ',', (size_t)(e - s));
+		size_t len = c ? (size_t)(c - s) : (size_t)(e - s);
+
+		if (len == k && memcmp(s, ctrl, k) == 0)
+			return true;
+		s += len + 1;
+	}
+	return false;
+}
+
+/*
+ * Call fn for the path of each line "id:controllers:path" whose controller
+ * list names ctrl; stop at the first non-zero return. Malformed lines are
+ * skipped. Returns fn's value, or 0 when no line matched (*found false).
+ */
+static int each_line(const char *text, const char *ctrl, bool *found,
+		     int (*fn)(const char *path, size_t n, void *arg), void *arg)
+{
+	*found = false;
+	for (const char *l = text; *l;) {
+		const char *end = strchr(l, '\n'), *c1, *c2;
+		size_t n = end ? (size_t)(end - l) : strlen(l);
+
+		c1 = memchr(l, ':', n);
+		c2 = c1 ? memchr(c1 + 1, ':', n - (size_t)(c1 + 1 - l)) : NULL;
+		if (c2 && list_has(c1 + 1, (size_t)(c2 - c1 - 1), ctrl)) {
+			int r = fn(c2 + 1, n - (size_t)(c2 + 1 - l), arg);
+
+			*found = true;
+			if (r)
+				return r;
+		}
+		l += n + (end ? 1 : 0);
+	}
+	return 0;
+}
+
+struct copy_out {
+	char *out;
+	size_t size;
+};
+
+static int copy_first(const char *path, size_t n, void *arg)
+{
+	struct copy_out *o = arg;
+
+	if (n == 0 || path[0] != '/' || n >= o->size)
+		return -EINVAL;
+	memcpy(o->out, path, n);
+	o->out[n] = '\0';
+	return 1;
+}
+
+int ph_cgroup_path(const char *text, const char *ctrl, char *out, size_t size)
+{
+	struct copy_out o = { out, size };
+	bool found;
+	int r = each_line(text, ctrl, &found, copy_first, &o);
+
+	return r == 1 ? 0 : r < 0 ? r : -ENOENT;
+}
+
+static int outside(const char *path, size_t n, void *arg)
+{
+	const char *dir = arg;
+	size_t k = strlen(dir);
+
+	if (n < k || memcmp(path, dir, k) != 0 || (n > k && path[k] != '/'))
+		return 1;
+	return 0;
+}
+
+bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir)
+{
+	bool found;
+
+	return each_line(text, ctrl, &found, outside, (void *)dir) == 0 && found;
+}
+
+/* Read a small /proc file whole; -E2BIG when it does not fit. */
+static int read_text(const char *path, char *buf, size_t size)
+{
+	__do_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	size_t have = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	while ((n = read(fd, buf + have, size - 1 - have)) > 0)
+		have += (size_t)n;
+	if (n < 0)
+		return -errno;
+	if (have == size - 1)
+		return -E2BIG;
+	buf[have] = '\0';
+	return 0;
+}
+
+/* A counter file as a number (or one "key value" field of it); 0 when absent. */
+static uint64_t file_u64(int dirfd, const char *file, const char *field)
+{
+	char buf[4096];
+	__do_close int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+		return 0;
+	buf[n] = '\0';
+	if (field) {
+		char *p = strstr(buf, field);
+
+		return p ? strtoull(p + strlen(field), NULL, 10) * 1000 : 0;
+	}
+	return strtoull(buf, NULL, 10);
+}
+
+/*
+ * The payload directory of ctrl ("" for cgroup2), opened O_PATH, after the
+ * membership check; *v2 says which names its files have.
+ */
+static int payload_dir(const char *self, const char *init, const char *ctrl, const char *name,
+		       bool *v2)
+{
+	char base[2048], dir[2400], path[2600];
+	bool unified = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+	int r;
+
+	*v2 = false;
+	r = unified ? -ENOENT : ph_cgroup_path(self, ctrl, base, sizeof(base));
+	if (r == -ENOENT && unified) {
+		*v2 = true;
+		r = ph_cgroup_path(self, "", base, sizeof(base));
+	}
+	if (r < 0)
+		return r;
+	snprintf(dir, sizeof(dir), "/lxc.payload.%s", name); /* escaped to the root */
+	if (!ph_cgroup_within(init, *v2 ? "" : ctrl, dir)) {
+		snprintf(dir, sizeof(dir), "%s/lxc.payload.%s", base, name); /* relative */
+		if (strcmp(base, "/") == 0 || !ph_cgroup_within(init, *v2 ? "" : ctrl, dir))
+			return -ESRCH;
+	}
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s%s", *v2 ? "" : "/", *v2 ? "" : ctrl, dir);
+	r = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	return r < 0 ? -errno : r;
+}
+
+int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s)
+{
+	char self[4096], init[4096], path[64];
+	__do_close int pids = -EBADF, cpu = -EBADF, mem = -EBADF;
+	bool v2_pids, v2_cpu, v2_mem;
+	uint64_t memsw;
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	r = read_text("/proc/self/cgroup", self, sizeof(self));
+	if (r == 0)
+		r = read_text(path, init, sizeof(init));
+	if (r < 0)
+		return r;
+	pids = payload_dir(self, init, "pids", name, &v2_pids);
+	cpu = payload_dir(self, init, "cpuacct", name, &v2_cpu);
+	mem = payload_dir(self, init, "memory", name, &v2_mem);
+	if (pids < 0 || cpu < 0 || mem < 0)
+		return pids < 0 ? pids : cpu < 0 ? cpu : mem;
+	s->processes = file_u64(pids, "pids.current", NULL);
+	s->cpu_ns = v2_cpu ? file_u64(cpu, "cpu.stat", "usage_usec ")
+			   : file_u64(cpu, "cpuacct.usage", NULL);
+	s->memory = file_u64(mem, v2_mem ? "memory.current" : "memory.usage_in_bytes", NULL);
+	s->memory_peak = file_u64(mem, v2_mem ? "memory.peak" : "memory.max_usage_in_bytes", NULL);
+	if (v2_mem) {
+		s->swap = file_u64(mem, "memory.swap.current", NULL);
+		s->swap_peak = 0;
+	} else {
+		memsw = file_u64(mem, "memory.memsw.usage_in_bytes", NULL);
+		s->swap = memsw > s->memory ? memsw - s->memory : 0;
+		memsw = file_u64(mem, "memory.memsw.max_usage_in_bytes", NULL);
+		s->swap_peak = memsw > s->memory_peak ? memsw - s->memory_peak : 0;
+	}
+	return 0;
+}
