@@ -9,6 +9,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <malloc.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,11 +138,60 @@ static const char *prefix(const struct fe_req *req)
 	return strcmp(req->seg[0], "containers") == 0 ? "/1.0/containers" : "/1.0/instances";
 }
 
+/*
+ * The state of every instance of a recursion=2 list, asked of moatd by a
+ * few threads at once: each running instance is two round trips (its
+ * counters, then its addresses from a worker moatd forks), and one after
+ * the other they were most of the list's time. The threads only fill
+ * st[] and net[] (trees they make themselves); the list is built after
+ * they are joined, in one thread, as json-c wants.
+ */
+#define LIST_THREADS 4
+
+struct prefetch {
+	const struct fe_instance *all;
+	size_t n;
+	atomic_size_t next;
+	struct fe_instance_state *st;
+	json_object **net;
+};
+
+static void *prefetch_worker(void *arg)
+{
+	struct prefetch *pf = arg;
+	size_t k;
+
+	while ((k = atomic_fetch_add(&pf->next, 1)) < pf->n) {
+		struct fe_instance_state *st = &pf->st[k];
+
+		fe_instance_state_full(pf->all[k].name, st);
+		if (st->status_code == 103 || st->status_code == 110)
+			pf->net[k] = fe_instance_network(pf->all[k].name);
+	}
+	return NULL;
+}
+
+static void prefetch_states(struct prefetch *pf)
+{
+	pthread_t t[LIST_THREADS - 1];
+	size_t started = 0;
+
+	for (size_t k = 0; k + 1 < LIST_THREADS && k + 1 < pf->n; k++) {
+		if (pthread_create(&t[started], NULL, prefetch_worker, pf) != 0)
+			break; /* fewer helpers: this thread does the rest */
+		started++;
+	}
+	prefetch_worker(pf);
+	for (size_t k = 0; k < started; k++)
+		pthread_join(t[k], NULL);
+}
+
 static int api_list(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *out, *profiles;
 	struct fe_instance *all;
 	struct cond conds[16];
+	struct prefetch pf = { 0 };
 	size_t n, nconds = 0;
 	int rec = recursion(req), r;
 
@@ -148,6 +199,19 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 		return 0;
 	if (fe_instance_load_all(&all, &n) < 0)
 		return fe_error(resp, 500, "Failed to read the instances");
+	pf.all = all;
+	pf.n = n;
+	if (rec >= 2 && n > 0) {
+		pf.st = calloc(n, sizeof(*pf.st));
+		pf.net = calloc(n, sizeof(*pf.net));
+		if (!pf.st || !pf.net) {
+			free(pf.st);
+			free(pf.net);
+			fe_instances_free(all, n);
+			return fe_error(resp, 500, "Out of memory");
+		}
+		prefetch_states(&pf);
+	}
 	profiles = fe_profiles_load(NULL);
 	out = json_object_new_array();
 	for (size_t k = 0; k < n; k++) {
@@ -156,10 +220,11 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 		char url[128];
 
 		if (rec >= 2)
-			fe_instance_state_full(all[k].name, &st);
+			st = pf.st[k];
 		else
 			fe_instance_status(all[k].name, &st);
-		o = fe_instance_json_with(&all[k], &st, rec >= 2, profiles);
+		o = fe_instance_json_net(&all[k], &st, rec >= 2, profiles,
+					 pf.net ? pf.net[k] : NULL);
 		if (!matches(o, conds, nconds)) {
 			json_object_put(o);
 			continue;
@@ -174,6 +239,8 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 	}
 	json_object_put(profiles);
 	fe_instances_free(all, n);
+	free(pf.st);
+	free(pf.net);
 	r = fe_sync(resp, out);
 	/* a long list frees many small objects: give the pages back */
 	if (n > 64)

@@ -493,7 +493,7 @@ static json_object *bstr(const ProtobufCBinaryData *b)
 }
 
 /* state.network, read by moatd inside the container's network namespace. */
-static json_object *network_json(const char *name)
+json_object *fe_instance_network(const char *name)
 {
 	Ph__Request req = PH__REQUEST__INIT;
 	Ph__InstanceNetworkRequest m = PH__INSTANCE_NETWORK_REQUEST__INIT;
@@ -563,6 +563,13 @@ static json_object *network_json(const char *name)
 
 json_object *fe_state_json(const struct fe_instance_state *st)
 {
+	bool up = st->status_code == 103 || st->status_code == 110;
+
+	return fe_state_json_net(st, up && st->name[0] ? fe_instance_network(st->name) : NULL);
+}
+
+json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *net)
+{
 	json_object *o = json_object_new_object(), *mem = json_object_new_object();
 	json_object *cpu = json_object_new_object();
 	bool up = st->status_code == 103 || st->status_code == 110;
@@ -579,7 +586,11 @@ json_object *fe_state_json(const struct fe_instance_state *st)
 	json_object_object_add(mem, "swap_usage_peak",
 			       json_object_new_int64((int64_t)(up ? st->swap_peak : 0)));
 	json_object_object_add(o, "memory", mem);
-	json_object_object_add(o, "network", up && st->name[0] ? network_json(st->name) : NULL);
+	if (!up) {
+		json_object_put(net);
+		net = NULL;
+	}
+	json_object_object_add(o, "network", net);
 	json_object_object_add(o, "pid", json_object_new_int(up ? st->pid : 0));
 	json_object_object_add(o, "processes",
 			       json_object_new_int64((int64_t)(up ? st->processes : 0)));
@@ -596,6 +607,16 @@ json_object *fe_instance_json(const struct fe_instance *i, const struct fe_insta
 
 json_object *fe_instance_json_with(const struct fe_instance *i, const struct fe_instance_state *st,
 				   bool with_state, json_object *profiles)
+{
+	bool up = st->status_code == 103 || st->status_code == 110;
+
+	return fe_instance_json_net(i, st, with_state, profiles,
+				    with_state && up && st->name[0] ? fe_instance_network(st->name)
+								    : NULL);
+}
+
+json_object *fe_instance_json_net(const struct fe_instance *i, const struct fe_instance_state *st,
+				  bool with_state, json_object *profiles, json_object *net)
 {
 	json_object *o = json_object_new_object(), *xc = NULL, *xd = NULL;
 
@@ -620,8 +641,10 @@ json_object *fe_instance_json_with(const struct fe_instance *i, const struct fe_
 	json_object_object_add(o, "project", json_object_new_string("default"));
 	if (with_state) {
 		json_object_object_add(o, "backups", NULL);
-		json_object_object_add(o, "state", fe_state_json(st));
+		json_object_object_add(o, "state", fe_state_json_net(st, net));
 		json_object_object_add(o, "snapshots", NULL);
+	} else {
+		json_object_put(net);
 	}
 	return o;
 }

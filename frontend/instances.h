@@ -76,6 +76,12 @@ json_object *fe_instance_json(const struct fe_instance *i, const struct fe_insta
 json_object *fe_instance_json_with(const struct fe_instance *i, const struct fe_instance_state *st,
 				   bool with_state, json_object *profiles);
 json_object *fe_state_json(const struct fe_instance_state *st);
+/* The same with state.network already read (net is taken over; NULL: none). */
+json_object *fe_instance_json_net(const struct fe_instance *i, const struct fe_instance_state *st,
+				  bool with_state, json_object *profiles, json_object *net);
+json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *net);
+/* state.network of a running instance, as moatd reads it; NULL on failure. */
+json_object *fe_instance_network(const char *name);
 
 /* Validation of client input; on failure resp holds the 400. */
 int fe_check_instance_name(const char *name, struct fe_resp *resp);
