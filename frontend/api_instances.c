@@ -140,9 +140,9 @@ static const char *prefix(const struct fe_req *req)
 
 /*
  * The state of every instance of a recursion=2 list, asked of moatd by a
- * few threads at once: each running instance is two round trips (its
- * counters, then its addresses from a worker moatd forks), and one after
- * the other they were most of the list's time. The threads only fill
+ * few threads at once: each running instance is a round trip to a worker
+ * moatd forks (its addresses and counters), and one after the other they
+ * were most of the list's time. The threads only fill
  * st[] and net[] (trees they make themselves); the list is built after
  * they are joined, in one thread, as json-c wants.
  */
@@ -162,11 +162,7 @@ static void *prefetch_worker(void *arg)
 	size_t k;
 
 	while ((k = atomic_fetch_add(&pf->next, 1)) < pf->n) {
-		struct fe_instance_state *st = &pf->st[k];
-
-		fe_instance_state_full(pf->all[k].name, st);
-		if (st->status_code == 103 || st->status_code == 110)
-			pf->net[k] = fe_instance_network(pf->all[k].name);
+		pf->net[k] = fe_instance_state_network(pf->all[k].name, &pf->st[k]);
 	}
 	return NULL;
 }
@@ -279,11 +275,14 @@ static int api_get(struct fe_req *req, struct fe_resp *resp)
 
 	if (load_or_404(req, resp, &i) < 0)
 		return 0;
-	if (recursion(req) >= 1)
-		fe_instance_state_full(i.name, &st);
-	else
+	if (recursion(req) >= 1) {
+		json_object *net = fe_instance_state_network(i.name, &st);
+
+		fe_sync(resp, fe_instance_json_net(&i, &st, true, NULL, net));
+	} else {
 		fe_instance_status(i.name, &st);
-	fe_sync(resp, fe_instance_json(&i, &st, recursion(req) >= 1));
+		fe_sync(resp, fe_instance_json(&i, &st, false));
+	}
 	etag(&i, resp->etag);
 	fe_instance_free(&i);
 	return 0;
@@ -293,12 +292,13 @@ static int api_state_get(struct fe_req *req, struct fe_resp *resp)
 {
 	struct fe_instance i;
 	struct fe_instance_state st;
+	json_object *net;
 
 	if (load_or_404(req, resp, &i) < 0)
 		return 0;
-	fe_instance_state_full(i.name, &st);
+	net = fe_instance_state_network(i.name, &st);
 	fe_instance_free(&i);
-	return fe_sync(resp, fe_state_json(&st));
+	return fe_sync(resp, fe_state_json_net(&st, net));
 }
 
 /* ---- operations ----------------------------------------------------------------- */

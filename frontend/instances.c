@@ -425,14 +425,41 @@ int fe_instance_status(const char *name, struct fe_instance_state *ret)
 	return 0;
 }
 
-int fe_instance_state_full(const char *name, struct fe_instance_state *ret)
+/* moatd's state reply into the frontend's struct (s->name is set by the caller). */
+static void state_from_reply(const Ph__InstanceStateReply *x, struct fe_instance_state *s)
 {
-	int r = fe_instance_status(name, ret);
+	switch (x->status) {
+	case PH__INSTANCE_STATUS__INSTANCE_STATUS_STOPPED:
+		s->status_code = 102;
+		break;
+	case PH__INSTANCE_STATUS__INSTANCE_STATUS_RUNNING:
+		s->status_code = 103;
+		break;
+	case PH__INSTANCE_STATUS__INSTANCE_STATUS_FROZEN:
+		s->status_code = 110;
+		break;
+	default:
+		s->status_code = 112;
+		break;
+	}
+	s->pid = x->pid;
+	s->processes = x->processes;
+	s->cpu_ns = x->cpu_ns;
+	s->memory = x->memory;
+	s->memory_peak = x->memory_peak;
+	s->swap = x->swap;
+	s->swap_peak = x->swap_peak;
+	s->reboot_requested = x->reboot_requested;
+}
 
-	/* a stopped instance has no counters to read */
-	if (r < 0 || ret->status_code == 102)
-		return r;
-	return fe_instance_state(name, ret);
+static uint64_t status_generation(void)
+{
+	uint64_t gen;
+
+	pthread_mutex_lock(&status_lock);
+	gen = status_gen;
+	pthread_mutex_unlock(&status_lock);
+	return gen;
 }
 
 int fe_instance_state(const char *name, struct fe_instance_state *ret)
@@ -441,44 +468,17 @@ int fe_instance_state(const char *name, struct fe_instance_state *ret)
 	Ph__InstanceStateRequest m = PH__INSTANCE_STATE_REQUEST__INIT;
 	Ph__Reply *rep = NULL;
 	struct fe_instance_state s = { .status_code = 112 };
-	uint64_t gen;
+	uint64_t gen = status_generation();
 	int r;
 
-	pthread_mutex_lock(&status_lock);
-	gen = status_gen;
-	pthread_mutex_unlock(&status_lock);
 	snprintf(s.name, sizeof(s.name), "%s", name);
 	m.name.data = (uint8_t *)name;
 	m.name.len = strlen(name);
 	req.op_case = PH__REQUEST__OP_INSTANCE_STATE;
 	req.instance_state = &m;
 	r = fe_ph_call(&req, &rep);
-	if (r == 0 && rep->result_case == PH__REPLY__RESULT_INSTANCE_STATE) {
-		const Ph__InstanceStateReply *x = rep->instance_state;
-
-		switch (x->status) {
-		case PH__INSTANCE_STATUS__INSTANCE_STATUS_STOPPED:
-			s.status_code = 102;
-			break;
-		case PH__INSTANCE_STATUS__INSTANCE_STATUS_RUNNING:
-			s.status_code = 103;
-			break;
-		case PH__INSTANCE_STATUS__INSTANCE_STATUS_FROZEN:
-			s.status_code = 110;
-			break;
-		default:
-			s.status_code = 112;
-			break;
-		}
-		s.pid = x->pid;
-		s.processes = x->processes;
-		s.cpu_ns = x->cpu_ns;
-		s.memory = x->memory;
-		s.memory_peak = x->memory_peak;
-		s.swap = x->swap;
-		s.swap_peak = x->swap_peak;
-		s.reboot_requested = x->reboot_requested;
-	}
+	if (r == 0 && rep->result_case == PH__REPLY__RESULT_INSTANCE_STATE)
+		state_from_reply(rep->instance_state, &s);
 	if (rep)
 		ph__reply__free_unpacked(rep, NULL);
 	if (r == 0)
@@ -492,19 +492,32 @@ static json_object *bstr(const ProtobufCBinaryData *b)
 	return json_object_new_string_len(b->len ? (const char *)b->data : "", (int)b->len);
 }
 
-/* state.network, read by moatd inside the container's network namespace. */
-json_object *fe_instance_network(const char *name)
+/*
+ * state.network, read by moatd inside the container's network namespace;
+ * with st, the state the same worker read as well (st untouched when the
+ * answer is NULL).
+ */
+static json_object *network_and_state(const char *name, struct fe_instance_state *st)
 {
 	Ph__Request req = PH__REQUEST__INIT;
 	Ph__InstanceNetworkRequest m = PH__INSTANCE_NETWORK_REQUEST__INIT;
 	Ph__Reply *rep = NULL;
 	json_object *o = NULL;
+	uint64_t gen = status_generation();
 
 	m.name.data = (uint8_t *)name;
 	m.name.len = strlen(name);
 	req.op_case = PH__REQUEST__OP_INSTANCE_NETWORK;
 	req.instance_network = &m;
 	if (fe_ph_call(&req, &rep) == 0 && rep->result_case == PH__REPLY__RESULT_INSTANCE_NETWORK) {
+		if (st && rep->instance_network->state) {
+			struct fe_instance_state s = { .status_code = 112 };
+
+			snprintf(s.name, sizeof(s.name), "%s", name);
+			state_from_reply(rep->instance_network->state, &s);
+			status_store(&s, gen);
+			*st = s;
+		}
 		o = json_object_new_object();
 		for (size_t k = 0; k < rep->instance_network->n_interfaces; k++) {
 			const Ph__NetInterface *i = rep->instance_network->interfaces[k];
@@ -561,11 +574,23 @@ json_object *fe_instance_network(const char *name)
 	return o;
 }
 
-json_object *fe_state_json(const struct fe_instance_state *st)
+json_object *fe_instance_network(const char *name)
 {
-	bool up = st->status_code == 103 || st->status_code == 110;
+	return network_and_state(name, NULL);
+}
 
-	return fe_state_json_net(st, up && st->name[0] ? fe_instance_network(st->name) : NULL);
+json_object *fe_instance_state_network(const char *name, struct fe_instance_state *st)
+{
+	json_object *net;
+
+	if (fe_instance_status(name, st) < 0)
+		return NULL;
+	if (st->status_code != 103 && st->status_code != 110)
+		return NULL; /* stopped: nothing more to read */
+	net = network_and_state(name, st);
+	if (!net) /* stopped meanwhile, or no answer: the plain state says which */
+		fe_instance_state(name, st);
+	return net;
 }
 
 json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *net)
@@ -602,15 +627,9 @@ json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *
 json_object *fe_instance_json(const struct fe_instance *i, const struct fe_instance_state *st,
 			      bool with_state)
 {
-	return fe_instance_json_with(i, st, with_state, NULL);
-}
-
-json_object *fe_instance_json_with(const struct fe_instance *i, const struct fe_instance_state *st,
-				   bool with_state, json_object *profiles)
-{
 	bool up = st->status_code == 103 || st->status_code == 110;
 
-	return fe_instance_json_net(i, st, with_state, profiles,
+	return fe_instance_json_net(i, st, with_state, NULL,
 				    with_state && up && st->name[0] ? fe_instance_network(st->name)
 								    : NULL);
 }

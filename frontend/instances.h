@@ -64,8 +64,6 @@ int fe_instance_state(const char *name, struct fe_instance_state *ret);
 /* The status and init pid only (counters zero), from what the frontend
  * last learnt when it can; else as fe_instance_state. */
 int fe_instance_status(const char *name, struct fe_instance_state *ret);
-/* The counters too, but a stopped instance is not asked about. */
-int fe_instance_state_full(const char *name, struct fe_instance_state *ret);
 /* The instance's run state may have changed: ask moatd next time. */
 void fe_instance_status_forget(const char *name);
 const char *fe_status_name(int code);
@@ -73,15 +71,16 @@ const char *fe_status_name(int code);
 /* The instance object; with_state adds state, snapshots and backups. */
 json_object *fe_instance_json(const struct fe_instance *i, const struct fe_instance_state *st,
 			      bool with_state);
-json_object *fe_instance_json_with(const struct fe_instance *i, const struct fe_instance_state *st,
-				   bool with_state, json_object *profiles);
-json_object *fe_state_json(const struct fe_instance_state *st);
-/* The same with state.network already read (net is taken over; NULL: none). */
+/* With state.network already read (net is taken over; NULL: none) and the
+ * profiles already loaded (NULL: load those the instance names). */
 json_object *fe_instance_json_net(const struct fe_instance *i, const struct fe_instance_state *st,
 				  bool with_state, json_object *profiles, json_object *net);
 json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *net);
 /* state.network of a running instance, as moatd reads it; NULL on failure. */
 json_object *fe_instance_network(const char *name);
+/* The state with its counters (a stopped instance is not asked about) and
+ * state.network (NULL when stopped): one round trip to moatd when it runs. */
+json_object *fe_instance_state_network(const char *name, struct fe_instance_state *st);
 
 /* Validation of client input; on failure resp holds the 400. */
 int fe_check_instance_name(const char *name, struct fe_resp *resp);

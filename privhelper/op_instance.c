@@ -136,6 +136,20 @@ static void reboot_mark_clear(struct ph_ctx *ctx, const char *name)
 		(void)unlink(path);
 }
 
+/* Status, init pid and, when it runs, the counters (ph_cgroup_usage, else liblxc). */
+static void fill_state(struct lxc_container *c, const char *name, Ph__InstanceStateReply *s)
+{
+	s->status = status_of(c);
+	s->pid = s->status == PH__INSTANCE_STATUS__INSTANCE_STATUS_RUNNING ||
+				 s->status == PH__INSTANCE_STATUS__INSTANCE_STATUS_FROZEN
+			 ? c->init_pid(c)
+			 : 0;
+	if (s->pid < 0)
+		s->pid = 0;
+	if (s->pid > 0 && ph_cgroup_usage(name, s->pid, s) < 0)
+		read_usage(c, s); /* through liblxc: see cgroup.c */
+}
+
 /*
  * Why this is safe: read-only. The name is validated and resolved under
  * our own lxcpath; the reply is an enum, a pid, cgroup counters and
@@ -152,16 +166,8 @@ PH_HANDLER(instance_state)
 		return ph_fail(out, "instance_state", r,
 			       r == -ENOENT ? "Instance not found" : NULL);
 	ph__instance_state_reply__init(s);
-	s->status = status_of(c);
-	s->pid = s->status == PH__INSTANCE_STATUS__INSTANCE_STATUS_RUNNING ||
-				 s->status == PH__INSTANCE_STATUS__INSTANCE_STATUS_FROZEN
-			 ? c->init_pid(c)
-			 : 0;
-	if (s->pid < 0)
-		s->pid = 0;
-	if (s->pid > 0 && ph_cgroup_usage(t->instance_state.name, s->pid, s) < 0)
-		read_usage(c, s); /* through liblxc: see cgroup.c */
-	else
+	fill_state(c, t->instance_state.name, s);
+	if (s->pid <= 0)
 		s->reboot_requested = reboot_requested(ctx, t->instance_state.name);
 	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_STATE;
 	out->reply.instance_state = s;
@@ -476,22 +482,28 @@ static void bytes_of(ProtobufCBinaryData *d, const char *s)
  * Why this is safe: read-only. The worker (a throwaway process) joins the
  * network namespace of the named container's init, found by liblxc under
  * our lxcpath, and lists its interfaces; the reply is names, addresses and
- * counters, bounded in number.
+ * counters, bounded in number, and the same state instance_state gives,
+ * read before the worker leaves moatd's namespace.
  */
 PH_HANDLER(instance_network)
 {
 	struct lxc_container *c __do_lxc_put = NULL;
 	Ph__InstanceNetworkReply *rep = &out->r.instance_network;
+	Ph__InstanceStateReply *st = calloc(1, sizeof(*st));
 	struct ifaddrs *ifa = NULL;
 	char path[64];
 	int r, nsfd, sock;
 	pid_t pid;
 
 	(void)fds;
+	if (!st)
+		return ph_fail(out, "instance_network", ENOMEM, NULL);
+	ph__instance_state_reply__init(st);
 	r = open_defined(ctx, t->instance_network.name, &c);
 	if (r < 0)
 		return ph_fail(out, "instance_network", r, NULL);
-	pid = c->is_running(c) ? c->init_pid(c) : -1;
+	fill_state(c, t->instance_network.name, st);
+	pid = st->pid;
 	if (pid <= 0)
 		return ph_fail(out, "instance_network", EINVAL, "Instance is not running");
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
@@ -500,6 +512,7 @@ PH_HANDLER(instance_network)
 		return ph_fail(out, "instance_network", errno, NULL);
 	close(nsfd);
 	ph__instance_network_reply__init(rep);
+	rep->state = st;
 	rep->interfaces = calloc(NET_MAX_IFS, sizeof(*rep->interfaces));
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	for (struct ifaddrs *a = ifa; a && rep->interfaces; a = a->ifa_next) {
