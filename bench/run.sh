@@ -7,7 +7,8 @@
 # scratch directory in /tmp; imports the same busybox image into both; runs
 # each workload A B A B (a warm-up, then BENCH_RUNS counted runs); prints
 # min, median and max per daemon and the median ratio moat/LXD; writes
-# bench/results/<date>.md. It stops what it started, also on failure.
+# bench/results/<date>.md (<date>-2.md and on for later runs that day). It
+# stops what it started, also on failure.
 #
 # Not a test: nothing here asserts a time. BENCH_FULL=1 adds the launch of
 # a debootstrapped Debian with systemd. BENCH_ONLY="launch exec" runs only
@@ -365,6 +366,11 @@ echo "$OUT"
 if [ -z "$ONLY" ]; then
 	mkdir -p bench/results
 	F=bench/results/$(date -u +%Y-%m-%d).md
+	n=2 # a later run of the same day gets its own file: results are committed
+	while [ -e "$F" ]; do
+		F=bench/results/$(date -u +%Y-%m-%d)-$n.md
+		n=$((n + 1))
+	done
 	{
 		echo "# moat against LXD: $(date -u +%Y-%m-%d)"
 		echo
