@@ -219,8 +219,7 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 			st = pf.st[k];
 		else
 			fe_instance_status(all[k].name, &st);
-		o = fe_instance_json_net(&all[k], &st, rec >= 2, profiles,
-					 pf.net ? pf.net[k] : NULL);
+		o = fe_instance_json(&all[k], &st, rec >= 2, profiles, pf.net ? pf.net[k] : NULL);
 		if (!matches(o, conds, nconds)) {
 			json_object_put(o);
 			continue;
@@ -278,10 +277,10 @@ static int api_get(struct fe_req *req, struct fe_resp *resp)
 	if (recursion(req) >= 1) {
 		json_object *net = fe_instance_state_network(i.name, &st);
 
-		fe_sync(resp, fe_instance_json_net(&i, &st, true, NULL, net));
+		fe_sync(resp, fe_instance_json(&i, &st, true, NULL, net));
 	} else {
 		fe_instance_status(i.name, &st);
-		fe_sync(resp, fe_instance_json(&i, &st, false));
+		fe_sync(resp, fe_instance_json(&i, &st, false, NULL, NULL));
 	}
 	etag(&i, resp->etag);
 	fe_instance_free(&i);

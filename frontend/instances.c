@@ -493,9 +493,9 @@ static json_object *bstr(const ProtobufCBinaryData *b)
 }
 
 /*
- * state.network, read by moatd inside the container's network namespace;
- * with st, the state the same worker read as well (st untouched when the
- * answer is NULL).
+ * state.network, read by moatd inside the container's network namespace,
+ * and into st the state the same worker read (st untouched when the answer
+ * is NULL).
  */
 static json_object *network_and_state(const char *name, struct fe_instance_state *st)
 {
@@ -510,7 +510,7 @@ static json_object *network_and_state(const char *name, struct fe_instance_state
 	req.op_case = PH__REQUEST__OP_INSTANCE_NETWORK;
 	req.instance_network = &m;
 	if (fe_ph_call(&req, &rep) == 0 && rep->result_case == PH__REPLY__RESULT_INSTANCE_NETWORK) {
-		if (st && rep->instance_network->state) {
+		if (rep->instance_network->state) {
 			struct fe_instance_state s = { .status_code = 112 };
 
 			snprintf(s.name, sizeof(s.name), "%s", name);
@@ -574,11 +574,6 @@ static json_object *network_and_state(const char *name, struct fe_instance_state
 	return o;
 }
 
-json_object *fe_instance_network(const char *name)
-{
-	return network_and_state(name, NULL);
-}
-
 json_object *fe_instance_state_network(const char *name, struct fe_instance_state *st)
 {
 	json_object *net;
@@ -625,17 +620,7 @@ json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *
 }
 
 json_object *fe_instance_json(const struct fe_instance *i, const struct fe_instance_state *st,
-			      bool with_state)
-{
-	bool up = st->status_code == 103 || st->status_code == 110;
-
-	return fe_instance_json_net(i, st, with_state, NULL,
-				    with_state && up && st->name[0] ? fe_instance_network(st->name)
-								    : NULL);
-}
-
-json_object *fe_instance_json_net(const struct fe_instance *i, const struct fe_instance_state *st,
-				  bool with_state, json_object *profiles, json_object *net)
+			      bool with_state, json_object *profiles, json_object *net)
 {
 	json_object *o = json_object_new_object(), *xc = NULL, *xd = NULL;
 

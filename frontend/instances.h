@@ -68,16 +68,14 @@ int fe_instance_status(const char *name, struct fe_instance_state *ret);
 void fe_instance_status_forget(const char *name);
 const char *fe_status_name(int code);
 
-/* The instance object; with_state adds state, snapshots and backups. */
+/*
+ * The instance object; with_state adds state, snapshots and backups, with
+ * net as state.network (taken over; NULL: none). profiles: those already
+ * loaded, or NULL to load the ones the instance names.
+ */
 json_object *fe_instance_json(const struct fe_instance *i, const struct fe_instance_state *st,
-			      bool with_state);
-/* With state.network already read (net is taken over; NULL: none) and the
- * profiles already loaded (NULL: load those the instance names). */
-json_object *fe_instance_json_net(const struct fe_instance *i, const struct fe_instance_state *st,
-				  bool with_state, json_object *profiles, json_object *net);
+			      bool with_state, json_object *profiles, json_object *net);
 json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *net);
-/* state.network of a running instance, as moatd reads it; NULL on failure. */
-json_object *fe_instance_network(const char *name);
 /* The state with its counters (a stopped instance is not asked about) and
  * state.network (NULL when stopped): one round trip to moatd when it runs. */
 json_object *fe_instance_state_network(const char *name, struct fe_instance_state *st);

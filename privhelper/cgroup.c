@@ -139,7 +139,17 @@ static int read_text(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-/* A counter file as a number (or one "key value" field of it); 0 when absent. */
+uint64_t ph_cgroup_number(const char *text, const char *field)
+{
+	if (field) {
+		const char *p = strstr(text, field);
+
+		return p ? strtoull(p + strlen(field), NULL, 10) * 1000 : 0;
+	}
+	return strtoull(text, NULL, 10);
+}
+
+/* A counter file as ph_cgroup_number() reads it; 0 when absent. */
 static uint64_t file_u64(int dirfd, const char *file, const char *field)
 {
 	char buf[4096];
@@ -149,40 +159,27 @@ static uint64_t file_u64(int dirfd, const char *file, const char *field)
 	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
 		return 0;
 	buf[n] = '\0';
-	if (field) {
-		char *p = strstr(buf, field);
-
-		return p ? strtoull(p + strlen(field), NULL, 10) * 1000 : 0;
-	}
-	return strtoull(buf, NULL, 10);
+	return ph_cgroup_number(buf, field);
 }
 
 /*
  * The payload directory of ctrl ("" for cgroup2), opened O_PATH, after the
- * membership check; *v2 says which names its files have.
+ * membership check.
  */
-static int payload_dir(const char *self, const char *init, const char *ctrl, const char *name,
-		       bool *v2)
+static int payload_dir(const char *self, const char *init, const char *ctrl, const char *name)
 {
 	char base[2048], dir[2400], path[2600];
-	bool unified = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
-	int r;
+	int r = ph_cgroup_path(self, ctrl, base, sizeof(base));
 
-	*v2 = false;
-	r = unified ? -ENOENT : ph_cgroup_path(self, ctrl, base, sizeof(base));
-	if (r == -ENOENT && unified) {
-		*v2 = true;
-		r = ph_cgroup_path(self, "", base, sizeof(base));
-	}
 	if (r < 0)
 		return r;
 	snprintf(dir, sizeof(dir), "/lxc.payload.%s", name); /* escaped to the root */
-	if (!ph_cgroup_within(init, *v2 ? "" : ctrl, dir)) {
+	if (!ph_cgroup_within(init, ctrl, dir)) {
 		snprintf(dir, sizeof(dir), "%s/lxc.payload.%s", base, name); /* relative */
-		if (strcmp(base, "/") == 0 || !ph_cgroup_within(init, *v2 ? "" : ctrl, dir))
+		if (strcmp(base, "/") == 0 || !ph_cgroup_within(init, ctrl, dir))
 			return -ESRCH;
 	}
-	snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s%s", *v2 ? "" : "/", *v2 ? "" : ctrl, dir);
+	snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s%s", ctrl[0] ? "/" : "", ctrl, dir);
 	r = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return r < 0 ? -errno : r;
 }
@@ -191,7 +188,7 @@ int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s)
 {
 	char self[4096], init[4096], path[64];
 	__do_close int pids = -EBADF, cpu = -EBADF, mem = -EBADF;
-	bool v2_pids, v2_cpu, v2_mem;
+	bool v2;
 	uint64_t memsw;
 	int r;
 
@@ -201,17 +198,19 @@ int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s)
 		r = read_text(path, init, sizeof(init));
 	if (r < 0)
 		return r;
-	pids = payload_dir(self, init, "pids", name, &v2_pids);
-	cpu = payload_dir(self, init, "cpuacct", name, &v2_cpu);
-	mem = payload_dir(self, init, "memory", name, &v2_mem);
+	/* a cgroup2-only host has every controller in the one hierarchy */
+	v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+	pids = payload_dir(self, init, v2 ? "" : "pids", name);
+	cpu = payload_dir(self, init, v2 ? "" : "cpuacct", name);
+	mem = payload_dir(self, init, v2 ? "" : "memory", name);
 	if (pids < 0 || cpu < 0 || mem < 0)
 		return pids < 0 ? pids : cpu < 0 ? cpu : mem;
 	s->processes = file_u64(pids, "pids.current", NULL);
-	s->cpu_ns = v2_cpu ? file_u64(cpu, "cpu.stat", "usage_usec ")
-			   : file_u64(cpu, "cpuacct.usage", NULL);
-	s->memory = file_u64(mem, v2_mem ? "memory.current" : "memory.usage_in_bytes", NULL);
-	s->memory_peak = file_u64(mem, v2_mem ? "memory.peak" : "memory.max_usage_in_bytes", NULL);
-	if (v2_mem) {
+	s->cpu_ns = v2 ? file_u64(cpu, "cpu.stat", "usage_usec ")
+		       : file_u64(cpu, "cpuacct.usage", NULL);
+	s->memory = file_u64(mem, v2 ? "memory.current" : "memory.usage_in_bytes", NULL);
+	s->memory_peak = file_u64(mem, v2 ? "memory.peak" : "memory.max_usage_in_bytes", NULL);
+	if (v2) {
 		s->swap = file_u64(mem, "memory.swap.current", NULL);
 		s->swap_peak = 0;
 	} else {

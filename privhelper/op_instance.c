@@ -78,14 +78,7 @@ static uint64_t cg_u64(struct lxc_container *c, const char *v1, const char *v2, 
 	if (n <= 0)
 		return 0;
 	buf[n] = '\0';
-	if (field) { /* "key value" lines, e.g. cpu.stat's usage_usec */
-		char *p = strstr(buf, field);
-
-		if (!p)
-			return 0;
-		return strtoull(p + strlen(field), NULL, 10) * 1000;
-	}
-	return strtoull(buf, NULL, 10);
+	return ph_cgroup_number(buf, field);
 }
 
 static void read_usage(struct lxc_container *c, Ph__InstanceStateReply *s)

@@ -249,6 +249,9 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 int ph_cgroup_path(const char *text, const char *ctrl, char *out, size_t size);
 /* Does every line of ctrl lie in dir or below it (and is there one)? */
 bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
+/* A counter file's text as a number, or with field ("usage_usec ") that
+ * field of its "key value" lines, microseconds made nanoseconds. */
+uint64_t ph_cgroup_number(const char *text, const char *field);
 /* Fill the counters of a running instance; < 0: ask liblxc instead. */
 int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
 
