@@ -9,6 +9,14 @@
  *       images/<fp>/rootfs    an image unpacked once, kept for later launches
  *       containers/<name>/rootfs
  *
+ * images/ and containers/ carry the "top of directory hierarchies" flag
+ * (chattr +T) where the filesystem has it: ext4 then places each new tree
+ * in a block group of its own instead of next to the last one. Without
+ * it, on an ext4 without a journal, every inode of a new instance is
+ * allocated after stepping over each inode freed in the same group in the
+ * last minutes (the allocator will not reuse those yet), and a create just
+ * after a delete took 50-150 ms instead of 5-15 ms for the busybox image.
+ *
  * Container trees are owned by ids 0-65535 on disk and mounted idmapped, so
  * a setuid binary inside is host root's: hence 0700 on the pool.
  *
@@ -22,9 +30,11 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/fs.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -50,6 +60,22 @@ static int ensure_root_dir(int dirfd, const char *name, mode_t mode)
 	return 0;
 }
 
+/*
+ * Set FS_TOPDIR_FL on dirfd/name (a root-owned directory just checked by
+ * ensure_root_dir). A filesystem without inode flags refuses the ioctl;
+ * that only loses the placement hint, so it is not an error.
+ */
+static void spread_children(int dirfd, const char *name)
+{
+	__do_close int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int flags = 0;
+
+	if (fd < 0 || ioctl(fd, FS_IOC_GETFLAGS, &flags) < 0 || (flags & FS_TOPDIR_FL))
+		return;
+	flags |= FS_TOPDIR_FL;
+	(void)ioctl(fd, FS_IOC_SETFLAGS, &flags);
+}
+
 int ph_pool_open(struct ph_ctx *ctx, const char *pool)
 {
 	__do_close int pools = -EBADF, fd = -EBADF;
@@ -72,6 +98,8 @@ int ph_pool_open(struct ph_ctx *ctx, const char *pool)
 		r = ensure_root_dir(fd, "containers", 0700);
 	if (r < 0)
 		return r;
+	spread_children(fd, "images");
+	spread_children(fd, "containers");
 	return TAKE_FD(fd);
 }
 

@@ -87,6 +87,15 @@ check_match "init runs as a high host uid" '^Uid:[[:space:]]+[1-9][0-9]{4,}' "$(
 check_eq "the pool is reachable by root only" 700 "$(stat -c %a "$MOAT_DIR/storage-pools/default")"
 check_fails "a host user cannot reach a container's files" \
 	setpriv --reuid=nobody --regid=nogroup --clear-groups ls "$MOAT_DIR/storage-pools/default/containers/c1/rootfs/bin"
+# where the filesystem keeps inode flags (ext4 here), every instance's tree
+# is a hierarchy of its own for the block allocator (chattr +T)
+for d in containers images; do
+	if flags=$(lsattr -d "$MOAT_DIR/storage-pools/default/$d" 2>/dev/null); then
+		check_match "the pool's $d/ spreads its trees (T flag)" '^[^ ]*T[^ ]* ' "$flags"
+	else
+		note "the filesystem of $MOAT_DIR keeps no inode flags: T flag not checked"
+	fi
+done
 
 # ---- exec ----------------------------------------------------------------------
 check_eq "exec: stdout" "hello" "$(timeout 30 lxc exec c1 -- echo hello)"
