@@ -7,6 +7,7 @@
  * from a client and is untrusted.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <microhttpd.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -45,7 +46,16 @@ struct conn_ctx {
 	/* the sink refused a chunk: `refusal` is the answer once the body is read */
 	bool refused;
 	struct fe_resp refusal;
+	bool trim; /* a large answer: hand the memory it was built in back */
 };
+
+/*
+ * An answer of this size or more (a list of some 40 instances) was built
+ * from a JSON tree ten times as large; once it is sent, malloc_trim()
+ * returns the freed pages to the kernel (main.c keeps glibc to one arena,
+ * whose top malloc_trim can release: a thread arena's it cannot).
+ */
+#define TRIM_AFTER_BYTES (64 * 1024)
 
 const char *fe_query(const struct fe_req *req, const char *key)
 {
@@ -209,6 +219,7 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct conn_ctx *x, struc
 		body = fe_resp_render(r, &len);
 		if (!body)
 			return MHD_NO;
+		x->trim = len >= TRIM_AFTER_BYTES;
 		mr = MHD_create_response_from_buffer(len, body, MHD_RESPMEM_MUST_FREE);
 		if (!mr) {
 			free(body);
@@ -392,6 +403,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	(void)c;
 	(void)toe;
 	if (x) {
+		bool trim = x->trim;
+
 		fe_ws_upgrade_free(x->upgrade);
 		if (x->sink && x->stream)
 			x->sink->free(x->stream);
@@ -399,6 +412,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		free(x->body);
 		free(x);
 		*con_cls = NULL;
+		if (trim)
+			malloc_trim(0);
 	}
 }
 
