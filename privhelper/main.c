@@ -71,9 +71,10 @@ static void usage(FILE *f)
 
 /*
  * The delegated id range: root's first entry of at least 65536 ids in
- * /etc/subuid or /etc/subgid (root's files), else 1000000+1000000000.
+ * /etc/subuid or /etc/subgid (root's files), else 1000000+1000000000 and
+ * false (no file delegates that range).
  */
-static void read_range(const char *file, uint32_t *ret_base, uint32_t *ret_size)
+static bool read_range(const char *file, uint32_t *ret_base, uint32_t *ret_size)
 {
 	__do_fclose FILE *f = fopen(file, "re");
 	char line[256];
@@ -97,16 +98,25 @@ static void read_range(const char *file, uint32_t *ret_base, uint32_t *ret_size)
 			continue;
 		*ret_base = (uint32_t)base;
 		*ret_size = (uint32_t)size;
-		return;
+		return true;
 	}
+	return false;
 }
 
-static void read_idmap(struct ph_ctx *ctx)
+/* -EPERM: the policy wants delegated ids and a file delegates none. */
+static int read_idmap(struct ph_ctx *ctx)
 {
 	uint32_t gsize;
+	bool u = read_range("/etc/subuid", &ctx->idmap_base, &ctx->idmap_size);
+	bool g = read_range("/etc/subgid", &ctx->idmap_base_gid, &gsize);
 
-	read_range("/etc/subuid", &ctx->idmap_base, &ctx->idmap_size);
-	read_range("/etc/subgid", &ctx->idmap_base_gid, &gsize);
+	if (ctx->policy.require_delegated_ids && !(u && g)) {
+		log_error("policy \"%s\" takes container ids only from a range delegated to root, "
+			  "and %s has none: add a line root:BASE:SIZE with SIZE of 65536 or more",
+			  ctx->policy.name, u ? "/etc/subgid" : "/etc/subuid");
+		return -EPERM;
+	}
+	return 0;
 }
 
 /* mkdir DIR/name if needed and make sure it has the owner and mode given. */
@@ -465,7 +475,8 @@ int main(int argc, char **argv)
 			  o.policy, strerror(-r));
 		return 1;
 	}
-	read_idmap(&ctx);
+	if (read_idmap(&ctx) < 0)
+		return 1;
 	r = setup_dir(&ctx, o.dir);
 	if (r < 0) {
 		log_error("state directory \"%s\": %s", o.dir, strerror(-r));

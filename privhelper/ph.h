@@ -25,6 +25,8 @@ struct ph_policy {
 	bool allow_unix_devices;
 	/* Host paths that disk devices may use; "*" entry = any. */
 	char **disk_source_prefixes;
+	/* No container ids unless root has a range in /etc/subuid and /etc/subgid. */
+	bool require_delegated_ids;
 };
 
 struct ph_ctx {

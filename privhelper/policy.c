@@ -15,6 +15,7 @@
  *   allow_raw_lxc         = true|false
  *   allow_unix_devices    = true|false
  *   disk_source_prefixes  = "*" or absolute paths separated by spaces
+ *   require_delegated_ids = true|false
  * Every key must appear exactly once: a policy never relies on a default.
  */
 #include <errno.h>
@@ -113,11 +114,14 @@ static char *trim(char *s)
 
 int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 {
-	enum { K_NAME, K_PRIV, K_NEST, K_RAW, K_UNIX, K_DISK, K_MAX };
-	static const char *const keys[K_MAX] = {
-		"name",          "allow_privileged",   "allow_nesting",
-		"allow_raw_lxc", "allow_unix_devices", "disk_source_prefixes"
-	};
+	enum { K_NAME, K_PRIV, K_NEST, K_RAW, K_UNIX, K_DISK, K_IDS, K_MAX };
+	static const char *const keys[K_MAX] = { "name",
+						 "allow_privileged",
+						 "allow_nesting",
+						 "allow_raw_lxc",
+						 "allow_unix_devices",
+						 "disk_source_prefixes",
+						 "require_delegated_ids" };
 	struct ph_policy p = { 0 };
 	bool seen[K_MAX] = { false };
 	__do_free char *copy = NULL;
@@ -180,6 +184,9 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 			break;
 		case K_DISK:
 			r = parse_prefixes(v, &p.disk_source_prefixes);
+			break;
+		case K_IDS:
+			r = parse_bool(v, &p.require_delegated_ids);
 			break;
 		}
 		if (r < 0)

@@ -70,16 +70,44 @@ else
 fi
 check_eq "the first moatd still answers" 200 "$(api_status GET /1.0)"
 
-daemon2() {
-	"$B/moatd" --dir "$T/d2" --policy "$TOP/policy/hardened.policy" >>"$T/moatd2.log" 2>&1 &
+# start_beside DIR LOG CMD...: CMD in the background, until DIR/unix.socket answers
+start_beside() {
+	local dir=$1 log=$2
+	shift 2
+	"$@" >>"$log" 2>&1 &
 	DAEMON_PIDS+=("$!")
 	for _ in $(seq 1 100); do
-		[ -S "$T/d2/unix.socket" ] && curl -sf --unix-socket "$T/d2/unix.socket" http://x/1.0 >/dev/null && return 0
+		[ -S "$dir/unix.socket" ] && curl -sf --unix-socket "$dir/unix.socket" http://x/1.0 >/dev/null && return 0
 		sleep 0.05
 	done
 	return 1
 }
-check "a second moatd with its own directory runs beside the first" daemon2
+check "a second moatd with its own directory runs beside the first" \
+	start_beside "$T/d2" "$T/moatd2.log" "$B/moatd" --dir "$T/d2" --policy "$TOP/policy/hardened.policy"
 check_eq "the second daemon reports the hardened policy" hardened \
 	"$(jget "$(curl -s --unix-socket "$T/d2/unix.socket" http://x/1.0)" 'd["metadata"]["environment"]["moat_policy"]')"
+
+# ---- ids only from a delegated range ---------------------------------------
+# without_root_range FILE CMD...: become CMD (exec: call it in a subshell)
+# in a mount namespace of its own where FILE (/etc/subuid or /etc/subgid)
+# delegates ids to another user only
+printf 'someone:100000:65536\n' >"$P/subid.other"
+without_root_range() {
+	local f=$1
+	shift
+	exec unshare -m sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' "$P/subid.other" "$f" "$@"
+}
+for f in /etc/subuid /etc/subgid; do
+	if (without_root_range "$f" timeout 10 "$B/moatd" --dir "$T/r" \
+		--policy "$TOP/policy/hardened.policy") >"$T/refuse.log" 2>&1; then
+		not_ok "hardened: no range for root in $f is refused (moatd started)"
+	else
+		check_match "hardened: no range for root in $f is refused, and says which file" \
+			"policy \"hardened\" takes container ids only from a range delegated to root, and $f has none" \
+			"$(cat "$T/refuse.log")"
+	fi
+done
+check "and the host's own files were not touched" grep -q '^root:' /etc/subuid
+check "the default policy starts without a range for root (the fallback ids, as LXD)" \
+	start_beside "$T/d3" "$T/moatd3.log" without_root_range /etc/subuid "$B/moatd" --dir "$T/d3" --policy "$P/ok.policy"
 finish

@@ -27,7 +27,7 @@
 	"allow_privileged = true\n"                                                                \
 	"allow_nesting = false\n"                                                                  \
 	"allow_raw_lxc = true\n"                                                                   \
-	"allow_unix_devices = false\n"
+	"allow_unix_devices = false\nrequire_delegated_ids = false\n"
 
 /* Read a whole small file; NULL on failure. */
 static char *read_all(const char *path, size_t *ret_len)
@@ -106,6 +106,8 @@ static void shipped(void)
 			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
 				      strcmp(p.disk_source_prefixes[0], "*") == 0,
 			      "policy: default.policy: disk_source_prefixes = *");
+			CHECK(!p.require_delegated_ids,
+			      "policy: default.policy falls back to ids no file delegates, as LXD");
 			ph_policy_free(&p);
 			CHECK(p.disk_source_prefixes == NULL,
 			      "policy: ph_policy_free clears disk_source_prefixes");
@@ -126,6 +128,8 @@ static void shipped(void)
 			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
 				      strcmp(p.disk_source_prefixes[0], "/srv/moat") == 0,
 			      "policy: hardened.policy: disk_source_prefixes = /srv/moat");
+			CHECK(p.require_delegated_ids,
+			      "policy: hardened.policy takes ids only from a delegated range");
 			ph_policy_free(&p);
 		}
 		free(text);
@@ -143,7 +147,7 @@ static void good(void)
 		{ "comments, blank lines, CRLF and spacing",
 		  "# a comment\n\n   # indented comment\nname=test\r\n"
 		  "  allow_privileged   =   true  \n\tallow_nesting\t=\tfalse\n"
-		  "allow_raw_lxc = true\nallow_unix_devices = false\n"
+		  "allow_raw_lxc = true\nallow_unix_devices = false\nrequire_delegated_ids = false\n"
 		  "disk_source_prefixes = /srv/moat\n" },
 		{ "several prefixes",
 		  GOOD_HEAD "disk_source_prefixes = /srv/moat  /data\t/a/...b\n" },
@@ -152,7 +156,7 @@ static void good(void)
 		  "name = "
 		  "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefgh\n"
 		  "allow_privileged = true\nallow_nesting = false\n"
-		  "allow_raw_lxc = true\nallow_unix_devices = false\n"
+		  "allow_raw_lxc = true\nallow_unix_devices = false\nrequire_delegated_ids = false\n"
 		  "disk_source_prefixes = *\n" },
 	};
 
@@ -166,13 +170,16 @@ static void good(void)
 
 	/* the values land where they belong */
 	{
-		static const char text[] = GOOD_HEAD "disk_source_prefixes = /srv/moat /data\n";
+		static const char text[] =
+			"name = test\nallow_privileged = true\nallow_nesting = false\n"
+			"allow_raw_lxc = true\nallow_unix_devices = false\nrequire_delegated_ids = true\n"
+			"disk_source_prefixes = /srv/moat /data\n";
 		struct ph_policy p;
 
 		if (ph_policy_parse(text, strlen(text), &p) == 0) {
 			CHECK(strcmp(p.name, "test") == 0 && p.allow_privileged &&
 				      !p.allow_nesting && p.allow_raw_lxc &&
-				      !p.allow_unix_devices &&
+				      !p.allow_unix_devices && p.require_delegated_ids &&
 				      strv_len(p.disk_source_prefixes) == 2 &&
 				      strcmp(p.disk_source_prefixes[0], "/srv/moat") == 0 &&
 				      strcmp(p.disk_source_prefixes[1], "/data") == 0,
@@ -191,11 +198,17 @@ static void bad(void)
 		{ "only comments", "# nothing\n" },
 		{ "missing key (allow_nesting)",
 		  "name = test\nallow_privileged = true\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "missing key (disk_source_prefixes)", GOOD_HEAD },
+		{ "missing key (require_delegated_ids)",
+		  "name = test\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		{ "bad bool: require_delegated_ids = no",
+		  "name = test\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
+		  "allow_unix_devices = false\nrequire_delegated_ids = no\ndisk_source_prefixes = *\n" },
 		{ "missing key (name)",
 		  "allow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "duplicate key",
 		  GOOD_HEAD "disk_source_prefixes = *\nallow_privileged = true\n" },
 		{ "duplicate key with the other value",
@@ -207,32 +220,32 @@ static void bad(void)
 		{ "line without '='", GOOD_HEAD "disk_source_prefixes = *\nallow_privileged\n" },
 		{ "bad bool: yes",
 		  "name = test\nallow_privileged = yes\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad bool: True",
 		  "name = test\nallow_privileged = True\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad bool: 1",
 		  "name = test\nallow_privileged = 1\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad bool: empty",
 		  "name = test\nallow_privileged =\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad bool: trailing word",
 		  "name = test\nallow_privileged = true false\nallow_nesting = false\n"
-		  "allow_raw_lxc = true\nallow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_raw_lxc = true\nallow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad name: uppercase",
 		  "name = Test\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad name: empty",
 		  "name =\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad name: slash",
 		  "name = a/b\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad name: 64 bytes",
 		  "name = abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghi\n"
 		  "allow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "relative path prefix", GOOD_HEAD "disk_source_prefixes = srv/moat\n" },
 		{ "relative prefix after a good one", GOOD_HEAD "disk_source_prefixes = /srv x\n" },
 		{ "prefix with ..", GOOD_HEAD "disk_source_prefixes = /srv/../etc\n" },
@@ -264,7 +277,7 @@ static void bad(void)
 		static const char text2[] =
 			"name = te\0st\nallow_privileged = true\n"
 			"allow_nesting = false\nallow_raw_lxc = true\n"
-			"allow_unix_devices = false\ndisk_source_prefixes = *\n";
+			"allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n";
 		struct ph_policy p;
 		int r;
 
