@@ -13,6 +13,26 @@
 
 #define FE_JSON_DEPTH 32
 
+/*
+ * Does valid JSON text hold the escape \u0000? json-c keeps object keys as
+ * C strings, so {"user.a\u0000x": ...} would arrive as "user.a", and every
+ * value ends up in a C string too: a NUL would silently cut either. In
+ * valid JSON a backslash occurs only inside a string and always starts an
+ * escape, so one pass that steps over each escape's second byte is exact
+ * ("\\u0000" is a backslash, then "u0000").
+ */
+static bool has_nul_escape(const char *s, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (s[i] != '\\')
+			continue;
+		if (s[i + 1] == 'u' && n - i >= 6 && memcmp(s + i + 2, "0000", 4) == 0)
+			return true;
+		i++; /* the escaped byte: a second backslash starts nothing */
+	}
+	return false;
+}
+
 int fe_json_body(const struct fe_req *req, struct fe_resp *resp, json_object **ret)
 {
 	struct json_tokener *tok;
@@ -49,6 +69,11 @@ int fe_json_body(const struct fe_req *req, struct fe_resp *resp, json_object **r
 		}
 	}
 	json_tokener_free(tok);
+	if (has_nul_escape(req->body, req->body_len)) {
+		json_object_put(o);
+		fe_error(resp, 400, "Invalid JSON: NUL (\\u0000) in a string");
+		return -EINVAL;
+	}
 	if (!json_object_is_type(o, json_type_object)) {
 		json_object_put(o);
 		fe_error(resp, 400, "Invalid JSON: the body must be an object");

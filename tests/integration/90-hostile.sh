@@ -223,6 +223,14 @@ the body with trailing data|{"name":"t1",$src} {}|Invalid JSON
 EOF
 refused "a body with a NUL byte is a 400" 400 'NUL' POST /1.0/instances \
 	--data-binary @<(printf '{"name":"t1",%s}\0' "$src")
+refused "a NUL escaped in a key is a 400 (json-c would cut the key there)" 400 'NUL' \
+	POST /1.0/instances --data-binary "{\"name\":\"t1\",$src,\"config\":{\"security.nesting\\u0000x\":\"true\"}}"
+refused "a NUL escaped in a value is a 400" 400 'NUL' \
+	POST /1.0/instances --data-binary "{\"name\":\"t1\",$src,\"config\":{\"user.x\":\"a\\u0000b\"}}"
+check_eq "an escaped backslash before u0000 is no NUL: the create goes on" '\u0000' \
+	"$(api POST /1.0/instances --data-binary "{\"name\":\"nul-ok\",$src,\"config\":{\"user.x\":\"\\\\u0000\"}}" >/dev/null &&
+		eventually 30 lxc config get nul-ok user.x >/dev/null && lxc config get nul-ok user.x)"
+lxc delete -f nul-ok >/dev/null 2>&1 || true
 refused "a body that is not UTF-8 JSON is a 400" 400 'Invalid JSON' POST /1.0/instances \
 	--data-binary @<(printf '\xff\xfe{}')
 unchanged "bad bodies"
@@ -247,7 +255,6 @@ of 64 characters|"$(printf 'b%.0s' $(seq 1 64))"
 of 300 characters|"$long"
 "café" (unicode)|"caf\u00e9"
 "ｃ" (fullwidth unicode)|"\uff43"
-with a NUL|"a\u0000b"
 with a newline|"a\nb"
 with a tab|"a\tb"
 "c " (a trailing space, an existing name)|"c "
