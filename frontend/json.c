@@ -60,9 +60,13 @@ int fe_json_body(const struct fe_req *req, struct fe_resp *resp, json_object **r
 		for (size_t i = end; only_space && i < req->body_len; i++)
 			only_space = strchr(" \t\r\n", req->body[i]) != NULL;
 		if (!only_space) {
+			enum json_tokener_error e = json_tokener_get_error(tok);
+
+			/* json-c calls a cut-off body "continue" */
 			fe_error(resp, 400, "Invalid JSON: %s",
-				 o ? "trailing data"
-				   : json_tokener_error_desc(json_tokener_get_error(tok)));
+				 o                            ? "trailing data"
+				 : e == json_tokener_continue ? "unexpected end of JSON input"
+							      : json_tokener_error_desc(e));
 			json_object_put(o);
 			json_tokener_free(tok);
 			return -EINVAL;

@@ -107,6 +107,7 @@ int main(void)
 	test_logs();
 	test_storage();
 	test_cgroup();
+	test_json();
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();

@@ -46,6 +46,7 @@ void test_template(void);
 void test_logs(void);
 void test_storage(void);
 void test_cgroup(void);
+void test_json(void);
 void test_cli(void);
 void test_cli_format(void);
 void test_cli_verbs(void);
