@@ -187,10 +187,10 @@ static int payload_dir(const char *self, const char *init, const char *ctrl, con
 int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s)
 {
 	char self[4096], init[4096], path[64];
-	__do_close int pids = -EBADF, cpu = -EBADF, mem = -EBADF;
+	__do_close int pids = -EBADF, cpu_v1 = -EBADF, mem_v1 = -EBADF;
 	bool v2;
 	uint64_t memsw;
-	int r;
+	int r, cpu, mem;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
 	r = read_text("/proc/self/cgroup", self, sizeof(self));
@@ -200,11 +200,20 @@ int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s)
 		return r;
 	/* a cgroup2-only host has every controller in the one hierarchy */
 	v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
+	/* cgroup2: one directory holds all three; v1: one per hierarchy */
 	pids = payload_dir(self, init, v2 ? "" : "pids", name);
-	cpu = payload_dir(self, init, v2 ? "" : "cpuacct", name);
-	mem = payload_dir(self, init, v2 ? "" : "memory", name);
-	if (pids < 0 || cpu < 0 || mem < 0)
-		return pids < 0 ? pids : cpu < 0 ? cpu : mem;
+	if (pids < 0)
+		return pids;
+	if (!v2) {
+		cpu_v1 = payload_dir(self, init, "cpuacct", name);
+		if (cpu_v1 < 0)
+			return cpu_v1;
+		mem_v1 = payload_dir(self, init, "memory", name);
+		if (mem_v1 < 0)
+			return mem_v1;
+	}
+	cpu = v2 ? pids : cpu_v1;
+	mem = v2 ? pids : mem_v1;
 	s->processes = file_u64(pids, "pids.current", NULL);
 	s->cpu_ns = v2 ? file_u64(cpu, "cpu.stat", "usage_usec ")
 		       : file_u64(cpu, "cpuacct.usage", NULL);

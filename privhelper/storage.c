@@ -16,6 +16,8 @@
  * allocated after stepping over each inode freed in the same group in the
  * last minutes (the allocator will not reuse those yet), and a create just
  * after a delete took 50-150 ms instead of 5-15 ms for the busybox image.
+ * The flag is set when moatd makes the directory; a pool made by an older
+ * moatd gets it with `chattr +T` on both.
  *
  * Container trees are owned by ids 0-65535 on disk and mounted idmapped, so
  * a setuid binary inside is host root's: hence 0700 on the pool.
@@ -45,11 +47,13 @@
 #include "cleanup.h"
 #include "ph.h"
 
+/* mkdir dirfd/name if needed and check it is root's, with mode: 1 if it was made, else 0. */
 static int ensure_root_dir(int dirfd, const char *name, mode_t mode)
 {
 	struct stat st;
+	bool made = mkdirat(dirfd, name, mode) == 0;
 
-	if (mkdirat(dirfd, name, mode) < 0 && errno != EEXIST)
+	if (!made && errno != EEXIST)
 		return -errno;
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
 		return -errno;
@@ -57,12 +61,12 @@ static int ensure_root_dir(int dirfd, const char *name, mode_t mode)
 		return -ENOTDIR;
 	if ((st.st_mode & 07777) != mode && fchmodat(dirfd, name, mode, 0) < 0)
 		return -errno;
-	return 0;
+	return made;
 }
 
 /*
- * Set FS_TOPDIR_FL on dirfd/name (a root-owned directory just checked by
- * ensure_root_dir). A filesystem without inode flags refuses the ioctl;
+ * Set FS_TOPDIR_FL on dirfd/name (a root-owned directory ensure_root_dir
+ * just made: once, not at every op that opens the pool). A filesystem without inode flags refuses the ioctl;
  * that only loses the placement hint, so it is not an error.
  */
 static void spread_children(int dirfd, const char *name)
@@ -93,13 +97,14 @@ int ph_pool_open(struct ph_ctx *ctx, const char *pool)
 	fd = openat(pools, pool, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	r = ensure_root_dir(fd, "images", 0700);
-	if (r == 0)
-		r = ensure_root_dir(fd, "containers", 0700);
-	if (r < 0)
-		return r;
-	spread_children(fd, "images");
-	spread_children(fd, "containers");
+	for (const char *const *d = (const char *const[]){ "images", "containers", NULL }; *d;
+	     d++) {
+		r = ensure_root_dir(fd, *d, 0700);
+		if (r < 0)
+			return r;
+		if (r > 0)
+			spread_children(fd, *d);
+	}
 	return TAKE_FD(fd);
 }
 
