@@ -31,7 +31,7 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 HARDEN := $(call probe,-D_FORTIFY_SOURCE=3 -O2) $(call probe,-fstack-protector-strong) \
 	$(call probe,-fstack-clash-protection) $(call probe,-fcf-protection) -fPIE
 VERSION := 0.1.0
-CFLAGS_BASE := -DMOAT_VERSION='"$(VERSION)"' -std=gnu11 -g -O2 $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon -I$(B)/gen -Iprivhelper \
+CFLAGS_BASE := -DMOAT_VERSION='"$(VERSION)"' -std=gnu11 -g -O2 $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon -I$(B)/gen -Iprivhelper -Ifrontend \
 	-DMOAT_POLICY_DEFAULT='"$(CURDIR)/policy/default.policy"'
 LDFLAGS_BASE := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 
@@ -56,7 +56,7 @@ COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c
 WS_SRC := common/ws.c
 PH_SRC := $(wildcard privhelper/*.c)
 PH_LIB_SRC := $(filter-out privhelper/main.c,$(PH_SRC))
-FE_SRC := $(wildcard frontend/*.c)
+FE_SRC := $(sort $(wildcard frontend/*.c frontend/*/*.c))
 FE_LIB_SRC := $(filter-out frontend/main.c,$(FE_SRC))
 CLI_SRC := $(wildcard cli/*.c)
 # the unit tests link the client too, all but its main()

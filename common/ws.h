@@ -2,7 +2,7 @@
 /*
  * RFC 6455 websocket framing as pure functions: the handshake keys, a
  * frame parser that returns one frame or "need more", and a frame builder.
- * Linked into moatd-api (frontend/websocket.c) and moat (the CLI), never
+ * Linked into moatd-api (frontend/core/websocket.c) and moat (the CLI), never
  * into moatd: the root helper never parses a websocket frame. No privilege
  * and no I/O (getrandom() only, for client masks and keys); the bytes
  * given to ws_parse() are untrusted and are checked before anything is

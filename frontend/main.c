@@ -17,10 +17,12 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "events.h"
-#include "fe.h"
-#include "instances.h"
+#include "core/http.h"
+#include "db/db.h"
 #include "log.h"
+#include "model/instances.h"
+#include "ops/events.h"
+#include "ph/ph.h"
 #include "sandbox.h"
 
 static bool sock_is(int fd, int type, bool listening)

@@ -15,7 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../frontend/fe.h"
+#include "db/db.h"
+#include "fe.h"
 
 static char scratch_dir[] = "/tmp/moat-fuzz-XXXXXX";
 

@@ -29,10 +29,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../frontend/events.h"
-#include "../frontend/fe.h"
-#include "../frontend/instances.h"
+#include "core/http.h"
+#include "fe.h"
 #include "fe_scratch.h"
+#include "model/instances.h"
+#include "ops/events.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

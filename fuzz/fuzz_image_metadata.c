@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libFuzzer target for img_meta_parse() (frontend/image_meta.c), the
+ * libFuzzer target for img_meta_parse() (frontend/model/image_meta.c), the
  * metadata.yaml parser moatd-api (unprivileged) runs on bytes taken from an
  * uploaded image: untrusted by design. Built with clang, libFuzzer, ASan
  * and UBSan by `make fuzz-build`; runs unprivileged. Besides memory safety
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../frontend/images.h"
+#include "model/images.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libFuzzer target for img_scan_memory() (frontend/image_tar.c): the scan
+ * libFuzzer target for img_scan_memory() (frontend/model/image_tar.c): the scan
  * moatd-api (unprivileged) runs on an uploaded image tarball, whose bytes
  * are untrusted by design; archives in any supported compression are read
  * from memory with archive_read_open_memory. Built with clang, libFuzzer,
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../frontend/images.h"
+#include "model/images.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libFuzzer target for JSON request bodies (frontend/json.c and the
- * validators in frontend/instances.c and frontend/images.c), which
+ * libFuzzer target for JSON request bodies (frontend/core/json.c and the
+ * validators in frontend/model/instances.c and frontend/model/images.c), which
  * moatd-api (unprivileged) runs on every body a client sends. The input is
  * one body, refused above FE_BODY_MAX and NUL-ended as http.c gathers it,
  * parsed by fe_json_body() (strict, depth-capped) and then read field by
@@ -21,10 +21,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../frontend/fe.h"
-#include "../frontend/images.h"
-#include "../frontend/instances.h"
+#include "core/http.h"
+#include "fe.h"
 #include "fe_scratch.h"
+#include "model/images.h"
+#include "model/instances.h"
 #include "name.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -78,7 +79,7 @@ static void check_accepted_config(json_object *config, json_object *devices)
 	}
 }
 
-/* api_create() (api_instances.c) up to the image lookup. */
+/* api_create() (api/instances.c) up to the image lookup. */
 static void create_body(json_object *body)
 {
 	json_object *source = NULL, *config = NULL, *devices = NULL, *profiles = NULL;
@@ -115,7 +116,7 @@ static void create_body(json_object *body)
 	accepted(&resp);
 }
 
-/* update() (api_instances.c): PUT and PATCH, up to the reload. */
+/* update() (api/instances.c): PUT and PATCH, up to the reload. */
 static void update_body(json_object *body, bool patch)
 {
 	json_object *config = NULL, *devices = NULL, *profiles = NULL;
@@ -140,7 +141,7 @@ static void update_body(json_object *body, bool patch)
 	accepted(&resp);
 }
 
-/* api_state_put() (api_instances.c). */
+/* api_state_put() (api/instances.c). */
 static void state_body(json_object *body)
 {
 	const char *action = "";
@@ -157,7 +158,7 @@ static void state_body(json_object *body)
 	accepted(&resp);
 }
 
-/* api_exec() (api_exec.c), up to the instance's status. */
+/* api_exec() (api/exec.c), up to the instance's status. */
 static void exec_body(json_object *body)
 {
 	json_object *cmd = NULL, *env = NULL;
@@ -194,7 +195,7 @@ static void exec_body(json_object *body)
 	accepted(&resp);
 }
 
-/* read_image_put() (api_images.c), without the current image. */
+/* read_image_put() (api/images.c), without the current image. */
 static void image_put_body(json_object *body)
 {
 	json_object *props = NULL, *profiles = NULL;
@@ -222,7 +223,7 @@ static void image_put_body(json_object *body)
 	accepted(&resp);
 }
 
-/* aliases_post() (api_images.c), up to the image lookup. */
+/* aliases_post() (api/images.c), up to the image lookup. */
 static void alias_body(json_object *body)
 {
 	const char *name = NULL, *target = NULL, *description = NULL, *type = NULL;

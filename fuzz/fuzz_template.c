@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libFuzzer target for fe_template_render() (frontend/template.c), which
+ * libFuzzer target for fe_template_render() (frontend/model/template.c), which
  * moatd-api runs, unprivileged, on the templates of untrusted images. The
  * input is a template, optionally followed by a NUL byte and a value that
  * goes into a small fixed context as config["user.fuzz"] and
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../frontend/template.h"
+#include "model/template.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

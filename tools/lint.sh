@@ -13,6 +13,8 @@
 #   d. privhelper/ line budget: at most 5000 non-blank lines of *.[ch]
 #   e. moatd's link line: no libmicrohttpd, json-c, gnutls or libyaml
 #   f. proto/*.proto declares no `string` field (names travel as bytes)
+#   g. the layers of frontend/ and what each may include or call
+#      (docs/DESIGN.md, "Layers"): one rule a line in LAYER_RULES below
 # Prints each problem and exits 1 if there is any; else prints "lint: ok".
 
 set -u
@@ -115,6 +117,51 @@ if [ -e "${protos[0]}" ]; then
 	done < <(strip_code "${protos[@]}" |
 		grep -E ':[0-9]+:(.*[^[:alnum:]_.])?string[[:space:]]+[A-Za-z_][A-Za-z0-9_]*[[:space:]]*=|map[[:space:]]*<[^>]*\bstring\b')
 fi
+
+
+# ---- g. layers: who may include or call what ----------------------------------
+# One rule a line: FOLDERS~EXCEPT~REGEX~WHY. No *.c/*.h file under FOLDERS
+# (space-separated), except those under EXCEPT, may have a line matching
+# the extended REGEX: #include lines as written, every other line with its
+# comments and strings blanked. tests/integration/15-lint.sh breaks each on
+# purpose. docs/DESIGN.md ("Layers") explains them.
+LAYER_RULES=${LAYER_RULES:-'
+frontend/core~~#include "(db|ph|model|ops|api)/~core/ is the bottom layer: it includes no other layer
+frontend/db~~#include "(core|ph|model|ops|api)/~db/ includes no other layer
+frontend/ph~~#include "(core|db|model|ops|api)/~ph/ includes no other layer
+#pending frontend/model frontend/db frontend/ph~~#include "core/(http|websocket)\.h"~only api/, ops/ and core/ see request and response types
+frontend cli common privhelper~~#include "api/~nothing includes a handler module
+privhelper common~~#include "(\.\./)*(frontend|cli)/~moatd and common/ see neither the frontend nor the client
+cli~~#include "(\.\./)*(frontend|privhelper)/~the client speaks only the REST API
+frontend~frontend/ph~#include "proto/privhelper\.pb-c\.h"~only frontend/ph/ includes the protobuf header
+#pending frontend~frontend/ph~\b(Ph__|ph__|PH__)[A-Za-z_]~only frontend/ph/ touches the protobuf types
+frontend cli common~frontend/db frontend/model~#include <sqlite3\.h>~only db/ and model/ include sqlite3.h
+#pending frontend cli common~frontend/db frontend/model~\bsqlite3_[a-z_]+[[:space:]]*\(~only db/ and model/ call sqlite
+'}
+
+# code_lines FILE...: "file:line:text", #include lines as written, the rest stripped
+code_lines() {
+	local f
+	for f in "$@"; do
+		grep -nE '^[[:space:]]*#[[:space:]]*include' "$f" | sed "s#^#$f:#"
+		strip_code "$f" | grep -vE '^[^:]*:[0-9]+:[[:space:]]*#[[:space:]]*include'
+	done
+}
+
+while IFS='~' read -r folders except regex why; do
+	case $folders in '' | \#*) continue ;; esac
+	lf=()
+	# shellcheck disable=SC2086
+	while IFS= read -r f; do
+		skip=
+		for e in $except; do case $f in "$e"/*) skip=1 ;; esac; done
+		[ -z "$skip" ] && lf+=("$f")
+	done < <(c_sources $folders)
+	[ "${#lf[@]}" -gt 0 ] || continue
+	while IFS= read -r hit; do
+		problem "${hit%%:*}:$(cut -d: -f2 <<<"$hit"): layer rule: $why"
+	done < <(code_lines "${lf[@]}" | grep -E -- "^[^:]*:[0-9]+:.*($regex)")
+done <<<"$LAYER_RULES"
 
 if [ "$failed" -ne 0 ]; then
 	exit 1

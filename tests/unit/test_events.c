@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Unit tests for the event fan-out of moatd-api (frontend/events.c),
+ * Unit tests for the event fan-out of moatd-api (frontend/ops/events.c),
  * driven through the listener and the subscriber API, without sockets:
  * the JSON shape of each event type, the ?type= filter, one order for
  * every subscriber under concurrent broadcasts, the bounded queue and the
@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../frontend/events.h"
-#include "../../frontend/websocket.h"
+#include "core/websocket.h"
+#include "ops/events.h"
 #include "t.h"
 #include "ws.h"
 

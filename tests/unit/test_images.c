@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Unit tests of the image store's pure parts (frontend/image_meta.c,
+ * Unit tests of the image store's pure parts (frontend/model/image_meta.c,
  * image_tar.c, images.c): metadata.yaml parsing, the tarball scan, the
  * URL-query, time, name and path checks, and the upload cap. Tables of
  * good and bad inputs; tarballs are written in memory with libarchive.
@@ -19,8 +19,9 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "../../frontend/images.h"
 #include "cleanup.h"
+#include "core/http.h"
+#include "model/images.h"
 #include "t.h"
 
 /* ---- metadata.yaml ------------------------------------------------------------ */

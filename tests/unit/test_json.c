@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Unit tests for request bodies as JSON (frontend/json.c, fe_json_body):
+ * Unit tests for request bodies as JSON (frontend/core/json.c, fe_json_body):
  * what is refused with a 400 and a message (no body, a NUL byte, a \u0000
  * escape in a key or a value, invalid JSON, trailing data, not an object)
  * and what is accepted (trailing white space, escaped backslashes before
@@ -10,7 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../frontend/fe.h"
+#include "core/http.h"
+#include "fe.h"
 #include "t.h"
 
 struct body_case {

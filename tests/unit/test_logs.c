@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Unit tests for fe_exec_log_name_valid() (frontend/api_logs.c): the only
+ * Unit tests for fe_exec_log_name_valid() (frontend/api/logs.c): the only
  * names GET and DELETE .../logs/<file> reach in the frontend's own logs
  * directory; and for making and removing that directory, in a temporary
  * one. Run by the test runner with no privilege; inputs are the table
@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../../frontend/instances.h"
+#include "model/instances.h"
 #include "t.h"
 
 /* fe_exec_log_create() and fe_instance_logs_remove() in a temporary $MOAT_DIR. */

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Unit tests for fe_template_render() (frontend/template.c), the LXD image
+ * Unit tests for fe_template_render() (frontend/model/template.c), the LXD image
  * template engine moatd-api runs on templates from untrusted images. Run
  * by the test runner with no privilege; inputs are the tables below and a
  * few generated hostile templates (deep nesting, huge loops).
@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../frontend/template.h"
 #include "cleanup.h"
+#include "model/template.h"
 #include "t.h"
 
 static const char ctx_json[] =

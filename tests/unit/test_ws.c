@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Unit tests for websocket framing (common/ws.c) and the frontend's
- * websocket connections (frontend/websocket.c). The framing part checks
+ * websocket connections (frontend/core/websocket.c). The framing part checks
  * RFC 6455's own examples, every length form, masking both ways,
  * fragmentation, "need more" at every cut, and a table of bad frames. The
  * connection part runs fe_ws_serve_fd() on one end of a socketpair and
@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../frontend/websocket.h"
+#include "core/websocket.h"
 #include "t.h"
 #include "ws.h"
 

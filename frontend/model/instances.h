@@ -7,8 +7,9 @@
 #ifndef MOAT_INSTANCES_H
 #define MOAT_INSTANCES_H
 
-#include "fe.h"
+#include "core/http.h"
 #include "name.h"
+#include "ph/ph.h"
 
 #define FE_POOL "default"
 
@@ -89,7 +90,7 @@ int fe_check_profiles(json_object *profiles, struct fe_resp *resp);
 /* What moatd needs to start it, from the expanded config (validated). */
 int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret);
 
-/* Files inside an instance (api_files.c): 1 exists, 0 not, or -errno. */
+/* Files inside an instance (api/files.c): 1 exists, 0 not, or -errno. */
 int fe_file_exists(const char *name, const char *path);
 /* Create or truncate path and write data (new files: 0644, container root). */
 int fe_file_write(const char *name, const char *path, const void *data, size_t len);
@@ -107,7 +108,7 @@ int fe_instance_apply_templates(const struct fe_instance *i, json_object *xconfi
 json_object *fe_instance_resources(const char *name);
 
 /*
- * The frontend's own instance logs (api_logs.c), $MOAT_DIR/logs/<name>/:
+ * The frontend's own instance logs (api/logs.c), $MOAT_DIR/logs/<name>/:
  * the exec_<id>.stdout and .stderr files of record-output execs.
  */
 #define FE_EXEC_LOG_ID_MAX 64
@@ -120,7 +121,7 @@ void fe_instance_logs_remove(const char *name);
 
 /* One operation at a time per instance. */
 int fe_instance_busy(const char *name, const char *what);
-/* Watch running instances for stops from inside (api_instances.c). */
+/* Watch running instances for stops from inside (api/instances.c). */
 int fe_instances_watch(void);
 void fe_instance_idle(const char *name);
 

@@ -11,7 +11,7 @@
  * With wait-for-websocket false the operation is a task instead: stdin at
  * EOF, and the output dropped or, with record-output, written (up to
  * EXEC_RECORD_MAX a stream) to exec_<operation id>.stdout and .stderr in
- * the instance's logs directory (api_logs.c), named in metadata.output.
+ * the instance's logs directory (api/logs.c), named in metadata.output.
  * Frames and control messages come from clients and are untrusted.
  */
 #include <errno.h>
@@ -26,9 +26,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "instances.h"
+#include "core/http.h"
+#include "core/websocket.h"
 #include "log.h"
-#include "websocket.h"
+#include "model/instances.h"
+#include "ops/ops.h"
+#include "ph/ph.h"
 
 enum { S_STDIN, S_STDOUT, S_STDERR, S_CONTROL, S_MAX };
 static const char *const fd_names[S_MAX] = { "0", "1", "2", "control" };

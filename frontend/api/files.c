@@ -15,7 +15,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "instances.h"
+#include "core/http.h"
+#include "model/instances.h"
+#include "ph/ph.h"
 
 /* The path query, made absolute ("root/f" -> "/root/f"). */
 static int file_path(struct fe_req *req, struct fe_resp *resp, char ret[static PATH_BUF])

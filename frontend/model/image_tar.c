@@ -42,7 +42,7 @@
 #include <sys/random.h>
 
 #include "cleanup.h"
-#include "images.h"
+#include "model/images.h"
 
 enum kind { K_NONE = 0, K_DIR = 1, K_FILE = 2, K_SYMLINK = 3, K_OTHER = 4 };
 

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fe.h"
+#include "core/http.h"
 
 void fe_resp_free(struct fe_resp *r)
 {

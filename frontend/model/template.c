@@ -72,7 +72,7 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "template.h"
+#include "model/template.h"
 
 #define TPL_MAX_WORK 10000000u   /* evaluation steps, plus one per 16 bytes handled */
 #define TPL_SHOWN 40             /* bytes of a name quoted in an error */

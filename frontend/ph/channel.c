@@ -11,9 +11,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "fe.h"
 #include "frame.h"
 #include "log.h"
+#include "ph/ph.h"
 
 struct pending {
 	uint64_t id;

@@ -11,7 +11,7 @@
  *   image_meta.c   metadata.yaml (libyaml) -> struct img_meta
  *   image_tar.c    tarball (libarchive) -> checks + struct img_meta
  *   images.c       the store: upload sink, database rows, files
- *   api_images.c   /1.0/images and /1.0/images/aliases (LXD-API.md §15)
+ *   api/images.c   /1.0/images and /1.0/images/aliases (LXD-API.md §15)
  */
 #ifndef MOAT_IMAGES_H
 #define MOAT_IMAGES_H
@@ -21,7 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fe.h"
+#include "core/http.h"
 
 struct archive;
 

@@ -12,7 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "fe.h"
+#include "db/db.h"
 #include "log.h"
 
 static sqlite3 *db;

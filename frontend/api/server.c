@@ -10,7 +10,9 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
-#include "fe.h"
+#include "core/http.h"
+#include "db/db.h"
+#include "ops/ops.h"
 
 /*
  * The API extensions whose endpoints this server has. Only names backed by

@@ -19,7 +19,9 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "images.h"
+#include "core/http.h"
+#include "model/images.h"
+#include "ops/ops.h"
 
 static bool recursion(const struct fe_req *req)
 {

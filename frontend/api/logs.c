@@ -19,7 +19,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "instances.h"
+#include "core/http.h"
+#include "model/instances.h"
+#include "ph/ph.h"
 
 /* ---- the frontend's own log files: $MOAT_DIR/logs/<name>/exec_* ------------------- */
 

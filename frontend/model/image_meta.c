@@ -34,7 +34,7 @@
 #include <yaml.h>
 
 #include "cleanup.h"
-#include "images.h"
+#include "model/images.h"
 
 #define META_DEPTH 16
 /* Keep what we store reasonable even inside a 1 MiB file. */

@@ -11,7 +11,7 @@
  * subscriber a type test, a pointer store and a condvar signal. Writers
  * take the lock only to pop; they send without it.
  */
-#include "events.h"
+#include "ops/events.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -20,8 +20,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "fe.h"
-#include "websocket.h"
+#include "core/http.h"
+#include "core/websocket.h"
+#include "ops/ops.h"
 
 struct fe_event {
 	unsigned refs;

@@ -17,8 +17,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "instances.h"
-#include "websocket.h"
+#include "core/http.h"
+#include "core/websocket.h"
+#include "model/instances.h"
+#include "ops/ops.h"
+#include "ph/ph.h"
 
 enum { C_DATA, C_CONTROL, C_MAX };
 

@@ -4,7 +4,7 @@
  * streamed to $MOAT_DIR/images/.upload-<uuid> while hashed, scanned
  * (image_tar.c), then renamed to images/<sha256> in the same database
  * transaction that adds the row; rows, aliases and files read, changed and
- * removed for the API handlers (api_images.c). Request values reach sqlite
+ * removed for the API handlers (api/images.c). Request values reach sqlite
  * only as bound parameters. Upload bytes and headers are untrusted; the
  * database and the images/ directory are this process's own.
  *
@@ -25,8 +25,11 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "images.h"
+#include "core/http.h"
+#include "db/db.h"
 #include "log.h"
+#include "model/images.h"
+#include "ops/ops.h"
 
 /* How JSON columns are written: compact, '/' unescaped ("/etc/hostname"). */
 #define DB_JSON (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)

@@ -13,7 +13,7 @@
  * send_lock taken is left pending and written by whoever holds it, right
  * after its frame, so the reading thread never waits on a slow writer.
  */
-#include "websocket.h"
+#include "core/websocket.h"
 #include "buf.h"
 
 #include <errno.h>
@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "buf.h"
+#include "core/http.h"
 
 #define RX_INITIAL 4096
 

@@ -19,10 +19,14 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "events.h"
-#include "instances.h"
+#include "core/http.h"
+#include "db/db.h"
 #include "log.h"
-#include "watch.h"
+#include "model/instances.h"
+#include "model/watch.h"
+#include "ops/events.h"
+#include "ops/ops.h"
+#include "ph/ph.h"
 
 static int recursion(const struct fe_req *req)
 {

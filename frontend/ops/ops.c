@@ -13,8 +13,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "fe.h"
+#include "core/http.h"
 #include "log.h"
+#include "ops/ops.h"
 
 struct fe_op {
 	char id[37];

@@ -10,7 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "instances.h"
+#include "core/http.h"
+#include "db/db.h"
+#include "model/instances.h"
+#include "ph/ph.h"
 
 void fe_instance_free(struct fe_instance *i)
 {

@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "instances.h"
-#include "template.h"
+#include "core/http.h"
+#include "db/db.h"
+#include "model/instances.h"
+#include "model/template.h"
 
 #define TEMPLATE_SOURCE_MAX (1024 * 1024)
 

@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "fe.h"
+#include "core/http.h"
 
 #define FE_JSON_DEPTH 32
 

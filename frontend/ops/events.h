@@ -19,6 +19,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ops/ops.h"
+
 enum fe_event_type {
 	FE_EVENT_OPERATION = 1u << 0,
 	FE_EVENT_LIFECYCLE = 1u << 1,

@@ -17,9 +17,9 @@
 #include <sys/stat.h>
 
 #include "buf.h"
-#include "fe.h"
+#include "core/http.h"
+#include "core/websocket.h"
 #include "log.h"
-#include "websocket.h"
 
 /* Each API module exports its table, ended by an entry with a NULL pattern. */
 static const struct fe_route *const route_tables[] = {

@@ -30,7 +30,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "fe.h"
+#include "core/http.h"
 #include "ws.h"
 
 struct fe_ws;
