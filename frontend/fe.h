@@ -19,6 +19,18 @@
 
 /* ---- server-wide state ---------------------------------------------------- */
 
+/* What moatd's policy allows, from its hello reply: the API refuses at PUT
+ * time what moatd would refuse at start (moatd still enforces). */
+struct fe_policy {
+	bool known; /* false until moatd answered hello */
+	bool allow_privileged;
+	bool allow_nesting;
+	bool allow_raw_lxc;
+	bool allow_unix_devices;
+	bool require_delegated_ids;
+	char **disk_source_prefixes; /* NULL-terminated; "*" = any */
+};
+
 struct fe_server {
 	char *dir;        /* $MOAT_DIR */
 	gid_t socket_gid; /* group allowed on the unix socket, besides root */
@@ -27,6 +39,7 @@ struct fe_server {
 	json_object *kernel_features; /* {"name":"true"|"false"} from moatd */
 	json_object *lxc_features;
 	uint32_t idmap_base, idmap_size;
+	struct fe_policy policy;
 };
 
 extern struct fe_server fe_srv;
