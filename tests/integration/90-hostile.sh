@@ -134,44 +134,43 @@ fi
 unchanged "huge bodies"
 alive "huge bodies"
 
-# slow-loris: a request sent a byte a second for ~6 s, while others are served
-timeout 30 $PY - "$MOAT_DIR/unix.socket" >"$T/loris.out" 2>&1 <<'EOF' &
+# slow-loris: a request sent a byte every 0.45 s (about 13 s), while others
+# are served. No timing threshold: each other request must be answered while
+# the slow client is still sending, which a server that waits on it cannot do.
+timeout 60 $PY - "$MOAT_DIR/unix.socket" >"$T/loris.out" 2>&1 <<'EOF' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
 s.connect(sys.argv[1])
-for b in b"POST /1.0/inst":
+for b in b"POST /1.0/instances HTTP/1.1":
     s.send(bytes([b])); time.sleep(0.45)
 print("sent-partial")
 EOF
 loris=$!
-slow=0
+late=0
 sleep 1
 for _ in $(seq 1 10); do
-	t0=$(date +%s%N)
 	c=$(api_status GET /1.0/instances)
-	t1=$(date +%s%N)
-	{ [ "$c" = 200 ] && [ $(((t1 - t0) / 1000000)) -lt 1000 ]; } || slow=$((slow + 1))
-	sleep 0.4
+	{ [ "$c" = 200 ] && kill -0 "$loris" 2>/dev/null; } || late=$((late + 1))
+	sleep 0.2
 done
-check_eq "while a client sends a request a byte at a time, 10 other requests are answered in under 1 s" 0 "$slow"
+check_eq "while a client sends a request a byte at a time, 10 other requests are answered before it is done" 0 "$late"
 wait "$loris"
 check_match "the slow client was still connected while it sent (not cut short)" 'sent-partial' "$(cat "$T/loris.out")"
-# many slow clients at once: none of them holds up the others
+# many slow clients at once: none of them holds up the others (the request
+# must be answered while all 50 are still connected)
 pids=()
 for _ in $(seq 1 50); do
-	timeout 20 $PY -c 'import socket,sys,time
-s=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM); s.connect(sys.argv[1]); s.send(b"GET /1.0 HT"); time.sleep(8)' \
+	timeout 40 $PY -c 'import socket,sys,time
+s=socket.socket(socket.AF_UNIX,socket.SOCK_STREAM); s.connect(sys.argv[1]); s.send(b"GET /1.0 HT"); time.sleep(20)' \
 		"$MOAT_DIR/unix.socket" >/dev/null 2>&1 &
 	pids+=("$!")
 done
 sleep 1
-t0=$(date +%s%N)
 c=$(api_status GET /1.0/instances)
-t1=$(date +%s%N)
+gone=0
+for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null || gone=$((gone + 1)); done
 check_eq "with 50 idle half-sent connections open, a request is answered (200)" 200 "$c"
-if [ $(((t1 - t0) / 1000000)) -lt 1000 ]; then ok "... in under 1 s ($(((t1 - t0) / 1000000)) ms)"; else
-	not_ok "... in under 1 s (it took $(((t1 - t0) / 1000000)) ms)"
-fi
+check_eq "... while all 50 are still connected" 0 "$gone"
 kill "${pids[@]}" 2>/dev/null
 wait "${pids[@]}" 2>/dev/null
 alive "slow clients"
@@ -227,10 +226,13 @@ refused "a NUL escaped in a key is a 400 (json-c would cut the key there)" 400 '
 	POST /1.0/instances --data-binary "{\"name\":\"t1\",$src,\"config\":{\"security.nesting\\u0000x\":\"true\"}}"
 refused "a NUL escaped in a value is a 400" 400 'NUL' \
 	POST /1.0/instances --data-binary "{\"name\":\"t1\",$src,\"config\":{\"user.x\":\"a\\u0000b\"}}"
+# wait for the create operation itself: the row exists before the storage
+# does, and a delete while the create runs is refused as busy
+nul_op=$(jget "$(api POST /1.0/instances --data-binary "{\"name\":\"nul-ok\",$src,\"config\":{\"user.x\":\"\\\\u0000\"}}")" 'd["operation"]')
+api GET "$nul_op/wait?timeout=120" >/dev/null
 check_eq "an escaped backslash before u0000 is no NUL: the create goes on" '\u0000' \
-	"$(api POST /1.0/instances --data-binary "{\"name\":\"nul-ok\",$src,\"config\":{\"user.x\":\"\\\\u0000\"}}" >/dev/null &&
-		eventually 30 lxc config get nul-ok user.x >/dev/null && lxc config get nul-ok user.x)"
-lxc delete -f nul-ok >/dev/null 2>&1 || true
+	"$(lxc config get nul-ok user.x)"
+check "... and the instance it made is deleted" lxc delete -f nul-ok
 refused "a body that is not UTF-8 JSON is a 400" 400 'Invalid JSON' POST /1.0/instances \
 	--data-binary @<(printf '\xff\xfe{}')
 unchanged "bad bodies"
