@@ -361,7 +361,7 @@ static void good_requests(void)
 	build_state(&e, 43, "c1", 2);
 	req = accepted("instance_state c1", &e, 0, PH__REQUEST__OP_INSTANCE_STATE, &t);
 	if (req) {
-		CHECK(strcmp(t.instance_state.name, "c1") == 0,
+		CHECK(strcmp(t.instance_state.ref.name, "c1") == 0,
 		      "decode: instance_state: typed name is \"c1\"");
 		ph__request__free_unpacked(req, NULL);
 	}
@@ -379,8 +379,8 @@ static void good_requests(void)
 	req = accepted("instance_state with a 63-byte name", &e, 0, PH__REQUEST__OP_INSTANCE_STATE,
 		       &t);
 	if (req) {
-		CHECK(strlen(t.instance_state.name) == NAME_MAX_LEN &&
-			      memcmp(t.instance_state.name, name63, NAME_MAX_LEN) == 0,
+		CHECK(strlen(t.instance_state.ref.name) == NAME_MAX_LEN &&
+			      memcmp(t.instance_state.ref.name, name63, NAME_MAX_LEN) == 0,
 		      "decode: instance_state: a 63-byte name is copied whole and terminated");
 		ph__request__free_unpacked(req, NULL);
 	}
