@@ -2,7 +2,8 @@
 /*
  * Server-level ops, run by moatd (root): check, policy and handler of each.
  *
- * hello: reports what only root can learn, for GET /1.0. It reads kernel and liblxc facts; it takes nothing
+ * hello: reports what only root can learn, for GET /1.0, and what the
+ * loaded policy allows. It reads kernel and liblxc facts; it takes nothing
  * from the request (hostile bytes from moatd-api) but the protocol number,
  * which its check pins to PH_PROTOCOL.
  */
@@ -58,6 +59,8 @@ static bool probe_cgroup2(void)
 /* The reply's storage: one op at a time per process. */
 static Ph__KernelFeature feat[32];
 static Ph__KernelFeature *featp[32];
+static Ph__PolicyFlags flags;
+static ProtobufCBinaryData prefixes[256]; /* ph_policy_parse() keeps at most 256 */
 
 static void add_feature(size_t *n, const char *name, bool value)
 {
@@ -84,9 +87,30 @@ int ph_policy_hello(const struct ph_policy *p, const struct ph_hello *t, const c
 	return 0; /* it widens nothing */
 }
 
+/* What the policy allows, for refusals at PUT time (moatd still enforces each). */
+static Ph__PolicyFlags *policy_flags(const struct ph_policy *p)
+{
+	size_t n = 0;
+
+	ph__policy_flags__init(&flags);
+	flags.allow_privileged = p->allow_privileged;
+	flags.allow_nesting = p->allow_nesting;
+	flags.allow_raw_lxc = p->allow_raw_lxc;
+	flags.allow_unix_devices = p->allow_unix_devices;
+	flags.require_delegated_ids = p->require_delegated_ids;
+	for (char **s = p->disk_source_prefixes; s && *s && n < ARRAY_SIZE(prefixes); s++, n++) {
+		prefixes[n].data = (uint8_t *)*s;
+		prefixes[n].len = strlen(*s);
+	}
+	flags.disk_source_prefixes = n ? prefixes : NULL;
+	flags.n_disk_source_prefixes = n;
+	return &flags;
+}
+
 /*
  * Why this is safe: no input reaches any call; the reply holds static
- * strings and booleans. The probes act on the helper itself only.
+ * strings, booleans and the policy moatd loaded (root's file, which says
+ * nothing secret). The probes act on the helper itself only.
  */
 int ph_do_hello(struct ph_ctx *ctx, const struct ph_hello *t, Ph__HelloReply *h)
 {
@@ -105,6 +129,7 @@ int ph_do_hello(struct ph_ctx *ctx, const struct ph_hello *t, Ph__HelloReply *h)
 	h->idmap_size = ctx->idmap_size;
 	h->policy_name.data = (uint8_t *)ctx->policy.name;
 	h->policy_name.len = strlen(ctx->policy.name);
+	h->policy = policy_flags(&ctx->policy);
 
 	add_feature(&n, "idmapped_mounts", probe_idmapped_mounts());
 	add_feature(&n, "seccomp_listener", probe_seccomp_listener());

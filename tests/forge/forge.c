@@ -1588,6 +1588,20 @@ static bool learn_policy(struct enc *e)
 	}
 	memcpy(policy, rep->hello->policy_name.data, rep->hello->policy_name.len);
 	policy[rep->hello->policy_name.len] = '\0';
+	{
+		/* what policy/<name>.policy says, as hello reports it */
+		const Ph__PolicyFlags *f = rep->hello->policy;
+		bool all = !hardened(), one = f && f->n_disk_source_prefixes == 1;
+		const char *prefix = hardened() ? "/srv/moat" : "*";
+
+		result(f && f->allow_privileged == all && f->allow_nesting == all &&
+			       f->allow_raw_lxc == all && f->allow_unix_devices == all &&
+			       f->require_delegated_ids == !all && one &&
+			       f->disk_source_prefixes[0].len == strlen(prefix) &&
+			       memcmp(f->disk_source_prefixes[0].data, prefix, strlen(prefix)) == 0,
+		       "hello reports the flags of policy \"%s\" (allow: %s; disk prefix \"%s\")",
+		       policy, all ? "everything" : "nothing", prefix);
+	}
 	idmap_base = rep->hello->idmap_base;
 	note("policy \"%s\", delegated ids from %u (%u)", policy, idmap_base,
 	     rep->hello->idmap_size);

@@ -358,10 +358,56 @@ static void load(void)
 	CHECK(r == -ENOENT, "policy: ph_policy_load of a missing file gives -ENOENT (got %d)", r);
 }
 
+/* hello reports the loaded policy's flags (op_server.c), whatever they are. */
+static void hello_flags(void)
+{
+	static const char *const texts[] = {
+		GOOD_HEAD "disk_source_prefixes = /srv/moat /data\n",
+		"name = all\nallow_privileged = false\nallow_nesting = true\nallow_raw_lxc = false\n"
+		"allow_unix_devices = true\nrequire_delegated_ids = true\ndisk_source_prefixes = *\n",
+		"name = none\nallow_privileged = false\nallow_nesting = false\nallow_raw_lxc = false\n"
+		"allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes =\n",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct ph_ctx ctx = { .dir_fd = -EBADF, .chan = -EBADF };
+		Ph__HelloReply h = PH__HELLO_REPLY__INIT;
+		const struct ph_hello t = { .protocol = PH_PROTOCOL };
+		const Ph__PolicyFlags *f;
+		size_t n;
+		bool same;
+		int r;
+
+		if (!CHECK(ph_policy_parse(texts[i], strlen(texts[i]), &ctx.policy) == 0,
+			   "policy: hello case %zu parses", i))
+			continue;
+		r = ph_do_hello(&ctx, &t, &h);
+		f = h.policy;
+		n = strv_len(ctx.policy.disk_source_prefixes);
+		same = r == 0 && f && f->allow_privileged == ctx.policy.allow_privileged &&
+		       f->allow_nesting == ctx.policy.allow_nesting &&
+		       f->allow_raw_lxc == ctx.policy.allow_raw_lxc &&
+		       f->allow_unix_devices == ctx.policy.allow_unix_devices &&
+		       f->require_delegated_ids == ctx.policy.require_delegated_ids &&
+		       f->n_disk_source_prefixes == n;
+		for (size_t k = 0; same && k < n; k++)
+			same = f->disk_source_prefixes[k].len ==
+				       strlen(ctx.policy.disk_source_prefixes[k]) &&
+			       memcmp(f->disk_source_prefixes[k].data,
+				      ctx.policy.disk_source_prefixes[k],
+				      f->disk_source_prefixes[k].len) == 0;
+		CHECK(same && h.policy_name.len == strlen(ctx.policy.name),
+		      "policy: hello of policy \"%s\" reports its flags and %zu disk prefix(es)",
+		      ctx.policy.name, n);
+		ph_policy_free(&ctx.policy);
+	}
+}
+
 void test_policy(void)
 {
 	shipped();
 	good();
 	bad();
 	load();
+	hello_flags();
 }
