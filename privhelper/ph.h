@@ -289,4 +289,18 @@ int ph_dispatch(struct ph_ctx *ctx, const uint8_t *buf, size_t len, int *fds, si
 int ph_fail(struct ph_ctx *ctx, int err, const char *why);
 int ph_reply_fd(struct ph_ctx *ctx, int fd);
 
+/* ---- supervise.c: moatd-api's life ---------------------------------------- */
+struct ph_frontend {
+	int exe_fd;    /* the moatd-api binary, opened by root at start */
+	int listen_fd; /* the API socket it serves */
+	bool debug;
+	pid_t pid;                                 /* 0: not running */
+	long long next_spawn, spawned_at, backoff; /* ms, CLOCK_MONOTONIC */
+};
+
+/* Start moatd-api if it is due; the poll timeout until then (-1: none). */
+int ph_frontend_tick(struct ph_frontend *fe, struct ph_ctx *ctx);
+/* Reap exited children; if moatd-api was one, close the channel, retry later. */
+void ph_frontend_reap(struct ph_frontend *fe, struct ph_ctx *ctx);
+
 #endif
