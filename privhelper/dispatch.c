@@ -207,6 +207,8 @@ static void run_op(struct ph_ctx *ctx, const struct ph_op *op, uint64_t id,
 	r = op->run(ctx, typed, &reply, &storage);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	/* what the table promises the frontend, whatever the handler did */
+	if (r == 0 && c.err)
+		r = -c.err; /* it set an error: that is a refusal */
 	if (r == 0 && (c.nfds_out < op->nfds_out_min || c.nfds_out > op->nfds_out_max))
 		r = ph_fail(ctx, EPROTO, "internal error: wrong number of reply descriptors");
 	log_debug("op %s (request %llu): %s in %.2f ms", op->name, (unsigned long long)id,

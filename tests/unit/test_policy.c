@@ -12,11 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "../lib/pbenc.h"
 #include "../lib/ph_mutate.h"
+#include "frame.h"
+#include "log.h"
 #include "ph.h"
 #include "t.h"
 
@@ -493,6 +496,85 @@ out:
 	free(e);
 }
 
+/* ph_dispatch() of one request on ctx; the reply read back, or NULL. */
+static Ph__Reply *dispatch_one(struct ph_ctx *ctx, int peer, const Ph__Request *req, int *ret_r)
+{
+	static uint8_t buf[FRAME_MAX];
+	struct enc *e = calloc(1, sizeof(*e));
+	int fds[FRAME_MAX_FDS];
+	size_t len = 0, nfds = 0;
+	Ph__Reply *rep = NULL;
+
+	if (!e)
+		return NULL;
+	put_request(e, req);
+	*ret_r = ph_dispatch(ctx, e->b, e->n, NULL, 0);
+	if (*ret_r == 0 && frame_recv(peer, buf, &len, fds, &nfds) == 0 && len > 0) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		rep = ph__reply__unpack(NULL, len, buf);
+	}
+	free(e);
+	return rep;
+}
+
+/*
+ * The path in dispatch.c, on a socketpair: a policy refusal is an errno
+ * reply naming the op (from the table), sent before any worker or handler
+ * runs; hello goes all the way to its handler.
+ */
+static void policy_dispatch(void)
+{
+	struct ph_ctx ctx = { .dir_fd = -EBADF, .chan = -EBADF };
+	Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
+	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__Reply *rep;
+	int sv[2], r = -1;
+
+	if (!CHECK(shipped_policy("hardened.policy", &ctx.policy) &&
+			   socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0,
+		   "policy dispatch: hardened policy and a channel"))
+		return;
+	ctx.chan = sv[0];
+	log_set_level(LOG_LVL_WARN); /* dispatch logs each refusal at info */
+	cfg.privileged = true;
+	s.name = str("c1");
+	s.pool = str("default");
+	s.config = &cfg;
+	req.id = 77;
+	req.op_case = PH__REQUEST__OP_INSTANCE_START;
+	req.instance_start = &s;
+	rep = dispatch_one(&ctx, sv[1], &req, &r);
+	CHECK(r == 0 && rep && rep->id == 77 && rep->err == EPERM &&
+		      rep->result_case == PH__REPLY__RESULT__NOT_SET &&
+		      rep->error.len == strlen("instance_start: privileged containers are not "
+					       "allowed by the policy") &&
+		      memcmp(rep->error.data, "instance_start: privileged", 26) == 0,
+	      "policy dispatch: hardened: a privileged instance_start is an EPERM reply naming "
+	      "the op, from the main loop (%d)",
+	      r);
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
+
+	req.id = 78;
+	req.op_case = PH__REQUEST__OP_HELLO;
+	req.hello = &(Ph__HelloRequest)PH__HELLO_REQUEST__INIT;
+	req.hello->protocol = PH_PROTOCOL;
+	rep = dispatch_one(&ctx, sv[1], &req, &r);
+	CHECK(r == 0 && rep && rep->id == 78 && rep->err == 0 &&
+		      rep->result_case == PH__REPLY__RESULT_HELLO && rep->hello->policy &&
+		      !rep->hello->policy->allow_privileged &&
+		      rep->hello->policy->require_delegated_ids,
+	      "policy dispatch: hello is answered with the hardened flags (%d)", r);
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
+	log_set_level(LOG_LVL_INFO);
+	close(sv[0]);
+	close(sv[1]);
+	ph_policy_free(&ctx.policy);
+}
+
 void test_policy(void)
 {
 	shipped();
@@ -501,4 +583,5 @@ void test_policy(void)
 	load();
 	hello_flags();
 	policy_steps();
+	policy_dispatch();
 }
