@@ -106,11 +106,13 @@ $(B)/share/man/man1/moat.1: $(B)/moat
 	$(B)/moat __generate man $(dir $@)
 
 UNIT_SRC := $(wildcard tests/unit/*.c)
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) tests/lib/pbenc.c $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $(GEN_OBJ)
+# hostile requests for the unit and forge tests: encoding, base messages, mutator
+TEST_LIB_SRC := $(wildcard tests/lib/*.c)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH) $(LIBS_FE) $(LIBS_CLI)
 
-$(B)/tests/forge: $(call obj,tests/forge/forge.c tests/lib/pbenc.c $(COMMON_SRC)) $(GEN_OBJ)
+$(B)/tests/forge: $(call obj,tests/forge/forge.c $(TEST_LIB_SRC) $(COMMON_SRC)) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(call pc,libprotobuf-c)
 

@@ -122,9 +122,9 @@ static void check_accepted(const Ph__Request *req, const struct ph_op *op, size_
 	const union ph_typed t = *tp;
 
 	/* what the handlers rely on */
-	if (!req || !op || op->op != req->op_case || op->nfds != nfds || !op->check || !op->run ||
-	    (op->nfds > 0) != (op->check_fds != NULL) || size > FRAME_MAX ||
-	    req->base.n_unknown_fields != 0)
+	if (!req || !op || op->op != req->op_case || op->nfds != nfds || !op->check ||
+	    !op->policy || !op->run || (op->nfds > 0) != (op->check_fds != NULL) ||
+	    size > FRAME_MAX || req->base.n_unknown_fields != 0)
 		abort();
 	switch (req->op_case) {
 	case PH__REQUEST__OP_HELLO:
@@ -132,7 +132,7 @@ static void check_accepted(const Ph__Request *req, const struct ph_op *op, size_
 			abort();
 		break;
 	case PH__REQUEST__OP_INSTANCE_STATE:
-		if (!name_ok(t.instance_state.name, &req->instance_state->name))
+		if (!name_ok(t.instance_state.ref.name, &req->instance_state->name))
 			abort();
 		break;
 	case PH__REQUEST__OP_INSTANCE_ACTION:
@@ -182,7 +182,7 @@ static void check_accepted(const Ph__Request *req, const struct ph_op *op, size_
 		check_exec(req->exec_start, &t.exec_start);
 		break;
 	case PH__REQUEST__OP_INSTANCE_NETWORK:
-		if (!typed_name_ok(t.instance_network.name))
+		if (!typed_name_ok(t.instance_network.ref.name))
 			abort();
 		break;
 	case PH__REQUEST__OP_CONSOLE_OPEN:

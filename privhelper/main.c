@@ -3,11 +3,11 @@
  * moatd: the root half of moat. Started by the administrator as root.
  *
  * It loads the policy, prepares $MOAT_DIR, binds the API socket, and starts
- * moatd-api demoted (its own uid, no capabilities in any set, no_new_privs,
- * a seccomp allowlist) with two descriptors: fd 3, its end of a
- * SOCK_SEQPACKET socketpair, and fd 4, the listening API socket. It then
- * serves typed requests on the socketpair (dispatch.c) and supervises the
- * frontend: a protocol breach closes the channel and replaces the
+ * moatd-api demoted (supervise.c: its own uid, no capabilities in any set,
+ * no_new_privs, a seccomp allowlist) with two descriptors: fd 3, its end of
+ * a SOCK_SEQPACKET socketpair, and fd 4, the listening API socket. Its loop
+ * then serves typed requests on the socketpair (dispatch.c) and the
+ * frontend's exits: a protocol breach closes the channel and replaces the
  * frontend; a frontend that dies is restarted with back-off. moatd parses
  * nothing from the network; everything it reads from the channel is
  * untrusted.
@@ -17,29 +17,23 @@
 #include <getopt.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/securebits.h>
 #include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/capability.h>
-#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
 #include "frame.h"
 #include "log.h"
 #include "ph.h"
-#include "sandbox.h"
 
 #ifndef MOAT_POLICY_DEFAULT
 #define MOAT_POLICY_DEFAULT "/etc/moat/default.policy"
@@ -244,116 +238,6 @@ static int bind_socket(const char *path, int type, mode_t mode, gid_t gid)
 	return TAKE_FD(fd);
 }
 
-static int drop_all_caps(void)
-{
-	cap_t none = cap_init();
-	int r;
-
-	if (!none)
-		return -ENOMEM;
-	r = cap_set_proc(none) < 0 ? -errno : 0;
-	cap_free(none);
-	return r;
-}
-
-/*
- * In the forked child: become the frontend user with nothing, then exec.
- * Any failure exits; moatd logs the exit and retries with back-off.
- */
-static void __attribute__((noreturn))
-exec_frontend(const struct opts *o, const struct ph_ctx *ctx, int chan, int listen_fd, pid_t parent)
-{
-	char gid[16];
-	char *argv[] = { (char *)"moatd-api",
-			 (char *)"--dir",
-			 ctx->dir,
-			 (char *)"--socket-gid",
-			 gid,
-			 o->debug ? (char *)"--debug" : NULL,
-			 NULL };
-	char env_dir[PATH_MAX + 16];
-	char *envp[] = { (char *)"PATH=/usr/bin:/bin", env_dir, (char *)"LANG=C.UTF-8", NULL };
-	sigset_t none;
-	int c, l, exe;
-
-	snprintf(env_dir, sizeof(env_dir), "MOAT_DIR=%s", ctx->dir);
-	snprintf(gid, sizeof(gid), "%u", (unsigned)ctx->sock_gid);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-
-	/* fds 3 and 4 for moatd-api, the binary at 5 (close-on-exec), nothing else */
-	c = fcntl(chan, F_DUPFD_CLOEXEC, 10);
-	l = fcntl(listen_fd, F_DUPFD_CLOEXEC, 10);
-	exe = fcntl(o->frontend_fd, F_DUPFD_CLOEXEC, 10);
-	if (c < 0 || l < 0 || exe < 0 || dup2(c, 3) < 0 || dup2(l, 4) < 0 ||
-	    dup3(exe, 5, O_CLOEXEC) < 0)
-		_exit(120);
-	exe = 5;
-	if (close_range(6, ~0U, 0) < 0)
-		_exit(120);
-
-	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-					     SECBIT_NO_SETUID_FIXUP_LOCKED |
-					     SECBIT_KEEP_CAPS_LOCKED) < 0)
-		_exit(121);
-	for (int cap = 0; prctl(PR_CAPBSET_READ, cap) >= 0; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap) < 0)
-			_exit(121);
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		_exit(121);
-	if (setgroups(0, NULL) < 0 || setresgid(ctx->fe_gid, ctx->fe_gid, ctx->fe_gid) < 0 ||
-	    setresuid(ctx->fe_uid, ctx->fe_uid, ctx->fe_uid) < 0)
-		_exit(122);
-	if (drop_all_caps() < 0)
-		_exit(122);
-	/* re-check what would be catastrophic */
-	if (getuid() == 0 || geteuid() == 0 || getgid() == 0 || setuid(0) == 0)
-		_exit(122);
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
-		_exit(123);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-		_exit(124);
-	if (sandbox_install(true) < 0)
-		_exit(125);
-	/* by descriptor: the frontend user need not reach the build or install path */
-	syscall(SYS_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
-	_exit(127);
-}
-
-static pid_t spawn_frontend(const struct opts *o, const struct ph_ctx *ctx, int listen_fd,
-			    int *ret_chan)
-{
-	int sv[2];
-	pid_t parent = getpid(), pid;
-
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		int r = -errno;
-
-		close(sv[0]);
-		close(sv[1]);
-		return r;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		exec_frontend(o, ctx, sv[1], listen_fd, parent);
-	}
-	close(sv[1]);
-	*ret_chan = sv[0];
-	return pid;
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int parse_opts(int argc, char **argv, struct opts *o)
 {
 	/* clang-format off */
@@ -406,9 +290,8 @@ int main(int argc, char **argv)
 	struct ph_ctx ctx __attribute__((cleanup(ctx_free))) = { .dir_fd = -EBADF, .chan = -EBADF };
 	struct opts o = { 0 };
 	char self[PATH_MAX], fe_path[PATH_MAX + 16];
-	int listen_fd = -EBADF, forge_fd = -EBADF, sfd, r;
-	long long next_spawn = 0, spawned_at = 0, backoff = 100;
-	pid_t fe_pid = 0;
+	struct ph_frontend fe = { .exe_fd = -EBADF, .listen_fd = -EBADF, .backoff = 100 };
+	int forge_fd = -EBADF, sfd, r;
 	struct passwd *pw;
 	struct group *gr;
 	sigset_t mask;
@@ -508,9 +391,9 @@ int main(int argc, char **argv)
 		char sock[PATH_MAX + 16];
 
 		snprintf(sock, sizeof(sock), "%s/unix.socket", ctx.dir);
-		listen_fd = bind_socket(sock, SOCK_STREAM, 0660, gr->gr_gid);
-		if (listen_fd < 0) {
-			log_error("socket \"%s\": %s", sock, strerror(-listen_fd));
+		fe.listen_fd = bind_socket(sock, SOCK_STREAM, 0660, gr->gr_gid);
+		if (fe.listen_fd < 0) {
+			log_error("socket \"%s\": %s", sock, strerror(-fe.listen_fd));
 			return 1;
 		}
 	}
@@ -528,25 +411,12 @@ int main(int argc, char **argv)
 	log_info("moatd ready: dir \"%s\", policy \"%s\" (%s), ids %u+%u", ctx.dir, o.policy,
 		 ctx.policy.name, ctx.idmap_base, ctx.idmap_size);
 
+	fe.exe_fd = o.frontend_fd;
+	fe.debug = o.debug;
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN } };
-		long long now = now_ms();
-		int timeout = -1;
+		int timeout = o.forge ? -1 : ph_frontend_tick(&fe, &ctx);
 
-		if (!o.forge && fe_pid == 0 && now >= next_spawn) {
-			pid_t pid = spawn_frontend(&o, &ctx, listen_fd, &ctx.chan);
-
-			if (pid < 0) {
-				log_error("cannot start moatd-api: %s", strerror(-pid));
-				next_spawn = now + 1000;
-			} else {
-				fe_pid = pid;
-				spawned_at = now;
-				log_info("started moatd-api as pid %d", (int)pid);
-			}
-		}
-		if (!o.forge && fe_pid == 0)
-			timeout = (int)(next_spawn - now);
 		pfd[1].fd = ctx.chan >= 0 ? ctx.chan : forge_fd;
 		pfd[1].events = POLLIN;
 		if (poll(pfd, 2, timeout) < 0 && errno != EINTR)
@@ -558,32 +428,12 @@ int main(int argc, char **argv)
 			while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
 				if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
 					log_info("stopping (containers keep running)");
-					if (fe_pid > 0)
-						kill(fe_pid, SIGKILL);
+					if (fe.pid > 0)
+						kill(fe.pid, SIGKILL);
 					return 0;
 				}
-				if (si.ssi_signo != SIGCHLD)
-					continue;
-				for (;;) {
-					int st;
-					pid_t p = waitpid(-1, &st, WNOHANG);
-
-					if (p <= 0)
-						break;
-					if (p != fe_pid)
-						continue;
-					fe_pid = 0;
-					if (ctx.chan >= 0)
-						close(TAKE_FD(ctx.chan));
-					backoff = now_ms() - spawned_at > 10000 ? 100 : backoff * 2;
-					if (backoff > 5000)
-						backoff = 5000;
-					next_spawn = now_ms() + backoff;
-					log_warn("moatd-api exited (%s %d); restarting in %lld ms",
-						 WIFSIGNALED(st) ? "signal" : "status",
-						 WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st),
-						 backoff);
-				}
+				if (si.ssi_signo == SIGCHLD)
+					ph_frontend_reap(&fe, &ctx);
 			}
 		}
 
@@ -606,8 +456,8 @@ int main(int argc, char **argv)
 						"protocol breach by moatd-api: %s; closing the channel",
 						strerror(-r));
 				close(TAKE_FD(ctx.chan));
-				if (fe_pid > 0)
-					kill(fe_pid, SIGKILL);
+				if (fe.pid > 0)
+					kill(fe.pid, SIGKILL);
 			}
 		}
 	}

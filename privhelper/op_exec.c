@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * exec_start, run by moatd (root) in a forked worker: attach a command to a
- * running container through liblxc and hand the frontend the descriptors
- * to talk to it; then stay as its supervisor until it ends.
+ * exec_start and console_open, run by moatd (root) in forked workers: the
+ * check (of hostile bytes from moatd-api), policy and handler of each.
+ * exec_start attaches a command to a running container through liblxc and
+ * hands the frontend the descriptors to talk to it; then the worker stays
+ * as its supervisor until it ends.
  *
  * Descriptors in the reply: stdin (write end), stdout and stderr (read
  * ends), or one pty master when interactive; then a SOCK_SEQPACKET control
@@ -75,13 +77,11 @@ static void send_ctl(int kind, int value)
 }
 
 /* In the worker, after the reply: relay signals until the command ends. */
-static void supervise(struct ph_ctx *ctx, struct ph_out *out)
+static void supervise(struct ph_ctx *ctx)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, xs.pid, 0);
 	bool started = false;
 
-	(void)ctx;
-	(void)out;
 	for (;;) {
 		struct pollfd p[3] = { { .fd = xs.ctl, .events = POLLIN },
 				       { .fd = xs.errpipe, .events = POLLIN },
@@ -163,6 +163,82 @@ static int container_pty(struct ph_ctx *ctx, struct lxc_container *c, uint32_t u
 	return 0;
 }
 
+/* Copy n strings into buf at *off, recording their offsets. */
+static int copy_strings(const ProtobufCBinaryData *v, size_t n, char *buf, size_t *off,
+			uint16_t *offs, bool env)
+{
+	if (n > PH_EXEC_MAX_ARGS)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		const ProtobufCBinaryData *b = &v[i];
+
+		/* an empty element may come with data == NULL: touch no bytes then */
+		if (b->len + 1 > PH_EXEC_BUF - *off || (b->len && memchr(b->data, '\0', b->len)))
+			return -E2BIG;
+		if (env) { /* KEY=value, KEY a shell identifier */
+			const uint8_t *eq = b->len ? memchr(b->data, '=', b->len) : NULL;
+
+			if (!eq || eq == b->data)
+				return -EINVAL;
+			for (const uint8_t *c = b->data; c < eq; c++)
+				if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+				      *c == '_' || (c > b->data && *c >= '0' && *c <= '9')))
+					return -EINVAL;
+		}
+		offs[i] = (uint16_t)*off;
+		if (b->len)
+			memcpy(buf + *off, b->data, b->len);
+		buf[*off + b->len] = '\0';
+		*off += b->len + 1;
+	}
+	return 0;
+}
+
+/* ---- exec_start ---------------------------------------------------------------- */
+
+int ph_check_exec_start(const Ph__ExecStartRequest *m, struct ph_exec_start *ret)
+{
+	struct ph_exec_start t = { .cwd = -1 };
+	size_t off = 0;
+	int r;
+
+	r = ph_check_name(&m->name, t.ref.name);
+	if (r < 0)
+		return r;
+	if (m->n_argv == 0 || m->argv[0].len == 0)
+		return -EINVAL;
+	r = copy_strings(m->argv, m->n_argv, t.buf, &off, t.argv, false);
+	if (r == 0)
+		r = copy_strings(m->env, m->n_env, t.buf, &off, t.env, true);
+	if (r < 0)
+		return r;
+	t.argc = m->n_argv;
+	t.envc = m->n_env;
+	if (m->cwd.len > 0) {
+		if (m->cwd.data[0] != '/' || m->cwd.len + 1 > PH_EXEC_BUF - off)
+			return -EINVAL;
+		r = ph_check_text(&m->cwd, 1, t.buf + off, PH_EXEC_BUF - off);
+		if (r < 0)
+			return r;
+		t.cwd = (int)off;
+	}
+	if (m->uid > 65535 || m->gid > 65535 || m->width > 10000 || m->height > 10000)
+		return -ERANGE;
+	t.uid = m->uid;
+	t.gid = m->gid;
+	t.interactive = m->interactive != 0;
+	t.width = (uint16_t)m->width;
+	t.height = (uint16_t)m->height;
+	*ret = t;
+	return 0;
+}
+
+int ph_policy_exec_start(const struct ph_policy *p, const struct ph_exec_start *t,
+			 const char **ret_why)
+{
+	return 0; /* inside the container, as a container user: what the API grants */
+}
+
 /*
  * Why this is safe: the command runs only inside the named container, via
  * liblxc's attach (its namespaces, cgroup and LSM), as a container user
@@ -171,9 +247,8 @@ static int container_pty(struct ph_ctx *ctx, struct lxc_container *c, uint32_t u
  * execvp as an argv array, never to a shell. The attached process keeps
  * only its stdio: every other descriptor is close-on-exec.
  */
-PH_HANDLER(exec_start)
+int ph_do_exec_start(struct ph_ctx *ctx, const struct ph_exec_start *e, Ph__ExecStartReply *rep)
 {
-	const struct ph_exec_start *e = &t->exec_start;
 	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
 	struct lxc_container *c = lxc_container_new(e->ref.name, ctx->lxcpath);
 	char *argv[PH_EXEC_MAX_ARGS + 1], *env[PH_EXEC_MAX_ARGS + 1];
@@ -183,12 +258,11 @@ PH_HANDLER(exec_start)
 	struct exec_payload payload;
 	pid_t pid = 0;
 
-	(void)fds;
 	if (!c)
-		return ph_fail(out, "exec_start", ENOMEM, NULL);
+		return ph_fail(ctx, ENOMEM, NULL);
 	if (!c->is_defined(c) || !c->is_running(c)) {
 		lxc_container_put(c);
-		return ph_fail(out, "exec_start", EINVAL, "Instance is not running");
+		return ph_fail(ctx, EINVAL, "Instance is not running");
 	}
 	for (size_t i = 0; i < e->argc; i++)
 		argv[i] = (char *)e->buf + e->argv[i];
@@ -241,40 +315,58 @@ PH_HANDLER(exec_start)
 		for (size_t i = 0; i < ARRAY_SIZE(all); i++)
 			if (all[i] >= 0)
 				close(all[i]);
-		return ph_fail(out, "exec_start", r, "cannot start the command");
+		return ph_fail(ctx, r, "cannot start the command");
 	}
 	if (e->interactive) {
-		out->fds[out->nfds++] = master;
+		ph_reply_fd(ctx, master);
 	} else {
-		out->fds[out->nfds++] = io[0][1];
-		out->fds[out->nfds++] = io[1][0];
-		out->fds[out->nfds++] = io[2][0];
+		ph_reply_fd(ctx, io[0][1]);
+		ph_reply_fd(ctx, io[1][0]);
+		ph_reply_fd(ctx, io[2][0]);
 	}
-	out->fds[out->nfds++] = ctl[1];
+	ph_reply_fd(ctx, ctl[1]);
 	xs.ctl = ctl[0];
 	xs.errpipe = errp[0];
 	xs.pid = pid;
-	ph__exec_start_reply__init(&out->r.exec_start);
-	out->r.exec_start.pid = pid;
-	out->reply.result_case = PH__REPLY__RESULT_EXEC_START;
-	out->reply.exec_start = &out->r.exec_start;
-	out->after_reply = supervise;
+	rep->pid = pid;
+	ctx->call->after_reply = supervise;
 	return 0;
 }
 
 static int console_keep = -1, console_ctl = -1;
 
 /* In the worker: hold the console until the frontend lets it go. */
-static void hold_console(struct ph_ctx *ctx, struct ph_out *out)
+static void hold_console(struct ph_ctx *ctx)
 {
 	char buf[8];
 
-	(void)ctx;
-	(void)out;
 	while (recv(console_ctl, buf, sizeof(buf), 0) > 0)
 		;
 	close(console_keep);
 	_exit(0);
+}
+
+/* ---- console_open -------------------------------------------------------------- */
+
+int ph_check_console_open(const Ph__ConsoleOpenRequest *m, struct ph_console_open *ret)
+{
+	struct ph_console_open t = { 0 };
+	int r = ph_check_name(&m->name, t.ref.name);
+
+	if (r < 0)
+		return r;
+	if (m->width > 10000 || m->height > 10000)
+		return -ERANGE;
+	t.width = (uint16_t)m->width;
+	t.height = (uint16_t)m->height;
+	*ret = t;
+	return 0;
+}
+
+int ph_policy_console_open(const struct ph_policy *p, const struct ph_console_open *t,
+			   const char **ret_why)
+{
+	return 0; /* the container's own console, what a console user sees */
 }
 
 /*
@@ -283,27 +375,28 @@ static void hold_console(struct ph_ctx *ctx, struct ph_out *out)
  * master side only, which is what a console user sees anyway. Nothing from
  * the request reaches the container but the terminal size.
  */
-PH_HANDLER(console_open)
+int ph_do_console_open(struct ph_ctx *ctx, const struct ph_console_open *o,
+		       Ph__ConsoleOpenReply *rep)
 {
-	const struct ph_console_open *o = &t->console_open;
 	struct lxc_container *c = lxc_container_new(o->ref.name, ctx->lxcpath);
 	int ttynum = 0, ptx = -1, ctl[2], keep;
 
-	(void)fds;
 	if (!c)
-		return ph_fail(out, "console_open", ENOMEM, NULL);
+		return ph_fail(ctx, ENOMEM, NULL);
 	if (!c->is_defined(c) || !c->is_running(c)) {
 		lxc_container_put(c);
-		return ph_fail(out, "console_open", EINVAL, "Instance is not running");
+		return ph_fail(ctx, EINVAL, "Instance is not running");
 	}
 	keep = c->console_getfd(c, &ttynum, &ptx);
 	lxc_container_put(c);
 	if (keep < 0 || ptx < 0)
-		return ph_fail(out, "console_open", EBUSY, "the console is not available");
+		return ph_fail(ctx, EBUSY, "the console is not available");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, ctl) < 0) {
+		int e = errno;
+
 		close(keep);
 		close(ptx);
-		return ph_fail(out, "console_open", errno, NULL);
+		return ph_fail(ctx, e, NULL);
 	}
 	if (o->width && o->height) {
 		struct winsize ws = { .ws_row = o->height, .ws_col = o->width };
@@ -312,11 +405,8 @@ PH_HANDLER(console_open)
 	}
 	console_keep = keep;
 	console_ctl = ctl[0];
-	out->fds[out->nfds++] = ptx;
-	out->fds[out->nfds++] = ctl[1];
-	ph__console_open_reply__init(&out->r.console_open);
-	out->reply.result_case = PH__REPLY__RESULT_CONSOLE_OPEN;
-	out->reply.console_open = &out->r.console_open;
-	out->after_reply = hold_console;
+	ph_reply_fd(ctx, ptx);
+	ph_reply_fd(ctx, ctl[1]);
+	ctx->call->after_reply = hold_console;
 	return 0;
 }

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * File ops, run by moatd (root): stat, open, create, mkdir, symlink and
- * delete paths inside a container's rootfs, for file push and pull. The
+ * file_op, run by moatd (root): its check (of hostile bytes from moatd-api),
+ * policy and handler. It stats, opens, creates, mkdirs, symlinks and
+ * deletes paths inside a container's rootfs, for file push and pull. The
  * frontend gets descriptors and streams them; it never sees a host path.
  *
  * Every path is resolved with openat2(RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
@@ -9,7 +10,7 @@
  * (to "/", to "/etc") resolve inside the container, never on the host.
  * Only regular files are opened for data: never a device node or a FIFO.
  * Owners are container ids, which are also the on-disk ids (the rootfs is
- * mounted idmapped), bounded to 0-65535 by the validator.
+ * mounted idmapped), bounded to 0-65535 by the check.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -80,10 +81,10 @@ static int open_parent(int root, const char *path, const char **ret_base)
 	return resolve(root, slash && dir[0] ? dir : "/", O_PATH | O_DIRECTORY, 0);
 }
 
-static void fill_stat(struct ph_out *out, const struct stat *st)
-{
-	Ph__FileOpReply *r = &out->r.file_op;
+static char target[PH_PATH_MAX]; /* the reply's link target: one op at a time */
 
+static void fill_stat(Ph__FileOpReply *r, const struct stat *st)
+{
 	r->type = S_ISDIR(st->st_mode)   ? PH__FILE_TYPE__FILE_TYPE_DIRECTORY
 		  : S_ISLNK(st->st_mode) ? PH__FILE_TYPE__FILE_TYPE_SYMLINK
 					 : PH__FILE_TYPE__FILE_TYPE_FILE;
@@ -93,7 +94,7 @@ static void fill_stat(struct ph_out *out, const struct stat *st)
 	r->mtime = st->st_mtim.tv_sec;
 }
 
-static int do_read(int root, const struct ph_file_op *f, struct ph_out *out)
+static int do_read(struct ph_ctx *ctx, int root, const struct ph_file_op *f, Ph__FileOpReply *out)
 {
 	__do_close int p = resolve(root, f->path, O_PATH | O_NOFOLLOW, 0);
 	__do_close int fd = -EBADF;
@@ -106,11 +107,11 @@ static int do_read(int root, const struct ph_file_op *f, struct ph_out *out)
 		return -errno;
 	fill_stat(out, &st);
 	if (S_ISLNK(st.st_mode)) {
-		n = readlinkat(p, "", out->target, sizeof(out->target) - 1);
+		n = readlinkat(p, "", target, sizeof(target) - 1);
 		if (n < 0)
 			return -errno;
-		out->r.file_op.target.data = (uint8_t *)out->target;
-		out->r.file_op.target.len = (size_t)n;
+		out->target.data = (uint8_t *)target;
+		out->target.len = (size_t)n;
 		return 0;
 	}
 	if (S_ISDIR(st.st_mode))
@@ -124,11 +125,10 @@ static int do_read(int root, const struct ph_file_op *f, struct ph_out *out)
 	/* the same object we looked at, not one swapped in since */
 	if (fstat(fd, &st2) < 0 || st2.st_ino != st.st_ino || st2.st_dev != st.st_dev)
 		return -EAGAIN;
-	out->fds[out->nfds++] = TAKE_FD(fd);
-	return 0;
+	return ph_reply_fd(ctx, TAKE_FD(fd));
 }
 
-static int do_write(int root, const struct ph_file_op *f, struct ph_out *out)
+static int do_write(struct ph_ctx *ctx, int root, const struct ph_file_op *f, Ph__FileOpReply *out)
 {
 	int flags = O_WRONLY | O_CREAT | O_NONBLOCK | O_NOCTTY |
 		    (f->kind == PH_FILE_APPEND ? O_APPEND : O_TRUNC);
@@ -151,11 +151,10 @@ static int do_write(int root, const struct ph_file_op *f, struct ph_out *out)
 	if (fstat(fd, &st) < 0)
 		return -errno;
 	fill_stat(out, &st);
-	out->fds[out->nfds++] = TAKE_FD(fd);
-	return 0;
+	return ph_reply_fd(ctx, TAKE_FD(fd));
 }
 
-static int do_entry(int root, const struct ph_file_op *f, struct ph_out *out)
+static int do_entry(int root, const struct ph_file_op *f, Ph__FileOpReply *out)
 {
 	const char *base;
 	__do_close int parent = open_parent(root, f->path, &base);
@@ -200,6 +199,60 @@ static int do_entry(int root, const struct ph_file_op *f, struct ph_out *out)
 	return 0;
 }
 
+int ph_check_file_op(const Ph__FileOpRequest *m, struct ph_file_op *ret)
+{
+	struct ph_file_op t = { 0 };
+	int r;
+
+	r = ph_check_name(&m->name, t.ref.name);
+	if (r == 0)
+		r = ph_check_name(&m->pool, t.pool);
+	if (r == 0)
+		r = ph_check_text(&m->path, 1, t.path, sizeof(t.path));
+	if (r < 0)
+		return r;
+	switch (m->kind) {
+	case PH__FILE_OP_KIND__FILE_OP_OPEN_READ:
+		t.kind = PH_FILE_READ;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_WRITE:
+		t.kind = PH_FILE_WRITE;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_APPEND:
+		t.kind = PH_FILE_APPEND;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_MKDIR:
+		t.kind = PH_FILE_MKDIR;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_SYMLINK:
+		t.kind = PH_FILE_SYMLINK;
+		break;
+	case PH__FILE_OP_KIND__FILE_OP_DELETE:
+		t.kind = PH_FILE_DELETE;
+		break;
+	default:
+		return -EINVAL;
+	}
+	if (m->uid < -1 || m->uid > 65535 || m->gid < -1 || m->gid > 65535 || m->mode < -1 ||
+	    m->mode > 07777)
+		return -ERANGE;
+	t.uid = m->uid;
+	t.gid = m->gid;
+	t.mode = m->mode;
+	if (t.kind == PH_FILE_SYMLINK)
+		r = ph_check_text(&m->target, 1, t.target, sizeof(t.target));
+	else if (m->target.len != 0)
+		r = -EINVAL;
+	if (r == 0)
+		*ret = t;
+	return r;
+}
+
+int ph_policy_file_op(const struct ph_policy *p, const struct ph_file_op *t, const char **ret_why)
+{
+	return 0; /* inside the container's own root, as its ids: nothing to widen */
+}
+
 /*
  * Why this is safe: the container is named by a validated name and found
  * under our pool; the path is resolved only with RESOLVE_IN_ROOT from that
@@ -207,38 +260,29 @@ static int do_entry(int root, const struct ph_file_op *f, struct ph_out *out)
  * regular files and directories are opened; ids are container ids bounded
  * to 0-65535, equal to the on-disk ids of an idmapped rootfs.
  */
-PH_HANDLER(file_op)
+int ph_do_file_op(struct ph_ctx *ctx, const struct ph_file_op *f, Ph__FileOpReply *rep)
 {
-	const struct ph_file_op *f = &t->file_op;
 	__do_close int root = open_rootfs(ctx, f->pool, f->ref.name);
 	int r;
 
-	(void)fds;
 	if (root < 0)
-		return ph_fail(out, "file_op", root, root == -ENOENT ? "Instance not found" : NULL);
-	ph__file_op_reply__init(&out->r.file_op);
+		return ph_fail(ctx, root, root == -ENOENT ? "Instance not found" : NULL);
 	switch (f->kind) {
 	case PH_FILE_READ:
-		r = do_read(root, f, out);
+		r = do_read(ctx, root, f, rep);
 		break;
 	case PH_FILE_WRITE:
 	case PH_FILE_APPEND:
-		r = do_write(root, f, out);
+		r = do_write(ctx, root, f, rep);
 		break;
 	default:
-		r = do_entry(root, f, out);
+		r = do_entry(root, f, rep);
 		break;
 	}
-	if (r < 0) {
-		for (size_t i = 0; i < out->nfds; i++)
-			close(out->fds[i]);
-		out->nfds = 0;
-		return ph_fail(out, "file_op", r,
+	if (r < 0) /* dispatch closes any descriptor already handed on */
+		return ph_fail(ctx, r,
 			       r == -ENOENT  ? "Not Found"
 			       : r == -EPERM ? "only files, directories and symlinks can be read"
 					     : NULL);
-	}
-	out->reply.result_case = PH__REPLY__RESULT_FILE_OP;
-	out->reply.file_op = &out->r.file_op;
 	return 0;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Instance ops, run by moatd (root) through liblxc.
+ * Instance ops, run by moatd (root) through liblxc: check, policy and
+ * handler of instance_state, instance_action, instance_start, instance_log
+ * and instance_network. The checks read hostile bytes from moatd-api.
  *
  * Every op names a container by a validated name (name_valid(): no '/',
  * no '.', at most 63 bytes) and finds it under moatd's own lxcpath,
@@ -143,55 +145,98 @@ static void fill_state(struct lxc_container *c, const char *name, Ph__InstanceSt
 		read_usage(c, s); /* through liblxc: see cgroup.c */
 }
 
+/* ---- instance_state -------------------------------------------------------- */
+
+int ph_check_instance_state(const Ph__InstanceStateRequest *m, struct ph_instance_state *ret)
+{
+	return ph_check_name(&m->name, ret->ref.name);
+}
+
+int ph_policy_instance_state(const struct ph_policy *p, const struct ph_instance_state *t,
+			     const char **ret_why)
+{
+	return 0; /* read-only */
+}
+
 /*
  * Why this is safe: read-only. The name is validated and resolved under
  * our own lxcpath; the reply is an enum, a pid, cgroup counters and
  * whether the reboot mark (a path moatd builds itself) exists.
  */
-PH_HANDLER(instance_state)
+int ph_do_instance_state(struct ph_ctx *ctx, const struct ph_instance_state *t,
+			 Ph__InstanceStateReply *s)
 {
 	struct lxc_container *c __do_lxc_put = NULL;
-	Ph__InstanceStateReply *s = &out->r.instance_state;
 	int r;
 
-	r = open_defined(ctx, t->instance_state.name, &c);
+	r = open_defined(ctx, t->ref.name, &c);
 	if (r < 0)
-		return ph_fail(out, "instance_state", r,
-			       r == -ENOENT ? "Instance not found" : NULL);
-	ph__instance_state_reply__init(s);
-	fill_state(c, t->instance_state.name, s);
+		return ph_fail(ctx, r, r == -ENOENT ? "Instance not found" : NULL);
+	fill_state(c, t->ref.name, s);
 	if (s->pid <= 0)
-		s->reboot_requested = reboot_requested(ctx, t->instance_state.name);
-	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_STATE;
-	out->reply.instance_state = s;
+		s->reboot_requested = reboot_requested(ctx, t->ref.name);
 	return 0;
+}
+
+/* ---- instance_action ------------------------------------------------------- */
+
+int ph_check_instance_action(const Ph__InstanceActionRequest *m, struct ph_instance_action *ret)
+{
+	struct ph_instance_action t = { 0 };
+	int r;
+
+	r = ph_check_name(&m->name, t.ref.name);
+	if (r < 0)
+		return r;
+	switch (m->action) {
+	case PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP:
+		t.action = PH_STOP;
+		break;
+	case PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_FREEZE:
+		t.action = PH_FREEZE;
+		break;
+	case PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_UNFREEZE:
+		t.action = PH_UNFREEZE;
+		break;
+	default: /* includes the retired START: starting is instance_start */
+		return -EINVAL;
+	}
+	if (m->timeout < -1 || m->timeout > 3600)
+		return -ERANGE;
+	t.timeout = m->timeout;
+	t.force = m->force != 0;
+	*ret = t;
+	return 0;
+}
+
+int ph_policy_instance_action(const struct ph_policy *p, const struct ph_instance_action *t,
+			      const char **ret_why)
+{
+	return 0; /* the run state only: the configuration stays what moatd rendered */
 }
 
 /*
  * Why this is safe: it changes only the run state of a container that
- * already exists under our lxcpath, and starts it with the configuration
- * moatd itself rendered there (the frontend cannot add to it here). The
- * action is one of four enum values and the timeout is bounded by the
- * validator. Runs in a forked worker, so a long stop blocks nothing else.
+ * already exists under our lxcpath (liblxc's monitor keeps the
+ * configuration moatd rendered; the frontend cannot add to it here). The
+ * action is one of three enum values and the timeout is bounded by the
+ * check. Runs in a forked worker, so a long stop blocks nothing else.
  */
-PH_HANDLER(instance_action)
+int ph_do_instance_action(struct ph_ctx *ctx, const struct ph_instance_action *a,
+			  Ph__InstanceActionReply *rep)
 {
-	const struct ph_instance_action *a = &t->instance_action;
 	struct lxc_container *c __do_lxc_put = NULL;
-	Ph__InstanceActionReply *rep = &out->r.instance_action;
 	bool ok = false;
 	int r;
 
 	r = open_defined(ctx, a->ref.name, &c);
 	if (r < 0)
-		return ph_fail(out, "instance_action", r,
-			       r == -ENOENT ? "Instance not found" : NULL);
+		return ph_fail(ctx, r, r == -ENOENT ? "Instance not found" : NULL);
 
 	switch (a->action) {
 	case PH_STOP:
 		if (!c->is_running(c))
-			return ph_fail(out, "instance_action", EINVAL,
-				       "The instance is already stopped");
+			return ph_fail(ctx, EINVAL, "The instance is already stopped");
 		if (!a->force)
 			ok = c->shutdown(c, a->timeout);
 		if (!ok)
@@ -205,11 +250,8 @@ PH_HANDLER(instance_action)
 		break;
 	}
 	if (!ok)
-		return ph_fail(out, "instance_action", EIO, "liblxc refused the action");
-	ph__instance_action_reply__init(rep);
+		return ph_fail(ctx, EIO, "liblxc refused the action");
 	rep->status = status_of(c);
-	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_ACTION;
-	out->reply.instance_action = rep;
 	return 0;
 }
 
@@ -355,50 +397,112 @@ static int start_clean(struct ph_ctx *ctx, const char *name)
 	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
 }
 
-/*
- * Why this is safe: the policy is applied here to the final configuration
- * (privileged and nesting refused unless allowed); the configuration file
- * is rendered by ph_render_config() from the typed struct alone; the
- * container must already exist under our lxcpath.
- */
-PH_HANDLER(instance_start)
+/* ---- instance_start -------------------------------------------------------- */
+
+int ph_check_instance_start(const Ph__InstanceStartRequest *m, struct ph_instance_start *ret)
 {
-	const struct ph_instance_start *s = &t->instance_start;
-	struct lxc_container *c __do_lxc_put = NULL;
-	Ph__InstanceStartReply *rep = &out->r.instance_start;
+	struct ph_instance_start t = { 0 };
 	int r;
 
-	if (s->config.privileged && !ctx->policy.allow_privileged)
-		return ph_fail(out, "instance_start", EPERM,
-			       "privileged containers are not allowed by the policy");
-	if (s->config.nesting && !ctx->policy.allow_nesting)
-		return ph_fail(out, "instance_start", EPERM,
-			       "nesting is not allowed by the policy");
+	r = ph_check_name(&m->name, t.ref.name);
+	if (r == 0)
+		r = ph_check_name(&m->pool, t.pool);
+	if (r < 0)
+		return r;
+	if (!m->config)
+		return -EINVAL;
+	/* bounds that keep every rendered number well formed */
+	if (m->config->memory_limit != 0 && m->config->memory_limit < 4096)
+		return -ERANGE;
+	if (m->config->cpu_limit > 4096 || m->config->processes_limit > 4194304)
+		return -ERANGE;
+	t.config.privileged = m->config->privileged != 0;
+	t.config.nesting = m->config->nesting != 0;
+	t.config.memory_limit = m->config->memory_limit;
+	t.config.cpu_limit = m->config->cpu_limit;
+	t.config.processes_limit = m->config->processes_limit;
+	*ret = t;
+	return 0;
+}
+
+/* The final, merged configuration against what the policy allows. */
+int ph_policy_instance_start(const struct ph_policy *p, const struct ph_instance_start *t,
+			     const char **ret_why)
+{
+	if (t->config.privileged && !p->allow_privileged) {
+		*ret_why = "privileged containers are not allowed by the policy";
+		return -EPERM;
+	}
+	if (t->config.nesting && !p->allow_nesting) {
+		*ret_why = "nesting is not allowed by the policy";
+		return -EPERM;
+	}
+	return 0;
+}
+
+/*
+ * Why this is safe: dispatch applied the policy to the final configuration
+ * (privileged and nesting refused unless allowed), and the handler asks it
+ * again before it renders anything, since a wrong answer here would be a
+ * host root container; the configuration file is rendered by
+ * ph_render_config() from the typed struct alone; the container must
+ * already exist under our lxcpath.
+ */
+int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
+			 Ph__InstanceStartReply *rep)
+{
+	struct lxc_container *c __do_lxc_put = NULL;
+	const char *why = NULL;
+	int r;
+
+	r = ph_policy_instance_start(&ctx->policy, s, &why);
+	if (r < 0)
+		return ph_fail(ctx, r, why);
 	r = open_defined(ctx, s->ref.name, &c);
 	if (r < 0)
-		return ph_fail(out, "instance_start", r,
-			       r == -ENOENT ? "Instance not found" : NULL);
+		return ph_fail(ctx, r, r == -ENOENT ? "Instance not found" : NULL);
 	if (c->is_running(c))
-		return ph_fail(out, "instance_start", EALREADY, "The instance is already running");
+		return ph_fail(ctx, EALREADY, "The instance is already running");
 	lxc_container_put(TAKE_PTR(c));
 	r = ph_render_config(ctx, s->ref.name, s->pool, &s->config);
 	if (r < 0)
-		return ph_fail(out, "instance_start", r,
-			       "cannot write the container configuration");
+		return ph_fail(ctx, r, "cannot write the container configuration");
 	reboot_mark_clear(ctx, s->ref.name);
 	r = start_clean(ctx, s->ref.name);
 	if (r < 0)
-		return ph_fail(out, "instance_start", r,
-			       "liblxc could not start the container (see its lxc.log)");
+		return ph_fail(ctx, r, "liblxc could not start the container (see its lxc.log)");
 	r = open_defined(ctx, s->ref.name, &c); /* read the new configuration */
 	if (r < 0)
-		return ph_fail(out, "instance_start", r, NULL);
-	ph__instance_start_reply__init(rep);
+		return ph_fail(ctx, r, NULL);
 	rep->status = status_of(c);
 	rep->pid = c->init_pid(c);
-	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_START;
-	out->reply.instance_start = rep;
 	return 0;
+}
+
+/* ---- instance_log ---------------------------------------------------------- */
+
+int ph_check_instance_log(const Ph__InstanceLogRequest *m, struct ph_instance_log *ret)
+{
+	struct ph_instance_log t = { 0 };
+	int r = ph_check_name(&m->name, t.ref.name);
+
+	if (r < 0)
+		return r;
+	if (m->kind == PH__INSTANCE_LOG_KIND__INSTANCE_LOG_LXC)
+		t.console = false;
+	else if (m->kind == PH__INSTANCE_LOG_KIND__INSTANCE_LOG_CONSOLE)
+		t.console = true;
+	else
+		return -EINVAL;
+	t.truncate = m->truncate != 0;
+	*ret = t;
+	return 0;
+}
+
+int ph_policy_instance_log(const struct ph_policy *p, const struct ph_instance_log *t,
+			   const char **ret_why)
+{
+	return 0; /* the instance's own logs, which the API serves anyway */
 }
 
 /*
@@ -406,27 +510,23 @@ PH_HANDLER(instance_start)
  * own directory under our lxcpath, opened read-only without following a
  * symlink (or truncated); the name is validated.
  */
-PH_HANDLER(instance_log)
+int ph_do_instance_log(struct ph_ctx *ctx, const struct ph_instance_log *l,
+		       Ph__InstanceLogReply *rep)
 {
-	const struct ph_instance_log *l = &t->instance_log;
 	char path[4096];
 	int fd;
 
-	(void)fds;
 	snprintf(path, sizeof(path), "%s/%s/%s", ctx->lxcpath, l->ref.name,
 		 l->console ? "console.log" : "lxc.log");
 	fd = open(path, (l->truncate ? O_WRONLY | O_TRUNC : O_RDONLY) | O_NOFOLLOW | O_CLOEXEC |
 				O_NOCTTY | O_NONBLOCK);
 	if (fd < 0)
-		return ph_fail(out, "instance_log", errno, errno == ENOENT ? "Not Found" : NULL);
-	if (l->truncate)
+		return ph_fail(ctx, errno, errno == ENOENT ? "Not Found" : NULL);
+	if (l->truncate) {
 		close(fd);
-	else
-		out->fds[out->nfds++] = fd;
-	ph__instance_log_reply__init(&out->r.instance_log);
-	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_LOG;
-	out->reply.instance_log = &out->r.instance_log;
-	return 0;
+		return 0;
+	}
+	return ph_reply_fd(ctx, fd);
 }
 
 #define NET_MAX_IFS 64
@@ -471,6 +571,19 @@ static void bytes_of(ProtobufCBinaryData *d, const char *s)
 	d->len = d->data ? strlen(s) : 0;
 }
 
+/* ---- instance_network ------------------------------------------------------ */
+
+int ph_check_instance_network(const Ph__InstanceNetworkRequest *m, struct ph_instance_network *ret)
+{
+	return ph_check_name(&m->name, ret->ref.name);
+}
+
+int ph_policy_instance_network(const struct ph_policy *p, const struct ph_instance_network *t,
+			       const char **ret_why)
+{
+	return 0; /* read-only */
+}
+
 /*
  * Why this is safe: read-only. The worker (a throwaway process) joins the
  * network namespace of the named container's init, found by liblxc under
@@ -478,33 +591,31 @@ static void bytes_of(ProtobufCBinaryData *d, const char *s)
  * counters, bounded in number, and the same state instance_state gives,
  * read before the worker leaves moatd's namespace.
  */
-PH_HANDLER(instance_network)
+int ph_do_instance_network(struct ph_ctx *ctx, const struct ph_instance_network *t,
+			   Ph__InstanceNetworkReply *rep)
 {
 	struct lxc_container *c __do_lxc_put = NULL;
-	Ph__InstanceNetworkReply *rep = &out->r.instance_network;
 	Ph__InstanceStateReply *st = calloc(1, sizeof(*st));
 	struct ifaddrs *ifa = NULL;
 	char path[64];
 	int r, nsfd, sock;
 	pid_t pid;
 
-	(void)fds;
 	if (!st)
-		return ph_fail(out, "instance_network", ENOMEM, NULL);
+		return ph_fail(ctx, ENOMEM, NULL);
 	ph__instance_state_reply__init(st);
-	r = open_defined(ctx, t->instance_network.name, &c);
+	r = open_defined(ctx, t->ref.name, &c);
 	if (r < 0)
-		return ph_fail(out, "instance_network", r, NULL);
-	fill_state(c, t->instance_network.name, st);
+		return ph_fail(ctx, r, NULL);
+	fill_state(c, t->ref.name, st);
 	pid = st->pid;
 	if (pid <= 0)
-		return ph_fail(out, "instance_network", EINVAL, "Instance is not running");
+		return ph_fail(ctx, EINVAL, "Instance is not running");
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
 	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0 || getifaddrs(&ifa) < 0)
-		return ph_fail(out, "instance_network", errno, NULL);
+		return ph_fail(ctx, errno, NULL);
 	close(nsfd);
-	ph__instance_network_reply__init(rep);
 	rep->state = st;
 	rep->interfaces = calloc(NET_MAX_IFS, sizeof(*rep->interfaces));
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -567,7 +678,5 @@ PH_HANDLER(instance_network)
 	if (sock >= 0)
 		close(sock);
 	freeifaddrs(ifa);
-	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_NETWORK;
-	out->reply.instance_network = rep;
 	return 0; /* the worker exits after the reply: its allocations go with it */
 }

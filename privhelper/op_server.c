@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * Server-level ops, run by moatd (root).
+ * Server-level ops, run by moatd (root): check, policy and handler of each.
  *
- * hello: reports what only root can learn, for GET /1.0. It reads kernel
- * and liblxc facts; it takes nothing from the request but the protocol
- * number, which the validator already pinned to PH_PROTOCOL.
+ * hello: reports what only root can learn, for GET /1.0, and what the
+ * loaded policy allows. It reads kernel and liblxc facts; it takes nothing
+ * from the request (hostile bytes from moatd-api) but the protocol number,
+ * which its check pins to PH_PROTOCOL.
  */
 #include <errno.h>
 #include <linux/seccomp.h>
@@ -55,23 +56,63 @@ static bool probe_cgroup2(void)
 	return statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_SUPER_MAGIC;
 }
 
-static void add_feature(struct ph_out *out, size_t *n, const char *name, bool value)
+/* The reply's storage: one op at a time per process. */
+static Ph__KernelFeature feat[32];
+static Ph__KernelFeature *featp[32];
+static Ph__PolicyFlags flags;
+static ProtobufCBinaryData prefixes[256]; /* ph_policy_parse() keeps at most 256 */
+
+static void add_feature(size_t *n, const char *name, bool value)
 {
-	if (*n >= ARRAY_SIZE(out->feat))
+	if (*n >= ARRAY_SIZE(feat))
 		return;
-	ph__kernel_feature__init(&out->feat[*n]);
-	out->feat[*n].name.data = (uint8_t *)name;
-	out->feat[*n].name.len = strlen(name);
-	out->feat[*n].value = value;
-	out->featp[*n] = &out->feat[*n];
+	ph__kernel_feature__init(&feat[*n]);
+	feat[*n].name.data = (uint8_t *)name;
+	feat[*n].name.len = strlen(name);
+	feat[*n].value = value;
+	featp[*n] = &feat[*n];
 	(*n)++;
+}
+
+int ph_check_hello(const Ph__HelloRequest *m, struct ph_hello *ret)
+{
+	if (m->protocol != PH_PROTOCOL)
+		return -EPROTONOSUPPORT;
+	ret->protocol = m->protocol;
+	return 0;
+}
+
+int ph_policy_hello(const struct ph_policy *p, const struct ph_hello *t, const char **ret_why)
+{
+	return 0; /* it widens nothing */
+}
+
+/* What the policy allows, for refusals at PUT time (moatd still enforces each). */
+static Ph__PolicyFlags *policy_flags(const struct ph_policy *p)
+{
+	size_t n = 0;
+
+	ph__policy_flags__init(&flags);
+	flags.allow_privileged = p->allow_privileged;
+	flags.allow_nesting = p->allow_nesting;
+	flags.allow_raw_lxc = p->allow_raw_lxc;
+	flags.allow_unix_devices = p->allow_unix_devices;
+	flags.require_delegated_ids = p->require_delegated_ids;
+	for (char **s = p->disk_source_prefixes; s && *s && n < ARRAY_SIZE(prefixes); s++, n++) {
+		prefixes[n].data = (uint8_t *)*s;
+		prefixes[n].len = strlen(*s);
+	}
+	flags.disk_source_prefixes = n ? prefixes : NULL;
+	flags.n_disk_source_prefixes = n;
+	return &flags;
 }
 
 /*
  * Why this is safe: no input reaches any call; the reply holds static
- * strings and booleans. The probes act on the helper itself only.
+ * strings, booleans and the policy moatd loaded (root's file, which says
+ * nothing secret). The probes act on the helper itself only.
  */
-PH_HANDLER(hello)
+int ph_do_hello(struct ph_ctx *ctx, const struct ph_hello *t, Ph__HelloReply *h)
 {
 	static const char *const lxc_exts[] = {
 		"mount_injection_file",      "seccomp_notify",
@@ -79,11 +120,8 @@ PH_HANDLER(hello)
 		"seccomp_allow_deny_syntax", "seccomp_proxy_send_notify_fd",
 		"idmapped_mounts_v2",        "core_scheduling"
 	};
-	Ph__HelloReply *h = &out->r.hello;
 	size_t n = 0, kn;
 
-	(void)t;
-	ph__hello_reply__init(h);
 	h->protocol = PH_PROTOCOL;
 	h->lxc_version.data = (uint8_t *)lxc_get_version();
 	h->lxc_version.len = strlen(lxc_get_version());
@@ -91,20 +129,18 @@ PH_HANDLER(hello)
 	h->idmap_size = ctx->idmap_size;
 	h->policy_name.data = (uint8_t *)ctx->policy.name;
 	h->policy_name.len = strlen(ctx->policy.name);
+	h->policy = policy_flags(&ctx->policy);
 
-	add_feature(out, &n, "idmapped_mounts", probe_idmapped_mounts());
-	add_feature(out, &n, "seccomp_listener", probe_seccomp_listener());
-	add_feature(out, &n, "pidfds", probe_pidfds());
-	h->kernel_features = out->featp;
+	add_feature(&n, "idmapped_mounts", probe_idmapped_mounts());
+	add_feature(&n, "seccomp_listener", probe_seccomp_listener());
+	add_feature(&n, "pidfds", probe_pidfds());
+	h->kernel_features = featp;
 	h->n_kernel_features = kn = n;
 
-	add_feature(out, &n, "cgroup2", probe_cgroup2());
+	add_feature(&n, "cgroup2", probe_cgroup2());
 	for (size_t i = 0; i < ARRAY_SIZE(lxc_exts); i++)
-		add_feature(out, &n, lxc_exts[i], lxc_has_api_extension(lxc_exts[i]));
-	h->lxc_features = out->featp + kn;
+		add_feature(&n, lxc_exts[i], lxc_has_api_extension(lxc_exts[i]));
+	h->lxc_features = featp + kn;
 	h->n_lxc_features = n - kn;
-
-	out->reply.result_case = PH__REPLY__RESULT_HELLO;
-	out->reply.hello = h;
 	return 0;
 }

@@ -2,7 +2,7 @@
 /*
  * Storage ops, run by moatd (root) in forked workers: unpack an image into
  * the pool's cache, create an instance's rootfs from it, delete an
- * instance. Every walk over a tree runs in ph_confined_path() (storage.c):
+ * instance; the check, policy and handler of each. Every walk over a tree runs in ph_confined_path() (storage.c):
  * pivoted into the pool directory, in a user namespace with no capability
  * over the host. Names and fingerprints are validated; paths are built here.
  *
@@ -291,7 +291,26 @@ static int make_empty_rootfs(void *arg)
 	return mkdir(dst, 0755) < 0 ? -errno : 0;
 }
 
-/* ---- the ops ----------------------------------------------------------------- */
+/* ---- image_unpack -------------------------------------------------------------- */
+
+int ph_check_image_unpack(const Ph__ImageUnpackRequest *m, struct ph_image_unpack *ret)
+{
+	struct ph_image_unpack t;
+	int r;
+
+	r = ph_check_fingerprint(&m->fingerprint, t.fingerprint);
+	if (r == 0)
+		r = ph_check_name(&m->pool, t.pool);
+	if (r == 0)
+		*ret = t;
+	return r;
+}
+
+int ph_policy_image_unpack(const struct ph_policy *p, const struct ph_image_unpack *t,
+			   const char **ret_why)
+{
+	return 0; /* into the pool's cache, by the confined worker */
+}
 
 /*
  * Why this is safe: the image bytes are read only by the confined worker
@@ -300,9 +319,9 @@ static int make_empty_rootfs(void *arg)
  * that becomes images/<fp> by rename once complete. The fingerprint is 64
  * hex digits; the descriptor was checked to be a read-only regular file.
  */
-PH_HANDLER(image_unpack)
+int ph_do_image_unpack(struct ph_ctx *ctx, const struct ph_image_unpack *u,
+		       Ph__ImageUnpackReply *rep)
 {
-	const struct ph_image_unpack *u = &t->image_unpack;
 	char root[PATH_MAX], final[96], tmp[128];
 	__do_close int pool = -EBADF;
 	struct unpack_arg arg;
@@ -311,20 +330,17 @@ PH_HANDLER(image_unpack)
 
 	pool = ph_pool_open(ctx, u->pool);
 	if (pool < 0 || ph_pool_path(ctx, u->pool, root, sizeof(root)) < 0)
-		return ph_fail(out, "image_unpack", pool < 0 ? pool : -ENAMETOOLONG, NULL);
+		return ph_fail(ctx, pool < 0 ? pool : -ENAMETOOLONG, NULL);
 	snprintf(final, sizeof(final), "images/%s", u->fingerprint);
-	ph__image_unpack_reply__init(&out->r.image_unpack);
-	out->reply.result_case = PH__REPLY__RESULT_IMAGE_UNPACK;
-	out->reply.image_unpack = &out->r.image_unpack;
 	if (fstatat(pool, final, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode)) {
-		out->r.image_unpack.cached = true;
+		rep->cached = true;
 		return 0;
 	}
 	snprintf(tmp, sizeof(tmp), "images/.%s.%d", u->fingerprint, (int)getpid());
 	if (mkdirat(pool, tmp, 0700) < 0)
-		return ph_fail(out, "image_unpack", errno, NULL);
+		return ph_fail(ctx, errno, NULL);
 	snprintf(tmp, sizeof(tmp), "images/.%s.%d/rootfs", u->fingerprint, (int)getpid());
-	arg.fd = fds[0];
+	arg.fd = ctx->call->fds[0];
 	arg.dest = tmp;
 	r = ph_confined_path(root, unpack, &arg, arg.fd);
 	tmp[strlen(tmp) - strlen("/rootfs")] = '\0';
@@ -333,10 +349,33 @@ PH_HANDLER(image_unpack)
 	if (r < 0 || fstatat(pool, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		(void)ph_confined_path(root, remove_tree, tmp, -1);
 		if (r < 0)
-			return ph_fail(out, "image_unpack", r,
+			return ph_fail(ctx, r,
 				       r == -EBADMSG ? "the image is not a valid archive" : NULL);
 	}
 	return 0;
+}
+
+/* ---- instance_create ------------------------------------------------------------ */
+
+int ph_check_instance_create(const Ph__InstanceCreateRequest *m, struct ph_instance_create *ret)
+{
+	struct ph_instance_create t = { 0 };
+	int r;
+
+	r = ph_check_name(&m->name, t.ref.name);
+	if (r == 0)
+		r = ph_check_name(&m->pool, t.pool);
+	if (r == 0 && m->fingerprint.len > 0)
+		r = ph_check_fingerprint(&m->fingerprint, t.fingerprint);
+	if (r == 0)
+		*ret = t;
+	return r;
+}
+
+int ph_policy_instance_create(const struct ph_policy *p, const struct ph_instance_create *t,
+			      const char **ret_why)
+{
+	return 0; /* storage only: what it may run is instance_start's to check */
 }
 
 /*
@@ -346,9 +385,9 @@ PH_HANDLER(image_unpack)
  * either (in any pool: the name is the instance). On failure it removes
  * only what it made.
  */
-PH_HANDLER(instance_create)
+int ph_do_instance_create(struct ph_ctx *ctx, const struct ph_instance_create *c,
+			  Ph__InstanceCreateReply *rep)
 {
-	const struct ph_instance_create *c = &t->instance_create;
 	char root[PATH_MAX], src[96], dst[96], dir[96], lxcdir[PATH_MAX];
 	__do_close int pool = -EBADF;
 	struct ph_instance_config none = { 0 };
@@ -357,18 +396,18 @@ PH_HANDLER(instance_create)
 
 	pool = ph_pool_open(ctx, c->pool);
 	if (pool < 0 || ph_pool_path(ctx, c->pool, root, sizeof(root)) < 0)
-		return ph_fail(out, "instance_create", pool < 0 ? pool : -ENAMETOOLONG, NULL);
+		return ph_fail(ctx, pool < 0 ? pool : -ENAMETOOLONG, NULL);
 	snprintf(dir, sizeof(dir), "containers/%s", c->ref.name);
 	snprintf(dst, sizeof(dst), "containers/%s/rootfs", c->ref.name);
 	snprintf(src, sizeof(src), "images/%s/rootfs", c->fingerprint);
 	snprintf(lxcdir, sizeof(lxcdir), "%s/%s", ctx->lxcpath, c->ref.name);
 	if (mkdir(lxcdir, 0700) < 0)
-		return ph_fail(out, "instance_create", errno,
+		return ph_fail(ctx, errno,
 			       errno == EEXIST ? "an instance of this name already exists" : NULL);
 	if (mkdirat(pool, dir, 0700) < 0) {
 		r = -errno;
 		(void)rmdir(lxcdir);
-		return ph_fail(out, "instance_create", r,
+		return ph_fail(ctx, r,
 			       r == -EEXIST ? "storage for this name already exists" : NULL);
 	}
 	if (c->fingerprint[0] && faccessat(pool, src, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
@@ -381,13 +420,31 @@ PH_HANDLER(instance_create)
 	if (r < 0) {
 		(void)ph_confined_path(root, remove_tree, dir, -1);
 		(void)ph_confined_path(ctx->lxcpath, remove_tree, (void *)c->ref.name, -1);
-		return ph_fail(out, "instance_create", r,
+		return ph_fail(ctx, r,
 			       r == -ENOENT ? "the image is not unpacked in this pool" : NULL);
 	}
-	ph__instance_create_reply__init(&out->r.instance_create);
-	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_CREATE;
-	out->reply.instance_create = &out->r.instance_create;
 	return 0;
+}
+
+/* ---- instance_delete ------------------------------------------------------------ */
+
+int ph_check_instance_delete(const Ph__InstanceDeleteRequest *m, struct ph_instance_delete *ret)
+{
+	struct ph_instance_delete t;
+	int r;
+
+	r = ph_check_name(&m->name, t.ref.name);
+	if (r == 0)
+		r = ph_check_name(&m->pool, t.pool);
+	if (r == 0)
+		*ret = t;
+	return r;
+}
+
+int ph_policy_instance_delete(const struct ph_policy *p, const struct ph_instance_delete *t,
+			      const char **ret_why)
+{
+	return 0; /* it takes away, never widens */
 }
 
 /*
@@ -395,9 +452,9 @@ PH_HANDLER(instance_create)
  * <name> under moatd's lxcpath, each walk confined to its directory and
  * never following a symlink, after killing the container if it runs.
  */
-PH_HANDLER(instance_delete)
+int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d,
+			  Ph__InstanceDeleteReply *rep)
 {
-	const struct ph_instance_delete *d = &t->instance_delete;
 	struct lxc_container *c = lxc_container_new(d->ref.name, ctx->lxcpath);
 	char root[PATH_MAX], dir[96];
 	int r;
@@ -408,16 +465,13 @@ PH_HANDLER(instance_delete)
 		lxc_container_put(c);
 	}
 	if (ph_pool_path(ctx, d->pool, root, sizeof(root)) < 0)
-		return ph_fail(out, "instance_delete", ENAMETOOLONG, NULL);
+		return ph_fail(ctx, ENAMETOOLONG, NULL);
 	snprintf(dir, sizeof(dir), "containers/%s", d->ref.name);
 	/* a pool never used holds nothing to delete: deleting is idempotent */
 	r = access(root, F_OK) == 0 ? ph_confined_path(root, remove_tree, dir, -1) : 0;
 	if (r == 0)
 		r = ph_confined_path(ctx->lxcpath, remove_tree, (void *)d->ref.name, -1);
 	if (r < 0)
-		return ph_fail(out, "instance_delete", r, NULL);
-	ph__instance_delete_reply__init(&out->r.instance_delete);
-	out->reply.result_case = PH__REPLY__RESULT_INSTANCE_DELETE;
-	out->reply.instance_delete = &out->r.instance_delete;
+		return ph_fail(ctx, r, NULL);
 	return 0;
 }

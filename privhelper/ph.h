@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * moatd (root) internals: its context, the policy, and the typed requests
- * that validators produce and handlers consume. Nothing here parses bytes.
+ * moatd (root) internals: its context, the policy, the typed requests that
+ * checks produce and handlers consume, and the op table's declarations,
+ * generated from ops.def. Nothing here parses bytes.
  */
 #ifndef MOAT_PH_H
 #define MOAT_PH_H
@@ -11,6 +12,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "frame.h"
 #include "name.h"
 #include "proto/privhelper.pb-c.h"
 
@@ -40,10 +42,11 @@ struct ph_ctx {
 	uint32_t idmap_size;
 	uint32_t idmap_base_gid;
 	struct ph_policy policy;
-	int chan; /* the channel to the current frontend */
+	int chan;             /* the channel to the current frontend */
+	struct ph_call *call; /* the op being served (dispatch.c) */
 };
 
-/* ---- typed requests: what validators yield and handlers see ----------- */
+/* ---- typed requests: what ph_check_<op>() yields and ph_do_<op>() sees ---- */
 
 struct ph_hello {
 	uint32_t protocol;
@@ -51,6 +54,10 @@ struct ph_hello {
 
 struct ph_instance_ref {
 	char name[NAME_MAX_LEN + 1]; /* validated by name_valid() */
+};
+
+struct ph_instance_state {
+	struct ph_instance_ref ref;
 };
 
 enum ph_action { PH_STOP = 2, PH_FREEZE, PH_UNFREEZE };
@@ -142,91 +149,49 @@ struct ph_console_open {
 	uint16_t width, height;
 };
 
+struct ph_instance_network {
+	struct ph_instance_ref ref;
+};
+
+/* Every op's typed request, as ph_decode() yields it. */
 union ph_typed {
-	struct ph_hello hello;
-	struct ph_instance_ref instance_state;
-	struct ph_instance_action instance_action;
-	struct ph_image_unpack image_unpack;
-	struct ph_instance_create instance_create;
-	struct ph_instance_delete instance_delete;
-	struct ph_instance_start instance_start;
-	struct ph_file_op file_op;
-	struct ph_exec_start exec_start;
-	struct ph_instance_log instance_log;
-	struct ph_console_open console_open;
-	struct ph_instance_ref instance_network;
+#define PH_OP(nm, ...) struct ph_##nm nm;
+#include "ops.def"
 };
 
 /*
- * Reply being built by a handler. The handler points reply->result at one
- * of the storage members below and may add descriptors to fds.
+ * The three steps of every op, in its op_<family>.c, dispatched in this
+ * order from the table (dispatch.c):
+ *   ph_check_<op>()  pure: the op's own message in, its typed struct out
+ *                    (written only on success); < 0 is a protocol breach
+ *   ph_policy_<op>() pure: 0, or a negative errno and *ret_why (a static
+ *                    string) when the loaded policy refuses the request
+ *   ph_do_<op>()     the one action: sees its typed struct and ctx (with
+ *                    ctx->call: descriptors in and out, the error), fills
+ *                    the reply that dispatch wires into the envelope
  */
-struct ph_out {
-	Ph__Reply reply;
-	union {
-		Ph__HelloReply hello;
-		Ph__InstanceStateReply instance_state;
-		Ph__InstanceActionReply instance_action;
-		Ph__ImageUnpackReply image_unpack;
-		Ph__InstanceCreateReply instance_create;
-		Ph__InstanceDeleteReply instance_delete;
-		Ph__InstanceStartReply instance_start;
-		Ph__FileOpReply file_op;
-		Ph__ExecStartReply exec_start;
-		Ph__InstanceLogReply instance_log;
-		Ph__ConsoleOpenReply console_open;
-		Ph__InstanceNetworkReply instance_network;
-	} r;
-
-	char target[PH_PATH_MAX];
-	/* Run in the worker after the reply went out (PH_OP_SLOW ops only). */
-	void (*after_reply)(struct ph_ctx *ctx, struct ph_out *out);
-	void *after_data;
-	Ph__KernelFeature feat[32];
-	Ph__KernelFeature *featp[32];
-	int fds[4];
-	size_t nfds;
-	char error[256];
-};
+#define PH_OP(nm, Nm, ...)                                                                         \
+	int ph_check_##nm(const Ph__##Nm##Request *m, struct ph_##nm *ret);                        \
+	int ph_policy_##nm(const struct ph_policy *p, const struct ph_##nm *t,                     \
+			   const char **ret_why);                                                  \
+	int ph_do_##nm(struct ph_ctx *ctx, const struct ph_##nm *t, Ph__##Nm##Reply *reply);
+#include "ops.def"
 
 /* ---- policy.c ----------------------------------------------------------- */
 int ph_policy_load(const char *path, struct ph_policy *ret);
 int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret);
 void ph_policy_free(struct ph_policy *p);
 
-/* ---- validate.c: pure, message in, typed struct out -------------------- */
+/* ---- validate.c: the generic walk and shared primitives, all pure -------- */
 int ph_check_message(const ProtobufCMessage *m, unsigned depth);
-int ph_check_hello(const Ph__Request *req, union ph_typed *ret);
-int ph_check_instance_state(const Ph__Request *req, union ph_typed *ret);
-int ph_check_instance_action(const Ph__Request *req, union ph_typed *ret);
-int ph_check_image_unpack(const Ph__Request *req, union ph_typed *ret);
-int ph_check_instance_create(const Ph__Request *req, union ph_typed *ret);
-int ph_check_instance_delete(const Ph__Request *req, union ph_typed *ret);
-int ph_check_instance_start(const Ph__Request *req, union ph_typed *ret);
-int ph_check_file_op(const Ph__Request *req, union ph_typed *ret);
-int ph_check_exec_start(const Ph__Request *req, union ph_typed *ret);
-int ph_check_instance_log(const Ph__Request *req, union ph_typed *ret);
-int ph_check_console_open(const Ph__Request *req, union ph_typed *ret);
-int ph_check_instance_network(const Ph__Request *req, union ph_typed *ret);
+/* A name (name_valid()) into a C string. */
+int ph_check_name(const ProtobufCBinaryData *b, char ret[static NAME_MAX_LEN + 1]);
+/* 64 lowercase hex digits into a C string. */
+int ph_check_fingerprint(const ProtobufCBinaryData *b, char ret[static PH_FP_LEN + 1]);
+/* Bytes without a NUL, min..size-1 of them, into a C string. */
+int ph_check_text(const ProtobufCBinaryData *b, size_t min, char *ret, size_t size);
 /* Descriptor checks: the kind of file each op's descriptors must be. */
 int ph_check_fd_readonly_file(const int *fds, size_t nfds);
-
-/* ---- handlers: see only the typed struct and the checked descriptors ----- */
-#define PH_HANDLER(op)                                                                             \
-	int ph_do_##op(struct ph_ctx *ctx, const union ph_typed *t, const int *fds,                \
-		       struct ph_out *out)
-PH_HANDLER(hello);
-PH_HANDLER(instance_state);
-PH_HANDLER(instance_action);
-PH_HANDLER(image_unpack);
-PH_HANDLER(instance_create);
-PH_HANDLER(instance_delete);
-PH_HANDLER(instance_start);
-PH_HANDLER(file_op);
-PH_HANDLER(exec_start);
-PH_HANDLER(instance_log);
-PH_HANDLER(console_open);
-PH_HANDLER(instance_network);
 
 /* ---- storage.c: paths and confined workers ------------------------------- */
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
@@ -257,25 +222,52 @@ uint64_t ph_cgroup_number(const char *text, const char *field);
 /* Fill the counters of a running instance; < 0: ask liblxc instead. */
 int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
 
-/* ---- dispatch.c --------------------------------------------------------- */
+/* ---- dispatch.c: the table generated from ops.def, and the path --------- */
 enum ph_op_flags {
 	PH_OP_SLOW = 1 << 0, /* run in a forked worker, off the main loop */
 };
 
+/* Every op's reply message: dispatch.c's storage for the one being built. */
+union ph_replies {
+#define PH_OP(nm, Nm, ...) Ph__##Nm##Reply nm;
+#include "ops.def"
+};
+
 struct ph_op {
 	Ph__Request__OpCase op;
-	const char *name;
-	unsigned nfds; /* exact number of descriptors the request carries */
+	const char *name;      /* the oneof field's name: in every error and log line */
+	unsigned nfds;         /* exact number of descriptors the request carries */
+	unsigned nfds_out_min; /* and a successful reply (an errno reply: none) */
+	unsigned nfds_out_max;
 	unsigned flags;
+	/* generated around ph_check_<op>, ph_policy_<op> and ph_do_<op> */
 	int (*check)(const Ph__Request *req, union ph_typed *ret);
 	int (*check_fds)(const int *fds, size_t nfds); /* NULL when nfds is 0 */
-	int (*run)(struct ph_ctx *ctx, const union ph_typed *t, const int *fds, struct ph_out *out);
+	int (*policy)(const struct ph_policy *p, const union ph_typed *t, const char **ret_why);
+	int (*run)(struct ph_ctx *ctx, const union ph_typed *t, Ph__Reply *reply,
+		   union ph_replies *storage);
 };
 
 extern const struct ph_op ph_ops[];
 extern const size_t ph_ops_len;
 
 const struct ph_op *ph_op_find(Ph__Request__OpCase op);
+
+/*
+ * The op being served, in ctx->call while its handler runs: the request's
+ * checked descriptors, the descriptors the reply will carry, and the error.
+ */
+struct ph_call {
+	const struct ph_op *op;
+	uint64_t id;
+	const int *fds; /* op->nfds of them, checked by op->check_fds */
+	int fds_out[FRAME_MAX_FDS];
+	size_t nfds_out;
+	/* Run in the worker after the reply went out (PH_OP_SLOW ops only). */
+	void (*after_reply)(struct ph_ctx *ctx);
+	int err;
+	char error[256];
+};
 
 /*
  * Decode and validate one packet. On success *ret_req is the decoded
@@ -289,7 +281,26 @@ int ph_decode(const uint8_t *buf, size_t len, size_t nfds, Ph__Request **ret_req
 /* Handle one packet from the channel. < 0: close the channel. */
 int ph_dispatch(struct ph_ctx *ctx, const uint8_t *buf, size_t len, int *fds, size_t nfds);
 
-/* Set an errno reply naming the op; returns -err for convenience. */
-int ph_fail(struct ph_out *out, const char *op, int err, const char *why);
+/*
+ * For handlers: an errno reply naming the current op (from the table);
+ * returns -err. ph_reply_fd() hands fd on with the reply (closing it if
+ * the reply is full); on failure dispatch closes what was handed on.
+ */
+int ph_fail(struct ph_ctx *ctx, int err, const char *why);
+int ph_reply_fd(struct ph_ctx *ctx, int fd);
+
+/* ---- supervise.c: moatd-api's life ---------------------------------------- */
+struct ph_frontend {
+	int exe_fd;    /* the moatd-api binary, opened by root at start */
+	int listen_fd; /* the API socket it serves */
+	bool debug;
+	pid_t pid;                                 /* 0: not running */
+	long long next_spawn, spawned_at, backoff; /* ms, CLOCK_MONOTONIC */
+};
+
+/* Start moatd-api if it is due; the poll timeout until then (-1: none). */
+int ph_frontend_tick(struct ph_frontend *fe, struct ph_ctx *ctx);
+/* Reap exited children; if moatd-api was one, close the channel, retry later. */
+void ph_frontend_reap(struct ph_frontend *fe, struct ph_ctx *ctx);
 
 #endif

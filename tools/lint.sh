@@ -10,7 +10,11 @@
 #   b. (VLAs are refused by the compiler: -Wvla -Werror)
 #   c. clang-format --dry-run --Werror on every .c/.h under privhelper/
 #      frontend/ common/ cli/ tests/ fuzz/ (style: .clang-format)
-#   d. privhelper/ line budget: at most 5000 non-blank lines of *.[ch]
+#   d. privhelper/ line budgets by trust, in non-blank lines of *.[ch] and
+#      ops.def, each count printed: the trust core (main.c dispatch.c
+#      validate.c policy.c ph.h ops.def: setup, dispatch, validation
+#      primitives, policy) under 1500 together; every other file (an op
+#      family, a driver such as storage.c) under 700; all of it under 9000
 #   e. moatd's link line: no libmicrohttpd, json-c, gnutls or libyaml
 #   f. proto/*.proto declares no `string` field (names travel as bytes)
 #   g. the layers of frontend/ and what each may include or call
@@ -21,7 +25,10 @@ set -u
 
 B=${1:-build}
 CLANG_FORMAT=${CLANG_FORMAT:-clang-format}
-PH_BUDGET=5000
+PH_CORE=(main.c dispatch.c validate.c policy.c ph.h ops.def)
+PH_CORE_BUDGET=1500
+PH_FILE_BUDGET=700
+PH_TOTAL_BUDGET=9000
 cd "$(dirname "$0")/.." || exit 2
 
 failed=0
@@ -86,15 +93,41 @@ else
 	done
 fi
 
-# ---- d. privhelper line budget ------------------------------------------------
-ph_files=(privhelper/*.[ch])
-if [ -e "${ph_files[0]}" ]; then
-	lines=$(cat "${ph_files[@]}" | grep -cv '^[[:space:]]*$')
-	if [ "$lines" -gt "$PH_BUDGET" ]; then
-		problem "privhelper/ has $lines non-blank lines, over its budget of $PH_BUDGET"
-	fi
-else
+# ---- d. privhelper line budgets, by trust ---------------------------------------
+nonblank() { grep -cv '^[[:space:]]*$' "$1"; }
+in_core() {
+	local c
+	for c in "${PH_CORE[@]}"; do [ "$1" = "$c" ] && return 0; done
+	return 1
+}
+mapfile -t ph_files < <(find privhelper -type f \( -name '*.[ch]' -o -name '*.def' \) | LC_ALL=C sort)
+if [ "${#ph_files[@]}" -eq 0 ]; then
 	problem "privhelper/ has no sources"
+else
+	core=0 total=0 core_list=
+	for c in "${PH_CORE[@]}"; do
+		if [ -f "privhelper/$c" ]; then
+			n=$(nonblank "privhelper/$c")
+			core=$((core + n))
+			core_list+="${core_list:+, }$c $n"
+		else
+			problem "privhelper/$c is missing (a trust-core file; tools/lint.sh lists them)"
+		fi
+	done
+	echo "lint: privhelper budget: trust core: $core non-blank lines (budget: under $PH_CORE_BUDGET): $core_list"
+	[ "$core" -lt "$PH_CORE_BUDGET" ] ||
+		problem "privhelper/ trust core has $core non-blank lines, not under its budget of $PH_CORE_BUDGET ($core_list)"
+	for f in "${ph_files[@]}"; do
+		n=$(nonblank "$f")
+		total=$((total + n))
+		in_core "${f#privhelper/}" && continue
+		echo "lint: privhelper budget: $f: $n (under $PH_FILE_BUDGET)"
+		[ "$n" -lt "$PH_FILE_BUDGET" ] ||
+			problem "$f has $n non-blank lines, not under its budget of $PH_FILE_BUDGET (a file outside the trust core)"
+	done
+	echo "lint: privhelper budget: all of privhelper/: $total (under $PH_TOTAL_BUDGET)"
+	[ "$total" -lt "$PH_TOTAL_BUDGET" ] ||
+		problem "privhelper/ has $total non-blank lines, not under its budget of $PH_TOTAL_BUDGET"
 fi
 
 # ---- e. moatd's link line ------------------------------------------------------

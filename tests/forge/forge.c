@@ -16,7 +16,10 @@
  * tarball (tools/build-busybox-image.sh), adds the cases that unpack it,
  * create an instance from it and start that instance. The policy cases
  * expect what the policy the helper names in its hello reply ("default" or
- * "hardened") allows; the runner checks which one that is.
+ * "hardened") allows; the runner checks which one that is. Then breadth:
+ * every mutant tests/lib/ph_mutate.c makes of every op's base message is
+ * answered or refused, the helper keeps serving, and the state directory
+ * is left as it was. Every reply carries the descriptors ops.def declares.
  * Prints "ok - forge: <case>" / "not ok - forge: <case>" per case and
  * exits 1 if any failed. Everything it receives from the helper is checked
  * as untrusted; what it sends is deliberately malformed.
@@ -39,6 +42,7 @@
 #include <unistd.h>
 
 #include "../lib/pbenc.h"
+#include "../lib/ph_mutate.h"
 #include "frame.h"
 #include "proto/privhelper.pb-c.h"
 
@@ -49,6 +53,28 @@
 static const char *sock_path;
 static unsigned n_passed, n_failed;
 static uint64_t next_id = 1000;
+
+/* privhelper/ops.def, read as the frontend will: each op's descriptor counts. */
+#define FDC_none false
+#define FDC_readonly_file true
+static const struct fop {
+	unsigned op;
+	const char *name;
+	size_t in, out_min, out_max;
+	bool readonly_file; /* its request carries a read-only regular file */
+} fops[] = {
+#define PH_OP(nm, Nm, NM, in, out_min, out_max, fl, fdc)                                           \
+	{ PH__REQUEST__OP_##NM, #nm, in, out_min, out_max, FDC_##fdc },
+#include "ops.def"
+};
+
+static const struct fop *fop_of(unsigned op)
+{
+	for (size_t i = 0; i < sizeof(fops) / sizeof(fops[0]); i++)
+		if (fops[i].op == op)
+			return &fops[i];
+	return NULL;
+}
 
 static void result(bool ok, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -178,6 +204,8 @@ static const char *outcome_name(enum outcome o)
 	}
 }
 
+static size_t last_nfds; /* descriptors the last reply carried */
+
 /* Wait for the helper's reaction: a reply (decoded into *ret) or a close. */
 static enum outcome await(int fd, Ph__Reply **ret)
 {
@@ -188,6 +216,7 @@ static enum outcome await(int fd, Ph__Reply **ret)
 	int r;
 
 	*ret = NULL;
+	last_nfds = 0;
 	do
 		r = poll(&p, 1, TIMEOUT_MS);
 	while (r < 0 && errno == EINTR);
@@ -202,8 +231,30 @@ static enum outcome await(int fd, Ph__Reply **ret)
 		return OUT_GARBAGE;
 	for (size_t i = 0; i < nfds; i++)
 		close(fds[i]);
+	last_nfds = nfds;
 	*ret = ph__reply__unpack(NULL, len, buf);
 	return *ret ? OUT_ANSWERED : OUT_GARBAGE;
+}
+
+/* As many descriptors as ops.def allows op's reply: none with an errno. */
+static bool reply_fds_ok(unsigned op, const Ph__Reply *rep, size_t nfds)
+{
+	const struct fop *f = fop_of(op);
+
+	if (!f)
+		return false;
+	return rep->err ? nfds == 0 : nfds >= f->out_min && nfds <= f->out_max;
+}
+
+/* The op of an encoded request, or 0 if it does not decode. */
+static unsigned op_sent(const struct enc *e)
+{
+	Ph__Request *r = ph__request__unpack(NULL, e->n, e->b);
+	unsigned op = r ? (unsigned)r->op_case : 0;
+
+	if (r)
+		ph__request__free_unpacked(r, NULL);
+	return op;
 }
 
 /* ---- case kinds -------------------------------------------------------------- */
@@ -302,6 +353,16 @@ static Ph__Reply *exchange_fds(int fd, const char *what, const struct enc *e, co
 		result(false, "%s (reply id %llu err %d, want id %llu err %d)", what,
 		       (unsigned long long)rep->id, (int)rep->err, (unsigned long long)id,
 		       want_err);
+		ph__reply__free_unpacked(rep, NULL);
+		return NULL;
+	}
+	/* every reply of every case: the descriptors ops.def declares */
+	if (op_sent(e) && !reply_fds_ok(op_sent(e), rep, last_nfds)) {
+		const struct fop *f = fop_of(op_sent(e));
+
+		result(false,
+		       "%s (the reply, err %d, carries %zu descriptors; ops.def says %zu-%zu)",
+		       what, (int)rep->err, last_nfds, f ? f->out_min : 0, f ? f->out_max : 0);
 		ph__reply__free_unpacked(rep, NULL);
 		return NULL;
 	}
@@ -1588,6 +1649,20 @@ static bool learn_policy(struct enc *e)
 	}
 	memcpy(policy, rep->hello->policy_name.data, rep->hello->policy_name.len);
 	policy[rep->hello->policy_name.len] = '\0';
+	{
+		/* what policy/<name>.policy says, as hello reports it */
+		const Ph__PolicyFlags *f = rep->hello->policy;
+		bool all = !hardened(), one = f && f->n_disk_source_prefixes == 1;
+		const char *prefix = hardened() ? "/srv/moat" : "*";
+
+		result(f && f->allow_privileged == all && f->allow_nesting == all &&
+			       f->allow_raw_lxc == all && f->allow_unix_devices == all &&
+			       f->require_delegated_ids == !all && one &&
+			       f->disk_source_prefixes[0].len == strlen(prefix) &&
+			       memcmp(f->disk_source_prefixes[0].data, prefix, strlen(prefix)) == 0,
+		       "hello reports the flags of policy \"%s\" (allow: %s; disk prefix \"%s\")",
+		       policy, all ? "everything" : "nothing", prefix);
+	}
 	idmap_base = rep->hello->idmap_base;
 	note("policy \"%s\", delegated ids from %u (%u)", policy, idmap_base,
 	     rep->hello->idmap_size);
@@ -1661,16 +1736,83 @@ static bool config_has(const char *name, const char *line)
 	return text && strstr(text, want);
 }
 
+#define FP_IMG "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
+#define RUN_NAME "forge-run"
+
+/* One request of a running instance: its reply must carry want descriptors. */
+static void real_fds(const char *what, struct enc *e, uint64_t id, size_t want)
+{
+	const struct fop *f = fop_of(op_sent(e));
+	Ph__Reply *rep = call(what, e, NULL, 0, id, 0);
+
+	if (!rep)
+		return;
+	result(last_nfds == want && f && want >= f->out_min && want <= f->out_max,
+	       "%s: the reply carries %zu descriptor(s) (want %zu; ops.def: %zu-%zu)", what,
+	       last_nfds, want, f ? f->out_min : 0, f ? f->out_max : 0);
+	ph__reply__free_unpacked(rep, NULL);
+}
+
+/*
+ * What the handlers really send, against ops.def: every op whose reply
+ * carries descriptors, on the running instance, in each of its shapes.
+ */
+static void real_fd_cases(struct enc *e)
+{
+	static ProtobufCBinaryData argv_true[1] = { { 4, (uint8_t *)"true" } };
+	Ph__ExecStartRequest x;
+	Ph__FileOpRequest f;
+	uint64_t id;
+
+	exec_base(&x);
+	x.name = str(RUN_NAME);
+	x.argv = argv_true;
+	build_op(e, id = next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	real_fds("exec_start of \"true\" (stdin, stdout, stderr, control)", e, id, 4);
+	x.interactive = true;
+	build_op(e, id = next_id++, PH__REQUEST__OP_EXEC_START, &x);
+	real_fds("exec_start of \"true\", interactive (pty, control)", e, id, 2);
+
+	build_console(e, id = next_id++, RUN_NAME, strlen(RUN_NAME), 80);
+	real_fds("console_open (pty, control)", e, id, 2);
+
+	build_log(e, id = next_id++, RUN_NAME, strlen(RUN_NAME),
+		  PH__INSTANCE_LOG_KIND__INSTANCE_LOG_CONSOLE);
+	real_fds("instance_log of console.log (a read-only descriptor)", e, id, 1);
+
+	file_op_base(&f);
+	f.name = str(RUN_NAME);
+	f.path = str("/");
+	build_op(e, id = next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	real_fds("file_op OPEN_READ of \"/\" (a directory descriptor)", e, id, 1);
+	file_op_base(&f);
+	f.name = str(RUN_NAME);
+	f.path = str("/forge-fds");
+	f.kind = PH__FILE_OP_KIND__FILE_OP_WRITE;
+	build_op(e, id = next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	real_fds("file_op WRITE of /forge-fds (a write-only descriptor)", e, id, 1);
+	file_op_base(&f);
+	f.name = str(RUN_NAME);
+	f.path = str("/forge-link");
+	f.kind = PH__FILE_OP_KIND__FILE_OP_SYMLINK;
+	f.target = str("/forge-fds");
+	build_op(e, id = next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	real_fds("file_op SYMLINK /forge-link (no descriptor)", e, id, 0);
+	file_op_base(&f);
+	f.name = str(RUN_NAME);
+	f.path = str("/forge-link");
+	build_op(e, id = next_id++, PH__REQUEST__OP_FILE_OP, &f);
+	real_fds("file_op OPEN_READ of a symlink (its target, no descriptor)", e, id, 0);
+}
+
 /*
  * The real thing, when the runner hands us an image: unpack it, create an
  * instance from it, ask for a privileged and a nested start (refused under
  * hardened, on an existing instance, leaving its configuration
  * unprivileged), start it unprivileged (allowed under both), check its id
- * map is the delegated range, and delete it.
+ * map is the delegated range, ask what the handlers' replies carry, and
+ * delete it.
  */
-#define FP_IMG "abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789"
-#define RUN_NAME "forge-run"
-
 static void run_cases(struct enc *e)
 {
 	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
@@ -1769,6 +1911,9 @@ static void run_cases(struct enc *e)
 		}
 	}
 
+	if (pid > 0)
+		real_fd_cases(e);
+
 	/* a started instance: privileged again is refused before "already running" */
 	cfg.privileged = true;
 	build_start(e, id = next_id++, RUN_NAME, &cfg);
@@ -1823,6 +1968,225 @@ static void breach_after_good(struct enc *e)
 	close(fd);
 }
 
+/* ---- breadth: every mutant of every op's base message (tests/lib/ph_mutate.c) -- */
+
+struct names {
+	char **v;
+	size_t n, cap;
+};
+
+/* Every path below dir, depth 1..max, relative to the state directory. */
+static void list_tree(const char *dir, const char *rel, int depth, int max, struct names *out)
+{
+	struct dirent *d;
+	DIR *dp;
+
+	if (depth > max || !(dp = opendir(dir)))
+		return;
+	while ((d = readdir(dp))) {
+		char path[PATH_MAX], sub[PATH_MAX];
+
+		if (strcmp(d->d_name, ".") == 0 || strcmp(d->d_name, "..") == 0)
+			continue;
+		snprintf(sub, sizeof(sub), "%s%s%s", rel, *rel ? "/" : "", d->d_name);
+		snprintf(path, sizeof(path), "%s/%s", dir, d->d_name);
+		if (out->n == out->cap) {
+			char **grown = realloc(out->v, (out->cap + 64) * sizeof(char *));
+
+			if (!grown)
+				break;
+			out->v = grown;
+			out->cap += 64;
+		}
+		out->v[out->n++] = strdup(sub);
+		if (d->d_type == DT_DIR)
+			list_tree(path, sub, depth + 1, max, out);
+	}
+	closedir(dp);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * What the state directory holds, four levels down: enough to see any
+ * instance (containers/<name>, storage-pools/<pool>/containers/<name>), any
+ * pool and any image (storage-pools/<pool>/images/<fp>) a request made.
+ */
+static char *state_snapshot(void)
+{
+	struct names t = { 0 };
+	size_t len = 1;
+	char *out, *p;
+
+	if (!state_dir)
+		return strdup("");
+	list_tree(state_dir, "", 1, 4, &t);
+	qsort(t.v, t.n, sizeof(char *), cmp_names);
+	for (size_t i = 0; i < t.n; i++)
+		len += t.v[i] ? strlen(t.v[i]) + 1 : 0;
+	p = out = malloc(len);
+	for (size_t i = 0; i < t.n; i++) {
+		if (out && t.v[i]) {
+			size_t n = strlen(t.v[i]);
+
+			memcpy(p, t.v[i], n);
+			p[n] = '\n';
+			p += n + 1;
+		}
+		free(t.v[i]);
+	}
+	if (out)
+		*p = '\0';
+	free(t.v);
+	return out;
+}
+
+struct sweep {
+	const struct fop *op;
+	int fd;         /* the channel, kept open while the helper answers */
+	int ro;         /* a read-only regular file, for ops that carry one */
+	char *before;   /* the state directory before the sweep */
+	struct enc *e;  /* the mutant, encoded */
+	struct enc *e2; /* an undo */
+	unsigned refused, answered;
+};
+
+/* A mutant that made something, unmade: instance_create's success. */
+static void undo(struct sweep *s, const Ph__Request *req)
+{
+	Ph__InstanceDeleteRequest d = PH__INSTANCE_DELETE_REQUEST__INIT;
+	Ph__Reply *rep;
+	uint64_t id = next_id++;
+
+	if (req->op_case != PH__REQUEST__OP_INSTANCE_CREATE || s->fd < 0)
+		return;
+	d.name = req->instance_create->name;
+	d.pool = req->instance_create->pool;
+	build_op(s->e2, id, PH__REQUEST__OP_INSTANCE_DELETE, &d);
+	rep = exchange(s->fd, "undo: instance_delete of what a mutant created", s->e2, id, 0);
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
+}
+
+/*
+ * Answered (an errno naming the op, or a success of the op's own result,
+ * to this request's id, with the descriptors ops.def allows) or refused
+ * (the channel closes, and a fresh connection's hello is answered). A
+ * hostile name or pool must be refused. Either way the state directory
+ * is as it was before the sweep (after undoing what a success made).
+ */
+static void forge_mutant(const struct ph_mutant *m, void *arg)
+{
+	struct sweep *s = arg;
+	const int *fds = s->op->readonly_file ? &s->ro : NULL;
+	bool hostile_name = m->kind == PH_MUT_BYTES && ph_mut_name_field(m->field);
+	Ph__Reply *rep = NULL;
+	enum outcome o = OUT_ERROR;
+	const char *how = "a local error";
+	char *after;
+	bool ok = false, same;
+
+	s->e->n = 0;
+	put_request(s->e, m->req);
+	if (s->fd < 0)
+		s->fd = dial();
+	if (s->fd >= 0 && send_packet(s->fd, s->e->b, s->e->n, fds, s->op->in) == 0)
+		o = await(s->fd, &rep);
+	if (o == OUT_REFUSED) {
+		s->refused++;
+		close(s->fd);
+		s->fd = -1;
+		ok = helper_alive();
+		how = ok ? "refused (channel closed; the helper answers a new hello)"
+			 : "refused, and the helper answers no hello afterwards";
+	} else if (o == OUT_ANSWERED) {
+		bool named = rep->error.len >= strlen(s->op->name) &&
+			     memcmp(rep->error.data, s->op->name, strlen(s->op->name)) == 0;
+
+		s->answered++;
+		ok = rep->id == m->req->id && reply_fds_ok(s->op->op, rep, last_nfds) &&
+		     (rep->err ? rep->result_case == PH__REPLY__RESULT__NOT_SET && named
+			       : (unsigned)rep->result_case == s->op->op);
+		how = rep->err ? "answered with an errno naming the op" : "answered with success";
+		if (!ok)
+			note("reply id %llu (want %llu), err %d, result %d, %zu fds, error \"%.*s\"",
+			     (unsigned long long)rep->id, (unsigned long long)m->req->id,
+			     (int)rep->err, (int)rep->result_case, last_nfds, (int)rep->error.len,
+			     rep->error.data ? (const char *)rep->error.data : "");
+		if (rep->err == 0)
+			undo(s, m->req);
+		ph__reply__free_unpacked(rep, NULL);
+	} else {
+		how = outcome_name(o);
+		if (s->fd >= 0)
+			close(s->fd);
+		s->fd = -1;
+	}
+	if (hostile_name && o != OUT_REFUSED) {
+		ok = false;
+		how = "a hostile name was not refused";
+	}
+	after = state_snapshot();
+	same = s->before && after && strcmp(s->before, after) == 0;
+	if (!same)
+		note("the state directory changed: before:\n%s\nafter:\n%s",
+		     s->before ? s->before : "?", after ? after : "?");
+	if (!same && s->before && after) { /* report each change once */
+		free(s->before);
+		s->before = after;
+		after = NULL;
+	}
+	free(after);
+	result(ok && same, "mutant of %s, %s: %s%s", s->op->name, m->what, how,
+	       same ? ", state directory unchanged" : ", and the state directory changed");
+}
+
+static void mutant_cases(void)
+{
+	struct sweep s = { .fd = -1, .ro = -1 };
+	char wpath[64];
+
+	s.e = calloc(1, sizeof(*s.e));
+	s.e2 = calloc(1, sizeof(*s.e2));
+	s.ro = temp_file("moat-forge\n", wpath, sizeof(wpath));
+	if (s.ro >= 0) {
+		close(s.ro);
+		s.ro = open(wpath, O_RDONLY | O_CLOEXEC);
+		unlink(wpath);
+	}
+	s.before = state_snapshot();
+	if (!s.e || !s.e2 || s.ro < 0 || !s.before) {
+		result(false, "mutants (setup: %s)", strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(fops) / sizeof(fops[0]); i++) {
+		const Ph__Request *base = ph_base((Ph__Request__OpCase)fops[i].op);
+		int n;
+
+		s.op = &fops[i];
+		s.refused = s.answered = 0;
+		if (!base) {
+			result(false, "mutants of %s: it has no base message (tests/lib/ph_base.c)",
+			       fops[i].name);
+			continue;
+		}
+		n = ph_mutate(base, forge_mutant, &s);
+		note("%s: %d mutants, %u refused, %u answered", fops[i].name, n, s.refused,
+		     s.answered);
+	}
+out:
+	if (s.fd >= 0)
+		close(s.fd);
+	if (s.ro >= 0)
+		close(s.ro);
+	free(s.before);
+	free(s.e);
+	free(s.e2);
+}
+
 int main(int argc, char **argv)
 {
 	struct enc *e, *sub;
@@ -1860,6 +2224,7 @@ int main(int argc, char **argv)
 	run_cases(e);
 	retired_cases(e);
 	breach_after_good(e);
+	mutant_cases();
 	case_hello("final valid hello (the helper survived)");
 
 	printf("# forge: %u passed, %u failed\n", n_passed, n_failed);

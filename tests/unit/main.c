@@ -95,7 +95,7 @@ int main(void)
 		sigaction(crash_signals[i], &sa, &crash_old[i]);
 
 	/* the op table first: a broken table would crash the decode tests */
-	test_ops();
+	test_optable();
 	test_name();
 	test_frame();
 	test_policy();

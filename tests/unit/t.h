@@ -38,7 +38,7 @@ void test_name(void);
 void test_frame(void);
 void test_policy(void);
 void test_decode(void);
-void test_ops(void);
+void test_optable(void);
 void test_ws(void);
 void test_events(void);
 void test_images(void);

@@ -7,6 +7,10 @@
  * typed request. Many bad packets are well-formed protobuf that
  * protobuf-c 1.4 accepts on its own (unknown fields, out-of-range enums,
  * NULs in bytes), so the refusal is the validator's; the test says so.
+ * Then breadth: every mutant tests/lib/ph_mutate.c makes of every op's
+ * base message is either refused with the outputs untouched, or accepted
+ * with a typed request that keeps the op's invariants (names valid and
+ * whole, no NUL in a path, enums and numbers in range, as sent).
  * Run by the test runner with no privilege; the packets are built here.
  */
 #include <errno.h>
@@ -19,6 +23,7 @@
 #include <unistd.h>
 
 #include "../lib/pbenc.h"
+#include "../lib/ph_mutate.h"
 #include "frame.h"
 #include "ph.h"
 #include "t.h"
@@ -361,7 +366,7 @@ static void good_requests(void)
 	build_state(&e, 43, "c1", 2);
 	req = accepted("instance_state c1", &e, 0, PH__REQUEST__OP_INSTANCE_STATE, &t);
 	if (req) {
-		CHECK(strcmp(t.instance_state.name, "c1") == 0,
+		CHECK(strcmp(t.instance_state.ref.name, "c1") == 0,
 		      "decode: instance_state: typed name is \"c1\"");
 		ph__request__free_unpacked(req, NULL);
 	}
@@ -379,8 +384,8 @@ static void good_requests(void)
 	req = accepted("instance_state with a 63-byte name", &e, 0, PH__REQUEST__OP_INSTANCE_STATE,
 		       &t);
 	if (req) {
-		CHECK(strlen(t.instance_state.name) == NAME_MAX_LEN &&
-			      memcmp(t.instance_state.name, name63, NAME_MAX_LEN) == 0,
+		CHECK(strlen(t.instance_state.ref.name) == NAME_MAX_LEN &&
+			      memcmp(t.instance_state.ref.name, name63, NAME_MAX_LEN) == 0,
 		      "decode: instance_state: a 63-byte name is copied whole and terminated");
 		ph__request__free_unpacked(req, NULL);
 	}
@@ -1112,6 +1117,301 @@ out:
 			close(all[i]);
 }
 
+/* ---- every op's mutants (tests/lib/ph_mutate.c) ------------------------------ */
+
+/* The typed name is valid and exactly the bytes sent. */
+static bool name_is(const char *typed, const ProtobufCBinaryData *sent)
+{
+	size_t n = strnlen(typed, NAME_MAX_LEN + 1);
+
+	return n <= NAME_MAX_LEN && name_valid((const uint8_t *)typed, n) && n == sent->len &&
+	       (n == 0 || memcmp(typed, sent->data, n) == 0);
+}
+
+/* The typed C string is exactly the bytes sent: whole, no NUL inside. */
+static bool text_is(const char *typed, size_t size, const ProtobufCBinaryData *sent)
+{
+	return sent->len < size && strnlen(typed, size) == sent->len &&
+	       (sent->len == 0 || memcmp(typed, sent->data, sent->len) == 0);
+}
+
+static bool fp_is(const char *typed, const ProtobufCBinaryData *sent)
+{
+	return strnlen(typed, PH_FP_LEN + 1) == PH_FP_LEN &&
+	       strspn(typed, "0123456789abcdef") == PH_FP_LEN &&
+	       text_is(typed, PH_FP_LEN + 1, sent);
+}
+
+static bool inv_hello(const Ph__Request *q, const union ph_typed *t)
+{
+	return t->hello.protocol == PH_PROTOCOL && q->hello->protocol == PH_PROTOCOL;
+}
+
+static bool inv_instance_state(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->instance_state.ref.name, &q->instance_state->name);
+}
+
+static bool inv_instance_action(const Ph__Request *q, const union ph_typed *t)
+{
+	const struct ph_instance_action *a = &t->instance_action;
+	const Ph__InstanceActionRequest *m = q->instance_action;
+
+	return name_is(a->ref.name, &m->name) && a->action >= PH_STOP && a->action <= PH_UNFREEZE &&
+	       (int)a->action == (int)m->action && a->timeout >= -1 && a->timeout <= 3600 &&
+	       a->timeout == m->timeout && a->force == (m->force != 0);
+}
+
+static bool inv_image_unpack(const Ph__Request *q, const union ph_typed *t)
+{
+	return fp_is(t->image_unpack.fingerprint, &q->image_unpack->fingerprint) &&
+	       name_is(t->image_unpack.pool, &q->image_unpack->pool);
+}
+
+static bool inv_instance_create(const Ph__Request *q, const union ph_typed *t)
+{
+	const struct ph_instance_create *c = &t->instance_create;
+	const Ph__InstanceCreateRequest *m = q->instance_create;
+
+	return name_is(c->ref.name, &m->name) && name_is(c->pool, &m->pool) &&
+	       (m->fingerprint.len == 0 ? c->fingerprint[0] == '\0'
+					: fp_is(c->fingerprint, &m->fingerprint));
+}
+
+static bool inv_instance_delete(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->instance_delete.ref.name, &q->instance_delete->name) &&
+	       name_is(t->instance_delete.pool, &q->instance_delete->pool);
+}
+
+static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
+{
+	const struct ph_instance_start *s = &t->instance_start;
+	const Ph__InstanceStartRequest *m = q->instance_start;
+	const Ph__InstanceConfig *c = m->config;
+
+	return name_is(s->ref.name, &m->name) && name_is(s->pool, &m->pool) && c &&
+	       (s->config.memory_limit == 0 || s->config.memory_limit >= 4096) &&
+	       s->config.cpu_limit <= 4096 && s->config.processes_limit <= 4194304 &&
+	       s->config.memory_limit == c->memory_limit && s->config.cpu_limit == c->cpu_limit &&
+	       s->config.processes_limit == c->processes_limit &&
+	       s->config.privileged == (c->privileged != 0) &&
+	       s->config.nesting == (c->nesting != 0);
+}
+
+static bool inv_file_op(const Ph__Request *q, const union ph_typed *t)
+{
+	const struct ph_file_op *f = &t->file_op;
+	const Ph__FileOpRequest *m = q->file_op;
+
+	return name_is(f->ref.name, &m->name) && name_is(f->pool, &m->pool) && m->path.len > 0 &&
+	       text_is(f->path, sizeof(f->path), &m->path) && f->kind >= PH_FILE_READ &&
+	       f->kind <= PH_FILE_DELETE && (int)f->kind == (int)m->kind && f->uid >= -1 &&
+	       f->uid <= 65535 && f->uid == m->uid && f->gid >= -1 && f->gid <= 65535 &&
+	       f->gid == m->gid && f->mode >= -1 && f->mode <= 07777 && f->mode == m->mode &&
+	       (f->kind == PH_FILE_SYMLINK
+			? m->target.len > 0 && text_is(f->target, sizeof(f->target), &m->target)
+			: m->target.len == 0 && f->target[0] == '\0');
+}
+
+static bool inv_exec_start(const Ph__Request *q, const union ph_typed *t)
+{
+	const struct ph_exec_start *x = &t->exec_start;
+	const Ph__ExecStartRequest *m = q->exec_start;
+	bool ok = name_is(x->ref.name, &m->name) && x->argc == m->n_argv && x->argc >= 1 &&
+		  x->argc <= PH_EXEC_MAX_ARGS && x->envc == m->n_env &&
+		  x->envc <= PH_EXEC_MAX_ARGS && m->argv[0].len > 0;
+
+	for (size_t i = 0; ok && i < x->argc; i++)
+		ok = x->argv[i] < PH_EXEC_BUF &&
+		     text_is(x->buf + x->argv[i], PH_EXEC_BUF - x->argv[i], &m->argv[i]);
+	for (size_t i = 0; ok && i < x->envc; i++)
+		ok = x->env[i] < PH_EXEC_BUF &&
+		     text_is(x->buf + x->env[i], PH_EXEC_BUF - x->env[i], &m->env[i]) &&
+		     strchr(x->buf + x->env[i], '=') > x->buf + x->env[i];
+	if (ok)
+		ok = m->cwd.len == 0
+			     ? x->cwd == -1
+			     : x->cwd >= 0 && x->cwd < PH_EXEC_BUF && x->buf[x->cwd] == '/' &&
+				       text_is(x->buf + x->cwd, PH_EXEC_BUF - (size_t)x->cwd,
+					       &m->cwd);
+	return ok && x->uid == m->uid && x->gid == m->gid && x->uid <= 65535 && x->gid <= 65535 &&
+	       x->width == m->width && x->height == m->height && x->width <= 10000 &&
+	       x->height <= 10000 && x->interactive == (m->interactive != 0);
+}
+
+static bool inv_instance_log(const Ph__Request *q, const union ph_typed *t)
+{
+	const Ph__InstanceLogRequest *m = q->instance_log;
+
+	return name_is(t->instance_log.ref.name, &m->name) &&
+	       (m->kind == PH__INSTANCE_LOG_KIND__INSTANCE_LOG_LXC ||
+		m->kind == PH__INSTANCE_LOG_KIND__INSTANCE_LOG_CONSOLE) &&
+	       t->instance_log.console ==
+		       (m->kind == PH__INSTANCE_LOG_KIND__INSTANCE_LOG_CONSOLE) &&
+	       t->instance_log.truncate == (m->truncate != 0);
+}
+
+static bool inv_console_open(const Ph__Request *q, const union ph_typed *t)
+{
+	const Ph__ConsoleOpenRequest *m = q->console_open;
+
+	return name_is(t->console_open.ref.name, &m->name) && m->width <= 10000 &&
+	       m->height <= 10000 && t->console_open.width == m->width &&
+	       t->console_open.height == m->height;
+}
+
+static bool inv_instance_network(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->instance_network.ref.name, &q->instance_network->name);
+}
+
+/* What an accepted request of each op promises its handler, keyed by op case. */
+static const struct {
+	Ph__Request__OpCase op;
+	bool (*ok)(const Ph__Request *q, const union ph_typed *t);
+} invariants[] = {
+	{ PH__REQUEST__OP_HELLO, inv_hello },
+	{ PH__REQUEST__OP_INSTANCE_STATE, inv_instance_state },
+	{ PH__REQUEST__OP_INSTANCE_ACTION, inv_instance_action },
+	{ PH__REQUEST__OP_IMAGE_UNPACK, inv_image_unpack },
+	{ PH__REQUEST__OP_INSTANCE_CREATE, inv_instance_create },
+	{ PH__REQUEST__OP_INSTANCE_DELETE, inv_instance_delete },
+	{ PH__REQUEST__OP_INSTANCE_START, inv_instance_start },
+	{ PH__REQUEST__OP_FILE_OP, inv_file_op },
+	{ PH__REQUEST__OP_EXEC_START, inv_exec_start },
+	{ PH__REQUEST__OP_INSTANCE_LOG, inv_instance_log },
+	{ PH__REQUEST__OP_CONSOLE_OPEN, inv_console_open },
+	{ PH__REQUEST__OP_INSTANCE_NETWORK, inv_instance_network },
+};
+
+/*
+ * What every accepted request keeps, whatever its op, by its descriptors:
+ * no unknown field, every enum declared, every name and pool a valid name,
+ * no NUL in any bytes field (none of the contract's bytes is binary).
+ */
+static bool generic_ok(const ProtobufCMessage *m)
+{
+	const ProtobufCMessageDescriptor *d = m->descriptor;
+	const char *base = (const char *)m;
+
+	if (m->n_unknown_fields)
+		return false;
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const void *member = base + f->offset;
+		size_t n = 1;
+
+		if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+			uint32_t which;
+
+			memcpy(&which, base + f->quantifier_offset, sizeof(which));
+			if (which != f->id)
+				continue;
+		}
+		if (f->label == PROTOBUF_C_LABEL_REPEATED)
+			memcpy(&n, base + f->quantifier_offset, sizeof(n));
+		for (size_t k = 0; k < n; k++) {
+			const void *el =
+				f->label == PROTOBUF_C_LABEL_REPEATED
+					? *(const char *const *)member +
+						  k * (f->type == PROTOBUF_C_TYPE_BYTES
+							       ? sizeof(ProtobufCBinaryData)
+							       : sizeof(void *))
+					: member;
+
+			if (f->type == PROTOBUF_C_TYPE_BYTES) {
+				const ProtobufCBinaryData *b = el;
+
+				if (b->len && memchr(b->data, '\0', b->len))
+					return false;
+				if (ph_mut_name_field(f) && !name_valid(b->data, b->len))
+					return false;
+			} else if (f->type == PROTOBUF_C_TYPE_ENUM) {
+				int v;
+
+				memcpy(&v, el, sizeof(v));
+				if (!protobuf_c_enum_descriptor_get_value(f->descriptor, v))
+					return false;
+			} else if (f->type == PROTOBUF_C_TYPE_MESSAGE) {
+				const ProtobufCMessage *sub = *(const ProtobufCMessage *const *)el;
+
+				if (sub && !generic_ok(sub))
+					return false;
+			}
+		}
+	}
+	return true;
+}
+
+struct mut_tally {
+	const struct ph_op *op;
+	bool (*ok)(const Ph__Request *q, const union ph_typed *t);
+	unsigned refused, accepted;
+	struct enc e;
+};
+
+static void decode_mutant(const struct ph_mutant *m, void *arg)
+{
+	static const struct ph_op sentinel_op;
+	static union ph_typed typed, before;
+	struct mut_tally *k = arg;
+	const struct ph_op *got = &sentinel_op;
+	Ph__Request *req = NULL;
+	int r;
+
+	k->e.n = 0;
+	put_request(&k->e, m->req);
+	memset(&typed, 0x5a, sizeof(typed));
+	memcpy(&before, &typed, sizeof(typed));
+	r = ph_decode(k->e.b, k->e.n, k->op->nfds, &req, &got, &typed);
+	if (r < 0) {
+		k->refused++;
+		CHECK(!req && got == &sentinel_op && memcmp(&typed, &before, sizeof(typed)) == 0,
+		      "decode: %s mutant %s: refused (%d), outputs untouched", k->op->name, m->what,
+		      r);
+		return;
+	}
+	k->accepted++;
+	CHECK(got == k->op && req && generic_ok(&req->base) && k->ok && k->ok(req, &typed),
+	      "decode: %s mutant %s: accepted, and the typed request keeps the op's invariants",
+	      k->op->name, m->what);
+	/* a hostile name is never a name */
+	if (m->kind == PH_MUT_BYTES && ph_mut_name_field(m->field))
+		CHECK(false, "decode: %s mutant %s: a hostile %s was accepted", k->op->name,
+		      m->what, m->field->name);
+	ph__request__free_unpacked(req, NULL);
+}
+
+static void mutants(void)
+{
+	struct mut_tally *k = calloc(1, sizeof(*k));
+
+	if (!CHECK(k != NULL, "decode: mutants (memory)"))
+		return;
+	for (size_t j = 0; j < ph_ops_len; j++) {
+		const Ph__Request *base = ph_base(ph_ops[j].op);
+		int n;
+
+		k->op = &ph_ops[j];
+		k->ok = NULL;
+		k->refused = k->accepted = 0;
+		for (size_t i = 0; i < sizeof(invariants) / sizeof(invariants[0]); i++)
+			if (invariants[i].op == k->op->op)
+				k->ok = invariants[i].ok;
+		CHECK(k->ok != NULL, "decode: %s has typed invariants for its mutants",
+		      k->op->name);
+		if (!base)
+			continue; /* test_optable fails for it */
+		n = ph_mutate(base, decode_mutant, k);
+		CHECK(n > 0 && k->refused > 0 && k->accepted > 0 &&
+			      k->refused + k->accepted == (unsigned)n,
+		      "decode: %s: %d mutants of its base message, %u refused, %u accepted",
+		      k->op->name, n, k->refused, k->accepted);
+	}
+	free(k);
+}
+
 void test_decode(void)
 {
 	bad_frames();
@@ -1124,5 +1424,6 @@ void test_decode(void)
 	bad_exec_start();
 	good_new_ops();
 	fd_checks();
+	mutants();
 	CHECK(all_untouched, "decode: every refusal left ret_req, ret_op and ret_typed untouched");
 }

@@ -12,9 +12,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lib/pbenc.h"
+#include "../lib/ph_mutate.h"
+#include "frame.h"
+#include "log.h"
 #include "ph.h"
 #include "t.h"
 
@@ -358,10 +363,225 @@ static void load(void)
 	CHECK(r == -ENOENT, "policy: ph_policy_load of a missing file gives -ENOENT (got %d)", r);
 }
 
+/* hello reports the loaded policy's flags (op_server.c), whatever they are. */
+static void hello_flags(void)
+{
+	static const char *const texts[] = {
+		GOOD_HEAD "disk_source_prefixes = /srv/moat /data\n",
+		"name = all\nallow_privileged = false\nallow_nesting = true\nallow_raw_lxc = false\n"
+		"allow_unix_devices = true\nrequire_delegated_ids = true\ndisk_source_prefixes = *\n",
+		"name = none\nallow_privileged = false\nallow_nesting = false\nallow_raw_lxc = false\n"
+		"allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes =\n",
+	};
+
+	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		struct ph_ctx ctx = { .dir_fd = -EBADF, .chan = -EBADF };
+		Ph__HelloReply h = PH__HELLO_REPLY__INIT;
+		const struct ph_hello t = { .protocol = PH_PROTOCOL };
+		const Ph__PolicyFlags *f;
+		size_t n;
+		bool same;
+		int r;
+
+		if (!CHECK(ph_policy_parse(texts[i], strlen(texts[i]), &ctx.policy) == 0,
+			   "policy: hello case %zu parses", i))
+			continue;
+		r = ph_do_hello(&ctx, &t, &h);
+		f = h.policy;
+		n = strv_len(ctx.policy.disk_source_prefixes);
+		same = r == 0 && f && f->allow_privileged == ctx.policy.allow_privileged &&
+		       f->allow_nesting == ctx.policy.allow_nesting &&
+		       f->allow_raw_lxc == ctx.policy.allow_raw_lxc &&
+		       f->allow_unix_devices == ctx.policy.allow_unix_devices &&
+		       f->require_delegated_ids == ctx.policy.require_delegated_ids &&
+		       f->n_disk_source_prefixes == n;
+		for (size_t k = 0; same && k < n; k++)
+			same = f->disk_source_prefixes[k].len ==
+				       strlen(ctx.policy.disk_source_prefixes[k]) &&
+			       memcmp(f->disk_source_prefixes[k].data,
+				      ctx.policy.disk_source_prefixes[k],
+				      f->disk_source_prefixes[k].len) == 0;
+		CHECK(same && h.policy_name.len == strlen(ctx.policy.name),
+		      "policy: hello of policy \"%s\" reports its flags and %zu disk prefix(es)",
+		      ctx.policy.name, n);
+		ph_policy_free(&ctx.policy);
+	}
+}
+
+/* A shipped policy by file name, parsed; false if it cannot be read. */
+static bool shipped_policy(const char *file, struct ph_policy *ret)
+{
+	char path[4096];
+	size_t len = 0;
+	char *text;
+	int r;
+
+	policy_path(path, sizeof(path), file);
+	text = read_all(path, &len);
+	if (!text)
+		return false;
+	r = ph_policy_parse(text, len, ret);
+	free(text);
+	return r == 0;
+}
+
+/*
+ * The policy steps (ph_policy_<op>, beside each op), without a moatd:
+ * instance_start's decisions under both shipped policies, and every op's
+ * step on its base message, through the table.
+ */
+static void policy_steps(void)
+{
+	static const struct {
+		const char *what;
+		bool privileged, nesting;
+		const char *why; /* hardened's reason, NULL: allowed */
+	} starts[] = {
+		{ "unprivileged", false, false, NULL },
+		{ "privileged", true, false, "privileged" },
+		{ "nesting", false, true, "nesting" },
+		{ "privileged and nesting", true, true, "privileged" },
+	};
+	static union ph_typed t;
+	struct ph_policy def, hard;
+	struct enc *e = calloc(1, sizeof(*e));
+
+	if (!CHECK(e && shipped_policy("default.policy", &def) &&
+			   shipped_policy("hardened.policy", &hard),
+		   "policy steps: the shipped policies parse"))
+		goto out;
+	for (size_t i = 0; i < sizeof(starts) / sizeof(starts[0]); i++) {
+		struct ph_instance_start s = { .config = { .privileged = starts[i].privileged,
+							   .nesting = starts[i].nesting } };
+		const char *why_def = "untouched", *why_hard = "untouched";
+		int rd = ph_policy_instance_start(&def, &s, &why_def);
+		int rh = ph_policy_instance_start(&hard, &s, &why_hard);
+
+		CHECK(rd == 0 && strcmp(why_def, "untouched") == 0,
+		      "policy steps: default allows an instance_start %s (%d)", starts[i].what, rd);
+		if (starts[i].why)
+			CHECK(rh == -EPERM && strstr(why_hard, starts[i].why) &&
+				      strstr(why_hard, "policy"),
+			      "policy steps: hardened refuses an instance_start %s with EPERM: %s",
+			      starts[i].what, why_hard);
+		else
+			CHECK(rh == 0 && strcmp(why_hard, "untouched") == 0,
+			      "policy steps: hardened allows an instance_start %s (%d)",
+			      starts[i].what, rh);
+	}
+	for (size_t j = 0; j < ph_ops_len; j++) {
+		const struct ph_op *op = &ph_ops[j];
+		const Ph__Request *base = ph_base(op->op);
+		const struct ph_op *got = NULL;
+		Ph__Request *req = NULL;
+		const char *why = NULL;
+		int rd = -1, rh = -1;
+
+		if (!base)
+			continue; /* test_optable fails for it */
+		e->n = 0;
+		put_request(e, base);
+		if (ph_decode(e->b, e->n, op->nfds, &req, &got, &t) == 0) {
+			rd = op->policy(&def, &t, &why);
+			rh = op->policy(&hard, &t, &why);
+			ph__request__free_unpacked(req, NULL);
+		}
+		CHECK(rd == 0 && rh == 0,
+		      "policy steps: %s's base message is allowed by both policies (%d, %d)",
+		      op->name, rd, rh);
+	}
+	ph_policy_free(&def);
+	ph_policy_free(&hard);
+out:
+	free(e);
+}
+
+/* ph_dispatch() of one request on ctx; the reply read back, or NULL. */
+static Ph__Reply *dispatch_one(struct ph_ctx *ctx, int peer, const Ph__Request *req, int *ret_r)
+{
+	static uint8_t buf[FRAME_MAX];
+	struct enc *e = calloc(1, sizeof(*e));
+	int fds[FRAME_MAX_FDS];
+	size_t len = 0, nfds = 0;
+	Ph__Reply *rep = NULL;
+
+	if (!e)
+		return NULL;
+	put_request(e, req);
+	*ret_r = ph_dispatch(ctx, e->b, e->n, NULL, 0);
+	if (*ret_r == 0 && frame_recv(peer, buf, &len, fds, &nfds) == 0 && len > 0) {
+		for (size_t i = 0; i < nfds; i++)
+			close(fds[i]);
+		rep = ph__reply__unpack(NULL, len, buf);
+	}
+	free(e);
+	return rep;
+}
+
+/*
+ * The path in dispatch.c, on a socketpair: a policy refusal is an errno
+ * reply naming the op (from the table), sent before any worker or handler
+ * runs; hello goes all the way to its handler.
+ */
+static void policy_dispatch(void)
+{
+	struct ph_ctx ctx = { .dir_fd = -EBADF, .chan = -EBADF };
+	Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
+	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__Reply *rep;
+	int sv[2], r = -1;
+
+	if (!CHECK(shipped_policy("hardened.policy", &ctx.policy) &&
+			   socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) == 0,
+		   "policy dispatch: hardened policy and a channel"))
+		return;
+	ctx.chan = sv[0];
+	log_set_level(LOG_LVL_WARN); /* dispatch logs each refusal at info */
+	cfg.privileged = true;
+	s.name = str("c1");
+	s.pool = str("default");
+	s.config = &cfg;
+	req.id = 77;
+	req.op_case = PH__REQUEST__OP_INSTANCE_START;
+	req.instance_start = &s;
+	rep = dispatch_one(&ctx, sv[1], &req, &r);
+	CHECK(r == 0 && rep && rep->id == 77 && rep->err == EPERM &&
+		      rep->result_case == PH__REPLY__RESULT__NOT_SET &&
+		      rep->error.len == strlen("instance_start: privileged containers are not "
+					       "allowed by the policy") &&
+		      memcmp(rep->error.data, "instance_start: privileged", 26) == 0,
+	      "policy dispatch: hardened: a privileged instance_start is an EPERM reply naming "
+	      "the op, from the main loop (%d)",
+	      r);
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
+
+	req.id = 78;
+	req.op_case = PH__REQUEST__OP_HELLO;
+	req.hello = &(Ph__HelloRequest)PH__HELLO_REQUEST__INIT;
+	req.hello->protocol = PH_PROTOCOL;
+	rep = dispatch_one(&ctx, sv[1], &req, &r);
+	CHECK(r == 0 && rep && rep->id == 78 && rep->err == 0 &&
+		      rep->result_case == PH__REPLY__RESULT_HELLO && rep->hello->policy &&
+		      !rep->hello->policy->allow_privileged &&
+		      rep->hello->policy->require_delegated_ids,
+	      "policy dispatch: hello is answered with the hardened flags (%d)", r);
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
+	log_set_level(LOG_LVL_INFO);
+	close(sv[0]);
+	close(sv[1]);
+	ph_policy_free(&ctx.policy);
+}
+
 void test_policy(void)
 {
 	shipped();
 	good();
 	bad();
 	load();
+	hello_flags();
+	policy_steps();
+	policy_dispatch();
 }

@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * One valid request per op of privhelper/ops.def, keyed by op case: what
+ * tests/lib/ph_mutate.c turns into hostile variants (see ph_mutate.h).
+ * Each names an instance that does not exist ("nosuch") in the pool
+ * "default", so a live moatd answers it with an errno and makes nothing.
+ * Test code only, unprivileged; the values are the tests' own.
+ */
+#include <string.h>
+
+#include "ph_mutate.h"
+
+#define BASE_FP "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+static ProtobufCBinaryData text(const char *s)
+{
+	return (ProtobufCBinaryData){ .len = strlen(s), .data = (uint8_t *)s };
+}
+
+static void base_hello(Ph__Request *r)
+{
+	static Ph__HelloRequest m;
+
+	ph__hello_request__init(&m);
+	m.protocol = 1; /* PH_PROTOCOL */
+	r->hello = &m;
+}
+
+static void base_instance_state(Ph__Request *r)
+{
+	static Ph__InstanceStateRequest m;
+
+	ph__instance_state_request__init(&m);
+	m.name = text("nosuch");
+	r->instance_state = &m;
+}
+
+static void base_instance_action(Ph__Request *r)
+{
+	static Ph__InstanceActionRequest m;
+
+	ph__instance_action_request__init(&m);
+	m.name = text("nosuch");
+	m.action = PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP;
+	m.timeout = 10;
+	r->instance_action = &m;
+}
+
+static void base_image_unpack(Ph__Request *r)
+{
+	static Ph__ImageUnpackRequest m;
+
+	ph__image_unpack_request__init(&m);
+	m.fingerprint = text(BASE_FP);
+	m.pool = text("default");
+	r->image_unpack = &m;
+}
+
+static void base_instance_create(Ph__Request *r)
+{
+	static Ph__InstanceCreateRequest m;
+
+	ph__instance_create_request__init(&m);
+	m.name = text("nosuch");
+	m.pool = text("default");
+	m.fingerprint = text(BASE_FP); /* not unpacked: ENOENT */
+	r->instance_create = &m;
+}
+
+static void base_instance_delete(Ph__Request *r)
+{
+	static Ph__InstanceDeleteRequest m;
+
+	ph__instance_delete_request__init(&m);
+	m.name = text("nosuch");
+	m.pool = text("default");
+	r->instance_delete = &m;
+}
+
+static void base_instance_start(Ph__Request *r)
+{
+	static Ph__InstanceStartRequest m;
+	static Ph__InstanceConfig cfg;
+
+	ph__instance_start_request__init(&m);
+	ph__instance_config__init(&cfg);
+	cfg.memory_limit = 256 << 20;
+	cfg.cpu_limit = 2;
+	cfg.processes_limit = 100;
+	m.name = text("nosuch");
+	m.pool = text("default");
+	m.config = &cfg;
+	r->instance_start = &m;
+}
+
+static void base_file_op(Ph__Request *r)
+{
+	static Ph__FileOpRequest m;
+
+	ph__file_op_request__init(&m);
+	m.name = text("nosuch");
+	m.pool = text("default");
+	m.path = text("/etc/hostname");
+	m.kind = PH__FILE_OP_KIND__FILE_OP_OPEN_READ;
+	m.uid = -1;
+	m.gid = -1;
+	m.mode = -1;
+	r->file_op = &m;
+}
+
+static void base_exec_start(Ph__Request *r)
+{
+	static ProtobufCBinaryData argv[2], env[1];
+	static Ph__ExecStartRequest m;
+
+	ph__exec_start_request__init(&m);
+	argv[0] = text("echo");
+	argv[1] = text("hello");
+	env[0] = text("PATH=/usr/bin:/bin");
+	m.name = text("nosuch");
+	m.argv = argv;
+	m.n_argv = 2;
+	m.env = env;
+	m.n_env = 1;
+	m.cwd = text("/root");
+	m.width = 80;
+	m.height = 24;
+	r->exec_start = &m;
+}
+
+static void base_instance_log(Ph__Request *r)
+{
+	static Ph__InstanceLogRequest m;
+
+	ph__instance_log_request__init(&m);
+	m.name = text("nosuch");
+	m.kind = PH__INSTANCE_LOG_KIND__INSTANCE_LOG_LXC;
+	r->instance_log = &m;
+}
+
+static void base_console_open(Ph__Request *r)
+{
+	static Ph__ConsoleOpenRequest m;
+
+	ph__console_open_request__init(&m);
+	m.name = text("nosuch");
+	m.width = 80;
+	m.height = 24;
+	r->console_open = &m;
+}
+
+static void base_instance_network(Ph__Request *r)
+{
+	static Ph__InstanceNetworkRequest m;
+
+	ph__instance_network_request__init(&m);
+	m.name = text("nosuch");
+	r->instance_network = &m;
+}
+
+/* Keyed by op case, in the order of privhelper/ops.def. */
+static const struct {
+	Ph__Request__OpCase op;
+	void (*fill)(Ph__Request *r);
+} bases[] = {
+	{ PH__REQUEST__OP_HELLO, base_hello },
+	{ PH__REQUEST__OP_INSTANCE_STATE, base_instance_state },
+	{ PH__REQUEST__OP_INSTANCE_ACTION, base_instance_action },
+	{ PH__REQUEST__OP_IMAGE_UNPACK, base_image_unpack },
+	{ PH__REQUEST__OP_INSTANCE_CREATE, base_instance_create },
+	{ PH__REQUEST__OP_INSTANCE_DELETE, base_instance_delete },
+	{ PH__REQUEST__OP_INSTANCE_START, base_instance_start },
+	{ PH__REQUEST__OP_FILE_OP, base_file_op },
+	{ PH__REQUEST__OP_EXEC_START, base_exec_start },
+	{ PH__REQUEST__OP_INSTANCE_LOG, base_instance_log },
+	{ PH__REQUEST__OP_CONSOLE_OPEN, base_console_open },
+	{ PH__REQUEST__OP_INSTANCE_NETWORK, base_instance_network },
+};
+
+const Ph__Request *ph_base(Ph__Request__OpCase op)
+{
+	static Ph__Request req;
+
+	for (size_t i = 0; i < sizeof(bases) / sizeof(bases[0]); i++) {
+		if (bases[i].op != op)
+			continue;
+		ph__request__init(&req);
+		req.id = 1;
+		req.op_case = op;
+		bases[i].fill(&req);
+		return &req;
+	}
+	return NULL;
+}
