@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The LXD image template engine (template.c): a Pongo2 subset, rendered
- * with autoescape off. Run by moatd-api, unprivileged. The template text
- * comes from an image and is untrusted; the context is built by moatd-api.
- * template.c's header lists the exact syntax and semantics.
+ * The LXD image template engine (template.c, with template_lex.c,
+ * template_parse.c and template_eval.c behind template_int.h): a Pongo2
+ * subset, rendered with autoescape off. Run by moatd-api, unprivileged.
+ * The template text comes from an image and is untrusted; the context is
+ * built by moatd-api. template.c's header lists the exact syntax and
+ * semantics. fe_template_render() is the engine's one entry.
  */
 #ifndef MOAT_FE_TEMPLATE_H
 #define MOAT_FE_TEMPLATE_H
