@@ -527,7 +527,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 	json_object *props = NULL;
 	bool ephemeral = false, templates = false;
 	struct fe_op *op;
-	char idmap[256];
+	char idmap[256], err[FE_ERR_MAX];
 	int r;
 
 	if (fe_json_body(req, resp, &body) < 0)
@@ -556,8 +556,11 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 	}
 	if (*name && fe_check_instance_name(name, resp) < 0)
 		goto out;
-	if (fe_check_config(config, resp) < 0 || fe_check_devices(devices, resp) < 0 ||
-	    fe_check_profiles(profiles, resp) < 0)
+	if (fe_check_config(config, err) < 0 || fe_check_devices(devices, err) < 0) {
+		fe_error(resp, 400, "%s", err);
+		goto out;
+	}
+	if (fe_check_profiles(profiles, resp) < 0)
 		goto out;
 	if (strcmp(stype, "image") == 0 &&
 	    resolve_image(alias, fp, i.base_image, &props, &templates) < 0) {
@@ -942,7 +945,7 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 	const char *desc = NULL, *arch = "", *restore = "";
 	__do_free char *new_desc = NULL;
 	struct fe_instance i;
-	char tag[65];
+	char tag[65], err[FE_ERR_MAX];
 	bool ephemeral, busy = false;
 	int r = -1;
 
@@ -968,8 +971,11 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 		fe_error(resp, 400, "The architecture of an instance cannot be changed");
 		goto out;
 	}
-	if (fe_check_config(config, resp) < 0 || fe_check_devices(devices, resp) < 0 ||
-	    fe_check_profiles(profiles, resp) < 0)
+	if (fe_check_config(config, err) < 0 || fe_check_devices(devices, err) < 0) {
+		fe_error(resp, 400, "%s", err);
+		goto out;
+	}
+	if (fe_check_profiles(profiles, resp) < 0)
 		goto out;
 	/* desc may point into i (the default): keep a copy across the reload */
 	new_desc = strdup(desc);

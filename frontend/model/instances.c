@@ -680,186 +680,6 @@ int fe_check_instance_name(const char *name, struct fe_resp *resp)
 	return 0;
 }
 
-static bool is_bool(const char *v)
-{
-	static const char *const ok[] = { "true", "false", "1", "0", "yes", "no", "on", "off", "" };
-
-	for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++)
-		if (strcmp(v, ok[k]) == 0)
-			return true;
-	return false;
-}
-
-static bool truthy(const char *v)
-{
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 ||
-		     strcmp(v, "on") == 0);
-}
-
-static bool parse_uint(const char *v, uint64_t max, uint64_t *ret)
-{
-	char *end;
-	unsigned long long x;
-
-	if (!*v || *v == '-' || *v == '+')
-		return false;
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno || *end || x > max)
-		return false;
-	*ret = x;
-	return true;
-}
-
-/* "512MB", "1GiB", "1073741824": bytes. Percentages are not supported. */
-static bool parse_bytes(const char *v, uint64_t *ret)
-{
-	static const struct {
-		const char *suffix;
-		uint64_t mult;
-	} units[] = { { "kB", 1000ULL },
-		      { "MB", 1000ULL * 1000 },
-		      { "GB", 1000ULL * 1000 * 1000 },
-		      { "TB", 1000ULL * 1000 * 1000 * 1000 },
-		      { "KiB", 1ULL << 10 },
-		      { "MiB", 1ULL << 20 },
-		      { "GiB", 1ULL << 30 },
-		      { "TiB", 1ULL << 40 },
-		      { "B", 1 } };
-	char num[32];
-	size_t n = strspn(v, "0123456789");
-	uint64_t x, mult = 1;
-
-	if (n == 0 || n >= sizeof(num))
-		return false;
-	memcpy(num, v, n);
-	num[n] = '\0';
-	if (v[n]) {
-		bool found = false;
-
-		for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++)
-			if (strcmp(v + n, units[k].suffix) == 0) {
-				mult = units[k].mult;
-				found = true;
-			}
-		if (!found)
-			return false;
-	}
-	if (!parse_uint(num, UINT64_MAX / mult, &x))
-		return false;
-	*ret = x * mult;
-	return true;
-}
-
-/* The instance keys this server implements; anything else is refused. */
-static const char *check_key(const char *k, const char *v)
-{
-	uint64_t x;
-
-	/* environment.NAME: NAME must be what exec accepts (a shell identifier),
-	 * or one bad key made every later exec a 400 (found by
-	 * tests/integration/90-hostile.sh: "environment.A\nlxc.rootfs.path") */
-	if (strncmp(k, "environment.", 12) == 0) {
-		const char *n = k + 12;
-
-		if (!*n || (*n >= '0' && *n <= '9') ||
-		    n[strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				"abcdefghijklmnopqrstuvwxyz"
-				"0123456789_")])
-			return "environment variable names are letters, digits and _";
-	}
-	if (strncmp(k, "user.", 5) == 0 || strncmp(k, "image.", 6) == 0 ||
-	    strncmp(k, "volatile.", 9) == 0 || strncmp(k, "environment.", 12) == 0)
-		return strlen(k) > 255 ? "key too long" : NULL;
-	if (strcmp(k, "security.privileged") == 0 || strcmp(k, "security.nesting") == 0 ||
-	    strcmp(k, "security.protection.delete") == 0 || strcmp(k, "boot.autostart") == 0)
-		return is_bool(v) ? NULL : "must be a boolean";
-	if (strcmp(k, "limits.memory") == 0)
-		return !*v || (parse_bytes(v, &x) && x >= 4096) ? NULL
-								: "must be a size such as 512MiB";
-	if (strcmp(k, "limits.cpu") == 0)
-		return !*v || (parse_uint(v, 4096, &x) && x > 0) ? NULL
-								 : "must be a number of CPUs";
-	if (strcmp(k, "limits.processes") == 0)
-		return !*v || (parse_uint(v, 4194304, &x) && x > 0) ? NULL : "must be a number";
-	if (strcmp(k, "boot.autostart.delay") == 0 || strcmp(k, "boot.autostart.priority") == 0 ||
-	    strcmp(k, "boot.host_shutdown_timeout") == 0 || strcmp(k, "boot.stop.priority") == 0)
-		return !*v || parse_uint(v, 1000000, &x) ? NULL : "must be a number";
-	return "Unknown configuration key";
-}
-
-int fe_check_config(json_object *config, struct fe_resp *resp)
-{
-	if (!config)
-		return 0;
-	json_object_object_foreach(config, k, v)
-	{
-		const char *s = json_object_get_string(v);
-		const char *why;
-
-		if (!json_object_is_type(v, json_type_string)) {
-			fe_error(resp, 400,
-				 "Invalid config: the value of \"%.100s\" must be a string", k);
-			return -EINVAL;
-		}
-		why = check_key(k, s);
-		if (why) {
-			fe_error(resp, 400, "Invalid config: %s: \"%.100s\"", why, k);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-int fe_check_devices(json_object *devices, struct fe_resp *resp)
-{
-	if (!devices)
-		return 0;
-	json_object_object_foreach(devices, name, dev)
-	{
-		json_object *type;
-
-		if (!json_object_is_type(dev, json_type_object)) {
-			fe_error(resp, 400, "Invalid device \"%.64s\": must be an object", name);
-			return -EINVAL;
-		}
-		json_object_object_foreach(dev, k, v)
-		{
-			if (!json_object_is_type(v, json_type_string)) {
-				fe_error(resp, 400,
-					 "Invalid device \"%.64s\": \"%.64s\" must be a string",
-					 name, k);
-				return -EINVAL;
-			}
-		}
-		if (!json_object_object_get_ex(dev, "type", &type)) {
-			fe_error(resp, 400, "Invalid device \"%.64s\": missing type", name);
-			return -EINVAL;
-		}
-		if (strcmp(json_object_get_string(type), "none") == 0)
-			continue;
-		if (strcmp(json_object_get_string(type), "disk") == 0) {
-			json_object *path, *pool;
-
-			if (json_object_object_get_ex(dev, "path", &path) &&
-			    strcmp(json_object_get_string(path), "/") == 0 &&
-			    (!json_object_object_get_ex(dev, "pool", &pool) ||
-			     strcmp(json_object_get_string(pool), FE_POOL) == 0) &&
-			    !json_object_object_get_ex(dev, "source", NULL))
-				continue;
-			fe_error(resp, 400,
-				 "Invalid device \"%.64s\": only the root disk on pool \"default\" "
-				 "is supported",
-				 name);
-			return -EINVAL;
-		}
-		fe_error(resp, 400, "Invalid device \"%.64s\": unsupported device type \"%.32s\"",
-			 name, json_object_get_string(type));
-		return -EINVAL;
-	}
-	return 0;
-}
-
 int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
 {
 	sqlite3 *db;
@@ -891,23 +711,15 @@ int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
 
 int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret)
 {
-	json_object *v;
-	uint64_t x;
+	struct fe_start_config c;
 
+	fe_config_start(expanded, &c);
 	ph__instance_config__init(ret);
-	if (json_object_object_get_ex(expanded, "security.privileged", &v))
-		ret->privileged = truthy(json_object_get_string(v));
-	if (json_object_object_get_ex(expanded, "security.nesting", &v))
-		ret->nesting = truthy(json_object_get_string(v));
-	if (json_object_object_get_ex(expanded, "limits.memory", &v) &&
-	    parse_bytes(json_object_get_string(v), &x))
-		ret->memory_limit = x;
-	if (json_object_object_get_ex(expanded, "limits.cpu", &v) &&
-	    parse_uint(json_object_get_string(v), 4096, &x))
-		ret->cpu_limit = (uint32_t)x;
-	if (json_object_object_get_ex(expanded, "limits.processes", &v) &&
-	    parse_uint(json_object_get_string(v), 4194304, &x))
-		ret->processes_limit = (uint32_t)x;
+	ret->privileged = c.privileged;
+	ret->nesting = c.nesting;
+	ret->memory_limit = c.memory_limit;
+	ret->cpu_limit = c.cpu_limit;
+	ret->processes_limit = c.processes_limit;
 	return 0;
 }
 

@@ -8,10 +8,9 @@
 #define MOAT_INSTANCES_H
 
 #include "core/http.h"
+#include "model/config.h"
 #include "name.h"
 #include "ph/ph.h"
-
-#define FE_POOL "default"
 
 struct fe_instance {
 	char name[NAME_MAX_LEN + 1];
@@ -83,8 +82,6 @@ json_object *fe_instance_state_network(const char *name, struct fe_instance_stat
 
 /* Validation of client input; on failure resp holds the 400. */
 int fe_check_instance_name(const char *name, struct fe_resp *resp);
-int fe_check_config(json_object *config, struct fe_resp *resp);
-int fe_check_devices(json_object *devices, struct fe_resp *resp);
 int fe_check_profiles(json_object *profiles, struct fe_resp *resp);
 
 /* What moatd needs to start it, from the expanded config (validated). */
