@@ -248,6 +248,16 @@ static void merge(json_object *dst, json_object *src)
 	}
 }
 
+/* A profile's keys into dst, but those only an instance may hold (volatile.*, image.*). */
+static void merge_from_profile(json_object *dst, json_object *src)
+{
+	json_object_object_foreach(src, k, v)
+	{
+		if (fe_config_from_profile(k))
+			json_object_object_add(dst, k, json_object_get(v));
+	}
+}
+
 static json_object *deep_copy(json_object *o)
 {
 	json_object *c = NULL;
@@ -307,7 +317,7 @@ int fe_instance_expand_with(const struct fe_instance *i, json_object *profiles,
 		if (!json_object_object_get_ex(profiles ? profiles : own, name, &p))
 			continue;
 		if (json_object_object_get_ex(p, "config", &v))
-			merge(config, v);
+			merge_from_profile(config, v);
 		if (json_object_object_get_ex(p, "devices", &v))
 			merge(devices, v);
 	}
