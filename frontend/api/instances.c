@@ -1098,7 +1098,6 @@ static int api_delete(struct fe_req *req, struct fe_resp *resp)
 {
 	struct fe_instance i;
 	struct fe_instance_state st;
-	json_object *v;
 	struct job *j;
 	struct fe_op *op;
 
@@ -1109,8 +1108,7 @@ static int api_delete(struct fe_req *req, struct fe_resp *resp)
 		fe_error(resp, 400, "Instance is running");
 		goto out;
 	}
-	if (json_object_object_get_ex(i.config, "security.protection.delete", &v) &&
-	    strcmp(json_object_get_string(v), "true") == 0) {
+	if (fe_config_true(i.config, "security.protection.delete")) {
 		fe_error(resp, 400, "Instance is protected");
 		goto out;
 	}

@@ -345,9 +345,11 @@ int fe_config_get(json_object *config, const char *key, struct fe_value *ret)
 
 bool fe_config_true(json_object *config, const char *key)
 {
+	const struct fe_key *row = fe_config_key(key);
 	struct fe_value v;
 
-	return fe_config_get(config, key, &v) == 1 && v.b;
+	return row && row->value.parse == fe_parse_bool && fe_config_get(config, key, &v) == 1 &&
+	       v.b;
 }
 
 bool fe_config_live(const char *key)

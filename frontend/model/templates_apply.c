@@ -204,9 +204,8 @@ static json_object *image_templates(const char *fp)
 
 static json_object *instance_map(const struct fe_instance *i, json_object *xconfig)
 {
-	json_object *m = json_object_new_object(), *v;
-	bool priv = json_object_object_get_ex(xconfig, "security.privileged", &v) &&
-		    strcmp(json_object_get_string(v), "true") == 0;
+	json_object *m = json_object_new_object();
+	bool priv = fe_config_true(xconfig, "security.privileged");
 
 	json_object_object_add(m, "name", json_object_new_string(i->name));
 	json_object_object_add(m, "type", json_object_new_string(i->type));

@@ -495,6 +495,50 @@ static void test_start(void)
 	}
 }
 
+/*
+ * security.protection.delete (and every bool) as delete and the templates
+ * read it: the values validation takes, no other (delete honoured only
+ * "true" while "yes" validated).
+ */
+static void test_protection(void)
+{
+	static const struct {
+		const char *value;
+		bool protected;
+	} cases[] = {
+		{ "true", true }, { "yes", true },  { "on", true },     { "1", true },
+		{ "YES", true },  { "True", true }, { "false", false }, { "no", false },
+		{ "off", false }, { "0", false },   { "", false },      { "maybe", false },
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		json_object *c = json_object_new_object();
+		char err[FE_ERR_MAX];
+		static const struct fe_policy none = { 0 };
+		bool valid = fe_config_check_one("security.protection.delete", cases[k].value,
+						 &none, err) == 0;
+
+		json_object_object_add(c, "security.protection.delete",
+				       json_object_new_string(cases[k].value));
+		CHECK(fe_config_true(c, "security.protection.delete") == cases[k].protected &&
+			      (valid || !cases[k].protected),
+		      "protection: security.protection.delete=\"%s\" %s", cases[k].value,
+		      cases[k].protected ? "protects" : "does not protect");
+		json_object_put(c);
+	}
+	{
+		json_object *c = parse("{\"security.privileged\":\"on\",\"user.x\":\"true\"}");
+
+		CHECK(!fe_config_true(c, "security.protection.delete"),
+		      "protection: an absent key does not protect");
+		CHECK(fe_config_true(c, "security.privileged"),
+		      "protection: the templates' \"privileged\" reads the same parser");
+		CHECK(!fe_config_true(c, "user.x") && !fe_config_true(c, "nonsense"),
+		      "protection: keys that are not set, or not bools, are not true");
+		json_object_put(c);
+	}
+}
+
 /* ---- devices ------------------------------------------------------------------------------ */
 
 static void test_devices(void)
@@ -590,5 +634,6 @@ void test_config(void)
 	test_flags();
 	test_expansion();
 	test_start();
+	test_protection();
 	test_devices();
 }
