@@ -626,6 +626,72 @@ static void test_devices(void)
 	}
 }
 
+/*
+ * The policy gate at PUT and POST time: fe_srv.policy is set by hand here
+ * (moatd's hello reply fills it in the daemon). moatd still enforces.
+ */
+static void test_gate(void)
+{
+	const struct fe_policy saved = fe_srv.policy;
+	const struct fe_policy hardened = { .known = true };
+	const struct fe_policy open = { .known = true,
+					.allow_privileged = true,
+					.allow_nesting = true,
+					.allow_raw_lxc = true,
+					.allow_unix_devices = true };
+	json_object *priv = parse("{\"security.privileged\":\"true\"}");
+	json_object *priv_yes = parse("{\"security.privileged\":\"YES\"}");
+	json_object *unpriv = parse("{\"security.privileged\":\"false\",\"security.nesting\":\"\","
+				    "\"limits.cpu\":\"2\"}");
+	json_object *nest = parse("{\"security.nesting\":\"on\"}");
+	json_object *chr = parse("{\"kvm\":{\"type\":\"unix-char\",\"path\":\"/dev/kvm\"}}");
+	json_object *blk = parse("{\"sda\":{\"type\":\"unix-block\"}}");
+	json_object *root = parse("{\"root\":{\"type\":\"disk\",\"path\":\"/\"}}");
+	char err[FE_ERR_MAX] = "";
+
+	fe_srv.policy = (struct fe_policy){ .known = false };
+	CHECK(fe_check_config(priv, err) == 0 && fe_check_config(nest, err) == 0,
+	      "gate: a policy not known yet refuses nothing (moatd enforces)");
+
+	fe_srv.policy = hardened;
+	CHECK(fe_check_config(priv, err) < 0 &&
+		      strcmp(err,
+			     "Invalid value \"true\" for config \"security.privileged\": "
+			     "Privileged containers are forbidden by the server's policy") == 0,
+	      "gate: security.privileged=true under a policy without privileged: %s", err);
+	CHECK(fe_check_config(priv_yes, err) < 0 &&
+		      strstr(err, "Privileged containers are forbidden"),
+	      "gate: security.privileged=YES is as true as true: %s", err);
+	CHECK(fe_check_config(nest, err) < 0 &&
+		      strcmp(err, "Invalid value \"on\" for config \"security.nesting\": "
+				  "Container nesting is forbidden by the server's policy") == 0,
+	      "gate: security.nesting=on under a policy without nesting: %s", err);
+	CHECK(fe_check_config(unpriv, err) == 0,
+	      "gate: false, empty and ungated keys pass the same policy");
+	CHECK(fe_check_devices(chr, err) < 0 &&
+		      strcmp(err, "Invalid device \"kvm\": Unix character devices are forbidden by "
+				  "the server's policy") == 0,
+	      "gate: a unix-char device under a policy without devices: %s", err);
+	CHECK(fe_check_devices(blk, err) < 0 && strstr(err, "Unix block devices are forbidden"),
+	      "gate: a unix-block device under a policy without devices: %s", err);
+	CHECK(fe_check_devices(root, err) == 0, "gate: the root disk passes the same policy");
+
+	fe_srv.policy = open;
+	CHECK(fe_check_config(priv, err) == 0 && fe_check_config(nest, err) == 0,
+	      "gate: a policy that allows them takes privileged and nesting");
+	CHECK(fe_check_devices(chr, err) < 0 && strstr(err, "Unsupported device type"),
+	      "gate: allowed unix devices are still not supported: %s", err);
+
+	fe_srv.policy = saved;
+	json_object_put(priv);
+	json_object_put(priv_yes);
+	json_object_put(unpriv);
+	json_object_put(nest);
+	json_object_put(chr);
+	json_object_put(blk);
+	json_object_put(root);
+}
+
 void test_config(void)
 {
 	test_rows();
@@ -636,4 +702,5 @@ void test_config(void)
 	test_start();
 	test_protection();
 	test_devices();
+	test_gate();
 }
