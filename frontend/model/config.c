@@ -366,6 +366,17 @@ bool fe_config_from_profile(const char *key)
 	return !row || !(row->flags & FE_KEY_INSTANCE);
 }
 
+void fe_config_environment(json_object *config, json_object *env)
+{
+	const struct fe_key *row = fe_config_key("environment.");
+
+	json_object_object_foreach(config, k, v)
+	{
+		if (fe_config_key(k) == row)
+			json_object_object_add(env, k + strlen(row->name), json_object_get(v));
+	}
+}
+
 void fe_config_start(json_object *expanded, struct fe_start_config *ret)
 {
 	struct fe_start_config c = { 0 };

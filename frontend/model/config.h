@@ -177,6 +177,9 @@ bool fe_config_live(const char *key);
 /* May a profile give key to an instance (expansion)? */
 bool fe_config_from_profile(const char *key);
 
+/* The environment.NAME keys of config, as NAME -> value, into env (exec). */
+void fe_config_environment(json_object *config, json_object *env);
+
 /* The start request's part the expanded config decides: every row's setter. */
 void fe_config_start(json_object *expanded, struct fe_start_config *ret);
 

@@ -440,6 +440,23 @@ static void test_expansion(void)
 	fe_instance_free(&i);
 }
 
+/* exec's environment: the environment.NAME keys of the expanded config, nothing else. */
+static void test_environment(void)
+{
+	json_object *x = parse("{\"environment.HOME\":\"/root\",\"environment.A_1\":\"\","
+			       "\"user.environment.X\":\"no\",\"environmentX\":\"no\"}");
+	json_object *env = json_object_new_object(), *v;
+
+	fe_config_environment(x, env);
+	CHECK(json_object_object_length(env) == 2 && json_object_object_get_ex(env, "HOME", &v) &&
+		      strcmp(json_object_get_string(v), "/root") == 0 &&
+		      json_object_object_get_ex(env, "A_1", NULL),
+	      "environment: environment.NAME keys become NAME, others stay out (%d)",
+	      json_object_object_length(env));
+	json_object_put(env);
+	json_object_put(x);
+}
+
 /* ---- the start request ------------------------------------------------------------------ */
 
 static void test_start(void)
@@ -699,6 +716,7 @@ void test_config(void)
 	test_keys();
 	test_flags();
 	test_expansion();
+	test_environment();
 	test_start();
 	test_protection();
 	test_devices();
