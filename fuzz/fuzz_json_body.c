@@ -116,12 +116,9 @@ static void create_body(json_object *body)
 		return refused(&resp);
 	if (!stype || !alias || !fp)
 		abort();
-	if (*name && fe_check_instance_name(name, &resp) < 0)
-		return refused(&resp);
-	if (fe_check_config(config, err) < 0 || fe_check_devices(devices, err) < 0)
+	if ((*name && fe_check_instance_name(name, err) < 0) || fe_check_config(config, err) < 0 ||
+	    fe_check_devices(devices, err) < 0 || fe_check_profiles(profiles, err) < 0)
 		return refused_err(err);
-	if (fe_check_profiles(profiles, &resp) < 0)
-		return refused(&resp);
 	/* the name is copied into a NAME_MAX_LEN buffer and used as a path component */
 	if (*name && (!name_valid_str(name) || strlen(name) > NAME_MAX_LEN))
 		abort();
@@ -148,10 +145,9 @@ static void update_body(json_object *body, bool patch)
 		return refused(&resp);
 	if (!desc || !arch || !restore)
 		abort();
-	if (fe_check_config(config, err) < 0 || fe_check_devices(devices, err) < 0)
+	if (fe_check_config(config, err) < 0 || fe_check_devices(devices, err) < 0 ||
+	    fe_check_profiles(profiles, err) < 0)
 		return refused_err(err);
-	if (fe_check_profiles(profiles, &resp) < 0)
-		return refused(&resp);
 	check_accepted_config(config, devices);
 	accepted(&resp);
 }

@@ -518,6 +518,27 @@ static int resolve_image(const char *alias, const char *fp, char ret_fp[static 6
 	return 0;
 }
 
+/*
+ * What a create or an update names, against the model's rules (an empty
+ * name: none given); on failure resp holds the answer.
+ */
+static int check_body(const char *name, json_object *config, json_object *devices,
+		      json_object *profiles, struct fe_resp *resp)
+{
+	char err[FE_ERR_MAX];
+	int r;
+
+	if ((*name && fe_check_instance_name(name, err) < 0) || fe_check_config(config, err) < 0 ||
+	    fe_check_devices(devices, err) < 0) {
+		fe_error(resp, 400, "%s", err);
+		return -EINVAL;
+	}
+	r = fe_check_profiles(profiles, err);
+	if (r < 0)
+		fe_error(resp, r == -EIO ? 500 : 400, "%s", err);
+	return r;
+}
+
 static int api_create(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *body = NULL, *source = NULL, *config = NULL, *devices = NULL, *profiles = NULL;
@@ -527,7 +548,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 	json_object *props = NULL;
 	bool ephemeral = false, templates = false;
 	struct fe_op *op;
-	char idmap[256], err[FE_ERR_MAX];
+	char idmap[256];
 	int r;
 
 	if (fe_json_body(req, resp, &body) < 0)
@@ -554,13 +575,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 		fe_error(resp, 400, "Unsupported instance source type \"%.32s\"", stype);
 		goto out;
 	}
-	if (*name && fe_check_instance_name(name, resp) < 0)
-		goto out;
-	if (fe_check_config(config, err) < 0 || fe_check_devices(devices, err) < 0) {
-		fe_error(resp, 400, "%s", err);
-		goto out;
-	}
-	if (fe_check_profiles(profiles, resp) < 0)
+	if (check_body(name, config, devices, profiles, resp) < 0)
 		goto out;
 	if (strcmp(stype, "image") == 0 &&
 	    resolve_image(alias, fp, i.base_image, &props, &templates) < 0) {
@@ -945,7 +960,7 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 	const char *desc = NULL, *arch = "", *restore = "";
 	__do_free char *new_desc = NULL;
 	struct fe_instance i;
-	char tag[65], err[FE_ERR_MAX];
+	char tag[65];
 	bool ephemeral, busy = false;
 	int r = -1;
 
@@ -971,11 +986,7 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 		fe_error(resp, 400, "The architecture of an instance cannot be changed");
 		goto out;
 	}
-	if (fe_check_config(config, err) < 0 || fe_check_devices(devices, err) < 0) {
-		fe_error(resp, 400, "%s", err);
-		goto out;
-	}
-	if (fe_check_profiles(profiles, resp) < 0)
+	if (check_body("", config, devices, profiles, resp) < 0)
 		goto out;
 	/* desc may point into i (the default): keep a copy across the reload */
 	new_desc = strdup(desc);

@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/http.h"
 #include "db/db.h"
 #include "model/instances.h"
 #include "ph/ph.h"
@@ -668,13 +667,13 @@ json_object *fe_instance_json(const struct fe_instance *i, const struct fe_insta
 
 /* ---- validation ------------------------------------------------------------ */
 
-int fe_check_instance_name(const char *name, struct fe_resp *resp)
+int fe_check_instance_name(const char *name, char err[static FE_ERR_MAX])
 {
 	size_t n = strlen(name);
 	bool digits = true;
 
 	if (!name_valid_str(name) || n > NAME_MAX_LEN) {
-		fe_error(resp, 400,
+		snprintf(err, FE_ERR_MAX,
 			 "Invalid instance name \"%.80s\": names are 1 to 63 letters, digits and "
 			 "hyphens, starting with a letter or digit",
 			 name);
@@ -683,14 +682,14 @@ int fe_check_instance_name(const char *name, struct fe_resp *resp)
 	for (size_t k = 0; k < n; k++)
 		digits = digits && name[k] >= '0' && name[k] <= '9';
 	if (digits || name[n - 1] == '-') {
-		fe_error(resp, 400, "Invalid instance name \"%s\": %s", name,
+		snprintf(err, FE_ERR_MAX, "Invalid instance name \"%s\": %s", name,
 			 digits ? "it cannot be a number" : "it cannot end with a hyphen");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
+int fe_check_profiles(json_object *profiles, char err[static FE_ERR_MAX])
 {
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
@@ -702,6 +701,7 @@ int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
 	if (sqlite3_prepare_v2(db, "SELECT 1 FROM profiles WHERE name = ?;", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		fe_db_unlock();
+		snprintf(err, FE_ERR_MAX, "Failed to read the profiles");
 		return -EIO;
 	}
 	for (size_t k = 0; r == 0 && k < json_object_array_length(profiles); k++) {
@@ -710,7 +710,7 @@ int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) != SQLITE_ROW) {
-			fe_error(resp, 400, "Requested profile \"%.64s\" doesn't exist", p);
+			snprintf(err, FE_ERR_MAX, "Requested profile \"%.64s\" doesn't exist", p);
 			r = -ENOENT;
 		}
 	}

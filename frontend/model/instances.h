@@ -7,7 +7,6 @@
 #ifndef MOAT_INSTANCES_H
 #define MOAT_INSTANCES_H
 
-#include "core/http.h"
 #include "model/config.h"
 #include "name.h"
 #include "ph/ph.h"
@@ -80,9 +79,11 @@ json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *
  * state.network (NULL when stopped): one round trip to moatd when it runs. */
 json_object *fe_instance_state_network(const char *name, struct fe_instance_state *st);
 
-/* Validation of client input; on failure resp holds the 400. */
-int fe_check_instance_name(const char *name, struct fe_resp *resp);
-int fe_check_profiles(json_object *profiles, struct fe_resp *resp);
+/* Validation of client input: 0, or a negative errno and the message in
+ * err (-EINVAL, -ENOENT: the client's mistake; -EIO: the database's). The
+ * config and devices: model/config.h. */
+int fe_check_instance_name(const char *name, char err[static FE_ERR_MAX]);
+int fe_check_profiles(json_object *profiles, char err[static FE_ERR_MAX]);
 
 /* What moatd needs to start it, from the expanded config (validated). */
 int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret);

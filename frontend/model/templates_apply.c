@@ -13,13 +13,13 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "core/http.h"
 #include "db/db.h"
 #include "model/instances.h"
 #include "model/template.h"
@@ -80,7 +80,7 @@ static int cache_one(const char *fp, const char *name, const char *text, size_t 
  */
 static int cache_sources(const char *fp, json_object *templates)
 {
-	char path[PATH_BUF];
+	char path[PATH_MAX];
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	__do_close int fd = -EBADF;
