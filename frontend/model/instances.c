@@ -733,6 +733,81 @@ int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret)
 	return 0;
 }
 
+int fe_instance_image(const char *alias, const char *fp, char ret_fp[static 65],
+		      json_object **ret_props, bool *ret_templates)
+{
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+	char want[65] = "";
+	int found = 0;
+
+	if (alias && *alias) {
+		if (sqlite3_prepare_v2(db, "SELECT fingerprint FROM image_aliases WHERE name = ?;",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, alias, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				snprintf(want, sizeof(want), "%s", sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+		}
+		if (!want[0]) {
+			fe_db_unlock();
+			return -ENOENT;
+		}
+		fp = want;
+	}
+	if (!fp || !*fp || strlen(fp) > 64 || strspn(fp, "0123456789abcdef") != strlen(fp)) {
+		fe_db_unlock();
+		return -ENOENT;
+	}
+	if (sqlite3_prepare_v2(db,
+			       "SELECT fingerprint, properties, templates FROM images"
+			       " WHERE substr(fingerprint, 1, ?) = ? LIMIT 2;",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, (int)strlen(fp));
+		sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (++found > 1)
+				break;
+			snprintf(ret_fp, 65, "%s", sqlite3_column_text(st, 0));
+			*ret_props = json_tokener_parse((const char *)sqlite3_column_text(st, 1));
+			{
+				const char *t = (const char *)sqlite3_column_text(st, 2);
+
+				*ret_templates = t && strcmp(t, "{}") != 0 && *t;
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	fe_db_unlock();
+	if (found != 1) {
+		if (found > 1)
+			json_object_put(*ret_props);
+		*ret_props = NULL;
+		return -ENOENT;
+	}
+	if (!*ret_props || !json_object_is_type(*ret_props, json_type_object)) {
+		json_object_put(*ret_props);
+		*ret_props = json_object_new_object();
+	}
+	return 0;
+}
+
+bool fe_instance_has_root_disk(const struct fe_instance *i)
+{
+	json_object *xc = NULL, *xd = NULL;
+	bool found = false;
+
+	fe_instance_expand(i, &xc, &xd);
+	json_object_object_foreach(xd, name, dev)
+	{
+		(void)name;
+		found = found || fe_device_is_root(dev);
+	}
+	json_object_put(xc);
+	json_object_put(xd);
+	return found;
+}
+
 /* ---- operations on an instance ------------------------------------------------- */
 
 json_object *fe_instance_resources(const char *name)

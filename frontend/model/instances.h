@@ -85,6 +85,17 @@ json_object *fe_instance_state_network(const char *name, struct fe_instance_stat
 int fe_check_instance_name(const char *name, char err[static FE_ERR_MAX]);
 int fe_check_profiles(json_object *profiles, char err[static FE_ERR_MAX]);
 
+/*
+ * The image an instance is created from: an alias, else a fingerprint or
+ * a unique prefix of one (lowercase hex). 0 with the full fingerprint,
+ * the image's properties (an object) and whether it has templates, or
+ * -ENOENT.
+ */
+int fe_instance_image(const char *alias, const char *fp, char ret_fp[static 65],
+		      json_object **ret_props, bool *ret_templates);
+/* Do the expanded devices hold a root disk? */
+bool fe_instance_has_root_disk(const struct fe_instance *i);
+
 /* What moatd needs to start it, from the expanded config (validated). */
 int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret);
 
