@@ -5,11 +5,12 @@
  * moatd-api (unprivileged); keys and values are untrusted client input.
  * Pure, but for fe_check_config(), which reads fe_srv.policy.
  *
- * To add a key: one row in keys[] below, in name order, with a validator
- * from the vocabulary (or a new fe_parse_*() beside the others, with its
- * unit tests), its flags, its gate if moatd's policy guards it, and a
- * setter if moatd needs it at start (a field of struct fe_start_config,
- * and its copy into the start request in fe_instance_start_config()).
+ * To add a key: one row in fe_config_keys[] below, in name order, with a
+ * validator from the vocabulary (or a new fe_parse_*() beside the others,
+ * with its unit tests), its flags, its gate if moatd's policy guards it,
+ * and a setter if moatd needs it at start (a field of struct
+ * fe_start_config, and its copy into the start request in
+ * fe_instance_start_config()).
  */
 #include <errno.h>
 #include <stdio.h>

@@ -47,7 +47,7 @@ struct fe_valid {
 	const char *why;            /* "must be a boolean" */
 };
 
-/* true/false, 1/0, yes/no, on/off, any case (LXD's IsTrue/IsFalse). */
+/* true/false, 1/0, yes/no, on/off, any case (LXD's IsTrue/IsFalse); v may be NULL. */
 int fe_parse_bool(const struct fe_valid *v, const char *s, struct fe_value *ret);
 /* Decimal digits only (no sign, no space), min to max. */
 int fe_parse_uint(const struct fe_valid *v, const char *s, struct fe_value *ret);
