@@ -53,5 +53,7 @@ void fe_time_format(const struct timespec *ts, char ret[static 64]);
 void fe_uuid(char ret[static 37]);
 /* 32 random bytes as 64 hex digits (websocket secrets). */
 void fe_random_hex(char ret[static 65]);
+/* Hex sha256 of a JSON value's canonical text, for ETags (core/response.c). */
+void fe_etag_of(json_object *o, char ret[static 65]);
 
 #endif

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer target for JSON request bodies (frontend/core/json.c and the
- * validators in frontend/model/instances.c and frontend/model/images.c), which
+ * validators in frontend/model/: the config schema of config.c and
+ * devices.c, instances.c and images.c), which
  * moatd-api (unprivileged) runs on every body a client sends. The input is
  * one body, refused above FE_BODY_MAX and NUL-ended as http.c gathers it,
  * parsed by fe_json_body() (strict, depth-capped) and then read field by
@@ -45,6 +46,13 @@ static void refused(struct fe_resp *resp)
 	memset(resp, 0, sizeof(*resp));
 }
 
+/* A refusal from model/: a message for the 400. */
+static void refused_err(const char *err)
+{
+	if (!err[0] || strnlen(err, FE_ERR_MAX) >= FE_ERR_MAX)
+		abort();
+}
+
 static void accepted(struct fe_resp *resp)
 {
 	if (resp->kind != FE_RESP_SYNC || resp->error)
@@ -54,7 +62,7 @@ static void accepted(struct fe_resp *resp)
 /* What fe_check_config() and fe_check_devices() accepted. */
 static void check_accepted_config(json_object *config, json_object *devices)
 {
-	Ph__InstanceConfig cfg;
+	struct fe_start_config cfg;
 
 	if (config) {
 		json_object_object_foreach(config, k, v)
@@ -63,7 +71,10 @@ static void check_accepted_config(json_object *config, json_object *devices)
 			if (!json_object_is_type(v, json_type_string))
 				abort();
 		}
-		fe_instance_start_config(config, &cfg);
+		fe_config_start(config, &cfg);
+		/* what the setters took passed the same parsers */
+		if (cfg.cpu_limit > 4096 || (cfg.memory_limit && cfg.memory_limit < 4096))
+			abort();
 	}
 	if (!devices)
 		return;
@@ -86,6 +97,7 @@ static void create_body(json_object *body)
 	const char *name = "", *type = "container", *stype = "", *alias = "", *fp = "", *desc = "";
 	bool ephemeral = false;
 	struct fe_resp resp = { 0 };
+	char err[FE_ERR_MAX];
 
 	if (fe_json_string(body, "name", "", &resp, &name) < 0 ||
 	    fe_json_string(body, "type", "container", &resp, &type) < 0 ||
@@ -104,11 +116,9 @@ static void create_body(json_object *body)
 		return refused(&resp);
 	if (!stype || !alias || !fp)
 		abort();
-	if (*name && fe_check_instance_name(name, &resp) < 0)
-		return refused(&resp);
-	if (fe_check_config(config, &resp) < 0 || fe_check_devices(devices, &resp) < 0 ||
-	    fe_check_profiles(profiles, &resp) < 0)
-		return refused(&resp);
+	if ((*name && fe_check_instance_name(name, err) < 0) || fe_check_config(config, err) < 0 ||
+	    fe_check_devices(devices, err) < 0 || fe_check_profiles(profiles, err) < 0)
+		return refused_err(err);
 	/* the name is copied into a NAME_MAX_LEN buffer and used as a path component */
 	if (*name && (!name_valid_str(name) || strlen(name) > NAME_MAX_LEN))
 		abort();
@@ -123,6 +133,7 @@ static void update_body(json_object *body, bool patch)
 	const char *desc = NULL, *arch = "", *restore = "";
 	bool ephemeral;
 	struct fe_resp resp = { 0 };
+	char err[FE_ERR_MAX];
 
 	if (fe_json_string_map(body, "config", &resp, &config) < 0 ||
 	    fe_json_object(body, "devices", &resp, &devices) < 0 ||
@@ -134,9 +145,9 @@ static void update_body(json_object *body, bool patch)
 		return refused(&resp);
 	if (!desc || !arch || !restore)
 		abort();
-	if (fe_check_config(config, &resp) < 0 || fe_check_devices(devices, &resp) < 0 ||
-	    fe_check_profiles(profiles, &resp) < 0)
-		return refused(&resp);
+	if (fe_check_config(config, err) < 0 || fe_check_devices(devices, err) < 0 ||
+	    fe_check_profiles(profiles, err) < 0)
+		return refused_err(err);
 	check_accepted_config(config, devices);
 	accepted(&resp);
 }

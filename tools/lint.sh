@@ -162,14 +162,14 @@ LAYER_RULES=${LAYER_RULES:-'
 frontend/core~~#include "(db|ph|model|ops|api)/~core/ is the bottom layer: it includes no other layer
 frontend/db~~#include "(core|ph|model|ops|api)/~db/ includes no other layer
 frontend/ph~~#include "(core|db|model|ops|api)/~ph/ includes no other layer
-#pending frontend/model frontend/db frontend/ph~~#include "core/(http|websocket)\.h"~only api/, ops/ and core/ see request and response types
+frontend/model frontend/db frontend/ph~~#include "core/(http|websocket)\.h"~only api/, ops/ and core/ see request and response types
 frontend cli common privhelper~~#include "api/~nothing includes a handler module
 privhelper common~~#include "(\.\./)*(frontend|cli)/~moatd and common/ see neither the frontend nor the client
 cli~~#include "(\.\./)*(frontend|privhelper)/~the client speaks only the REST API
 frontend~frontend/ph~#include "proto/privhelper\.pb-c\.h"~only frontend/ph/ includes the protobuf header
 #pending frontend~frontend/ph~\b(Ph__|ph__|PH__)[A-Za-z_]~only frontend/ph/ touches the protobuf types
 frontend cli common~frontend/db frontend/model~#include <sqlite3\.h>~only db/ and model/ include sqlite3.h
-#pending frontend cli common~frontend/db frontend/model~\bsqlite3_[a-z_]+[[:space:]]*\(~only db/ and model/ call sqlite
+frontend cli common~frontend/db frontend/model~\bsqlite3_[a-z_]+[[:space:]]*\(~only db/ and model/ call sqlite
 '}
 
 # code_lines FILE...: "file:line:text", #include lines as written, the rest stripped

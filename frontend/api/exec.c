@@ -693,11 +693,7 @@ static int api_exec(struct fe_req *req, struct fe_resp *resp)
 	/* environment.* from the expanded config, then the request's */
 	s->env = json_object_new_object();
 	fe_instance_expand(&i, &xc, &xd);
-	json_object_object_foreach(xc, k, v)
-	{
-		if (strncmp(k, "environment.", 12) == 0)
-			json_object_object_add(s->env, k + 12, json_object_get(v));
-	}
+	fe_config_environment(xc, s->env);
 	if (env) {
 		json_object_object_foreach(env, ek, ev)
 		{
@@ -711,17 +707,10 @@ static int api_exec(struct fe_req *req, struct fe_resp *resp)
 		/* an empty name passed this loop and moatd, which refuses it,
 		 * closed the channel: the frontend restarted (found by
 		 * tests/integration/90-hostile.sh) */
-		if (!*key) {
-			fe_error(resp, 400, "Invalid environment variable name \"\"");
+		if (!fe_env_name_valid(key)) {
+			fe_error(resp, 400, "Invalid environment variable name \"%.64s\"", key);
 			goto out;
 		}
-		for (const char *c = key; *c; c++)
-			if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || *c == '_' ||
-			      (c > key && *c >= '0' && *c <= '9'))) {
-				fe_error(resp, 400, "Invalid environment variable name \"%.64s\"",
-					 key);
-				goto out;
-			}
 	}
 	for (int n = 0; wait_ws && n < S_MAX; n++)
 		if (needed(s, n) || n == S_CONTROL)

@@ -2,9 +2,9 @@
 /*
  * /1.0/images and /1.0/images/aliases, in LXD's shapes (LXD-API.md §15).
  * Runs in moatd-api (unprivileged); paths, headers and bodies are
- * untrusted. Uploads arrive through img_upload_sink (images.c): http.c
- * streams the body into the store and this handler only starts the
- * operation. JSON image sources (publish, copy from a remote, URL) and
+ * untrusted. Uploads arrive through upload_sink below: http.c streams
+ * the body into the store (model/images.c) and the handler only starts
+ * the operation. JSON image sources (publish, copy from a remote, URL) and
  * split (multipart) uploads are answered "not supported yet".
  *
  * Choices where LXD was unclear or where moat is stricter: an unknown or
@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "cleanup.h"
 #include "core/http.h"
@@ -45,6 +46,121 @@ static int internal(struct fe_resp *resp, int r)
 	return fe_error(resp, 500, "Internal error: %s", strerror(r < 0 ? -r : r));
 }
 
+/* ---- uploads: the body streamed into the store (model/images.c) ----------------- */
+
+/* A refusal of the store's upload functions as an answer. */
+static int upload_error(struct fe_resp *resp, int r, const char *err)
+{
+	int status = r == -EINVAL || r == -ENOENT ? 400 : r == -EFBIG ? 413 : 500;
+
+	return fe_error(resp, status, "%s", err);
+}
+
+/* Is the Content-Type's media type `want` (parameters and case ignored)? */
+static bool media_type_is(const char *ct, const char *want)
+{
+	size_t n = strlen(want);
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return strncasecmp(ct, want, n) == 0 &&
+	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+}
+
+static int upload_open(struct fe_req *req, struct fe_resp *resp, void **ret_state)
+{
+	const char *ct = fe_header(req, "Content-Type");
+	const char *cl = fe_header(req, "Content-Length");
+	const struct img_upload_headers h = {
+		.filename = fe_header(req, "X-LXD-filename"),
+		.public = fe_header(req, "X-LXD-public"),
+		.properties = fe_header(req, "X-LXD-properties"),
+		.profiles = fe_header(req, "X-LXD-profiles"),
+		.fingerprint = fe_header(req, "X-LXD-fingerprint"),
+	};
+	struct img_upload *u;
+	char err[IMG_ERR_MAX];
+	int r;
+
+	/* JSON sources (publish, copy from a remote, URL) are gathered as usual */
+	if (ct && media_type_is(ct, "application/json"))
+		return 1;
+	if (ct && media_type_is(ct, "multipart/form-data")) {
+		fe_error(
+			resp, 501,
+			"Split images (metadata and rootfs in a multipart upload) are not supported yet; import a unified tarball");
+		return -EOPNOTSUPP;
+	}
+	if (cl && *cl) {
+		char *end;
+		unsigned long long n;
+
+		errno = 0;
+		n = strtoull(cl, &end, 10);
+		if (errno || *end || *cl == '-') {
+			fe_error(resp, 400, "Invalid Content-Length header");
+			return -EINVAL;
+		}
+		if (n > IMG_UPLOAD_MAX) {
+			fe_error(resp, 413, "Image upload larger than %llu bytes",
+				 (unsigned long long)IMG_UPLOAD_MAX);
+			return -EFBIG;
+		}
+	}
+	r = img_upload_begin(&h, &u, err);
+	if (r < 0) {
+		upload_error(resp, r, err);
+		return r;
+	}
+	*ret_state = u;
+	return 0;
+}
+
+static int upload_write(void *state, const void *data, size_t len, struct fe_resp *resp)
+{
+	char err[IMG_ERR_MAX];
+	int r = img_upload_write(state, data, len, err);
+
+	if (r < 0)
+		upload_error(resp, r, err);
+	return r;
+}
+
+static const struct fe_body_sink upload_sink = {
+	.open = upload_open,
+	.write = upload_write,
+	.free = img_upload_free,
+};
+
+static int upload_run(struct fe_op *op, void *data)
+{
+	json_object *md = NULL;
+	char err[IMG_ERR_MAX];
+	int r = img_upload_import(data, &md, err);
+
+	if (md)
+		fe_op_set_metadata(op, md);
+	return r < 0 ? fe_op_fail(op, r, "%s", err) : 0;
+}
+
+/* The body is complete: the "Downloading image" operation adds it to the store. */
+static int upload_finish(struct img_upload *u, struct fe_resp *resp)
+{
+	struct fe_op *op;
+
+	img_upload_end(u);
+	op = fe_op_new("task", "Downloading image", NULL);
+	if (!op) {
+		img_upload_free(u);
+		return fe_error(resp, 500, "Cannot create the operation");
+	}
+	/* from here the operation owns u, and frees it when it is freed */
+	fe_op_start(op, upload_run, u, img_upload_free);
+	fe_async(resp, op);
+	fe_op_put(op);
+	return 0;
+}
+
 /* ---- images ---------------------------------------------------------------- */
 
 static int images_get(struct fe_req *req, struct fe_resp *resp)
@@ -63,11 +179,8 @@ static int images_post(struct fe_req *req, struct fe_resp *resp)
 	const char *what = "this source";
 	char q[IMG_QUOTE_MAX];
 
-	if (req->stream) {
-		struct img_upload *u = TAKE_PTR(req->stream);
-
-		return img_upload_finish(u, resp);
-	}
+	if (req->stream)
+		return upload_finish(TAKE_PTR(req->stream), resp);
 	/* a JSON body: publish, copy from a remote, or a URL */
 	if (fe_json_body(req, resp, &body) < 0)
 		return 0;
@@ -456,6 +569,6 @@ const struct fe_route fe_routes_images[] = {
 
 /* POST /1.0/images streams its body into the store (a JSON body is gathered as usual). */
 const struct fe_sink_route fe_sinks_images[] = {
-	{ "/1.0/images", "POST", &img_upload_sink },
+	{ "/1.0/images", "POST", &upload_sink },
 	{ NULL, NULL, NULL },
 };

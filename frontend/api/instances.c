@@ -20,7 +20,6 @@
 
 #include "cleanup.h"
 #include "core/http.h"
-#include "db/db.h"
 #include "log.h"
 #include "model/instances.h"
 #include "model/watch.h"
@@ -458,64 +457,25 @@ static void pick_name(char ret[static NAME_MAX_LEN + 1])
 	snprintf(ret, NAME_MAX_LEN + 1, "moat-%u", (unsigned)getpid());
 }
 
-/* Resolve an alias, a fingerprint or a unique prefix; 0 and fills ret_fp. */
-static int resolve_image(const char *alias, const char *fp, char ret_fp[static 65],
-			 json_object **ret_props, bool *ret_templates)
+/*
+ * What a create or an update names, against the model's rules (an empty
+ * name: none given); on failure resp holds the answer.
+ */
+static int check_body(const char *name, json_object *config, json_object *devices,
+		      json_object *profiles, struct fe_resp *resp)
 {
-	sqlite3 *db = fe_db_lock();
-	sqlite3_stmt *st = NULL;
-	char want[65] = "";
-	int found = 0;
+	char err[FE_ERR_MAX];
+	int r;
 
-	if (alias && *alias) {
-		if (sqlite3_prepare_v2(db, "SELECT fingerprint FROM image_aliases WHERE name = ?;",
-				       -1, &st, NULL) == SQLITE_OK) {
-			sqlite3_bind_text(st, 1, alias, -1, SQLITE_STATIC);
-			if (sqlite3_step(st) == SQLITE_ROW)
-				snprintf(want, sizeof(want), "%s", sqlite3_column_text(st, 0));
-			sqlite3_finalize(st);
-		}
-		if (!want[0]) {
-			fe_db_unlock();
-			return -ENOENT;
-		}
-		fp = want;
+	if ((*name && fe_check_instance_name(name, err) < 0) || fe_check_config(config, err) < 0 ||
+	    fe_check_devices(devices, err) < 0) {
+		fe_error(resp, 400, "%s", err);
+		return -EINVAL;
 	}
-	if (!fp || !*fp || strlen(fp) > 64 || strspn(fp, "0123456789abcdef") != strlen(fp)) {
-		fe_db_unlock();
-		return -ENOENT;
-	}
-	if (sqlite3_prepare_v2(db,
-			       "SELECT fingerprint, properties, templates FROM images"
-			       " WHERE substr(fingerprint, 1, ?) = ? LIMIT 2;",
-			       -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_int(st, 1, (int)strlen(fp));
-		sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
-		while (sqlite3_step(st) == SQLITE_ROW) {
-			if (++found > 1)
-				break;
-			snprintf(ret_fp, 65, "%s", sqlite3_column_text(st, 0));
-			*ret_props = json_tokener_parse((const char *)sqlite3_column_text(st, 1));
-			{
-				const char *t = (const char *)sqlite3_column_text(st, 2);
-
-				*ret_templates = t && strcmp(t, "{}") != 0 && *t;
-			}
-		}
-		sqlite3_finalize(st);
-	}
-	fe_db_unlock();
-	if (found != 1) {
-		if (found > 1)
-			json_object_put(*ret_props);
-		*ret_props = NULL;
-		return -ENOENT;
-	}
-	if (!*ret_props || !json_object_is_type(*ret_props, json_type_object)) {
-		json_object_put(*ret_props);
-		*ret_props = json_object_new_object();
-	}
-	return 0;
+	r = fe_check_profiles(profiles, err);
+	if (r < 0)
+		fe_error(resp, r == -EIO ? 500 : 400, "%s", err);
+	return r;
 }
 
 static int api_create(struct fe_req *req, struct fe_resp *resp)
@@ -554,13 +514,10 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 		fe_error(resp, 400, "Unsupported instance source type \"%.32s\"", stype);
 		goto out;
 	}
-	if (*name && fe_check_instance_name(name, resp) < 0)
-		goto out;
-	if (fe_check_config(config, resp) < 0 || fe_check_devices(devices, resp) < 0 ||
-	    fe_check_profiles(profiles, resp) < 0)
+	if (check_body(name, config, devices, profiles, resp) < 0)
 		goto out;
 	if (strcmp(stype, "image") == 0 &&
-	    resolve_image(alias, fp, i.base_image, &props, &templates) < 0) {
+	    fe_instance_image(alias, fp, i.base_image, &props, &templates) < 0) {
 		fe_error(resp, 404, "Image not found");
 		goto out;
 	}
@@ -906,29 +863,6 @@ static int run_nothing(struct fe_op *op, void *data)
 	return 0;
 }
 
-/* The expanded devices must still hold a root disk. */
-static bool has_root_disk(const struct fe_instance *i)
-{
-	json_object *xc = NULL, *xd = NULL;
-	bool found = false;
-
-	fe_instance_expand(i, &xc, &xd);
-	json_object_object_foreach(xd, name, dev)
-	{
-		json_object *t, *p;
-
-		(void)name;
-		if (json_object_object_get_ex(dev, "type", &t) &&
-		    strcmp(json_object_get_string(t), "disk") == 0 &&
-		    json_object_object_get_ex(dev, "path", &p) &&
-		    strcmp(json_object_get_string(p), "/") == 0)
-			found = true;
-	}
-	json_object_put(xc);
-	json_object_put(xd);
-	return found;
-}
-
 /*
  * Replace (PUT) or merge (PATCH) the instance's config, devices, profiles,
  * ephemeral flag and description. As LXD, a PATCH keeps what it does not
@@ -968,8 +902,7 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 		fe_error(resp, 400, "The architecture of an instance cannot be changed");
 		goto out;
 	}
-	if (fe_check_config(config, resp) < 0 || fe_check_devices(devices, resp) < 0 ||
-	    fe_check_profiles(profiles, resp) < 0)
+	if (check_body("", config, devices, profiles, resp) < 0)
 		goto out;
 	/* desc may point into i (the default): keep a copy across the reload */
 	new_desc = strdup(desc);
@@ -1032,7 +965,7 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 	free(i.description);
 	i.description = TAKE_PTR(new_desc);
 	i.ephemeral = ephemeral;
-	if (!has_root_disk(&i)) {
+	if (!fe_instance_has_root_disk(&i)) {
 		fe_error(resp, 400, "No root device could be found");
 		goto out;
 	}
@@ -1092,7 +1025,6 @@ static int api_delete(struct fe_req *req, struct fe_resp *resp)
 {
 	struct fe_instance i;
 	struct fe_instance_state st;
-	json_object *v;
 	struct job *j;
 	struct fe_op *op;
 
@@ -1103,8 +1035,7 @@ static int api_delete(struct fe_req *req, struct fe_resp *resp)
 		fe_error(resp, 400, "Instance is running");
 		goto out;
 	}
-	if (json_object_object_get_ex(i.config, "security.protection.delete", &v) &&
-	    strcmp(json_object_get_string(v), "true") == 0) {
+	if (fe_config_true(i.config, "security.protection.delete")) {
 		fe_error(resp, 400, "Instance is protected");
 		goto out;
 	}

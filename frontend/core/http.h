@@ -59,8 +59,6 @@ char *fe_resp_render(const struct fe_resp *r, size_t *ret_len);
 const char *fe_query(const struct fe_req *req, const char *key);
 const char *fe_header(const struct fe_req *req, const char *key);
 
-/* Hex sha256 of a JSON value's canonical text, for ETags. */
-void fe_etag_of(json_object *o, char ret[static 65]);
 /* If-Match (quotes stripped) against the current ETag: false, with a 412 in
  * resp, on a mismatch; true when there is none. */
 bool fe_if_match(const struct fe_req *req, const char *have, struct fe_resp *resp);

@@ -19,17 +19,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "core/http.h"
 #include "db/db.h"
 #include "log.h"
+#include "model/config.h"
 #include "model/images.h"
-#include "ops/ops.h"
 
 /* How JSON columns are written: compact, '/' unescaped ("/etc/hostname"). */
 #define DB_JSON (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -263,21 +261,12 @@ int img_parse_query(const char *s, json_object **ret_map)
 	return 0;
 }
 
+/* X-LXD-public: the config schema's bool (LXD's IsTrue). */
 static bool is_true(const char *s)
 {
-	return s && (strcasecmp(s, "1") == 0 || strcasecmp(s, "true") == 0 ||
-		     strcasecmp(s, "yes") == 0 || strcasecmp(s, "on") == 0);
-}
+	struct fe_value v;
 
-/* Is the Content-Type's media type `want` (parameters and case ignored)? */
-static bool media_type_is(const char *ct, const char *want)
-{
-	size_t n = strlen(want);
-
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	return strncasecmp(ct, want, n) == 0 &&
-	       (ct[n] == '\0' || ct[n] == ';' || ct[n] == ' ' || ct[n] == '\t');
+	return s && fe_parse_bool(NULL, s, &v) == 0 && v.b;
 }
 
 static bool fingerprint_valid(const char *s, size_t min)
@@ -815,38 +804,39 @@ void img_upload_free(void *p)
 	free(u);
 }
 
-static int header_error(struct fe_resp *resp, const char *name)
+static int header_error(char err[static IMG_ERR_MAX], const char *name)
 {
-	fe_error(resp, 400, "Invalid %s header", name);
+	snprintf(err, IMG_ERR_MAX, "Invalid %s header", name);
 	return -EINVAL;
 }
 
-/* Read the X-LXD-* headers into u; a 400 in resp on a bad one. */
-static int upload_headers(struct fe_req *req, struct img_upload *u, struct fe_resp *resp)
+/* Read the X-LXD-* headers into u: -EINVAL (a bad header), -ENOENT (a missing profile). */
+static int upload_headers(const struct img_upload_headers *h, struct img_upload *u,
+			  char err[static IMG_ERR_MAX])
 {
 	const char *v;
 	const char *missing = NULL;
 	int r;
 
-	v = fe_header(req, "X-LXD-filename");
+	v = h->filename;
 	if (v && (!text_valid(v, 255) || strchr(v, '/')))
-		return header_error(resp, "X-LXD-filename");
+		return header_error(err, "X-LXD-filename");
 	u->filename = strdup(v ? v : "");
 	if (!u->filename)
 		return -ENOMEM;
-	u->public = is_true(fe_header(req, "X-LXD-public"));
+	u->public = is_true(h->public);
 
-	v = fe_header(req, "X-LXD-properties");
+	v = h->properties;
 	if (v) {
 		r = img_parse_query(v, &u->properties);
 		if (r < 0)
-			return r == -ENOMEM ? r : header_error(resp, "X-LXD-properties");
+			return r == -ENOMEM ? r : header_error(err, "X-LXD-properties");
 	}
 
 	u->profiles = json_object_new_array();
 	if (!u->profiles)
 		return -ENOMEM;
-	v = fe_header(req, "X-LXD-profiles");
+	v = h->profiles;
 	if (v) {
 		/* profile=a&profile=b: every value of "profile", in order */
 		for (const char *s = v; *s;) {
@@ -861,13 +851,13 @@ static int upload_headers(struct fe_req *req, struct img_upload *u, struct fe_re
 				r = img_parse_query(item, &kv);
 				if (r < 0)
 					return r == -ENOMEM ? r
-							    : header_error(resp, "X-LXD-profiles");
+							    : header_error(err, "X-LXD-profiles");
 				json_object_object_foreach(kv, key, val)
 				{
 					if (strcmp(key, "profile") != 0 ||
 					    !text_valid(json_object_get_string(val), 255)) {
 						json_object_put(kv);
-						return header_error(resp, "X-LXD-profiles");
+						return header_error(err, "X-LXD-profiles");
 					}
 					json_object_array_add(u->profiles, json_object_get(val));
 				}
@@ -881,14 +871,14 @@ static int upload_headers(struct fe_req *req, struct img_upload *u, struct fe_re
 	if (json_object_array_length(u->profiles) == 0)
 		json_object_array_add(u->profiles, json_object_new_string("default"));
 	if (img_profiles_exist(u->profiles, &missing) < 0) {
-		fe_error(resp, 400, "Profile '%s' doesn't exist", missing);
+		snprintf(err, IMG_ERR_MAX, "Profile '%s' doesn't exist", missing);
 		return -ENOENT;
 	}
 
-	v = fe_header(req, "X-LXD-fingerprint");
+	v = h->fingerprint;
 	if (v && *v) {
 		if (!fingerprint_valid(v, 64))
-			return header_error(resp, "X-LXD-fingerprint");
+			return header_error(err, "X-LXD-fingerprint");
 		for (size_t i = 0; i < 64; i++)
 			u->expect[i] = (char)(v[i] >= 'A' && v[i] <= 'F' ? v[i] + 32 : v[i]);
 		u->expect[64] = '\0';
@@ -927,68 +917,47 @@ int img_upload_new(int dfd, uint64_t cap, struct img_upload **ret_upload)
 	return 0;
 }
 
-static int upload_open(struct fe_req *req, struct fe_resp *resp, void **ret_state)
+/* A failure of the store must not read as the client's (-EINVAL, -ENOENT) or the cap's. */
+static int store_errno(int r)
 {
-	const char *ct = fe_header(req, "Content-Type");
-	const char *cl = fe_header(req, "Content-Length");
+	return r == -EINVAL || r == -ENOENT || r == -EFBIG ? -EIO : r;
+}
+
+int img_upload_begin(const struct img_upload_headers *h, struct img_upload **ret_upload,
+		     char err[static IMG_ERR_MAX])
+{
 	struct img_upload *u;
 	int dfd, r;
-
-	/* JSON sources (publish, copy from a remote, URL) are gathered as usual */
-	if (ct && media_type_is(ct, "application/json"))
-		return 1;
-	if (ct && media_type_is(ct, "multipart/form-data")) {
-		fe_error(
-			resp, 501,
-			"Split images (metadata and rootfs in a multipart upload) are not supported yet; import a unified tarball");
-		return -EOPNOTSUPP;
-	}
-	if (cl && *cl) {
-		char *end;
-		unsigned long long n;
-
-		errno = 0;
-		n = strtoull(cl, &end, 10);
-		if (errno || *end || *cl == '-') {
-			fe_error(resp, 400, "Invalid Content-Length header");
-			return -EINVAL;
-		}
-		if (n > IMG_UPLOAD_MAX) {
-			fe_error(resp, 413, "Image upload larger than %llu bytes",
-				 (unsigned long long)IMG_UPLOAD_MAX);
-			return -EFBIG;
-		}
-	}
 
 	pthread_once(&stale_once, remove_stale_uploads);
 	dfd = open_images_dir();
 	if (dfd < 0) {
-		fe_error(resp, 500, "Cannot open the image store: %s", strerror(-dfd));
-		return dfd;
+		snprintf(err, IMG_ERR_MAX, "Cannot open the image store: %s", strerror(-dfd));
+		return store_errno(dfd);
 	}
 	r = img_upload_new(dfd, IMG_UPLOAD_MAX, &u);
 	if (r < 0) {
-		fe_error(resp, 500, "Cannot store the upload: %s", strerror(-r));
-		return r;
+		snprintf(err, IMG_ERR_MAX, "Cannot store the upload: %s", strerror(-r));
+		return store_errno(r);
 	}
-	r = upload_headers(req, u, resp);
+	r = upload_headers(h, u, err);
 	if (r < 0) {
 		if (r == -ENOMEM)
-			fe_error(resp, 500, "Out of memory");
+			snprintf(err, IMG_ERR_MAX, "Out of memory");
 		img_upload_free(u);
 		return r;
 	}
-	*ret_state = u;
+	*ret_upload = u;
 	return 0;
 }
 
-int img_upload_write(void *state, const void *data, size_t len, struct fe_resp *resp)
+int img_upload_write(struct img_upload *u, const void *data, size_t len,
+		     char err[static IMG_ERR_MAX])
 {
-	struct img_upload *u = state;
 	const char *p = data;
 
 	if (len > u->cap - u->size) {
-		fe_error(resp, 413, "Image upload larger than %llu bytes",
+		snprintf(err, IMG_ERR_MAX, "Image upload larger than %llu bytes",
 			 (unsigned long long)u->cap);
 		return -EFBIG;
 	}
@@ -1000,24 +969,18 @@ int img_upload_write(void *state, const void *data, size_t len, struct fe_resp *
 		if (n <= 0) {
 			int r = n < 0 ? -errno : -EIO;
 
-			fe_error(resp, 500, "Cannot store the upload: %s", strerror(-r));
-			return r;
+			snprintf(err, IMG_ERR_MAX, "Cannot store the upload: %s", strerror(-r));
+			return store_errno(r);
 		}
 		done += (size_t)n;
 	}
 	if (gnutls_hash(u->hash, p, len) < 0) {
-		fe_error(resp, 500, "Cannot hash the upload");
+		snprintf(err, IMG_ERR_MAX, "Cannot hash the upload");
 		return -EIO;
 	}
 	u->size += len;
 	return 0;
 }
-
-const struct fe_body_sink img_upload_sink = {
-	.open = upload_open,
-	.write = img_upload_write,
-	.free = img_upload_free,
-};
 
 /*
  * Add the row and move the file into place, in one transaction: -EEXIST if
@@ -1099,26 +1062,36 @@ static bool image_exists(const char *fp)
 	return found;
 }
 
-static int upload_import(struct fe_op *op, struct img_upload *u)
+/* The upload into the store: 0, or a negative errno with err (and the metadata, if any). */
+static int upload_import(struct img_upload *u, json_object **ret_metadata,
+			 char err[static IMG_ERR_MAX])
 {
 	struct img_meta meta;
 	json_object *props;
-	char err[IMG_ERR_MAX];
 	int r;
 
-	if (u->expect[0] && strcmp(u->expect, u->fp) != 0)
-		return fe_op_fail(op, EINVAL, "fingerprints don't match, got %s expected %s", u->fp,
-				  u->expect);
+	if (u->expect[0] && strcmp(u->expect, u->fp) != 0) {
+		snprintf(err, IMG_ERR_MAX, "fingerprints don't match, got %s expected %s", u->fp,
+			 u->expect);
+		return -EINVAL;
+	}
 	/* LXD reports the fingerprint of a duplicate too */
 	if (image_exists(u->fp)) {
-		fe_op_set_metadata(op, upload_result(u));
-		return fe_op_fail(op, EEXIST, "Image with same fingerprint already exists");
+		*ret_metadata = upload_result(u);
+		snprintf(err, IMG_ERR_MAX, "Image with same fingerprint already exists");
+		return -EEXIST;
 	}
-	if (lseek(u->fd, 0, SEEK_SET) < 0)
-		return fe_op_fail(op, errno, "Cannot read the upload: %m");
+	if (lseek(u->fd, 0, SEEK_SET) < 0) {
+		r = -errno;
+		snprintf(err, IMG_ERR_MAX, "Cannot read the upload: %s", strerror(-r));
+		return r;
+	}
 	r = img_scan_fd(u->fd, &meta, err);
-	if (r < 0)
-		return fe_op_fail(op, r, "%s", err[0] ? err : strerror(-r));
+	if (r < 0) {
+		if (!err[0])
+			snprintf(err, IMG_ERR_MAX, "%s", strerror(-r));
+		return r;
+	}
 
 	/* X-LXD-properties override metadata.yaml's */
 	props = json_object_get(meta.properties);
@@ -1132,41 +1105,36 @@ static int upload_import(struct fe_op *op, struct img_upload *u)
 	json_object_put(props);
 	img_meta_done(&meta);
 	if (r == -EEXIST) {
-		fe_op_set_metadata(op, upload_result(u));
-		return fe_op_fail(op, EEXIST, "Image with same fingerprint already exists");
+		*ret_metadata = upload_result(u);
+		snprintf(err, IMG_ERR_MAX, "Image with same fingerprint already exists");
+		return r;
 	}
-	if (r < 0)
-		return fe_op_fail(op, r, "Cannot add the image to the store: %s", strerror(-r));
+	if (r < 0) {
+		snprintf(err, IMG_ERR_MAX, "Cannot add the image to the store: %s", strerror(-r));
+		return r;
+	}
 	log_info("image %s imported (%llu bytes)", u->fp, (unsigned long long)u->size);
-	fe_op_set_metadata(op, upload_result(u));
+	*ret_metadata = upload_result(u);
 	return 0;
 }
 
-static int upload_run(struct fe_op *op, void *data)
+int img_upload_import(struct img_upload *u, json_object **ret_metadata,
+		      char err[static IMG_ERR_MAX])
 {
-	struct img_upload *u = data;
-	int r = upload_import(op, u);
+	int r;
 
+	*ret_metadata = NULL;
+	err[0] = '\0';
+	r = upload_import(u, ret_metadata, err);
 	upload_release(u);
 	return r;
 }
 
-int img_upload_finish(struct img_upload *u, struct fe_resp *resp)
+void img_upload_end(struct img_upload *u)
 {
 	uint8_t d[32];
-	struct fe_op *op;
 
 	gnutls_hash_deinit(u->hash, d);
 	u->hashing = false;
 	hex(d, sizeof(d), u->fp);
-	op = fe_op_new("task", "Downloading image", NULL);
-	if (!op) {
-		img_upload_free(u);
-		return fe_error(resp, 500, "Cannot create the operation");
-	}
-	/* from here the operation owns u, and frees it when it is freed */
-	fe_op_start(op, upload_run, u, img_upload_free);
-	fe_async(resp, op);
-	fe_op_put(op);
-	return 0;
 }

@@ -10,8 +10,9 @@
  *
  *   image_meta.c   metadata.yaml (libyaml) -> struct img_meta
  *   image_tar.c    tarball (libarchive) -> checks + struct img_meta
- *   images.c       the store: upload sink, database rows, files
- *   api/images.c   /1.0/images and /1.0/images/aliases (LXD-API.md §15)
+ *   images.c       the store: uploads, database rows, files
+ *   api/images.c   /1.0/images and /1.0/images/aliases (LXD-API.md §15),
+ *                  and the sink that streams an upload's body here
  */
 #ifndef MOAT_IMAGES_H
 #define MOAT_IMAGES_H
@@ -20,8 +21,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-
-#include "core/http.h"
 
 struct archive;
 
@@ -140,23 +139,39 @@ bool img_description_valid_len(const char *s, size_t max);
  */
 int img_time_parse(const char *s, char ret_time[static 64]);
 
-/* The upload sink for POST /1.0/images (see struct fe_body_sink in fe.h). */
-extern const struct fe_body_sink img_upload_sink;
-
-/* One upload in progress: a temporary file in images/ and its running sha256. */
+/*
+ * Uploads for POST /1.0/images (api/images.c streams the body here):
+ * begin, write every chunk, end, then import in the operation. Each
+ * answers 0 or a negative errno with the message in err: -EINVAL (a bad
+ * header) and -ENOENT (a missing profile) are the client's, -EFBIG is a
+ * body over the cap, anything else is the store's.
+ */
 struct img_upload;
+/* The X-LXD-* headers of an upload as the client sent them (NULL: absent). */
+struct img_upload_headers {
+	const char *filename, *public, *properties, *profiles, *fingerprint;
+};
 /*
  * A new upload into a temporary file ".upload-<uuid>" in the directory dfd
  * (taken, also on failure), refusing bodies over cap bytes.
  */
 int img_upload_new(int dfd, uint64_t cap, struct img_upload **ret_upload);
-/* The sink's write(): append, hash, and refuse (413) past the cap. */
-int img_upload_write(void *state, const void *data, size_t len, struct fe_resp *resp);
+/* A new upload into the store (IMG_UPLOAD_MAX), described by the headers. */
+int img_upload_begin(const struct img_upload_headers *h, struct img_upload **ret_upload,
+		     char err[static IMG_ERR_MAX]);
+/* Append and hash; -EFBIG past the cap. */
+int img_upload_write(struct img_upload *u, const void *data, size_t len,
+		     char err[static IMG_ERR_MAX]);
+/* The body is complete: its fingerprint is known. */
+void img_upload_end(struct img_upload *u);
 /*
- * The body is complete: start the "Downloading image" operation, which
- * scans the file and adds it to the store. Takes u in every case.
+ * The "Downloading image" operation's work: scan the file and add it to
+ * the store. *ret_metadata is {"fingerprint","size"} once the fingerprint
+ * is known (also for a duplicate, as LXD), else NULL. The temporary file
+ * is gone afterwards, whatever the answer.
  */
-int img_upload_finish(struct img_upload *u, struct fe_resp *resp);
+int img_upload_import(struct img_upload *u, json_object **ret_metadata,
+		      char err[static IMG_ERR_MAX]);
 void img_upload_free(void *u);
 
 /* A fingerprint or a unique prefix of one (hex) to the full fingerprint; -ENOENT otherwise. */

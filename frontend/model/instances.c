@@ -10,7 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/http.h"
 #include "db/db.h"
 #include "model/instances.h"
 #include "ph/ph.h"
@@ -248,6 +247,16 @@ static void merge(json_object *dst, json_object *src)
 	}
 }
 
+/* A profile's keys into dst, but those only an instance may hold (volatile.*, image.*). */
+static void merge_from_profile(json_object *dst, json_object *src)
+{
+	json_object_object_foreach(src, k, v)
+	{
+		if (fe_config_from_profile(k))
+			json_object_object_add(dst, k, json_object_get(v));
+	}
+}
+
 static json_object *deep_copy(json_object *o)
 {
 	json_object *c = NULL;
@@ -307,7 +316,7 @@ int fe_instance_expand_with(const struct fe_instance *i, json_object *profiles,
 		if (!json_object_object_get_ex(profiles ? profiles : own, name, &p))
 			continue;
 		if (json_object_object_get_ex(p, "config", &v))
-			merge(config, v);
+			merge_from_profile(config, v);
 		if (json_object_object_get_ex(p, "devices", &v))
 			merge(devices, v);
 	}
@@ -658,13 +667,13 @@ json_object *fe_instance_json(const struct fe_instance *i, const struct fe_insta
 
 /* ---- validation ------------------------------------------------------------ */
 
-int fe_check_instance_name(const char *name, struct fe_resp *resp)
+int fe_check_instance_name(const char *name, char err[static FE_ERR_MAX])
 {
 	size_t n = strlen(name);
 	bool digits = true;
 
 	if (!name_valid_str(name) || n > NAME_MAX_LEN) {
-		fe_error(resp, 400,
+		snprintf(err, FE_ERR_MAX,
 			 "Invalid instance name \"%.80s\": names are 1 to 63 letters, digits and "
 			 "hyphens, starting with a letter or digit",
 			 name);
@@ -673,194 +682,14 @@ int fe_check_instance_name(const char *name, struct fe_resp *resp)
 	for (size_t k = 0; k < n; k++)
 		digits = digits && name[k] >= '0' && name[k] <= '9';
 	if (digits || name[n - 1] == '-') {
-		fe_error(resp, 400, "Invalid instance name \"%s\": %s", name,
+		snprintf(err, FE_ERR_MAX, "Invalid instance name \"%s\": %s", name,
 			 digits ? "it cannot be a number" : "it cannot end with a hyphen");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-static bool is_bool(const char *v)
-{
-	static const char *const ok[] = { "true", "false", "1", "0", "yes", "no", "on", "off", "" };
-
-	for (size_t k = 0; k < sizeof(ok) / sizeof(ok[0]); k++)
-		if (strcmp(v, ok[k]) == 0)
-			return true;
-	return false;
-}
-
-static bool truthy(const char *v)
-{
-	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0 || strcmp(v, "yes") == 0 ||
-		     strcmp(v, "on") == 0);
-}
-
-static bool parse_uint(const char *v, uint64_t max, uint64_t *ret)
-{
-	char *end;
-	unsigned long long x;
-
-	if (!*v || *v == '-' || *v == '+')
-		return false;
-	errno = 0;
-	x = strtoull(v, &end, 10);
-	if (errno || *end || x > max)
-		return false;
-	*ret = x;
-	return true;
-}
-
-/* "512MB", "1GiB", "1073741824": bytes. Percentages are not supported. */
-static bool parse_bytes(const char *v, uint64_t *ret)
-{
-	static const struct {
-		const char *suffix;
-		uint64_t mult;
-	} units[] = { { "kB", 1000ULL },
-		      { "MB", 1000ULL * 1000 },
-		      { "GB", 1000ULL * 1000 * 1000 },
-		      { "TB", 1000ULL * 1000 * 1000 * 1000 },
-		      { "KiB", 1ULL << 10 },
-		      { "MiB", 1ULL << 20 },
-		      { "GiB", 1ULL << 30 },
-		      { "TiB", 1ULL << 40 },
-		      { "B", 1 } };
-	char num[32];
-	size_t n = strspn(v, "0123456789");
-	uint64_t x, mult = 1;
-
-	if (n == 0 || n >= sizeof(num))
-		return false;
-	memcpy(num, v, n);
-	num[n] = '\0';
-	if (v[n]) {
-		bool found = false;
-
-		for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++)
-			if (strcmp(v + n, units[k].suffix) == 0) {
-				mult = units[k].mult;
-				found = true;
-			}
-		if (!found)
-			return false;
-	}
-	if (!parse_uint(num, UINT64_MAX / mult, &x))
-		return false;
-	*ret = x * mult;
-	return true;
-}
-
-/* The instance keys this server implements; anything else is refused. */
-static const char *check_key(const char *k, const char *v)
-{
-	uint64_t x;
-
-	/* environment.NAME: NAME must be what exec accepts (a shell identifier),
-	 * or one bad key made every later exec a 400 (found by
-	 * tests/integration/90-hostile.sh: "environment.A\nlxc.rootfs.path") */
-	if (strncmp(k, "environment.", 12) == 0) {
-		const char *n = k + 12;
-
-		if (!*n || (*n >= '0' && *n <= '9') ||
-		    n[strspn(n, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-				"abcdefghijklmnopqrstuvwxyz"
-				"0123456789_")])
-			return "environment variable names are letters, digits and _";
-	}
-	if (strncmp(k, "user.", 5) == 0 || strncmp(k, "image.", 6) == 0 ||
-	    strncmp(k, "volatile.", 9) == 0 || strncmp(k, "environment.", 12) == 0)
-		return strlen(k) > 255 ? "key too long" : NULL;
-	if (strcmp(k, "security.privileged") == 0 || strcmp(k, "security.nesting") == 0 ||
-	    strcmp(k, "security.protection.delete") == 0 || strcmp(k, "boot.autostart") == 0)
-		return is_bool(v) ? NULL : "must be a boolean";
-	if (strcmp(k, "limits.memory") == 0)
-		return !*v || (parse_bytes(v, &x) && x >= 4096) ? NULL
-								: "must be a size such as 512MiB";
-	if (strcmp(k, "limits.cpu") == 0)
-		return !*v || (parse_uint(v, 4096, &x) && x > 0) ? NULL
-								 : "must be a number of CPUs";
-	if (strcmp(k, "limits.processes") == 0)
-		return !*v || (parse_uint(v, 4194304, &x) && x > 0) ? NULL : "must be a number";
-	if (strcmp(k, "boot.autostart.delay") == 0 || strcmp(k, "boot.autostart.priority") == 0 ||
-	    strcmp(k, "boot.host_shutdown_timeout") == 0 || strcmp(k, "boot.stop.priority") == 0)
-		return !*v || parse_uint(v, 1000000, &x) ? NULL : "must be a number";
-	return "Unknown configuration key";
-}
-
-int fe_check_config(json_object *config, struct fe_resp *resp)
-{
-	if (!config)
-		return 0;
-	json_object_object_foreach(config, k, v)
-	{
-		const char *s = json_object_get_string(v);
-		const char *why;
-
-		if (!json_object_is_type(v, json_type_string)) {
-			fe_error(resp, 400,
-				 "Invalid config: the value of \"%.100s\" must be a string", k);
-			return -EINVAL;
-		}
-		why = check_key(k, s);
-		if (why) {
-			fe_error(resp, 400, "Invalid config: %s: \"%.100s\"", why, k);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-int fe_check_devices(json_object *devices, struct fe_resp *resp)
-{
-	if (!devices)
-		return 0;
-	json_object_object_foreach(devices, name, dev)
-	{
-		json_object *type;
-
-		if (!json_object_is_type(dev, json_type_object)) {
-			fe_error(resp, 400, "Invalid device \"%.64s\": must be an object", name);
-			return -EINVAL;
-		}
-		json_object_object_foreach(dev, k, v)
-		{
-			if (!json_object_is_type(v, json_type_string)) {
-				fe_error(resp, 400,
-					 "Invalid device \"%.64s\": \"%.64s\" must be a string",
-					 name, k);
-				return -EINVAL;
-			}
-		}
-		if (!json_object_object_get_ex(dev, "type", &type)) {
-			fe_error(resp, 400, "Invalid device \"%.64s\": missing type", name);
-			return -EINVAL;
-		}
-		if (strcmp(json_object_get_string(type), "none") == 0)
-			continue;
-		if (strcmp(json_object_get_string(type), "disk") == 0) {
-			json_object *path, *pool;
-
-			if (json_object_object_get_ex(dev, "path", &path) &&
-			    strcmp(json_object_get_string(path), "/") == 0 &&
-			    (!json_object_object_get_ex(dev, "pool", &pool) ||
-			     strcmp(json_object_get_string(pool), FE_POOL) == 0) &&
-			    !json_object_object_get_ex(dev, "source", NULL))
-				continue;
-			fe_error(resp, 400,
-				 "Invalid device \"%.64s\": only the root disk on pool \"default\" "
-				 "is supported",
-				 name);
-			return -EINVAL;
-		}
-		fe_error(resp, 400, "Invalid device \"%.64s\": unsupported device type \"%.32s\"",
-			 name, json_object_get_string(type));
-		return -EINVAL;
-	}
-	return 0;
-}
-
-int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
+int fe_check_profiles(json_object *profiles, char err[static FE_ERR_MAX])
 {
 	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
@@ -872,6 +701,7 @@ int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
 	if (sqlite3_prepare_v2(db, "SELECT 1 FROM profiles WHERE name = ?;", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		fe_db_unlock();
+		snprintf(err, FE_ERR_MAX, "Failed to read the profiles");
 		return -EIO;
 	}
 	for (size_t k = 0; r == 0 && k < json_object_array_length(profiles); k++) {
@@ -880,7 +710,7 @@ int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
 		sqlite3_reset(st);
 		sqlite3_bind_text(st, 1, p, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(st) != SQLITE_ROW) {
-			fe_error(resp, 400, "Requested profile \"%.64s\" doesn't exist", p);
+			snprintf(err, FE_ERR_MAX, "Requested profile \"%.64s\" doesn't exist", p);
 			r = -ENOENT;
 		}
 	}
@@ -891,24 +721,91 @@ int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
 
 int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret)
 {
-	json_object *v;
-	uint64_t x;
+	struct fe_start_config c;
 
+	fe_config_start(expanded, &c);
 	ph__instance_config__init(ret);
-	if (json_object_object_get_ex(expanded, "security.privileged", &v))
-		ret->privileged = truthy(json_object_get_string(v));
-	if (json_object_object_get_ex(expanded, "security.nesting", &v))
-		ret->nesting = truthy(json_object_get_string(v));
-	if (json_object_object_get_ex(expanded, "limits.memory", &v) &&
-	    parse_bytes(json_object_get_string(v), &x))
-		ret->memory_limit = x;
-	if (json_object_object_get_ex(expanded, "limits.cpu", &v) &&
-	    parse_uint(json_object_get_string(v), 4096, &x))
-		ret->cpu_limit = (uint32_t)x;
-	if (json_object_object_get_ex(expanded, "limits.processes", &v) &&
-	    parse_uint(json_object_get_string(v), 4194304, &x))
-		ret->processes_limit = (uint32_t)x;
+	ret->privileged = c.privileged;
+	ret->nesting = c.nesting;
+	ret->memory_limit = c.memory_limit;
+	ret->cpu_limit = c.cpu_limit;
+	ret->processes_limit = c.processes_limit;
 	return 0;
+}
+
+int fe_instance_image(const char *alias, const char *fp, char ret_fp[static 65],
+		      json_object **ret_props, bool *ret_templates)
+{
+	sqlite3 *db = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+	char want[65] = "";
+	int found = 0;
+
+	if (alias && *alias) {
+		if (sqlite3_prepare_v2(db, "SELECT fingerprint FROM image_aliases WHERE name = ?;",
+				       -1, &st, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(st, 1, alias, -1, SQLITE_STATIC);
+			if (sqlite3_step(st) == SQLITE_ROW)
+				snprintf(want, sizeof(want), "%s", sqlite3_column_text(st, 0));
+			sqlite3_finalize(st);
+		}
+		if (!want[0]) {
+			fe_db_unlock();
+			return -ENOENT;
+		}
+		fp = want;
+	}
+	if (!fp || !*fp || strlen(fp) > 64 || strspn(fp, "0123456789abcdef") != strlen(fp)) {
+		fe_db_unlock();
+		return -ENOENT;
+	}
+	if (sqlite3_prepare_v2(db,
+			       "SELECT fingerprint, properties, templates FROM images"
+			       " WHERE substr(fingerprint, 1, ?) = ? LIMIT 2;",
+			       -1, &st, NULL) == SQLITE_OK) {
+		sqlite3_bind_int(st, 1, (int)strlen(fp));
+		sqlite3_bind_text(st, 2, fp, -1, SQLITE_STATIC);
+		while (sqlite3_step(st) == SQLITE_ROW) {
+			if (++found > 1)
+				break;
+			snprintf(ret_fp, 65, "%s", sqlite3_column_text(st, 0));
+			*ret_props = json_tokener_parse((const char *)sqlite3_column_text(st, 1));
+			{
+				const char *t = (const char *)sqlite3_column_text(st, 2);
+
+				*ret_templates = t && strcmp(t, "{}") != 0 && *t;
+			}
+		}
+		sqlite3_finalize(st);
+	}
+	fe_db_unlock();
+	if (found != 1) {
+		if (found > 1)
+			json_object_put(*ret_props);
+		*ret_props = NULL;
+		return -ENOENT;
+	}
+	if (!*ret_props || !json_object_is_type(*ret_props, json_type_object)) {
+		json_object_put(*ret_props);
+		*ret_props = json_object_new_object();
+	}
+	return 0;
+}
+
+bool fe_instance_has_root_disk(const struct fe_instance *i)
+{
+	json_object *xc = NULL, *xd = NULL;
+	bool found = false;
+
+	fe_instance_expand(i, &xc, &xd);
+	json_object_object_foreach(xd, name, dev)
+	{
+		(void)name;
+		found = found || fe_device_is_root(dev);
+	}
+	json_object_put(xc);
+	json_object_put(xd);
+	return found;
 }
 
 /* ---- operations on an instance ------------------------------------------------- */

@@ -7,11 +7,9 @@
 #ifndef MOAT_INSTANCES_H
 #define MOAT_INSTANCES_H
 
-#include "core/http.h"
+#include "model/config.h"
 #include "name.h"
 #include "ph/ph.h"
-
-#define FE_POOL "default"
 
 struct fe_instance {
 	char name[NAME_MAX_LEN + 1];
@@ -81,11 +79,22 @@ json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *
  * state.network (NULL when stopped): one round trip to moatd when it runs. */
 json_object *fe_instance_state_network(const char *name, struct fe_instance_state *st);
 
-/* Validation of client input; on failure resp holds the 400. */
-int fe_check_instance_name(const char *name, struct fe_resp *resp);
-int fe_check_config(json_object *config, struct fe_resp *resp);
-int fe_check_devices(json_object *devices, struct fe_resp *resp);
-int fe_check_profiles(json_object *profiles, struct fe_resp *resp);
+/* Validation of client input: 0, or a negative errno and the message in
+ * err (-EINVAL, -ENOENT: the client's mistake; -EIO: the database's). The
+ * config and devices: model/config.h. */
+int fe_check_instance_name(const char *name, char err[static FE_ERR_MAX]);
+int fe_check_profiles(json_object *profiles, char err[static FE_ERR_MAX]);
+
+/*
+ * The image an instance is created from: an alias, else a fingerprint or
+ * a unique prefix of one (lowercase hex). 0 with the full fingerprint,
+ * the image's properties (an object) and whether it has templates, or
+ * -ENOENT.
+ */
+int fe_instance_image(const char *alias, const char *fp, char ret_fp[static 65],
+		      json_object **ret_props, bool *ret_templates);
+/* Do the expanded devices hold a root disk? */
+bool fe_instance_has_root_disk(const struct fe_instance *i);
 
 /* What moatd needs to start it, from the expanded config (validated). */
 int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret);

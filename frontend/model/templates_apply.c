@@ -13,13 +13,13 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "core/http.h"
 #include "db/db.h"
 #include "model/instances.h"
 #include "model/template.h"
@@ -80,7 +80,7 @@ static int cache_one(const char *fp, const char *name, const char *text, size_t 
  */
 static int cache_sources(const char *fp, json_object *templates)
 {
-	char path[PATH_BUF];
+	char path[PATH_MAX];
 	struct archive *a = archive_read_new();
 	struct archive_entry *e;
 	__do_close int fd = -EBADF;
@@ -204,9 +204,8 @@ static json_object *image_templates(const char *fp)
 
 static json_object *instance_map(const struct fe_instance *i, json_object *xconfig)
 {
-	json_object *m = json_object_new_object(), *v;
-	bool priv = json_object_object_get_ex(xconfig, "security.privileged", &v) &&
-		    strcmp(json_object_get_string(v), "true") == 0;
+	json_object *m = json_object_new_object();
+	bool priv = fe_config_true(xconfig, "security.privileged");
 
 	json_object_object_add(m, "name", json_object_new_string(i->name));
 	json_object_object_add(m, "type", json_object_new_string(i->type));

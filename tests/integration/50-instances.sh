@@ -252,6 +252,18 @@ check "lxc launch --ephemeral" timeout 120 lxc launch bb e1 --ephemeral
 check "lxc stop of the ephemeral instance" timeout 60 lxc stop e1
 check_eq "the ephemeral instance deleted itself" "" "$(timeout 30 lxc list --format csv)"
 
+# ---- protection from deletion: every reader of a bool agrees ------------------------------
+check "lxc init bb p1" timeout 120 lxc init bb p1
+check "lxc config set security.protection.delete yes" \
+	timeout 30 lxc config set p1 security.protection.delete yes
+check_match "lxc delete of the protected instance is refused with LXD's message" \
+	'Instance is protected' "$(timeout 30 lxc delete p1 2>&1)"
+check_eq "the protected instance is still there" p1 "$(timeout 30 lxc list p1 --format csv -c n)"
+check "lxc config unset security.protection.delete" \
+	timeout 30 lxc config unset p1 security.protection.delete
+check "lxc delete works once it is unset" timeout 60 lxc delete p1
+check_eq "p1 is gone" "" "$(timeout 30 lxc list p1 --format csv -c n)"
+
 # ---- stops from inside: the daemon notices -----------------------------------------
 lxc monitor --type=lifecycle --format=json >"$T/life.out" 2>&1 &
 mon=$!

@@ -1,0 +1,395 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The instance config schema (config.h): the vocabulary of validators and
+ * the table of keys moatd-api accepts, with what reads them. Runs in
+ * moatd-api (unprivileged); keys and values are untrusted client input.
+ * Pure, but for fe_check_config(), which reads fe_srv.policy.
+ *
+ * To add a key: one row in fe_config_keys[] below, in name order, with a
+ * validator from the vocabulary (or a new fe_parse_*() beside the others,
+ * with its unit tests), its flags, its gate if moatd's policy guards it,
+ * and a setter if moatd needs it at start (a field of struct
+ * fe_start_config, and its copy into the start request in
+ * fe_instance_start_config()).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#include "model/config.h"
+
+/* ---- the vocabulary -------------------------------------------------------------- */
+
+int fe_parse_bool(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	static const char *const yes[] = { "true", "1", "yes", "on" };
+	static const char *const no[] = { "false", "0", "no", "off" };
+
+	(void)v;
+	for (size_t k = 0; k < sizeof(yes) / sizeof(yes[0]); k++)
+		if (strcasecmp(s, yes[k]) == 0 || strcasecmp(s, no[k]) == 0) {
+			*ret = (struct fe_value){ .s = s, .b = strcasecmp(s, yes[k]) == 0 };
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* Decimal digits only, at most max: 0 and *ret, or -EINVAL. */
+static int digits(const char *s, size_t n, uint64_t max, uint64_t *ret)
+{
+	uint64_t x = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	for (size_t k = 0; k < n; k++) {
+		uint64_t d;
+
+		if (s[k] < '0' || s[k] > '9')
+			return -EINVAL;
+		d = (uint64_t)(s[k] - '0');
+		if (d > max || x > (max - d) / 10)
+			return -EINVAL;
+		x = x * 10 + d;
+	}
+	*ret = x;
+	return 0;
+}
+
+int fe_parse_uint(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	uint64_t x;
+
+	if (digits(s, strlen(s), v->max, &x) < 0 || x < v->min)
+		return -EINVAL;
+	*ret = (struct fe_value){ .s = s, .b = x != 0, .u = x };
+	return 0;
+}
+
+int fe_parse_bytes(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t mult;
+	} units[] = {
+		{ "", 1 },
+		{ "B", 1 },
+		{ "kB", 1000ULL },
+		{ "MB", 1000ULL * 1000 },
+		{ "GB", 1000ULL * 1000 * 1000 },
+		{ "TB", 1000ULL * 1000 * 1000 * 1000 },
+		{ "KiB", 1ULL << 10 },
+		{ "MiB", 1ULL << 20 },
+		{ "GiB", 1ULL << 30 },
+		{ "TiB", 1ULL << 40 },
+	};
+	size_t n = strspn(s, "0123456789");
+	uint64_t x;
+
+	for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++) {
+		if (strcmp(s + n, units[k].suffix) != 0)
+			continue;
+		if (digits(s, n, v->max / units[k].mult, &x) < 0 || x * units[k].mult < v->min)
+			return -EINVAL;
+		*ret = (struct fe_value){ .s = s, .b = x != 0, .u = x * units[k].mult };
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int fe_parse_cpus(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	struct fe_valid count = { .min = v->min > 0 ? v->min : 1, .max = v->max };
+
+	return fe_parse_uint(&count, s, ret);
+}
+
+int fe_parse_enum(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	for (const char *const *c = v->choices; c && *c; c++)
+		if (strcmp(s, *c) == 0) {
+			*ret = (struct fe_value){ .s = s,
+						  .b = true,
+						  .u = (uint64_t)(c - v->choices) };
+			return 0;
+		}
+	return -EINVAL;
+}
+
+int fe_parse_string(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	size_t n = strlen(s);
+
+	if (n > v->max)
+		return -EINVAL;
+	*ret = (struct fe_value){ .s = s, .b = n > 0, .u = n };
+	return 0;
+}
+
+bool fe_env_name_valid(const char *name)
+{
+	static const char word[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+
+	return *name && !(*name >= '0' && *name <= '9') && name[strspn(name, word)] == '\0';
+}
+
+int fe_parse_env_name(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	(void)v;
+	if (!fe_env_name_valid(s))
+		return -EINVAL;
+	*ret = (struct fe_value){ .s = s, .b = true };
+	return 0;
+}
+
+int fe_parse_absent(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	(void)v;
+	(void)s;
+	(void)ret;
+	return -EINVAL;
+}
+
+bool fe_policy_allows(const struct fe_policy *p, enum fe_gate gate)
+{
+	if (!p->known)
+		return true;
+	switch (gate) {
+	case FE_GATE_NONE:
+		return true;
+	case FE_GATE_PRIVILEGED:
+		return p->allow_privileged;
+	case FE_GATE_NESTING:
+		return p->allow_nesting;
+	case FE_GATE_RAW_LXC:
+		return p->allow_raw_lxc;
+	case FE_GATE_UNIX_DEVICES:
+		return p->allow_unix_devices;
+	}
+	return false;
+}
+
+/* ---- the keys -------------------------------------------------------------------- */
+
+static void set_privileged(struct fe_start_config *c, const struct fe_value *v)
+{
+	c->privileged = v->b;
+}
+
+static void set_nesting(struct fe_start_config *c, const struct fe_value *v)
+{
+	c->nesting = v->b;
+}
+
+static void set_memory(struct fe_start_config *c, const struct fe_value *v)
+{
+	c->memory_limit = v->u;
+}
+
+static void set_cpus(struct fe_start_config *c, const struct fe_value *v)
+{
+	c->cpu_limit = (uint32_t)v->u;
+}
+
+static void set_processes(struct fe_start_config *c, const struct fe_value *v)
+{
+	c->processes_limit = (uint32_t)v->u;
+}
+
+#define BOOLEAN FE_BOOL("must be a boolean")
+#define NUMBER(hi) FE_UINT(0, hi, "must be a number")
+#define ANY FE_STRING(UINT64_MAX, "must be a string")
+
+/*
+ * environment.NAME: NAME must be what exec accepts (a shell identifier),
+ * or one bad key made every later exec a 400 (found by
+ * tests/integration/90-hostile.sh: "environment.A\nlxc.rootfs.path")
+ */
+static const struct fe_valid env_name =
+	FE_ENV_NAME("environment variable names are letters, digits and _");
+
+/* A row of a name, flags and a value's validator (no gate, no setter). */
+#define KEY(n, f, v)                                                                               \
+	{                                                                                          \
+		.name = (n), .flags = (f), .value = v                                              \
+	}
+
+/*
+ * The keys, in name order. An empty value passes every row (it unsets the
+ * key). FE_KEY_LIVE says what moat does: limits.* and security.nesting,
+ * live in LXD, reach a running instance here only at its next start.
+ */
+const struct fe_key fe_config_keys[] = {
+	KEY("boot.autostart", FE_KEY_LIVE, BOOLEAN),
+	KEY("boot.autostart.delay", FE_KEY_LIVE, NUMBER(1000000)),
+	KEY("boot.autostart.priority", FE_KEY_LIVE, NUMBER(1000000)),
+	KEY("boot.host_shutdown_timeout", FE_KEY_LIVE, NUMBER(1000000)),
+	KEY("boot.stop.priority", FE_KEY_LIVE, NUMBER(1000000)),
+	{ .name = "environment.",
+	  .flags = FE_KEY_PREFIX | FE_KEY_LIVE,
+	  .value = ANY,
+	  .suffix = &env_name },
+	KEY("image.", FE_KEY_PREFIX | FE_KEY_LIVE | FE_KEY_INSTANCE, ANY),
+	{ .name = "limits.cpu",
+	  .value = FE_CPUS(4096, "must be a number of CPUs"),
+	  .set = set_cpus },
+	{ .name = "limits.memory",
+	  .value = FE_BYTES(4096, "must be a size such as 512MiB"),
+	  .set = set_memory },
+	{ .name = "limits.processes",
+	  .value = FE_UINT(1, 4194304, "must be a number"),
+	  .set = set_processes },
+	{ .name = "security.nesting",
+	  .value = BOOLEAN,
+	  .gate = FE_GATE_NESTING,
+	  .forbidden = "Container nesting is forbidden",
+	  .set = set_nesting },
+	{ .name = "security.privileged",
+	  .value = BOOLEAN,
+	  .gate = FE_GATE_PRIVILEGED,
+	  .forbidden = "Privileged containers are forbidden",
+	  .set = set_privileged },
+	KEY("security.protection.delete", FE_KEY_LIVE, BOOLEAN),
+	KEY("user.", FE_KEY_PREFIX | FE_KEY_LIVE, ANY),
+	KEY("volatile.", FE_KEY_PREFIX | FE_KEY_LIVE | FE_KEY_INSTANCE, ANY),
+};
+
+const size_t fe_config_nkeys = sizeof(fe_config_keys) / sizeof(fe_config_keys[0]);
+
+const struct fe_key *fe_config_key(const char *key)
+{
+	const struct fe_key *prefix = NULL;
+
+	for (size_t k = 0; k < fe_config_nkeys; k++) {
+		const struct fe_key *row = &fe_config_keys[k];
+
+		if (!(row->flags & FE_KEY_PREFIX) && strcmp(key, row->name) == 0)
+			return row;
+		if ((row->flags & FE_KEY_PREFIX) && strncmp(key, row->name, strlen(row->name)) == 0)
+			prefix = row;
+	}
+	return prefix;
+}
+
+int fe_config_check_one(const char *key, const char *value, const struct fe_policy *policy,
+			char err[static FE_ERR_MAX])
+{
+	const struct fe_key *row = fe_config_key(key);
+	struct fe_value v;
+
+	if (!row) {
+		snprintf(err, FE_ERR_MAX, "Invalid config: Unknown configuration key: \"%.100s\"",
+			 key);
+		return -EINVAL;
+	}
+	if (row->suffix && row->suffix->parse(row->suffix, key + strlen(row->name), &v) < 0) {
+		snprintf(err, FE_ERR_MAX, "Invalid config: %s: \"%.100s\"", row->suffix->why, key);
+		return -EINVAL;
+	}
+	if ((row->flags & FE_KEY_PREFIX) && strlen(key) > FE_KEY_MAX) {
+		snprintf(err, FE_ERR_MAX, "Invalid config: key too long: \"%.100s\"", key);
+		return -EINVAL;
+	}
+	if (!*value) /* unset */
+		return 0;
+	if (row->value.parse(&row->value, value, &v) < 0) {
+		snprintf(err, FE_ERR_MAX, "Invalid config: %s: \"%.100s\"", row->value.why, key);
+		return -EINVAL;
+	}
+	if (row->gate != FE_GATE_NONE && v.b && !fe_policy_allows(policy, row->gate)) {
+		snprintf(
+			err, FE_ERR_MAX,
+			"Invalid value \"%.100s\" for config \"%.100s\": %s by the server's policy",
+			value, key, row->forbidden);
+		return -EPERM;
+	}
+	return 0;
+}
+
+int fe_check_config(json_object *config, char err[static FE_ERR_MAX])
+{
+	if (!config)
+		return 0;
+	json_object_object_foreach(config, k, v)
+	{
+		int r;
+
+		if (!json_object_is_type(v, json_type_string)) {
+			snprintf(err, FE_ERR_MAX,
+				 "Invalid config: the value of \"%.100s\" must be a string", k);
+			return -EINVAL;
+		}
+		r = fe_config_check_one(k, json_object_get_string(v), &fe_srv.policy, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int fe_config_get(json_object *config, const char *key, struct fe_value *ret)
+{
+	const struct fe_key *row = fe_config_key(key);
+	json_object *o;
+	const char *s;
+
+	if (!row)
+		return -ENOENT;
+	if (!json_object_object_get_ex(config, key, &o) ||
+	    !json_object_is_type(o, json_type_string))
+		return 0;
+	s = json_object_get_string(o);
+	if (!*s || row->value.parse(&row->value, s, ret) < 0)
+		return 0;
+	return 1;
+}
+
+bool fe_config_true(json_object *config, const char *key)
+{
+	const struct fe_key *row = fe_config_key(key);
+	struct fe_value v;
+
+	return row && row->value.parse == fe_parse_bool && fe_config_get(config, key, &v) == 1 &&
+	       v.b;
+}
+
+bool fe_config_live(const char *key)
+{
+	const struct fe_key *row = fe_config_key(key);
+
+	return row && (row->flags & FE_KEY_LIVE);
+}
+
+bool fe_config_from_profile(const char *key)
+{
+	const struct fe_key *row = fe_config_key(key);
+
+	return !row || !(row->flags & FE_KEY_INSTANCE);
+}
+
+void fe_config_environment(json_object *config, json_object *env)
+{
+	const struct fe_key *row = fe_config_key("environment.");
+
+	json_object_object_foreach(config, k, v)
+	{
+		if (fe_config_key(k) == row)
+			json_object_object_add(env, k + strlen(row->name), json_object_get(v));
+	}
+}
+
+void fe_config_start(json_object *expanded, struct fe_start_config *ret)
+{
+	struct fe_start_config c = { 0 };
+
+	json_object_object_foreach(expanded, k, o)
+	{
+		const struct fe_key *row = fe_config_key(k);
+		struct fe_value v;
+
+		(void)o;
+		if (row && row->set && fe_config_get(expanded, k, &v) == 1)
+			row->set(&c, &v);
+	}
+	*ret = c;
+}
