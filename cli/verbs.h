@@ -99,7 +99,7 @@ int cli_image_import(struct cli_ctx *ctx, const char *file, const char *remote_r
 		     const char *const *props, size_t nprops, const char *const *aliases,
 		     size_t naliases, bool public);
 
-/* cmd_file.c: paths as Go's path package treats them (malloc'ed; NULL on ENOMEM) */
+/* path.c: paths as Go's path package treats them (malloc'ed; NULL on ENOMEM) */
 char *cli_path_clean(const char *p);
 char *cli_path_join(const char *a, const char *b);
 char *cli_path_base(const char *p);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer target for the moat client's parsers of outside bytes: the
- * bounded YAML reader (cli/doc.c) and the api.InstancePut typing on top of
+ * bounded YAML reader (cli/doc_yaml_parse.c) and the api.InstancePut typing on top of
  * it (`config edit`), the YAML and JSON printers fed what was read, and
  * what the client takes from a server: LXD's response envelopes and the
  * operation fields read from them, the file API's X-LXD headers, the
