@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The frontend's side of the channel to moatd: ph_call-style requests with
- * replies matched by id, so that many HTTP threads can wait at once. Runs
- * in moatd-api (unprivileged). If moatd closes the channel (it does so on
- * any protocol breach) this process exits and moatd starts a fresh one.
+ * The frontend's side of the channel to moatd: requests with replies
+ * matched by id, so that many HTTP threads can wait at once; calls.c builds
+ * the requests and checks the replies. Runs in moatd-api (unprivileged);
+ * what moatd sends is untrusted. If moatd closes the channel (it does so
+ * on any protocol breach) this process exits and moatd starts a fresh one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "cleanup.h"
 #include "frame.h"
 #include "log.h"
-#include "ph/ph.h"
+#include "ph/wire.h"
 
 struct pending {
 	uint64_t id;
@@ -87,29 +88,8 @@ int fe_ph_init(int fd)
 	return 0;
 }
 
-int fe_ph_call(Ph__Request *req, Ph__Reply **ret_reply)
-{
-	return fe_ph_call_fds(req, NULL, 0, ret_reply);
-}
-
-int fe_ph_call_fds(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply)
-{
-	int got[FRAME_MAX_FDS];
-	size_t ngot = 0;
-	int r = fe_ph_call_full(req, fds, nfds, ret_reply, got, &ngot);
-
-	for (size_t i = 0; i < ngot; i++)
-		close(got[i]);
-	return r;
-}
-
-int fe_ph_call_fds_ret(Ph__Request *req, Ph__Reply **ret_reply, int *ret_fds, size_t *ret_nfds)
-{
-	return fe_ph_call_full(req, NULL, 0, ret_reply, ret_fds, ret_nfds);
-}
-
-int fe_ph_call_full(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
-		    int *ret_fds, size_t *ret_nfds)
+int ph_channel_call(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
+		    int ret_fds[static FRAME_MAX_FDS], size_t *ret_nfds)
 {
 	uint8_t buf[FRAME_MAX];
 	struct pending p = { .cond = PTHREAD_COND_INITIALIZER };
@@ -140,21 +120,48 @@ int fe_ph_call_full(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **r
 		return r;
 	memcpy(ret_fds, p.fds, p.nfds * sizeof(int));
 	*ret_nfds = p.nfds;
-	if (p.reply->err != 0) {
-		r = -p.reply->err;
-		if (ret_reply)
-			*ret_reply = p.reply;
-		else
-			ph__reply__free_unpacked(p.reply, NULL);
-		return r;
-	}
-	if (ret_reply)
-		*ret_reply = p.reply;
-	else
-		ph__reply__free_unpacked(p.reply, NULL);
+	*ret_reply = p.reply;
 	return 0;
 }
 
+/* ---- the untyped calls, until every caller uses ph_call_<op>() ------------- */
+
+int fe_ph_call_full(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
+		    int *ret_fds, size_t *ret_nfds)
+{
+	Ph__Reply *rep;
+	int r = ph_channel_call(req, fds, nfds, &rep, ret_fds, ret_nfds);
+
+	if (r < 0)
+		return r;
+	r = rep->err != 0 ? -rep->err : 0;
+	if (ret_reply)
+		*ret_reply = rep;
+	else
+		ph__reply__free_unpacked(rep, NULL);
+	return r;
+}
+
+int fe_ph_call(Ph__Request *req, Ph__Reply **ret_reply)
+{
+	return fe_ph_call_fds(req, NULL, 0, ret_reply);
+}
+
+int fe_ph_call_fds(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply)
+{
+	int got[FRAME_MAX_FDS];
+	size_t ngot = 0;
+	int r = fe_ph_call_full(req, fds, nfds, ret_reply, got, &ngot);
+
+	for (size_t i = 0; i < ngot; i++)
+		close(got[i]);
+	return r;
+}
+
+int fe_ph_call_fds_ret(Ph__Request *req, Ph__Reply **ret_reply, int *ret_fds, size_t *ret_nfds)
+{
+	return fe_ph_call_full(req, NULL, 0, ret_reply, ret_fds, ret_nfds);
+}
 static json_object *features_json(Ph__KernelFeature **f, size_t n)
 {
 	json_object *o = json_object_new_object();
