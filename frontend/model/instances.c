@@ -870,12 +870,12 @@ int fe_check_profiles(json_object *profiles, struct fe_resp *resp)
 	return r;
 }
 
-int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret)
+int fe_instance_start_config(json_object *expanded, struct ph_start_config *ret)
 {
 	json_object *v;
 	uint64_t x;
 
-	ph__instance_config__init(ret);
+	*ret = (struct ph_start_config){ 0 };
 	if (json_object_object_get_ex(expanded, "security.privileged", &v))
 		ret->privileged = truthy(json_object_get_string(v));
 	if (json_object_object_get_ex(expanded, "security.nesting", &v))

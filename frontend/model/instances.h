@@ -88,7 +88,7 @@ int fe_check_devices(json_object *devices, struct fe_resp *resp);
 int fe_check_profiles(json_object *profiles, struct fe_resp *resp);
 
 /* What moatd needs to start it, from the expanded config (validated). */
-int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret);
+int fe_instance_start_config(json_object *expanded, struct ph_start_config *ret);
 
 /* Files inside an instance (api/files.c): 1 exists, 0 not, or -errno. */
 int fe_file_exists(const char *name, const char *path);
