@@ -217,13 +217,4 @@ int ph_call_console_open(const char *name, uint32_t width, uint32_t height, int 
 /* ret is freed with ph_net_info_free(). */
 int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error);
 
-/* ---- going away: the untyped calls, until every caller is converted ------- */
-#include "proto/privhelper.pb-c.h"
-int fe_ph_call(Ph__Request *req, Ph__Reply **ret_reply);
-int fe_ph_call_fds(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply);
-int fe_ph_call_fds_ret(Ph__Request *req, Ph__Reply **ret_reply, int *ret_fds, size_t *ret_nfds);
-int fe_ph_call_full(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
-		    int *ret_fds, size_t *ret_nfds);
-int fe_ph_hello(void);
-
 #endif
