@@ -50,5 +50,6 @@ void test_json(void);
 void test_cli(void);
 void test_cli_format(void);
 void test_cli_verbs(void);
+void test_phcall(void);
 
 #endif
