@@ -15,6 +15,11 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "ph/ph.h"
+/* what the rest of moatd-api includes must not bring the wire format along */
+#ifdef PROTOBUF_C__BEGIN_DECLS
+#error "ph/ph.h includes the protobuf header: only ph/'s own files may"
+#endif
 #include "ph/wire.h"
 
 /*
