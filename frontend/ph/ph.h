@@ -198,10 +198,10 @@ int ph_call_instance_delete(const char *name, const char *pool, struct ph_error 
 int ph_call_instance_start(const char *name, const char *pool, const struct ph_start_config *config,
 			   int *ret_pid, struct ph_error *ret_error);
 /*
- * ret (may be NULL) gets the stat moatd sent. ret_fd gets the descriptor
- * of a read (a file or a directory; -EBADF for a symlink) or a write; when
- * ret_fd is NULL the descriptor is closed. Descriptors expected: read, 1
- * (0 for a symlink); write and append, 1; the others, 0.
+ * ret (may be NULL) gets the stat moatd sent. ret_fd (may be NULL: the
+ * descriptor is closed) gets the descriptor of a read (a file or a
+ * directory) or a write, else -EBADF. Descriptors expected: read, 1 (0 for
+ * a symlink); write and append, 1; the others, 0.
  */
 int ph_call_file_op(const struct ph_file_request *req, struct ph_file_info *ret, int *ret_fd,
 		    struct ph_error *ret_error);
