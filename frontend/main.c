@@ -38,6 +38,18 @@ static bool sock_is(int fd, int type, bool listening)
 	return (acc != 0) == listening;
 }
 
+/* What moatd said at hello, kept for GET /1.0 and for PUT-time refusals. */
+static void server_from_hello(const struct ph_hello_info *h)
+{
+	snprintf(fe_srv.lxc_version, sizeof(fe_srv.lxc_version), "%s", h->lxc_version);
+	snprintf(fe_srv.policy_name, sizeof(fe_srv.policy_name), "%s", h->policy_name);
+	fe_srv.kernel_features = h->kernel_features;
+	fe_srv.lxc_features = h->lxc_features;
+	fe_srv.idmap_base = h->idmap_base;
+	fe_srv.idmap_size = h->idmap_size;
+	fe_srv.policy = h->policy;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -47,6 +59,8 @@ int main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const int chan = 3, listen_fd = 4;
+	struct ph_hello_info hello;
+	struct ph_error err = { "" };
 	int c, r;
 
 	log_init("moatd-api");
@@ -108,11 +122,13 @@ int main(int argc, char **argv)
 
 	r = fe_ph_init(chan);
 	if (r == 0)
-		r = fe_ph_hello();
+		r = ph_call_hello(&hello, &err);
 	if (r < 0) {
-		log_error("moatd did not answer hello: %s", strerror(-r));
+		log_error("moatd did not answer hello: %s%s%s", strerror(-r),
+			  err.msg[0] ? ": " : "", err.msg);
 		return 1;
 	}
+	server_from_hello(&hello);
 	r = fe_db_open(fe_srv.dir);
 	if (r < 0)
 		return 1;

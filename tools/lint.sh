@@ -167,7 +167,7 @@ frontend cli common privhelper~~#include "api/~nothing includes a handler module
 privhelper common~~#include "(\.\./)*(frontend|cli)/~moatd and common/ see neither the frontend nor the client
 cli~~#include "(\.\./)*(frontend|privhelper)/~the client speaks only the REST API
 frontend~frontend/ph~#include "proto/privhelper\.pb-c\.h"~only frontend/ph/ includes the protobuf header
-#pending frontend~frontend/ph~\b(Ph__|ph__|PH__)[A-Za-z_]~only frontend/ph/ touches the protobuf types
+frontend~frontend/ph~\b(Ph__|ph__|PH__)[A-Za-z_]~only frontend/ph/ touches the protobuf types
 frontend cli common~frontend/db frontend/model~#include <sqlite3\.h>~only db/ and model/ include sqlite3.h
 frontend cli common~frontend/db frontend/model~\bsqlite3_[a-z_]+[[:space:]]*\(~only db/ and model/ call sqlite
 '}

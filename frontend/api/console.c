@@ -159,11 +159,7 @@ static int connect_ws(void *data, struct fe_req *req, struct fe_resp *resp, cons
 static int run_console(struct fe_op *op, void *data)
 {
 	struct console *c = data;
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__ConsoleOpenRequest m = PH__CONSOLE_OPEN_REQUEST__INIT;
-	Ph__Reply *rep = NULL;
-	int fds[4], ctl = -1, r = 0;
-	size_t nfds = 0;
+	int ptx = -EBADF, ctl = -1, r = 0;
 	struct timespec deadline;
 	bool all;
 
@@ -178,24 +174,13 @@ static int run_console(struct fe_op *op, void *data)
 		r = fe_op_fail(op, ETIMEDOUT, "Timed out waiting for the websockets to connect");
 		goto end;
 	}
-	m.name.data = (uint8_t *)c->name;
-	m.name.len = strlen(c->name);
-	m.width = c->width;
-	m.height = c->height;
-	req.op_case = PH__REQUEST__OP_CONSOLE_OPEN;
-	req.console_open = &m;
-	r = fe_ph_call_fds_ret(&req, &rep, fds, &nfds);
-	if (rep)
-		ph__reply__free_unpacked(rep, NULL);
-	if (r < 0 || nfds != 2) {
-		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]);
-		r = fe_op_fail(op, r < 0 ? r : -EPROTO, "Failed to attach to the console");
+	r = ph_call_console_open(c->name, c->width, c->height, &ptx, &ctl, NULL);
+	if (r < 0) {
+		r = fe_op_fail(op, r, "Failed to attach to the console");
 		goto end;
 	}
 	pthread_mutex_lock(&c->lock);
-	c->ptx = fds[0];
-	ctl = fds[1];
+	c->ptx = ptx;
 	c->started = true;
 	pthread_cond_broadcast(&c->cond);
 	pthread_mutex_unlock(&c->lock);

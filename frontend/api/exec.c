@@ -361,75 +361,64 @@ static void sink_end(struct out_sink *o)
 		fe_ws_send_text(o->ws, "", 0);
 }
 
-static int call_exec(struct exec_session *s, int *fds, size_t *nfds)
+static int call_exec(struct exec_session *s, int fds[static 4])
 {
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__ExecStartRequest m = PH__EXEC_START_REQUEST__INIT;
-	ProtobufCBinaryData argv[128], env[128];
-	Ph__Reply *rep = NULL;
+	const char *argv[PH_CALL_MAX_ARGS], *env[PH_CALL_MAX_ARGS];
 	size_t argc = json_object_array_length(s->argv), envc = 0;
-	char envbuf[128][512];
+	char envbuf[PH_CALL_MAX_ARGS][512];
+	struct ph_exec_request req;
+	struct ph_exec_info x;
 	int r;
 
-	if (argc == 0 || argc > 128)
+	if (argc == 0 || argc > PH_CALL_MAX_ARGS)
 		return -E2BIG;
-	for (size_t i = 0; i < argc; i++) {
-		const char *a = json_object_get_string(json_object_array_get_idx(s->argv, i));
-
-		argv[i].data = (uint8_t *)a;
-		argv[i].len = strlen(a);
-	}
+	for (size_t i = 0; i < argc; i++)
+		argv[i] = json_object_get_string(json_object_array_get_idx(s->argv, i));
 	json_object_object_foreach(s->env, k, v)
 	{
 		int n;
 
-		if (envc >= 128)
+		if (envc >= PH_CALL_MAX_ARGS)
 			return -E2BIG;
 		n = snprintf(envbuf[envc], sizeof(envbuf[envc]), "%s=%s", k,
 			     json_object_get_string(v));
 		if (n < 0 || (size_t)n >= sizeof(envbuf[envc]))
 			return -E2BIG;
-		env[envc].data = (uint8_t *)envbuf[envc];
-		env[envc].len = (size_t)n;
+		env[envc] = envbuf[envc];
 		envc++;
 	}
-	m.name.data = (uint8_t *)s->name;
-	m.name.len = strlen(s->name);
-	m.n_argv = argc;
-	m.argv = argv;
-	m.n_env = envc;
-	m.env = env;
-	m.uid = s->uid;
-	m.gid = s->gid;
-	m.cwd.data = (uint8_t *)s->cwd;
-	m.cwd.len = strlen(s->cwd);
-	m.interactive = s->interactive;
-	m.width = s->width;
-	m.height = s->height;
-	req.op_case = PH__REQUEST__OP_EXEC_START;
-	req.exec_start = &m;
-	r = fe_ph_call_fds_ret(&req, &rep, fds, nfds);
-	if (rep)
-		ph__reply__free_unpacked(rep, NULL);
-	return r;
+	req = (struct ph_exec_request){ .name = s->name,
+					.argv = argv,
+					.argc = argc,
+					.env = env,
+					.envc = envc,
+					.uid = s->uid,
+					.gid = s->gid,
+					.cwd = s->cwd,
+					.interactive = s->interactive,
+					.width = s->width,
+					.height = s->height };
+	r = ph_call_exec_start(&req, &x, NULL);
+	if (r < 0)
+		return r;
+	memcpy(fds, x.fds, sizeof(x.fds));
+	return 0;
 }
 
 /*
  * Have moatd start the command: fds gets stdin's write end (or the pty
  * master), then (not interactive) stdout's and stderr's read ends, then
- * the control socket. On failure the operation is failed with return 127.
+ * the control socket (ph_call_exec_start() checked the count). On failure
+ * the operation is failed with return 127.
  */
 static int start_command(struct fe_op *op, struct exec_session *s, int fds[static 4])
 {
-	size_t nfds = 0;
-	int r = call_exec(s, fds, &nfds);
+	int r = call_exec(s, fds);
 
-	if (r >= 0 && nfds == (s->interactive ? 2u : 4u))
+	if (r >= 0)
 		return 0;
-	for (size_t i = 0; i < nfds; i++)
-		close(fds[i]);
 	set_result(op, s, 127);
-	return fe_op_fail(op, r < 0 ? r : -EPROTO, "%s",
+	return fe_op_fail(op, r, "%s",
 			  r == -EINVAL ? "Instance is not running" : "Failed to start the command");
 }
 

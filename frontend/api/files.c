@@ -50,37 +50,21 @@ static bool instance_exists(struct fe_req *req, struct fe_resp *resp)
 }
 
 /* One file_op; on failure resp holds the error. */
-static int file_op(const char *name, const char *path, Ph__FileOpKind kind, int uid, int gid,
-		   int mode, const char *target, struct fe_resp *resp, Ph__Reply **ret_rep,
-		   int *ret_fd)
+static int file_op(const char *name, const char *path, enum ph_file_op_kind kind, int uid, int gid,
+		   int mode, const char *target, struct fe_resp *resp,
+		   struct ph_file_info *ret_info, int *ret_fd)
 {
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__FileOpRequest m = PH__FILE_OP_REQUEST__INIT;
-	Ph__Reply *rep = NULL;
-	int fds[4];
-	size_t nfds = 0;
-	int r;
+	const struct ph_file_request f = { .name = name,
+					   .pool = FE_POOL,
+					   .path = path,
+					   .kind = kind,
+					   .uid = uid,
+					   .gid = gid,
+					   .mode = mode,
+					   .target = target };
+	int r = ph_call_file_op(&f, ret_info, ret_fd, NULL);
 
-	m.name.data = (uint8_t *)name;
-	m.name.len = strlen(name);
-	m.pool.data = (uint8_t *)FE_POOL;
-	m.pool.len = strlen(FE_POOL);
-	m.path.data = (uint8_t *)path;
-	m.path.len = strlen(path);
-	m.kind = kind;
-	m.uid = uid;
-	m.gid = gid;
-	m.mode = mode;
-	if (target) {
-		m.target.data = (uint8_t *)target;
-		m.target.len = strlen(target);
-	}
-	req.op_case = PH__REQUEST__OP_FILE_OP;
-	req.file_op = &m;
-	r = fe_ph_call_fds_ret(&req, &rep, fds, &nfds);
-	if (r < 0 || !rep || rep->result_case != PH__REPLY__RESULT_FILE_OP) {
-		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]);
+	if (r < 0) {
 		if (r == -ENOENT)
 			fe_error(resp, 404, "Not Found");
 		else if (r == -EEXIST)
@@ -92,47 +76,31 @@ static int file_op(const char *name, const char *path, Ph__FileOpKind kind, int 
 			 r == -ELOOP || r == -ENAMETOOLONG || r == -EINVAL)
 			fe_error(resp, 400, "%s", strerror(-r));
 		else
-			fe_error(resp, 500, "File operation failed: %s",
-				 strerror(r < 0 ? -r : EPROTO));
-		if (rep)
-			ph__reply__free_unpacked(rep, NULL);
-		return r < 0 ? r : -EPROTO;
+			fe_error(resp, 500, "File operation failed: %s", strerror(-r));
+		return r;
 	}
-	if (ret_fd)
-		*ret_fd = nfds > 0 ? fds[0] : -1;
-	else
-		for (size_t i = 0; i < nfds; i++)
-			close(fds[i]);
-	*ret_rep = rep;
 	return 0;
 }
 
 int fe_file_exists(const char *name, const char *path)
 {
 	struct fe_resp resp = { 0 };
-	Ph__Reply *rep = NULL;
-	int r = file_op(name, path, PH__FILE_OP_KIND__FILE_OP_OPEN_READ, -1, -1, -1, NULL, &resp,
-			&rep, NULL);
+	int r = file_op(name, path, PH_FILE_OP_READ, -1, -1, -1, NULL, &resp, NULL, NULL);
 
 	fe_resp_free(&resp);
-	if (r == 0)
-		ph__reply__free_unpacked(rep, NULL);
 	return r == 0 ? 1 : r == -ENOENT ? 0 : r;
 }
 
 int fe_file_write(const char *name, const char *path, const void *data, size_t len)
 {
 	struct fe_resp resp = { 0 };
-	Ph__Reply *rep = NULL;
 	int fd = -1, r;
 
 	/* a new file is 0644 and the container root's; an existing one keeps both */
-	r = file_op(name, path, PH__FILE_OP_KIND__FILE_OP_WRITE, -1, -1, -1, NULL, &resp, &rep,
-		    &fd);
+	r = file_op(name, path, PH_FILE_OP_WRITE, -1, -1, -1, NULL, &resp, NULL, &fd);
 	fe_resp_free(&resp);
 	if (r < 0)
 		return r;
-	ph__reply__free_unpacked(rep, NULL);
 	for (size_t off = 0; r == 0 && off < len;) {
 		ssize_t n = write(fd, (const uint8_t *)data + off, len - off);
 
@@ -147,7 +115,7 @@ int fe_file_write(const char *name, const char *path, const void *data, size_t l
 	return r;
 }
 
-static void lxd_headers(struct fe_resp *resp, const Ph__FileOpReply *f, const char *type)
+static void lxd_headers(struct fe_resp *resp, const struct ph_file_info *f, const char *type)
 {
 	char v[32];
 
@@ -165,23 +133,21 @@ static void lxd_headers(struct fe_resp *resp, const Ph__FileOpReply *f, const ch
 static int api_pull(struct fe_req *req, struct fe_resp *resp)
 {
 	char path[PATH_BUF];
-	Ph__Reply *rep = NULL;
+	struct ph_file_info info;
 	int fd = -1;
 
 	if (!instance_exists(req, resp) || file_path(req, resp, path) < 0)
 		return 0;
-	if (file_op(req->seg[1], path, PH__FILE_OP_KIND__FILE_OP_OPEN_READ, -1, -1, -1, NULL, resp,
-		    &rep, &fd) < 0)
+	if (file_op(req->seg[1], path, PH_FILE_OP_READ, -1, -1, -1, NULL, resp, &info, &fd) < 0)
 		return 0;
-	switch (rep->file_op->type) {
-	case PH__FILE_TYPE__FILE_TYPE_SYMLINK:
+	switch (info.type) {
+	case PH_FILE_TYPE_SYMLINK:
 		fe_raw(resp, NULL, 0);
-		resp->raw_body =
-			strndup((const char *)rep->file_op->target.data, rep->file_op->target.len);
-		resp->raw_len = resp->raw_body ? rep->file_op->target.len : 0;
-		lxd_headers(resp, rep->file_op, "symlink");
+		resp->raw_body = strdup(info.target);
+		resp->raw_len = resp->raw_body ? strlen(info.target) : 0;
+		lxd_headers(resp, &info, "symlink");
 		break;
-	case PH__FILE_TYPE__FILE_TYPE_DIRECTORY: {
+	case PH_FILE_TYPE_DIRECTORY: {
 		json_object *names = json_object_new_array();
 		DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 		struct dirent *e;
@@ -195,7 +161,7 @@ static int api_pull(struct fe_req *req, struct fe_resp *resp)
 			close(fd);
 		fd = -1;
 		fe_sync(resp, names);
-		lxd_headers(resp, rep->file_op, "directory");
+		lxd_headers(resp, &info, "directory");
 		break;
 	}
 	default: {
@@ -204,7 +170,7 @@ static int api_pull(struct fe_req *req, struct fe_resp *resp)
 
 		fe_raw(resp, NULL, 0);
 		resp->raw_fd = TAKE_FD(fd);
-		lxd_headers(resp, rep->file_op, "file");
+		lxd_headers(resp, &info, "file");
 		snprintf(disp, sizeof(disp), "inline;filename=%.250s", base ? base + 1 : path);
 		json_object_object_add(resp->headers, "Content-Disposition",
 				       json_object_new_string(disp));
@@ -213,7 +179,6 @@ static int api_pull(struct fe_req *req, struct fe_resp *resp)
 	}
 	if (fd >= 0)
 		close(fd);
-	ph__reply__free_unpacked(rep, NULL);
 	return 0;
 }
 
@@ -261,7 +226,6 @@ static int push_open(struct fe_req *req, struct fe_resp *resp, void **ret_state)
 	const char *type = fe_header(req, "X-LXD-type"), *write = fe_header(req, "X-LXD-write");
 	char path[PATH_BUF];
 	int uid, gid, mode, fd = -1;
-	Ph__Reply *rep = NULL;
 	struct push *s;
 
 	if (type && *type && strcmp(type, "file") != 0)
@@ -276,11 +240,9 @@ static int push_open(struct fe_req *req, struct fe_resp *resp, void **ret_state)
 		return -EINVAL;
 	}
 	if (file_op(req->seg[1], path,
-		    write && strcmp(write, "append") == 0 ? PH__FILE_OP_KIND__FILE_OP_APPEND
-							  : PH__FILE_OP_KIND__FILE_OP_WRITE,
-		    uid, gid, mode, NULL, resp, &rep, &fd) < 0)
+		    write && strcmp(write, "append") == 0 ? PH_FILE_OP_APPEND : PH_FILE_OP_WRITE,
+		    uid, gid, mode, NULL, resp, NULL, &fd) < 0)
 		return -EIO;
-	ph__reply__free_unpacked(rep, NULL);
 	s = calloc(1, sizeof(*s));
 	if (!s) {
 		close(fd);
@@ -317,7 +279,6 @@ static int api_push(struct fe_req *req, struct fe_resp *resp)
 	const char *type = fe_header(req, "X-LXD-type");
 	char path[PATH_BUF], target[PATH_BUF];
 	int uid, gid, mode;
-	Ph__Reply *rep = NULL;
 
 	if (req->stream) /* a file: everything went through push_write */
 		return fe_sync(resp, json_object_new_object());
@@ -327,8 +288,8 @@ static int api_push(struct fe_req *req, struct fe_resp *resp)
 	    header_num(req, "X-LXD-mode", 0, 07777, &mode, resp) < 0)
 		return 0;
 	if (type && strcmp(type, "directory") == 0) {
-		if (file_op(req->seg[1], path, PH__FILE_OP_KIND__FILE_OP_MKDIR, uid, gid, mode,
-			    NULL, resp, &rep, NULL) < 0)
+		if (file_op(req->seg[1], path, PH_FILE_OP_MKDIR, uid, gid, mode, NULL, resp, NULL,
+			    NULL) < 0)
 			return 0;
 	} else if (type && strcmp(type, "symlink") == 0) {
 		if (req->body_len == 0 || req->body_len >= sizeof(target) ||
@@ -336,27 +297,23 @@ static int api_push(struct fe_req *req, struct fe_resp *resp)
 			return fe_error(resp, 400, "Invalid symlink target");
 		memcpy(target, req->body, req->body_len);
 		target[req->body_len] = '\0';
-		if (file_op(req->seg[1], path, PH__FILE_OP_KIND__FILE_OP_SYMLINK, uid, gid, -1,
-			    target, resp, &rep, NULL) < 0)
+		if (file_op(req->seg[1], path, PH_FILE_OP_SYMLINK, uid, gid, -1, target, resp, NULL,
+			    NULL) < 0)
 			return 0;
 	} else {
 		return fe_error(resp, 400, "Unknown X-LXD-type \"%.32s\"", type ? type : "");
 	}
-	ph__reply__free_unpacked(rep, NULL);
 	return fe_sync(resp, json_object_new_object());
 }
 
 static int api_delete_file(struct fe_req *req, struct fe_resp *resp)
 {
 	char path[PATH_BUF];
-	Ph__Reply *rep = NULL;
 
 	if (!instance_exists(req, resp) || file_path(req, resp, path) < 0)
 		return 0;
-	if (file_op(req->seg[1], path, PH__FILE_OP_KIND__FILE_OP_DELETE, -1, -1, -1, NULL, resp,
-		    &rep, NULL) < 0)
+	if (file_op(req->seg[1], path, PH_FILE_OP_DELETE, -1, -1, -1, NULL, resp, NULL, NULL) < 0)
 		return 0;
-	ph__reply__free_unpacked(rep, NULL);
 	return fe_sync(resp, json_object_new_object());
 }
 

@@ -314,10 +314,10 @@ struct job {
 };
 
 /* Fail an operation with moatd's message when it sent one. */
-static int op_fail_reply(struct fe_op *op, int r, Ph__Reply *rep, const char *what)
+static int op_fail_reply(struct fe_op *op, int r, const struct ph_error *e, const char *what)
 {
-	const char *msg = rep && rep->error.len ? (const char *)rep->error.data : NULL;
-	int len = rep ? (int)rep->error.len : 0;
+	const char *msg = e->msg[0] ? e->msg : NULL;
+	int len = (int)strlen(e->msg);
 
 	if (msg) {
 		/* moatd's errors read "op: reason"; clients want the reason */
@@ -331,24 +331,13 @@ static int op_fail_reply(struct fe_op *op, int r, Ph__Reply *rep, const char *wh
 	} else {
 		r = fe_op_fail(op, r, "%s: %s", what, strerror(-r));
 	}
-	if (rep)
-		ph__reply__free_unpacked(rep, NULL);
 	return r;
 }
 
-static int do_delete_storage(const struct job *j, Ph__Reply **ret)
+static int do_delete_storage(const struct job *j, struct ph_error *ret_error)
 {
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceDeleteRequest m = PH__INSTANCE_DELETE_REQUEST__INIT;
-	int r;
+	int r = ph_call_instance_delete(j->name, FE_POOL, ret_error);
 
-	m.name.data = (uint8_t *)j->name;
-	m.name.len = strlen(j->name);
-	m.pool.data = (uint8_t *)FE_POOL;
-	m.pool.len = strlen(FE_POOL);
-	req.op_case = PH__REQUEST__OP_INSTANCE_DELETE;
-	req.instance_delete = &m;
-	r = fe_ph_call(&req, ret);
 	fe_instance_status_forget(j->name);
 	return r;
 }
@@ -364,12 +353,10 @@ static void lifecycle(const char *action, const char *name)
 static int run_create(struct fe_op *op, void *data)
 {
 	struct job *j = data;
-	Ph__Reply *rep = NULL;
+	struct ph_error e;
 	int r;
 
 	if (j->fingerprint[0]) {
-		Ph__Request req = PH__REQUEST__INIT;
-		Ph__ImageUnpackRequest m = PH__IMAGE_UNPACK_REQUEST__INIT;
 		char path[4096];
 		__do_close int fd = -EBADF;
 
@@ -379,47 +366,22 @@ static int run_create(struct fe_op *op, void *data)
 			r = fe_op_fail(op, errno, "Image file is missing: %s", strerror(errno));
 			goto undo;
 		}
-		m.fingerprint.data = (uint8_t *)j->fingerprint;
-		m.fingerprint.len = strlen(j->fingerprint);
-		m.pool.data = (uint8_t *)FE_POOL;
-		m.pool.len = strlen(FE_POOL);
-		req.op_case = PH__REQUEST__OP_IMAGE_UNPACK;
-		req.image_unpack = &m;
-		r = fe_ph_call_fds(&req, &fd, 1, &rep);
+		r = ph_call_image_unpack(j->fingerprint, FE_POOL, fd, NULL, &e);
 		if (r < 0) {
-			op_fail_reply(op, r, rep, "Failed to unpack the image");
+			op_fail_reply(op, r, &e, "Failed to unpack the image");
 			goto undo;
 		}
-		ph__reply__free_unpacked(rep, NULL);
-		rep = NULL;
 	}
-	{
-		Ph__Request req = PH__REQUEST__INIT;
-		Ph__InstanceCreateRequest m = PH__INSTANCE_CREATE_REQUEST__INIT;
-
-		m.name.data = (uint8_t *)j->name;
-		m.name.len = strlen(j->name);
-		m.pool.data = (uint8_t *)FE_POOL;
-		m.pool.len = strlen(FE_POOL);
-		m.fingerprint.data = (uint8_t *)j->fingerprint;
-		m.fingerprint.len = strlen(j->fingerprint);
-		req.op_case = PH__REQUEST__OP_INSTANCE_CREATE;
-		req.instance_create = &m;
-		r = fe_ph_call(&req, &rep);
-		if (r < 0) {
-			op_fail_reply(op, r, rep, "Failed creating instance storage");
-			goto undo;
-		}
-		ph__reply__free_unpacked(rep, NULL);
+	r = ph_call_instance_create(j->name, FE_POOL, j->fingerprint, &e);
+	if (r < 0) {
+		op_fail_reply(op, r, &e, "Failed creating instance storage");
+		goto undo;
 	}
 	fe_instance_idle(j->name);
 	lifecycle("instance-created", j->name);
 	return 0;
 undo: /* nothing half-created: storage, then the row */
-	rep = NULL;
-	(void)do_delete_storage(j, &rep);
-	if (rep)
-		ph__reply__free_unpacked(rep, NULL);
+	(void)do_delete_storage(j, NULL);
 	fe_instance_delete_row(j->name);
 	fe_instance_idle(j->name);
 	return r < 0 ? r : -EIO;
@@ -610,12 +572,10 @@ out:
 static int call_start(struct fe_op *op, const char *name)
 {
 	struct fe_instance i;
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceStartRequest m = PH__INSTANCE_START_REQUEST__INIT;
-	Ph__InstanceConfig cfg;
+	struct ph_start_config cfg;
 	json_object *xc = NULL, *xd = NULL;
-	Ph__Reply *rep = NULL;
-	int r;
+	struct ph_error e;
+	int pid = 0, r;
 
 	json_object *pending;
 	char err[512] = "";
@@ -637,24 +597,12 @@ static int call_start(struct fe_op *op, const char *name)
 		json_object_object_del(i.config, "volatile.apply_template");
 		fe_instance_save(&i);
 	}
-	m.name.data = (uint8_t *)i.name;
-	m.name.len = strlen(i.name);
-	m.pool.data = (uint8_t *)FE_POOL;
-	m.pool.len = strlen(FE_POOL);
-	m.config = &cfg;
-	req.op_case = PH__REQUEST__OP_INSTANCE_START;
-	req.instance_start = &m;
-	r = fe_ph_call(&req, &rep);
+	r = ph_call_instance_start(i.name, FE_POOL, &cfg, &pid, &e);
 	fe_instance_status_forget(i.name);
 	if (r < 0) {
-		op_fail_reply(op, r, rep, "Failed to start the instance");
+		op_fail_reply(op, r, &e, "Failed to start the instance");
 	} else {
 		/* moatd's start reply carries the new init's pid: watch it */
-		int pid = rep->result_case == PH__REPLY__RESULT_INSTANCE_START
-				  ? rep->instance_start->pid
-				  : 0;
-
-		ph__reply__free_unpacked(rep, NULL);
 		now_rfc3339(i.last_used_at);
 		json_object_object_add(i.config, "volatile.last_state.power",
 				       json_object_new_string("RUNNING"));
@@ -668,26 +616,15 @@ out:
 	return r;
 }
 
-static int call_action(struct fe_op *op, const char *name, Ph__InstanceActionKind kind, int timeout,
+static int call_action(struct fe_op *op, const char *name, enum ph_action_kind kind, int timeout,
 		       bool force)
 {
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceActionRequest m = PH__INSTANCE_ACTION_REQUEST__INIT;
-	Ph__Reply *rep = NULL;
-	int r;
+	struct ph_error e;
+	int r = ph_call_instance_action(name, kind, timeout, force, NULL, &e);
 
-	m.name.data = (uint8_t *)name;
-	m.name.len = strlen(name);
-	m.action = kind;
-	m.timeout = timeout;
-	m.force = force;
-	req.op_case = PH__REQUEST__OP_INSTANCE_ACTION;
-	req.instance_action = &m;
-	r = fe_ph_call(&req, &rep);
 	fe_instance_status_forget(name);
 	if (r < 0)
-		return op_fail_reply(op, r, rep, "Failed to change the instance's state");
-	ph__reply__free_unpacked(rep, NULL);
+		return op_fail_reply(op, r, &e, "Failed to change the instance's state");
 	return 0;
 }
 
@@ -707,21 +644,18 @@ static void record_power(const char *name, const char *power)
 static int delete_everything(struct fe_op *op, const char *name)
 {
 	struct job j = { 0 };
-	Ph__Reply *rep = NULL;
+	struct ph_error e;
 	int r;
 
 	snprintf(j.name, sizeof(j.name), "%s", name);
 	fe_watch_forget(name);
-	r = do_delete_storage(&j, &rep);
+	r = do_delete_storage(&j, &e);
 	if (r < 0 && !op) {
 		log_error("deleting instance \"%s\": %s", name, strerror(-r));
-		if (rep)
-			ph__reply__free_unpacked(rep, NULL);
 		return r;
 	}
 	if (r < 0)
-		return op_fail_reply(op, r, rep, "Failed deleting the instance");
-	ph__reply__free_unpacked(rep, NULL);
+		return op_fail_reply(op, r, &e, "Failed deleting the instance");
 	fe_instance_logs_remove(name);
 	return fe_instance_delete_row(name);
 }
@@ -746,8 +680,8 @@ static int run_state(struct fe_op *op, void *data)
 		if (!running && strcmp(j->action, "stop") == 0)
 			r = fe_op_fail(op, EINVAL, "The instance is already stopped");
 		else if (running)
-			r = call_action(op, j->name, PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_STOP,
-					j->force ? 0 : timeout, j->force);
+			r = call_action(op, j->name, PH_ACTION_STOP, j->force ? 0 : timeout,
+					j->force);
 		if (r == 0 && fe_instance_load(j->name, &i) == 0) {
 			bool eph = i.ephemeral;
 
@@ -760,19 +694,13 @@ static int run_state(struct fe_op *op, void *data)
 				r = call_start(op, j->name);
 		}
 	} else if (strcmp(j->action, "freeze") == 0) {
-		r = st.status_code != 103
-			    ? fe_op_fail(op, EINVAL, "The instance isn't running")
-			    : call_action(op, j->name,
-					  PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_FREEZE, 0,
-					  false);
+		r = st.status_code != 103 ? fe_op_fail(op, EINVAL, "The instance isn't running")
+					  : call_action(op, j->name, PH_ACTION_FREEZE, 0, false);
 		if (r == 0)
 			record_power(j->name, "FROZEN");
 	} else {
-		r = st.status_code != 110
-			    ? fe_op_fail(op, EINVAL, "The instance is not frozen")
-			    : call_action(op, j->name,
-					  PH__INSTANCE_ACTION_KIND__INSTANCE_ACTION_UNFREEZE, 0,
-					  false);
+		r = st.status_code != 110 ? fe_op_fail(op, EINVAL, "The instance is not frozen")
+					  : call_action(op, j->name, PH_ACTION_UNFREEZE, 0, false);
 		if (r == 0)
 			record_power(j->name, "RUNNING");
 	}

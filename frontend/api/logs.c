@@ -178,43 +178,23 @@ static int check_instance(struct fe_req *req, struct fe_resp *resp)
 	return 0;
 }
 
-static int log_op(struct fe_req *req, struct fe_resp *resp, Ph__InstanceLogKind kind, bool truncate,
+static int log_op(struct fe_req *req, struct fe_resp *resp, enum ph_log_kind kind, bool truncate,
 		  int *ret_fd)
 {
-	Ph__Request r = PH__REQUEST__INIT;
-	Ph__InstanceLogRequest m = PH__INSTANCE_LOG_REQUEST__INIT;
-	Ph__Reply *rep = NULL;
 	struct fe_instance i;
-	int fds[4];
-	size_t nfds = 0;
 	int e;
 
 	if (!name_valid_str(req->seg[1]) || fe_instance_load(req->seg[1], &i) < 0)
 		return fe_error(resp, 404, "Instance not found") - 1;
-	m.name.data = (uint8_t *)i.name;
-	m.name.len = strlen(i.name);
-	m.kind = kind;
-	m.truncate = truncate;
-	r.op_case = PH__REQUEST__OP_INSTANCE_LOG;
-	r.instance_log = &m;
-	e = fe_ph_call_fds_ret(&r, &rep, fds, &nfds);
+	e = ph_call_instance_log(i.name, kind, truncate, ret_fd, NULL);
 	fe_instance_free(&i);
-	if (rep)
-		ph__reply__free_unpacked(rep, NULL);
 	if (e < 0) {
-		for (size_t k = 0; k < nfds; k++)
-			close(fds[k]);
 		if (e == -ENOENT && truncate)
 			return 0; /* nothing to clear */
 		return e == -ENOENT
 			       ? fe_error(resp, 404, "Not Found") - 1
 			       : fe_error(resp, 500, "Cannot read the log: %s", strerror(-e)) - 1;
 	}
-	if (ret_fd)
-		*ret_fd = nfds > 0 ? fds[0] : -1;
-	else
-		for (size_t k = 0; k < nfds; k++)
-			close(fds[k]);
 	return 0;
 }
 
@@ -226,7 +206,7 @@ static int api_logs(struct fe_req *req, struct fe_resp *resp)
 
 	if (check_instance(req, resp) < 0)
 		return 0;
-	r = log_op(req, resp, PH__INSTANCE_LOG_KIND__INSTANCE_LOG_LXC, false, NULL);
+	r = log_op(req, resp, PH_LOG_LXC, false, NULL);
 	if (r < 0 && resp->http_status != 404)
 		return 0;
 	a = json_object_new_array();
@@ -239,7 +219,7 @@ static int api_logs(struct fe_req *req, struct fe_resp *resp)
 	return fe_sync(resp, a);
 }
 
-static int send_log(struct fe_req *req, struct fe_resp *resp, Ph__InstanceLogKind kind)
+static int send_log(struct fe_req *req, struct fe_resp *resp, enum ph_log_kind kind)
 {
 	int fd = -1;
 
@@ -256,7 +236,7 @@ static int api_log_file(struct fe_req *req, struct fe_resp *resp)
 	int fd = -EBADF, r;
 
 	if (strcmp(file, "lxc.log") == 0)
-		return send_log(req, resp, PH__INSTANCE_LOG_KIND__INSTANCE_LOG_LXC);
+		return send_log(req, resp, PH_LOG_LXC);
 	if (check_instance(req, resp) < 0)
 		return 0;
 	if (!fe_exec_log_name_valid(file))
@@ -295,12 +275,12 @@ static int api_log_delete(struct fe_req *req, struct fe_resp *resp)
 
 static int api_console_log(struct fe_req *req, struct fe_resp *resp)
 {
-	return send_log(req, resp, PH__INSTANCE_LOG_KIND__INSTANCE_LOG_CONSOLE);
+	return send_log(req, resp, PH_LOG_CONSOLE);
 }
 
 static int api_console_clear(struct fe_req *req, struct fe_resp *resp)
 {
-	if (log_op(req, resp, PH__INSTANCE_LOG_KIND__INSTANCE_LOG_CONSOLE, true, NULL) < 0)
+	if (log_op(req, resp, PH_LOG_CONSOLE, true, NULL) < 0)
 		return 0;
 	return fe_sync(resp, json_object_new_object());
 }

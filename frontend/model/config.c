@@ -9,8 +9,7 @@
  * validator from the vocabulary (or a new fe_parse_*() beside the others,
  * with its unit tests), its flags, its gate if moatd's policy guards it,
  * and a setter if moatd needs it at start (a field of struct
- * fe_start_config, and its copy into the start request in
- * fe_instance_start_config()).
+ * ph_start_config in ph/ph.h, which ph_call_instance_start() sends).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -172,27 +171,27 @@ bool fe_policy_allows(const struct fe_policy *p, enum fe_gate gate)
 
 /* ---- the keys -------------------------------------------------------------------- */
 
-static void set_privileged(struct fe_start_config *c, const struct fe_value *v)
+static void set_privileged(struct ph_start_config *c, const struct fe_value *v)
 {
 	c->privileged = v->b;
 }
 
-static void set_nesting(struct fe_start_config *c, const struct fe_value *v)
+static void set_nesting(struct ph_start_config *c, const struct fe_value *v)
 {
 	c->nesting = v->b;
 }
 
-static void set_memory(struct fe_start_config *c, const struct fe_value *v)
+static void set_memory(struct ph_start_config *c, const struct fe_value *v)
 {
 	c->memory_limit = v->u;
 }
 
-static void set_cpus(struct fe_start_config *c, const struct fe_value *v)
+static void set_cpus(struct ph_start_config *c, const struct fe_value *v)
 {
 	c->cpu_limit = (uint32_t)v->u;
 }
 
-static void set_processes(struct fe_start_config *c, const struct fe_value *v)
+static void set_processes(struct ph_start_config *c, const struct fe_value *v)
 {
 	c->processes_limit = (uint32_t)v->u;
 }
@@ -378,9 +377,9 @@ void fe_config_environment(json_object *config, json_object *env)
 	}
 }
 
-void fe_config_start(json_object *expanded, struct fe_start_config *ret)
+void fe_config_start(json_object *expanded, struct ph_start_config *ret)
 {
-	struct fe_start_config c = { 0 };
+	struct ph_start_config c = { 0 };
 
 	json_object_object_foreach(expanded, k, o)
 	{

@@ -16,6 +16,7 @@
 #define MOAT_FE_MODEL_CONFIG_H
 
 #include "fe.h"
+#include "ph/ph.h"
 
 /* Room for one error message of model/ (api/ answers it). */
 #define FE_ERR_MAX 512
@@ -102,16 +103,9 @@ bool fe_env_name_valid(const char *name);
 
 /* ---- the rows -------------------------------------------------------------------- */
 
-/* What moatd needs to start an instance, as the schema's setters fill it. */
-struct fe_start_config {
-	bool privileged;
-	bool nesting;
-	uint64_t memory_limit;    /* bytes; 0: none */
-	uint32_t cpu_limit;       /* CPUs; 0: none */
-	uint32_t processes_limit; /* 0: none */
-};
-
-typedef void (*fe_set_fn)(struct fe_start_config *c, const struct fe_value *v);
+/* What moatd needs to start an instance (struct ph_start_config, the
+ * argument of ph_call_instance_start()) is filled by the schema's setters. */
+typedef void (*fe_set_fn)(struct ph_start_config *c, const struct fe_value *v);
 
 /* The flag of moatd's policy (struct fe_policy) a row needs when it asks for something. */
 enum fe_gate {
@@ -181,7 +175,7 @@ bool fe_config_from_profile(const char *key);
 void fe_config_environment(json_object *config, json_object *env);
 
 /* The start request's part the expanded config decides: every row's setter. */
-void fe_config_start(json_object *expanded, struct fe_start_config *ret);
+void fe_config_start(json_object *expanded, struct ph_start_config *ret);
 
 /* ---- device types (devices.c) -------------------------------------------------------- */
 

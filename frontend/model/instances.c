@@ -437,17 +437,17 @@ int fe_instance_status(const char *name, struct fe_instance_state *ret)
 	return 0;
 }
 
-/* moatd's state reply into the frontend's struct (s->name is set by the caller). */
-static void state_from_reply(const Ph__InstanceStateReply *x, struct fe_instance_state *s)
+/* moatd's state into the frontend's struct (s->name is set by the caller). */
+static void state_from_reply(const struct ph_instance_state_info *x, struct fe_instance_state *s)
 {
 	switch (x->status) {
-	case PH__INSTANCE_STATUS__INSTANCE_STATUS_STOPPED:
+	case PH_STATUS_STOPPED:
 		s->status_code = 102;
 		break;
-	case PH__INSTANCE_STATUS__INSTANCE_STATUS_RUNNING:
+	case PH_STATUS_RUNNING:
 		s->status_code = 103;
 		break;
-	case PH__INSTANCE_STATUS__INSTANCE_STATUS_FROZEN:
+	case PH_STATUS_FROZEN:
 		s->status_code = 110;
 		break;
 	default:
@@ -476,32 +476,19 @@ static uint64_t status_generation(void)
 
 int fe_instance_state(const char *name, struct fe_instance_state *ret)
 {
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceStateRequest m = PH__INSTANCE_STATE_REQUEST__INIT;
-	Ph__Reply *rep = NULL;
+	struct ph_instance_state_info x;
 	struct fe_instance_state s = { .status_code = 112 };
 	uint64_t gen = status_generation();
 	int r;
 
 	snprintf(s.name, sizeof(s.name), "%s", name);
-	m.name.data = (uint8_t *)name;
-	m.name.len = strlen(name);
-	req.op_case = PH__REQUEST__OP_INSTANCE_STATE;
-	req.instance_state = &m;
-	r = fe_ph_call(&req, &rep);
-	if (r == 0 && rep->result_case == PH__REPLY__RESULT_INSTANCE_STATE)
-		state_from_reply(rep->instance_state, &s);
-	if (rep)
-		ph__reply__free_unpacked(rep, NULL);
+	r = ph_call_instance_state(name, &x, NULL);
+	if (r == 0)
+		state_from_reply(&x, &s);
 	if (r == 0)
 		status_store(&s, gen);
 	*ret = s;
 	return r;
-}
-
-static json_object *bstr(const ProtobufCBinaryData *b)
-{
-	return json_object_new_string_len(b->len ? (const char *)b->data : "", (int)b->len);
 }
 
 /*
@@ -511,43 +498,40 @@ static json_object *bstr(const ProtobufCBinaryData *b)
  */
 static json_object *network_and_state(const char *name, struct fe_instance_state *st)
 {
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__InstanceNetworkRequest m = PH__INSTANCE_NETWORK_REQUEST__INIT;
-	Ph__Reply *rep = NULL;
+	struct ph_net_info net;
 	json_object *o = NULL;
 	uint64_t gen = status_generation();
 
-	m.name.data = (uint8_t *)name;
-	m.name.len = strlen(name);
-	req.op_case = PH__REQUEST__OP_INSTANCE_NETWORK;
-	req.instance_network = &m;
-	if (fe_ph_call(&req, &rep) == 0 && rep->result_case == PH__REPLY__RESULT_INSTANCE_NETWORK) {
-		if (rep->instance_network->state) {
+	if (ph_call_instance_network(name, &net, NULL) == 0) {
+		if (net.has_state) {
 			struct fe_instance_state s = { .status_code = 112 };
 
 			snprintf(s.name, sizeof(s.name), "%s", name);
-			state_from_reply(rep->instance_network->state, &s);
+			state_from_reply(&net.state, &s);
 			status_store(&s, gen);
 			*st = s;
 		}
 		o = json_object_new_object();
-		for (size_t k = 0; k < rep->instance_network->n_interfaces; k++) {
-			const Ph__NetInterface *i = rep->instance_network->interfaces[k];
+		for (size_t k = 0; k < net.n_interfaces; k++) {
+			const struct ph_net_interface *i = &net.interfaces[k];
 			json_object *n = json_object_new_object(), *addrs = json_object_new_array();
 			json_object *c = json_object_new_object();
-			char ifname[64];
 
 			for (size_t a = 0; a < i->n_addresses; a++) {
 				json_object *x = json_object_new_object();
 				char prefix[8];
 
-				snprintf(prefix, sizeof(prefix), "%u", i->addresses[a]->prefix);
-				json_object_object_add(x, "family", bstr(&i->addresses[a]->family));
-				json_object_object_add(x, "address",
-						       bstr(&i->addresses[a]->address));
+				snprintf(prefix, sizeof(prefix), "%u", i->addresses[a].prefix);
+				json_object_object_add(
+					x, "family",
+					json_object_new_string(i->addresses[a].family));
+				json_object_object_add(
+					x, "address",
+					json_object_new_string(i->addresses[a].address));
 				json_object_object_add(x, "netmask",
 						       json_object_new_string(prefix));
-				json_object_object_add(x, "scope", bstr(&i->addresses[a]->scope));
+				json_object_object_add(
+					x, "scope", json_object_new_string(i->addresses[a].scope));
 				json_object_array_add(addrs, x);
 			}
 			json_object_object_add(n, "addresses", addrs);
@@ -568,7 +552,7 @@ static json_object *network_and_state(const char *name, struct fe_instance_state
 			json_object_object_add(c, "packets_dropped_inbound",
 					       json_object_new_int64((int64_t)i->rx_dropped));
 			json_object_object_add(n, "counters", c);
-			json_object_object_add(n, "hwaddr", bstr(&i->hwaddr));
+			json_object_object_add(n, "hwaddr", json_object_new_string(i->hwaddr));
 			json_object_object_add(n, "host_name", json_object_new_string(""));
 			json_object_object_add(n, "mtu", json_object_new_int((int32_t)i->mtu));
 			json_object_object_add(n, "state",
@@ -576,13 +560,10 @@ static json_object *network_and_state(const char *name, struct fe_instance_state
 			json_object_object_add(
 				n, "type",
 				json_object_new_string(i->loopback ? "loopback" : "broadcast"));
-			snprintf(ifname, sizeof(ifname), "%.*s", (int)i->name.len,
-				 (const char *)i->name.data);
-			json_object_object_add(o, ifname, n);
+			json_object_object_add(o, i->name, n);
 		}
+		ph_net_info_free(&net);
 	}
-	if (rep)
-		ph__reply__free_unpacked(rep, NULL);
 	return o;
 }
 
@@ -719,17 +700,9 @@ int fe_check_profiles(json_object *profiles, char err[static FE_ERR_MAX])
 	return r;
 }
 
-int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret)
+int fe_instance_start_config(json_object *expanded, struct ph_start_config *ret)
 {
-	struct fe_start_config c;
-
-	fe_config_start(expanded, &c);
-	ph__instance_config__init(ret);
-	ret->privileged = c.privileged;
-	ret->nesting = c.nesting;
-	ret->memory_limit = c.memory_limit;
-	ret->cpu_limit = c.cpu_limit;
-	ret->processes_limit = c.processes_limit;
+	fe_config_start(expanded, ret);
 	return 0;
 }
 

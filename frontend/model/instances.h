@@ -97,7 +97,7 @@ int fe_instance_image(const char *alias, const char *fp, char ret_fp[static 65],
 bool fe_instance_has_root_disk(const struct fe_instance *i);
 
 /* What moatd needs to start it, from the expanded config (validated). */
-int fe_instance_start_config(json_object *expanded, Ph__InstanceConfig *ret);
+int fe_instance_start_config(json_object *expanded, struct ph_start_config *ret);
 
 /* Files inside an instance (api/files.c): 1 exists, 0 not, or -errno. */
 int fe_file_exists(const char *name, const char *path);

@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The frontend's side of the channel to moatd: ph_call-style requests with
- * replies matched by id, so that many HTTP threads can wait at once. Runs
- * in moatd-api (unprivileged). If moatd closes the channel (it does so on
- * any protocol breach) this process exits and moatd starts a fresh one.
+ * The frontend's side of the channel to moatd: requests with replies
+ * matched by id, so that many HTTP threads can wait at once; calls.c builds
+ * the requests and checks the replies. Runs in moatd-api (unprivileged);
+ * what moatd sends is untrusted. If moatd closes the channel (it does so
+ * on any protocol breach) this process exits and moatd starts a fresh one.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -13,7 +14,7 @@
 #include "cleanup.h"
 #include "frame.h"
 #include "log.h"
-#include "ph/ph.h"
+#include "ph/wire.h"
 
 struct pending {
 	uint64_t id;
@@ -87,29 +88,8 @@ int fe_ph_init(int fd)
 	return 0;
 }
 
-int fe_ph_call(Ph__Request *req, Ph__Reply **ret_reply)
-{
-	return fe_ph_call_fds(req, NULL, 0, ret_reply);
-}
-
-int fe_ph_call_fds(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply)
-{
-	int got[FRAME_MAX_FDS];
-	size_t ngot = 0;
-	int r = fe_ph_call_full(req, fds, nfds, ret_reply, got, &ngot);
-
-	for (size_t i = 0; i < ngot; i++)
-		close(got[i]);
-	return r;
-}
-
-int fe_ph_call_fds_ret(Ph__Request *req, Ph__Reply **ret_reply, int *ret_fds, size_t *ret_nfds)
-{
-	return fe_ph_call_full(req, NULL, 0, ret_reply, ret_fds, ret_nfds);
-}
-
-int fe_ph_call_full(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
-		    int *ret_fds, size_t *ret_nfds)
+int ph_channel_call(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
+		    int ret_fds[static FRAME_MAX_FDS], size_t *ret_nfds)
 {
 	uint8_t buf[FRAME_MAX];
 	struct pending p = { .cond = PTHREAD_COND_INITIALIZER };
@@ -140,72 +120,6 @@ int fe_ph_call_full(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **r
 		return r;
 	memcpy(ret_fds, p.fds, p.nfds * sizeof(int));
 	*ret_nfds = p.nfds;
-	if (p.reply->err != 0) {
-		r = -p.reply->err;
-		if (ret_reply)
-			*ret_reply = p.reply;
-		else
-			ph__reply__free_unpacked(p.reply, NULL);
-		return r;
-	}
-	if (ret_reply)
-		*ret_reply = p.reply;
-	else
-		ph__reply__free_unpacked(p.reply, NULL);
-	return 0;
-}
-
-static json_object *features_json(Ph__KernelFeature **f, size_t n)
-{
-	json_object *o = json_object_new_object();
-
-	for (size_t i = 0; i < n; i++) {
-		char name[64];
-		size_t l = f[i]->name.len < sizeof(name) - 1 ? f[i]->name.len : sizeof(name) - 1;
-
-		memcpy(name, f[i]->name.data, l);
-		name[l] = '\0';
-		json_object_object_add(o, name,
-				       json_object_new_string(f[i]->value ? "true" : "false"));
-	}
-	return o;
-}
-
-static void copy_bytes(char *dst, size_t cap, const ProtobufCBinaryData *b)
-{
-	size_t l = b->len < cap - 1 ? b->len : cap - 1;
-
-	memcpy(dst, b->data, l);
-	dst[l] = '\0';
-}
-
-int fe_ph_hello(void)
-{
-	Ph__Request req = PH__REQUEST__INIT;
-	Ph__HelloRequest h = PH__HELLO_REQUEST__INIT;
-	Ph__Reply *rep = NULL;
-	int r;
-
-	h.protocol = 1;
-	req.op_case = PH__REQUEST__OP_HELLO;
-	req.hello = &h;
-	r = fe_ph_call(&req, &rep);
-	if (r < 0) {
-		if (rep)
-			ph__reply__free_unpacked(rep, NULL);
-		return r;
-	}
-	if (rep->result_case != PH__REPLY__RESULT_HELLO) {
-		ph__reply__free_unpacked(rep, NULL);
-		return -EPROTO;
-	}
-	copy_bytes(fe_srv.lxc_version, sizeof(fe_srv.lxc_version), &rep->hello->lxc_version);
-	copy_bytes(fe_srv.policy_name, sizeof(fe_srv.policy_name), &rep->hello->policy_name);
-	fe_srv.kernel_features =
-		features_json(rep->hello->kernel_features, rep->hello->n_kernel_features);
-	fe_srv.lxc_features = features_json(rep->hello->lxc_features, rep->hello->n_lxc_features);
-	fe_srv.idmap_base = rep->hello->idmap_base;
-	fe_srv.idmap_size = rep->hello->idmap_size;
-	ph__reply__free_unpacked(rep, NULL);
+	*ret_reply = p.reply;
 	return 0;
 }

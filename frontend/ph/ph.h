@@ -2,24 +2,219 @@
 /*
  * ph/: the frontend's side of the channel to moatd. moatd-api,
  * unprivileged; nothing moatd answers is trusted.
+ *
+ * One typed call per operation of proto/privhelper.proto, in the manner of
+ * OpenSSH's monitor_wrap.c: the rest of moatd-api calls ph_call_<op>() with
+ * plain C values and gets plain C values back; only the .c files of ph/ see
+ * the wire format (this header does not include the protobuf header, and
+ * `make lint` keeps the generated types out of every other folder).
+ *
+ * Every ph_call_<op>() returns 0, or a negative errno:
+ *   - moatd's own refusal (its reply's errno), with its message ("op:
+ *     reason") in ret_error;
+ *   - -EPROTO for a reply of the wrong shape (another op's result, a string
+ *     with a NUL in it, a descriptor count other than the op's), whose
+ *     descriptors are then closed;
+ *   - the channel's errors (-EMSGSIZE for a request over the frame limit).
+ * ret_error may be NULL; when it is not, it is written on every failure
+ * (an empty message when moatd sent none). The other ret_* outputs are
+ * written only on success. Names, pools and paths are the caller's C
+ * strings; they travel as bytes and moatd validates them.
  */
 #ifndef MOAT_FE_PH_PH_H
 #define MOAT_FE_PH_PH_H
 
 #include "fe.h"
-#include "proto/privhelper.pb-c.h"
 
-/* ---- the channel to moatd (phc.c) ------------------------------------------ */
+/* ---- the channel to moatd (channel.c) ----------------------------------------- */
 
+/* Take over the channel (fd 3) and start the thread that reads replies. */
 int fe_ph_init(int chan);
-/* One request, one reply. The reply is freed with ph__reply__free_unpacked. */
-int fe_ph_call(Ph__Request *req, Ph__Reply **ret_reply);
-/* The same, passing descriptors (which stay the caller's). */
-int fe_ph_call_fds(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply);
-/* The same, returning the reply's descriptors (up to 4; the caller owns them). */
-int fe_ph_call_fds_ret(Ph__Request *req, Ph__Reply **ret_reply, int *ret_fds, size_t *ret_nfds);
-int fe_ph_call_full(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
-		    int *ret_fds, size_t *ret_nfds);
-int fe_ph_hello(void);
+
+/* ---- values of the calls (calls.c) --------------------------------------------- */
+
+/* moatd's message for a refusal: its "error" bytes up to the first NUL, cut
+ * to fit (moatd's own limit is the same). */
+#define PH_ERROR_MAX 256
+struct ph_error {
+	char msg[PH_ERROR_MAX];
+};
+
+/* The same numbers as ph.InstanceStatus; any other value is -EPROTO. */
+enum ph_instance_status {
+	PH_STATUS_UNSPECIFIED = 0,
+	PH_STATUS_STOPPED = 1,
+	PH_STATUS_RUNNING = 2,
+	PH_STATUS_FROZEN = 3,
+	PH_STATUS_ERROR = 4,
+};
+
+/* hello: what only root can learn, for GET /1.0 and PUT-time refusals. */
+struct ph_hello_info {
+	uint32_t protocol;
+	char lxc_version[32];
+	char policy_name[64];
+	json_object *kernel_features; /* {"name":"true"|"false"}; the caller's */
+	json_object *lxc_features;
+	uint32_t idmap_base, idmap_size;
+	/* known = false when moatd sent no flags; disk_source_prefixes is the
+	 * caller's (strv_free), NULL when not known */
+	struct fe_policy policy;
+};
+
+/* instance_state: liblxc's view, and the cgroup counters of a running one. */
+struct ph_instance_state_info {
+	enum ph_instance_status status;
+	int pid;
+	uint64_t processes, cpu_ns, memory, memory_peak, swap, swap_peak;
+	bool reboot_requested;
+};
+
+/* The same numbers as ph.InstanceActionKind (start is InstanceStart). */
+enum ph_action_kind {
+	PH_ACTION_STOP = 2,
+	PH_ACTION_FREEZE = 3,
+	PH_ACTION_UNFREEZE = 4,
+};
+
+/* instance_start: what moatd renders into liblxc's configuration. */
+struct ph_start_config {
+	bool privileged;
+	bool nesting;
+	uint64_t memory_limit;    /* bytes; 0 = none */
+	uint32_t cpu_limit;       /* CPUs; 0 = none */
+	uint32_t processes_limit; /* 0 = none */
+};
+
+/* file_op: the same numbers as ph.FileOpKind. */
+enum ph_file_op_kind {
+	PH_FILE_OP_READ = 1,   /* stat, and a read-only fd (file, directory) or the link's target */
+	PH_FILE_OP_WRITE = 2,  /* stat, and a write-only fd to the created or truncated file */
+	PH_FILE_OP_APPEND = 3, /* the same, appending */
+	PH_FILE_OP_MKDIR = 4,  /* stat; an existing directory is fine */
+	PH_FILE_OP_SYMLINK = 5, /* stat of the new link to target */
+	PH_FILE_OP_DELETE = 6,  /* a file, a link or an empty directory; no stat */
+};
+
+struct ph_file_request {
+	const char *name, *pool, *path;
+	enum ph_file_op_kind kind;
+	int uid, gid;       /* -1: keep, or 0 for new files */
+	int mode;           /* permission bits; -1: 0644 for files, 0755 for directories */
+	const char *target; /* symlink: the link's content; else NULL */
+};
+
+/* The same numbers as ph.FileType. */
+enum ph_file_type {
+	PH_FILE_TYPE_UNSPECIFIED = 0,
+	PH_FILE_TYPE_FILE = 1,
+	PH_FILE_TYPE_DIRECTORY = 2,
+	PH_FILE_TYPE_SYMLINK = 3,
+};
+
+#define PH_TARGET_MAX 4096
+struct ph_file_info {
+	enum ph_file_type type;
+	uint32_t uid, gid, mode;
+	int64_t mtime;
+	char target[PH_TARGET_MAX]; /* a symlink's target ("" else) */
+};
+
+/* exec_start: a command to run in a running container. */
+#define PH_CALL_MAX_ARGS 128
+struct ph_exec_request {
+	const char *name;
+	const char *const *argv; /* argc strings, 1..PH_CALL_MAX_ARGS */
+	size_t argc;
+	const char *const *env; /* envc "KEY=value" strings */
+	size_t envc;
+	uint32_t uid, gid;
+	const char *cwd;
+	bool interactive;
+	uint32_t width, height;
+};
+
+struct ph_exec_info {
+	int pid;
+	/* interactive: the pty master, the control socket; else stdin's write
+	 * end, stdout's and stderr's read ends, the control socket. The
+	 * caller's; the slots after nfds are -EBADF. */
+	int fds[4];
+	unsigned nfds;
+};
+
+/* The same numbers as ph.InstanceLogKind. */
+enum ph_log_kind {
+	PH_LOG_LXC = 1,     /* lxc.log */
+	PH_LOG_CONSOLE = 2, /* console.log */
+};
+
+/* instance_network: a running container's interfaces. */
+struct ph_net_address {
+	char family[8]; /* inet, inet6 */
+	char address[48];
+	uint32_t prefix;
+	char scope[8]; /* global, link, local */
+};
+
+struct ph_net_interface {
+	char name[64];
+	char hwaddr[32];
+	uint32_t mtu;
+	bool up, loopback;
+	struct ph_net_address *addresses;
+	size_t n_addresses;
+	uint64_t rx_bytes, tx_bytes, rx_packets, tx_packets;
+	uint64_t rx_errors, tx_errors, rx_dropped, tx_dropped;
+};
+
+struct ph_net_info {
+	struct ph_net_interface *interfaces;
+	size_t n_interfaces;
+	bool has_state; /* the worker read the state too */
+	struct ph_instance_state_info state;
+};
+/* Free what ph_call_instance_network() allocated (the struct itself stays). */
+void ph_net_info_free(struct ph_net_info *n);
+
+/* ---- the calls, one per op, in the order of the proto ------------------------- */
+
+int ph_call_hello(struct ph_hello_info *ret, struct ph_error *ret_error);
+int ph_call_instance_state(const char *name, struct ph_instance_state_info *ret,
+			   struct ph_error *ret_error);
+/* timeout: seconds for a clean stop before the kill; -1 waits forever.
+ * ret_status may be NULL. */
+int ph_call_instance_action(const char *name, enum ph_action_kind action, int timeout, bool force,
+			    enum ph_instance_status *ret_status, struct ph_error *ret_error);
+/* image_fd: the image file, read-only; it stays the caller's.
+ * ret_cached (may be NULL): it was unpacked before. */
+int ph_call_image_unpack(const char *fingerprint, const char *pool, int image_fd, bool *ret_cached,
+			 struct ph_error *ret_error);
+/* fingerprint "" makes an empty rootfs. */
+int ph_call_instance_create(const char *name, const char *pool, const char *fingerprint,
+			    struct ph_error *ret_error);
+int ph_call_instance_delete(const char *name, const char *pool, struct ph_error *ret_error);
+/* ret_pid (may be NULL): the new init's pid, 0 when moatd did not say. */
+int ph_call_instance_start(const char *name, const char *pool, const struct ph_start_config *config,
+			   int *ret_pid, struct ph_error *ret_error);
+/*
+ * ret (may be NULL) gets the stat moatd sent. ret_fd (may be NULL: the
+ * descriptor is closed) gets the descriptor of a read (a file or a
+ * directory) or a write, else -EBADF. Descriptors expected: read, 1 (0 for
+ * a symlink); write and append, 1; the others, 0.
+ */
+int ph_call_file_op(const struct ph_file_request *req, struct ph_file_info *ret, int *ret_fd,
+		    struct ph_error *ret_error);
+int ph_call_exec_start(const struct ph_exec_request *req, struct ph_exec_info *ret,
+		       struct ph_error *ret_error);
+/* Without truncate, *ret_fd is the log, read-only (closed when ret_fd is
+ * NULL); with truncate the log is emptied and ret_fd is unused. */
+int ph_call_instance_log(const char *name, enum ph_log_kind kind, bool truncate, int *ret_fd,
+			 struct ph_error *ret_error);
+/* The console's pty master and its control socket, both the caller's. */
+int ph_call_console_open(const char *name, uint32_t width, uint32_t height, int *ret_ptx,
+			 int *ret_ctl, struct ph_error *ret_error);
+/* ret is freed with ph_net_info_free(). */
+int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error);
 
 #endif

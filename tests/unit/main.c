@@ -112,6 +112,8 @@ int main(void)
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();
+	/* last: it starts the frontend's channel, which stays for good */
+	test_phcall();
 
 	printf("# unit: %u passed, %u failed\n", t_passed, t_failed);
 	return t_failed ? 1 : 0;

@@ -51,5 +51,6 @@ void test_config(void);
 void test_cli(void);
 void test_cli_format(void);
 void test_cli_verbs(void);
+void test_phcall(void);
 
 #endif

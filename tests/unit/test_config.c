@@ -461,7 +461,7 @@ static void test_environment(void)
 
 static void test_start(void)
 {
-	struct fe_start_config c;
+	struct ph_start_config c;
 	json_object *x;
 
 	x = parse("{\"security.privileged\":\"YES\",\"security.nesting\":\"off\","
@@ -496,7 +496,7 @@ static void test_start(void)
 	for (size_t k = 0; k < fe_config_nkeys; k++) {
 		const struct fe_key *row = &fe_config_keys[k];
 		const char *sample = row->value.parse == fe_parse_bool ? "true" : "4096";
-		struct fe_start_config zero = { 0 };
+		struct ph_start_config zero = { 0 };
 		int changed = 0;
 
 		if (!row->set)

@@ -1,0 +1,635 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * One typed call per privileged op (ph_call_<op>(), declared in ph/ph.h),
+ * the frontend's half of the boundary: each builds its request, sends it
+ * through the channel (channel.c), and checks the reply's shape before it
+ * reads a field: the op's result case, the op's descriptor count, errno
+ * replies carrying nothing else, strings without NULs that fit. Runs in
+ * moatd-api (unprivileged); every reply is untrusted, and a reply of the
+ * wrong shape is -EPROTO with its descriptors closed.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "ph/ph.h"
+/* what the rest of moatd-api includes must not bring the wire format along */
+#ifdef PROTOBUF_C__BEGIN_DECLS
+#error "ph/ph.h includes the protobuf header: only ph/'s own files may"
+#endif
+#include "ph/wire.h"
+
+/*
+ * The ops, one line each: name, oneof case (the same number in Request.op
+ * and Reply.result), descriptors the request carries, and the fewest and
+ * most descriptors a success reply carries (a call whose count depends on
+ * the request or the reply checks its exact count after; an errno reply
+ * carries none).
+ *
+ * This list mirrors the helper's op table (ph_ops[] in privhelper/
+ * dispatch.c): the names and request descriptor counts are the helper's,
+ * and tests/unit/test_phcall.c fails when they differ or a case of the
+ * proto's `op` oneof is missing. When the helper's table becomes the
+ * X-macro list privhelper/ops.def, this list should be that file:
+ * `#define PH_OP(...) X(...)` picking its name, case and descriptor count,
+ * `#include "ops.def"`, with the reply's descriptor counts best made
+ * columns of ops.def too (the helper could then check what it sends).
+ */
+/* clang-format off */
+#define PH_CALL_OPS(X)                                                  \
+	/* name            case              request  reply: min max */ \
+	X(hello,            HELLO,            0,       0,  0)           \
+	X(instance_state,   INSTANCE_STATE,   0,       0,  0)           \
+	X(instance_action,  INSTANCE_ACTION,  0,       0,  0)           \
+	X(image_unpack,     IMAGE_UNPACK,     1,       0,  0)           \
+	X(instance_create,  INSTANCE_CREATE,  0,       0,  0)           \
+	X(instance_delete,  INSTANCE_DELETE,  0,       0,  0)           \
+	X(instance_start,   INSTANCE_START,   0,       0,  0)           \
+	X(file_op,          FILE_OP,          0,       0,  1)           \
+	X(exec_start,       EXEC_START,       0,       2,  4)           \
+	X(instance_log,     INSTANCE_LOG,     0,       0,  1)           \
+	X(console_open,     CONSOLE_OPEN,     0,       2,  2)           \
+	X(instance_network, INSTANCE_NETWORK, 0,       0,  0)
+
+enum op_index {
+#define OP_INDEX(name, CASE, req, min, max) OP_##name,
+	PH_CALL_OPS(OP_INDEX)
+#undef OP_INDEX
+};
+
+const struct ph_call_op ph_call_ops[] = {
+#define OP_ENTRY(name, CASE, req, min, max) \
+	[OP_##name] = { #name, PH__REQUEST__OP_##CASE, PH__REPLY__RESULT_##CASE, req, min, max },
+	PH_CALL_OPS(OP_ENTRY)
+#undef OP_ENTRY
+};
+/* clang-format on */
+const size_t ph_call_ops_len = ARRAY_SIZE(ph_call_ops);
+
+/* ---- the checks every call makes ------------------------------------------------ */
+
+/* A reply being read: freed, and its descriptors not taken closed, at scope exit. */
+struct reply {
+	Ph__Reply *msg;
+	int fds[FRAME_MAX_FDS];
+	size_t nfds;
+};
+
+static void reply_done(struct reply *r)
+{
+	for (size_t i = 0; i < r->nfds; i++)
+		if (r->fds[i] >= 0)
+			close(r->fds[i]);
+	r->nfds = 0;
+	if (r->msg)
+		ph__reply__free_unpacked(r->msg, NULL);
+	r->msg = NULL;
+}
+
+#define __do_reply __attribute__((cleanup(reply_done)))
+
+/* Fail a call: err < 0, with moatd's message or none. */
+static int fail(struct ph_error *ret_error, int err, const ProtobufCBinaryData *msg)
+{
+	if (ret_error) {
+		size_t n = msg && msg->len ? strnlen((const char *)msg->data, msg->len) : 0;
+
+		if (n >= sizeof(ret_error->msg))
+			n = sizeof(ret_error->msg) - 1;
+		if (n)
+			memcpy(ret_error->msg, msg->data, n);
+		ret_error->msg[n] = '\0';
+	}
+	return err;
+}
+
+/* A reply of the wrong shape: said once here, where the op and id are known. */
+static int breach(struct ph_error *ret_error, const Ph__Request *req, const char *why)
+{
+	const struct ph_call_op *o = NULL;
+
+	for (size_t i = 0; i < ph_call_ops_len; i++)
+		if (ph_call_ops[i].op == req->op_case)
+			o = &ph_call_ops[i];
+	log_warn("moatd's reply to %s (request %llu) is malformed: %s", o ? o->name : "?",
+		 (unsigned long long)req->id, why);
+	return fail(ret_error, -EPROTO, NULL);
+}
+
+/*
+ * Send req as op with the request's descriptors, and check the reply:
+ * an errno reply is that errno (moatd's message in ret_error) and must
+ * carry no result and no descriptor; a success reply must be the op's
+ * result with a descriptor count in the op's range. On 0, *rep holds the
+ * reply and its descriptors.
+ */
+static int call(enum op_index op, Ph__Request *req, const int *fds, size_t nfds, struct reply *rep,
+		struct ph_error *ret_error)
+{
+	const struct ph_call_op *o = &ph_call_ops[op];
+	int r;
+
+	req->op_case = o->op;
+	if (nfds != o->request_fds) /* moatd would close the channel: never send it */
+		return fail(ret_error, -EINVAL, NULL);
+	r = ph_channel_call(req, fds, nfds, &rep->msg, rep->fds, &rep->nfds);
+	if (r < 0)
+		return fail(ret_error, r, NULL);
+	if (rep->msg->err != 0) {
+		if (rep->msg->err < 0 || rep->msg->err > 4095)
+			return breach(ret_error, req, "an errno out of range");
+		if (rep->msg->result_case != PH__REPLY__RESULT__NOT_SET)
+			return breach(ret_error, req, "an errno reply with a result");
+		if (rep->nfds != 0)
+			return breach(ret_error, req, "an errno reply with descriptors");
+		return fail(ret_error, -rep->msg->err, &rep->msg->error);
+	}
+	if (rep->msg->result_case != o->result)
+		return breach(ret_error, req, "another op's result");
+	if (rep->nfds < o->reply_fds_min || rep->nfds > o->reply_fds_max)
+		return breach(ret_error, req, "a descriptor count other than the op's");
+	return 0;
+}
+
+/* The exact descriptor count of a call's variant, within the op's range. */
+static int expect_fds(const struct reply *rep, size_t n, const Ph__Request *req,
+		      struct ph_error *ret_error)
+{
+	if (rep->nfds != n)
+		return breach(ret_error, req, "a descriptor count other than the request's");
+	return 0;
+}
+
+static void set_bytes(ProtobufCBinaryData *b, const char *s)
+{
+	b->data = (uint8_t *)(s ? s : "");
+	b->len = s ? strlen(s) : 0;
+}
+
+/* A string from moatd: no NUL inside, and it fits with its terminator. */
+static int copy_str(char *dst, size_t cap, const ProtobufCBinaryData *b)
+{
+	if (b->len >= cap || (b->len && memchr(b->data, '\0', b->len)))
+		return -EPROTO;
+	if (b->len)
+		memcpy(dst, b->data, b->len);
+	dst[b->len] = '\0';
+	return 0;
+}
+
+/* ---- hello ------------------------------------------------------------------------ */
+
+static int features_json(Ph__KernelFeature **f, size_t n, json_object **ret)
+{
+	json_object *o = json_object_new_object();
+
+	for (size_t i = 0; o && i < n; i++) {
+		char name[64];
+
+		if (copy_str(name, sizeof(name), &f[i]->name) < 0 || !name[0]) {
+			json_object_put(o);
+			return -EPROTO;
+		}
+		json_object_object_add(o, name,
+				       json_object_new_string(f[i]->value ? "true" : "false"));
+	}
+	if (!o)
+		return -ENOMEM;
+	*ret = o;
+	return 0;
+}
+
+static int policy_from(const Ph__PolicyFlags *p, struct fe_policy *ret)
+{
+	__do_strv char **prefixes = NULL;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!p)
+		return 0; /* an older moatd: not known, the API refuses nothing early */
+	prefixes = calloc(p->n_disk_source_prefixes + 1, sizeof(char *));
+	if (!prefixes)
+		return -ENOMEM;
+	for (size_t i = 0; i < p->n_disk_source_prefixes; i++) {
+		const ProtobufCBinaryData *b = &p->disk_source_prefixes[i];
+
+		if (b->len == 0 || b->len >= 4096 || memchr(b->data, '\0', b->len))
+			return -EPROTO;
+		prefixes[i] = strndup((const char *)b->data, b->len);
+		if (!prefixes[i])
+			return -ENOMEM;
+	}
+	ret->known = true;
+	ret->allow_privileged = p->allow_privileged;
+	ret->allow_nesting = p->allow_nesting;
+	ret->allow_raw_lxc = p->allow_raw_lxc;
+	ret->allow_unix_devices = p->allow_unix_devices;
+	ret->require_delegated_ids = p->require_delegated_ids;
+	ret->disk_source_prefixes = TAKE_PTR(prefixes);
+	return 0;
+}
+
+int ph_call_hello(struct ph_hello_info *ret, struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__HelloRequest m = PH__HELLO_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+	struct ph_hello_info h = { 0 };
+	const Ph__HelloReply *x;
+	int r;
+
+	m.protocol = 1;
+	req.hello = &m;
+	r = call(OP_hello, &req, NULL, 0, &rep, ret_error);
+	if (r < 0)
+		return r;
+	x = rep.msg->hello;
+	if (copy_str(h.lxc_version, sizeof(h.lxc_version), &x->lxc_version) < 0 ||
+	    copy_str(h.policy_name, sizeof(h.policy_name), &x->policy_name) < 0)
+		return breach(ret_error, &req, "a name too long or with a NUL");
+	h.protocol = x->protocol;
+	h.idmap_base = x->idmap_base;
+	h.idmap_size = x->idmap_size;
+	r = features_json(x->kernel_features, x->n_kernel_features, &h.kernel_features);
+	if (r == 0)
+		r = features_json(x->lxc_features, x->n_lxc_features, &h.lxc_features);
+	if (r == 0)
+		r = policy_from(x->policy, &h.policy);
+	if (r < 0) {
+		json_object_put(h.kernel_features);
+		json_object_put(h.lxc_features);
+		return r == -EPROTO ? breach(ret_error, &req, "a feature or prefix not a name")
+				    : fail(ret_error, r, NULL);
+	}
+	*ret = h;
+	return 0;
+}
+
+/* ---- instances ---------------------------------------------------------------------- */
+
+static int state_from(const Ph__InstanceStateReply *x, struct ph_instance_state_info *ret)
+{
+	if ((unsigned)x->status > PH_STATUS_ERROR)
+		return -EPROTO;
+	*ret = (struct ph_instance_state_info){
+		.status = (enum ph_instance_status)x->status,
+		.pid = x->pid,
+		.processes = x->processes,
+		.cpu_ns = x->cpu_ns,
+		.memory = x->memory,
+		.memory_peak = x->memory_peak,
+		.swap = x->swap,
+		.swap_peak = x->swap_peak,
+		.reboot_requested = x->reboot_requested,
+	};
+	return 0;
+}
+
+int ph_call_instance_state(const char *name, struct ph_instance_state_info *ret,
+			   struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceStateRequest m = PH__INSTANCE_STATE_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+	struct ph_instance_state_info s;
+	int r;
+
+	set_bytes(&m.name, name);
+	req.instance_state = &m;
+	r = call(OP_instance_state, &req, NULL, 0, &rep, ret_error);
+	if (r < 0)
+		return r;
+	if (state_from(rep.msg->instance_state, &s) < 0)
+		return breach(ret_error, &req, "a status out of range");
+	*ret = s;
+	return 0;
+}
+
+int ph_call_instance_action(const char *name, enum ph_action_kind action, int timeout, bool force,
+			    enum ph_instance_status *ret_status, struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceActionRequest m = PH__INSTANCE_ACTION_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+	int r;
+
+	set_bytes(&m.name, name);
+	m.action = (Ph__InstanceActionKind)action;
+	m.timeout = timeout;
+	m.force = force;
+	req.instance_action = &m;
+	r = call(OP_instance_action, &req, NULL, 0, &rep, ret_error);
+	if (r < 0)
+		return r;
+	if ((unsigned)rep.msg->instance_action->status > PH_STATUS_ERROR)
+		return breach(ret_error, &req, "a status out of range");
+	if (ret_status)
+		*ret_status = (enum ph_instance_status)rep.msg->instance_action->status;
+	return 0;
+}
+
+int ph_call_image_unpack(const char *fingerprint, const char *pool, int image_fd, bool *ret_cached,
+			 struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__ImageUnpackRequest m = PH__IMAGE_UNPACK_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+	int r;
+
+	set_bytes(&m.fingerprint, fingerprint);
+	set_bytes(&m.pool, pool);
+	req.image_unpack = &m;
+	r = call(OP_image_unpack, &req, &image_fd, 1, &rep, ret_error);
+	if (r < 0)
+		return r;
+	if (ret_cached)
+		*ret_cached = rep.msg->image_unpack->cached;
+	return 0;
+}
+
+int ph_call_instance_create(const char *name, const char *pool, const char *fingerprint,
+			    struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceCreateRequest m = PH__INSTANCE_CREATE_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+
+	set_bytes(&m.name, name);
+	set_bytes(&m.pool, pool);
+	set_bytes(&m.fingerprint, fingerprint);
+	req.instance_create = &m;
+	return call(OP_instance_create, &req, NULL, 0, &rep, ret_error);
+}
+
+int ph_call_instance_delete(const char *name, const char *pool, struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceDeleteRequest m = PH__INSTANCE_DELETE_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+
+	set_bytes(&m.name, name);
+	set_bytes(&m.pool, pool);
+	req.instance_delete = &m;
+	return call(OP_instance_delete, &req, NULL, 0, &rep, ret_error);
+}
+
+int ph_call_instance_start(const char *name, const char *pool, const struct ph_start_config *config,
+			   int *ret_pid, struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceStartRequest m = PH__INSTANCE_START_REQUEST__INIT;
+	Ph__InstanceConfig c = PH__INSTANCE_CONFIG__INIT;
+	struct reply rep __do_reply = { 0 };
+	int r;
+
+	c.privileged = config->privileged;
+	c.nesting = config->nesting;
+	c.memory_limit = config->memory_limit;
+	c.cpu_limit = config->cpu_limit;
+	c.processes_limit = config->processes_limit;
+	set_bytes(&m.name, name);
+	set_bytes(&m.pool, pool);
+	m.config = &c;
+	req.instance_start = &m;
+	r = call(OP_instance_start, &req, NULL, 0, &rep, ret_error);
+	if (r < 0)
+		return r;
+	if (ret_pid)
+		*ret_pid = rep.msg->instance_start->pid;
+	return 0;
+}
+
+/* ---- files, commands, logs, the console ------------------------------------------- */
+
+int ph_call_file_op(const struct ph_file_request *f, struct ph_file_info *ret, int *ret_fd,
+		    struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__FileOpRequest m = PH__FILE_OP_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+	const Ph__FileOpReply *x;
+	size_t want;
+	int r;
+
+	set_bytes(&m.name, f->name);
+	set_bytes(&m.pool, f->pool);
+	set_bytes(&m.path, f->path);
+	m.kind = (Ph__FileOpKind)f->kind;
+	m.uid = f->uid;
+	m.gid = f->gid;
+	m.mode = f->mode;
+	set_bytes(&m.target, f->target);
+	req.file_op = &m;
+	r = call(OP_file_op, &req, NULL, 0, &rep, ret_error);
+	if (r < 0)
+		return r;
+	x = rep.msg->file_op;
+	if ((unsigned)x->type > PH_FILE_TYPE_SYMLINK)
+		return breach(ret_error, &req, "a file type out of range");
+	switch (f->kind) {
+	case PH_FILE_OP_READ:
+		if (x->type == PH__FILE_TYPE__FILE_TYPE_UNSPECIFIED)
+			return breach(ret_error, &req, "a read without a file type");
+		want = x->type == PH__FILE_TYPE__FILE_TYPE_SYMLINK ? 0 : 1;
+		break;
+	case PH_FILE_OP_WRITE:
+	case PH_FILE_OP_APPEND:
+		want = 1;
+		break;
+	default:
+		want = 0;
+		break;
+	}
+	r = expect_fds(&rep, want, &req, ret_error);
+	if (r < 0)
+		return r;
+	if (ret) {
+		/* the target is big: written in place, after the last check */
+		if (x->target.len >= sizeof(ret->target) ||
+		    (x->target.len && memchr(x->target.data, '\0', x->target.len)))
+			return breach(ret_error, &req, "a link target too long or with a NUL");
+		ret->type = (enum ph_file_type)x->type;
+		ret->uid = x->uid;
+		ret->gid = x->gid;
+		ret->mode = x->mode;
+		ret->mtime = x->mtime;
+		copy_str(ret->target, sizeof(ret->target), &x->target);
+	}
+	if (ret_fd)
+		*ret_fd = want ? TAKE_FD(rep.fds[0]) : -EBADF;
+	return 0;
+}
+
+int ph_call_exec_start(const struct ph_exec_request *x, struct ph_exec_info *ret,
+		       struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__ExecStartRequest m = PH__EXEC_START_REQUEST__INIT;
+	ProtobufCBinaryData argv[PH_CALL_MAX_ARGS], env[PH_CALL_MAX_ARGS];
+	struct reply rep __do_reply = { 0 };
+	struct ph_exec_info e = { .fds = { -EBADF, -EBADF, -EBADF, -EBADF } };
+	int r;
+
+	if (x->argc == 0 || x->argc > PH_CALL_MAX_ARGS || x->envc > PH_CALL_MAX_ARGS)
+		return fail(ret_error, -E2BIG, NULL);
+	for (size_t i = 0; i < x->argc; i++)
+		set_bytes(&argv[i], x->argv[i]);
+	for (size_t i = 0; i < x->envc; i++)
+		set_bytes(&env[i], x->env[i]);
+	set_bytes(&m.name, x->name);
+	m.n_argv = x->argc;
+	m.argv = argv;
+	m.n_env = x->envc;
+	m.env = env;
+	m.uid = x->uid;
+	m.gid = x->gid;
+	set_bytes(&m.cwd, x->cwd);
+	m.interactive = x->interactive;
+	m.width = x->width;
+	m.height = x->height;
+	req.exec_start = &m;
+	r = call(OP_exec_start, &req, NULL, 0, &rep, ret_error);
+	if (r == 0)
+		r = expect_fds(&rep, x->interactive ? 2 : 4, &req, ret_error);
+	if (r < 0)
+		return r;
+	e.pid = rep.msg->exec_start->pid;
+	e.nfds = (unsigned)rep.nfds;
+	for (size_t i = 0; i < rep.nfds; i++)
+		e.fds[i] = TAKE_FD(rep.fds[i]);
+	*ret = e;
+	return 0;
+}
+
+int ph_call_instance_log(const char *name, enum ph_log_kind kind, bool truncate, int *ret_fd,
+			 struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceLogRequest m = PH__INSTANCE_LOG_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+	int r;
+
+	set_bytes(&m.name, name);
+	m.kind = (Ph__InstanceLogKind)kind;
+	m.truncate = truncate;
+	req.instance_log = &m;
+	r = call(OP_instance_log, &req, NULL, 0, &rep, ret_error);
+	if (r == 0)
+		r = expect_fds(&rep, truncate ? 0 : 1, &req, ret_error);
+	if (r < 0)
+		return r;
+	if (!truncate && ret_fd)
+		*ret_fd = TAKE_FD(rep.fds[0]);
+	return 0;
+}
+
+int ph_call_console_open(const char *name, uint32_t width, uint32_t height, int *ret_ptx,
+			 int *ret_ctl, struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__ConsoleOpenRequest m = PH__CONSOLE_OPEN_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+	int r;
+
+	set_bytes(&m.name, name);
+	m.width = width;
+	m.height = height;
+	req.console_open = &m;
+	r = call(OP_console_open, &req, NULL, 0, &rep, ret_error);
+	if (r < 0)
+		return r;
+	*ret_ptx = TAKE_FD(rep.fds[0]);
+	*ret_ctl = TAKE_FD(rep.fds[1]);
+	return 0;
+}
+
+/* ---- the network ------------------------------------------------------------------- */
+
+void ph_net_info_free(struct ph_net_info *n)
+{
+	for (size_t i = 0; n->interfaces && i < n->n_interfaces; i++)
+		free(n->interfaces[i].addresses);
+	free(n->interfaces);
+	n->interfaces = NULL;
+	n->n_interfaces = 0;
+}
+
+static int iface_from(const Ph__NetInterface *x, struct ph_net_interface *ret)
+{
+	struct ph_net_interface i = { 0 };
+
+	if (copy_str(i.name, sizeof(i.name), &x->name) < 0 ||
+	    copy_str(i.hwaddr, sizeof(i.hwaddr), &x->hwaddr) < 0)
+		return -EPROTO;
+	if (x->n_addresses) {
+		i.addresses = calloc(x->n_addresses, sizeof(*i.addresses));
+		if (!i.addresses)
+			return -ENOMEM;
+	}
+	for (size_t k = 0; k < x->n_addresses; k++) {
+		const Ph__NetAddress *a = x->addresses[k];
+		struct ph_net_address *d = &i.addresses[k];
+
+		if (copy_str(d->family, sizeof(d->family), &a->family) < 0 ||
+		    copy_str(d->address, sizeof(d->address), &a->address) < 0 ||
+		    copy_str(d->scope, sizeof(d->scope), &a->scope) < 0) {
+			free(i.addresses);
+			return -EPROTO;
+		}
+		d->prefix = a->prefix;
+	}
+	i.n_addresses = x->n_addresses;
+	i.mtu = x->mtu;
+	i.up = x->up;
+	i.loopback = x->loopback;
+	i.rx_bytes = x->rx_bytes;
+	i.tx_bytes = x->tx_bytes;
+	i.rx_packets = x->rx_packets;
+	i.tx_packets = x->tx_packets;
+	i.rx_errors = x->rx_errors;
+	i.tx_errors = x->tx_errors;
+	i.rx_dropped = x->rx_dropped;
+	i.tx_dropped = x->tx_dropped;
+	*ret = i;
+	return 0;
+}
+
+int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceNetworkRequest m = PH__INSTANCE_NETWORK_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+	struct ph_net_info n = { 0 };
+	const Ph__InstanceNetworkReply *x;
+	int r;
+
+	set_bytes(&m.name, name);
+	req.instance_network = &m;
+	r = call(OP_instance_network, &req, NULL, 0, &rep, ret_error);
+	if (r < 0)
+		return r;
+	x = rep.msg->instance_network;
+	if (x->state) {
+		if (state_from(x->state, &n.state) < 0)
+			return breach(ret_error, &req, "a status out of range");
+		n.has_state = true;
+	}
+	if (x->n_interfaces) {
+		n.interfaces = calloc(x->n_interfaces, sizeof(*n.interfaces));
+		if (!n.interfaces)
+			return fail(ret_error, -ENOMEM, NULL);
+	}
+	for (size_t k = 0; k < x->n_interfaces; k++) {
+		r = iface_from(x->interfaces[k], &n.interfaces[k]);
+		if (r < 0) {
+			ph_net_info_free(&n);
+			return r == -EPROTO ? breach(ret_error, &req, "an interface's string")
+					    : fail(ret_error, r, NULL);
+		}
+		n.n_interfaces = k + 1;
+	}
+	*ret = n;
+	return 0;
+}

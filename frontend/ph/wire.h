@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * ph/'s own header: the wire side of the calls, shared by channel.c and
+ * calls.c (and by tests/unit/test_phcall.c, which checks the op list).
+ * Nothing outside ph/ includes it: it brings in the generated protobuf
+ * types. moatd-api, unprivileged; replies from moatd are untrusted.
+ */
+#ifndef MOAT_FE_PH_WIRE_H
+#define MOAT_FE_PH_WIRE_H
+
+#include "frame.h"
+#include "ph/ph.h"
+#include "proto/privhelper.pb-c.h"
+
+/*
+ * One op as the frontend sees it (calls.c has the list, and says how it
+ * mirrors the helper's op table). A success reply carries between
+ * reply_fds_min and reply_fds_max descriptors (the call then checks the
+ * exact count of its variant); an errno reply carries none.
+ */
+struct ph_call_op {
+	const char *name;
+	Ph__Request__OpCase op;
+	Ph__Reply__ResultCase result;
+	unsigned request_fds;
+	unsigned reply_fds_min, reply_fds_max;
+};
+
+extern const struct ph_call_op ph_call_ops[];
+extern const size_t ph_call_ops_len;
+
+/*
+ * One round trip on the channel (channel.c): give req an id, send it with
+ * nfds descriptors (which stay the caller's), wait for the reply with that
+ * id. 0: *ret_reply is the reply, whatever its err (free it with
+ * ph__reply__free_unpacked), and its descriptors are in ret_fds (the
+ * caller's). < 0: nothing was received (-EMSGSIZE: req is over the frame
+ * limit; else the send failed).
+ */
+int ph_channel_call(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
+		    int ret_fds[static FRAME_MAX_FDS], size_t *ret_nfds);
+
+#endif
