@@ -23,48 +23,23 @@
 #include "ph/wire.h"
 
 /*
- * The ops, one line each: name, oneof case (the same number in Request.op
- * and Reply.result), descriptors the request carries, and the fewest and
- * most descriptors a success reply carries (a call whose count depends on
- * the request or the reply checks its exact count after; an errno reply
- * carries none).
- *
- * This list mirrors the helper's op table (ph_ops[] in privhelper/
- * dispatch.c): the names and request descriptor counts are the helper's,
- * and tests/unit/test_phcall.c fails when they differ or a case of the
- * proto's `op` oneof is missing. When the helper's table becomes the
- * X-macro list privhelper/ops.def, this list should be that file:
- * `#define PH_OP(...) X(...)` picking its name, case and descriptor count,
- * `#include "ops.def"`, with the reply's descriptor counts best made
- * columns of ops.def too (the helper could then check what it sends).
+ * The ops, from the helper's own op table, privhelper/ops.def: name, oneof
+ * case (the same number in Request.op and Reply.result), descriptors the
+ * request carries, and the fewest and most descriptors a success reply
+ * carries (a call whose count depends on the request or the reply checks
+ * its exact count after; an errno reply carries none). ops.def is plain
+ * macro invocations, nothing of moatd's, so both sides read one list.
  */
-/* clang-format off */
-#define PH_CALL_OPS(X)                                                  \
-	/* name            case              request  reply: min max */ \
-	X(hello,            HELLO,            0,       0,  0)           \
-	X(instance_state,   INSTANCE_STATE,   0,       0,  0)           \
-	X(instance_action,  INSTANCE_ACTION,  0,       0,  0)           \
-	X(image_unpack,     IMAGE_UNPACK,     1,       0,  0)           \
-	X(instance_create,  INSTANCE_CREATE,  0,       0,  0)           \
-	X(instance_delete,  INSTANCE_DELETE,  0,       0,  0)           \
-	X(instance_start,   INSTANCE_START,   0,       0,  0)           \
-	X(file_op,          FILE_OP,          0,       0,  1)           \
-	X(exec_start,       EXEC_START,       0,       2,  4)           \
-	X(instance_log,     INSTANCE_LOG,     0,       0,  1)           \
-	X(console_open,     CONSOLE_OPEN,     0,       2,  2)           \
-	X(instance_network, INSTANCE_NETWORK, 0,       0,  0)
-
 enum op_index {
-#define OP_INDEX(name, CASE, req, min, max) OP_##name,
-	PH_CALL_OPS(OP_INDEX)
-#undef OP_INDEX
+#define PH_OP(op, Op, OP, in, out_min, out_max, flags, fd_check) OP_##op,
+#include "ops.def"
 };
 
+/* clang-format off */
 const struct ph_call_op ph_call_ops[] = {
-#define OP_ENTRY(name, CASE, req, min, max) \
-	[OP_##name] = { #name, PH__REQUEST__OP_##CASE, PH__REPLY__RESULT_##CASE, req, min, max },
-	PH_CALL_OPS(OP_ENTRY)
-#undef OP_ENTRY
+#define PH_OP(op, Op, OP, in, out_min, out_max, flags, fd_check) \
+	[OP_##op] = { #op, PH__REQUEST__OP_##OP, PH__REPLY__RESULT_##OP, in, out_min, out_max },
+#include "ops.def"
 };
 /* clang-format on */
 const size_t ph_call_ops_len = ARRAY_SIZE(ph_call_ops);

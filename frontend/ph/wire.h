@@ -13,8 +13,8 @@
 #include "proto/privhelper.pb-c.h"
 
 /*
- * One op as the frontend sees it (calls.c has the list, and says how it
- * mirrors the helper's op table). A success reply carries between
+ * One op as the frontend sees it (calls.c builds the list from
+ * privhelper/ops.def, the helper's own op table). A success reply carries between
  * reply_fds_min and reply_fds_max descriptors (the call then checks the
  * exact count of its variant); an errno reply carries none.
  */
