@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -229,4 +230,11 @@ int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s)
 		s->swap_peak = memsw > s->memory_peak ? memsw - s->memory_peak : 0;
 	}
 	return 0;
+}
+
+bool ph_cgroup_v1_memory(void)
+{
+	struct statfs sf;
+
+	return statfs("/sys/fs/cgroup/memory", &sf) == 0 && sf.f_type != 0x63677270;
 }

@@ -22,7 +22,6 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <sys/vfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -31,13 +30,11 @@
 #include "cleanup.h"
 #include "ph.h"
 
-static void put_container(struct lxc_container **c)
+void ph_container_put(struct lxc_container **c)
 {
 	if (*c)
 		lxc_container_put(*c);
 }
-
-#define __do_lxc_put __attribute__((cleanup(put_container)))
 
 static Ph__InstanceStatus status_of(struct lxc_container *c)
 {
@@ -55,7 +52,7 @@ static Ph__InstanceStatus status_of(struct lxc_container *c)
 	return PH__INSTANCE_STATUS__INSTANCE_STATUS_ERROR;
 }
 
-static int open_defined(struct ph_ctx *ctx, const char *name, struct lxc_container **ret)
+int ph_container_open(struct ph_ctx *ctx, const char *name, struct lxc_container **ret)
 {
 	struct lxc_container *c = lxc_container_new(name, ctx->lxcpath);
 
@@ -169,7 +166,7 @@ int ph_do_instance_state(struct ph_ctx *ctx, const struct ph_instance_state *t,
 	struct lxc_container *c __do_lxc_put = NULL;
 	int r;
 
-	r = open_defined(ctx, t->ref.name, &c);
+	r = ph_container_open(ctx, t->ref.name, &c);
 	if (r < 0)
 		return ph_fail(ctx, r, r == -ENOENT ? "Instance not found" : NULL);
 	fill_state(c, t->ref.name, s);
@@ -229,7 +226,7 @@ int ph_do_instance_action(struct ph_ctx *ctx, const struct ph_instance_action *a
 	bool ok = false;
 	int r;
 
-	r = open_defined(ctx, a->ref.name, &c);
+	r = ph_container_open(ctx, a->ref.name, &c);
 	if (r < 0)
 		return ph_fail(ctx, r, r == -ENOENT ? "Instance not found" : NULL);
 
@@ -253,14 +250,6 @@ int ph_do_instance_action(struct ph_ctx *ctx, const struct ph_instance_action *a
 		return ph_fail(ctx, EIO, "liblxc refused the action");
 	rep->status = status_of(c);
 	return 0;
-}
-
-/* cgroup v1 memory controller mounted (a hybrid host), or only v2? */
-static bool cgroup_v1_memory(void)
-{
-	struct statfs sf;
-
-	return statfs("/sys/fs/cgroup/memory", &sf) == 0 && sf.f_type != 0x63677270;
 }
 
 /*
@@ -335,7 +324,7 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 	fprintf(f, "lxc.hook.version = 1\n");
 	fprintf(f, "lxc.hook.post-stop = /bin/sh -c '[ \"$LXC_TARGET\" != reboot ] || "
 		   "{ : >\"${LXC_CONFIG_FILE%%/*}/reboot-requested\"; exit 1; }'\n");
-	if (cgroup_v1_memory()) {
+	if (ph_cgroup_v1_memory()) {
 		if (cfg->memory_limit)
 			fprintf(f, "lxc.cgroup.memory.limit_in_bytes = %llu\n",
 				(unsigned long long)cfg->memory_limit);
@@ -458,7 +447,7 @@ int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 	r = ph_policy_instance_start(&ctx->policy, s, &why);
 	if (r < 0)
 		return ph_fail(ctx, r, why);
-	r = open_defined(ctx, s->ref.name, &c);
+	r = ph_container_open(ctx, s->ref.name, &c);
 	if (r < 0)
 		return ph_fail(ctx, r, r == -ENOENT ? "Instance not found" : NULL);
 	if (c->is_running(c))
@@ -471,7 +460,7 @@ int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 	r = start_clean(ctx, s->ref.name);
 	if (r < 0)
 		return ph_fail(ctx, r, "liblxc could not start the container (see its lxc.log)");
-	r = open_defined(ctx, s->ref.name, &c); /* read the new configuration */
+	r = ph_container_open(ctx, s->ref.name, &c); /* read the new configuration */
 	if (r < 0)
 		return ph_fail(ctx, r, NULL);
 	rep->status = status_of(c);
@@ -604,7 +593,7 @@ int ph_do_instance_network(struct ph_ctx *ctx, const struct ph_instance_network 
 	if (!st)
 		return ph_fail(ctx, ENOMEM, NULL);
 	ph__instance_state_reply__init(st);
-	r = open_defined(ctx, t->ref.name, &c);
+	r = ph_container_open(ctx, t->ref.name, &c);
 	if (r < 0)
 		return ph_fail(ctx, r, NULL);
 	fill_state(c, t->ref.name, st);

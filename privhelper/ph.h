@@ -207,7 +207,14 @@ int ph_pool_open(struct ph_ctx *ctx, const char *pool);
 int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg, int keep_fd);
 /* "$MOAT_DIR/storage-pools/<pool>" into ret. */
 int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size);
-/* Write the liblxc configuration of an instance (op_instance.c). */
+
+/* ---- op_instance.c: liblxc's view of a container under moatd's lxcpath ---- */
+struct lxc_container;
+/* The container `name` (validated) if it is defined there: -ENOENT if not. */
+int ph_container_open(struct ph_ctx *ctx, const char *name, struct lxc_container **ret);
+void ph_container_put(struct lxc_container **c);
+#define __do_lxc_put __attribute__((cleanup(ph_container_put)))
+/* Write the liblxc configuration of an instance. */
 int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 		     const struct ph_instance_config *cfg);
 
@@ -219,6 +226,8 @@ bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
 /* A counter file's text as a number, or with field ("usage_usec ") that
  * field of its "key value" lines, microseconds made nanoseconds. */
 uint64_t ph_cgroup_number(const char *text, const char *field);
+/* Is the memory controller on a cgroup v1 hierarchy (a hybrid host), or v2? */
+bool ph_cgroup_v1_memory(void);
 /* Fill the counters of a running instance; < 0: ask liblxc instead. */
 int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
 
