@@ -153,6 +153,13 @@ struct ph_instance_network {
 	struct ph_instance_ref ref;
 };
 
+struct ph_instance_limits {
+	struct ph_instance_ref ref;
+	uint64_t memory_limit; /* bytes, 0 = none, else >= 4096 */
+	uint32_t cpu_limit;    /* CPUs, 0 = all, else <= 4096 */
+	uint32_t processes_limit;
+};
+
 /* Every op's typed request, as ph_decode() yields it. */
 union ph_typed {
 #define PH_OP(nm, ...) struct ph_##nm nm;

@@ -338,6 +338,21 @@ int ph_call_instance_create(const char *name, const char *pool, const char *fing
 	return call(OP_instance_create, &req, NULL, 0, &rep, ret_error);
 }
 
+int ph_call_instance_limits(const char *name, const struct ph_start_config *limits,
+			    struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__InstanceLimitsRequest m = PH__INSTANCE_LIMITS_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+
+	set_bytes(&m.name, name);
+	m.memory_limit = limits->memory_limit;
+	m.cpu_limit = limits->cpu_limit;
+	m.processes_limit = limits->processes_limit;
+	req.instance_limits = &m;
+	return call(OP_instance_limits, &req, NULL, 0, &rep, ret_error);
+}
+
 int ph_call_instance_delete(const char *name, const char *pool, struct ph_error *ret_error)
 {
 	Ph__Request req = PH__REQUEST__INIT;

@@ -194,6 +194,10 @@ int ph_call_image_unpack(const char *fingerprint, const char *pool, int image_fd
 int ph_call_instance_create(const char *name, const char *pool, const char *fingerprint,
 			    struct ph_error *ret_error);
 int ph_call_instance_delete(const char *name, const char *pool, struct ph_error *ret_error);
+/* A running instance's limits changed at once (config's memory, CPU and
+ * process limits; its other fields are not sent); 0 removes a limit. */
+int ph_call_instance_limits(const char *name, const struct ph_start_config *limits,
+			    struct ph_error *ret_error);
 /* ret_pid (may be NULL): the new init's pid, 0 when moatd did not say. */
 int ph_call_instance_start(const char *name, const char *pool, const struct ph_start_config *config,
 			   int *ret_pid, struct ph_error *ret_error);

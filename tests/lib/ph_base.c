@@ -158,6 +158,18 @@ static void base_instance_network(Ph__Request *r)
 	r->instance_network = &m;
 }
 
+static void base_instance_limits(Ph__Request *r)
+{
+	static Ph__InstanceLimitsRequest m;
+
+	ph__instance_limits_request__init(&m);
+	m.name = text("nosuch");
+	m.memory_limit = 64 << 20;
+	m.cpu_limit = 1;
+	m.processes_limit = 100;
+	r->instance_limits = &m;
+}
+
 /* Keyed by op case, in the order of privhelper/ops.def. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -175,6 +187,7 @@ static const struct {
 	{ PH__REQUEST__OP_INSTANCE_LOG, base_instance_log },
 	{ PH__REQUEST__OP_CONSOLE_OPEN, base_console_open },
 	{ PH__REQUEST__OP_INSTANCE_NETWORK, base_instance_network },
+	{ PH__REQUEST__OP_INSTANCE_LIMITS, base_instance_limits },
 };
 
 const Ph__Request *ph_base(Ph__Request__OpCase op)

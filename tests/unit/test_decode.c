@@ -1266,6 +1266,17 @@ static bool inv_instance_network(const Ph__Request *q, const union ph_typed *t)
 	return name_is(t->instance_network.ref.name, &q->instance_network->name);
 }
 
+static bool inv_instance_limits(const Ph__Request *q, const union ph_typed *t)
+{
+	const Ph__InstanceLimitsRequest *m = q->instance_limits;
+	const struct ph_instance_limits *l = &t->instance_limits;
+
+	return name_is(l->ref.name, &m->name) &&
+	       (l->memory_limit == 0 || l->memory_limit >= 4096) && l->cpu_limit <= 4096 &&
+	       l->processes_limit <= 4194304 && l->memory_limit == m->memory_limit &&
+	       l->cpu_limit == m->cpu_limit && l->processes_limit == m->processes_limit;
+}
+
 /* What an accepted request of each op promises its handler, keyed by op case. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -1283,6 +1294,7 @@ static const struct {
 	{ PH__REQUEST__OP_INSTANCE_LOG, inv_instance_log },
 	{ PH__REQUEST__OP_CONSOLE_OPEN, inv_console_open },
 	{ PH__REQUEST__OP_INSTANCE_NETWORK, inv_instance_network },
+	{ PH__REQUEST__OP_INSTANCE_LIMITS, inv_instance_limits },
 };
 
 /*
