@@ -375,23 +375,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
  */
 static size_t unescape_keep_nul(void *cls, struct MHD_Connection *c, char *s)
 {
-	char *w = s;
-	const char *r = s;
-	int hi, lo;
-
 	(void)cls;
 	(void)c;
-	while (*r) {
-		if (r[0] == '%' && (hi = fe_unhex(r[1])) >= 0 && (lo = fe_unhex(r[2])) >= 0 &&
-		    (hi | lo) != 0) {
-			*w++ = (char)(hi << 4 | lo);
-			r += 3;
-		} else {
-			*w++ = *r++;
-		}
-	}
-	*w = '\0';
-	return (size_t)(w - s);
+	return fe_percent_decode(s);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
