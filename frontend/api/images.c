@@ -88,7 +88,7 @@ static int image_get(struct fe_req *req, struct fe_resp *resp)
 	char fp[65], etag[65];
 	json_object *o;
 
-	if (img_resolve(req->seg[1], fp) < 0 || img_get_json(fp, &o, etag) < 0)
+	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0 || img_get_json(fp, &o, etag) < 0)
 		return image_not_found(resp);
 	memcpy(resp->etag, etag, sizeof(etag));
 	return fe_sync(resp, o);
@@ -184,7 +184,7 @@ static int image_write(struct fe_req *req, struct fe_resp *resp, bool patch)
 	char fp[65], etag[65];
 	int r;
 
-	if (img_resolve(req->seg[1], fp) < 0 || img_get_json(fp, &cur, etag) < 0)
+	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0 || img_get_json(fp, &cur, etag) < 0)
 		return image_not_found(resp);
 	if (!fe_if_match(req, etag, resp) || fe_json_body(req, resp, &body) < 0 ||
 	    read_image_put(body, cur, patch, &put, resp) < 0)
@@ -227,7 +227,7 @@ static int image_delete(struct fe_req *req, struct fe_resp *resp)
 	struct fe_op *op;
 	char *data;
 
-	if (img_resolve(req->seg[1], fp) < 0)
+	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0)
 		return image_not_found(resp);
 	snprintf(url, sizeof(url), "/1.0/images/%s", fp);
 	res = json_object_new_object();
@@ -258,7 +258,7 @@ static int image_export(struct fe_req *req, struct fe_resp *resp)
 	const char *ext = NULL;
 	int fd = -EBADF, r;
 
-	if (img_resolve(req->seg[1], fp) < 0)
+	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0)
 		return image_not_found(resp);
 	r = img_open_file(fp, &ext, &fd);
 	if (r == -ENOENT)
@@ -354,7 +354,7 @@ static int alias_get(struct fe_req *req, struct fe_resp *resp)
 	char etag[65];
 	json_object *o;
 
-	if (img_alias_get(req->seg[2], &o, etag) < 0)
+	if (img_alias_get(fe_param(req, "name"), &o, etag) < 0)
 		return alias_not_found(resp);
 	memcpy(resp->etag, etag, sizeof(etag));
 	return fe_sync(resp, o);
@@ -371,7 +371,7 @@ static int alias_rename(struct fe_req *req, struct fe_resp *resp)
 		return 0;
 	if (!img_alias_name_valid(name))
 		return fe_error(resp, 400, "Invalid alias name \"%s\"", img_quote(name, q));
-	r = img_alias_rename(req->seg[2], name);
+	r = img_alias_rename(fe_param(req, "name"), name);
 	if (r == -ENOENT)
 		return alias_not_found(resp);
 	if (r == -EEXIST)
@@ -389,7 +389,7 @@ static int alias_write(struct fe_req *req, struct fe_resp *resp, bool patch)
 	char etag[65], fp[65];
 	int r;
 
-	if (img_alias_get(req->seg[2], &cur, etag) < 0)
+	if (img_alias_get(fe_param(req, "name"), &cur, etag) < 0)
 		return alias_not_found(resp);
 	if (patch) {
 		cur_target = json_object_get_string(json_object_object_get(cur, "target"));
@@ -406,7 +406,7 @@ static int alias_write(struct fe_req *req, struct fe_resp *resp, bool patch)
 		return fe_error(resp, 400, "Invalid alias description");
 	if (img_resolve(target, fp) < 0)
 		return image_not_found(resp);
-	r = img_alias_update(req->seg[2], fp, description);
+	r = img_alias_update(fe_param(req, "name"), fp, description);
 	if (r == -ENOENT)
 		return alias_not_found(resp);
 	if (r < 0)
@@ -426,7 +426,7 @@ static int alias_patch(struct fe_req *req, struct fe_resp *resp)
 
 static int alias_delete(struct fe_req *req, struct fe_resp *resp)
 {
-	int r = img_alias_delete(req->seg[2]);
+	int r = img_alias_delete(fe_param(req, "name"));
 
 	if (r == -ENOENT)
 		return alias_not_found(resp);
@@ -435,22 +435,22 @@ static int alias_delete(struct fe_req *req, struct fe_resp *resp)
 	return fe_sync(resp, json_object_new_object());
 }
 
-/* /1.0/images/aliases comes before /1.0/images/ * : the first match wins. */
+/* /1.0/images/aliases comes before /1.0/images/{fingerprint}: the first match wins. */
 const struct fe_route fe_routes_images[] = {
 	{ "/1.0/images", "GET", images_get },
 	{ "/1.0/images", "POST", images_post },
 	{ "/1.0/images/aliases", "GET", aliases_get },
 	{ "/1.0/images/aliases", "POST", aliases_post },
-	{ "/1.0/images/aliases/*", "GET", alias_get },
-	{ "/1.0/images/aliases/*", "POST", alias_rename },
-	{ "/1.0/images/aliases/*", "PUT", alias_put },
-	{ "/1.0/images/aliases/*", "PATCH", alias_patch },
-	{ "/1.0/images/aliases/*", "DELETE", alias_delete },
-	{ "/1.0/images/*", "GET", image_get },
-	{ "/1.0/images/*", "PUT", image_put },
-	{ "/1.0/images/*", "PATCH", image_patch },
-	{ "/1.0/images/*", "DELETE", image_delete },
-	{ "/1.0/images/*/export", "GET", image_export },
+	{ "/1.0/images/aliases/{name}", "GET", alias_get },
+	{ "/1.0/images/aliases/{name}", "POST", alias_rename },
+	{ "/1.0/images/aliases/{name}", "PUT", alias_put },
+	{ "/1.0/images/aliases/{name}", "PATCH", alias_patch },
+	{ "/1.0/images/aliases/{name}", "DELETE", alias_delete },
+	{ "/1.0/images/{fingerprint}", "GET", image_get },
+	{ "/1.0/images/{fingerprint}", "PUT", image_put },
+	{ "/1.0/images/{fingerprint}", "PATCH", image_patch },
+	{ "/1.0/images/{fingerprint}", "DELETE", image_delete },
+	{ "/1.0/images/{fingerprint}/export", "GET", image_export },
 	{ NULL, NULL, NULL },
 };
 

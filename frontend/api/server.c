@@ -151,7 +151,7 @@ static int fe_api_operations(struct fe_req *req, struct fe_resp *resp)
 
 static struct fe_op *find_op(struct fe_req *req, struct fe_resp *resp)
 {
-	struct fe_op *op = fe_op_get(req->seg[1]);
+	struct fe_op *op = fe_op_get(fe_param(req, "id"));
 
 	if (!op)
 		fe_error(resp, 404, "Operation not found");
@@ -223,9 +223,9 @@ const struct fe_route fe_routes_server[] = {
 	{ "/", "GET", fe_api_root },
 	{ "/1.0", "GET", fe_api_server },
 	{ "/1.0/operations", "GET", fe_api_operations },
-	{ "/1.0/operations/*", "GET", fe_api_operation },
-	{ "/1.0/operations/*", "DELETE", fe_api_operation_delete },
-	{ "/1.0/operations/*/wait", "GET", fe_api_operation_wait },
-	{ "/1.0/operations/*/websocket", "GET", fe_api_operation_websocket },
+	{ "/1.0/operations/{id}", "GET", fe_api_operation },
+	{ "/1.0/operations/{id}", "DELETE", fe_api_operation_delete },
+	{ "/1.0/operations/{id}/wait", "GET", fe_api_operation_wait },
+	{ "/1.0/operations/{id}/websocket", "GET", fe_api_operation_websocket },
 	{ NULL, NULL, NULL },
 };

@@ -13,21 +13,29 @@
 
 #define FE_BODY_MAX (4 * 1024 * 1024) /* JSON request bodies */
 
+#define PATH_BUF 4096
+#define FE_PATH_SEGS 8 /* the most segments a routed path has */
+
+struct fe_route;
+
 struct fe_req {
 	const char *method;
-	const char *path; /* decoded by libmicrohttpd */
-	char *seg[8];     /* path split on '/', without the leading "1.0" */
-	size_t nseg;
-	void *conn; /* struct MHD_Connection */
+	const char *path; /* as the client sent it: percent-encoded, without the query */
+	void *conn;       /* struct MHD_Connection */
 	uid_t peer_uid;
 	const char *body;
 	size_t body_len;
 	void *stream; /* a streamed body's state (struct fe_body_sink); the handler may take it */
+	/* Filled by the router (router.c): the route matched, and the path split
+	 * on '/' with each segment percent-decoded. Handlers read the segments
+	 * the route captures by name, with fe_param(), never by index. */
+	const struct fe_route *route;
+	size_t nseg;
+	char *seg[FE_PATH_SEGS];
+	char segbuf[PATH_BUF];
 };
 
 enum fe_resp_kind { FE_RESP_SYNC, FE_RESP_ASYNC, FE_RESP_ERROR, FE_RESP_RAW };
-
-#define PATH_BUF 4096
 
 struct fe_resp {
 	enum fe_resp_kind kind;
@@ -80,7 +88,7 @@ int fe_json_object(json_object *o, const char *key, struct fe_resp *resp, json_o
 int fe_json_string_map(json_object *o, const char *key, struct fe_resp *resp, json_object **ret);
 int fe_json_strings(json_object *o, const char *key, struct fe_resp *resp, json_object **ret);
 
-/* ---- routes (api_*.c) ----------------------------------------------------- */
+/* ---- routes (router.c; each API module has its table) ------------------------ */
 
 typedef int (*fe_handler)(struct fe_req *req, struct fe_resp *resp);
 
@@ -88,10 +96,10 @@ typedef int (*fe_handler)(struct fe_req *req, struct fe_resp *resp);
  * A request body streamed instead of gathered (uploads): a route listed in
  * a sink table (below) as well as in its module's route table. http.c
  * calls open() once the headers are in, before any body byte (req has
- * method, path, peer and headers; no segments, no body). It returns 1 to
- * have the body gathered as usual (up to FE_BODY_MAX), 0 to stream it
- * (*ret_state set), or a negative errno with resp filled, which is
- * answered at once. write() then gets every body chunk in order; a
+ * method, path, peer, headers and the route's captures; no body). It
+ * returns 1 to have the body gathered as usual (up to FE_BODY_MAX), 0 to
+ * stream it (*ret_state set), or a negative errno with resp filled, which
+ * is answered at once. write() then gets every body chunk in order; a
  * negative return (resp filled) refuses the request: free() runs at once
  * and the rest of the body is read and dropped. When the body is complete
  * the route's handler runs with req->stream set and may take it
@@ -114,13 +122,22 @@ struct fe_sink_route {
 extern const struct fe_sink_route fe_sinks_images[];
 extern const struct fe_sink_route fe_sinks_files[];
 
+/*
+ * A route: a pattern of '/'-separated segments, each a literal or a named
+ * capture, e.g. "/1.0/instances/{name}/logs/{file}". The request's path
+ * is split on '/' as the client sent it, then each segment is
+ * percent-decoded ("%2F" stays inside its segment, as in LXD; "%00" stays
+ * encoded); literals are compared with the decoded segments. A capture
+ * matches any one segment. An empty segment ("//", a trailing '/') or
+ * more than FE_PATH_SEGS segments match nothing (404).
+ */
 struct fe_route {
-	const char *pattern; /* "/1.0/operations/ * /wait" with '*' matching one segment */
+	const char *pattern;
 	const char *method;
 	fe_handler handler;
 };
 
-/* One table per API module (api_<module>.c), ended by { NULL }. */
+/* One table per API module (api/<module>.c), ended by { NULL }. */
 extern const struct fe_route fe_routes_server[];
 extern const struct fe_route fe_routes_images[];
 extern const struct fe_route fe_routes_instances[];
@@ -130,7 +147,24 @@ extern const struct fe_route fe_routes_files[];
 extern const struct fe_route fe_routes_logs[];
 extern const struct fe_route fe_routes_console[];
 
-/* Route a request: fills resp (404/501 when nothing matches). */
+/*
+ * The decoded segment that the request's route captures as {name}
+ * ("c1" for "/1.0/instances/{name}" and "/1.0/instances/c1"); it lives as
+ * long as req. NULL if the route has no such capture (a handler's bug).
+ */
+const char *fe_param(const struct fe_req *req, const char *name);
+
+/*
+ * Find the route for req->method and req->path: 0 with req->route and the
+ * captures set, or -ENOENT with a 404 in resp (no route has this path),
+ * or -EOPNOTSUPP with a 501 (routes have the path, none the method).
+ */
+int fe_route_find(struct fe_req *req, struct fe_resp *resp);
+/* The body sink of the route found, if it streams its body. */
+const struct fe_body_sink *fe_route_sink(const struct fe_req *req);
+/* Run the handler of the route found. */
+void fe_route_run(struct fe_req *req, struct fe_resp *resp);
+/* Both: find the route and run it, or answer 404/501. */
 void fe_route_request(struct fe_req *req, struct fe_resp *resp);
 
 int fe_http_start(int listen_fd);

@@ -1,0 +1,164 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The router of moatd-api: a request's method and path against the API
+ * modules' route tables, the path's segments percent-decoded and captured
+ * by name for the handlers (fe_param). Runs in moatd-api (unprivileged);
+ * the method and the path come from a client and are untrusted, the
+ * tables are the program's own.
+ *
+ * What a segment may be follows LXD (gorilla/mux on the encoded path, each
+ * variable unescaped by the handler): the path is split on '/' as sent,
+ * so "%2F" stays inside its segment, and each segment is then decoded.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "core/http.h"
+
+/* Each API module's table, ended by an entry with a NULL pattern; searched in this order. */
+static const struct fe_route *const route_tables[] = {
+	fe_routes_server, fe_routes_images, fe_routes_instances, fe_routes_events,
+	fe_routes_exec,   fe_routes_files,  fe_routes_logs,      fe_routes_console,
+};
+
+/* Routes whose bodies are streamed (struct fe_body_sink), each ended by a NULL pattern. */
+static const struct fe_sink_route *const sink_tables[] = {
+	fe_sinks_images,
+	fe_sinks_files,
+};
+
+/* A pattern's segment "{name}": the name's length, else 0 (a literal). */
+static size_t capture_len(const char *seg, size_t len)
+{
+	return len > 2 && seg[0] == '{' && seg[len - 1] == '}' ? len - 2 : 0;
+}
+
+/*
+ * Split req->path into req->seg[], each segment decoded (in req->segbuf).
+ * False when it has an empty segment, too many, or does not begin with
+ * '/'; "/" is no segment at all.
+ */
+static bool split_path(struct fe_req *req)
+{
+	size_t len = req->path ? strlen(req->path) : 0;
+	char *p = req->segbuf + 1;
+
+	req->nseg = 0;
+	if (len == 0 || len >= sizeof(req->segbuf) || req->path[0] != '/')
+		return false;
+	memcpy(req->segbuf, req->path, len + 1);
+	if (*p == '\0')
+		return true;
+	for (;;) {
+		char *end = strchr(p, '/');
+
+		if (p == end || *p == '\0' || req->nseg >= FE_PATH_SEGS)
+			return false;
+		req->seg[req->nseg++] = p;
+		if (!end)
+			break;
+		*end = '\0';
+		p = end + 1;
+	}
+	for (size_t k = 0; k < req->nseg; k++)
+		fe_percent_decode(req->seg[k]);
+	return true;
+}
+
+/* Does the pattern match the decoded segments? */
+static bool match(const char *pattern, char *const *seg, size_t nseg)
+{
+	const char *p = pattern + 1;
+	size_t k = 0;
+
+	if (pattern[0] != '/')
+		return false;
+	if (*p == '\0')
+		return nseg == 0;
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		if (k >= nseg)
+			return false;
+		if (!capture_len(p, n) && (strlen(seg[k]) != n || memcmp(seg[k], p, n) != 0))
+			return false;
+		k++;
+		p += n;
+		if (*p == '\0')
+			break;
+		p++;
+	}
+	return k == nseg;
+}
+
+const char *fe_param(const struct fe_req *req, const char *name)
+{
+	const char *p;
+	size_t len = strlen(name), k = 0;
+
+	if (!req->route)
+		return NULL;
+	p = req->route->pattern + 1;
+	while (*p && k < req->nseg) {
+		size_t n = strcspn(p, "/");
+
+		if (capture_len(p, n) == len && memcmp(p + 1, name, len) == 0)
+			return req->seg[k];
+		k++;
+		p += n;
+		if (*p == '/')
+			p++;
+	}
+	return NULL;
+}
+
+int fe_route_find(struct fe_req *req, struct fe_resp *resp)
+{
+	bool path_known = false;
+
+	req->route = NULL;
+	if (!split_path(req)) {
+		fe_error(resp, 404, "not found");
+		return -ENOENT;
+	}
+	for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
+		for (const struct fe_route *rt = route_tables[t]; rt->pattern; rt++) {
+			if (!match(rt->pattern, req->seg, req->nseg))
+				continue;
+			path_known = true;
+			if (strcmp(rt->method, req->method) == 0) {
+				req->route = rt;
+				return 0;
+			}
+		}
+	}
+	if (path_known) {
+		fe_error(resp, 501, "not implemented");
+		return -EOPNOTSUPP;
+	}
+	fe_error(resp, 404, "not found");
+	return -ENOENT;
+}
+
+const struct fe_body_sink *fe_route_sink(const struct fe_req *req)
+{
+	if (!req->route)
+		return NULL;
+	for (size_t t = 0; t < sizeof(sink_tables) / sizeof(sink_tables[0]); t++)
+		for (const struct fe_sink_route *sr = sink_tables[t]; sr->pattern; sr++)
+			if (strcmp(sr->method, req->route->method) == 0 &&
+			    strcmp(sr->pattern, req->route->pattern) == 0)
+				return sr->sink;
+	return NULL;
+}
+
+void fe_route_run(struct fe_req *req, struct fe_resp *resp)
+{
+	req->route->handler(req, resp);
+}
+
+void fe_route_request(struct fe_req *req, struct fe_resp *resp)
+{
+	if (fe_route_find(req, resp) == 0)
+		fe_route_run(req, resp);
+}
