@@ -298,6 +298,5 @@ out:
 
 const struct fe_route fe_routes_console[] = {
 	{ "/1.0/instances/{name}/console", "POST", api_console },
-	{ "/1.0/containers/{name}/console", "POST", api_console },
 	{ NULL, NULL, NULL },
 };

@@ -753,6 +753,5 @@ out:
 
 const struct fe_route fe_routes_exec[] = {
 	{ "/1.0/instances/{name}/exec", "POST", api_exec },
-	{ "/1.0/containers/{name}/exec", "POST", api_exec },
 	{ NULL, NULL, NULL },
 };

@@ -369,14 +369,10 @@ const struct fe_route fe_routes_files[] = {
 	{ "/1.0/instances/{name}/files", "GET", api_pull },
 	{ "/1.0/instances/{name}/files", "POST", api_push },
 	{ "/1.0/instances/{name}/files", "DELETE", api_delete_file },
-	{ "/1.0/containers/{name}/files", "GET", api_pull },
-	{ "/1.0/containers/{name}/files", "POST", api_push },
-	{ "/1.0/containers/{name}/files", "DELETE", api_delete_file },
 	{ NULL, NULL, NULL },
 };
 
 const struct fe_sink_route fe_sinks_files[] = {
 	{ "/1.0/instances/{name}/files", "POST", &push_sink },
-	{ "/1.0/containers/{name}/files", "POST", &push_sink },
 	{ NULL, NULL, NULL },
 };

@@ -139,7 +139,7 @@ static bool matches(json_object *o, const struct cond *c, size_t n)
 
 static const char *prefix(const struct fe_req *req)
 {
-	return strcmp(req->seg[1], "containers") == 0 ? "/1.0/containers" : "/1.0/instances";
+	return fe_client_prefix(req, "/1.0/instances");
 }
 
 /*
@@ -1248,13 +1248,5 @@ const struct fe_route fe_routes_instances[] = {
 	{ "/1.0/instances/{name}", "PATCH", api_patch },
 	{ "/1.0/instances/{name}/state", "GET", api_state_get },
 	{ "/1.0/instances/{name}/state", "PUT", api_state_put },
-	{ "/1.0/containers", "GET", api_list },
-	{ "/1.0/containers", "POST", api_create },
-	{ "/1.0/containers/{name}", "GET", api_get },
-	{ "/1.0/containers/{name}", "DELETE", api_delete },
-	{ "/1.0/containers/{name}", "PUT", api_put },
-	{ "/1.0/containers/{name}", "PATCH", api_patch },
-	{ "/1.0/containers/{name}/state", "GET", api_state_get },
-	{ "/1.0/containers/{name}/state", "PUT", api_state_put },
 	{ NULL, NULL, NULL },
 };

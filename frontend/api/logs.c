@@ -314,10 +314,5 @@ const struct fe_route fe_routes_logs[] = {
 	{ "/1.0/instances/{name}/logs/{file}", "DELETE", api_log_delete },
 	{ "/1.0/instances/{name}/console", "GET", api_console_log },
 	{ "/1.0/instances/{name}/console", "DELETE", api_console_clear },
-	{ "/1.0/containers/{name}/logs", "GET", api_logs },
-	{ "/1.0/containers/{name}/logs/{file}", "GET", api_log_file },
-	{ "/1.0/containers/{name}/logs/{file}", "DELETE", api_log_delete },
-	{ "/1.0/containers/{name}/console", "GET", api_console_log },
-	{ "/1.0/containers/{name}/console", "DELETE", api_console_clear },
 	{ NULL, NULL, NULL },
 };

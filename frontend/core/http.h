@@ -17,6 +17,7 @@
 #define FE_PATH_SEGS 8 /* the most segments a routed path has */
 
 struct fe_route;
+struct fe_route_alias;
 
 struct fe_req {
 	const char *method;
@@ -30,6 +31,7 @@ struct fe_req {
 	 * on '/' with each segment percent-decoded. Handlers read the segments
 	 * the route captures by name, with fe_param(), never by index. */
 	const struct fe_route *route;
+	const struct fe_route_alias *alias; /* the path came under an alias prefix */
 	size_t nseg;
 	char *seg[FE_PATH_SEGS];
 	char segbuf[PATH_BUF];
@@ -129,7 +131,9 @@ extern const struct fe_sink_route fe_sinks_files[];
  * percent-decoded ("%2F" stays inside its segment, as in LXD; "%00" stays
  * encoded); literals are compared with the decoded segments. A capture
  * matches any one segment. An empty segment ("//", a trailing '/') or
- * more than FE_PATH_SEGS segments match nothing (404).
+ * more than FE_PATH_SEGS segments match nothing (404). A path under an
+ * alias prefix (/1.0/containers) is routed as under its target
+ * (/1.0/instances): tables list only the target's routes.
  */
 struct fe_route {
 	const char *pattern;
@@ -153,6 +157,13 @@ extern const struct fe_route fe_routes_console[];
  * long as req. NULL if the route has no such capture (a handler's bug).
  */
 const char *fe_param(const struct fe_req *req, const char *name);
+
+/*
+ * The prefix the client used for the routes under prefix: the alias it
+ * came through ("/1.0/containers" for "/1.0/instances"), else prefix.
+ * LXD answers with URLs under the prefix it was called with.
+ */
+const char *fe_client_prefix(const struct fe_req *req, const char *prefix);
 
 /*
  * Find the route for req->method and req->path: 0 with req->route and the

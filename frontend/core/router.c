@@ -9,6 +9,7 @@
  * What a segment may be follows LXD (gorilla/mux on the encoded path, each
  * variable unescaped by the handler): the path is split on '/' as sent,
  * so "%2F" stays inside its segment, and each segment is then decoded.
+ * An alias prefix is replaced by its target before any route is tried.
  */
 #include <errno.h>
 #include <string.h>
@@ -27,6 +28,20 @@ static const struct fe_sink_route *const sink_tables[] = {
 	fe_sinks_files,
 };
 
+/*
+ * Prefixes that serve every route under another, as LXD does: pylxd uses
+ * /1.0/containers only (LXD-API.md §18), lxc /1.0/instances. Handlers
+ * that answer with URLs ask which one the client used (fe_client_prefix).
+ */
+struct fe_route_alias {
+	const char *prefix; /* as clients send it, literal segments only */
+	const char *target; /* the prefix of the routes it serves */
+};
+
+static const struct fe_route_alias aliases[] = {
+	{ "/1.0/containers", "/1.0/instances" },
+};
+
 /* A pattern's segment "{name}": the name's length, else 0 (a literal). */
 static size_t capture_len(const char *seg, size_t len)
 {
@@ -34,9 +49,70 @@ static size_t capture_len(const char *seg, size_t len)
 }
 
 /*
- * Split req->path into req->seg[], each segment decoded (in req->segbuf).
- * False when it has an empty segment, too many, or does not begin with
- * '/'; "/" is no segment at all.
+ * How many of the segments the literal prefix (or pattern) lit matches, in
+ * full: 0 if it does not (or is "/"). Captures match any segment.
+ */
+static size_t match_prefix(const char *lit, char *const *seg, size_t nseg)
+{
+	const char *p = lit + 1;
+	size_t k = 0;
+
+	if (lit[0] != '/' || *p == '\0')
+		return 0;
+	for (;;) {
+		size_t n = strcspn(p, "/");
+
+		if (k >= nseg)
+			return 0;
+		if (!capture_len(p, n) && (strlen(seg[k]) != n || memcmp(seg[k], p, n) != 0))
+			return 0;
+		k++;
+		p += n;
+		if (*p == '\0')
+			return k;
+		p++;
+	}
+}
+
+/*
+ * A path under an alias prefix: its segments are the target's, then the
+ * rest. The target's segments are copied to buf (size bytes) first.
+ */
+static void apply_alias(struct fe_req *req, char *buf, size_t size)
+{
+	for (size_t a = 0; a < sizeof(aliases) / sizeof(aliases[0]); a++) {
+		size_t from = match_prefix(aliases[a].prefix, req->seg, req->nseg), to = 0;
+		size_t len = strlen(aliases[a].target);
+		char *to_seg[FE_PATH_SEGS], *p;
+
+		if (!from || len >= size)
+			continue;
+		memcpy(buf, aliases[a].target, len + 1);
+		for (p = buf + 1; p && to < FE_PATH_SEGS; to++) {
+			to_seg[to] = p;
+			p = strchr(p, '/');
+			if (p)
+				*p++ = '\0';
+		}
+		if (p || req->nseg - from + to > FE_PATH_SEGS)
+			continue;
+		memmove(req->seg + to, req->seg + from, (req->nseg - from) * sizeof(req->seg[0]));
+		memcpy(req->seg, to_seg, to * sizeof(req->seg[0]));
+		req->nseg = req->nseg - from + to;
+		req->alias = &aliases[a];
+		return;
+	}
+}
+
+const char *fe_client_prefix(const struct fe_req *req, const char *prefix)
+{
+	return req->alias && strcmp(req->alias->target, prefix) == 0 ? req->alias->prefix : prefix;
+}
+
+/*
+ * Split req->path into req->seg[], each segment decoded (in req->segbuf),
+ * an alias prefix replaced by its target. False when it has an empty
+ * segment, too many, or does not begin with '/'; "/" is no segment at all.
  */
 static bool split_path(struct fe_req *req)
 {
@@ -44,6 +120,7 @@ static bool split_path(struct fe_req *req)
 	char *p = req->segbuf + 1;
 
 	req->nseg = 0;
+	req->alias = NULL;
 	if (len == 0 || len >= sizeof(req->segbuf) || req->path[0] != '/')
 		return false;
 	memcpy(req->segbuf, req->path, len + 1);
@@ -62,33 +139,16 @@ static bool split_path(struct fe_req *req)
 	}
 	for (size_t k = 0; k < req->nseg; k++)
 		fe_percent_decode(req->seg[k]);
+	apply_alias(req, req->segbuf + len + 1, sizeof(req->segbuf) - len - 1);
 	return true;
 }
 
-/* Does the pattern match the decoded segments? */
+/* Does the pattern match the decoded segments, all of them? */
 static bool match(const char *pattern, char *const *seg, size_t nseg)
 {
-	const char *p = pattern + 1;
-	size_t k = 0;
-
-	if (pattern[0] != '/')
-		return false;
-	if (*p == '\0')
+	if (strcmp(pattern, "/") == 0)
 		return nseg == 0;
-	for (;;) {
-		size_t n = strcspn(p, "/");
-
-		if (k >= nseg)
-			return false;
-		if (!capture_len(p, n) && (strlen(seg[k]) != n || memcmp(seg[k], p, n) != 0))
-			return false;
-		k++;
-		p += n;
-		if (*p == '\0')
-			break;
-		p++;
-	}
-	return k == nseg;
+	return nseg > 0 && match_prefix(pattern, seg, nseg) == nseg;
 }
 
 const char *fe_param(const struct fe_req *req, const char *name)
