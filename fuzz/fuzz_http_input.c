@@ -23,6 +23,7 @@
  * is a well-formed response, and a refusal carries a message.
  */
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -103,13 +104,14 @@ static void check_resp(struct fe_resp *resp)
 	memset(resp, 0, sizeof(*resp));
 }
 
-static void route(const char *method, const char *path)
+static void route(const char *method, const char *path, bool trusted)
 {
 	struct fe_req req = { 0 };
 	struct fe_resp resp = { 0 };
 
 	req.method = method;
 	req.path = path;
+	req.trusted = trusted;
 	req.body = "";
 	fe_route_request(&req, &resp);
 	check_resp(&resp);
@@ -126,7 +128,8 @@ static void sink(const char *path)
 
 	req.method = "POST";
 	req.path = path;
-	if (fe_route_find(&req, &resp) < 0 || !(bs = fe_route_sink(&req)))
+	req.trusted = true;
+	if (fe_route_find(&req, &resp) < 0 || !(bs = req.route->sink))
 		abort(); /* a route that streams its body */
 	r = bs->open(&req, &resp, &state);
 	if (r < 0) {
@@ -178,20 +181,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* the path against every route table, with a method no route has */
-	route("FUZZ", path);
+	route("FUZZ", path, true);
+	/* and from a client without trust: 403 but for GET / and GET /1.0 */
+	route("GET", path, false);
 	/* GET routes but the event stream (a websocket upgrade) */
 	if (strncmp(path, "/1.0/events", 11) != 0)
-		route("GET", path);
+		route("GET", path, true);
 	/* the instance list: filter= and recursion= */
-	route("GET", "/1.0/instances");
-	route("GET", "/1.0/containers");
-	route("GET", "/1.0/images");
-	route("GET", "/1.0/operations");
+	route("GET", "/1.0/instances", true);
+	route("GET", "/1.0/containers", true);
+	route("GET", "/1.0/images", true);
+	route("GET", "/1.0/operations", true);
 	/* files: path= and the X-LXD-* headers; a file body's sink, then the rest */
 	sink("/1.0/instances/c1/files");
-	route("POST", "/1.0/instances/c1/files");
-	route("GET", "/1.0/instances/c1/files");
-	route("DELETE", "/1.0/instances/c1/files");
+	route("POST", "/1.0/instances/c1/files", true);
+	route("GET", "/1.0/instances/c1/files", true);
+	route("DELETE", "/1.0/instances/c1/files", true);
 	/* image upload headers */
 	sink("/1.0/images");
 	/* events: type= */

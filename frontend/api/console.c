@@ -297,6 +297,6 @@ out:
 }
 
 const struct fe_route fe_routes_console[] = {
-	{ "/1.0/instances/{name}/console", "POST", api_console },
-	{ NULL, NULL, NULL },
+	{ "/1.0/instances/{name}/console", "POST", api_console, 0, NULL },
+	{ 0 },
 };

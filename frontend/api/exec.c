@@ -752,6 +752,6 @@ out:
 }
 
 const struct fe_route fe_routes_exec[] = {
-	{ "/1.0/instances/{name}/exec", "POST", api_exec },
-	{ NULL, NULL, NULL },
+	{ "/1.0/instances/{name}/exec", "POST", api_exec, 0, NULL },
+	{ 0 },
 };

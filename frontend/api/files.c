@@ -366,13 +366,8 @@ static int api_delete_file(struct fe_req *req, struct fe_resp *resp)
 }
 
 const struct fe_route fe_routes_files[] = {
-	{ "/1.0/instances/{name}/files", "GET", api_pull },
-	{ "/1.0/instances/{name}/files", "POST", api_push },
-	{ "/1.0/instances/{name}/files", "DELETE", api_delete_file },
-	{ NULL, NULL, NULL },
-};
-
-const struct fe_sink_route fe_sinks_files[] = {
-	{ "/1.0/instances/{name}/files", "POST", &push_sink },
-	{ NULL, NULL, NULL },
+	{ "/1.0/instances/{name}/files", "GET", api_pull, 0, NULL },
+	{ "/1.0/instances/{name}/files", "POST", api_push, 0, &push_sink },
+	{ "/1.0/instances/{name}/files", "DELETE", api_delete_file, 0, NULL },
+	{ 0 },
 };

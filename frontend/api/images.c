@@ -2,10 +2,11 @@
 /*
  * /1.0/images and /1.0/images/aliases, in LXD's shapes (LXD-API.md §15).
  * Runs in moatd-api (unprivileged); paths, headers and bodies are
- * untrusted. Uploads arrive through img_upload_sink (images.c): http.c
- * streams the body into the store and this handler only starts the
- * operation. JSON image sources (publish, copy from a remote, URL) and
- * split (multipart) uploads are answered "not supported yet".
+ * untrusted. Uploads arrive through img_upload_sink (images.c), the sink
+ * of the POST /1.0/images route: http.c streams the body into the store
+ * and this handler only starts the operation. JSON image sources
+ * (publish, copy from a remote, URL) and split (multipart) uploads are
+ * answered "not supported yet".
  *
  * Choices where LXD was unclear or where moat is stricter: an unknown or
  * ambiguous fingerprint prefix is 404 "Image not found" everywhere (also
@@ -437,25 +438,20 @@ static int alias_delete(struct fe_req *req, struct fe_resp *resp)
 
 /* /1.0/images/aliases comes before /1.0/images/{fingerprint}: the first match wins. */
 const struct fe_route fe_routes_images[] = {
-	{ "/1.0/images", "GET", images_get },
-	{ "/1.0/images", "POST", images_post },
-	{ "/1.0/images/aliases", "GET", aliases_get },
-	{ "/1.0/images/aliases", "POST", aliases_post },
-	{ "/1.0/images/aliases/{name}", "GET", alias_get },
-	{ "/1.0/images/aliases/{name}", "POST", alias_rename },
-	{ "/1.0/images/aliases/{name}", "PUT", alias_put },
-	{ "/1.0/images/aliases/{name}", "PATCH", alias_patch },
-	{ "/1.0/images/aliases/{name}", "DELETE", alias_delete },
-	{ "/1.0/images/{fingerprint}", "GET", image_get },
-	{ "/1.0/images/{fingerprint}", "PUT", image_put },
-	{ "/1.0/images/{fingerprint}", "PATCH", image_patch },
-	{ "/1.0/images/{fingerprint}", "DELETE", image_delete },
-	{ "/1.0/images/{fingerprint}/export", "GET", image_export },
-	{ NULL, NULL, NULL },
-};
-
-/* POST /1.0/images streams its body into the store (a JSON body is gathered as usual). */
-const struct fe_sink_route fe_sinks_images[] = {
-	{ "/1.0/images", "POST", &img_upload_sink },
-	{ NULL, NULL, NULL },
+	{ "/1.0/images", "GET", images_get, 0, NULL },
+	/* streams its body into the store (a JSON body is gathered as usual) */
+	{ "/1.0/images", "POST", images_post, 0, &img_upload_sink },
+	{ "/1.0/images/aliases", "GET", aliases_get, 0, NULL },
+	{ "/1.0/images/aliases", "POST", aliases_post, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "GET", alias_get, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "POST", alias_rename, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "PUT", alias_put, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "PATCH", alias_patch, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "DELETE", alias_delete, 0, NULL },
+	{ "/1.0/images/{fingerprint}", "GET", image_get, 0, NULL },
+	{ "/1.0/images/{fingerprint}", "PUT", image_put, 0, NULL },
+	{ "/1.0/images/{fingerprint}", "PATCH", image_patch, 0, NULL },
+	{ "/1.0/images/{fingerprint}", "DELETE", image_delete, 0, NULL },
+	{ "/1.0/images/{fingerprint}/export", "GET", image_export, 0, NULL },
+	{ 0 },
 };

@@ -1240,13 +1240,13 @@ int fe_instances_watch(void)
 }
 
 const struct fe_route fe_routes_instances[] = {
-	{ "/1.0/instances", "GET", api_list },
-	{ "/1.0/instances", "POST", api_create },
-	{ "/1.0/instances/{name}", "GET", api_get },
-	{ "/1.0/instances/{name}", "DELETE", api_delete },
-	{ "/1.0/instances/{name}", "PUT", api_put },
-	{ "/1.0/instances/{name}", "PATCH", api_patch },
-	{ "/1.0/instances/{name}/state", "GET", api_state_get },
-	{ "/1.0/instances/{name}/state", "PUT", api_state_put },
-	{ NULL, NULL, NULL },
+	{ "/1.0/instances", "GET", api_list, 0, NULL },
+	{ "/1.0/instances", "POST", api_create, 0, NULL },
+	{ "/1.0/instances/{name}", "GET", api_get, 0, NULL },
+	{ "/1.0/instances/{name}", "DELETE", api_delete, 0, NULL },
+	{ "/1.0/instances/{name}", "PUT", api_put, 0, NULL },
+	{ "/1.0/instances/{name}", "PATCH", api_patch, 0, NULL },
+	{ "/1.0/instances/{name}/state", "GET", api_state_get, 0, NULL },
+	{ "/1.0/instances/{name}/state", "PUT", api_state_put, 0, NULL },
+	{ 0 },
 };

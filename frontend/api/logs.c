@@ -309,10 +309,10 @@ static int api_console_clear(struct fe_req *req, struct fe_resp *resp)
 }
 
 const struct fe_route fe_routes_logs[] = {
-	{ "/1.0/instances/{name}/logs", "GET", api_logs },
-	{ "/1.0/instances/{name}/logs/{file}", "GET", api_log_file },
-	{ "/1.0/instances/{name}/logs/{file}", "DELETE", api_log_delete },
-	{ "/1.0/instances/{name}/console", "GET", api_console_log },
-	{ "/1.0/instances/{name}/console", "DELETE", api_console_clear },
-	{ NULL, NULL, NULL },
+	{ "/1.0/instances/{name}/logs", "GET", api_logs, 0, NULL },
+	{ "/1.0/instances/{name}/logs/{file}", "GET", api_log_file, 0, NULL },
+	{ "/1.0/instances/{name}/logs/{file}", "DELETE", api_log_delete, 0, NULL },
+	{ "/1.0/instances/{name}/console", "GET", api_console_log, 0, NULL },
+	{ "/1.0/instances/{name}/console", "DELETE", api_console_clear, 0, NULL },
+	{ 0 },
 };

@@ -118,20 +118,24 @@ static json_object *environment(void)
 	return e;
 }
 
+/* An untrusted client (a route served to it) gets only what LXD shows one (LXD-API.md §5). */
 static int fe_api_server(struct fe_req *req, struct fe_resp *resp)
 {
 	static const char *const auth_methods[] = { "tls", NULL };
 	json_object *o = json_object_new_object();
-	json_object *config = fe_db_server_config();
+	json_object *config = req->trusted ? fe_db_server_config() : NULL;
 
-	(void)req;
-	json_object_object_add(o, "config", config);
+	if (req->trusted)
+		json_object_object_add(o, "config", config);
 	json_object_object_add(o, "api_extensions", strings(api_extensions));
 	json_object_object_add(o, "api_status", json_object_new_string("stable"));
 	json_object_object_add(o, "api_version", json_object_new_string("1.0"));
-	json_object_object_add(o, "auth", json_object_new_string("trusted"));
+	json_object_object_add(o, "auth",
+			       json_object_new_string(req->trusted ? "trusted" : "untrusted"));
 	json_object_object_add(o, "public", json_object_new_boolean(0));
 	json_object_object_add(o, "auth_methods", strings(auth_methods));
+	if (!req->trusted)
+		return fe_sync(resp, o);
 	json_object_object_add(o, "environment", environment());
 	fe_etag_of(config, resp->etag);
 	return fe_sync(resp, o);
@@ -220,12 +224,12 @@ static int fe_api_operation_websocket(struct fe_req *req, struct fe_resp *resp)
 }
 
 const struct fe_route fe_routes_server[] = {
-	{ "/", "GET", fe_api_root },
-	{ "/1.0", "GET", fe_api_server },
-	{ "/1.0/operations", "GET", fe_api_operations },
-	{ "/1.0/operations/{id}", "GET", fe_api_operation },
-	{ "/1.0/operations/{id}", "DELETE", fe_api_operation_delete },
-	{ "/1.0/operations/{id}/wait", "GET", fe_api_operation_wait },
-	{ "/1.0/operations/{id}/websocket", "GET", fe_api_operation_websocket },
-	{ NULL, NULL, NULL },
+	{ "/", "GET", fe_api_root, FE_ROUTE_UNTRUSTED, NULL },
+	{ "/1.0", "GET", fe_api_server, FE_ROUTE_UNTRUSTED, NULL },
+	{ "/1.0/operations", "GET", fe_api_operations, 0, NULL },
+	{ "/1.0/operations/{id}", "GET", fe_api_operation, 0, NULL },
+	{ "/1.0/operations/{id}", "DELETE", fe_api_operation_delete, 0, NULL },
+	{ "/1.0/operations/{id}/wait", "GET", fe_api_operation_wait, 0, NULL },
+	{ "/1.0/operations/{id}/websocket", "GET", fe_api_operation_websocket, 0, NULL },
+	{ 0 },
 };

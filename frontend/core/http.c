@@ -169,10 +169,18 @@ static enum MHD_Result on_headers(struct MHD_Connection *c, struct conn_ctx *x, 
 	x->req.path = x->path;
 	x->req.conn = c;
 	x->req.peer_uid = x->uid;
+	x->req.trusted = true; /* the socket's group or root (peer_allowed) */
 	/* a 404 or 501 is answered once the body is in, as before there were
-	 * routes at this point: a body over the cap is a 413 first */
-	x->routed = fe_route_find(&x->req, &x->route_error) == 0;
-	x->sink = x->routed ? fe_route_sink(&x->req) : NULL;
+	 * routes at this point: a body over the cap is a 413 first. A client
+	 * refused for want of trust gets its 403 before any of its body is read. */
+	r = fe_route_find(&x->req, &x->route_error);
+	if (r == -EACCES) {
+		resp = x->route_error;
+		memset(&x->route_error, 0, sizeof(x->route_error));
+		return answer_now(c, x, &resp);
+	}
+	x->routed = r == 0;
+	x->sink = x->routed ? x->req.route->sink : NULL;
 	if (!x->sink) {
 		/* a gathered body declared over the cap: answer before reading
 		 * it (found by tests/integration/90-hostile.sh: a 1 GiB body

@@ -24,6 +24,9 @@ struct fe_req {
 	const char *path; /* as the client sent it: percent-encoded, without the query */
 	void *conn;       /* struct MHD_Connection */
 	uid_t peer_uid;
+	/* may use every route; else only FE_ROUTE_UNTRUSTED ones (the rest is
+	 * 403). Every client of the unix socket is trusted. */
+	bool trusted;
 	const char *body;
 	size_t body_len;
 	void *stream; /* a streamed body's state (struct fe_body_sink); the handler may take it */
@@ -95,18 +98,18 @@ int fe_json_strings(json_object *o, const char *key, struct fe_resp *resp, json_
 typedef int (*fe_handler)(struct fe_req *req, struct fe_resp *resp);
 
 /*
- * A request body streamed instead of gathered (uploads): a route listed in
- * a sink table (below) as well as in its module's route table. http.c
- * calls open() once the headers are in, before any body byte (req has
- * method, path, peer, headers and the route's captures; no body). It
- * returns 1 to have the body gathered as usual (up to FE_BODY_MAX), 0 to
- * stream it (*ret_state set), or a negative errno with resp filled, which
- * is answered at once. write() then gets every body chunk in order; a
- * negative return (resp filled) refuses the request: free() runs at once
- * and the rest of the body is read and dropped. When the body is complete
- * the route's handler runs with req->stream set and may take it
- * (TAKE_PTR). Whatever is left is passed to free() when the request ends,
- * however it ends (answered, refused, or the client went away).
+ * A request body streamed instead of gathered (uploads): the sink of its
+ * route (struct fe_route). http.c calls open() once the headers are in,
+ * before any body byte (req has method, path, peer, headers and the
+ * route's captures; no body). It returns 1 to have the body gathered as
+ * usual (up to FE_BODY_MAX), 0 to stream it (*ret_state set), or a
+ * negative errno with resp filled, which is answered at once. write() then
+ * gets every body chunk in order; a negative return (resp filled) refuses
+ * the request: free() runs at once and the rest of the body is read and
+ * dropped. When the body is complete the route's handler runs with
+ * req->stream set and may take it (TAKE_PTR). Whatever is left is passed
+ * to free() when the request ends, however it ends (answered, refused, or
+ * the client went away).
  */
 struct fe_body_sink {
 	int (*open)(struct fe_req *req, struct fe_resp *resp, void **ret_state);
@@ -114,15 +117,8 @@ struct fe_body_sink {
 	void (*free)(void *state);
 };
 
-/* Pattern and method as in the route table that has the handler; ended by { NULL }. */
-struct fe_sink_route {
-	const char *pattern;
-	const char *method;
-	const struct fe_body_sink *sink;
-};
-
-extern const struct fe_sink_route fe_sinks_images[];
-extern const struct fe_sink_route fe_sinks_files[];
+/* Route flags */
+#define FE_ROUTE_UNTRUSTED (1u << 0) /* served to untrusted clients too (LXD's AllowUntrusted) */
 
 /*
  * A route: a pattern of '/'-separated segments, each a literal or a named
@@ -139,9 +135,11 @@ struct fe_route {
 	const char *pattern;
 	const char *method;
 	fe_handler handler;
+	unsigned flags;                  /* FE_ROUTE_* */
+	const struct fe_body_sink *sink; /* the body streams to it (uploads); NULL: gathered */
 };
 
-/* One table per API module (api/<module>.c), ended by { NULL }. */
+/* One table per API module (api/<module>.c), ended by { 0 }. */
 extern const struct fe_route fe_routes_server[];
 extern const struct fe_route fe_routes_images[];
 extern const struct fe_route fe_routes_instances[];
@@ -167,15 +165,15 @@ const char *fe_client_prefix(const struct fe_req *req, const char *prefix);
 
 /*
  * Find the route for req->method and req->path: 0 with req->route and the
- * captures set, or -ENOENT with a 404 in resp (no route has this path),
- * or -EOPNOTSUPP with a 501 (routes have the path, none the method).
+ * captures set; else resp holds the answer, in LXD's order: -ENOENT and a
+ * 404 (no route has this path), -EACCES and a 403 "not authorized" (an
+ * untrusted client, and no route for the method that serves one), or
+ * -EOPNOTSUPP and a 501 (routes have the path, none the method).
  */
 int fe_route_find(struct fe_req *req, struct fe_resp *resp);
-/* The body sink of the route found, if it streams its body. */
-const struct fe_body_sink *fe_route_sink(const struct fe_req *req);
 /* Run the handler of the route found. */
 void fe_route_run(struct fe_req *req, struct fe_resp *resp);
-/* Both: find the route and run it, or answer 404/501. */
+/* Both: find the route and run it, or answer 404, 403 or 501. */
 void fe_route_request(struct fe_req *req, struct fe_resp *resp);
 
 int fe_http_start(int listen_fd);

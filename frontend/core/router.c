@@ -22,12 +22,6 @@ static const struct fe_route *const route_tables[] = {
 	fe_routes_exec,   fe_routes_files,  fe_routes_logs,      fe_routes_console,
 };
 
-/* Routes whose bodies are streamed (struct fe_body_sink), each ended by a NULL pattern. */
-static const struct fe_sink_route *const sink_tables[] = {
-	fe_sinks_images,
-	fe_sinks_files,
-};
-
 /*
  * Prefixes that serve every route under another, as LXD does: pylxd uses
  * /1.0/containers only (LXD-API.md §18), lxc /1.0/instances. Handlers
@@ -172,44 +166,46 @@ const char *fe_param(const struct fe_req *req, const char *name)
 	return NULL;
 }
 
-int fe_route_find(struct fe_req *req, struct fe_resp *resp)
+/* The first route with the path and the method; *ret_path_known if any has the path. */
+static const struct fe_route *lookup(const struct fe_req *req, bool *ret_path_known)
 {
-	bool path_known = false;
-
-	req->route = NULL;
-	if (!split_path(req)) {
-		fe_error(resp, 404, "not found");
-		return -ENOENT;
-	}
+	*ret_path_known = false;
 	for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
 		for (const struct fe_route *rt = route_tables[t]; rt->pattern; rt++) {
 			if (!match(rt->pattern, req->seg, req->nseg))
 				continue;
-			path_known = true;
-			if (strcmp(rt->method, req->method) == 0) {
-				req->route = rt;
-				return 0;
-			}
+			*ret_path_known = true;
+			if (strcmp(rt->method, req->method) == 0)
+				return rt;
 		}
 	}
-	if (path_known) {
+	return NULL;
+}
+
+int fe_route_find(struct fe_req *req, struct fe_resp *resp)
+{
+	const struct fe_route *rt = NULL;
+	bool path_known = false;
+
+	req->route = NULL;
+	if (split_path(req) && req->method)
+		rt = lookup(req, &path_known);
+	/* LXD's order: an unknown path first, then trust (whatever the
+	 * method), then the method */
+	if (!path_known) {
+		fe_error(resp, 404, "not found");
+		return -ENOENT;
+	}
+	if (!req->trusted && !(rt && (rt->flags & FE_ROUTE_UNTRUSTED))) {
+		fe_error(resp, 403, "not authorized");
+		return -EACCES;
+	}
+	if (!rt) {
 		fe_error(resp, 501, "not implemented");
 		return -EOPNOTSUPP;
 	}
-	fe_error(resp, 404, "not found");
-	return -ENOENT;
-}
-
-const struct fe_body_sink *fe_route_sink(const struct fe_req *req)
-{
-	if (!req->route)
-		return NULL;
-	for (size_t t = 0; t < sizeof(sink_tables) / sizeof(sink_tables[0]); t++)
-		for (const struct fe_sink_route *sr = sink_tables[t]; sr->pattern; sr++)
-			if (strcmp(sr->method, req->route->method) == 0 &&
-			    strcmp(sr->pattern, req->route->pattern) == 0)
-				return sr->sink;
-	return NULL;
+	req->route = rt;
+	return 0;
 }
 
 void fe_route_run(struct fe_req *req, struct fe_resp *resp)

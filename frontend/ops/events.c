@@ -471,6 +471,6 @@ static int fe_api_events(struct fe_req *req, struct fe_resp *resp)
 }
 
 const struct fe_route fe_routes_events[] = {
-	{ "/1.0/events", "GET", fe_api_events },
-	{ NULL, NULL, NULL },
+	{ "/1.0/events", "GET", fe_api_events, 0, NULL },
+	{ 0 },
 };
