@@ -95,6 +95,12 @@ int fe_json_strings(json_object *o, const char *key, struct fe_resp *resp, json_
 
 /* ---- routes (router.c; each API module has its table) ------------------------ */
 
+/*
+ * A route's handler fills resp and returns 0, or returns a negative errno.
+ * On failure resp holds the error to answer (fe_error); a failure without
+ * one, or a return without any answer, is answered 500 "Internal error:
+ * ..." by the router (and logged: it is a bug).
+ */
 typedef int (*fe_handler)(struct fe_req *req, struct fe_resp *resp);
 
 /*
@@ -171,7 +177,7 @@ const char *fe_client_prefix(const struct fe_req *req, const char *prefix);
  * -EOPNOTSUPP and a 501 (routes have the path, none the method).
  */
 int fe_route_find(struct fe_req *req, struct fe_resp *resp);
-/* Run the handler of the route found. */
+/* Run the handler of the route found, its return honoured (fe_handler). */
 void fe_route_run(struct fe_req *req, struct fe_resp *resp);
 /* Both: find the route and run it, or answer 404, 403 or 501. */
 void fe_route_request(struct fe_req *req, struct fe_resp *resp);

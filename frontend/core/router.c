@@ -15,6 +15,8 @@
 #include <string.h>
 
 #include "core/http.h"
+#include "core/websocket.h"
+#include "log.h"
 
 /* Each API module's table, ended by an entry with a NULL pattern; searched in this order. */
 static const struct fe_route *const route_tables[] = {
@@ -210,7 +212,21 @@ int fe_route_find(struct fe_req *req, struct fe_resp *resp)
 
 void fe_route_run(struct fe_req *req, struct fe_resp *resp)
 {
-	req->route->handler(req, resp);
+	const struct fe_route *rt = req->route;
+	int r = rt->handler(req, resp);
+	bool answered = resp->upgrade || resp->http_status != 0;
+	const char *why;
+
+	/* done, or failed with its own error answer */
+	if (answered && (r == 0 || (r < 0 && resp->kind == FE_RESP_ERROR)))
+		return;
+	/* a handler's bug: no answer, or a failure with a success answer */
+	why = r < 0 ? strerror(-r) : r > 0 ? "unexpected handler result" : "no response";
+	log_error("%s %s: %s%s", rt->method, rt->pattern, why, answered ? " (answer dropped)" : "");
+	fe_ws_upgrade_free(resp->upgrade);
+	resp->upgrade = NULL;
+	fe_resp_free(resp);
+	fe_error(resp, 500, "Internal error: %s", why);
 }
 
 void fe_route_request(struct fe_req *req, struct fe_resp *resp)
