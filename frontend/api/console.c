@@ -296,7 +296,15 @@ out:
 	return 0;
 }
 
-const struct fe_route fe_routes_console[] = {
+static const struct fe_route routes[] = {
 	{ "/1.0/instances/{name}/console", "POST", api_console, 0, NULL },
 	{ 0 },
 };
+
+/* The API extensions these endpoints add (GET /1.0 lists them). */
+static const char *const extensions[] = {
+	"console", /* POST .../console, and GET/DELETE of its log (logs.c) */
+	NULL,
+};
+
+const struct fe_api_module fe_module_console = { "console", routes, extensions };

@@ -751,7 +751,15 @@ out:
 	return 0;
 }
 
-const struct fe_route fe_routes_exec[] = {
+static const struct fe_route routes[] = {
 	{ "/1.0/instances/{name}/exec", "POST", api_exec, 0, NULL },
 	{ 0 },
 };
+
+/* The API extensions these endpoints add (GET /1.0 lists them). */
+static const char *const extensions[] = {
+	"container_exec_user_group_cwd", /* exec user, group and cwd */
+	NULL,
+};
+
+const struct fe_api_module fe_module_exec = { "exec", routes, extensions };

@@ -365,9 +365,19 @@ static int api_delete_file(struct fe_req *req, struct fe_resp *resp)
 	return fe_sync(resp, json_object_new_object());
 }
 
-const struct fe_route fe_routes_files[] = {
+static const struct fe_route routes[] = {
 	{ "/1.0/instances/{name}/files", "GET", api_pull, 0, NULL },
 	{ "/1.0/instances/{name}/files", "POST", api_push, 0, &push_sink },
 	{ "/1.0/instances/{name}/files", "DELETE", api_delete_file, 0, NULL },
 	{ 0 },
 };
+
+/* The API extensions these endpoints add (GET /1.0 lists them). */
+static const char *const extensions[] = {
+	"directory_manipulation", /* file push and pull of directories */
+	"file_symlinks",          /* symlinks in file push and pull */
+	"file_delete",            /* DELETE .../files */
+	NULL,
+};
+
+const struct fe_api_module fe_module_files = { "files", routes, extensions };

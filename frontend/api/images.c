@@ -437,7 +437,7 @@ static int alias_delete(struct fe_req *req, struct fe_resp *resp)
 }
 
 /* /1.0/images/aliases comes before /1.0/images/{fingerprint}: the first match wins. */
-const struct fe_route fe_routes_images[] = {
+static const struct fe_route routes[] = {
 	{ "/1.0/images", "GET", images_get, 0, NULL },
 	/* streams its body into the store (a JSON body is gathered as usual) */
 	{ "/1.0/images", "POST", images_post, 0, &img_upload_sink },
@@ -455,3 +455,5 @@ const struct fe_route fe_routes_images[] = {
 	{ "/1.0/images/{fingerprint}/export", "GET", image_export, 0, NULL },
 	{ 0 },
 };
+
+const struct fe_api_module fe_module_images = { "images", routes, NULL };

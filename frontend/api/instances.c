@@ -1239,7 +1239,7 @@ int fe_instances_watch(void)
 	return r;
 }
 
-const struct fe_route fe_routes_instances[] = {
+static const struct fe_route routes[] = {
 	{ "/1.0/instances", "GET", api_list, 0, NULL },
 	{ "/1.0/instances", "POST", api_create, 0, NULL },
 	{ "/1.0/instances/{name}", "GET", api_get, 0, NULL },
@@ -1250,3 +1250,14 @@ const struct fe_route fe_routes_instances[] = {
 	{ "/1.0/instances/{name}/state", "PUT", api_state_put, 0, NULL },
 	{ 0 },
 };
+
+/* The API extensions these endpoints add (GET /1.0 lists them). */
+static const char *const extensions[] = {
+	"instances",         /* /1.0/instances paths */
+	"api_filtering",     /* filter= on instance lists */
+	"container_full",    /* recursion=2 with state and snapshots */
+	"instance_get_full", /* GET instance?recursion=1 */
+	NULL,
+};
+
+const struct fe_api_module fe_module_instances = { "instances", routes, extensions };

@@ -308,7 +308,7 @@ static int api_console_clear(struct fe_req *req, struct fe_resp *resp)
 	return fe_sync(resp, json_object_new_object());
 }
 
-const struct fe_route fe_routes_logs[] = {
+static const struct fe_route routes[] = {
 	{ "/1.0/instances/{name}/logs", "GET", api_logs, 0, NULL },
 	{ "/1.0/instances/{name}/logs/{file}", "GET", api_log_file, 0, NULL },
 	{ "/1.0/instances/{name}/logs/{file}", "DELETE", api_log_delete, 0, NULL },
@@ -316,3 +316,5 @@ const struct fe_route fe_routes_logs[] = {
 	{ "/1.0/instances/{name}/console", "DELETE", api_console_clear, 0, NULL },
 	{ 0 },
 };
+
+const struct fe_api_module fe_module_logs = { "logs", routes, NULL };

@@ -14,23 +14,6 @@
 #include "db/db.h"
 #include "ops/ops.h"
 
-/*
- * The API extensions whose endpoints this server has. Only names backed by
- * working endpoints go here: the stock client switches behaviour on them.
- */
-static const char *const api_extensions[] = {
-	"instances",                     /* /1.0/instances paths */
-	"api_filtering",                 /* filter= on instance lists */
-	"container_full",                /* recursion=2 with state and snapshots */
-	"instance_get_full",             /* GET instance?recursion=1 */
-	"directory_manipulation",        /* file push and pull of directories */
-	"file_symlinks",                 /* symlinks in file push and pull */
-	"file_delete",                   /* DELETE .../files */
-	"container_exec_user_group_cwd", /* exec user, group and cwd */
-	"console",                       /* POST and GET/DELETE .../console */
-	NULL,
-};
-
 static int fe_api_root(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *a = json_object_new_array();
@@ -127,7 +110,7 @@ static int fe_api_server(struct fe_req *req, struct fe_resp *resp)
 
 	if (req->trusted)
 		json_object_object_add(o, "config", config);
-	json_object_object_add(o, "api_extensions", strings(api_extensions));
+	json_object_object_add(o, "api_extensions", fe_api_extensions(fe_api_modules));
 	json_object_object_add(o, "api_status", json_object_new_string("stable"));
 	json_object_object_add(o, "api_version", json_object_new_string("1.0"));
 	json_object_object_add(o, "auth",
@@ -223,7 +206,7 @@ static int fe_api_operation_websocket(struct fe_req *req, struct fe_resp *resp)
 	return 0;
 }
 
-const struct fe_route fe_routes_server[] = {
+static const struct fe_route routes[] = {
 	{ "/", "GET", fe_api_root, FE_ROUTE_UNTRUSTED, NULL },
 	{ "/1.0", "GET", fe_api_server, FE_ROUTE_UNTRUSTED, NULL },
 	{ "/1.0/operations", "GET", fe_api_operations, 0, NULL },
@@ -233,3 +216,5 @@ const struct fe_route fe_routes_server[] = {
 	{ "/1.0/operations/{id}/websocket", "GET", fe_api_operation_websocket, 0, NULL },
 	{ 0 },
 };
+
+const struct fe_api_module fe_module_server = { "server", routes, NULL };

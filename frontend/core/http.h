@@ -145,15 +145,32 @@ struct fe_route {
 	const struct fe_body_sink *sink; /* the body streams to it (uploads); NULL: gathered */
 };
 
-/* One table per API module (api/<module>.c), ended by { 0 }. */
-extern const struct fe_route fe_routes_server[];
-extern const struct fe_route fe_routes_images[];
-extern const struct fe_route fe_routes_instances[];
-extern const struct fe_route fe_routes_events[];
-extern const struct fe_route fe_routes_exec[];
-extern const struct fe_route fe_routes_files[];
-extern const struct fe_route fe_routes_logs[];
-extern const struct fe_route fe_routes_console[];
+/*
+ * An API module (api/<module>.c): its routes, and the LXD API extensions
+ * its endpoints add. The stock client switches behaviour on those names
+ * (LXD-API.md §6): one goes here only with working endpoints behind it.
+ */
+struct fe_api_module {
+	const char *name;
+	const struct fe_route *routes; /* ended by { 0 } */
+	const char *const *extensions; /* ended by NULL; NULL if none */
+};
+
+extern const struct fe_api_module fe_module_server;
+extern const struct fe_api_module fe_module_instances;
+extern const struct fe_api_module fe_module_files;
+extern const struct fe_api_module fe_module_exec;
+extern const struct fe_api_module fe_module_console;
+extern const struct fe_api_module fe_module_logs;
+extern const struct fe_api_module fe_module_images;
+extern const struct fe_api_module fe_module_events;
+
+/* moatd-api's modules (router.c), ended by NULL: routes are tried in this
+ * order, and GET /1.0 lists the extensions in it. */
+extern const struct fe_api_module *const fe_api_modules[];
+
+/* The union of the modules' extensions, each once, in the modules' order. */
+json_object *fe_api_extensions(const struct fe_api_module *const *modules);
 
 /*
  * The decoded segment that the request's route captures as {name}
@@ -177,6 +194,9 @@ const char *fe_client_prefix(const struct fe_req *req, const char *prefix);
  * -EOPNOTSUPP and a 501 (routes have the path, none the method).
  */
 int fe_route_find(struct fe_req *req, struct fe_resp *resp);
+/* The same against other modules than moatd-api's (the unit tests). */
+int fe_router_find(const struct fe_api_module *const *modules, struct fe_req *req,
+		   struct fe_resp *resp);
 /* Run the handler of the route found, its return honoured (fe_handler). */
 void fe_route_run(struct fe_req *req, struct fe_resp *resp);
 /* Both: find the route and run it, or answer 404, 403 or 501. */

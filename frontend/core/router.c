@@ -18,10 +18,21 @@
 #include "core/websocket.h"
 #include "log.h"
 
-/* Each API module's table, ended by an entry with a NULL pattern; searched in this order. */
-static const struct fe_route *const route_tables[] = {
-	fe_routes_server, fe_routes_images, fe_routes_instances, fe_routes_events,
-	fe_routes_exec,   fe_routes_files,  fe_routes_logs,      fe_routes_console,
+/*
+ * Every API module, once. The order is GET /1.0's order of api_extensions
+ * (the stock client only looks names up; this keeps the list as it was).
+ * No two modules' routes overlap, so it does not matter for routing.
+ */
+const struct fe_api_module *const fe_api_modules[] = {
+	&fe_module_server,    /* /, /1.0, /1.0/operations */
+	&fe_module_instances, /* /1.0/instances, .../state */
+	&fe_module_files,     /* .../files */
+	&fe_module_exec,      /* .../exec */
+	&fe_module_console,   /* POST .../console */
+	&fe_module_logs,      /* .../logs, GET and DELETE .../console */
+	&fe_module_images,    /* /1.0/images, /1.0/images/aliases */
+	&fe_module_events,    /* /1.0/events */
+	NULL,
 };
 
 /*
@@ -169,11 +180,12 @@ const char *fe_param(const struct fe_req *req, const char *name)
 }
 
 /* The first route with the path and the method; *ret_path_known if any has the path. */
-static const struct fe_route *lookup(const struct fe_req *req, bool *ret_path_known)
+static const struct fe_route *lookup(const struct fe_api_module *const *modules,
+				     const struct fe_req *req, bool *ret_path_known)
 {
 	*ret_path_known = false;
-	for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
-		for (const struct fe_route *rt = route_tables[t]; rt->pattern; rt++) {
+	for (const struct fe_api_module *const *m = modules; *m; m++) {
+		for (const struct fe_route *rt = (*m)->routes; rt->pattern; rt++) {
 			if (!match(rt->pattern, req->seg, req->nseg))
 				continue;
 			*ret_path_known = true;
@@ -184,14 +196,15 @@ static const struct fe_route *lookup(const struct fe_req *req, bool *ret_path_kn
 	return NULL;
 }
 
-int fe_route_find(struct fe_req *req, struct fe_resp *resp)
+int fe_router_find(const struct fe_api_module *const *modules, struct fe_req *req,
+		   struct fe_resp *resp)
 {
 	const struct fe_route *rt = NULL;
 	bool path_known = false;
 
 	req->route = NULL;
 	if (split_path(req) && req->method)
-		rt = lookup(req, &path_known);
+		rt = lookup(modules, req, &path_known);
 	/* LXD's order: an unknown path first, then trust (whatever the
 	 * method), then the method */
 	if (!path_known) {
@@ -208,6 +221,30 @@ int fe_route_find(struct fe_req *req, struct fe_resp *resp)
 	}
 	req->route = rt;
 	return 0;
+}
+
+int fe_route_find(struct fe_req *req, struct fe_resp *resp)
+{
+	return fe_router_find(fe_api_modules, req, resp);
+}
+
+json_object *fe_api_extensions(const struct fe_api_module *const *modules)
+{
+	json_object *a = json_object_new_array();
+
+	for (const struct fe_api_module *const *m = modules; *m; m++) {
+		for (const char *const *e = (*m)->extensions; e && *e; e++) {
+			bool seen = false;
+
+			for (size_t k = 0; !seen && k < json_object_array_length(a); k++)
+				seen = strcmp(json_object_get_string(
+						      json_object_array_get_idx(a, k)),
+					      *e) == 0;
+			if (!seen)
+				json_object_array_add(a, json_object_new_string(*e));
+		}
+	}
+	return a;
 }
 
 void fe_route_run(struct fe_req *req, struct fe_resp *resp)

@@ -470,7 +470,9 @@ static int fe_api_events(struct fe_req *req, struct fe_resp *resp)
 	return 0;
 }
 
-const struct fe_route fe_routes_events[] = {
+static const struct fe_route routes[] = {
 	{ "/1.0/events", "GET", fe_api_events, 0, NULL },
 	{ 0 },
 };
+
+const struct fe_api_module fe_module_events = { "events", routes, NULL };
