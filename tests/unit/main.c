@@ -108,6 +108,7 @@ int main(void)
 	test_storage();
 	test_cgroup();
 	test_json();
+	test_router();
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();
