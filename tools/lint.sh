@@ -136,6 +136,7 @@ cli~~#include "(\.\./)*(frontend|privhelper)/~the client speaks only the REST AP
 frontend~frontend/ph~#include "proto/privhelper\.pb-c\.h"~only frontend/ph/ includes the protobuf header
 #pending frontend~frontend/ph~\b(Ph__|ph__|PH__)[A-Za-z_]~only frontend/ph/ touches the protobuf types
 frontend cli common~frontend/db frontend/model~#include <sqlite3\.h>~only db/ and model/ include sqlite3.h
+frontend~frontend/core~(->|\.)seg\[~handlers read path captures by name (fe_param), never by index
 #pending frontend cli common~frontend/db frontend/model~\bsqlite3_[a-z_]+[[:space:]]*\(~only db/ and model/ call sqlite
 '}
 
