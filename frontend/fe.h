@@ -48,6 +48,13 @@ extern struct fe_server fe_srv;
 /* The value of a hex digit, or -1. */
 int fe_unhex(char c);
 
+/*
+ * Percent-decode s in place; returns its new length. "%00" stays as it is
+ * (decoded, a NUL would cut the string short of what the client sent), and
+ * so does a '%' not followed by two hex digits; '+' is not a space.
+ */
+size_t fe_percent_decode(char *s);
+
 /* RFC 3339 UTC with nanoseconds, as LXD writes it. */
 void fe_time_format(const struct timespec *ts, char ret[static 64]);
 void fe_uuid(char ret[static 37]);

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * libFuzzer target for the client-controlled HTTP bytes moatd-api
- * (unprivileged) parses besides JSON bodies: the URL path (split and
- * matched against every route table, http.c), query arguments (filter= and
+ * (unprivileged) parses besides JSON bodies: the URL path as sent (split,
+ * decoded and matched against every route table, router.c), query
+ * arguments (filter= and
  * recursion= on the instance list, path= on files, type= on events) and
  * headers (X-LXD-uid/gid/mode/type/write on file push, X-LXD-filename,
  * -public, -properties, -profiles, -fingerprint, Content-Type and
- * Content-Length on image upload, If-Match). Percent-decoding is
- * libmicrohttpd's (with http.c's callback), before any of this.
+ * Content-Length on image upload, If-Match). Query arguments and headers
+ * arrive decoded (libmicrohttpd, with http.c's callback); the path does
+ * not (the router decodes each segment).
  *
  * Input: lines. The first is the path; "?key=value" lines are query
  * arguments, "Name: value" lines headers (names matched without regard to
@@ -21,6 +23,7 @@
  * is a well-formed response, and a refusal carries a message.
  */
 #include <microhttpd.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,33 +104,34 @@ static void check_resp(struct fe_resp *resp)
 	memset(resp, 0, sizeof(*resp));
 }
 
-static void route(const char *method, const char *path)
+static void route(const char *method, const char *path, bool trusted)
 {
 	struct fe_req req = { 0 };
 	struct fe_resp resp = { 0 };
 
 	req.method = method;
 	req.path = path;
+	req.trusted = trusted;
 	req.body = "";
 	fe_route_request(&req, &resp);
 	check_resp(&resp);
 }
 
 /* What http.c does when a sink route's headers are in, then frees the state. */
-static void sink(const struct fe_sink_route *table, const char *path, size_t nseg,
-		 const char *const *seg)
+static void sink(const char *path)
 {
 	struct fe_req req = { 0 };
 	struct fe_resp resp = { 0 };
+	const struct fe_body_sink *bs;
 	void *state = NULL;
 	int r;
 
 	req.method = "POST";
 	req.path = path;
-	req.nseg = nseg;
-	for (size_t k = 0; k < nseg; k++)
-		req.seg[k] = (char *)seg[k];
-	r = table[0].sink->open(&req, &resp, &state);
+	req.trusted = true;
+	if (fe_route_find(&req, &resp) < 0 || !(bs = req.route->sink))
+		abort(); /* a route that streams its body */
+	r = bs->open(&req, &resp, &state);
 	if (r < 0) {
 		if (state || resp.kind != FE_RESP_ERROR)
 			abort();
@@ -135,7 +139,7 @@ static void sink(const struct fe_sink_route *table, const char *path, size_t nse
 		return;
 	}
 	if (r == 0)
-		table[0].sink->free(state);
+		bs->free(state);
 	else if (state)
 		abort();
 	fe_resp_free(&resp);
@@ -143,8 +147,6 @@ static void sink(const struct fe_sink_route *table, const char *path, size_t nse
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const file_seg[] = { "instances", "c1", "files" };
-	static const char *const image_seg[] = { "images" };
 	struct fe_resp resp = { 0 };
 	char *buf, *line, *save = NULL, *path;
 	const char *types;
@@ -179,22 +181,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 
 	/* the path against every route table, with a method no route has */
-	route("FUZZ", path);
+	route("FUZZ", path, true);
+	/* and from a client without trust: 403 but for GET / and GET /1.0 */
+	route("GET", path, false);
 	/* GET routes but the event stream (a websocket upgrade) */
 	if (strncmp(path, "/1.0/events", 11) != 0)
-		route("GET", path);
+		route("GET", path, true);
 	/* the instance list: filter= and recursion= */
-	route("GET", "/1.0/instances");
-	route("GET", "/1.0/containers");
-	route("GET", "/1.0/images");
-	route("GET", "/1.0/operations");
+	route("GET", "/1.0/instances", true);
+	route("GET", "/1.0/containers", true);
+	route("GET", "/1.0/images", true);
+	route("GET", "/1.0/operations", true);
 	/* files: path= and the X-LXD-* headers; a file body's sink, then the rest */
-	sink(fe_sinks_files, "/1.0/instances/c1/files", 3, file_seg);
-	route("POST", "/1.0/instances/c1/files");
-	route("GET", "/1.0/instances/c1/files");
-	route("DELETE", "/1.0/instances/c1/files");
+	sink("/1.0/instances/c1/files");
+	route("POST", "/1.0/instances/c1/files", true);
+	route("GET", "/1.0/instances/c1/files", true);
+	route("DELETE", "/1.0/instances/c1/files", true);
 	/* image upload headers */
-	sink(fe_sinks_images, "/1.0/images", 1, image_seg);
+	sink("/1.0/images");
 	/* events: type= */
 	types = MHD_lookup_connection_value(NULL, MHD_GET_ARGUMENT_KIND, "type");
 	if (fe_events_parse_types(types, &mask, &bad, &bad_len) < 0 && bad &&

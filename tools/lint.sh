@@ -170,6 +170,7 @@ frontend~frontend/ph~#include "proto/privhelper\.pb-c\.h"~only frontend/ph/ incl
 frontend~frontend/ph~\b(Ph__|ph__|PH__)[A-Za-z_]~only frontend/ph/ touches the protobuf types
 frontend cli common~frontend/db frontend/model~#include <sqlite3\.h>~only db/ and model/ include sqlite3.h
 frontend cli common~frontend/db frontend/model~\bsqlite3_[a-z_]+[[:space:]]*\(~only db/ and model/ call sqlite
+frontend~frontend/core~(->|\.)seg\[~handlers read path captures by name (fe_param), never by index
 '}
 
 # code_lines FILE...: "file:line:text", #include lines as written, the rest stripped

@@ -228,8 +228,9 @@ static int api_console(struct fe_req *req, struct fe_resp *resp)
 	int64_t w = 0, h = 0;
 	struct console *c;
 	struct fe_op *op;
+	const char *name = fe_param(req, "name");
 
-	if (!name_valid_str(req->seg[1]) || fe_instance_load(req->seg[1], &i) < 0)
+	if (!name_valid_str(name) || fe_instance_load(name, &i) < 0)
 		return fe_error(resp, 404, "Instance not found");
 	if (fe_json_body(req, resp, &body) < 0 || fe_json_int(body, "width", 0, resp, &w) < 0 ||
 	    fe_json_int(body, "height", 0, resp, &h) < 0 ||
@@ -280,8 +281,15 @@ out:
 	return 0;
 }
 
-const struct fe_route fe_routes_console[] = {
-	{ "/1.0/instances/*/console", "POST", api_console },
-	{ "/1.0/containers/*/console", "POST", api_console },
-	{ NULL, NULL, NULL },
+static const struct fe_route routes[] = {
+	{ "/1.0/instances/{name}/console", "POST", api_console, 0, NULL },
+	{ 0 },
 };
+
+/* The API extensions these endpoints add (GET /1.0 lists them). */
+static const char *const extensions[] = {
+	"console", /* POST .../console, and GET/DELETE of its log (logs.c) */
+	NULL,
+};
+
+const struct fe_api_module fe_module_console = { "console", routes, extensions };

@@ -629,8 +629,9 @@ static int api_exec(struct fe_req *req, struct fe_resp *resp)
 	int64_t w = 0, h = 0, uid = 0, gid = 0;
 	bool wait_ws = true, interactive = false, record = false;
 	struct fe_op *op;
+	const char *name = fe_param(req, "name");
 
-	if (!name_valid_str(req->seg[1]) || fe_instance_load(req->seg[1], &i) < 0)
+	if (!name_valid_str(name) || fe_instance_load(name, &i) < 0)
 		return fe_error(resp, 404, "Instance not found");
 	if (fe_json_body(req, resp, &body) < 0 ||
 	    fe_json_strings(body, "command", resp, &cmd) < 0 ||
@@ -728,8 +729,15 @@ out:
 	return 0;
 }
 
-const struct fe_route fe_routes_exec[] = {
-	{ "/1.0/instances/*/exec", "POST", api_exec },
-	{ "/1.0/containers/*/exec", "POST", api_exec },
-	{ NULL, NULL, NULL },
+static const struct fe_route routes[] = {
+	{ "/1.0/instances/{name}/exec", "POST", api_exec, 0, NULL },
+	{ 0 },
 };
+
+/* The API extensions these endpoints add (GET /1.0 lists them). */
+static const char *const extensions[] = {
+	"container_exec_user_group_cwd", /* exec user, group and cwd */
+	NULL,
+};
+
+const struct fe_api_module fe_module_exec = { "exec", routes, extensions };

@@ -39,9 +39,10 @@ static int file_path(struct fe_req *req, struct fe_resp *resp, char ret[static P
 
 static bool instance_exists(struct fe_req *req, struct fe_resp *resp)
 {
+	const char *name = fe_param(req, "name");
 	struct fe_instance i;
 
-	if (!name_valid_str(req->seg[1]) || fe_instance_load(req->seg[1], &i) < 0) {
+	if (!name_valid_str(name) || fe_instance_load(name, &i) < 0) {
 		fe_error(resp, 404, "Instance not found");
 		return false;
 	}
@@ -132,13 +133,14 @@ static void lxd_headers(struct fe_resp *resp, const struct ph_file_info *f, cons
 
 static int api_pull(struct fe_req *req, struct fe_resp *resp)
 {
+	const char *name = fe_param(req, "name");
 	char path[PATH_BUF];
 	struct ph_file_info info;
 	int fd = -1;
 
 	if (!instance_exists(req, resp) || file_path(req, resp, path) < 0)
 		return 0;
-	if (file_op(req->seg[1], path, PH_FILE_OP_READ, -1, -1, -1, NULL, resp, &info, &fd) < 0)
+	if (file_op(name, path, PH_FILE_OP_READ, -1, -1, -1, NULL, resp, &info, &fd) < 0)
 		return 0;
 	switch (info.type) {
 	case PH_FILE_TYPE_SYMLINK:
@@ -223,6 +225,7 @@ static void push_free(void *p)
 /* Headers are in: a file body streams into a descriptor moatd opened. */
 static int push_open(struct fe_req *req, struct fe_resp *resp, void **ret_state)
 {
+	const char *name = fe_param(req, "name");
 	const char *type = fe_header(req, "X-LXD-type"), *write = fe_header(req, "X-LXD-write");
 	char path[PATH_BUF];
 	int uid, gid, mode, fd = -1;
@@ -239,7 +242,7 @@ static int push_open(struct fe_req *req, struct fe_resp *resp, void **ret_state)
 		fe_error(resp, 400, "Invalid X-LXD-write header");
 		return -EINVAL;
 	}
-	if (file_op(req->seg[1], path,
+	if (file_op(name, path,
 		    write && strcmp(write, "append") == 0 ? PH_FILE_OP_APPEND : PH_FILE_OP_WRITE,
 		    uid, gid, mode, NULL, resp, NULL, &fd) < 0)
 		return -EIO;
@@ -276,6 +279,7 @@ static const struct fe_body_sink push_sink = { push_open, push_write, push_free 
 
 static int api_push(struct fe_req *req, struct fe_resp *resp)
 {
+	const char *name = fe_param(req, "name");
 	const char *type = fe_header(req, "X-LXD-type");
 	char path[PATH_BUF], target[PATH_BUF];
 	int uid, gid, mode;
@@ -288,8 +292,8 @@ static int api_push(struct fe_req *req, struct fe_resp *resp)
 	    header_num(req, "X-LXD-mode", 0, 07777, &mode, resp) < 0)
 		return 0;
 	if (type && strcmp(type, "directory") == 0) {
-		if (file_op(req->seg[1], path, PH_FILE_OP_MKDIR, uid, gid, mode, NULL, resp, NULL,
-			    NULL) < 0)
+		if (file_op(name, path, PH_FILE_OP_MKDIR, uid, gid, mode, NULL, resp, NULL, NULL) <
+		    0)
 			return 0;
 	} else if (type && strcmp(type, "symlink") == 0) {
 		if (req->body_len == 0 || req->body_len >= sizeof(target) ||
@@ -297,7 +301,7 @@ static int api_push(struct fe_req *req, struct fe_resp *resp)
 			return fe_error(resp, 400, "Invalid symlink target");
 		memcpy(target, req->body, req->body_len);
 		target[req->body_len] = '\0';
-		if (file_op(req->seg[1], path, PH_FILE_OP_SYMLINK, uid, gid, -1, target, resp, NULL,
+		if (file_op(name, path, PH_FILE_OP_SYMLINK, uid, gid, -1, target, resp, NULL,
 			    NULL) < 0)
 			return 0;
 	} else {
@@ -308,27 +312,29 @@ static int api_push(struct fe_req *req, struct fe_resp *resp)
 
 static int api_delete_file(struct fe_req *req, struct fe_resp *resp)
 {
+	const char *name = fe_param(req, "name");
 	char path[PATH_BUF];
 
 	if (!instance_exists(req, resp) || file_path(req, resp, path) < 0)
 		return 0;
-	if (file_op(req->seg[1], path, PH_FILE_OP_DELETE, -1, -1, -1, NULL, resp, NULL, NULL) < 0)
+	if (file_op(name, path, PH_FILE_OP_DELETE, -1, -1, -1, NULL, resp, NULL, NULL) < 0)
 		return 0;
 	return fe_sync(resp, json_object_new_object());
 }
 
-const struct fe_route fe_routes_files[] = {
-	{ "/1.0/instances/*/files", "GET", api_pull },
-	{ "/1.0/instances/*/files", "POST", api_push },
-	{ "/1.0/instances/*/files", "DELETE", api_delete_file },
-	{ "/1.0/containers/*/files", "GET", api_pull },
-	{ "/1.0/containers/*/files", "POST", api_push },
-	{ "/1.0/containers/*/files", "DELETE", api_delete_file },
-	{ NULL, NULL, NULL },
+static const struct fe_route routes[] = {
+	{ "/1.0/instances/{name}/files", "GET", api_pull, 0, NULL },
+	{ "/1.0/instances/{name}/files", "POST", api_push, 0, &push_sink },
+	{ "/1.0/instances/{name}/files", "DELETE", api_delete_file, 0, NULL },
+	{ 0 },
 };
 
-const struct fe_sink_route fe_sinks_files[] = {
-	{ "/1.0/instances/*/files", "POST", &push_sink },
-	{ "/1.0/containers/*/files", "POST", &push_sink },
-	{ NULL, NULL, NULL },
+/* The API extensions these endpoints add (GET /1.0 lists them). */
+static const char *const extensions[] = {
+	"directory_manipulation", /* file push and pull of directories */
+	"file_symlinks",          /* symlinks in file push and pull */
+	"file_delete",            /* DELETE .../files */
+	NULL,
 };
+
+const struct fe_api_module fe_module_files = { "files", routes, extensions };

@@ -2,10 +2,11 @@
 /*
  * /1.0/images and /1.0/images/aliases, in LXD's shapes (LXD-API.md §15).
  * Runs in moatd-api (unprivileged); paths, headers and bodies are
- * untrusted. Uploads arrive through upload_sink below: http.c streams
- * the body into the store (model/images.c) and the handler only starts
- * the operation. JSON image sources (publish, copy from a remote, URL) and
- * split (multipart) uploads are answered "not supported yet".
+ * untrusted. Uploads arrive through upload_sink below, the sink of the
+ * POST /1.0/images route: http.c streams the body into the store
+ * (model/images.c) and the handler only starts the operation. JSON image
+ * sources (publish, copy from a remote, URL) and split (multipart) uploads
+ * are answered "not supported yet".
  *
  * Choices where LXD was unclear or where moat is stricter: an unknown or
  * ambiguous fingerprint prefix is 404 "Image not found" everywhere (also
@@ -201,7 +202,7 @@ static int image_get(struct fe_req *req, struct fe_resp *resp)
 	char fp[65], etag[65];
 	json_object *o;
 
-	if (img_resolve(req->seg[1], fp) < 0 || img_get_json(fp, &o, etag) < 0)
+	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0 || img_get_json(fp, &o, etag) < 0)
 		return image_not_found(resp);
 	memcpy(resp->etag, etag, sizeof(etag));
 	return fe_sync(resp, o);
@@ -297,7 +298,7 @@ static int image_write(struct fe_req *req, struct fe_resp *resp, bool patch)
 	char fp[65], etag[65];
 	int r;
 
-	if (img_resolve(req->seg[1], fp) < 0 || img_get_json(fp, &cur, etag) < 0)
+	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0 || img_get_json(fp, &cur, etag) < 0)
 		return image_not_found(resp);
 	if (!fe_if_match(req, etag, resp) || fe_json_body(req, resp, &body) < 0 ||
 	    read_image_put(body, cur, patch, &put, resp) < 0)
@@ -340,7 +341,7 @@ static int image_delete(struct fe_req *req, struct fe_resp *resp)
 	struct fe_op *op;
 	char *data;
 
-	if (img_resolve(req->seg[1], fp) < 0)
+	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0)
 		return image_not_found(resp);
 	snprintf(url, sizeof(url), "/1.0/images/%s", fp);
 	res = json_object_new_object();
@@ -371,7 +372,7 @@ static int image_export(struct fe_req *req, struct fe_resp *resp)
 	const char *ext = NULL;
 	int fd = -EBADF, r;
 
-	if (img_resolve(req->seg[1], fp) < 0)
+	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0)
 		return image_not_found(resp);
 	r = img_open_file(fp, &ext, &fd);
 	if (r == -ENOENT)
@@ -467,7 +468,7 @@ static int alias_get(struct fe_req *req, struct fe_resp *resp)
 	char etag[65];
 	json_object *o;
 
-	if (img_alias_get(req->seg[2], &o, etag) < 0)
+	if (img_alias_get(fe_param(req, "name"), &o, etag) < 0)
 		return alias_not_found(resp);
 	memcpy(resp->etag, etag, sizeof(etag));
 	return fe_sync(resp, o);
@@ -484,7 +485,7 @@ static int alias_rename(struct fe_req *req, struct fe_resp *resp)
 		return 0;
 	if (!img_alias_name_valid(name))
 		return fe_error(resp, 400, "Invalid alias name \"%s\"", img_quote(name, q));
-	r = img_alias_rename(req->seg[2], name);
+	r = img_alias_rename(fe_param(req, "name"), name);
 	if (r == -ENOENT)
 		return alias_not_found(resp);
 	if (r == -EEXIST)
@@ -502,7 +503,7 @@ static int alias_write(struct fe_req *req, struct fe_resp *resp, bool patch)
 	char etag[65], fp[65];
 	int r;
 
-	if (img_alias_get(req->seg[2], &cur, etag) < 0)
+	if (img_alias_get(fe_param(req, "name"), &cur, etag) < 0)
 		return alias_not_found(resp);
 	if (patch) {
 		cur_target = json_object_get_string(json_object_object_get(cur, "target"));
@@ -519,7 +520,7 @@ static int alias_write(struct fe_req *req, struct fe_resp *resp, bool patch)
 		return fe_error(resp, 400, "Invalid alias description");
 	if (img_resolve(target, fp) < 0)
 		return image_not_found(resp);
-	r = img_alias_update(req->seg[2], fp, description);
+	r = img_alias_update(fe_param(req, "name"), fp, description);
 	if (r == -ENOENT)
 		return alias_not_found(resp);
 	if (r < 0)
@@ -539,7 +540,7 @@ static int alias_patch(struct fe_req *req, struct fe_resp *resp)
 
 static int alias_delete(struct fe_req *req, struct fe_resp *resp)
 {
-	int r = img_alias_delete(req->seg[2]);
+	int r = img_alias_delete(fe_param(req, "name"));
 
 	if (r == -ENOENT)
 		return alias_not_found(resp);
@@ -548,27 +549,24 @@ static int alias_delete(struct fe_req *req, struct fe_resp *resp)
 	return fe_sync(resp, json_object_new_object());
 }
 
-/* /1.0/images/aliases comes before /1.0/images/ * : the first match wins. */
-const struct fe_route fe_routes_images[] = {
-	{ "/1.0/images", "GET", images_get },
-	{ "/1.0/images", "POST", images_post },
-	{ "/1.0/images/aliases", "GET", aliases_get },
-	{ "/1.0/images/aliases", "POST", aliases_post },
-	{ "/1.0/images/aliases/*", "GET", alias_get },
-	{ "/1.0/images/aliases/*", "POST", alias_rename },
-	{ "/1.0/images/aliases/*", "PUT", alias_put },
-	{ "/1.0/images/aliases/*", "PATCH", alias_patch },
-	{ "/1.0/images/aliases/*", "DELETE", alias_delete },
-	{ "/1.0/images/*", "GET", image_get },
-	{ "/1.0/images/*", "PUT", image_put },
-	{ "/1.0/images/*", "PATCH", image_patch },
-	{ "/1.0/images/*", "DELETE", image_delete },
-	{ "/1.0/images/*/export", "GET", image_export },
-	{ NULL, NULL, NULL },
+/* /1.0/images/aliases comes before /1.0/images/{fingerprint}: the first match wins. */
+static const struct fe_route routes[] = {
+	{ "/1.0/images", "GET", images_get, 0, NULL },
+	/* streams its body into the store (a JSON body is gathered as usual) */
+	{ "/1.0/images", "POST", images_post, 0, &upload_sink },
+	{ "/1.0/images/aliases", "GET", aliases_get, 0, NULL },
+	{ "/1.0/images/aliases", "POST", aliases_post, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "GET", alias_get, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "POST", alias_rename, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "PUT", alias_put, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "PATCH", alias_patch, 0, NULL },
+	{ "/1.0/images/aliases/{name}", "DELETE", alias_delete, 0, NULL },
+	{ "/1.0/images/{fingerprint}", "GET", image_get, 0, NULL },
+	{ "/1.0/images/{fingerprint}", "PUT", image_put, 0, NULL },
+	{ "/1.0/images/{fingerprint}", "PATCH", image_patch, 0, NULL },
+	{ "/1.0/images/{fingerprint}", "DELETE", image_delete, 0, NULL },
+	{ "/1.0/images/{fingerprint}/export", "GET", image_export, 0, NULL },
+	{ 0 },
 };
 
-/* POST /1.0/images streams its body into the store (a JSON body is gathered as usual). */
-const struct fe_sink_route fe_sinks_images[] = {
-	{ "/1.0/images", "POST", &upload_sink },
-	{ NULL, NULL, NULL },
-};
+const struct fe_api_module fe_module_images = { "images", routes, NULL };

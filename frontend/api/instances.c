@@ -138,7 +138,7 @@ static bool matches(json_object *o, const struct cond *c, size_t n)
 
 static const char *prefix(const struct fe_req *req)
 {
-	return strcmp(req->seg[0], "containers") == 0 ? "/1.0/containers" : "/1.0/instances";
+	return fe_client_prefix(req, "/1.0/instances");
 }
 
 /*
@@ -249,7 +249,9 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 /* Load the instance named in the path, or answer 404. */
 static int load_or_404(struct fe_req *req, struct fe_resp *resp, struct fe_instance *ret)
 {
-	if (!name_valid_str(req->seg[1]) || fe_instance_load(req->seg[1], ret) < 0) {
+	const char *name = fe_param(req, "name");
+
+	if (!name_valid_str(name) || fe_instance_load(name, ret) < 0) {
 		fe_error(resp, 404, "Instance not found");
 		return -ENOENT;
 	}
@@ -845,7 +847,7 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 	busy = true;
 	/* read again under the lock, and compare with what the client saw */
 	fe_instance_free(&i);
-	if (fe_instance_load(req->seg[1], &i) < 0) {
+	if (fe_instance_load(fe_param(req, "name"), &i) < 0) {
 		fe_error(resp, 404, "Instance not found");
 		goto out;
 	}
@@ -905,7 +907,7 @@ static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
 	r = 0;
 out:
 	if (busy)
-		fe_instance_idle(req->seg[1]);
+		fe_instance_idle(fe_param(req, "name"));
 	if (r == 0 && patch) {
 		fe_sync(resp, json_object_new_object());
 	} else if (r == 0) {
@@ -1096,22 +1098,25 @@ int fe_instances_watch(void)
 	return r;
 }
 
-const struct fe_route fe_routes_instances[] = {
-	{ "/1.0/instances", "GET", api_list },
-	{ "/1.0/instances", "POST", api_create },
-	{ "/1.0/instances/*", "GET", api_get },
-	{ "/1.0/instances/*", "DELETE", api_delete },
-	{ "/1.0/instances/*", "PUT", api_put },
-	{ "/1.0/instances/*", "PATCH", api_patch },
-	{ "/1.0/instances/*/state", "GET", api_state_get },
-	{ "/1.0/instances/*/state", "PUT", api_state_put },
-	{ "/1.0/containers", "GET", api_list },
-	{ "/1.0/containers", "POST", api_create },
-	{ "/1.0/containers/*", "GET", api_get },
-	{ "/1.0/containers/*", "DELETE", api_delete },
-	{ "/1.0/containers/*", "PUT", api_put },
-	{ "/1.0/containers/*", "PATCH", api_patch },
-	{ "/1.0/containers/*/state", "GET", api_state_get },
-	{ "/1.0/containers/*/state", "PUT", api_state_put },
-	{ NULL, NULL, NULL },
+static const struct fe_route routes[] = {
+	{ "/1.0/instances", "GET", api_list, 0, NULL },
+	{ "/1.0/instances", "POST", api_create, 0, NULL },
+	{ "/1.0/instances/{name}", "GET", api_get, 0, NULL },
+	{ "/1.0/instances/{name}", "DELETE", api_delete, 0, NULL },
+	{ "/1.0/instances/{name}", "PUT", api_put, 0, NULL },
+	{ "/1.0/instances/{name}", "PATCH", api_patch, 0, NULL },
+	{ "/1.0/instances/{name}/state", "GET", api_state_get, 0, NULL },
+	{ "/1.0/instances/{name}/state", "PUT", api_state_put, 0, NULL },
+	{ 0 },
 };
+
+/* The API extensions these endpoints add (GET /1.0 lists them). */
+static const char *const extensions[] = {
+	"instances",         /* /1.0/instances paths */
+	"api_filtering",     /* filter= on instance lists */
+	"container_full",    /* recursion=2 with state and snapshots */
+	"instance_get_full", /* GET instance?recursion=1 */
+	NULL,
+};
+
+const struct fe_api_module fe_module_instances = { "instances", routes, extensions };

@@ -171,8 +171,9 @@ static int by_string(const void *x, const void *y)
 static int check_instance(struct fe_req *req, struct fe_resp *resp)
 {
 	struct fe_instance i;
+	const char *name = fe_param(req, "name");
 
-	if (!name_valid_str(req->seg[1]) || fe_instance_load(req->seg[1], &i) < 0)
+	if (!name_valid_str(name) || fe_instance_load(name, &i) < 0)
 		return fe_error(resp, 404, "Instance not found") - 1;
 	fe_instance_free(&i);
 	return 0;
@@ -183,8 +184,9 @@ static int log_op(struct fe_req *req, struct fe_resp *resp, enum ph_log_kind kin
 {
 	struct fe_instance i;
 	int e;
+	const char *name = fe_param(req, "name");
 
-	if (!name_valid_str(req->seg[1]) || fe_instance_load(req->seg[1], &i) < 0)
+	if (!name_valid_str(name) || fe_instance_load(name, &i) < 0)
 		return fe_error(resp, 404, "Instance not found") - 1;
 	e = ph_call_instance_log(i.name, kind, truncate, ret_fd, NULL);
 	fe_instance_free(&i);
@@ -203,6 +205,7 @@ static int api_logs(struct fe_req *req, struct fe_resp *resp)
 	json_object *a;
 	char url[128];
 	int r;
+	const char *name = fe_param(req, "name");
 
 	if (check_instance(req, resp) < 0)
 		return 0;
@@ -211,10 +214,10 @@ static int api_logs(struct fe_req *req, struct fe_resp *resp)
 		return 0;
 	a = json_object_new_array();
 	if (r == 0) { /* else no lxc.log (yet): list what there is */
-		snprintf(url, sizeof(url), "/1.0/instances/%s/logs/lxc.log", req->seg[1]);
+		snprintf(url, sizeof(url), "/1.0/instances/%s/logs/lxc.log", name);
 		json_object_array_add(a, json_object_new_string(url));
 	}
-	list_exec_logs(req->seg[1], a);
+	list_exec_logs(name, a);
 	json_object_array_sort(a, by_string); /* by name, as LXD lists a directory */
 	return fe_sync(resp, a);
 }
@@ -232,7 +235,7 @@ static int send_log(struct fe_req *req, struct fe_resp *resp, enum ph_log_kind k
 
 static int api_log_file(struct fe_req *req, struct fe_resp *resp)
 {
-	const char *file = req->seg[3];
+	const char *name = fe_param(req, "name"), *file = fe_param(req, "file");
 	int fd = -EBADF, r;
 
 	if (strcmp(file, "lxc.log") == 0)
@@ -241,7 +244,7 @@ static int api_log_file(struct fe_req *req, struct fe_resp *resp)
 		return 0;
 	if (!fe_exec_log_name_valid(file))
 		return fe_error(resp, 404, "Not Found");
-	r = open_exec_log(req->seg[1], file, false, &fd);
+	r = open_exec_log(name, file, false, &fd);
 	if (r == -ENOENT)
 		return fe_error(resp, 404, "Not Found");
 	if (r < 0)
@@ -253,7 +256,7 @@ static int api_log_file(struct fe_req *req, struct fe_resp *resp)
 
 static int api_log_delete(struct fe_req *req, struct fe_resp *resp)
 {
-	const char *file = req->seg[3];
+	const char *name = fe_param(req, "name"), *file = fe_param(req, "file");
 	__do_close int root = -EBADF, dfd = -EBADF;
 	int r;
 
@@ -264,7 +267,7 @@ static int api_log_delete(struct fe_req *req, struct fe_resp *resp)
 	if (!fe_exec_log_name_valid(file))
 		return fe_error(resp, 404, "Not Found");
 	root = open_logs_root();
-	dfd = open_instance_logs(root, req->seg[1], false);
+	dfd = open_instance_logs(root, name, false);
 	r = dfd < 0 ? dfd : unlinkat(dfd, file, 0) < 0 ? -errno : 0;
 	if (r == -ENOENT)
 		return fe_error(resp, 404, "Not Found");
@@ -285,16 +288,13 @@ static int api_console_clear(struct fe_req *req, struct fe_resp *resp)
 	return fe_sync(resp, json_object_new_object());
 }
 
-const struct fe_route fe_routes_logs[] = {
-	{ "/1.0/instances/*/logs", "GET", api_logs },
-	{ "/1.0/instances/*/logs/*", "GET", api_log_file },
-	{ "/1.0/instances/*/logs/*", "DELETE", api_log_delete },
-	{ "/1.0/instances/*/console", "GET", api_console_log },
-	{ "/1.0/instances/*/console", "DELETE", api_console_clear },
-	{ "/1.0/containers/*/logs", "GET", api_logs },
-	{ "/1.0/containers/*/logs/*", "GET", api_log_file },
-	{ "/1.0/containers/*/logs/*", "DELETE", api_log_delete },
-	{ "/1.0/containers/*/console", "GET", api_console_log },
-	{ "/1.0/containers/*/console", "DELETE", api_console_clear },
-	{ NULL, NULL, NULL },
+static const struct fe_route routes[] = {
+	{ "/1.0/instances/{name}/logs", "GET", api_logs, 0, NULL },
+	{ "/1.0/instances/{name}/logs/{file}", "GET", api_log_file, 0, NULL },
+	{ "/1.0/instances/{name}/logs/{file}", "DELETE", api_log_delete, 0, NULL },
+	{ "/1.0/instances/{name}/console", "GET", api_console_log, 0, NULL },
+	{ "/1.0/instances/{name}/console", "DELETE", api_console_clear, 0, NULL },
+	{ 0 },
 };
+
+const struct fe_api_module fe_module_logs = { "logs", routes, NULL };

@@ -14,23 +14,6 @@
 #include "db/db.h"
 #include "ops/ops.h"
 
-/*
- * The API extensions whose endpoints this server has. Only names backed by
- * working endpoints go here: the stock client switches behaviour on them.
- */
-static const char *const api_extensions[] = {
-	"instances",                     /* /1.0/instances paths */
-	"api_filtering",                 /* filter= on instance lists */
-	"container_full",                /* recursion=2 with state and snapshots */
-	"instance_get_full",             /* GET instance?recursion=1 */
-	"directory_manipulation",        /* file push and pull of directories */
-	"file_symlinks",                 /* symlinks in file push and pull */
-	"file_delete",                   /* DELETE .../files */
-	"container_exec_user_group_cwd", /* exec user, group and cwd */
-	"console",                       /* POST and GET/DELETE .../console */
-	NULL,
-};
-
 static int fe_api_root(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *a = json_object_new_array();
@@ -118,20 +101,24 @@ static json_object *environment(void)
 	return e;
 }
 
+/* An untrusted client (a route served to it) gets only what LXD shows one (LXD-API.md §5). */
 static int fe_api_server(struct fe_req *req, struct fe_resp *resp)
 {
 	static const char *const auth_methods[] = { "tls", NULL };
 	json_object *o = json_object_new_object();
-	json_object *config = fe_db_server_config();
+	json_object *config = req->trusted ? fe_db_server_config() : NULL;
 
-	(void)req;
-	json_object_object_add(o, "config", config);
-	json_object_object_add(o, "api_extensions", strings(api_extensions));
+	if (req->trusted)
+		json_object_object_add(o, "config", config);
+	json_object_object_add(o, "api_extensions", fe_api_extensions(fe_api_modules));
 	json_object_object_add(o, "api_status", json_object_new_string("stable"));
 	json_object_object_add(o, "api_version", json_object_new_string("1.0"));
-	json_object_object_add(o, "auth", json_object_new_string("trusted"));
+	json_object_object_add(o, "auth",
+			       json_object_new_string(req->trusted ? "trusted" : "untrusted"));
 	json_object_object_add(o, "public", json_object_new_boolean(0));
 	json_object_object_add(o, "auth_methods", strings(auth_methods));
+	if (!req->trusted)
+		return fe_sync(resp, o);
 	json_object_object_add(o, "environment", environment());
 	fe_etag_of(config, resp->etag);
 	return fe_sync(resp, o);
@@ -151,7 +138,7 @@ static int fe_api_operations(struct fe_req *req, struct fe_resp *resp)
 
 static struct fe_op *find_op(struct fe_req *req, struct fe_resp *resp)
 {
-	struct fe_op *op = fe_op_get(req->seg[1]);
+	struct fe_op *op = fe_op_get(fe_param(req, "id"));
 
 	if (!op)
 		fe_error(resp, 404, "Operation not found");
@@ -219,13 +206,15 @@ static int fe_api_operation_websocket(struct fe_req *req, struct fe_resp *resp)
 	return 0;
 }
 
-const struct fe_route fe_routes_server[] = {
-	{ "/", "GET", fe_api_root },
-	{ "/1.0", "GET", fe_api_server },
-	{ "/1.0/operations", "GET", fe_api_operations },
-	{ "/1.0/operations/*", "GET", fe_api_operation },
-	{ "/1.0/operations/*", "DELETE", fe_api_operation_delete },
-	{ "/1.0/operations/*/wait", "GET", fe_api_operation_wait },
-	{ "/1.0/operations/*/websocket", "GET", fe_api_operation_websocket },
-	{ NULL, NULL, NULL },
+static const struct fe_route routes[] = {
+	{ "/", "GET", fe_api_root, FE_ROUTE_UNTRUSTED, NULL },
+	{ "/1.0", "GET", fe_api_server, FE_ROUTE_UNTRUSTED, NULL },
+	{ "/1.0/operations", "GET", fe_api_operations, 0, NULL },
+	{ "/1.0/operations/{id}", "GET", fe_api_operation, 0, NULL },
+	{ "/1.0/operations/{id}", "DELETE", fe_api_operation_delete, 0, NULL },
+	{ "/1.0/operations/{id}/wait", "GET", fe_api_operation_wait, 0, NULL },
+	{ "/1.0/operations/{id}/websocket", "GET", fe_api_operation_websocket, 0, NULL },
+	{ 0 },
 };
+
+const struct fe_api_module fe_module_server = { "server", routes, NULL };

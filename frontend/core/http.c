@@ -2,9 +2,10 @@
 /*
  * HTTP for moatd-api: libmicrohttpd on the listening socket inherited from
  * moatd, caller authentication by SO_PEERCRED, request bodies gathered up
- * to a cap (or streamed to a route's sink: uploads), and routing to the
- * API handlers. Runs in moatd-api (unprivileged); every byte here comes
- * from a client and is untrusted.
+ * to a cap (or streamed to a route's sink: uploads), and each request
+ * handed to the router (router.c) with its path as the client sent it.
+ * Runs in moatd-api (unprivileged); every byte here comes from a client
+ * and is untrusted.
  */
 #include <errno.h>
 #include <malloc.h>
@@ -21,19 +22,12 @@
 #include "core/websocket.h"
 #include "log.h"
 
-/* Each API module exports its table, ended by an entry with a NULL pattern. */
-static const struct fe_route *const route_tables[] = {
-	fe_routes_server, fe_routes_images, fe_routes_instances, fe_routes_events,
-	fe_routes_exec,   fe_routes_files,  fe_routes_logs,      fe_routes_console,
-};
-
-/* Routes whose bodies are streamed (struct fe_body_sink), each ended by a NULL pattern. */
-static const struct fe_sink_route *const sink_tables[] = {
-	fe_sinks_images,
-	fe_sinks_files,
-};
-
 struct conn_ctx {
+	char *path;   /* as the client sent it, from on_uri() */
+	bool started; /* the headers are in, and the request was routed */
+	struct fe_req req;
+	bool routed;                /* req.route found; else route_error is the answer */
+	struct fe_resp route_error; /* 404, 501 */
 	char *body;
 	size_t len, cap; /* cap: bytes allocated for body, its NUL included */
 	bool too_big;
@@ -66,104 +60,6 @@ const char *fe_header(const struct fe_req *req, const char *key)
 {
 	/* libmicrohttpd compares header names without regard to case */
 	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, key);
-}
-
-/* Split "/1.0/a/b" in place into segments; false on an empty segment or too many. */
-static bool split_path(char *path, char **seg, size_t cap, size_t *ret_n)
-{
-	size_t n = 0;
-	char *p = path + 1;
-
-	if (path[0] != '/')
-		return false;
-	if (*p == '\0') {
-		*ret_n = 0;
-		return true;
-	}
-	for (;;) {
-		char *end = strchr(p, '/');
-
-		if (*p == '\0' || p == end || n >= cap)
-			return false;
-		seg[n++] = p;
-		if (!end)
-			break;
-		*end = '\0';
-		p = end + 1;
-	}
-	*ret_n = n;
-	return true;
-}
-
-static bool match(const char *pattern, char *const *seg, size_t nseg)
-{
-	char buf[128];
-	char *pseg[8];
-	size_t n;
-
-	snprintf(buf, sizeof(buf), "%s", pattern);
-	if (!split_path(buf, pseg, 8, &n) || n != nseg)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (strcmp(pseg[i], "*") != 0 && strcmp(pseg[i], seg[i]) != 0)
-			return false;
-	}
-	return true;
-}
-
-void fe_route_request(struct fe_req *req, struct fe_resp *resp)
-{
-	char *seg[8];
-	size_t nseg = 0;
-	bool path_known = false;
-	char *path = strdup(req->path);
-
-	if (!path || !split_path(path, seg, 8, &nseg)) {
-		free(path);
-		fe_error(resp, 404, "not found");
-		return;
-	}
-	for (size_t t = 0; t < sizeof(route_tables) / sizeof(route_tables[0]); t++) {
-		for (const struct fe_route *rt = route_tables[t]; rt->pattern; rt++) {
-			if (!match(rt->pattern, seg, nseg))
-				continue;
-			path_known = true;
-			if (strcmp(rt->method, req->method) != 0)
-				continue;
-			/* handlers see the segments after "1.0" */
-			req->nseg = nseg > 0 ? nseg - 1 : 0;
-			for (size_t k = 0; k < req->nseg; k++)
-				req->seg[k] = seg[k + 1];
-			rt->handler(req, resp);
-			free(path);
-			return;
-		}
-	}
-	free(path);
-	if (path_known)
-		fe_error(resp, 501, "not implemented");
-	else
-		fe_error(resp, 404, "not found");
-}
-
-/* The sink of the route for this method and path, if it streams its body. */
-static const struct fe_body_sink *find_sink(const char *url, const char *method)
-{
-	const struct fe_body_sink *found = NULL;
-	char *seg[8];
-	size_t nseg = 0;
-	char *path = strdup(url);
-
-	if (!path || !split_path(path, seg, 8, &nseg)) {
-		free(path);
-		return NULL;
-	}
-	for (size_t t = 0; !found && t < sizeof(sink_tables) / sizeof(sink_tables[0]); t++)
-		for (const struct fe_sink_route *sr = sink_tables[t]; !found && sr->pattern; sr++)
-			if (strcmp(sr->method, method) == 0 && match(sr->pattern, seg, nseg))
-				found = sr->sink;
-	free(path);
-	return found;
 }
 
 static bool peer_allowed(struct MHD_Connection *c, uid_t *ret_uid)
@@ -246,75 +142,80 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct conn_ctx *x, struc
 	return ret;
 }
 
+/* Queue resp as the whole answer: what follows of the body is read and dropped. */
+static enum MHD_Result answer_now(struct MHD_Connection *c, struct conn_ctx *x,
+				  struct fe_resp *resp)
+{
+	enum MHD_Result ret;
+
+	x->answered = true;
+	ret = queue(c, x, resp);
+	fe_resp_free(resp);
+	return ret;
+}
+
+/* The headers are in: who asks, which route, and where the body goes. */
+static enum MHD_Result on_headers(struct MHD_Connection *c, struct conn_ctx *x, const char *method)
+{
+	struct fe_resp resp = { 0 };
+	int r;
+
+	x->started = true;
+	if (!peer_allowed(c, &x->uid)) {
+		fe_error(&resp, 403, "not authorized");
+		return answer_now(c, x, &resp);
+	}
+	x->req.method = method;
+	x->req.path = x->path;
+	x->req.conn = c;
+	x->req.peer_uid = x->uid;
+	x->req.trusted = true; /* the socket's group or root (peer_allowed) */
+	/* a 404 or 501 is answered once the body is in, as before there were
+	 * routes at this point: a body over the cap is a 413 first. A client
+	 * refused for want of trust gets its 403 before any of its body is read. */
+	r = fe_route_find(&x->req, &x->route_error);
+	if (r == -EACCES) {
+		resp = x->route_error;
+		memset(&x->route_error, 0, sizeof(x->route_error));
+		return answer_now(c, x, &resp);
+	}
+	x->routed = r == 0;
+	x->sink = x->routed ? x->req.route->sink : NULL;
+	if (!x->sink) {
+		/* a gathered body declared over the cap: answer before reading
+		 * it (found by tests/integration/90-hostile.sh: a 1 GiB body
+		 * was read to its end before the 413) */
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+
+		if (cl && strtoull(cl, NULL, 10) > FE_BODY_MAX) {
+			fe_error(&resp, 413, "Request body larger than %d bytes", FE_BODY_MAX);
+			return answer_now(c, x, &resp);
+		}
+		return MHD_YES;
+	}
+	r = x->sink->open(&x->req, &resp, &x->stream);
+	if (r < 0) /* refused on its headers: answer before the body */
+		return answer_now(c, x, &resp);
+	if (r > 0)
+		x->sink = NULL; /* gathered as usual after all */
+	return MHD_YES;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version, const char *upload,
 				  size_t *upload_size, void **con_cls)
 {
 	struct conn_ctx *x = *con_cls;
 	struct fe_resp resp = { 0 };
-	struct fe_req req = { 0 };
-	enum MHD_Result ret;
 
 	(void)cls;
+	(void)url; /* decoded whole: the router splits x->path, then decodes */
 	(void)version;
-	if (!x) {
-		x = calloc(1, sizeof(*x));
-		if (!x)
-			return MHD_NO;
-		*con_cls = x;
-		if (!peer_allowed(c, &x->uid)) {
-			x->answered = true;
-			fe_error(&resp, 403, "not authorized");
-			ret = queue(c, x, &resp);
-			fe_resp_free(&resp);
-			return ret;
-		}
-		x->sink = find_sink(url, method);
-		if (!x->sink) {
-			/* a gathered body declared over the cap: answer before reading
-			 * it (found by tests/integration/90-hostile.sh: a 1 GiB body
-			 * was read to its end before the 413) */
-			const char *cl = MHD_lookup_connection_value(
-				c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-
-			if (cl && strtoull(cl, NULL, 10) > FE_BODY_MAX) {
-				x->answered = true;
-				fe_error(&resp, 413, "Request body larger than %d bytes",
-					 FE_BODY_MAX);
-				ret = queue(c, x, &resp);
-				fe_resp_free(&resp);
-				return ret;
-			}
-		}
-		if (x->sink) {
-			int r;
-
-			char segbuf[PATH_BUF], *seg[8];
-			size_t nseg = 0;
-
-			req.method = method;
-			req.path = url;
-			req.conn = c;
-			req.peer_uid = x->uid;
-			/* the segments after "1.0", as route handlers get them */
-			snprintf(segbuf, sizeof(segbuf), "%s", url);
-			if (split_path(segbuf, seg, 8, &nseg) && nseg > 0) {
-				req.nseg = nseg - 1;
-				for (size_t k = 0; k < req.nseg; k++)
-					req.seg[k] = seg[k + 1];
-			}
-			r = x->sink->open(&req, &resp, &x->stream);
-			if (r < 0) { /* refused on its headers: answer before the body */
-				x->answered = true;
-				ret = queue(c, x, &resp);
-				fe_resp_free(&resp);
-				return ret;
-			}
-			if (r > 0)
-				x->sink = NULL; /* gathered as usual after all */
-		}
-		return MHD_YES;
-	}
+	if (!x)
+		return MHD_NO; /* on_uri() could not allocate it */
+	if (!x->started)
+		return on_headers(c, x, method);
 	if (x->answered) {
 		*upload_size = 0; /* discard what follows a refusal */
 		return MHD_YES;
@@ -344,54 +245,61 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		return MHD_YES;
 	}
 
-	x->answered = true;
 	if (x->refused) {
 		resp = x->refusal;
 		memset(&x->refusal, 0, sizeof(x->refusal));
 	} else if (x->too_big) {
 		fe_error(&resp, 413, "Request body larger than %d bytes", FE_BODY_MAX);
+	} else if (!x->routed) {
+		resp = x->route_error;
+		memset(&x->route_error, 0, sizeof(x->route_error));
 	} else {
-		req.method = method;
-		req.path = url;
-		req.conn = c;
-		req.peer_uid = x->uid;
-		req.body = x->body ? x->body : "";
-		req.body_len = x->len;
-		req.stream = x->stream;
-		fe_route_request(&req, &resp);
-		x->stream = req.stream; /* NULL if the handler took it */
+		x->req.body = x->body ? x->body : "";
+		x->req.body_len = x->len;
+		x->req.stream = x->stream;
+		fe_route_run(&x->req, &resp);
+		x->stream = x->req.stream; /* NULL if the handler took it */
 	}
-	ret = queue(c, x, &resp);
-	fe_resp_free(&resp);
-	return ret;
+	return answer_now(c, x, &resp);
 }
 
 /*
- * Percent-decoding of the path and the query arguments, as libmicrohttpd's
- * own except that "%00" stays as it is: decoded, a NUL cut the string that
- * handlers see, so "/1.0/instances/c%00x/state" reached instance "c" and
- * "?path=/a%00/../b" wrote "/a" (found by tests/integration/90-hostile.sh).
- * Kept encoded, such a name is invalid and such a path names no file.
+ * The request line is in (nothing else yet): the request's state, with
+ * the path as the client sent it. libmicrohttpd hands on_request() the
+ * path decoded whole, where "%2F" would split a segment in two.
  */
-static size_t unescape_keep_nul(void *cls, struct MHD_Connection *c, char *s)
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *c)
 {
-	char *w = s;
-	const char *r = s;
-	int hi, lo;
+	struct conn_ctx *x = calloc(1, sizeof(*x));
 
 	(void)cls;
 	(void)c;
-	while (*r) {
-		if (r[0] == '%' && (hi = fe_unhex(r[1])) >= 0 && (lo = fe_unhex(r[2])) >= 0 &&
-		    (hi | lo) != 0) {
-			*w++ = (char)(hi << 4 | lo);
-			r += 3;
-		} else {
-			*w++ = *r++;
-		}
+	if (!x)
+		return NULL;
+	if (!uri)
+		uri = "";
+	x->path = strndup(uri, strcspn(uri, "?"));
+	if (!x->path) {
+		free(x);
+		return NULL;
 	}
-	*w = '\0';
-	return (size_t)(w - s);
+	return x;
+}
+
+/*
+ * Percent-decoding of the query arguments (and of the whole path, which
+ * nothing reads: the router decodes each segment of the path as sent, with
+ * the same function), as libmicrohttpd's own except that "%00" stays as it
+ * is: decoded, a NUL cut the string that handlers see, so
+ * "/1.0/instances/c%00x/state" reached instance "c" and "?path=/a%00/../b"
+ * wrote "/a" (found by tests/integration/90-hostile.sh). Kept encoded, such
+ * a name is invalid and such a path names no file.
+ */
+static size_t unescape_keep_nul(void *cls, struct MHD_Connection *c, char *s)
+{
+	(void)cls;
+	(void)c;
+	return fe_percent_decode(s);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -409,7 +317,9 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		if (x->sink && x->stream)
 			x->sink->free(x->stream);
 		fe_resp_free(&x->refusal);
+		fe_resp_free(&x->route_error);
 		free(x->body);
+		free(x->path);
 		free(x);
 		*con_cls = NULL;
 		if (trim)
@@ -434,8 +344,8 @@ int fe_http_start(int listen_fd)
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 				     MHD_USE_POLL | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG,
 			     0, NULL, NULL, on_request, NULL, MHD_OPTION_LISTEN_SOCKET, listen_fd,
-			     MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-			     MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
+			     MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_NOTIFY_COMPLETED,
+			     on_completed, NULL, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
 			     MHD_OPTION_UNESCAPE_CALLBACK, unescape_keep_nul, NULL,
 			     MHD_OPTION_CONNECTION_LIMIT, 512U, MHD_OPTION_END);
 	if (!d)

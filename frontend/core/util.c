@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * Small helpers for moatd-api: LXD's time format, random UUIDs, hex
- * digits. Unprivileged.
+ * digits, percent-decoding. Unprivileged; the strings decoded here come
+ * from clients (paths and query arguments) and are untrusted.
  */
 #include <stdio.h>
 #include <sys/random.h>
@@ -56,4 +57,23 @@ int fe_unhex(char c)
 	if (c >= 'A' && c <= 'F')
 		return c - 'A' + 10;
 	return -1;
+}
+
+size_t fe_percent_decode(char *s)
+{
+	char *w = s;
+	const char *r = s;
+	int hi, lo;
+
+	while (*r) {
+		if (r[0] == '%' && (hi = fe_unhex(r[1])) >= 0 && (lo = fe_unhex(r[2])) >= 0 &&
+		    (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 3;
+		} else {
+			*w++ = *r++;
+		}
+	}
+	*w = '\0';
+	return (size_t)(w - s);
 }

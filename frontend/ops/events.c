@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * GET /1.0/events and the event fan-out (see events.h). Runs in moatd-api,
+ * The event fan-out (see events.h), and the websocket session of each
+ * GET /1.0/events (its HTTP handler is api/events.c). Runs in moatd-api,
  * unprivileged. The only client input is the ?type= filter and whatever
  * frames the client sends on the websocket (read and discarded by
  * websocket.c); the events themselves are built from the frontend's own
@@ -20,7 +21,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/http.h"
 #include "core/websocket.h"
 #include "ops/ops.h"
 
@@ -373,7 +373,7 @@ size_t fe_events_subscribers(void)
 	return n;
 }
 
-/* ---- GET /1.0/events ---------------------------------------------------------------- */
+/* ---- the websocket of a GET /1.0/events ------------------------------------------------ */
 
 #define EVENTS_MAX_MESSAGE (64 * 1024) /* clients have nothing to say here */
 #define WRITER_JOIN_MS 2000
@@ -445,32 +445,3 @@ void fe_events_ws(struct fe_ws *ws, void *data)
 		pthread_join(writer, NULL);
 	}
 }
-
-static void events_sub_free(void *data)
-{
-	fe_events_unsubscribe(data);
-}
-
-static int fe_api_events(struct fe_req *req, struct fe_resp *resp)
-{
-	struct fe_events_sub *sub;
-	const char *bad = NULL;
-	size_t bad_len = 0;
-	unsigned types;
-
-	if (fe_events_parse_types(fe_query(req, "type"), &types, &bad, &bad_len) < 0)
-		return fe_error(resp, 400, "\"%.*s\" isn't a supported event type",
-				(int)(bad_len > 64 ? 64 : bad_len), bad);
-	/* queue from now on, before the 101: nothing that happens after the client's
-	 * handshake completes can be missed */
-	sub = fe_events_subscribe(types);
-	if (!sub)
-		return fe_error(resp, 500, "out of memory");
-	fe_ws_accept(req, resp, fe_events_ws, sub, events_sub_free);
-	return 0;
-}
-
-const struct fe_route fe_routes_events[] = {
-	{ "/1.0/events", "GET", fe_api_events },
-	{ NULL, NULL, NULL },
-};

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The events stream of moatd-api (LXD-API.md §4): GET /1.0/events, a
- * websocket carrying every operation, lifecycle and logging event as one
- * JSON text frame. Unprivileged. Events are built here from the frontend's
- * own data; the only client input is the ?type= filter.
+ * The events stream of moatd-api (LXD-API.md §4): what GET /1.0/events
+ * (api/events.c) serves, a websocket carrying every operation, lifecycle
+ * and logging event as one JSON text frame. Unprivileged. Events are built
+ * here from the frontend's own data; the only client input is the ?type=
+ * filter.
  *
  * Fan-out: each event is rendered once and shared by reference; every
  * subscriber has a bounded queue (FE_EVENTS_QUEUE_MAX) drained by its own
@@ -92,7 +93,8 @@ size_t fe_events_subscribers(void);
 /*
  * The websocket handler of GET /1.0/events (a fe_ws_handler; data is the
  * subscriber): a writer thread sends each event as a text frame while this
- * thread reads and ignores what the client sends. Exported for the tests.
+ * thread reads and ignores what the client sends. For api/events.c and
+ * the tests.
  */
 struct fe_ws;
 void fe_events_ws(struct fe_ws *ws, void *data);

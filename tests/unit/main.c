@@ -109,6 +109,7 @@ int main(void)
 	test_cgroup();
 	test_json();
 	test_config();
+	test_router();
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();

@@ -48,6 +48,7 @@ void test_storage(void);
 void test_cgroup(void);
 void test_json(void);
 void test_config(void);
+void test_router(void);
 void test_cli(void);
 void test_cli_format(void);
 void test_cli_verbs(void);
