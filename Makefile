@@ -54,6 +54,8 @@ GEN_H := $(B)/gen/proto/privhelper.pb-c.h
 COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c
 # websocket framing: moatd-api and moat only, never moatd (it parses no frame)
 WS_SRC := common/ws.c
+# LXD's objects as field tables: moatd-api and moat, never moatd
+LXD_SRC := $(wildcard lxd/*.c)
 PH_SRC := $(wildcard privhelper/*.c)
 PH_LIB_SRC := $(filter-out privhelper/main.c,$(PH_SRC))
 FE_SRC := $(sort $(wildcard frontend/*.c frontend/*/*.c))
@@ -91,10 +93,10 @@ GEN_OBJ := $(B)/obj/gen/proto/privhelper.pb-c.o
 $(B)/moatd: $(call obj,$(PH_SRC) $(COMMON_SRC) common/sandbox.c) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH)
 
-$(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $(GEN_OBJ)
+$(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_FE)
 
-$(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC) $(WS_SRC))
+$(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC))
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CLI)
 
 $(B)/share/bash-completion/moat: $(B)/moat
@@ -108,7 +110,7 @@ $(B)/share/man/man1/moat.1: $(B)/moat
 UNIT_SRC := $(wildcard tests/unit/*.c)
 # hostile requests for the unit and forge tests: encoding, base messages, mutator
 TEST_LIB_SRC := $(wildcard tests/lib/*.c)
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c) $(GEN_OBJ)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH) $(LIBS_FE) $(LIBS_CLI)
 
@@ -124,17 +126,17 @@ FUZZ_BINS := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 fuzz-build:
 	$(MAKE) FUZZ=1 $(FUZZ_BINS)
 
-build-fuzz/fuzz_%: fuzz/fuzz_%.c $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c $(GEN) $(GEN_H)
+build-fuzz/fuzz_%: fuzz/fuzz_%.c $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(GEN) $(GEN_H)
 	@mkdir -p $(dir $@)
 	clang $(filter-out -D_FORTIFY_SOURCE=3 -fstack-clash-protection,$(CFLAGS)) $(FUZZ_FLAGS) \
-		$< $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) common/sandbox.c $(GEN) -o $@ $(LIBS_PH) $(LIBS_FE)
+		$< $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(GEN) -o $@ $(LIBS_PH) $(LIBS_FE)
 
 # the client's targets link the client (all but its main()) instead of the daemons;
 # clang counts the command tables' { NULL } ends as missing initializers
-build-fuzz/fuzz_cli_%: fuzz/fuzz_cli_%.c $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC)
+build-fuzz/fuzz_cli_%: fuzz/fuzz_cli_%.c $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC)
 	@mkdir -p $(dir $@)
 	clang $(filter-out -D_FORTIFY_SOURCE=3 -fstack-clash-protection,$(CFLAGS)) $(FUZZ_FLAGS) \
-		-Wno-missing-field-initializers $< $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) -o $@ $(LIBS_CLI)
+		-Wno-missing-field-initializers $< $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) -o $@ $(LIBS_CLI)
 
 fuzz: fuzz-build
 	@for f in $(FUZZ_BINS); do t=$$(basename $$f); mkdir -p fuzz/corpus/$$t; \

@@ -4,12 +4,12 @@
 # moat's lint, run by `make lint` as `tools/lint.sh BUILDDIR` on a developer's
 # machine or in CI, unprivileged. It reads the repository's own sources (and
 # ldd's view of BUILDDIR/moatd); nothing it reads is untrusted. Checks:
-#   a. banned calls in privhelper/ frontend/ common/ cli/ (comments and
+#   a. banned calls in privhelper/ frontend/ common/ cli/ lxd/ (comments and
 #      string literals ignored): sprintf vsprintf strcpy strcat strncpy atoi
 #      atol system popen alloca gets
 #   b. (VLAs are refused by the compiler: -Wvla -Werror)
 #   c. clang-format --dry-run --Werror on every .c/.h under privhelper/
-#      frontend/ common/ cli/ tests/ fuzz/ (style: .clang-format)
+#      frontend/ common/ cli/ lxd/ tests/ fuzz/ (style: .clang-format)
 #   d. privhelper/ line budgets by trust, in non-blank lines of *.[ch] and
 #      ops.def, each count printed: the trust core (main.c dispatch.c
 #      validate.c policy.c ph.h ops.def: setup, dispatch, validation
@@ -18,7 +18,8 @@
 #   e. moatd's link line: no libmicrohttpd, json-c, gnutls or libyaml
 #   f. proto/*.proto declares no `string` field (names travel as bytes)
 #   g. the layers of frontend/ and what each may include or call
-#      (docs/DESIGN.md, "Layers"): one rule a line in LAYER_RULES below
+#      (docs/DESIGN.md, "Layers"), and lxd/ (shared by moatd-api and moat,
+#      never moatd): one rule a line in LAYER_RULES below
 # Prints each problem and exits 1 if there is any; else prints "lint: ok".
 
 set -u
@@ -65,7 +66,7 @@ c_sources() {
 
 # ---- a. banned calls ---------------------------------------------------------
 banned='sprintf|vsprintf|strcpy|strcat|strncpy|atoi|atol|system|popen|alloca|gets'
-mapfile -t code < <(c_sources privhelper frontend common cli)
+mapfile -t code < <(c_sources privhelper frontend common cli lxd)
 if [ "${#code[@]}" -gt 0 ]; then
 	while IFS= read -r hit; do
 		loc=${hit%%:*}:$(cut -d: -f2 <<<"$hit")
@@ -76,7 +77,7 @@ if [ "${#code[@]}" -gt 0 ]; then
 fi
 
 # ---- c. clang-format ---------------------------------------------------------
-mapfile -t fmt < <(c_sources privhelper frontend common cli tests fuzz)
+mapfile -t fmt < <(c_sources privhelper frontend common cli lxd tests fuzz)
 if ! command -v "$CLANG_FORMAT" >/dev/null 2>&1; then
 	problem "$CLANG_FORMAT not found (apt-get install clang-format)"
 elif [ ! -f .clang-format ]; then
@@ -166,6 +167,8 @@ frontend/model frontend/db frontend/ph~~#include "core/(http|websocket)\.h"~only
 frontend cli common privhelper~~#include "api/~nothing includes a handler module
 privhelper common~~#include "(\.\./)*(frontend|cli)/~moatd and common/ see neither the frontend nor the client
 cli~~#include "(\.\./)*(frontend|privhelper)/~the client speaks only the REST API
+lxd~~#include "((\.\./)*(frontend|cli|privhelper)/|(core|db|ph|model|ops|api|proto)/|(fe|ph)\.h")~lxd/ is shared by moatd-api and moat: it includes nothing of frontend/, cli/ or privhelper/
+privhelper common~~#include "(\.\./)*lxd/~moatd and common/ include nothing of lxd/ (moatd renders no LXD object)
 frontend~frontend/ph~#include "proto/privhelper\.pb-c\.h"~only frontend/ph/ includes the protobuf header
 frontend~frontend/ph~\b(Ph__|ph__|PH__)[A-Za-z_]~only frontend/ph/ touches the protobuf types
 frontend cli common~frontend/db frontend/model~#include <sqlite3\.h>~only db/ and model/ include sqlite3.h

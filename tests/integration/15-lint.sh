@@ -75,6 +75,23 @@ case_banned_call() {
 lint_case "a banned call (strcpy)" 'privhelper/op_file\.c:[0-9]+: banned call strcpy\(\)' \
 	case_banned_call
 
+# lxd/ (moatd-api and moat, never moatd) reaching into the frontend.
+case_lxd_includes_frontend() {
+	sed -i 's|^#include "object.h"$|#include "object.h"\n#include "core/http.h"|' lxd/objects.h &&
+		grep -q '^#include "core/http.h"$' lxd/objects.h
+}
+lint_case "lxd/ including a frontend header" \
+	'lxd/objects\.h:[0-9]+: layer rule: lxd/ is shared by moatd-api and moat' \
+	case_lxd_includes_frontend
+
+# moatd reaching into lxd/.
+case_privhelper_includes_lxd() {
+	printf '#include "../lxd/object.h"\n' >>privhelper/validate.c
+}
+lint_case "privhelper/ including lxd/" \
+	'privhelper/validate\.c:[0-9]+: layer rule: moatd and common/ include nothing of lxd/' \
+	case_privhelper_includes_lxd
+
 # ---- and the tree as it is --------------------------------------------------------
 if dir=$(fresh_copy); then
 	out=$("$dir/tools/lint.sh" "$B" 2>&1)

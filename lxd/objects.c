@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The field tables of LXD's objects (LXD-API.md §7, §15), in the order
+ * LXD's Go structs emit their fields: instance, image, image alias.
+ * Shared by moatd-api and moat (never moatd); trusted data, no I/O. The
+ * ETag columns keep moat's own ETags byte for byte (clients echo them):
+ * the instance's covers architecture, config, devices, ephemeral,
+ * profiles and description; the image's its <Object>Put part; the
+ * alias's the whole alias.
+ */
+#include "objects.h"
+
+/* ---- instances ----------------------------------------------------------------------------------- */
+
+static json_object *instance_status(const void *obj, const void *view)
+{
+	const struct lxd_instance_view *v = view;
+
+	return json_object_new_string(v && v->status ? v->status : "");
+}
+
+static json_object *instance_status_code(const void *obj, const void *view)
+{
+	const struct lxd_instance_view *v = view;
+
+	return json_object_new_int(v ? v->status_code : 0);
+}
+
+static json_object *instance_expanded_config(const void *obj, const void *view)
+{
+	const struct lxd_instance_view *v = view;
+
+	return v && v->expanded_config ? json_object_get(v->expanded_config)
+				       : json_object_new_object();
+}
+
+static json_object *instance_expanded_devices(const void *obj, const void *view)
+{
+	const struct lxd_instance_view *v = view;
+
+	return v && v->expanded_devices ? json_object_get(v->expanded_devices)
+					: json_object_new_object();
+}
+
+static json_object *instance_state(const void *obj, const void *view)
+{
+	const struct lxd_instance_view *v = view;
+
+	return v && v->state ? json_object_get(v->state) : NULL;
+}
+
+static const struct lxd_field instance_fields[] = {
+	/* the architecture cannot change; "" (or leaving it out) means "as it is" */
+	{ .name = "architecture",
+	  .kind = LXD_STRING,
+	  .flags = LXD_W | LXD_ETAG | LXD_KEEP_EMPTY,
+	  LXD_AT(struct lxd_instance, architecture) },
+	/*
+	 * Unlike LXD, a PUT that leaves out volatile.* keys keeps them: they
+	 * are the server's own bookkeeping (power state, pending templates,
+	 * id map). A PATCH keeps what it does not name, as LXD's does.
+	 */
+	{ .name = "config",
+	  .kind = LXD_STRING_MAP,
+	  .flags = LXD_W | LXD_ETAG | LXD_MERGE,
+	  .def = "{}",
+	  .keep_prefix = "volatile.",
+	  LXD_AT(struct lxd_instance, config) },
+	/* a PATCH replaces each device it names, whole */
+	{ .name = "devices",
+	  .kind = LXD_DEVICE_MAP,
+	  .flags = LXD_W | LXD_ETAG | LXD_MERGE,
+	  .def = "{}",
+	  LXD_AT(struct lxd_instance, devices) },
+	{ .name = "ephemeral",
+	  .kind = LXD_BOOL,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "false",
+	  LXD_AT(struct lxd_instance, ephemeral) },
+	{ .name = "profiles",
+	  .kind = LXD_STRING_LIST,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "[]",
+	  LXD_AT(struct lxd_instance, profiles) },
+	/* an action, not a value: the server refuses it while snapshots are missing */
+	{ .name = "restore", .kind = LXD_STRING, .flags = LXD_W | LXD_IGNORED | LXD_OMITEMPTY },
+	/* LXD too ignores it in a PUT */
+	{ .name = "stateful",
+	  .kind = LXD_BOOL,
+	  .flags = LXD_W | LXD_IGNORED,
+	  LXD_AT(struct lxd_instance, stateful) },
+	/* a PUT without it keeps it */
+	{ .name = "description",
+	  .kind = LXD_STRING,
+	  .flags = LXD_W | LXD_ETAG,
+	  LXD_AT(struct lxd_instance, description) },
+	{ .name = "created_at", .kind = LXD_TIME, LXD_AT(struct lxd_instance, created_at) },
+	{ .name = "expanded_config",
+	  .kind = LXD_STRING_MAP,
+	  .flags = LXD_EXPANDED,
+	  .get = instance_expanded_config },
+	{ .name = "expanded_devices",
+	  .kind = LXD_DEVICE_MAP,
+	  .flags = LXD_EXPANDED,
+	  .get = instance_expanded_devices },
+	{ .name = "name", .kind = LXD_STRING, LXD_AT(struct lxd_instance, name) },
+	{ .name = "status", .kind = LXD_STRING, .get = instance_status },
+	{ .name = "status_code", .kind = LXD_INT, .get = instance_status_code },
+	{ .name = "last_used_at", .kind = LXD_TIME, LXD_AT(struct lxd_instance, last_used_at) },
+	{ .name = "location", .kind = LXD_STRING, .def = "\"none\"" },
+	{ .name = "type", .kind = LXD_STRING, LXD_AT(struct lxd_instance, type) },
+	{ .name = "project", .kind = LXD_STRING, .def = "\"default\"" },
+	/* api.InstanceFull: recursion=1 on one instance, recursion=2 on the list */
+	{ .name = "backups", .kind = LXD_OBJECT, .flags = LXD_FULL },
+	{ .name = "state", .kind = LXD_OBJECT, .flags = LXD_FULL, .get = instance_state },
+	{ .name = "snapshots", .kind = LXD_OBJECT, .flags = LXD_FULL },
+	{ .name = NULL },
+};
+
+const struct lxd_object_type lxd_instance_type = {
+	.name = "instance",
+	.put_name = "api.InstancePut",
+	.url = "/1.0/instances",
+	.key = "name",
+	.updated = "instance-updated",
+	/* created and deleted are sent by their operations (frontend/api/instances.c) */
+	.fields = instance_fields,
+};
+
+/* ---- images ------------------------------------------------------------------------------------------ */
+
+static const struct lxd_field image_fields[] = {
+	{ .name = "auto_update",
+	  .kind = LXD_BOOL,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "false",
+	  LXD_AT(struct lxd_image, auto_update) },
+	/* a PATCH adds to and overrides the current properties */
+	{ .name = "properties",
+	  .kind = LXD_STRING_MAP,
+	  .flags = LXD_W | LXD_ETAG | LXD_MERGE,
+	  .def = "{}",
+	  LXD_AT(struct lxd_image, properties) },
+	{ .name = "public",
+	  .kind = LXD_BOOL,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "false",
+	  LXD_AT(struct lxd_image, public) },
+	/* "" or Go's zero time (what lxc sends for "never") keeps the current value */
+	{ .name = "expires_at",
+	  .kind = LXD_TIME,
+	  .flags = LXD_W | LXD_ETAG | LXD_KEEP_EMPTY,
+	  LXD_AT(struct lxd_image, expires_at) },
+	/* null on a PUT means the default profile */
+	{ .name = "profiles",
+	  .kind = LXD_STRING_LIST,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "[\"default\"]",
+	  LXD_AT(struct lxd_image, profiles) },
+	{ .name = "aliases", .kind = LXD_OBJECT, LXD_AT(struct lxd_image, aliases) },
+	{ .name = "architecture", .kind = LXD_STRING, LXD_AT(struct lxd_image, architecture) },
+	{ .name = "cached", .kind = LXD_BOOL, .def = "false" },
+	{ .name = "filename", .kind = LXD_STRING, LXD_AT(struct lxd_image, filename) },
+	{ .name = "fingerprint", .kind = LXD_STRING, LXD_AT(struct lxd_image, fingerprint) },
+	{ .name = "size", .kind = LXD_INT, LXD_AT(struct lxd_image, size) },
+	{ .name = "type", .kind = LXD_STRING, LXD_AT(struct lxd_image, type) },
+	{ .name = "created_at", .kind = LXD_TIME, LXD_AT(struct lxd_image, created_at) },
+	{ .name = "last_used_at", .kind = LXD_TIME, LXD_AT(struct lxd_image, last_used_at) },
+	{ .name = "uploaded_at", .kind = LXD_TIME, LXD_AT(struct lxd_image, uploaded_at) },
+	{ .name = NULL },
+};
+
+const struct lxd_object_type lxd_image_type = {
+	.name = "image",
+	.put_name = "api.ImagePut",
+	.url = "/1.0/images",
+	.key = "fingerprint",
+	/* moat sends no image lifecycle events yet (LXD: image-updated) */
+	.fields = image_fields,
+};
+
+/* ---- image aliases --------------------------------------------------------------------------------- */
+
+static const struct lxd_field image_alias_fields[] = {
+	{ .name = "description",
+	  .kind = LXD_STRING,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_image_alias, description) },
+	{ .name = "target",
+	  .kind = LXD_STRING,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_image_alias, target) },
+	/* a rename is its own request (POST /1.0/images/aliases/<name>) */
+	{ .name = "name",
+	  .kind = LXD_STRING,
+	  .flags = LXD_POST | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_image_alias, name) },
+	{ .name = "type",
+	  .kind = LXD_STRING,
+	  .flags = LXD_POST | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_image_alias, type) },
+	{ .name = NULL },
+};
+
+const struct lxd_object_type lxd_image_alias_type = {
+	.name = "image alias",
+	.put_name = "api.ImageAliasesEntryPut",
+	.url = "/1.0/images/aliases",
+	.key = "name",
+	/* moat sends no alias lifecycle events yet (LXD: image-alias-*) */
+	.fields = image_alias_fields,
+};

@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * LXD's objects as moat knows them (LXD-API.md §7, §15): the C struct of
+ * each, and its field table (objects.c). Shared by moatd-api, which keeps
+ * its objects in these structs, and moat, which reads the tables to show
+ * and edit what a server sent. Never moatd. The tables are trusted; the
+ * values in the structs come from clients and servers and are not.
+ *
+ * A new object type (profile, network, storage pool or volume,
+ * certificate, project) is a struct here and a table in objects.c; the
+ * server module gives the shared paths (frontend/ops/object.h) its load
+ * and store callbacks.
+ */
+#ifndef MOAT_LXD_OBJECTS_H
+#define MOAT_LXD_OBJECTS_H
+
+#include "name.h"
+#include "object.h"
+
+/* ---- instances (api.Instance) ---------------------------------------------------------------- */
+
+/*
+ * The members an instance keeps, as a list, so that moatd-api's own
+ * struct (struct fe_instance) can begin with exactly these: the table's
+ * offsets, taken in struct lxd_instance, then hold for both.
+ */
+#define LXD_INSTANCE_MEMBERS                                                                       \
+	char name[NAME_MAX_LEN + 1];                                                               \
+	char architecture[32];                                                                     \
+	char type[32];                                                                             \
+	bool ephemeral;                                                                            \
+	bool stateful;                                                                             \
+	char *description;                                                                         \
+	char created_at[64];                                                                       \
+	char last_used_at[64];                                                                     \
+	json_object *config;   /* {"k":"v"} */                                                     \
+	json_object *devices;  /* {"dev":{"k":"v"}} */                                             \
+	json_object *profiles; /* ["default"] */
+
+struct lxd_instance {
+	LXD_INSTANCE_MEMBERS
+};
+
+/* What an instance shows besides its members, computed by the server (all borrowed). */
+struct lxd_instance_view {
+	const char *status; /* "Running" */
+	int status_code;    /* 103 */
+	json_object *expanded_config, *expanded_devices;
+	json_object *state; /* the full object only */
+};
+
+extern const struct lxd_object_type lxd_instance_type;
+
+/* ---- images (api.Image) ----------------------------------------------------------------------- */
+
+struct lxd_image {
+	bool auto_update;
+	json_object *properties; /* {"os":"busybox"} */
+	bool public;
+	char expires_at[64];
+	json_object *profiles; /* ["default"] */
+	json_object *aliases;  /* [{"name":"bb","description":""}] */
+	char *architecture;
+	char *filename;
+	char fingerprint[65];
+	int64_t size;
+	char *type;
+	char created_at[64];
+	char last_used_at[64];
+	char uploaded_at[64];
+};
+
+extern const struct lxd_object_type lxd_image_type;
+
+/* ---- image aliases (api.ImageAliasesEntry) --------------------------------------------------- */
+
+struct lxd_image_alias {
+	char *description;
+	char *target; /* a fingerprint (a body may name a prefix: the server resolves it) */
+	char *name;
+	char *type; /* "container"; an empty one on create becomes the image's */
+};
+
+extern const struct lxd_object_type lxd_image_alias_type;
+
+#endif
