@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../../lxd/object.h"
 #include "core/http.h"
 
 #define FE_JSON_DEPTH 32
@@ -88,126 +89,75 @@ int fe_json_body(const struct fe_req *req, struct fe_resp *resp, json_object **r
 }
 
 /*
- * A string with a \u0000: as a C string it is cut there, so a name "a\u0000b"
- * made instance "a" (found by tests/integration/90-hostile.sh). Refused.
+ * The typed getters: a missing or null key gives the default; a value of
+ * the wrong type is the 400 that lxd_check_value() words, the same for
+ * every body and every object (lxd/object.c). A string holding a \u0000
+ * is refused too: as a C string it would be cut there, and a name
+ * "a\u0000b" made instance "a" (found by tests/integration/90-hostile.sh).
  */
-static bool has_nul(json_object *v)
+static int get(json_object *o, const char *key, enum lxd_kind kind, struct fe_resp *resp,
+	       json_object **ret)
 {
-	const char *s = json_object_get_string(v);
+	char err[LXD_ERR_MAX];
+	json_object *v;
 
-	return strlen(s) != (size_t)json_object_get_string_len(v);
-}
-
-static int wrong_type(struct fe_resp *resp, const char *key, const char *want)
-{
-	fe_error(resp, 400, "Invalid JSON: field \"%s\" must be %s", key, want);
-	return -EINVAL;
+	if (!json_object_object_get_ex(o, key, &v) || !v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (lxd_check_value(kind, key, v, err) < 0) {
+		fe_error(resp, 400, "%s", err);
+		return -EINVAL;
+	}
+	*ret = v;
+	return 0;
 }
 
 int fe_json_string(json_object *o, const char *key, const char *def, struct fe_resp *resp,
 		   const char **ret)
 {
 	json_object *v;
+	int r = get(o, key, LXD_STRING, resp, &v);
 
-	if (!json_object_object_get_ex(o, key, &v) || !v) {
-		*ret = def;
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_string))
-		return wrong_type(resp, key, "a string");
-	if (has_nul(v))
-		return wrong_type(resp, key, "a string without NUL");
-	*ret = json_object_get_string(v);
-	return 0;
+	if (r == 0)
+		*ret = v ? json_object_get_string(v) : def;
+	return r;
 }
 
 int fe_json_bool(json_object *o, const char *key, bool def, struct fe_resp *resp, bool *ret)
 {
 	json_object *v;
+	int r = get(o, key, LXD_BOOL, resp, &v);
 
-	if (!json_object_object_get_ex(o, key, &v) || !v) {
-		*ret = def;
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_boolean))
-		return wrong_type(resp, key, "a boolean");
-	*ret = json_object_get_boolean(v);
-	return 0;
+	if (r == 0)
+		*ret = v ? json_object_get_boolean(v) : def;
+	return r;
 }
 
 int fe_json_int(json_object *o, const char *key, int64_t def, struct fe_resp *resp, int64_t *ret)
 {
 	json_object *v;
+	int r = get(o, key, LXD_INT, resp, &v);
 
-	if (!json_object_object_get_ex(o, key, &v) || !v) {
-		*ret = def;
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_int))
-		return wrong_type(resp, key, "an integer");
-	*ret = json_object_get_int64(v);
-	return 0;
+	if (r == 0)
+		*ret = v ? json_object_get_int64(v) : def;
+	return r;
 }
 
 int fe_json_object(json_object *o, const char *key, struct fe_resp *resp, json_object **ret)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !v) {
-		*ret = NULL;
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_object))
-		return wrong_type(resp, key, "an object");
-	*ret = v;
-	return 0;
+	return get(o, key, LXD_OBJECT, resp, ret);
 }
 
 int fe_json_string_map(json_object *o, const char *key, struct fe_resp *resp, json_object **ret)
 {
-	json_object *m;
-	int r = fe_json_object(o, key, resp, &m);
-
-	if (r < 0 || !m) {
-		*ret = m;
-		return r;
-	}
-	json_object_object_foreach(m, k, v)
-	{
-		if (!v || !json_object_is_type(v, json_type_string)) {
-			fe_error(resp, 400,
-				 "Invalid JSON: \"%s\" values must be strings (key \"%s\")", key,
-				 k);
-			return -EINVAL;
-		}
-		if (has_nul(v)) {
-			fe_error(resp, 400,
-				 "Invalid JSON: \"%s\" values must not hold a NUL (key \"%s\")",
-				 key, k);
-			return -EINVAL;
-		}
-	}
-	*ret = m;
-	return 0;
+	return get(o, key, LXD_STRING_MAP, resp, ret);
 }
 
 /* A JSON array of strings, or null (ret NULL). */
 int fe_json_strings(json_object *o, const char *key, struct fe_resp *resp, json_object **ret)
 {
-	json_object *v;
-
-	if (!json_object_object_get_ex(o, key, &v) || !v) {
-		*ret = NULL;
-		return 0;
-	}
-	if (!json_object_is_type(v, json_type_array))
-		return wrong_type(resp, key, "an array of strings");
-	for (size_t i = 0; i < json_object_array_length(v); i++)
-		if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_string) ||
-		    has_nul(json_object_array_get_idx(v, i)))
-			return wrong_type(resp, key, "an array of strings without NUL");
-	*ret = v;
-	return 0;
+	return get(o, key, LXD_STRING_LIST, resp, ret);
 }
 
 json_object *fe_json_copy(json_object *o)

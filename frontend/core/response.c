@@ -4,13 +4,13 @@
  * ETags. Runs in moatd-api (unprivileged). The metadata objects are built
  * by handlers; this file only wraps and renders them.
  */
-#include <gnutls/crypto.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../../lxd/object.h"
 #include "core/http.h"
 
 void fe_resp_free(struct fe_resp *r)
@@ -132,15 +132,7 @@ char *fe_resp_render(const struct fe_resp *r, size_t *ret_len)
 
 void fe_etag_of(json_object *o, char ret[static 65])
 {
-	/* json-c keeps insertion order, and handlers build objects in a fixed order */
-	const char *s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
-	uint8_t d[32];
-
-	ret[0] = '\0';
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, s, strlen(s), d) < 0)
-		return;
-	for (int i = 0; i < 32; i++)
-		snprintf(ret + 2 * i, 3, "%02x", d[i]);
+	lxd_etag_of(o, ret);
 }
 
 /* If-Match, quotes stripped, against the current ETag: false (and a 412) on a mismatch. */
