@@ -24,6 +24,7 @@
 #include "model/instances.h"
 #include "model/watch.h"
 #include "ops/events.h"
+#include "ops/object.h"
 #include "ops/ops.h"
 #include "ph/ph.h"
 
@@ -258,38 +259,12 @@ static int load_or_404(struct fe_req *req, struct fe_resp *resp, struct fe_insta
 	return 0;
 }
 
-static void etag(const struct fe_instance *i, char ret[static 65])
-{
-	json_object *w = json_object_new_object();
-
-	json_object_object_add(w, "architecture", json_object_new_string(i->architecture));
-	json_object_object_add(w, "config", json_object_get(i->config));
-	json_object_object_add(w, "devices", json_object_get(i->devices));
-	json_object_object_add(w, "ephemeral", json_object_new_boolean(i->ephemeral));
-	json_object_object_add(w, "profiles", json_object_get(i->profiles));
-	json_object_object_add(w, "description", json_object_new_string(i->description));
-	fe_etag_of(w, ret);
-	json_object_put(w);
-}
+/* GET, PUT and PATCH go through ops/object.c, with the callbacks below. */
+static const struct fe_object_ops instance_ops;
 
 static int api_get(struct fe_req *req, struct fe_resp *resp)
 {
-	struct fe_instance i;
-	struct fe_instance_state st;
-
-	if (load_or_404(req, resp, &i) < 0)
-		return 0;
-	if (recursion(req) >= 1) {
-		json_object *net = fe_instance_state_network(i.name, &st);
-
-		fe_sync(resp, fe_instance_json(&i, &st, true, NULL, net));
-	} else {
-		fe_instance_status(i.name, &st);
-		fe_sync(resp, fe_instance_json(&i, &st, false, NULL, NULL));
-	}
-	etag(&i, resp->etag);
-	fe_instance_free(&i);
-	return 0;
+	return fe_object_get(req, resp, &instance_ops);
 }
 
 static int api_state_get(struct fe_req *req, struct fe_resp *resp)
@@ -793,149 +768,144 @@ static int run_nothing(struct fe_op *op, void *data)
 	return 0;
 }
 
-/*
- * Replace (PUT) or merge (PATCH) the instance's config, devices, profiles,
- * ephemeral flag and description. As LXD, a PATCH keeps what it does not
- * name. Unlike LXD, a PUT that leaves out volatile.* keys keeps them: they
- * are the server's own bookkeeping (power state, pending templates, id
- * map). Changes take effect at the next start.
- */
-static int update(struct fe_req *req, struct fe_resp *resp, bool patch)
+static int instance_load(struct fe_req *req, struct fe_resp *resp, void *obj)
 {
-	json_object *body = NULL, *config = NULL, *devices = NULL, *profiles = NULL;
-	const char *desc = NULL, *arch = "", *restore = "";
-	__do_free char *new_desc = NULL;
-	struct fe_instance i;
-	char tag[65];
-	bool ephemeral, busy = false;
-	int r = -1;
+	return load_or_404(req, resp, obj);
+}
 
-	if (load_or_404(req, resp, &i) < 0)
-		return 0;
-	if (fe_json_body(req, resp, &body) < 0 ||
-	    fe_json_string_map(body, "config", resp, &config) < 0 ||
-	    fe_json_object(body, "devices", resp, &devices) < 0 ||
-	    fe_json_strings(body, "profiles", resp, &profiles) < 0 ||
-	    fe_json_string(body, "description", i.description ? i.description : "", resp, &desc) <
-		    0 ||
-	    fe_json_string(body, "architecture", "", resp, &arch) < 0 ||
-	    fe_json_string(body, "restore", "", resp, &restore) < 0 ||
-	    fe_json_bool(body, "ephemeral", patch ? i.ephemeral : false, resp, &ephemeral) < 0)
-		goto out;
-	if (*restore) {
+static void instance_free(void *obj)
+{
+	fe_instance_free(obj);
+}
+
+/* recursion=1 adds state, snapshots and backups. */
+static json_object *instance_render(struct fe_req *req, const void *obj)
+{
+	const struct fe_instance *i = obj;
+	struct fe_instance_state st;
+
+	if (recursion(req) >= 1) {
+		json_object *net = fe_instance_state_network(i->name, &st);
+
+		return fe_instance_json(i, &st, true, NULL, net);
+	}
+	fe_instance_status(i->name, &st);
+	return fe_instance_json(i, &st, false, NULL, NULL);
+}
+
+static json_object *body_field(json_object *body, const char *key)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(body, key, &v);
+	return v;
+}
+
+/*
+ * What the table does not say of a PUT or PATCH body (its types are
+ * checked): no restore yet, the architecture stays, and the config keys,
+ * devices and profiles are the schema's to check.
+ */
+static int instance_validate(struct fe_req *req, const void *cur, json_object *body,
+			     enum fe_object_write how, struct fe_resp *resp)
+{
+	const struct fe_instance *i = cur;
+	json_object *restore = body_field(body, "restore"),
+		    *arch = body_field(body, "architecture");
+
+	if (restore && *json_object_get_string(restore)) {
 		fe_error(resp, 400,
-			 patch ? "Can't call PATCH in restore mode"
-			       : "Snapshots are not supported by this server yet");
-		goto out;
+			 how == FE_OBJECT_PATCH ? "Can't call PATCH in restore mode"
+						: "Snapshots are not supported by this server yet");
+		return -EINVAL;
 	}
-	if (*arch && strcmp(arch, i.architecture) != 0) {
+	if (arch && *json_object_get_string(arch) &&
+	    strcmp(json_object_get_string(arch), i->architecture) != 0) {
 		fe_error(resp, 400, "The architecture of an instance cannot be changed");
-		goto out;
+		return -EINVAL;
 	}
-	if (check_body("", config, devices, profiles, resp) < 0)
-		goto out;
-	/* desc may point into i (the default): keep a copy across the reload */
-	new_desc = strdup(desc);
-	if (!new_desc) {
-		fe_error(resp, 500, "Out of memory");
-		goto out;
-	}
-	if (fe_instance_busy(i.name, "update") < 0) {
+	return check_body("", body_field(body, "config"), body_field(body, "devices"),
+			  body_field(body, "profiles"), resp);
+}
+
+/* One operation at a time: the change waits for none, it is refused. */
+static int instance_lock(const void *obj, struct fe_resp *resp)
+{
+	const struct fe_instance *i = obj;
+
+	if (fe_instance_busy(i->name, "update") < 0) {
 		fe_error(resp, 409, "Instance is busy running another operation");
-		goto out;
+		return -EBUSY;
 	}
-	busy = true;
-	/* read again under the lock, and compare with what the client saw */
-	fe_instance_free(&i);
-	if (fe_instance_load(fe_param(req, "name"), &i) < 0) {
-		fe_error(resp, 404, "Instance not found");
-		goto out;
-	}
-	etag(&i, tag);
-	if (!fe_if_match(req, tag, resp))
-		goto out;
-	if (config) {
-		json_object *merged = json_object_new_object();
-
-		json_object_object_foreach(i.config, ok, ov)
-		{
-			if (patch || strncmp(ok, "volatile.", 9) == 0)
-				json_object_object_add(merged, ok, json_object_get(ov));
-		}
-		json_object_object_foreach(config, nk, nv)
-		{
-			json_object_object_add(merged, nk, json_object_get(nv));
-		}
-		json_object_put(i.config);
-		i.config = merged;
-	} else if (!patch) {
-		json_object *kept = json_object_new_object();
-
-		json_object_object_foreach(i.config, ok, ov)
-		{
-			if (strncmp(ok, "volatile.", 9) == 0)
-				json_object_object_add(kept, ok, json_object_get(ov));
-		}
-		json_object_put(i.config);
-		i.config = kept;
-	}
-	if (devices && patch) {
-		json_object_object_foreach(devices, dk, dv)
-		{
-			json_object_object_add(i.devices, dk, json_object_get(dv));
-		}
-	} else if (devices || !patch) {
-		json_object_put(i.devices);
-		i.devices = devices ? json_object_get(devices) : json_object_new_object();
-	}
-	if (profiles || !patch) {
-		json_object_put(i.profiles);
-		i.profiles = profiles ? json_object_get(profiles) : json_object_new_array();
-	}
-	free(i.description);
-	i.description = TAKE_PTR(new_desc);
-	i.ephemeral = ephemeral;
-	if (!fe_instance_has_root_disk(&i)) {
-		fe_error(resp, 400, "No root device could be found");
-		goto out;
-	}
-	if (fe_instance_save(&i) < 0) {
-		fe_error(resp, 500, "Failed to save the instance");
-		goto out;
-	}
-	lifecycle("instance-updated", i.name);
-	r = 0;
-out:
-	if (busy)
-		fe_instance_idle(fe_param(req, "name"));
-	if (r == 0 && patch) {
-		fe_sync(resp, json_object_new_object());
-	} else if (r == 0) {
-		/* LXD answers PUT with an operation; the work is already done */
-		struct fe_op *op =
-			fe_op_new("task", "Updating instance", fe_instance_resources(i.name));
-
-		if (!op) {
-			fe_error(resp, 500, "Out of memory");
-		} else {
-			fe_op_start(op, run_nothing, NULL, no_work_done);
-			fe_async(resp, op);
-			fe_op_put(op);
-		}
-	}
-	json_object_put(body);
-	fe_instance_free(&i);
 	return 0;
 }
 
+static void instance_unlock(const void *obj)
+{
+	const struct fe_instance *i = obj;
+
+	fe_instance_idle(i->name);
+}
+
+static int instance_check(void *obj, enum fe_object_write how, struct fe_resp *resp)
+{
+	if (!fe_instance_has_root_disk(obj)) {
+		fe_error(resp, 400, "No root device could be found");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Changes take effect at the next start. */
+static int instance_store(void *obj, struct fe_resp *resp)
+{
+	if (fe_instance_save(obj) < 0) {
+		fe_error(resp, 500, "Failed to save the instance");
+		return -EIO;
+	}
+	return 0;
+}
+
+static int instance_done(struct fe_req *req, const void *obj, enum fe_object_write how,
+			 struct fe_resp *resp)
+{
+	const struct fe_instance *i = obj;
+	struct fe_op *op;
+
+	if (how == FE_OBJECT_PATCH)
+		return fe_sync(resp, json_object_new_object());
+	/* LXD answers PUT with an operation; the work is already done */
+	op = fe_op_new("task", "Updating instance", fe_instance_resources(i->name));
+	if (!op)
+		return fe_error(resp, 500, "Out of memory");
+	fe_op_start(op, run_nothing, NULL, no_work_done);
+	fe_async(resp, op);
+	fe_op_put(op);
+	return 0;
+}
+
+static const struct fe_object_ops instance_ops = {
+	.type = &lxd_instance_type,
+	.size = sizeof(struct fe_instance),
+	.load = instance_load,
+	.free = instance_free,
+	.render = instance_render,
+	.validate = instance_validate,
+	.lock = instance_lock,
+	.unlock = instance_unlock,
+	.check = instance_check,
+	.store = instance_store,
+	.done = instance_done,
+};
+
 static int api_put(struct fe_req *req, struct fe_resp *resp)
 {
-	return update(req, resp, false);
+	return fe_object_put(req, resp, &instance_ops);
 }
 
 static int api_patch(struct fe_req *req, struct fe_resp *resp)
 {
-	return update(req, resp, true);
+	return fe_object_patch(req, resp, &instance_ops);
 }
 
 /* ---- delete ------------------------------------------------------------------------ */

@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -612,37 +613,27 @@ json_object *fe_state_json_net(const struct fe_instance_state *st, json_object *
 	return o;
 }
 
+/* lxd_instance_type's offsets are taken in struct lxd_instance: they must hold here too. */
+_Static_assert(offsetof(struct fe_instance, profiles) == offsetof(struct lxd_instance, profiles) &&
+		       offsetof(struct fe_instance, base_image) >= sizeof(struct lxd_instance),
+	       "struct fe_instance begins with LXD_INSTANCE_MEMBERS");
+
 json_object *fe_instance_json(const struct fe_instance *i, const struct fe_instance_state *st,
 			      bool with_state, json_object *profiles, json_object *net)
 {
-	json_object *o = json_object_new_object(), *xc = NULL, *xd = NULL;
+	struct lxd_instance_view v = { .status = fe_status_name(st->status_code),
+				       .status_code = st->status_code };
+	json_object *o;
 
-	fe_instance_expand_with(i, profiles, &xc, &xd);
-	json_object_object_add(o, "architecture", json_object_new_string(i->architecture));
-	json_object_object_add(o, "config", deep_copy(i->config));
-	json_object_object_add(o, "devices", deep_copy(i->devices));
-	json_object_object_add(o, "ephemeral", json_object_new_boolean(i->ephemeral));
-	json_object_object_add(o, "profiles", deep_copy(i->profiles));
-	json_object_object_add(o, "stateful", json_object_new_boolean(i->stateful));
-	json_object_object_add(o, "description", json_object_new_string(i->description));
-	json_object_object_add(o, "created_at", json_object_new_string(i->created_at));
-	json_object_object_add(o, "expanded_config", xc);
-	json_object_object_add(o, "expanded_devices", xd);
-	json_object_object_add(o, "name", json_object_new_string(i->name));
-	json_object_object_add(o, "status",
-			       json_object_new_string(fe_status_name(st->status_code)));
-	json_object_object_add(o, "status_code", json_object_new_int(st->status_code));
-	json_object_object_add(o, "last_used_at", json_object_new_string(i->last_used_at));
-	json_object_object_add(o, "location", json_object_new_string("none"));
-	json_object_object_add(o, "type", json_object_new_string(i->type));
-	json_object_object_add(o, "project", json_object_new_string("default"));
-	if (with_state) {
-		json_object_object_add(o, "backups", NULL);
-		json_object_object_add(o, "state", fe_state_json_net(st, net));
-		json_object_object_add(o, "snapshots", NULL);
-	} else {
+	fe_instance_expand_with(i, profiles, &v.expanded_config, &v.expanded_devices);
+	if (with_state)
+		v.state = fe_state_json_net(st, net);
+	else
 		json_object_put(net);
-	}
+	o = lxd_render(&lxd_instance_type, i, &v, with_state ? LXD_RENDER_FULL : 0);
+	json_object_put(v.expanded_config);
+	json_object_put(v.expanded_devices);
+	json_object_put(v.state);
 	return o;
 }
 

@@ -7,22 +7,14 @@
 #ifndef MOAT_INSTANCES_H
 #define MOAT_INSTANCES_H
 
+#include "../../lxd/objects.h"
 #include "model/config.h"
 #include "name.h"
 #include "ph/ph.h"
 
+/* The members of LXD's instance first, as lxd_instance_type's table has them, then moat's own. */
 struct fe_instance {
-	char name[NAME_MAX_LEN + 1];
-	char architecture[32];
-	char type[32];
-	bool ephemeral;
-	bool stateful;
-	char *description;
-	char created_at[64];
-	char last_used_at[64];
-	json_object *config;   /* {"k":"v"} */
-	json_object *devices;  /* {"dev":{"k":"v"}} */
-	json_object *profiles; /* ["default"] */
+	LXD_INSTANCE_MEMBERS
 	char base_image[65];
 };
 
