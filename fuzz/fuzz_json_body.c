@@ -221,7 +221,7 @@ static void image_put_body(json_object *body)
 	    fe_json_strings(body, "profiles", &resp, &profiles) < 0 ||
 	    fe_json_string(body, "expires_at", NULL, &resp, &expires) < 0)
 		return refused(&resp);
-	if (expires && *expires && img_time_parse(expires, t) == 0 &&
+	if (expires && *expires && lxd_time_parse(expires, t) == 0 &&
 	    strnlen(t, sizeof(t)) >= sizeof(t))
 		abort();
 	if (!props)

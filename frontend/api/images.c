@@ -23,6 +23,7 @@
 #include "cleanup.h"
 #include "core/http.h"
 #include "model/images.h"
+#include "ops/object.h"
 #include "ops/ops.h"
 
 static bool recursion(const struct fe_req *req)
@@ -197,15 +198,17 @@ static int images_post(struct fe_req *req, struct fe_resp *resp)
 	return 0;
 }
 
-static int image_get(struct fe_req *req, struct fe_resp *resp)
-{
-	char fp[65], etag[65];
-	json_object *o;
+/* ---- one image: GET, PUT and PATCH through ops/object.c ---------------------------------- */
 
-	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0 || img_get_json(fp, &o, etag) < 0)
-		return image_not_found(resp);
-	memcpy(resp->etag, etag, sizeof(etag));
-	return fe_sync(resp, o);
+static int image_load(struct fe_req *req, struct fe_resp *resp, void *obj)
+{
+	char fp[65];
+
+	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0 || img_load(fp, obj) < 0) {
+		image_not_found(resp);
+		return -ENOENT;
+	}
+	return 0;
 }
 
 /* A property from a request: a name of 1 to 256 bytes of text, a UTF-8 value without NUL. */
@@ -218,109 +221,68 @@ static bool property_ok(const char *k, json_object *v)
 	       img_description_valid_len(s, 65536);
 }
 
-/* Read a PUT body (all fields) or a PATCH body (present fields over cur) into ret_put. */
-static int read_image_put(json_object *body, json_object *cur, bool patch, struct img_put *ret_put,
-			  struct fe_resp *resp)
+static int image_validate(struct fe_req *req, const void *cur, json_object *body,
+			  enum fe_object_write how, struct fe_resp *resp)
 {
-	json_object *props = NULL, *profiles = NULL;
-	struct img_put put = { 0 };
-	const char *expires = NULL;
-	int r;
+	json_object *props = NULL;
 
-	put.auto_update = json_object_get_boolean(json_object_object_get(cur, "auto_update"));
-	put.public = json_object_get_boolean(json_object_object_get(cur, "public"));
-	if (fe_json_bool(body, "auto_update", patch && put.auto_update, resp, &put.auto_update) <
-		    0 ||
-	    fe_json_bool(body, "public", patch && put.public, resp, &put.public) < 0 ||
-	    fe_json_string_map(body, "properties", resp, &props) < 0 ||
-	    fe_json_strings(body, "profiles", resp, &profiles) < 0 ||
-	    fe_json_string(body, "expires_at", NULL, resp, &expires) < 0)
-		return -EINVAL;
-	if (expires && *expires) {
-		r = img_time_parse(expires, put.expires_at);
-		if (r < 0) {
-			fe_error(resp, 400, "Invalid JSON: \"expires_at\" is not an RFC 3339 time");
+	if (!json_object_object_get_ex(body, "properties", &props) || !props)
+		return 0;
+	json_object_object_foreach(props, k, v)
+	{
+		if (!property_ok(k, v)) {
+			fe_error(resp, 400, "Invalid JSON: bad property name or value");
 			return -EINVAL;
 		}
-		if (r == 1) /* Go's zero time: keep the current value */
-			put.expires_at[0] = '\0';
 	}
-	if (props) {
-		json_object_object_foreach(props, k, pv)
-		{
-			if (!property_ok(k, pv)) {
-				fe_error(resp, 400, "Invalid JSON: bad property name or value");
-				return -EINVAL;
-			}
-		}
-	}
-
-	/* properties: PUT replaces them; PATCH adds to and overrides the current ones */
-	put.properties = json_object_new_object();
-	if (patch) {
-		json_object_object_foreach(json_object_object_get(cur, "properties"), k, cv)
-		{
-			json_object_object_add(put.properties, k, json_object_get(cv));
-		}
-	}
-	if (props) {
-		json_object_object_foreach(props, k, pv)
-		{
-			json_object_object_add(put.properties, k, json_object_get(pv));
-		}
-	}
-	/* profiles: null means ["default"] on PUT, unchanged on PATCH */
-	if (profiles) {
-		put.profiles = json_object_get(profiles);
-	} else if (patch) {
-		put.profiles = json_object_get(json_object_object_get(cur, "profiles"));
-	} else {
-		put.profiles = json_object_new_array();
-		json_object_array_add(put.profiles, json_object_new_string("default"));
-	}
-	*ret_put = put;
 	return 0;
 }
 
-/* What read_image_put() fills, released however the handler ends. */
-static void img_put_release(struct img_put *p)
+static int image_check(void *obj, enum fe_object_write how, struct fe_resp *resp)
 {
-	json_object_put(p->properties);
-	json_object_put(p->profiles);
+	struct lxd_image *img = obj;
+	const char *missing = NULL;
+
+	if (img_profiles_exist(img->profiles, &missing) < 0) {
+		fe_error(resp, 400, "Profile '%s' doesn't exist", missing);
+		return -ENOENT;
+	}
+	return 0;
 }
 
-static int image_write(struct fe_req *req, struct fe_resp *resp, bool patch)
+static int image_store(void *obj, struct fe_resp *resp)
 {
-	__attribute__((cleanup(img_put_release))) struct img_put put = { 0 };
-	__do_json json_object *cur = NULL;
-	__do_json json_object *body = NULL;
-	const char *missing = NULL;
-	char fp[65], etag[65];
-	int r;
+	int r = img_update(obj);
 
-	if (img_resolve(fe_param(req, "fingerprint"), fp) < 0 || img_get_json(fp, &cur, etag) < 0)
-		return image_not_found(resp);
-	if (!fe_if_match(req, etag, resp) || fe_json_body(req, resp, &body) < 0 ||
-	    read_image_put(body, cur, patch, &put, resp) < 0)
-		return 0;
-	if (img_profiles_exist(put.profiles, &missing) < 0)
-		return fe_error(resp, 400, "Profile '%s' doesn't exist", missing);
-	r = img_update(fp, &put);
 	if (r == -ENOENT)
-		return image_not_found(resp);
-	if (r < 0)
-		return internal(resp, r);
-	return fe_sync(resp, json_object_new_object());
+		image_not_found(resp);
+	else if (r < 0)
+		internal(resp, r);
+	return r;
+}
+
+static const struct fe_object_ops image_ops = {
+	.type = &lxd_image_type,
+	.size = sizeof(struct lxd_image),
+	.load = image_load,
+	.validate = image_validate,
+	.check = image_check,
+	.store = image_store,
+};
+
+static int image_get(struct fe_req *req, struct fe_resp *resp)
+{
+	return fe_object_get(req, resp, &image_ops);
 }
 
 static int image_put(struct fe_req *req, struct fe_resp *resp)
 {
-	return image_write(req, resp, false);
+	return fe_object_put(req, resp, &image_ops);
 }
 
 static int image_patch(struct fe_req *req, struct fe_resp *resp)
 {
-	return image_write(req, resp, true);
+	return fe_object_patch(req, resp, &image_ops);
 }
 
 static int delete_run(struct fe_op *op, void *data)
@@ -430,48 +392,113 @@ static bool alias_type_valid(const char *t)
 	return !*t || strcmp(t, "container") == 0 || strcmp(t, "virtual-machine") == 0;
 }
 
+/* ---- one alias: create, GET, PUT, PATCH and DELETE through ops/object.c ------------------- */
+
+static int alias_load(struct fe_req *req, struct fe_resp *resp, void *obj)
+{
+	if (img_alias_load(fe_param(req, "name"), obj) < 0) {
+		alias_not_found(resp);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+/* The values a create or a write left; the target becomes the fingerprint it names. */
+static int alias_check(void *obj, enum fe_object_write how, struct fe_resp *resp)
+{
+	struct lxd_image_alias *al = obj;
+	char q[IMG_QUOTE_MAX], fp[65];
+	char *full;
+
+	if (how == FE_OBJECT_CREATE && (!*al->name || !*al->target))
+		fe_error(resp, 400, "name and target are required");
+	else if (how == FE_OBJECT_CREATE && !img_alias_name_valid(al->name))
+		fe_error(resp, 400, "Invalid alias name \"%s\"", img_quote(al->name, q));
+	else if (!*al->target)
+		fe_error(resp, 400, "The target field is required");
+	else if (!img_description_valid(al->description))
+		fe_error(resp, 400, "Invalid alias description");
+	else if (how == FE_OBJECT_CREATE && !alias_type_valid(al->type))
+		fe_error(resp, 400, "Invalid alias type \"%s\"", img_quote(al->type, q));
+	else if (img_resolve(al->target, fp) < 0)
+		image_not_found(resp);
+	else if (!(full = strdup(fp)))
+		internal(resp, -ENOMEM);
+	else {
+		free(al->target);
+		al->target = full;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int alias_insert(void *obj, struct fe_resp *resp)
+{
+	struct lxd_image_alias *al = obj;
+	int r = img_alias_create(al->name, al->description, al->target, al->type);
+
+	if (r == -EEXIST)
+		fe_error(resp, 409, "Alias '%s' already exists", al->name);
+	else if (r == -ENOENT)
+		image_not_found(resp);
+	else if (r < 0)
+		internal(resp, r);
+	return r;
+}
+
+static int alias_store(void *obj, struct fe_resp *resp)
+{
+	struct lxd_image_alias *al = obj;
+	int r = img_alias_update(al->name, al->target, al->description);
+
+	if (r == -ENOENT)
+		alias_not_found(resp);
+	else if (r < 0)
+		internal(resp, r);
+	return r;
+}
+
+static int alias_remove(void *obj, struct fe_resp *resp)
+{
+	struct lxd_image_alias *al = obj;
+	int r = img_alias_delete(al->name);
+
+	if (r == -ENOENT)
+		alias_not_found(resp);
+	else if (r < 0)
+		internal(resp, r);
+	return r;
+}
+
+static int alias_done(struct fe_req *req, const void *obj, enum fe_object_write how,
+		      struct fe_resp *resp)
+{
+	const struct lxd_image_alias *al = obj;
+
+	if (how == FE_OBJECT_CREATE)
+		return created_alias(resp, al->name);
+	return fe_sync(resp, json_object_new_object());
+}
+
+static const struct fe_object_ops alias_ops = {
+	.type = &lxd_image_alias_type,
+	.size = sizeof(struct lxd_image_alias),
+	.load = alias_load,
+	.check = alias_check,
+	.store = alias_store,
+	.insert = alias_insert,
+	.remove = alias_remove,
+	.done = alias_done,
+};
+
 static int aliases_post(struct fe_req *req, struct fe_resp *resp)
 {
-	const char *name = NULL, *target = NULL, *description = NULL, *type = NULL;
-	__do_json json_object *body = NULL;
-	char q[IMG_QUOTE_MAX], fp[65];
-	int r;
-
-	if (fe_json_body(req, resp, &body) < 0 ||
-	    fe_json_string(body, "name", "", resp, &name) < 0 ||
-	    fe_json_string(body, "target", "", resp, &target) < 0 ||
-	    fe_json_string(body, "description", "", resp, &description) < 0 ||
-	    fe_json_string(body, "type", "", resp, &type) < 0)
-		return 0;
-	if (!*name || !*target)
-		return fe_error(resp, 400, "name and target are required");
-	if (!img_alias_name_valid(name))
-		return fe_error(resp, 400, "Invalid alias name \"%s\"", img_quote(name, q));
-	if (!img_description_valid(description))
-		return fe_error(resp, 400, "Invalid alias description");
-	if (!alias_type_valid(type))
-		return fe_error(resp, 400, "Invalid alias type \"%s\"", img_quote(type, q));
-	if (img_resolve(target, fp) < 0)
-		return image_not_found(resp);
-	r = img_alias_create(name, description, fp, type);
-	if (r == -EEXIST)
-		return fe_error(resp, 409, "Alias '%s' already exists", name);
-	if (r == -ENOENT)
-		return image_not_found(resp);
-	if (r < 0)
-		return internal(resp, r);
-	return created_alias(resp, name);
+	return fe_object_create(req, resp, &alias_ops);
 }
 
 static int alias_get(struct fe_req *req, struct fe_resp *resp)
 {
-	char etag[65];
-	json_object *o;
-
-	if (img_alias_get(fe_param(req, "name"), &o, etag) < 0)
-		return alias_not_found(resp);
-	memcpy(resp->etag, etag, sizeof(etag));
-	return fe_sync(resp, o);
+	return fe_object_get(req, resp, &alias_ops);
 }
 
 static int alias_rename(struct fe_req *req, struct fe_resp *resp)
@@ -495,58 +522,19 @@ static int alias_rename(struct fe_req *req, struct fe_resp *resp)
 	return created_alias(resp, name);
 }
 
-static int alias_write(struct fe_req *req, struct fe_resp *resp, bool patch)
-{
-	const char *target = NULL, *description = NULL, *cur_target = "", *cur_description = "";
-	__do_json json_object *cur = NULL;
-	__do_json json_object *body = NULL;
-	char etag[65], fp[65];
-	int r;
-
-	if (img_alias_get(fe_param(req, "name"), &cur, etag) < 0)
-		return alias_not_found(resp);
-	if (patch) {
-		cur_target = json_object_get_string(json_object_object_get(cur, "target"));
-		cur_description =
-			json_object_get_string(json_object_object_get(cur, "description"));
-	}
-	if (!fe_if_match(req, etag, resp) || fe_json_body(req, resp, &body) < 0 ||
-	    fe_json_string(body, "target", cur_target, resp, &target) < 0 ||
-	    fe_json_string(body, "description", cur_description, resp, &description) < 0)
-		return 0;
-	if (!*target)
-		return fe_error(resp, 400, "The target field is required");
-	if (!img_description_valid(description))
-		return fe_error(resp, 400, "Invalid alias description");
-	if (img_resolve(target, fp) < 0)
-		return image_not_found(resp);
-	r = img_alias_update(fe_param(req, "name"), fp, description);
-	if (r == -ENOENT)
-		return alias_not_found(resp);
-	if (r < 0)
-		return internal(resp, r);
-	return fe_sync(resp, json_object_new_object());
-}
-
 static int alias_put(struct fe_req *req, struct fe_resp *resp)
 {
-	return alias_write(req, resp, false);
+	return fe_object_put(req, resp, &alias_ops);
 }
 
 static int alias_patch(struct fe_req *req, struct fe_resp *resp)
 {
-	return alias_write(req, resp, true);
+	return fe_object_patch(req, resp, &alias_ops);
 }
 
 static int alias_delete(struct fe_req *req, struct fe_resp *resp)
 {
-	int r = img_alias_delete(fe_param(req, "name"));
-
-	if (r == -ENOENT)
-		return alias_not_found(resp);
-	if (r < 0)
-		return internal(resp, r);
-	return fe_sync(resp, json_object_new_object());
+	return fe_object_delete(req, resp, &alias_ops);
 }
 
 /* /1.0/images/aliases comes before /1.0/images/{fingerprint}: the first match wins. */

@@ -135,65 +135,6 @@ bool img_alias_name_valid(const char *s)
 	       strcmp(s, "..") != 0;
 }
 
-/*
- * An RFC 3339 time ("2026-11-22T16:42:29.5Z", "...+02:00") into UTC, as
- * Go prints it. Returns 1 for Go's zero time (0001-01-01T00:00:00Z), which
- * means "not set", 0 otherwise, -EINVAL if malformed.
- */
-int img_time_parse(const char *s, char ret_time[static 64])
-{
-	struct tm tm = { 0 };
-	const char *p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	long nsec = 0, scale = 100000000;
-	int off = 0;
-	time_t t;
-
-	if (!p || strlen(s) < 19 || s[4] != '-' || s[10] != 'T')
-		return -EINVAL;
-	if (*p == '.') {
-		if (p[1] < '0' || p[1] > '9')
-			return -EINVAL;
-		for (p++; *p >= '0' && *p <= '9'; p++) {
-			nsec += (*p - '0') * scale;
-			scale /= 10;
-		}
-	}
-	if (*p == 'Z' || *p == 'z') {
-		p++;
-	} else if ((*p == '+' || *p == '-') && p[1] >= '0' && p[1] <= '2' && p[2] >= '0' &&
-		   p[2] <= '9' && p[3] == ':' && p[4] >= '0' && p[4] <= '5' && p[5] >= '0' &&
-		   p[5] <= '9') {
-		off = ((p[1] - '0') * 10 + (p[2] - '0')) * 3600 +
-		      ((p[4] - '0') * 10 + (p[5] - '0')) * 60;
-		if (*p == '-')
-			off = -off;
-		p += 6;
-	} else {
-		return -EINVAL;
-	}
-	if (*p)
-		return -EINVAL;
-	t = timegm(&tm);
-	if (t == (time_t)-62135596800LL && nsec == 0 && off == 0)
-		return 1;
-	t -= off;
-	if (!gmtime_r(&t, &tm) || tm.tm_year + 1900 < 1 || tm.tm_year + 1900 > 9999)
-		return -EINVAL;
-	if (nsec) {
-		char frac[16];
-		size_t n = (size_t)snprintf(frac, sizeof(frac), "%09ld", nsec);
-
-		while (n > 0 && frac[n - 1] == '0')
-			frac[--n] = '\0';
-		snprintf(ret_time, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%sZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, frac);
-	} else {
-		snprintf(ret_time, 64, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900,
-			 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-	}
-	return 0;
-}
-
 /* Decode one URL-encoded component ('+' is a space) of n bytes; NUL or bad escapes refused. */
 static char *url_decode(const char *s, size_t n)
 {
@@ -344,13 +285,20 @@ static const char *col_text(sqlite3_stmt *st, int col)
 	"fingerprint, filename, size, public, auto_update, architecture, type, created_at,"        \
 	" expires_at, uploaded_at, last_used_at, properties, profiles"
 
-/* The image object from a row of IMAGE_COLUMNS, field order as LXD's. Lock held. */
-static json_object *image_json(sqlite3 *db, sqlite3_stmt *st, char ret_etag[static 65])
+/* A strdup of text that is never NULL (col_text's), or NULL when out of memory. */
+static char *col_dup(sqlite3_stmt *st, int col)
 {
-	json_object *o = json_object_new_object(), *aliases = json_object_new_array(), *put;
+	return strdup(col_text(st, col));
+}
+
+/* The image of a row of IMAGE_COLUMNS, with its aliases. Lock held. */
+static int read_image(sqlite3 *db, sqlite3_stmt *st, struct lxd_image *ret)
+{
+	struct lxd_image img = { 0 };
 	const char *fp = col_text(st, 0);
 	sqlite3_stmt *a;
 
+	img.aliases = json_object_new_array();
 	if (sqlite3_prepare_v2(db,
 			       "SELECT name, description FROM image_aliases WHERE fingerprint = ?"
 			       " ORDER BY name;",
@@ -362,42 +310,29 @@ static json_object *image_json(sqlite3 *db, sqlite3_stmt *st, char ret_etag[stat
 			json_object_object_add(e, "name", json_object_new_string(col_text(a, 0)));
 			json_object_object_add(e, "description",
 					       json_object_new_string(col_text(a, 1)));
-			json_object_array_add(aliases, e);
+			json_object_array_add(img.aliases, e);
 		}
 		sqlite3_finalize(a);
 	}
-	json_object_object_add(o, "auto_update",
-			       json_object_new_boolean(sqlite3_column_int(st, 4) != 0));
-	json_object_object_add(o, "properties", json_column(st, 11, json_type_object));
-	json_object_object_add(o, "public",
-			       json_object_new_boolean(sqlite3_column_int(st, 3) != 0));
-	json_object_object_add(o, "expires_at", json_object_new_string(col_text(st, 8)));
-	json_object_object_add(o, "profiles", json_column(st, 12, json_type_array));
-	json_object_object_add(o, "aliases", aliases);
-	json_object_object_add(o, "architecture", json_object_new_string(col_text(st, 5)));
-	json_object_object_add(o, "cached", json_object_new_boolean(0));
-	json_object_object_add(o, "filename", json_object_new_string(col_text(st, 1)));
-	json_object_object_add(o, "fingerprint", json_object_new_string(fp));
-	json_object_object_add(o, "size", json_object_new_int64(sqlite3_column_int64(st, 2)));
-	json_object_object_add(o, "type", json_object_new_string(col_text(st, 6)));
-	json_object_object_add(o, "created_at", json_object_new_string(col_text(st, 7)));
-	json_object_object_add(o, "last_used_at", json_object_new_string(col_text(st, 10)));
-	json_object_object_add(o, "uploaded_at", json_object_new_string(col_text(st, 9)));
-
-	/* the ETag covers what PUT can change */
-	put = json_object_new_object();
-	json_object_object_add(put, "auto_update",
-			       json_object_get(json_object_object_get(o, "auto_update")));
-	json_object_object_add(put, "properties",
-			       json_object_get(json_object_object_get(o, "properties")));
-	json_object_object_add(put, "public", json_object_get(json_object_object_get(o, "public")));
-	json_object_object_add(put, "expires_at",
-			       json_object_get(json_object_object_get(o, "expires_at")));
-	json_object_object_add(put, "profiles",
-			       json_object_get(json_object_object_get(o, "profiles")));
-	fe_etag_of(put, ret_etag);
-	json_object_put(put);
-	return o;
+	snprintf(img.fingerprint, sizeof(img.fingerprint), "%s", fp);
+	img.filename = col_dup(st, 1);
+	img.size = sqlite3_column_int64(st, 2);
+	img.public = sqlite3_column_int(st, 3) != 0;
+	img.auto_update = sqlite3_column_int(st, 4) != 0;
+	img.architecture = col_dup(st, 5);
+	img.type = col_dup(st, 6);
+	snprintf(img.created_at, sizeof(img.created_at), "%s", col_text(st, 7));
+	snprintf(img.expires_at, sizeof(img.expires_at), "%s", col_text(st, 8));
+	snprintf(img.uploaded_at, sizeof(img.uploaded_at), "%s", col_text(st, 9));
+	snprintf(img.last_used_at, sizeof(img.last_used_at), "%s", col_text(st, 10));
+	img.properties = json_column(st, 11, json_type_object);
+	img.profiles = json_column(st, 12, json_type_array);
+	if (!img.aliases || !img.filename || !img.architecture || !img.type) {
+		lxd_free(&lxd_image_type, &img);
+		return -ENOMEM;
+	}
+	*ret = img;
+	return 0;
 }
 
 int img_resolve(const char *prefix, char ret_fp[static 65])
@@ -435,12 +370,11 @@ int img_resolve(const char *prefix, char ret_fp[static 65])
 	return 0;
 }
 
-int img_get_json(const char *fp, json_object **ret_image, char ret_etag[static 65])
+int img_load(const char *fp, struct lxd_image *ret)
 {
 	sqlite3_stmt *st;
 	sqlite3 *db = fe_db_lock();
-	json_object *o = NULL;
-	char etag[65];
+	int r = -ENOENT;
 
 	if (sqlite3_prepare_v2(db, "SELECT " IMAGE_COLUMNS " FROM images WHERE fingerprint = ?;",
 			       -1, &st, NULL) != SQLITE_OK) {
@@ -449,14 +383,10 @@ int img_get_json(const char *fp, json_object **ret_image, char ret_etag[static 6
 	}
 	sqlite3_bind_text(st, 1, fp, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		o = image_json(db, st, etag);
+		r = read_image(db, st, ret);
 	sqlite3_finalize(st);
 	fe_db_unlock();
-	if (!o)
-		return -ENOENT;
-	*ret_image = o;
-	memcpy(ret_etag, etag, 65);
-	return 0;
+	return r;
 }
 
 int img_list_json(bool recursion, json_object **ret_list)
@@ -473,9 +403,13 @@ int img_list_json(bool recursion, json_object **ret_list)
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (recursion) {
-			char etag[65];
+			struct lxd_image img;
 
-			json_object_array_add(a, image_json(db, st, etag));
+			if (read_image(db, st, &img) == 0) {
+				json_object_array_add(a,
+						      lxd_render(&lxd_image_type, &img, NULL, 0));
+				lxd_free(&lxd_image_type, &img);
+			}
 		} else {
 			char url[128];
 
@@ -587,17 +521,17 @@ int img_profiles_exist(json_object *profiles, const char **missing)
 	return 0;
 }
 
-int img_update(const char *fp, const struct img_put *put)
+int img_update(const struct lxd_image *img)
 {
 	sqlite3 *db = fe_db_lock();
-	const char *props = json_object_to_json_string_ext(put->properties, DB_JSON);
-	const char *profiles = json_object_to_json_string_ext(put->profiles, DB_JSON);
-	const char *p[] = { put->public ? "1" : "0",
-			    put->auto_update ? "1" : "0",
+	const char *props = json_object_to_json_string_ext(img->properties, DB_JSON);
+	const char *profiles = json_object_to_json_string_ext(img->profiles, DB_JSON);
+	const char *p[] = { img->public ? "1" : "0",
+			    img->auto_update ? "1" : "0",
 			    props,
 			    profiles,
-			    put->expires_at[0] ? put->expires_at : NULL,
-			    fp };
+			    img->expires_at[0] ? img->expires_at : NULL,
+			    img->fingerprint };
 	int changes = 0;
 	int r = db_run(db,
 		       "UPDATE images SET public = ?1, auto_update = ?2, properties = ?3,"
@@ -613,15 +547,21 @@ int img_update(const char *fp, const struct img_put *put)
 
 /* ---- aliases ------------------------------------------------------------------ */
 
-static json_object *alias_json(sqlite3_stmt *st)
+/* The alias of a row (name, fingerprint, description, type). */
+static int read_alias(sqlite3_stmt *st, struct lxd_image_alias *ret)
 {
-	json_object *o = json_object_new_object();
+	struct lxd_image_alias a = { 0 };
 
-	json_object_object_add(o, "description", json_object_new_string(col_text(st, 2)));
-	json_object_object_add(o, "target", json_object_new_string(col_text(st, 1)));
-	json_object_object_add(o, "name", json_object_new_string(col_text(st, 0)));
-	json_object_object_add(o, "type", json_object_new_string(col_text(st, 3)));
-	return o;
+	a.description = col_dup(st, 2);
+	a.target = col_dup(st, 1);
+	a.name = col_dup(st, 0);
+	a.type = col_dup(st, 3);
+	if (!a.description || !a.target || !a.name || !a.type) {
+		lxd_free(&lxd_image_alias_type, &a);
+		return -ENOMEM;
+	}
+	*ret = a;
+	return 0;
 }
 
 int img_alias_list(bool recursion, json_object **ret_list)
@@ -640,7 +580,13 @@ int img_alias_list(bool recursion, json_object **ret_list)
 	}
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		if (recursion) {
-			json_object_array_add(a, alias_json(st));
+			struct lxd_image_alias al;
+
+			if (read_alias(st, &al) == 0) {
+				json_object_array_add(
+					a, lxd_render(&lxd_image_alias_type, &al, NULL, 0));
+				lxd_free(&lxd_image_alias_type, &al);
+			}
 		} else {
 			__do_free char *url = NULL;
 
@@ -655,11 +601,11 @@ int img_alias_list(bool recursion, json_object **ret_list)
 	return 0;
 }
 
-int img_alias_get(const char *name, json_object **ret_alias, char ret_etag[static 65])
+int img_alias_load(const char *name, struct lxd_image_alias *ret)
 {
 	sqlite3_stmt *st;
 	sqlite3 *db = fe_db_lock();
-	json_object *o = NULL;
+	int r = -ENOENT;
 
 	if (sqlite3_prepare_v2(db,
 			       "SELECT name, fingerprint, description, type FROM image_aliases"
@@ -670,14 +616,10 @@ int img_alias_get(const char *name, json_object **ret_alias, char ret_etag[stati
 	}
 	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
 	if (sqlite3_step(st) == SQLITE_ROW)
-		o = alias_json(st);
+		r = read_alias(st, ret);
 	sqlite3_finalize(st);
 	fe_db_unlock();
-	if (!o)
-		return -ENOENT;
-	fe_etag_of(o, ret_etag);
-	*ret_alias = o;
-	return 0;
+	return r;
 }
 
 int img_alias_create(const char *name, const char *description, const char *fp, const char *type)

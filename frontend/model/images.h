@@ -22,6 +22,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../../lxd/objects.h"
+
 struct archive;
 
 static inline void img_json_putp(json_object **o)
@@ -133,13 +135,6 @@ bool img_description_valid(const char *s);
 bool img_description_valid_len(const char *s, size_t max);
 
 /*
- * An RFC 3339 time ("2026-11-22T16:42:29.5Z", "...+02:00") into UTC, as
- * Go prints it. Returns 1 for Go's zero time (0001-01-01T00:00:00Z, "not
- * set"), 0 for another time, -EINVAL if malformed or outside years 1-9999.
- */
-int img_time_parse(const char *s, char ret_time[static 64]);
-
-/*
  * Uploads for POST /1.0/images (api/images.c streams the body here):
  * begin, write every chunk, end, then import in the operation. Each
  * answers 0 or a negative errno with the message in err: -EINVAL (a bad
@@ -177,8 +172,8 @@ void img_upload_free(void *u);
 /* A fingerprint or a unique prefix of one (hex) to the full fingerprint; -ENOENT otherwise. */
 int img_resolve(const char *prefix, char ret_fp[static 65]);
 
-/* The image object (LXD-API.md §15) and its ETag; -ENOENT if absent. */
-int img_get_json(const char *fp, json_object **ret_image, char ret_etag[static 65]);
+/* The image (LXD-API.md §15), aliases included; -ENOENT if absent. lxd_free() it. */
+int img_load(const char *fp, struct lxd_image *ret);
 
 /* A JSON array: image URLs, or image objects with recursion. */
 int img_list_json(bool recursion, json_object **ret_list);
@@ -195,18 +190,15 @@ int img_open_file(const char *fp, const char **ret_ext, int *ret_fd);
 /* Every name in the array is a profile; if not, -ENOENT and the first missing one. */
 int img_profiles_exist(json_object *profiles, const char **missing);
 
-/* What PUT /1.0/images/<fp> writes. */
-struct img_put {
-	bool auto_update, public;
-	json_object *properties; /* object of strings */
-	json_object *profiles;   /* array of existing profile names */
-	char expires_at[64];     /* RFC 3339 UTC; "" keeps the current value */
-};
-int img_update(const char *fp, const struct img_put *put);
+/*
+ * Write back what PUT /1.0/images/<fp> changes: public, auto_update,
+ * properties, profiles and expires_at ("" keeps the stored one).
+ */
+int img_update(const struct lxd_image *img);
 
 /* Aliases: -ENOENT (alias, or target image), -EEXIST (name taken). */
 int img_alias_list(bool recursion, json_object **ret_list);
-int img_alias_get(const char *name, json_object **ret_alias, char ret_etag[static 65]);
+int img_alias_load(const char *name, struct lxd_image_alias *ret);
 /* An empty type becomes the image's type. */
 int img_alias_create(const char *name, const char *description, const char *fp, const char *type);
 int img_alias_rename(const char *name, const char *new_name);

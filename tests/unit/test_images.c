@@ -391,7 +391,7 @@ static void test_time(void)
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
 		char out[64] = "";
-		int r = img_time_parse(cases[i].in, out);
+		int r = lxd_time_parse(cases[i].in, out);
 
 		CHECK(r == cases[i].r && (!cases[i].out || strcmp(out, cases[i].out) == 0),
 		      "time \"%s\" -> %d \"%s\" (got %d \"%s\")", cases[i].in, cases[i].r,
