@@ -12,6 +12,8 @@
  * instance objects are the server's (untrusted, read through the typed
  * accessors); the YAML is the user's, read by the bounded parser
  * (format.h) and turned into api.InstancePut with yaml.v2's typing rules.
+ * Which fields are shown and read, and their types, come from the
+ * instance's field table (lxd/objects.c), the one the server uses.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,80 +21,28 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../lxd/objects.h"
 #include "cleanup.h"
 #include "editor.h"
 #include "verbs.h"
 
 #define STDIN_MAX (16u << 20)
 
-/* ---- the writable part ------------------------------------------------------------------------- */
-
-static json_object *copy_or(json_object *o, json_type type)
-{
-	json_object *copy = NULL;
-
-	if (!json_object_is_type(o, type) || json_object_deep_copy(o, &copy, NULL) < 0)
-		return NULL;
-	return copy;
-}
-
-static json_object *str_or_empty(json_object *o, const char *key)
-{
-	return json_object_new_string(cli_jstr(o, key));
-}
+/* ---- the writable part, from the instance's field table (lxd/objects.c) ---------------------- */
 
 json_object *cli_instance_put(json_object *inst, bool expanded)
 {
-	json_object *put = json_object_new_object();
-
-	if (!put)
-		return NULL;
-	json_object_object_add(put, "architecture", str_or_empty(inst, "architecture"));
-	json_object_object_add(
-		put, "config",
-		copy_or(cli_jget(inst, expanded ? "expanded_config" : "config", json_type_object),
-			json_type_object));
-	json_object_object_add(
-		put, "devices",
-		copy_or(cli_jget(inst, expanded ? "expanded_devices" : "devices", json_type_object),
-			json_type_object));
-	json_object_object_add(put, "ephemeral",
-			       json_object_new_boolean(cli_jbool(inst, "ephemeral")));
-	json_object_object_add(
-		put, "profiles",
-		copy_or(cli_jget(inst, "profiles", json_type_array), json_type_array));
-	json_object_object_add(put, "stateful",
-			       json_object_new_boolean(cli_jbool(inst, "stateful")));
-	json_object_object_add(put, "description", str_or_empty(inst, "description"));
-	return put;
+	return lxd_view(&lxd_instance_type, inst,
+			LXD_VIEW_PUT | (expanded ? LXD_VIEW_EXPANDED : 0));
 }
 
 /* api.Instance for the editor: the writable part, then what the server keeps, expanded_* left out. */
 static json_object *instance_for_edit(json_object *inst)
 {
-	static const char *const strs[] = { "name", "status" };
-	static const char *const tail[] = { "location", "type", "project" };
-	json_object *o = cli_instance_put(inst, false);
-	const char *t;
-
-	if (!o)
-		return NULL;
-	t = cli_jstr(inst, "created_at");
-	json_object_object_add(o, "created_at",
-			       json_object_new_string(*t ? t : "0001-01-01T00:00:00Z"));
-	for (size_t i = 0; i < ARRAY_SIZE(strs); i++)
-		json_object_object_add(o, strs[i], str_or_empty(inst, strs[i]));
-	json_object_object_add(o, "status_code",
-			       json_object_new_int64(cli_jint(inst, "status_code")));
-	t = cli_jstr(inst, "last_used_at");
-	json_object_object_add(o, "last_used_at",
-			       json_object_new_string(*t ? t : "0001-01-01T00:00:00Z"));
-	for (size_t i = 0; i < ARRAY_SIZE(tail); i++)
-		json_object_object_add(o, tail[i], str_or_empty(inst, tail[i]));
-	return o;
+	return lxd_view(&lxd_instance_type, inst, 0);
 }
 
-/* ---- YAML into api.InstancePut, with yaml.v2's rules ---------------------------------------- */
+/* ---- YAML into an <Object>Put, with yaml.v2's rules ---------------------------------------- */
 
 static const char *yaml_kind(json_object *v)
 {
@@ -151,7 +101,7 @@ static int want_map(json_object *v, int depth, json_object **ret)
 	if (!json_object_is_type(v, json_type_object))
 		return cli_error(-EINVAL, "yaml: unmarshal errors:\n  cannot unmarshal %s into %s",
 				 yaml_kind(v),
-				 depth == 1 ? "map[string]string" : "map[string]map[string]string");
+				 lxd_go_type(depth == 1 ? LXD_STRING_MAP : LXD_DEVICE_MAP));
 	m = json_object_new_object();
 	if (!m)
 		return cli_error(-ENOMEM, "out of memory");
@@ -181,9 +131,8 @@ static int want_strings(json_object *v, json_object **ret)
 		return 0;
 	}
 	if (!json_object_is_type(v, json_type_array))
-		return cli_error(-EINVAL,
-				 "yaml: unmarshal errors:\n  cannot unmarshal %s into []string",
-				 yaml_kind(v));
+		return cli_error(-EINVAL, "yaml: unmarshal errors:\n  cannot unmarshal %s into %s",
+				 yaml_kind(v), lxd_go_type(LXD_STRING_LIST));
 	a = json_object_new_array();
 	if (!a)
 		return cli_error(-ENOMEM, "out of memory");
@@ -201,12 +150,31 @@ static int want_strings(json_object *v, json_object **ret)
 	return 0;
 }
 
-int cli_instance_put_from_yaml(const char *buf, size_t len, json_object **ret)
+/* One writable field of the YAML document as its Go type decodes it. */
+static int want_field(const struct lxd_field *f, json_object *v, json_object **ret)
 {
-	static const char *const fields[] = {
-		"architecture", "config",  "devices",  "ephemeral",
-		"profiles",     "restore", "stateful", "description"
-	};
+	switch (f->kind) {
+	case LXD_BOOL:
+		return want_bool(v, ret);
+	case LXD_STRING_MAP:
+		return want_map(v, 1, ret);
+	case LXD_DEVICE_MAP:
+		return want_map(v, 2, ret);
+	case LXD_STRING_LIST:
+		return want_strings(v, ret);
+	case LXD_STRING:
+	case LXD_TIME:
+		return want_string(v, lxd_go_type(f->kind), ret);
+	case LXD_INT:
+	case LXD_OBJECT:
+		break;
+	}
+	return cli_error(-EINVAL, "yaml: cannot unmarshal into %s", lxd_go_type(f->kind));
+}
+
+int cli_put_from_yaml(const struct lxd_object_type *t, const char *buf, size_t len,
+		      json_object **ret)
+{
 	json_object *doc = NULL, *put;
 	int r;
 
@@ -214,9 +182,8 @@ int cli_instance_put_from_yaml(const char *buf, size_t len, json_object **ret)
 	if (r < 0)
 		return r;
 	if (doc && !json_object_is_type(doc, json_type_object)) {
-		r = cli_error(-EINVAL,
-			      "yaml: unmarshal errors:\n  cannot unmarshal %s into api.InstancePut",
-			      yaml_kind(doc));
+		r = cli_error(-EINVAL, "yaml: unmarshal errors:\n  cannot unmarshal %s into %s",
+			      yaml_kind(doc), t->put_name);
 		json_object_put(doc);
 		return r;
 	}
@@ -225,27 +192,21 @@ int cli_instance_put_from_yaml(const char *buf, size_t len, json_object **ret)
 		json_object_put(doc);
 		return cli_error(-ENOMEM, "out of memory");
 	}
-	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fields); i++) {
+	for (const struct lxd_field *f = t->fields; r == 0 && f->name; f++) {
 		json_object *v = NULL, *out = NULL;
 
-		json_object_object_get_ex(doc, fields[i], &v);
-		if (strcmp(fields[i], "config") == 0)
-			r = want_map(v, 1, &out);
-		else if (strcmp(fields[i], "devices") == 0)
-			r = want_map(v, 2, &out);
-		else if (strcmp(fields[i], "profiles") == 0)
-			r = want_strings(v, &out);
-		else if (strcmp(fields[i], "ephemeral") == 0 || strcmp(fields[i], "stateful") == 0)
-			r = want_bool(v, &out);
-		else
-			r = want_string(v, "string", &out);
-		/* restore is omitempty */
-		if (r == 0 && strcmp(fields[i], "restore") == 0 && !*json_object_get_string(out)) {
+		if (!(f->flags & LXD_W))
+			continue;
+		json_object_object_get_ex(doc, f->name, &v);
+		r = want_field(f, v, &out);
+		if (r == 0 && (f->flags & LXD_OMITEMPTY) &&
+		    (!out || (json_object_is_type(out, json_type_string) &&
+			      json_object_get_string_len(out) == 0))) {
 			json_object_put(out);
 			continue;
 		}
 		if (r == 0)
-			json_object_object_add(put, fields[i], out);
+			json_object_object_add(put, f->name, out);
 	}
 	if (doc)
 		json_object_put(doc);
@@ -255,6 +216,11 @@ int cli_instance_put_from_yaml(const char *buf, size_t len, json_object **ret)
 	}
 	*ret = put;
 	return 0;
+}
+
+int cli_instance_put_from_yaml(const char *buf, size_t len, json_object **ret)
+{
+	return cli_put_from_yaml(&lxd_instance_type, buf, len, ret);
 }
 
 char *cli_edit_annotate(const char *content, size_t len, const char *err)

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "../lxd/objects.h"
 #include "cleanup.h"
 #include "sha256.h"
 #include "verbs.h"
@@ -605,23 +606,16 @@ int cli_cmd_image_info(struct cli_ctx *ctx)
 
 int cli_cmd_image_show(struct cli_ctx *ctx)
 {
-	static const char *const keys[] = { "auto_update", "properties", "public", "expires_at",
-					    "profiles" };
 	json_object *img = NULL, *put;
 	int r = get_image(ctx, ctx->args->pos[0], &img);
 
 	if (r < 0)
 		return r;
-	/* what lxc shows: the image's writable part */
-	put = json_object_new_object();
-	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
-		json_object *v = NULL;
-
-		json_object_object_get_ex(img, keys[i], &v);
-		json_object_object_add(put, keys[i], json_object_get(v));
-	}
-	r = cli_yaml_print(stdout, put);
-	json_object_put(put);
+	/* what lxc shows: the image's writable part (api.ImagePut), from the image's table */
+	put = lxd_view(&lxd_image_type, img, LXD_VIEW_PUT);
+	r = put ? cli_yaml_print(stdout, put) : cli_error(-ENOMEM, "out of memory");
+	if (put)
+		json_object_put(put);
 	json_object_put(img);
 	return r;
 }

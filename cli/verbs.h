@@ -121,6 +121,10 @@ json_object *cli_instance_put(json_object *inst, bool expanded);
  * checked for their shape. -EINVAL with yaml.v2's message recorded.
  */
 int cli_instance_put_from_yaml(const char *buf, size_t len, json_object **ret);
+/* The same for any object type's <Object>Put: its writable fields, from its field table. */
+struct lxd_object_type;
+int cli_put_from_yaml(const struct lxd_object_type *t, const char *buf, size_t len,
+		      json_object **ret);
 /*
  * The editor's text again with the error at its top as "# Error: " lines
  * (those of an earlier round replaced). Malloc'ed; NULL on ENOMEM.
