@@ -355,13 +355,16 @@ int lxd_apply(const struct lxd_object_type *t, void *obj, json_object *body, enu
 		json_object *v = body_value(body, f), *def = NULL;
 		int r;
 
-		if (!(f->flags & want) || (f->flags & LXD_IGNORED) ||
-		    (f->storage == LXD_S_NONE && !f->set))
+		if (!(f->flags & want))
 			continue;
 		if (v) {
 			r = lxd_check_value(f->kind, f->name, v, err);
 			if (r < 0)
 				return r;
+		}
+		if ((f->flags & LXD_IGNORED) || (f->storage == LXD_S_NONE && !f->set))
+			continue;
+		if (v) {
 			if ((f->flags & LXD_KEEP_EMPTY) && empty(v))
 				continue;
 		} else {
@@ -506,12 +509,14 @@ json_object *lxd_view(const struct lxd_object_type *t, json_object *src, unsigne
 		if ((flags & LXD_VIEW_PUT) ? !(f->flags & LXD_W)
 					   : (f->flags & (LXD_EXPANDED | LXD_FULL)) != 0)
 			continue;
-		if ((flags & LXD_VIEW_EXPANDED) &&
-		    snprintf(expanded, sizeof(expanded), "expanded_%s", f->name) <
-			    (int)sizeof(expanded) &&
-		    lxd_field(t, expanded))
+		if (!json_object_is_type(src, json_type_object))
+			v = NULL;
+		else if ((flags & LXD_VIEW_EXPANDED) &&
+			 snprintf(expanded, sizeof(expanded), "expanded_%s", f->name) <
+				 (int)sizeof(expanded) &&
+			 lxd_field(t, expanded))
 			json_object_object_get_ex(src, expanded, &v);
-		else if (json_object_is_type(src, json_type_object))
+		else
 			json_object_object_get_ex(src, f->name, &v);
 		out = go_value(f, v);
 		if ((f->flags & LXD_OMITEMPTY) && empty(out)) {

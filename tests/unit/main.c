@@ -110,6 +110,7 @@ int main(void)
 	test_json();
 	test_config();
 	test_router();
+	test_object();
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();

@@ -49,6 +49,7 @@ void test_cgroup(void);
 void test_json(void);
 void test_config(void);
 void test_router(void);
+void test_object(void);
 void test_cli(void);
 void test_cli_format(void);
 void test_cli_verbs(void);
