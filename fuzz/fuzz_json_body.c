@@ -7,11 +7,13 @@
  * one body, refused above FE_BODY_MAX and NUL-ended as http.c gathers it,
  * parsed by fe_json_body() (strict, depth-capped) and then read field by
  * field exactly as each handler does: instance create, PUT and PATCH,
- * state change, exec, image PUT and alias POST. The readers live inline in
- * handlers that also touch moatd, so their getter calls and range checks
- * are repeated here; the getters and validators are the real ones. The
- * profile check needs the database: one is made in a /tmp directory,
- * removed at exit. Built with clang, libFuzzer, ASan and UBSan by
+ * state change, exec, image PUT and PATCH, and alias POST. The create,
+ * state and exec readers live inline in handlers that also touch moatd,
+ * so their getter calls and range checks are repeated here; PUT, PATCH
+ * and the alias create read bodies through the objects' field tables,
+ * whose checks and lxd_apply() run here on scratch objects. The getters
+ * and validators are the real ones. The profile check needs the
+ * database: one is made in a /tmp directory, removed at exit. Built with clang, libFuzzer, ASan and UBSan by
  * `make fuzz-build`. Checked: every failure leaves a 400 with a message,
  * and what is accepted keeps the promises the handlers rely on.
  */
@@ -62,7 +64,7 @@ static void accepted(struct fe_resp *resp)
 /* What fe_check_config() and fe_check_devices() accepted. */
 static void check_accepted_config(json_object *config, json_object *devices)
 {
-	struct fe_start_config cfg;
+	struct ph_start_config cfg;
 
 	if (config) {
 		json_object_object_foreach(config, k, v)
@@ -126,29 +128,61 @@ static void create_body(json_object *body)
 	accepted(&resp);
 }
 
-/* update() (api/instances.c): PUT and PATCH, up to the reload. */
+/* A body an object's field table refuses: the message of its 400. */
+static void table_refused(const char *err)
+{
+	if (!err[0] || strnlen(err, LXD_ERR_MAX) >= LXD_ERR_MAX)
+		abort();
+}
+
+static json_object *field(json_object *body, const char *key)
+{
+	json_object *v = NULL;
+
+	json_object_object_get_ex(body, key, &v);
+	return v;
+}
+
+/*
+ * PUT and PATCH of an instance (ops/object.c with api/instances.c's
+ * callbacks), up to the reload: the table's type checks, the schema's
+ * checks, then the body applied to a scratch instance, which must keep
+ * its shape.
+ */
 static void update_body(json_object *body, bool patch)
 {
-	json_object *config = NULL, *devices = NULL, *profiles = NULL;
-	const char *desc = NULL, *arch = "", *restore = "";
-	bool ephemeral;
+	struct fe_instance i = { 0 };
 	struct fe_resp resp = { 0 };
-	char err[FE_ERR_MAX];
+	char err[LXD_ERR_MAX] = "", serr[FE_ERR_MAX];
 
-	if (fe_json_string_map(body, "config", &resp, &config) < 0 ||
-	    fe_json_object(body, "devices", &resp, &devices) < 0 ||
-	    fe_json_strings(body, "profiles", &resp, &profiles) < 0 ||
-	    fe_json_string(body, "description", "old", &resp, &desc) < 0 ||
-	    fe_json_string(body, "architecture", "", &resp, &arch) < 0 ||
-	    fe_json_string(body, "restore", "", &resp, &restore) < 0 ||
-	    fe_json_bool(body, "ephemeral", patch, &resp, &ephemeral) < 0)
-		return refused(&resp);
-	if (!desc || !arch || !restore)
+	if (lxd_check_body(&lxd_instance_type, body, LXD_W, err) < 0)
+		return table_refused(err);
+	if (fe_check_config(field(body, "config"), serr) < 0 ||
+	    fe_check_devices(field(body, "devices"), serr) < 0 ||
+	    fe_check_profiles(field(body, "profiles"), serr) < 0)
+		return refused_err(serr);
+	snprintf(i.name, sizeof(i.name), "c1");
+	snprintf(i.architecture, sizeof(i.architecture), "x86_64");
+	i.description = strdup("old");
+	i.config = json_tokener_parse("{\"volatile.last_state.power\":\"STOPPED\"}");
+	i.devices = json_object_new_object();
+	i.profiles = json_object_new_array();
+	/*
+	 * what the table checked, lxd_apply() takes, or refuses with a message
+	 * (a value too long for its member: the handler checks the architecture first)
+	 */
+	if (lxd_apply(&lxd_instance_type, &i, body, patch ? LXD_WRITE_PATCH : LXD_WRITE_PUT, err) <
+	    0) {
+		fe_instance_free(&i);
+		return table_refused(err);
+	}
+	if (!json_object_is_type(i.config, json_type_object) ||
+	    !json_object_is_type(i.devices, json_type_object) ||
+	    !json_object_is_type(i.profiles, json_type_array) || !i.description ||
+	    !json_object_object_get_ex(i.config, "volatile.last_state.power", NULL))
 		abort();
-	if (fe_check_config(config, err) < 0 || fe_check_devices(devices, err) < 0 ||
-	    fe_check_profiles(profiles, err) < 0)
-		return refused_err(err);
-	check_accepted_config(config, devices);
+	check_accepted_config(i.config, i.devices);
+	fe_instance_free(&i);
 	accepted(&resp);
 }
 
@@ -206,53 +240,62 @@ static void exec_body(json_object *body)
 	accepted(&resp);
 }
 
-/* read_image_put() (api/images.c), without the current image. */
-static void image_put_body(json_object *body)
+/* PUT and PATCH of an image (ops/object.c with api/images.c's callbacks), on a scratch image. */
+static void image_put_body(json_object *body, bool patch)
 {
-	json_object *props = NULL, *profiles = NULL;
-	const char *expires = NULL;
-	bool auto_update, public;
-	char t[64];
+	struct lxd_image img = { 0 };
 	struct fe_resp resp = { 0 };
+	char err[LXD_ERR_MAX] = "", t[64];
+	json_object *props = field(body, "properties");
 
-	if (fe_json_bool(body, "auto_update", false, &resp, &auto_update) < 0 ||
-	    fe_json_bool(body, "public", false, &resp, &public) < 0 ||
-	    fe_json_string_map(body, "properties", &resp, &props) < 0 ||
-	    fe_json_strings(body, "profiles", &resp, &profiles) < 0 ||
-	    fe_json_string(body, "expires_at", NULL, &resp, &expires) < 0)
-		return refused(&resp);
-	if (expires && *expires && lxd_time_parse(expires, t) == 0 &&
-	    strnlen(t, sizeof(t)) >= sizeof(t))
-		abort();
-	if (!props)
-		return accepted(&resp);
-	json_object_object_foreach(props, k, v)
-	{
-		(void)img_description_valid_len(k, 256);
-		(void)img_description_valid_len(json_object_get_string(v), 65536);
+	if (lxd_check_body(&lxd_image_type, body, LXD_W, err) < 0)
+		return table_refused(err);
+	if (props) {
+		json_object_object_foreach(props, k, v)
+		{
+			(void)img_description_valid_len(k, 256);
+			(void)img_description_valid_len(json_object_get_string(v), 65536);
+		}
 	}
+	img.properties = json_object_new_object();
+	img.profiles = json_tokener_parse("[\"default\"]");
+	snprintf(img.expires_at, sizeof(img.expires_at), "1970-01-01T00:00:00Z");
+	if (lxd_apply(&lxd_image_type, &img, body, patch ? LXD_WRITE_PATCH : LXD_WRITE_PUT, err) <
+	    0) {
+		/* the types were checked: only a time may be refused now */
+		if (!strstr(err, "is not an RFC 3339 time"))
+			abort();
+		lxd_free(&lxd_image_type, &img);
+		return table_refused(err);
+	}
+	if (!json_object_is_type(img.properties, json_type_object) ||
+	    !json_object_is_type(img.profiles, json_type_array) ||
+	    strnlen(img.expires_at, sizeof(img.expires_at)) >= sizeof(img.expires_at) ||
+	    lxd_time_parse(img.expires_at, t) < 0)
+		abort();
+	lxd_free(&lxd_image_type, &img);
 	accepted(&resp);
 }
 
-/* aliases_post() (api/images.c), up to the image lookup. */
+/* An alias create (ops/object.c with api/images.c's callbacks), up to the image lookup. */
 static void alias_body(json_object *body)
 {
-	const char *name = NULL, *target = NULL, *description = NULL, *type = NULL;
-	char q[IMG_QUOTE_MAX];
+	struct lxd_image_alias al = { 0 };
+	char q[IMG_QUOTE_MAX], err[LXD_ERR_MAX] = "";
 	struct fe_resp resp = { 0 };
 
-	if (fe_json_string(body, "name", "", &resp, &name) < 0 ||
-	    fe_json_string(body, "target", "", &resp, &target) < 0 ||
-	    fe_json_string(body, "description", "", &resp, &description) < 0 ||
-	    fe_json_string(body, "type", "", &resp, &type) < 0)
-		return refused(&resp);
-	if (!name || !target || !description || !type)
+	if (lxd_check_body(&lxd_image_alias_type, body, LXD_W | LXD_POST, err) < 0)
+		return table_refused(err);
+	if (lxd_apply(&lxd_image_alias_type, &al, body, LXD_WRITE_POST, err) < 0)
 		abort();
-	if (img_alias_name_valid(name) && (strchr(name, '/') || !*name))
+	if (!al.name || !al.target || !al.description || !al.type)
 		abort();
-	(void)img_description_valid(description);
-	if (strnlen(img_quote(name, q), IMG_QUOTE_MAX) >= IMG_QUOTE_MAX)
+	if (img_alias_name_valid(al.name) && (strchr(al.name, '/') || !*al.name))
 		abort();
+	(void)img_description_valid(al.description);
+	if (strnlen(img_quote(al.name, q), IMG_QUOTE_MAX) >= IMG_QUOTE_MAX)
+		abort();
+	lxd_free(&lxd_image_alias_type, &al);
 	accepted(&resp);
 }
 
@@ -287,7 +330,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	update_body(body, true);
 	state_body(body);
 	exec_body(body);
-	image_put_body(body);
+	image_put_body(body, false);
+	image_put_body(body, true);
 	alias_body(body);
 	json_object_put(body);
 	free(buf);
