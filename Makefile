@@ -53,9 +53,9 @@ GEN_H := $(B)/gen/proto/privhelper.pb-c.h
 
 COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c
 # websocket framing: moatd-api and moat only, never moatd (it parses no frame)
-WS_SRC := common/ws.c
+WS_SRC := lxd/ws.c
 # LXD's objects as field tables: moatd-api and moat, never moatd
-LXD_SRC := $(wildcard lxd/*.c)
+LXD_SRC := $(filter-out $(WS_SRC),$(wildcard lxd/*.c))
 PH_SRC := $(wildcard privhelper/*.c)
 PH_LIB_SRC := $(filter-out privhelper/main.c,$(PH_SRC))
 FE_SRC := $(sort $(wildcard frontend/*.c frontend/*/*.c))

@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../lxd/ws.h"
 #include "core/websocket.h"
 #include "ops/events.h"
 #include "t.h"
-#include "ws.h"
 
 /* The next event parsed, or NULL. */
 static json_object *next_json(struct fe_events_sub *s, int timeout_ms, char *ret_raw, size_t cap)

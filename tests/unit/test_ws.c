@@ -20,9 +20,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../../lxd/ws.h"
 #include "core/websocket.h"
 #include "t.h"
-#include "ws.h"
 
 static const uint8_t rfc_key[4] = { 0x37, 0xfa, 0x21, 0x3d };
 

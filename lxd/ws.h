@@ -9,7 +9,7 @@
  * sized from them.
  *
  * SHA-1 is not implemented here: the caller passes its own (gnutls in the
- * frontend), so that common/ forces no crypto library on anyone.
+ * frontend), so that the framing brings no crypto library of its own.
  */
 #ifndef MOAT_WS_H
 #define MOAT_WS_H
