@@ -856,10 +856,46 @@ static int instance_check(void *obj, enum fe_object_write how, struct fe_resp *r
 	return 0;
 }
 
-/* Changes take effect at the next start. */
+static bool same_limits(const struct ph_start_config *a, const struct ph_start_config *b)
+{
+	return a->memory_limit == b->memory_limit && a->cpu_limit == b->cpu_limit &&
+	       a->processes_limit == b->processes_limit;
+}
+
+/*
+ * Stored; a running (or frozen) instance's memory, CPU and process limits
+ * change at once, as LXD's do; everything else takes effect at the next
+ * start. The limits are applied before the row is written, so a refusal
+ * stores nothing, and put back if the write fails.
+ */
 static int instance_store(void *obj, struct fe_resp *resp)
 {
-	if (fe_instance_save(obj) < 0) {
+	const struct fe_instance *i = obj;
+	struct fe_instance old;
+	struct fe_instance_state st;
+	struct ph_start_config before = { 0 }, after = { 0 };
+	struct ph_error e;
+	bool live = false;
+	int r;
+
+	if (fe_instance_status(i->name, &st) == 0 &&
+	    (st.status_code == 103 || st.status_code == 110) &&
+	    fe_instance_load(i->name, &old) == 0) {
+		live = fe_instance_start_config_of(&old, &before) == 0 &&
+		       fe_instance_start_config_of(i, &after) == 0 && !same_limits(&before, &after);
+		fe_instance_free(&old);
+	}
+	if (live) {
+		r = ph_call_instance_limits(i->name, &after, &e);
+		if (r < 0) {
+			fe_error(resp, 500, "Failed to update the instance's limits: %s",
+				 e.msg[0] ? e.msg : strerror(-r));
+			return r;
+		}
+	}
+	if (fe_instance_save(i) < 0) {
+		if (live)
+			(void)ph_call_instance_limits(i->name, &before, NULL);
 		fe_error(resp, 500, "Failed to save the instance");
 		return -EIO;
 	}

@@ -216,8 +216,9 @@ static const struct fe_valid env_name =
 
 /*
  * The keys, in name order. An empty value passes every row (it unsets the
- * key). FE_KEY_LIVE says what moat does: limits.* and security.nesting,
- * live in LXD, reach a running instance here only at its next start.
+ * key). FE_KEY_LIVE says what moat does: limits.memory, limits.cpu and
+ * limits.processes reach a running instance at once (instance_limits);
+ * security.nesting, live in LXD, only at its next start.
  */
 const struct fe_key fe_config_keys[] = {
 	KEY("boot.autostart", FE_KEY_LIVE, BOOLEAN),
@@ -231,12 +232,15 @@ const struct fe_key fe_config_keys[] = {
 	  .suffix = &env_name },
 	KEY("image.", FE_KEY_PREFIX | FE_KEY_LIVE | FE_KEY_INSTANCE, ANY),
 	{ .name = "limits.cpu",
+	  .flags = FE_KEY_LIVE,
 	  .value = FE_CPUS(4096, "must be a number of CPUs"),
 	  .set = set_cpus },
 	{ .name = "limits.memory",
+	  .flags = FE_KEY_LIVE,
 	  .value = FE_BYTES(4096, "must be a size such as 512MiB"),
 	  .set = set_memory },
 	{ .name = "limits.processes",
+	  .flags = FE_KEY_LIVE,
 	  .value = FE_UINT(1, 4194304, "must be a number"),
 	  .set = set_processes },
 	{ .name = "security.nesting",

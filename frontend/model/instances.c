@@ -697,6 +697,18 @@ int fe_instance_start_config(json_object *expanded, struct ph_start_config *ret)
 	return 0;
 }
 
+int fe_instance_start_config_of(const struct fe_instance *i, struct ph_start_config *ret)
+{
+	json_object *xc = NULL, *xd = NULL;
+	int r = fe_instance_expand(i, &xc, &xd);
+
+	if (r == 0)
+		r = fe_instance_start_config(xc, ret);
+	json_object_put(xc);
+	json_object_put(xd);
+	return r;
+}
+
 int fe_instance_image(const char *alias, const char *fp, char ret_fp[static 65],
 		      json_object **ret_props, bool *ret_templates)
 {

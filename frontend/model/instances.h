@@ -90,6 +90,8 @@ bool fe_instance_has_root_disk(const struct fe_instance *i);
 
 /* What moatd needs to start it, from the expanded config (validated). */
 int fe_instance_start_config(json_object *expanded, struct ph_start_config *ret);
+/* The same from the instance's own row and its profiles (expanded here). */
+int fe_instance_start_config_of(const struct fe_instance *i, struct ph_start_config *ret);
 
 /* Files inside an instance (api/files.c): 1 exists, 0 not, or -errno. */
 int fe_file_exists(const char *name, const char *path);

@@ -203,6 +203,11 @@ check_eq "logs of a missing instance are 404" 404 "$(api_status GET /1.0/instanc
 check "lxc config set a user key" timeout 30 lxc config set c1 user.greeting hello
 check_eq "lxc config get reads it back" hello "$(timeout 30 lxc config get c1 user.greeting)"
 check "lxc config set limits.memory" timeout 30 lxc config set c1 limits.memory 256MiB
+memfile=$(cg_memory_file)
+check_eq "the running instance's memory limit changed at once ($memfile)" 268435456 \
+	"$(cg_read c1 "$memfile")"
+check "lxc config set limits.processes" timeout 30 lxc config set c1 limits.processes 100
+check_eq "... and its pids.max at once" 100 "$(cg_read c1 pids.max)"
 check_match "lxc config show has both" 'limits.memory: 256MiB' "$(timeout 30 lxc config show c1)"
 check_match "an unknown key is refused with the server's reason" 'Unknown configuration key' \
 	"$(timeout 30 lxc config set c1 nonsense.key x 2>&1)"
@@ -228,6 +233,8 @@ check_eq "PUT answers with an operation that succeeds" Success \
 	"$(jget "$(api GET "$op/wait?timeout=10")" 'd["metadata"]["status"]')"
 check_eq "PUT replaced the config but kept the server's volatile keys" "3 None RUNNING" \
 	"$(jget "$(api GET /1.0/instances/c1)" 'd["metadata"]["config"]["user.c"]+" "+str(d["metadata"]["config"].get("limits.memory"))+" "+d["metadata"]["config"]["volatile.last_state.power"]')"
+check_match "the limits it dropped are gone from the running instance's cgroup" \
+	'^(max|9223372036854771712) max$' "$(cg_read c1 "$memfile") $(cg_read c1 pids.max)"
 
 # ---- state changes --------------------------------------------------------------------
 check "lxc stop" timeout 60 lxc stop c1

@@ -296,6 +296,11 @@ check_eq "config show is lxc's, byte for byte" "$(timeout 30 lxc config show c1)
 check_eq "config show --expanded is lxc's" "$(timeout 30 lxc config show -e c1)" "$(moat config show -e c1)"
 check_eq "config get --expanded" "$(timeout 30 lxc config get -e c1 volatile.base_image)" \
 	"$(moat config get -e c1 volatile.base_image)"
+check "config set limits.cpu on a running instance" moat config set c1 limits.cpu 1
+check_eq "its cpuset is the first CPU at once" 0 "$(cg_read c1 cpuset.cpus)"
+check "config unset limits.cpu" moat config unset c1 limits.cpu
+check_eq "its cpuset is every online CPU again" "$(cat /sys/devices/system/cpu/online)" \
+	"$(cg_read c1 cpuset.cpus)"
 check "config unset" moat config unset c1 user.n
 check_eq "the key is gone" "" "$(moat config get c1 user.n)"
 out=$(moat config unset c1 user.n 2>&1)

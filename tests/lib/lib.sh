@@ -160,3 +160,26 @@ frontend_pid() {
 finish() {
 	exit "$FAILED" # the EXIT trap (cleanup) runs and may still fail the suite
 }
+
+# cg_read INSTANCE FILE: a cgroup file ("memory.limit_in_bytes",
+# "memory.max", "pids.max", "cpuset.cpus") of the running instance's init:
+# in its controller's v1 hierarchy on a hybrid host, else in cgroup2.
+cg_read() {
+	local pid ctrl=${2%%.*} line
+	pid=$(jget "$(api GET "/1.0/instances/$1/state")" 'd["metadata"]["pid"]')
+	line=$(grep -E "^[0-9]+:([^:]*,)?$ctrl(,[^:]*)?:" "/proc/$pid/cgroup" | head -1)
+	if [ -n "$line" ]; then
+		cat "/sys/fs/cgroup/$ctrl${line##*:}/$2"
+	else
+		cat "/sys/fs/cgroup$(grep '^0::' "/proc/$pid/cgroup" | cut -d: -f3)/$2"
+	fi
+}
+
+# The memory limit's file: cgroup v1's on a hybrid host, else cgroup2's.
+cg_memory_file() {
+	if [ -d /sys/fs/cgroup/memory ] && ! stat -f -c %T /sys/fs/cgroup/memory | grep -q cgroup2; then
+		echo memory.limit_in_bytes
+	else
+		echo memory.max
+	fi
+}
