@@ -31,7 +31,7 @@ WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
 HARDEN := $(call probe,-D_FORTIFY_SOURCE=3 -O2) $(call probe,-fstack-protector-strong) \
 	$(call probe,-fstack-clash-protection) $(call probe,-fcf-protection) -fPIE
 VERSION := 0.1.0
-CFLAGS_BASE := -DMOAT_VERSION='"$(VERSION)"' -std=gnu11 -g -O2 $(WARN) $(HARDEN) -D_GNU_SOURCE -Icommon -I$(B)/gen -Iprivhelper -Ifrontend \
+CFLAGS_BASE := -DMOAT_VERSION='"$(VERSION)"' -std=gnu11 -g -O2 $(WARN) $(HARDEN) -D_GNU_SOURCE -I. -Icommon -I$(B)/gen -Iprivhelper -Ifrontend \
 	-DMOAT_POLICY_DEFAULT='"$(CURDIR)/policy/default.policy"'
 LDFLAGS_BASE := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 

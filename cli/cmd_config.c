@@ -21,9 +21,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../lxd/objects.h"
 #include "cleanup.h"
 #include "editor.h"
+#include "lxd/objects.h"
 #include "verbs.h"
 
 #define STDIN_MAX (16u << 20)

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../lxd/objects.h"
 #include "cleanup.h"
+#include "lxd/objects.h"
 #include "sha256.h"
 #include "verbs.h"
 

@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../lxd/ws.h"
+#include "lxd/ws.h"
 
 struct cli_conn;
 

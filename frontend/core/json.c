@@ -9,8 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../../lxd/object.h"
 #include "core/http.h"
+#include "lxd/object.h"
 
 #define FE_JSON_DEPTH 32
 

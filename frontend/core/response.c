@@ -10,8 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../../lxd/object.h"
 #include "core/http.h"
+#include "lxd/object.h"
 
 void fe_resp_free(struct fe_resp *r)
 {

@@ -30,8 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../lxd/ws.h"
 #include "core/http.h"
+#include "lxd/ws.h"
 
 struct fe_ws;
 

@@ -22,7 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../../lxd/objects.h"
+#include "lxd/objects.h"
 
 struct archive;
 

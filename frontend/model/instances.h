@@ -7,7 +7,7 @@
 #ifndef MOAT_INSTANCES_H
 #define MOAT_INSTANCES_H
 
-#include "../../lxd/objects.h"
+#include "lxd/objects.h"
 #include "model/config.h"
 #include "name.h"
 #include "ph/ph.h"

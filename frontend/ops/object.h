@@ -11,8 +11,8 @@
 #ifndef MOAT_FE_OPS_OBJECT_H
 #define MOAT_FE_OPS_OBJECT_H
 
-#include "../../lxd/object.h"
 #include "core/http.h"
+#include "lxd/object.h"
 
 enum fe_object_write {
 	FE_OBJECT_PUT,

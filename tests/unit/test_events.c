@@ -18,8 +18,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../lxd/ws.h"
 #include "core/websocket.h"
+#include "lxd/ws.h"
 #include "ops/events.h"
 #include "t.h"
 

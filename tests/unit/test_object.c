@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../lxd/objects.h"
 #include "core/http.h"
+#include "lxd/objects.h"
 #include "model/instances.h"
 #include "ops/events.h"
 #include "ops/object.h"

@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../../lxd/ws.h"
 #include "core/websocket.h"
+#include "lxd/ws.h"
 #include "t.h"
 
 static const uint8_t rfc_key[4] = { 0x37, 0xfa, 0x21, 0x3d };
