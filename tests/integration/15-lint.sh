@@ -92,6 +92,40 @@ lint_case "privhelper/ including lxd/" \
 	'privhelper/validate\.c:[0-9]+: layer rule: moatd and common/ include nothing of lxd/' \
 	case_privhelper_includes_lxd
 
+# The frontend's layers (docs/DESIGN.md): model/ seeing HTTP request types.
+case_model_sees_http() {
+	printf '#include "core/http.h"\n' >>frontend/model/config.c
+}
+lint_case "model/ including core/http.h" \
+	'frontend/model/config\.c:[0-9]+: layer rule: only api/, ops/ and core/ see request and response types' \
+	case_model_sees_http
+
+# A protobuf type outside frontend/ph/.
+case_protobuf_outside_ph() {
+	printf '\nstatic Ph__Request *moat_lint_req;\n' >>frontend/api/server.c
+}
+lint_case "a protobuf type in api/" \
+	'frontend/api/server\.c:[0-9]+: layer rule: only frontend/ph/ touches the protobuf types' \
+	case_protobuf_outside_ph
+
+# sqlite called from a handler.
+case_sqlite_in_api() {
+	printf '\nvoid moat_lint_db(void *db);\nvoid moat_lint_db(void *db)\n{\n\tsqlite3_exec(db, "", 0, 0, 0);\n}\n' \
+		>>frontend/api/server.c
+}
+lint_case "sqlite called from api/" \
+	'frontend/api/server\.c:[0-9]+: layer rule: only db/ and model/ call sqlite' \
+	case_sqlite_in_api
+
+# A handler reading a path segment by index instead of by name.
+case_segment_by_index() {
+	printf '\nint moat_lint_seg(struct fe_req *req);\nint moat_lint_seg(struct fe_req *req)\n{\n\treturn req->seg[1] != 0;\n}\n' \
+		>>frontend/api/server.c
+}
+lint_case "a path segment read by index in api/" \
+	'frontend/api/server\.c:[0-9]+: layer rule: handlers read path captures by name' \
+	case_segment_by_index
+
 # ---- and the tree as it is --------------------------------------------------------
 if dir=$(fresh_copy); then
 	out=$("$dir/tools/lint.sh" "$B" 2>&1)
