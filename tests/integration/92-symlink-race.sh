@@ -22,7 +22,7 @@ hostname=moat92-host-$tag # a name in the pushed tree, and a host file in /tmp
 hostmark=/tmp/$hostname
 echo "HOST-SECRET-$tag" >"$hostmark"
 probe=/var/tmp/MARK-$tag-probe
-trap 'rm -f "$hostmark" "$probe"; cleanup' EXIT
+cleanup_also rm -f "$hostmark" "$probe"
 
 # the tree: sub/ (the name the loop swaps) with marker files two levels deep
 src=$T/src

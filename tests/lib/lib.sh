@@ -54,8 +54,15 @@ check_match() {
 	fi
 }
 
+CLEANUP_ALSO=()
+# cleanup_also CMD...: run CMD too when the suite ends (before its daemons stop)
+cleanup_also() { CLEANUP_ALSO+=("$(printf '%q ' "$@")"); }
+
 cleanup() {
-	local p c
+	local rc=$? p c
+	# a suite that stopped early (an exit N, set -u, a signal) keeps its status
+	[ "$rc" -ne 0 ] && FAILED=$rc
+	for c in "${CLEANUP_ALSO[@]}"; do eval "$c"; done
 	# containers outlive their daemons by design: stop this suite's own
 	for c in "$T"/d*/containers/*/; do
 		[ -f "$c/config" ] || continue
