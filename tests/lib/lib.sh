@@ -135,6 +135,31 @@ console_detach() {
 	tmux kill-session -t "$s"
 }
 
+# busybox_image: set BB_IMG to the busybox test image (tools/build-busybox-image.sh).
+# tests/run.sh builds one per run and exports its path as MOAT_TEST_IMAGE; a
+# suite run by itself (bash tests/integration/NAME.sh) builds its own in $T.
+# The file is shared by every suite of the run: read it, never change it.
+busybox_image() {
+	if [ -n "${MOAT_TEST_IMAGE:-}" ] && [ -s "$MOAT_TEST_IMAGE" ]; then
+		BB_IMG=$MOAT_TEST_IMAGE
+		return 0
+	fi
+	BB_IMG=$T/bb.tar.gz
+	[ -s "$BB_IMG" ] && return 0
+	if ! "$TOP/tools/build-busybox-image.sh" "$BB_IMG" >"$T/bb-build.log" 2>&1; then
+		sed 's/^/#   /' "$T/bb-build.log" | tail -5
+		rm -f "$BB_IMG"
+		return 1
+	fi
+}
+
+# import_busybox_image [ALIAS]: busybox_image, then the check that lxc imports
+# it under ALIAS (default bb).
+import_busybox_image() {
+	busybox_image
+	check "import the busybox image" timeout 60 lxc image import "$BB_IMG" --alias "${1:-bb}"
+}
+
 # wait_api [SECONDS]: until the API answers (default 10 s), by the wall clock.
 wait_api() {
 	local deadline=$(($(date +%s%N) + ${1:-10} * 1000000000))
