@@ -58,6 +58,9 @@ CLEANUP_ALSO=()
 # cleanup_also CMD...: run CMD too when the suite ends (before its daemons stop)
 cleanup_also() { CLEANUP_ALSO+=("$(printf '%q ' "$@")"); }
 
+# none_left: no process has this suite's directory in its command line.
+none_left() { ! pgrep -f -- "$T/" >/dev/null; }
+
 cleanup() {
 	local rc=$? p c
 	# a suite that stopped early (an exit N, set -u, a signal) keeps its status
@@ -75,11 +78,23 @@ cleanup() {
 		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null
 	done
+	# nothing of the suite's is left running (a daemon, a container's monitor,
+	# a client in the background): tests/run.sh runs suites side by side, and a
+	# leftover would take their CPU and outlive the run
+	if eventually 10 none_left; then
+		ok "nothing runs from its directory after the cleanup"
+	else
+		not_ok "nothing runs from its directory after the cleanup; left:"
+		pgrep -af -- "$T/" | head -10 | sed 's/^/#   /'
+		for p in $(pgrep -f -- "$T/"); do kill -9 "$p" 2>/dev/null; done
+	fi
 	# a sanitizer report in any daemon log fails the suite
 	if grep -lE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T"/*.log >/dev/null 2>&1; then
 		echo "not ok - $SUITE: a sanitizer reported an error in a daemon log"
 		grep -hE -A12 'AddressSanitizer|LeakSanitizer|runtime error:' "$T"/*.log | head -40 | sed 's/^/#   /'
 		FAILED=1
+	elif [ "${SUITE_TAG:-}" = san ]; then
+		ok "no sanitizer report in the daemons' logs"
 	fi
 	if [ "${KEEP_TEST_DIR:-0}" = 1 ]; then note "kept $T"; else rm -rf "$T"; fi
 	exit "$FAILED"
