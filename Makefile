@@ -4,7 +4,12 @@
 #   make SAN=1    ASan + UBSan build (in build-san/)
 #   make FUZZ=1   clang libFuzzer targets (in build-fuzz/)
 #   make lint     banned calls, clang-format, privhelper budget and link line
-#   make check    deps, build, unit + integration tests, a short fuzz pass
+#   make check    deps, build, unit + integration tests, a short fuzz pass:
+#                 the suites from a pool (JOBS=4 at once), the unit tests and
+#                 the parser and boundary suites again under ASan + UBSan
+#                 (the list and why: tests/run.sh), 10 s per fuzz target
+#   make check-full  the same with every suite under ASan + UBSan too and
+#                 FUZZ_FULL_SECONDS (default 60) per fuzz target
 #   make demo     deps, build, start moatd, show the server
 #   make bench    moat against LXD 5.0.2, side by side (bench/run.sh)
 
@@ -13,6 +18,7 @@ PKG_CONFIG ?= pkg-config
 SAN ?= 0
 FUZZ ?= 0
 FUZZ_SECONDS ?= 60
+FUZZ_FULL_SECONDS ?= 60
 
 ifeq ($(FUZZ),1)
 CC := clang
@@ -77,7 +83,7 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 BINS := $(B)/moatd $(B)/moatd-api $(B)/moat
 TEST_BINS := $(B)/tests/unit $(B)/tests/forge $(B)/bench/rps
 
-.PHONY: all deps lint check demo bench clean fuzz fuzz-build unit integration user
+.PHONY: all deps lint check check-full demo bench clean fuzz fuzz-build unit integration user
 
 # generated from moat's command table: bash completion and man pages
 DOCS := $(B)/share/bash-completion/moat $(B)/share/man/man1/moat.1
@@ -188,6 +194,10 @@ lint: $(BINS)
 check: deps user
 	@$(MAKE) --no-print-directory all
 	@tests/run.sh
+
+check-full: deps user
+	@$(MAKE) --no-print-directory all
+	@SAN_SUITES=all FUZZ_CHECK_SECONDS=$(FUZZ_FULL_SECONDS) tests/run.sh
 
 demo: deps user
 	@$(MAKE) --no-print-directory all
