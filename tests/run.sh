@@ -14,14 +14,20 @@
 #                          `make check-full`: all)
 #   FUZZ_CHECK_SECONDS=N   each fuzz target's run (default 10)
 #
-# The unit tests, lint and the integration suites run from a pool of JOBS
-# at a time: each suite has its own state directory, daemons and container
-# names' directories, and the suites mostly wait on containers and daemons,
-# so more of them than the 2 cores pay. A part's output is kept in a file
-# and shown as one block when it ends, in the order of the list (unit,
-# unit-san, the suites, the ASan suites, lint), whatever order they end in.
-# Parts start longest first, by the times of the last run (build/test-times).
-# A suite with a line "# run-alone: REASON" runs before the pool, by itself.
+# The unit tests, lint and the integration suites run from a pool, JOBS at
+# a time. Each suite has its own directory (state, daemons, liblxc's
+# container path, temporary files) and tmux session names. Two suites may
+# give a container the same name (c1): liblxc then puts the second in the
+# payload cgroup lxc.payload.c1-1, and moatd, finding the init outside
+# lxc.payload.<name>, asks liblxc for its counters instead
+# (privhelper/cgroup.c; 50-instances checks that case), so names need not
+# differ between suites. The suites mostly wait on containers and daemons,
+# so more of them than the 2 cores pay: 4 at once (measured on 2 cores, 3
+# at once took longer, and 6 no less time than 4, each part slower). A part's output is kept in a file and shown as one
+# block when it ends, in the order of the list (unit, unit-san, the
+# suites, the ASan suites, lint), whatever order they end in. Parts start
+# longest first, by the times of the last run (build/test-times). A suite
+# with a line "# run-alone: REASON" runs by itself, before the pool.
 # The busybox test image is built once, here, and shared (MOAT_TEST_IMAGE).
 set -u
 cd "$(dirname "$0")/.." || exit 2
