@@ -222,8 +222,9 @@ if [ -s "$FIXTURE_DIR/busybox.tar.gz" ]; then
 fi
 
 # ---- the pool -----------------------------------------------------------------
-suites=${TESTS:-$(cd tests/integration && ls [0-9]*.sh | sed 's/\.sh$//')}
+suites=$(echo ${TESTS:-$(cd tests/integration && ls [0-9]*.sh | sed 's/\.sh$//')}) # one line
 [ "$SAN_SUITES" = all ] && SAN_SUITES=$suites
+SAN_SUITES=$(echo $SAN_SUITES)
 parts=(unit)
 [ $san = 1 ] && parts+=(unit-san)
 alone=()
