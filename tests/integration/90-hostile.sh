@@ -7,8 +7,6 @@
 # and a message (or handled harmlessly inside the container), leaves no
 # row, instance or host file behind, and the same moatd-api keeps serving.
 # (Malicious image tarballs are in 40-images, racing creates in 50-instances.)
-# run-alone: the slow-client checks time moat's answers (under 1 s), which
-# other suites' daemons and containers beside it on 2 cores can stretch
 . "$(dirname "$0")/../lib/lib.sh"
 
 PY=/usr/bin/python3
