@@ -4,7 +4,12 @@
 #   make SAN=1    ASan + UBSan build (in build-san/)
 #   make FUZZ=1   clang libFuzzer targets (in build-fuzz/)
 #   make lint     banned calls, clang-format, privhelper budget and link line
-#   make check    deps, build, unit + integration tests, a short fuzz pass
+#   make check    deps, build, unit + integration tests, a short fuzz pass:
+#                 the suites from a pool (JOBS=4 at once), the unit tests and
+#                 the parser and boundary suites again under ASan + UBSan
+#                 (the list and why: tests/run.sh), 10 s per fuzz target
+#   make check-full  the same with every suite under ASan + UBSan too and
+#                 FUZZ_FULL_SECONDS (default 60) per fuzz target
 #   make demo     deps, build, start moatd, show the server
 #   make bench    moat against LXD 5.0.2, side by side (bench/run.sh)
 
@@ -13,6 +18,7 @@ PKG_CONFIG ?= pkg-config
 SAN ?= 0
 FUZZ ?= 0
 FUZZ_SECONDS ?= 60
+FUZZ_FULL_SECONDS ?= 60
 
 ifeq ($(FUZZ),1)
 CC := clang
@@ -38,6 +44,14 @@ LDFLAGS_BASE := -pie -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack
 ifeq ($(SAN),1)
 CFLAGS_BASE += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 LDFLAGS_BASE += -fsanitize=address,undefined
+endif
+# FUZZ=1: every object carries libFuzzer's coverage (fuzzer-no-link: the
+# targets bring the one main), ASan and UBSan; no fortify or stack-clash
+# flags under the sanitizers; clang counts the client's command tables'
+# { NULL } ends as missing initializers
+ifeq ($(FUZZ),1)
+CFLAGS_BASE := $(filter-out -D_FORTIFY_SOURCE=3 -fstack-clash-protection,$(CFLAGS_BASE)) \
+	-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Wno-missing-field-initializers
 endif
 
 override CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
@@ -69,12 +83,16 @@ obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 BINS := $(B)/moatd $(B)/moatd-api $(B)/moat
 TEST_BINS := $(B)/tests/unit $(B)/tests/forge $(B)/bench/rps
 
-.PHONY: all deps lint check demo bench clean fuzz fuzz-build unit integration user
+.PHONY: all deps lint check check-full demo bench clean fuzz fuzz-build unit integration user
 
 # generated from moat's command table: bash completion and man pages
 DOCS := $(B)/share/bash-completion/moat $(B)/share/man/man1/moat.1
 
+ifeq ($(FUZZ),1)
+all: # FUZZ=1: the fuzz targets (below)
+else
 all: $(BINS) $(TEST_BINS) $(DOCS)
+endif
 
 $(GEN) $(GEN_H): proto/privhelper.proto
 	@mkdir -p $(B)/gen
@@ -119,6 +137,11 @@ $(B)/tests/forge: $(call obj,tests/forge/forge.c $(TEST_LIB_SRC) $(COMMON_SRC)) 
 	$(CC) $(LDFLAGS) $^ -o $@ $(call pc,libprotobuf-c)
 
 # ---- fuzzing (clang, libFuzzer + ASan + UBSan) ---------------------------
+# The daemons' and the client's objects are compiled once with clang into
+# build-fuzz/obj/ and kept in two archives; each fuzz/fuzz_*.c is compiled
+# alone and linked against one of them (the linker takes only the members a
+# target needs), so a new target or a touched source costs one compile, not
+# a compile of every source per target.
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
 FUZZ_BINS := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
@@ -126,17 +149,30 @@ FUZZ_BINS := $(patsubst fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 fuzz-build:
 	$(MAKE) FUZZ=1 $(FUZZ_BINS)
 
-build-fuzz/fuzz_%: fuzz/fuzz_%.c $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(GEN) $(GEN_H)
-	@mkdir -p $(dir $@)
-	clang $(filter-out -D_FORTIFY_SOURCE=3 -fstack-clash-protection,$(CFLAGS)) $(FUZZ_FLAGS) \
-		$< $(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(GEN) -o $@ $(LIBS_PH) $(LIBS_FE)
+ifeq ($(FUZZ),1)
+all: $(FUZZ_BINS)
 
-# the client's targets link the client (all but its main()) instead of the daemons;
-# clang counts the command tables' { NULL } ends as missing initializers
-build-fuzz/fuzz_cli_%: fuzz/fuzz_cli_%.c $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC)
-	@mkdir -p $(dir $@)
-	clang $(filter-out -D_FORTIFY_SOURCE=3 -fstack-clash-protection,$(CFLAGS)) $(FUZZ_FLAGS) \
-		-Wno-missing-field-initializers $< $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) -o $@ $(LIBS_CLI)
+FUZZ_LIB_DAEMONS := $(B)/libmoat-daemons.a
+FUZZ_LIB_CLI := $(B)/libmoat-cli.a
+
+$(FUZZ_LIB_DAEMONS): $(call obj,$(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c) $(GEN_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# the client's archive: all but its main(), for the fuzz_cli_* targets
+$(FUZZ_LIB_CLI): $(call obj,$(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC))
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+# the client's targets (fuzz_cli_*) link the client instead of the daemons
+FUZZ_BINS_CLI := $(filter $(B)/fuzz_cli_%,$(FUZZ_BINS))
+
+$(filter-out $(FUZZ_BINS_CLI),$(FUZZ_BINS)): $(B)/%: $(B)/obj/fuzz/%.o $(FUZZ_LIB_DAEMONS)
+	$(CC) $(FUZZ_FLAGS) $^ -o $@ $(LIBS_PH) $(LIBS_FE)
+
+$(FUZZ_BINS_CLI): $(B)/%: $(B)/obj/fuzz/%.o $(FUZZ_LIB_CLI)
+	$(CC) $(FUZZ_FLAGS) $^ -o $@ $(LIBS_CLI)
+endif
 
 fuzz: fuzz-build
 	@for f in $(FUZZ_BINS); do t=$$(basename $$f); mkdir -p fuzz/corpus/$$t; \
@@ -158,6 +194,10 @@ lint: $(BINS)
 check: deps user
 	@$(MAKE) --no-print-directory all
 	@tests/run.sh
+
+check-full: deps user
+	@$(MAKE) --no-print-directory all
+	@SAN_SUITES=all FUZZ_CHECK_SECONDS=$(FUZZ_FULL_SECONDS) tests/run.sh
 
 demo: deps user
 	@$(MAKE) --no-print-directory all

@@ -7,8 +7,8 @@
 # with an errno reply and an ordinary unprivileged start must still work.
 . "$(dirname "$0")/../lib/lib.sh"
 
-IMG=$T/bb.tar.gz
-check "build the busybox image for the start cases" "$TOP/tools/build-busybox-image.sh" "$IMG"
+check "the busybox image for the start cases" busybox_image
+IMG=$BB_IMG
 
 # forge_run TAG SOCK DIR: the forge client against one moatd; its output in $T/forge-TAG.out
 forge_run() {

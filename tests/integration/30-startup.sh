@@ -18,7 +18,7 @@ start_fails() {
 
 mkdir -p /etc/moat-test.$$ && chmod 755 /etc/moat-test.$$
 P=/etc/moat-test.$$
-trap 'rm -rf "$P"; cleanup' EXIT
+cleanup_also rm -rf "$P"
 
 cp policy/default.policy "$P/ok.policy"
 chmod 644 "$P/ok.policy"

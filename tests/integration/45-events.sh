@@ -282,7 +282,7 @@ fi
 # An operation end to end, when the image store is there to make one: lxc waits
 # for the final operation event and nothing else, so `lxc image import`
 # finishing is itself the check that it arrived.
-if [ -x "$TOP/tools/build-busybox-image.sh" ] && "$TOP/tools/build-busybox-image.sh" "$T/bb.tar.gz" >/dev/null 2>&1; then
+if busybox_image; then
 	/usr/bin/python3 "$T/wsc.py" watch "$T/ready" >"$T/watch.out" 2>&1 &
 	watcher=$!
 	lxc monitor --type=operation --format=json >"$T/mon-op.out" 2>&1 &
@@ -290,7 +290,7 @@ if [ -x "$TOP/tools/build-busybox-image.sh" ] && "$TOP/tools/build-busybox-image
 	for _ in $(seq 1 50); do [ -s "$T/ready" ] && break; sleep 0.1; done
 	sleep 1 # lxc monitor connects too
 	check "lxc image import completes (it waits on the operation's final event)" \
-		timeout 60 lxc image import "$T/bb.tar.gz" --alias bb
+		timeout 60 lxc image import "$BB_IMG" --alias bb
 	wait "$watcher"
 	seen=$(tail -1 "$T/watch.out")
 	check_eq "one operation's events, all of type operation, project default, location none" \

@@ -6,8 +6,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
-"$TOP/tools/build-busybox-image.sh" "$T/bb.tar.gz" >/dev/null 2>&1
-check "import the busybox image" timeout 60 lxc image import "$T/bb.tar.gz" --alias bb
+import_busybox_image
 
 # ---- launch, list, info ----------------------------------------------------
 check "lxc launch bb c1" timeout 120 lxc launch bb c1
@@ -67,7 +66,7 @@ fi
 check_match "the template rendered /etc/hostname at create" '^c1$' "$(timeout 30 lxc exec c1 -- cat /etc/hostname)"
 tpl_rows() { sqlite3 "$MOAT_DIR/database/moat.db" "SELECT name || ' ' || length(content) FROM image_templates;"; }
 check_eq "the template's source was copied out of the image once, into the database" \
-	"hostname.tpl $(tar -xzOf "$T/bb.tar.gz" templates/hostname.tpl | wc -c)" "$(tpl_rows)"
+	"hostname.tpl $(tar -xzOf "$BB_IMG" templates/hostname.tpl | wc -c)" "$(tpl_rows)"
 
 # ---- unprivileged ------------------------------------------------------------
 map=$(timeout 30 lxc exec c1 -- cat /proc/self/uid_map)

@@ -6,8 +6,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
-"$TOP/tools/build-busybox-image.sh" "$T/bb.tar.gz" >/dev/null 2>&1
-check "import the busybox image" timeout 60 lxc image import "$T/bb.tar.gz" --alias bb
+import_busybox_image
 
 cat >"$T/pylxd_test.py" <<'PY'
 import sys, warnings

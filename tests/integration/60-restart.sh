@@ -6,8 +6,7 @@
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
-"$TOP/tools/build-busybox-image.sh" "$T/bb.tar.gz" >/dev/null 2>&1
-check "import the busybox image" timeout 60 lxc image import "$T/bb.tar.gz" --alias bb
+import_busybox_image
 check "launch r1" timeout 120 lxc launch bb r1
 check "launch r2" timeout 120 lxc launch bb r2
 init1=$(jget "$(api GET /1.0/instances/r1/state)" 'd["metadata"]["pid"]')

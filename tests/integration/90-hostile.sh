@@ -13,8 +13,7 @@ PY=/usr/bin/python3
 daemon_start
 DB=$MOAT_DIR/database/moat.db
 fe=$(frontend_pid)
-"$TOP/tools/build-busybox-image.sh" "$T/bb.tar.gz" >/dev/null 2>&1
-check "import the busybox image" timeout 60 lxc image import "$T/bb.tar.gz" --alias bb
+import_busybox_image
 check "lxc launch bb c" timeout 120 lxc launch bb c
 
 rows() { sqlite3 "$DB" "SELECT group_concat(name, ',') FROM instances;" 2>/dev/null; }

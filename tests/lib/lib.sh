@@ -54,8 +54,18 @@ check_match() {
 	fi
 }
 
+CLEANUP_ALSO=()
+# cleanup_also CMD...: run CMD too when the suite ends (before its daemons stop)
+cleanup_also() { CLEANUP_ALSO+=("$(printf '%q ' "$@")"); }
+
+# none_left: no process has this suite's directory in its command line.
+none_left() { ! pgrep -f -- "$T/" >/dev/null; }
+
 cleanup() {
-	local p c
+	local rc=$? p c
+	# a suite that stopped early (an exit N, set -u, a signal) keeps its status
+	[ "$rc" -ne 0 ] && FAILED=$rc
+	for c in "${CLEANUP_ALSO[@]}"; do eval "$c"; done
 	# containers outlive their daemons by design: stop this suite's own
 	for c in "$T"/d*/containers/*/; do
 		[ -f "$c/config" ] || continue
@@ -68,11 +78,23 @@ cleanup() {
 		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null
 	done
+	# nothing of the suite's is left running (a daemon, a container's monitor,
+	# a client in the background): tests/run.sh runs suites side by side, and a
+	# leftover would take their CPU and outlive the run
+	if eventually 10 none_left; then
+		ok "nothing runs from its directory after the cleanup"
+	else
+		not_ok "nothing runs from its directory after the cleanup; left:"
+		pgrep -af -- "$T/" | head -10 | sed 's/^/#   /'
+		for p in $(pgrep -f -- "$T/"); do kill -9 "$p" 2>/dev/null; done
+	fi
 	# a sanitizer report in any daemon log fails the suite
 	if grep -lE 'AddressSanitizer|LeakSanitizer|runtime error:' "$T"/*.log >/dev/null 2>&1; then
 		echo "not ok - $SUITE: a sanitizer reported an error in a daemon log"
 		grep -hE -A12 'AddressSanitizer|LeakSanitizer|runtime error:' "$T"/*.log | head -40 | sed 's/^/#   /'
 		FAILED=1
+	elif [ "${SUITE_TAG:-}" = san ]; then
+		ok "no sanitizer report in the daemons' logs"
 	fi
 	if [ "${KEEP_TEST_DIR:-0}" = 1 ]; then note "kept $T"; else rm -rf "$T"; fi
 	exit "$FAILED"
@@ -126,6 +148,31 @@ console_detach() {
 	sleep 2
 	tmux capture-pane -p -t "$s"
 	tmux kill-session -t "$s"
+}
+
+# busybox_image: set BB_IMG to the busybox test image (tools/build-busybox-image.sh).
+# tests/run.sh builds one per run and exports its path as MOAT_TEST_IMAGE; a
+# suite run by itself (bash tests/integration/NAME.sh) builds its own in $T.
+# The file is shared by every suite of the run: read it, never change it.
+busybox_image() {
+	if [ -n "${MOAT_TEST_IMAGE:-}" ] && [ -s "$MOAT_TEST_IMAGE" ]; then
+		BB_IMG=$MOAT_TEST_IMAGE
+		return 0
+	fi
+	BB_IMG=$T/bb.tar.gz
+	[ -s "$BB_IMG" ] && return 0
+	if ! "$TOP/tools/build-busybox-image.sh" "$BB_IMG" >"$T/bb-build.log" 2>&1; then
+		sed 's/^/#   /' "$T/bb-build.log" | tail -5
+		rm -f "$BB_IMG"
+		return 1
+	fi
+}
+
+# import_busybox_image [ALIAS]: busybox_image, then the check that lxc imports
+# it under ALIAS (default bb).
+import_busybox_image() {
+	busybox_image
+	check "import the busybox image" timeout 60 lxc image import "$BB_IMG" --alias "${1:-bb}"
 }
 
 # wait_api [SECONDS]: until the API answers (default 10 s), by the wall clock.
