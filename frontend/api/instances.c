@@ -2,9 +2,10 @@
 /*
  * /1.0/instances (and /1.0/containers, which pylxd uses) in LXD's shapes
  * (LXD-API.md §7, §8): list with recursion and filters, create from an
- * image or empty, get, delete, state and state changes. Runs in moatd-api
- * (unprivileged); bodies, paths and queries are untrusted. Root work (the
- * rootfs, liblxc) is asked of moatd through typed ops.
+ * image or empty, get, PUT, PATCH and delete, and the module's route
+ * table; the state and its changes are instance_state.c's. Runs in
+ * moatd-api (unprivileged); bodies, paths and queries are untrusted. Root
+ * work (the rootfs, liblxc) is asked of moatd through typed ops.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -27,6 +28,8 @@
 #include "ops/object.h"
 #include "ops/ops.h"
 #include "ph/ph.h"
+
+#include "instances_int.h"
 
 static int recursion(const struct fe_req *req)
 {
@@ -248,7 +251,7 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 }
 
 /* Load the instance named in the path, or answer 404. */
-static int load_or_404(struct fe_req *req, struct fe_resp *resp, struct fe_instance *ret)
+int fe_inst_load_or_404(struct fe_req *req, struct fe_resp *resp, struct fe_instance *ret)
 {
 	const char *name = fe_param(req, "name");
 
@@ -267,31 +270,10 @@ static int api_get(struct fe_req *req, struct fe_resp *resp)
 	return fe_object_get(req, resp, &instance_ops);
 }
 
-static int api_state_get(struct fe_req *req, struct fe_resp *resp)
-{
-	struct fe_instance i;
-	struct fe_instance_state st;
-	json_object *net;
-
-	if (load_or_404(req, resp, &i) < 0)
-		return 0;
-	net = fe_instance_state_network(i.name, &st);
-	fe_instance_free(&i);
-	return fe_sync(resp, fe_state_json_net(&st, net));
-}
-
 /* ---- operations ----------------------------------------------------------------- */
 
-struct job {
-	char name[NAME_MAX_LEN + 1];
-	char fingerprint[65];
-	char action[16];
-	int timeout;
-	bool force;
-};
-
 /* Fail an operation with moatd's message when it sent one. */
-static int op_fail_reply(struct fe_op *op, int r, const struct ph_error *e, const char *what)
+int fe_inst_op_fail_reply(struct fe_op *op, int r, const struct ph_error *e, const char *what)
 {
 	const char *msg = e->msg[0] ? e->msg : NULL;
 	int len = (int)strlen(e->msg);
@@ -319,7 +301,7 @@ static int do_delete_storage(const struct job *j, struct ph_error *ret_error)
 	return r;
 }
 
-static void lifecycle(const char *action, const char *name)
+void fe_inst_lifecycle(const char *action, const char *name)
 {
 	char src[128];
 
@@ -345,17 +327,17 @@ static int run_create(struct fe_op *op, void *data)
 		}
 		r = ph_call_image_unpack(j->fingerprint, FE_POOL, fd, NULL, &e);
 		if (r < 0) {
-			op_fail_reply(op, r, &e, "Failed to unpack the image");
+			fe_inst_op_fail_reply(op, r, &e, "Failed to unpack the image");
 			goto undo;
 		}
 	}
 	r = ph_call_instance_create(j->name, FE_POOL, j->fingerprint, &e);
 	if (r < 0) {
-		op_fail_reply(op, r, &e, "Failed creating instance storage");
+		fe_inst_op_fail_reply(op, r, &e, "Failed creating instance storage");
 		goto undo;
 	}
 	fe_instance_idle(j->name);
-	lifecycle("instance-created", j->name);
+	fe_inst_lifecycle("instance-created", j->name);
 	return 0;
 undo: /* nothing half-created: storage, then the row */
 	(void)do_delete_storage(j, NULL);
@@ -364,7 +346,7 @@ undo: /* nothing half-created: storage, then the row */
 	return r < 0 ? r : -EIO;
 }
 
-static void now_rfc3339(char ret[static 64])
+void fe_inst_now_rfc3339(char ret[static 64])
 {
 	struct timespec ts;
 
@@ -469,7 +451,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 	snprintf(i.type, sizeof(i.type), "container");
 	i.ephemeral = ephemeral;
 	i.description = strdup(desc);
-	now_rfc3339(i.created_at);
+	fe_inst_now_rfc3339(i.created_at);
 	snprintf(i.last_used_at, sizeof(i.last_used_at), "1970-01-01T00:00:00Z");
 	i.config = json_object_new_object();
 	if (config) {
@@ -544,216 +526,6 @@ out:
 	return 0;
 }
 
-/* ---- state changes ---------------------------------------------------------------- */
-
-static int call_start(struct fe_op *op, const char *name)
-{
-	struct fe_instance i;
-	struct ph_start_config cfg;
-	json_object *xc = NULL, *xd = NULL;
-	struct ph_error e;
-	int pid = 0, r;
-
-	json_object *pending;
-	char err[512] = "";
-
-	if (fe_instance_load(name, &i) < 0)
-		return fe_op_fail(op, ENOENT, "Instance not found");
-	fe_instance_expand(&i, &xc, &xd);
-	fe_instance_start_config(xc, &cfg);
-	/* templates: the pending create/copy/rename trigger, and "start" ones */
-	if (!json_object_object_get_ex(i.config, "volatile.apply_template", &pending))
-		pending = NULL;
-	r = fe_instance_apply_templates(
-		&i, xc, xd, pending ? json_object_get_string(pending) : NULL, err, sizeof(err));
-	if (r < 0) {
-		r = fe_op_fail(op, r, "Failed to apply the image templates: %s", err);
-		goto out;
-	}
-	if (pending) {
-		json_object_object_del(i.config, "volatile.apply_template");
-		fe_instance_save(&i);
-	}
-	r = ph_call_instance_start(i.name, FE_POOL, &cfg, &pid, &e);
-	fe_instance_status_forget(i.name);
-	if (r < 0) {
-		op_fail_reply(op, r, &e, "Failed to start the instance");
-	} else {
-		/* moatd's start reply carries the new init's pid: watch it */
-		now_rfc3339(i.last_used_at);
-		json_object_object_add(i.config, "volatile.last_state.power",
-				       json_object_new_string("RUNNING"));
-		fe_instance_save(&i);
-		(void)fe_watch_instance(i.name, pid);
-	}
-out:
-	json_object_put(xc);
-	json_object_put(xd);
-	fe_instance_free(&i);
-	return r;
-}
-
-static int call_action(struct fe_op *op, const char *name, enum ph_action_kind kind, int timeout,
-		       bool force)
-{
-	struct ph_error e;
-	int r = ph_call_instance_action(name, kind, timeout, force, NULL, &e);
-
-	fe_instance_status_forget(name);
-	if (r < 0)
-		return op_fail_reply(op, r, &e, "Failed to change the instance's state");
-	return 0;
-}
-
-static void record_power(const char *name, const char *power)
-{
-	struct fe_instance i;
-
-	if (fe_instance_load(name, &i) < 0)
-		return;
-	json_object_object_add(i.config, "volatile.last_state.power",
-			       json_object_new_string(power));
-	fe_instance_save(&i);
-	fe_instance_free(&i);
-}
-
-/* An ephemeral instance is gone once it stops. op is NULL for the watcher. */
-static int delete_everything(struct fe_op *op, const char *name)
-{
-	struct job j = { 0 };
-	struct ph_error e;
-	int r;
-
-	snprintf(j.name, sizeof(j.name), "%s", name);
-	fe_watch_forget(name);
-	r = do_delete_storage(&j, &e);
-	if (r < 0 && !op) {
-		log_error("deleting instance \"%s\": %s", name, strerror(-r));
-		return r;
-	}
-	if (r < 0)
-		return op_fail_reply(op, r, &e, "Failed deleting the instance");
-	fe_instance_logs_remove(name);
-	return fe_instance_delete_row(name);
-}
-
-static int run_state(struct fe_op *op, void *data)
-{
-	struct job *j = data;
-	struct fe_instance_state st;
-	struct fe_instance i;
-	int timeout = j->timeout < 0 ? -1 : j->timeout;
-	int r = 0;
-
-	fe_instance_state(j->name, &st);
-	if (strcmp(j->action, "start") == 0) {
-		if (st.status_code == 103 || st.status_code == 110)
-			r = fe_op_fail(op, EALREADY, "The instance is already running");
-		else
-			r = call_start(op, j->name);
-	} else if (strcmp(j->action, "stop") == 0 || strcmp(j->action, "restart") == 0) {
-		bool running = st.status_code == 103 || st.status_code == 110;
-
-		if (!running && strcmp(j->action, "stop") == 0)
-			r = fe_op_fail(op, EINVAL, "The instance is already stopped");
-		else if (running)
-			r = call_action(op, j->name, PH_ACTION_STOP, j->force ? 0 : timeout,
-					j->force);
-		if (r == 0 && fe_instance_load(j->name, &i) == 0) {
-			bool eph = i.ephemeral;
-
-			fe_instance_free(&i);
-			if (eph && strcmp(j->action, "stop") == 0)
-				r = delete_everything(op, j->name);
-			else if (strcmp(j->action, "stop") == 0)
-				record_power(j->name, "STOPPED");
-			else
-				r = call_start(op, j->name);
-		}
-	} else if (strcmp(j->action, "freeze") == 0) {
-		r = st.status_code != 103 ? fe_op_fail(op, EINVAL, "The instance isn't running")
-					  : call_action(op, j->name, PH_ACTION_FREEZE, 0, false);
-		if (r == 0)
-			record_power(j->name, "FROZEN");
-	} else {
-		r = st.status_code != 110 ? fe_op_fail(op, EINVAL, "The instance is not frozen")
-					  : call_action(op, j->name, PH_ACTION_UNFREEZE, 0, false);
-		if (r == 0)
-			record_power(j->name, "RUNNING");
-	}
-	fe_instance_idle(j->name);
-	if (r == 0) {
-		static const char *const ev[][2] = { { "start", "instance-started" },
-						     { "stop", "instance-stopped" },
-						     { "restart", "instance-restarted" },
-						     { "freeze", "instance-paused" },
-						     { "unfreeze", "instance-resumed" } };
-
-		for (size_t k = 0; k < sizeof(ev) / sizeof(ev[0]); k++)
-			if (strcmp(j->action, ev[k][0]) == 0)
-				lifecycle(ev[k][1], j->name);
-	}
-	return r;
-}
-
-static int api_state_put(struct fe_req *req, struct fe_resp *resp)
-{
-	static const char *const descs[][2] = { { "start", "Starting instance" },
-						{ "stop", "Stopping instance" },
-						{ "restart", "Restarting instance" },
-						{ "freeze", "Freezing instance" },
-						{ "unfreeze", "Unfreezing instance" } };
-	json_object *body = NULL;
-	struct fe_instance i;
-	const char *action = "", *desc = NULL;
-	int64_t timeout = -1;
-	bool force = false;
-	struct job *j;
-	struct fe_op *op;
-
-	if (load_or_404(req, resp, &i) < 0)
-		return 0;
-	if (fe_json_body(req, resp, &body) < 0 ||
-	    fe_json_string(body, "action", "", resp, &action) < 0 ||
-	    fe_json_int(body, "timeout", -1, resp, &timeout) < 0 ||
-	    fe_json_bool(body, "force", false, resp, &force) < 0)
-		goto out;
-	for (size_t k = 0; k < sizeof(descs) / sizeof(descs[0]); k++)
-		if (strcmp(action, descs[k][0]) == 0)
-			desc = descs[k][1];
-	if (!desc) {
-		fe_error(resp, 400, "Unknown action \"%.32s\"", action);
-		goto out;
-	}
-	if (timeout < -1 || timeout > 3600) {
-		fe_error(resp, 400, "Invalid timeout: must be -1 to 3600 seconds");
-		goto out;
-	}
-	if (fe_instance_busy(i.name, action) < 0) {
-		fe_error(resp, 409, "Instance is busy running another operation");
-		goto out;
-	}
-	j = calloc(1, sizeof(*j));
-	op = j ? fe_op_new("task", desc, fe_instance_resources(i.name)) : NULL;
-	if (!op) {
-		free(j);
-		fe_instance_idle(i.name);
-		fe_error(resp, 500, "Out of memory");
-		goto out;
-	}
-	snprintf(j->name, sizeof(j->name), "%s", i.name);
-	snprintf(j->action, sizeof(j->action), "%s", action);
-	j->timeout = (int)timeout;
-	j->force = force;
-	fe_op_start(op, run_state, j, free);
-	fe_async(resp, op);
-	fe_op_put(op);
-out:
-	json_object_put(body);
-	fe_instance_free(&i);
-	return 0;
-}
-
 /* ---- PUT and PATCH: the instance's own configuration ---------------------------------- */
 
 static void no_work_done(void *p)
@@ -770,7 +542,7 @@ static int run_nothing(struct fe_op *op, void *data)
 
 static int instance_load(struct fe_req *req, struct fe_resp *resp, void *obj)
 {
-	return load_or_404(req, resp, obj);
+	return fe_inst_load_or_404(req, resp, obj);
 }
 
 static void instance_free(void *obj)
@@ -946,14 +718,34 @@ static int api_patch(struct fe_req *req, struct fe_resp *resp)
 
 /* ---- delete ------------------------------------------------------------------------ */
 
+/* An ephemeral instance is gone once it stops. op is NULL for the watcher. */
+int fe_inst_delete_everything(struct fe_op *op, const char *name)
+{
+	struct job j = { 0 };
+	struct ph_error e;
+	int r;
+
+	snprintf(j.name, sizeof(j.name), "%s", name);
+	fe_watch_forget(name);
+	r = do_delete_storage(&j, &e);
+	if (r < 0 && !op) {
+		log_error("deleting instance \"%s\": %s", name, strerror(-r));
+		return r;
+	}
+	if (r < 0)
+		return fe_inst_op_fail_reply(op, r, &e, "Failed deleting the instance");
+	fe_instance_logs_remove(name);
+	return fe_instance_delete_row(name);
+}
+
 static int run_delete(struct fe_op *op, void *data)
 {
 	struct job *j = data;
-	int r = delete_everything(op, j->name);
+	int r = fe_inst_delete_everything(op, j->name);
 
 	fe_instance_idle(j->name);
 	if (r == 0)
-		lifecycle("instance-deleted", j->name);
+		fe_inst_lifecycle("instance-deleted", j->name);
 	return r;
 }
 
@@ -964,7 +756,7 @@ static int api_delete(struct fe_req *req, struct fe_resp *resp)
 	struct job *j;
 	struct fe_op *op;
 
-	if (load_or_404(req, resp, &i) < 0)
+	if (fe_inst_load_or_404(req, resp, &i) < 0)
 		return 0;
 	fe_instance_state(i.name, &st);
 	if (st.status_code != 102) {
@@ -996,114 +788,6 @@ out:
 	return 0;
 }
 
-/* ---- instances that stop on their own ----------------------------------------- */
-
-static bool power_is_on(const char *name, bool *ret_ephemeral)
-{
-	struct fe_instance i;
-	json_object *v;
-	bool on;
-
-	if (fe_instance_load(name, &i) < 0)
-		return false; /* deleted meanwhile */
-	on = json_object_object_get_ex(i.config, "volatile.last_state.power", &v) &&
-	     (strcmp(json_object_get_string(v), "RUNNING") == 0 ||
-	      strcmp(json_object_get_string(v), "FROZEN") == 0);
-	*ret_ephemeral = i.ephemeral;
-	fe_instance_free(&i);
-	return on;
-}
-
-/*
- * An instance that was running is stopped and no operation of ours stopped
- * it (none is in flight, and none recorded the stop): it shut down from
- * inside. Record it; an ephemeral one is deleted, as LXD does.
- */
-static void reap_stopped(const char *name, bool events)
-{
-	bool eph = false;
-
-	/* an operation of ours that stopped it recorded that, or holds the
-	 * instance and will: look first, so as not to hold it for nothing
-	 * (a client's next request would find it busy) */
-	if (!power_is_on(name, &eph) || fe_instance_busy(name, "stopped") < 0)
-		return;
-	if (power_is_on(name, &eph)) {
-		if (events)
-			lifecycle("instance-shutdown", name);
-		if (!eph)
-			record_power(name, "STOPPED");
-		else if (delete_everything(NULL, name) == 0)
-			lifecycle("instance-deleted", name);
-	}
-	fe_instance_idle(name);
-}
-
-static int call_start(struct fe_op *op, const char *name);
-
-/* Rebooted from inside: moatd kept liblxc from restarting it; start it anew. */
-static void reboot_stopped(const char *name)
-{
-	bool eph = false;
-
-	if (!power_is_on(name, &eph) || fe_instance_busy(name, "restart") < 0)
-		return;
-	if (power_is_on(name, &eph) && call_start(NULL, name) == 0)
-		lifecycle("instance-restarted", name);
-	fe_instance_idle(name);
-}
-
-/* The watcher thread: the container whose init was pid has ended. */
-static void instance_exited(const char *name, int pid)
-{
-	struct fe_instance_state st = { 0 };
-
-	fe_instance_status_forget(name);
-
-	for (int t = 0; t < 50; t++) {
-		fe_instance_state(name, &st);
-		if (st.status_code == 102)
-			break;
-		if ((st.status_code == 103 || st.status_code == 110) && st.pid > 0 &&
-		    st.pid != pid) {
-			/* started again meanwhile (a restart of ours watches it already) */
-			if (fe_watch_pid(name) != st.pid)
-				(void)fe_watch_instance(name, st.pid);
-			return;
-		}
-		usleep(100 * 1000);
-	}
-	if (st.status_code != 102)
-		log_error("instance \"%s\": its monitor is gone, yet its state is %d", name,
-			  st.status_code);
-	else if (st.reboot_requested)
-		reboot_stopped(name);
-	else
-		reap_stopped(name, true);
-}
-
-/* At start: watch what runs, and settle what stopped while no one watched. */
-int fe_instances_watch(void)
-{
-	json_object *names = fe_instance_names();
-	int r = fe_watch_start(instance_exited);
-
-	for (size_t k = 0; r == 0 && k < json_object_array_length(names); k++) {
-		const char *name = json_object_get_string(json_object_array_get_idx(names, k));
-		struct fe_instance_state st;
-
-		fe_instance_state(name, &st);
-		if (st.status_code == 102 && st.reboot_requested)
-			reboot_stopped(name);
-		else if (st.status_code == 102)
-			reap_stopped(name, false);
-		else if (st.pid > 0 && fe_watch_instance(name, st.pid) == -ESRCH)
-			instance_exited(name, st.pid);
-	}
-	json_object_put(names);
-	return r;
-}
-
 static const struct fe_route routes[] = {
 	{ "/1.0/instances", "GET", api_list, 0, NULL },
 	{ "/1.0/instances", "POST", api_create, 0, NULL },
@@ -1111,8 +795,8 @@ static const struct fe_route routes[] = {
 	{ "/1.0/instances/{name}", "DELETE", api_delete, 0, NULL },
 	{ "/1.0/instances/{name}", "PUT", api_put, 0, NULL },
 	{ "/1.0/instances/{name}", "PATCH", api_patch, 0, NULL },
-	{ "/1.0/instances/{name}/state", "GET", api_state_get, 0, NULL },
-	{ "/1.0/instances/{name}/state", "PUT", api_state_put, 0, NULL },
+	{ "/1.0/instances/{name}/state", "GET", fe_inst_api_state_get, 0, NULL },
+	{ "/1.0/instances/{name}/state", "PUT", fe_inst_api_state_put, 0, NULL },
 	{ 0 },
 };
 

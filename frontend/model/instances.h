@@ -124,7 +124,7 @@ void fe_instance_logs_remove(const char *name);
 
 /* One operation at a time per instance. */
 int fe_instance_busy(const char *name, const char *what);
-/* Watch running instances for stops from inside (api/instances.c). */
+/* Watch running instances for stops from inside (api/instance_state.c). */
 int fe_instances_watch(void);
 void fe_instance_idle(const char *name);
 

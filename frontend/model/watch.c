@@ -6,7 +6,7 @@
  * container's liblxc monitor (the parent of its init, which lives exactly
  * as long as the container); pidfd_open needs no privilege and gives no
  * power over the process (the frontend cannot signal it). When a monitor
- * exits, the callback (api/instances.c) decides what that means: a
+ * exits, the callback (api/instance_state.c) decides what that means: a
  * reboot, a shutdown, an ephemeral instance to delete. Inputs are pids
  * from moatd's state replies and /proc, not from clients.
  */

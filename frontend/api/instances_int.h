@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The private header of instances.c and instance_state.c (api/ only): the
+ * job an instance operation runs, and the functions the two files share
+ * (prefixed fe_inst_). Run by moatd-api, unprivileged; what reaches these
+ * functions is checked by the handlers that call them.
+ */
+#ifndef MOAT_FE_INSTANCES_INT_H
+#define MOAT_FE_INSTANCES_INT_H
+
+#include <stdbool.h>
+
+#include "core/http.h"
+#include "model/instances.h"
+#include "ops/ops.h"
+#include "ph/ph.h"
+
+/* What an operation on one instance was asked to do. */
+struct job {
+	char name[NAME_MAX_LEN + 1];
+	char fingerprint[65];
+	char action[16];
+	int timeout;
+	bool force;
+};
+
+/* ---- instances.c ------------------------------------------------------------------ */
+
+/* Load the instance named in the path, or answer 404. */
+int fe_inst_load_or_404(struct fe_req *req, struct fe_resp *resp, struct fe_instance *ret);
+/* Fail an operation with moatd's message when it sent one. */
+int fe_inst_op_fail_reply(struct fe_op *op, int r, const struct ph_error *e, const char *what);
+/* Send a lifecycle event (action) for /1.0/instances/name. */
+void fe_inst_lifecycle(const char *action, const char *name);
+void fe_inst_now_rfc3339(char ret[static 64]);
+/* An ephemeral instance is gone once it stops. op is NULL for the watcher. */
+int fe_inst_delete_everything(struct fe_op *op, const char *name);
+
+/* ---- instance_state.c ------------------------------------------------------------- */
+
+int fe_inst_api_state_get(struct fe_req *req, struct fe_resp *resp);
+int fe_inst_api_state_put(struct fe_req *req, struct fe_resp *resp);
+
+#endif
