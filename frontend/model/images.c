@@ -1,26 +1,20 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The image store of moatd-api (unprivileged, uid moat, seccomp): uploads
- * streamed to $MOAT_DIR/images/.upload-<uuid> while hashed, scanned
- * (image_tar.c), then renamed to images/<sha256> in the same database
- * transaction that adds the row; rows, aliases and files read, changed and
- * removed for the API handlers (api/images.c). Request values reach sqlite
- * only as bound parameters. Upload bytes and headers are untrusted; the
- * database and the images/ directory are this process's own.
+ * The image store of moatd-api (unprivileged, uid moat, seccomp): the
+ * image and alias rows, their JSON, and the image files, read, changed and
+ * removed for the API handlers (api/images.c); uploads into the store are
+ * image_upload.c's. Request values are untrusted and reach sqlite only as
+ * bound parameters; the database and the images/ directory are this
+ * process's own.
  *
- * Invariants: no row without its file (the file is renamed into place
- * before the row's transaction commits, and removed only after the delete
- * commits); temporary files are removed on every failure path, and any
- * left by a frontend that died are removed before this one's first upload.
+ * Invariant: no row without its file (a file is removed only after the
+ * delete of its row commits).
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <gnutls/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -29,49 +23,9 @@
 #include "model/config.h"
 #include "model/images.h"
 
-/* How JSON columns are written: compact, '/' unescaped ("/etc/hostname"). */
-#define DB_JSON (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
-
-struct img_upload {
-	int dfd; /* $MOAT_DIR/images */
-	int fd;  /* the temporary file, read-write */
-	char tmpname[64];
-	gnutls_hash_hd_t hash;
-	bool hashing;
-	uint64_t size, cap;
-	char *filename;
-	bool public;
-	json_object *properties; /* X-LXD-properties, or NULL */
-	json_object *profiles;   /* array of names */
-	char expect[65];         /* X-LXD-fingerprint, lowercased; "" if absent */
-	char fp[65];
-};
+#include "images_int.h"
 
 /* ---- small helpers ------------------------------------------------------------- */
-
-static void hex(const uint8_t *d, size_t n, char *out)
-{
-	static const char digits[] = "0123456789abcdef";
-
-	for (size_t i = 0; i < n; i++) {
-		out[2 * i] = digits[d[i] >> 4];
-		out[2 * i + 1] = digits[d[i] & 15];
-	}
-	out[2 * n] = '\0';
-}
-
-static void unix_time_format(int64_t t, char ret_time[static 64])
-{
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (!gmtime_r(&tt, &tm)) {
-		snprintf(ret_time, 64, "1970-01-01T00:00:00Z");
-		return;
-	}
-	snprintf(ret_time, 64, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
-}
 
 static bool utf8_valid(const char *s)
 {
@@ -107,7 +61,7 @@ static bool utf8_valid(const char *s)
 }
 
 /* Printable UTF-8: no control byte (C0, DEL), valid encoding, at most max bytes. */
-static bool text_valid(const char *s, size_t max)
+bool img_text_valid(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 
@@ -131,8 +85,8 @@ bool img_description_valid(const char *s)
 
 bool img_alias_name_valid(const char *s)
 {
-	return *s && text_valid(s, IMG_ALIAS_NAME_MAX) && !strchr(s, '/') && strcmp(s, ".") != 0 &&
-	       strcmp(s, "..") != 0;
+	return *s && img_text_valid(s, IMG_ALIAS_NAME_MAX) && !strchr(s, '/') &&
+	       strcmp(s, ".") != 0 && strcmp(s, "..") != 0;
 }
 
 /* Decode one URL-encoded component ('+' is a space) of n bytes; NUL or bad escapes refused. */
@@ -202,15 +156,7 @@ int img_parse_query(const char *s, json_object **ret_map)
 	return 0;
 }
 
-/* X-LXD-public: the config schema's bool (LXD's IsTrue). */
-static bool is_true(const char *s)
-{
-	struct fe_value v;
-
-	return s && fe_parse_bool(NULL, s, &v) == 0 && v.b;
-}
-
-static bool fingerprint_valid(const char *s, size_t min)
+bool img_fingerprint_valid(const char *s, size_t min)
 {
 	size_t n = strlen(s);
 
@@ -222,7 +168,7 @@ static bool fingerprint_valid(const char *s, size_t min)
 	return true;
 }
 
-static int open_images_dir(void)
+int img_open_images_dir(void)
 {
 	char path[4096];
 	int fd;
@@ -236,8 +182,8 @@ static int open_images_dir(void)
 /* ---- the database ------------------------------------------------------------- */
 
 /* Run one statement with text parameters (NULL = SQL NULL); caller holds the lock. */
-static int db_run(sqlite3 *db, const char *sql, int nparams, const char *const *params,
-		  int *ret_changes)
+int img_db_run(sqlite3 *db, const char *sql, int nparams, const char *const *params,
+	       int *ret_changes)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -257,9 +203,9 @@ static int db_run(sqlite3 *db, const char *sql, int nparams, const char *const *
 	return rc == SQLITE_ROW ? 1 : 0;
 }
 
-static bool db_exists(sqlite3 *db, const char *sql, const char *param)
+bool img_db_exists(sqlite3 *db, const char *sql, const char *param)
 {
-	return db_run(db, sql, 1, &param, NULL) == 1;
+	return img_db_run(db, sql, 1, &param, NULL) == 1;
 }
 
 static json_object *json_column(sqlite3_stmt *st, int col, json_type want)
@@ -342,7 +288,7 @@ int img_resolve(const char *prefix, char ret_fp[static 65])
 	sqlite3 *db;
 	int n = 0, rows = 0;
 
-	if (!fingerprint_valid(prefix, 1))
+	if (!img_fingerprint_valid(prefix, 1))
 		return -ENOENT;
 	for (size_t i = 0; prefix[i]; i++)
 		want[i] = (char)(prefix[i] >= 'A' && prefix[i] <= 'F' ? prefix[i] + 32 : prefix[i]);
@@ -428,7 +374,7 @@ int img_delete(const char *fp)
 	const char *p[] = { fp };
 	char rootfs[80];
 	int changes = 0, r;
-	__do_close int dfd = open_images_dir();
+	__do_close int dfd = img_open_images_dir();
 	sqlite3 *db;
 
 	if (dfd < 0)
@@ -437,9 +383,9 @@ int img_delete(const char *fp)
 	db = fe_db_lock();
 	r = fe_db_exec_locked("BEGIN IMMEDIATE;");
 	if (r == 0)
-		r = db_run(db, "DELETE FROM image_aliases WHERE fingerprint = ?;", 1, p, NULL);
+		r = img_db_run(db, "DELETE FROM image_aliases WHERE fingerprint = ?;", 1, p, NULL);
 	if (r >= 0)
-		r = db_run(db, "DELETE FROM images WHERE fingerprint = ?;", 1, p, &changes);
+		r = img_db_run(db, "DELETE FROM images WHERE fingerprint = ?;", 1, p, &changes);
 	if (r >= 0 && changes == 0)
 		r = -ENOENT;
 	if (r >= 0)
@@ -478,7 +424,7 @@ int img_open_file(const char *fp, const char **ret_ext, int *ret_fd)
 		{ "\x04\x22\x4d\x18", 4, ".tar.lz4" },
 		{ "\x5d\x00\x00", 3, ".tar.lzma" },
 	};
-	__do_close int dfd = open_images_dir();
+	__do_close int dfd = img_open_images_dir();
 	__do_close int fd = -EBADF;
 	unsigned char head[8] = { 0 };
 	const char *ext = ".tar";
@@ -486,7 +432,7 @@ int img_open_file(const char *fp, const char **ret_ext, int *ret_fd)
 
 	if (dfd < 0)
 		return dfd;
-	if (!fingerprint_valid(fp, 64))
+	if (!img_fingerprint_valid(fp, 64))
 		return -ENOENT;
 	fd = openat(dfd, fp, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -511,7 +457,7 @@ int img_profiles_exist(json_object *profiles, const char **missing)
 	for (size_t i = 0; i < json_object_array_length(profiles); i++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(profiles, i));
 
-		if (!db_exists(db, "SELECT 1 FROM profiles WHERE name = ?;", name)) {
+		if (!img_db_exists(db, "SELECT 1 FROM profiles WHERE name = ?;", name)) {
 			fe_db_unlock();
 			*missing = name;
 			return -ENOENT;
@@ -533,11 +479,11 @@ int img_update(const struct lxd_image *img)
 			    img->expires_at[0] ? img->expires_at : NULL,
 			    img->fingerprint };
 	int changes = 0;
-	int r = db_run(db,
-		       "UPDATE images SET public = ?1, auto_update = ?2, properties = ?3,"
-		       " profiles = ?4, expires_at = coalesce(?5, expires_at)"
-		       " WHERE fingerprint = ?6;",
-		       6, p, &changes);
+	int r = img_db_run(db,
+			   "UPDATE images SET public = ?1, auto_update = ?2, properties = ?3,"
+			   " profiles = ?4, expires_at = coalesce(?5, expires_at)"
+			   " WHERE fingerprint = ?6;",
+			   6, p, &changes);
 
 	fe_db_unlock();
 	if (r < 0)
@@ -628,16 +574,16 @@ int img_alias_create(const char *name, const char *description, const char *fp, 
 	const char *p[] = { name, fp, description, type };
 	int changes = 0, r;
 
-	if (db_exists(db, "SELECT 1 FROM image_aliases WHERE name = ?;", name)) {
+	if (img_db_exists(db, "SELECT 1 FROM image_aliases WHERE name = ?;", name)) {
 		fe_db_unlock();
 		return -EEXIST;
 	}
 	/* an empty type becomes the image's */
-	r = db_run(db,
-		   "INSERT INTO image_aliases (name, fingerprint, description, type)"
-		   " SELECT ?1, fingerprint, ?3, CASE WHEN ?4 = '' THEN type ELSE ?4 END"
-		   " FROM images WHERE fingerprint = ?2;",
-		   4, p, &changes);
+	r = img_db_run(db,
+		       "INSERT INTO image_aliases (name, fingerprint, description, type)"
+		       " SELECT ?1, fingerprint, ?3, CASE WHEN ?4 = '' THEN type ELSE ?4 END"
+		       " FROM images WHERE fingerprint = ?2;",
+		       4, p, &changes);
 	if (r >= 0 && changes != 1)
 		r = -ENOENT;
 	fe_db_unlock();
@@ -650,15 +596,15 @@ int img_alias_rename(const char *name, const char *new_name)
 	const char *p[] = { new_name, name };
 	int changes = 0, r;
 
-	if (!db_exists(db, "SELECT 1 FROM image_aliases WHERE name = ?;", name)) {
+	if (!img_db_exists(db, "SELECT 1 FROM image_aliases WHERE name = ?;", name)) {
 		fe_db_unlock();
 		return -ENOENT;
 	}
-	if (db_exists(db, "SELECT 1 FROM image_aliases WHERE name = ?;", new_name)) {
+	if (img_db_exists(db, "SELECT 1 FROM image_aliases WHERE name = ?;", new_name)) {
 		fe_db_unlock();
 		return -EEXIST;
 	}
-	r = db_run(db, "UPDATE image_aliases SET name = ?1 WHERE name = ?2;", 2, p, &changes);
+	r = img_db_run(db, "UPDATE image_aliases SET name = ?1 WHERE name = ?2;", 2, p, &changes);
 	fe_db_unlock();
 	if (r < 0)
 		return r;
@@ -670,7 +616,7 @@ int img_alias_update(const char *name, const char *fp, const char *description)
 	sqlite3 *db = fe_db_lock();
 	const char *p[] = { fp, description, name };
 	int changes = 0;
-	int r = db_run(
+	int r = img_db_run(
 		db, "UPDATE image_aliases SET fingerprint = ?1, description = ?2 WHERE name = ?3;",
 		3, p, &changes);
 
@@ -685,398 +631,10 @@ int img_alias_delete(const char *name)
 	sqlite3 *db = fe_db_lock();
 	const char *p[] = { name };
 	int changes = 0;
-	int r = db_run(db, "DELETE FROM image_aliases WHERE name = ?;", 1, p, &changes);
+	int r = img_db_run(db, "DELETE FROM image_aliases WHERE name = ?;", 1, p, &changes);
 
 	fe_db_unlock();
 	if (r < 0)
 		return r;
 	return changes == 1 ? 0 : -ENOENT;
-}
-
-/* ---- uploads -------------------------------------------------------------------- */
-
-/* Temporary files of a frontend that died mid-upload; run once, before the first upload. */
-static pthread_once_t stale_once = PTHREAD_ONCE_INIT;
-
-static void remove_stale_uploads(void)
-{
-	int dfd = open_images_dir();
-	DIR *d;
-	struct dirent *e;
-
-	if (dfd < 0)
-		return;
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		return;
-	}
-	while ((e = readdir(d)))
-		if (strncmp(e->d_name, ".upload-", 8) == 0 && unlinkat(dirfd(d), e->d_name, 0) == 0)
-			log_info("removed a stale upload \"%s\"", e->d_name);
-	closedir(d);
-}
-
-/* Drop the temporary file and descriptors now, not when the finished operation is freed. */
-static void upload_release(struct img_upload *u)
-{
-	if (u->fd >= 0)
-		close(u->fd);
-	u->fd = -EBADF;
-	if (u->tmpname[0] && u->dfd >= 0)
-		unlinkat(u->dfd, u->tmpname, 0);
-	u->tmpname[0] = '\0';
-	if (u->dfd >= 0)
-		close(u->dfd);
-	u->dfd = -EBADF;
-}
-
-void img_upload_free(void *p)
-{
-	struct img_upload *u = p;
-
-	if (!u)
-		return;
-	if (u->hashing)
-		gnutls_hash_deinit(u->hash, NULL);
-	upload_release(u);
-	free(u->filename);
-	json_object_put(u->properties);
-	json_object_put(u->profiles);
-	free(u);
-}
-
-static int header_error(char err[static IMG_ERR_MAX], const char *name)
-{
-	snprintf(err, IMG_ERR_MAX, "Invalid %s header", name);
-	return -EINVAL;
-}
-
-/* Read the X-LXD-* headers into u: -EINVAL (a bad header), -ENOENT (a missing profile). */
-static int upload_headers(const struct img_upload_headers *h, struct img_upload *u,
-			  char err[static IMG_ERR_MAX])
-{
-	const char *v;
-	const char *missing = NULL;
-	int r;
-
-	v = h->filename;
-	if (v && (!text_valid(v, 255) || strchr(v, '/')))
-		return header_error(err, "X-LXD-filename");
-	u->filename = strdup(v ? v : "");
-	if (!u->filename)
-		return -ENOMEM;
-	u->public = is_true(h->public);
-
-	v = h->properties;
-	if (v) {
-		r = img_parse_query(v, &u->properties);
-		if (r < 0)
-			return r == -ENOMEM ? r : header_error(err, "X-LXD-properties");
-	}
-
-	u->profiles = json_object_new_array();
-	if (!u->profiles)
-		return -ENOMEM;
-	v = h->profiles;
-	if (v) {
-		/* profile=a&profile=b: every value of "profile", in order */
-		for (const char *s = v; *s;) {
-			size_t n = strcspn(s, "&");
-			__do_free char *item = NULL;
-			json_object *kv = NULL;
-
-			item = strndup(s, n);
-			if (!item)
-				return -ENOMEM;
-			if (n > 0) {
-				r = img_parse_query(item, &kv);
-				if (r < 0)
-					return r == -ENOMEM ? r
-							    : header_error(err, "X-LXD-profiles");
-				json_object_object_foreach(kv, key, val)
-				{
-					if (strcmp(key, "profile") != 0 ||
-					    !text_valid(json_object_get_string(val), 255)) {
-						json_object_put(kv);
-						return header_error(err, "X-LXD-profiles");
-					}
-					json_object_array_add(u->profiles, json_object_get(val));
-				}
-				json_object_put(kv);
-			}
-			s += n;
-			if (*s == '&')
-				s++;
-		}
-	}
-	if (json_object_array_length(u->profiles) == 0)
-		json_object_array_add(u->profiles, json_object_new_string("default"));
-	if (img_profiles_exist(u->profiles, &missing) < 0) {
-		snprintf(err, IMG_ERR_MAX, "Profile '%s' doesn't exist", missing);
-		return -ENOENT;
-	}
-
-	v = h->fingerprint;
-	if (v && *v) {
-		if (!fingerprint_valid(v, 64))
-			return header_error(err, "X-LXD-fingerprint");
-		for (size_t i = 0; i < 64; i++)
-			u->expect[i] = (char)(v[i] >= 'A' && v[i] <= 'F' ? v[i] + 32 : v[i]);
-		u->expect[64] = '\0';
-	}
-	return 0;
-}
-
-int img_upload_new(int dfd, uint64_t cap, struct img_upload **ret_upload)
-{
-	struct img_upload *u = calloc(1, sizeof(*u));
-	char uuid[37];
-	int r;
-
-	if (!u) {
-		close(dfd);
-		return -ENOMEM;
-	}
-	u->dfd = dfd;
-	u->cap = cap;
-	fe_uuid(uuid);
-	snprintf(u->tmpname, sizeof(u->tmpname), ".upload-%s", uuid);
-	u->fd = openat(u->dfd, u->tmpname, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
-		       0600);
-	if (u->fd < 0) {
-		r = -errno;
-		u->tmpname[0] = '\0';
-		img_upload_free(u);
-		return r;
-	}
-	if (gnutls_hash_init(&u->hash, GNUTLS_DIG_SHA256) < 0) {
-		img_upload_free(u);
-		return -EIO;
-	}
-	u->hashing = true;
-	*ret_upload = u;
-	return 0;
-}
-
-/* A failure of the store must not read as the client's (-EINVAL, -ENOENT) or the cap's. */
-static int store_errno(int r)
-{
-	return r == -EINVAL || r == -ENOENT || r == -EFBIG ? -EIO : r;
-}
-
-int img_upload_begin(const struct img_upload_headers *h, struct img_upload **ret_upload,
-		     char err[static IMG_ERR_MAX])
-{
-	struct img_upload *u;
-	int dfd, r;
-
-	pthread_once(&stale_once, remove_stale_uploads);
-	dfd = open_images_dir();
-	if (dfd < 0) {
-		snprintf(err, IMG_ERR_MAX, "Cannot open the image store: %s", strerror(-dfd));
-		return store_errno(dfd);
-	}
-	r = img_upload_new(dfd, IMG_UPLOAD_MAX, &u);
-	if (r < 0) {
-		snprintf(err, IMG_ERR_MAX, "Cannot store the upload: %s", strerror(-r));
-		return store_errno(r);
-	}
-	r = upload_headers(h, u, err);
-	if (r < 0) {
-		if (r == -ENOMEM)
-			snprintf(err, IMG_ERR_MAX, "Out of memory");
-		img_upload_free(u);
-		return r;
-	}
-	*ret_upload = u;
-	return 0;
-}
-
-int img_upload_write(struct img_upload *u, const void *data, size_t len,
-		     char err[static IMG_ERR_MAX])
-{
-	const char *p = data;
-
-	if (len > u->cap - u->size) {
-		snprintf(err, IMG_ERR_MAX, "Image upload larger than %llu bytes",
-			 (unsigned long long)u->cap);
-		return -EFBIG;
-	}
-	for (size_t done = 0; done < len;) {
-		ssize_t n = write(u->fd, p + done, len - done);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			int r = n < 0 ? -errno : -EIO;
-
-			snprintf(err, IMG_ERR_MAX, "Cannot store the upload: %s", strerror(-r));
-			return store_errno(r);
-		}
-		done += (size_t)n;
-	}
-	if (gnutls_hash(u->hash, p, len) < 0) {
-		snprintf(err, IMG_ERR_MAX, "Cannot hash the upload");
-		return -EIO;
-	}
-	u->size += len;
-	return 0;
-}
-
-/*
- * Add the row and move the file into place, in one transaction: -EEXIST if
- * the image is already there. The file is renamed before COMMIT, so a
- * committed row always has its file.
- */
-static int commit_upload(struct img_upload *u, const struct img_meta *m, json_object *properties)
-{
-	char created[64], expires[64], uploaded[64], size[32];
-	struct timespec now;
-	const char *p[12];
-	sqlite3 *db;
-	int r;
-
-	unix_time_format(m->creation_date, created);
-	unix_time_format(m->expiry_date, expires);
-	clock_gettime(CLOCK_REALTIME, &now);
-	fe_time_format(&now, uploaded);
-	snprintf(size, sizeof(size), "%llu", (unsigned long long)u->size);
-	p[0] = u->fp;
-	p[1] = u->filename;
-	p[2] = size;
-	p[3] = u->public ? "1" : "0";
-	p[4] = m->architecture;
-	p[5] = created;
-	p[6] = expires;
-	p[7] = uploaded;
-	p[8] = json_object_to_json_string_ext(properties, DB_JSON);
-	p[9] = json_object_to_json_string_ext(u->profiles, DB_JSON);
-	p[10] = json_object_to_json_string_ext(m->templates, DB_JSON);
-
-	if (fsync(u->fd) < 0)
-		return -errno;
-	db = fe_db_lock();
-	r = fe_db_exec_locked("BEGIN IMMEDIATE;");
-	if (r == 0 && db_exists(db, "SELECT 1 FROM images WHERE fingerprint = ?;", u->fp))
-		r = -EEXIST;
-	if (r == 0)
-		r = db_run(db,
-			   "INSERT INTO images (fingerprint, filename, size, public, auto_update,"
-			   " architecture, type, created_at, expires_at, uploaded_at, properties,"
-			   " profiles, templates) VALUES (?1, ?2, CAST(?3 AS INTEGER),"
-			   " CAST(?4 AS INTEGER), 0, ?5, 'container', ?6, ?7, ?8, ?9, ?10, ?11);",
-			   11, p, NULL);
-	if (r >= 0 && renameat(u->dfd, u->tmpname, u->dfd, u->fp) < 0)
-		r = -errno;
-	else if (r >= 0)
-		u->tmpname[0] = '\0';
-	if (r >= 0) {
-		r = fe_db_exec_locked("COMMIT;");
-		if (r < 0)
-			unlinkat(u->dfd, u->fp, 0);
-	}
-	if (r < 0)
-		fe_db_exec_locked("ROLLBACK;");
-	fe_db_unlock();
-	if (r >= 0)
-		fsync(u->dfd);
-	return r < 0 ? r : 0;
-}
-
-static json_object *upload_result(const struct img_upload *u)
-{
-	json_object *md = json_object_new_object();
-	char size[32];
-
-	snprintf(size, sizeof(size), "%llu", (unsigned long long)u->size);
-	json_object_object_add(md, "fingerprint", json_object_new_string(u->fp));
-	json_object_object_add(md, "size", json_object_new_string(size));
-	return md;
-}
-
-static bool image_exists(const char *fp)
-{
-	sqlite3 *db = fe_db_lock();
-	bool found = db_exists(db, "SELECT 1 FROM images WHERE fingerprint = ?;", fp);
-
-	fe_db_unlock();
-	return found;
-}
-
-/* The upload into the store: 0, or a negative errno with err (and the metadata, if any). */
-static int upload_import(struct img_upload *u, json_object **ret_metadata,
-			 char err[static IMG_ERR_MAX])
-{
-	struct img_meta meta;
-	json_object *props;
-	int r;
-
-	if (u->expect[0] && strcmp(u->expect, u->fp) != 0) {
-		snprintf(err, IMG_ERR_MAX, "fingerprints don't match, got %s expected %s", u->fp,
-			 u->expect);
-		return -EINVAL;
-	}
-	/* LXD reports the fingerprint of a duplicate too */
-	if (image_exists(u->fp)) {
-		*ret_metadata = upload_result(u);
-		snprintf(err, IMG_ERR_MAX, "Image with same fingerprint already exists");
-		return -EEXIST;
-	}
-	if (lseek(u->fd, 0, SEEK_SET) < 0) {
-		r = -errno;
-		snprintf(err, IMG_ERR_MAX, "Cannot read the upload: %s", strerror(-r));
-		return r;
-	}
-	r = img_scan_fd(u->fd, &meta, err);
-	if (r < 0) {
-		if (!err[0])
-			snprintf(err, IMG_ERR_MAX, "%s", strerror(-r));
-		return r;
-	}
-
-	/* X-LXD-properties override metadata.yaml's */
-	props = json_object_get(meta.properties);
-	if (u->properties) {
-		json_object_object_foreach(u->properties, k, v)
-		{
-			json_object_object_add(props, k, json_object_get(v));
-		}
-	}
-	r = commit_upload(u, &meta, props);
-	json_object_put(props);
-	img_meta_done(&meta);
-	if (r == -EEXIST) {
-		*ret_metadata = upload_result(u);
-		snprintf(err, IMG_ERR_MAX, "Image with same fingerprint already exists");
-		return r;
-	}
-	if (r < 0) {
-		snprintf(err, IMG_ERR_MAX, "Cannot add the image to the store: %s", strerror(-r));
-		return r;
-	}
-	log_info("image %s imported (%llu bytes)", u->fp, (unsigned long long)u->size);
-	*ret_metadata = upload_result(u);
-	return 0;
-}
-
-int img_upload_import(struct img_upload *u, json_object **ret_metadata,
-		      char err[static IMG_ERR_MAX])
-{
-	int r;
-
-	*ret_metadata = NULL;
-	err[0] = '\0';
-	r = upload_import(u, ret_metadata, err);
-	upload_release(u);
-	return r;
-}
-
-void img_upload_end(struct img_upload *u)
-{
-	uint8_t d[32];
-
-	gnutls_hash_deinit(u->hash, d);
-	u->hashing = false;
-	hex(d, sizeof(d), u->fp);
 }

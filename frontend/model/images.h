@@ -10,7 +10,8 @@
  *
  *   image_meta.c   metadata.yaml (libyaml) -> struct img_meta
  *   image_tar.c    tarball (libarchive) -> checks + struct img_meta
- *   images.c       the store: uploads, database rows, files
+ *   images.c       the store: database rows, aliases, files
+ *   image_upload.c uploads into the store
  *   api/images.c   /1.0/images and /1.0/images/aliases (LXD-API.md §15),
  *                  and the sink that streams an upload's body here
  */
@@ -115,7 +116,7 @@ int img_scan_memory(const void *data, size_t len, struct img_meta *ret_meta,
 		    char err[static IMG_ERR_MAX]);
 int img_scan_fd(int fd, struct img_meta *ret_meta, char err[static IMG_ERR_MAX]);
 
-/* ---- the store (images.c) ---------------------------------------------------- */
+/* ---- the store (images.c; uploads: image_upload.c) ------------------------------ */
 
 /* "a=b&c=d%20e" (URL query encoding) into a JSON object of strings; -EINVAL if malformed. */
 int img_parse_query(const char *s, json_object **ret_map);
