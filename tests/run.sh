@@ -60,9 +60,9 @@ RUN_START=$(date +%s)
 #   90-hostile       huge, slow, nested and wrongly typed bodies, bad names,
 #                    injected liblxc configuration, paths that leave the root
 #   92-symlink-race  paths resolved in the container's root while they change
-# Left to the plain pass (and to `make check-full`): 55-pylxd sends 50's
-# requests from another client, and 80-debian boots systemd through the same
-# ops as 50 (its time is the boot, not moat).
+# Left to the plain pass (and to `make check-full`): 15-lint starts no
+# daemon, 55-pylxd sends 50's requests from another client, and 80-debian
+# boots systemd through the same ops as 50 (its time is the boot, not moat).
 SAN_SUITES_DEFAULT="10-daemon 20-forge 30-startup 40-images 45-events 50-instances 60-restart 70-cli 90-hostile 92-symlink-race"
 SAN_SUITES=${SAN_SUITES:-$SAN_SUITES_DEFAULT}
 
