@@ -9,7 +9,8 @@
  * configuration, with the same bounds; here they go to the container's own
  * cgroup through liblxc's set_cgroup_item(), on the v1 hierarchy of a
  * hybrid host or on cgroup2, as ph_render_config() chooses. The next start
- * renders what the frontend then sends, so nothing is kept here.
+ * renders what the frontend then sends, so nothing is kept here. A CPU
+ * count of at least the host's online CPUs means every online CPU.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -93,7 +94,9 @@ int ph_do_instance_limits(struct ph_ctx *ctx, const struct ph_instance_limits *t
 		snprintf(pids, sizeof(pids), "%u", t->processes_limit);
 	else
 		snprintf(pids, sizeof(pids), "max");
-	if (t->cpu_limit)
+	/* more CPUs than the host has online: all of them (a cpuset naming an
+	 * absent CPU is refused by the kernel) */
+	if (t->cpu_limit && (long)t->cpu_limit < sysconf(_SC_NPROCESSORS_ONLN))
 		snprintf(cpus, sizeof(cpus), "0-%u", t->cpu_limit - 1);
 	else if ((r = all_cpus(cpus)) < 0)
 		return ph_fail(ctx, r, "cannot read the host's online CPUs");

@@ -302,6 +302,11 @@ check_eq "config get --expanded" "$(timeout 30 lxc config get -e c1 volatile.bas
 	"$(moat config get -e c1 volatile.base_image)"
 check "config set limits.cpu on a running instance" moat config set c1 limits.cpu 1
 check_eq "its cpuset is the first CPU at once" 0 "$(cg_read c1 cpuset.cpus)"
+check "config set limits.cpu to more CPUs than the host has" moat config set c1 limits.cpu 64
+check_eq "its cpuset is every online CPU" "$(cat /sys/devices/system/cpu/online)" \
+	"$(cg_read c1 cpuset.cpus)"
+check "config set limits.cpu back to 1" moat config set c1 limits.cpu 1
+check_eq "its cpuset is the first CPU again" 0 "$(cg_read c1 cpuset.cpus)"
 check "config unset limits.cpu" moat config unset c1 limits.cpu
 check_eq "its cpuset is every online CPU again" "$(cat /sys/devices/system/cpu/online)" \
 	"$(cg_read c1 cpuset.cpus)"
