@@ -28,7 +28,7 @@ check_match "its properties say debian bookworm" 'os: debian.*release: bookworm|
 check "moat launch deb d1" timeout 120 "$B/moat" launch deb d1
 booted() {
 	local s
-	s=$(timeout 10 lxc exec d1 -- systemctl is-system-running 2>/dev/null)
+	s=$(timeout -k 5 10 lxc exec d1 -- systemctl is-system-running 2>/dev/null)
 	[ "$s" = running ] || [ "$s" = degraded ]
 }
 check "systemd comes up (running or degraded)" eventually 120 booted
