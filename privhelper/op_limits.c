@@ -109,3 +109,29 @@ int ph_do_instance_limits(struct ph_ctx *ctx, const struct ph_instance_limits *t
 	ph__instance_limits_reply__init(rep);
 	return 0;
 }
+
+/*
+ * The limits' lines of a start's configuration (render.c), on the v1
+ * hierarchy of a hybrid host or on cgroup2: numbers bounded by
+ * ph_check_instance_start(), nothing else.
+ */
+void ph_render_limits(FILE *f, const struct ph_instance_config *cfg)
+{
+	if (ph_cgroup_v1_memory()) {
+		if (cfg->memory_limit)
+			fprintf(f, "lxc.cgroup.memory.limit_in_bytes = %llu\n",
+				(unsigned long long)cfg->memory_limit);
+		if (cfg->cpu_limit)
+			fprintf(f, "lxc.cgroup.cpuset.cpus = 0-%u\n", cfg->cpu_limit - 1);
+		if (cfg->processes_limit)
+			fprintf(f, "lxc.cgroup.pids.max = %u\n", cfg->processes_limit);
+	} else {
+		if (cfg->memory_limit)
+			fprintf(f, "lxc.cgroup2.memory.max = %llu\n",
+				(unsigned long long)cfg->memory_limit);
+		if (cfg->cpu_limit)
+			fprintf(f, "lxc.cgroup2.cpuset.cpus = 0-%u\n", cfg->cpu_limit - 1);
+		if (cfg->processes_limit)
+			fprintf(f, "lxc.cgroup2.pids.max = %u\n", cfg->processes_limit);
+	}
+}

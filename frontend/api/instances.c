@@ -23,6 +23,7 @@
 #include "core/http.h"
 #include "log.h"
 #include "model/instances.h"
+#include "model/live.h"
 #include "model/watch.h"
 #include "ops/events.h"
 #include "ops/object.h"
@@ -628,50 +629,49 @@ static int instance_check(void *obj, enum fe_object_write how, struct fe_resp *r
 	return 0;
 }
 
-static bool same_limits(const struct ph_start_config *a, const struct ph_start_config *b)
-{
-	return a->memory_limit == b->memory_limit && a->cpu_limit == b->cpu_limit &&
-	       a->processes_limit == b->processes_limit;
-}
-
 /*
- * Stored; a running (or frozen) instance's memory, CPU and process limits
- * change at once, as LXD's do; everything else takes effect at the next
- * start. The limits are applied before the row is written, so a refusal
- * stores nothing, and put back if the write fails.
+ * Stored; what changes live on a running (or frozen) instance (its
+ * limits, model/live.c) is applied first, as LXD's live update, so a
+ * refusal stores nothing, and undone if the write fails; everything else
+ * takes effect at the next start.
  */
 static int instance_store(void *obj, struct fe_resp *resp)
 {
 	const struct fe_instance *i = obj;
 	struct fe_instance old;
 	struct fe_instance_state st;
-	struct ph_start_config before = { 0 }, after = { 0 };
-	struct ph_error e;
+	json_object *oxc = NULL, *oxd = NULL, *nxc = NULL, *nxd = NULL;
+	struct ph_error e = { "" };
 	bool live = false;
-	int r;
+	int r = 0;
 
 	if (fe_instance_status(i->name, &st) == 0 &&
 	    (st.status_code == 103 || st.status_code == 110) &&
 	    fe_instance_load(i->name, &old) == 0) {
-		live = fe_instance_start_config_of(&old, &before) == 0 &&
-		       fe_instance_start_config_of(i, &after) == 0 && !same_limits(&before, &after);
+		live = fe_instance_expand(&old, &oxc, &oxd) == 0 &&
+		       fe_instance_expand(i, &nxc, &nxd) == 0;
 		fe_instance_free(&old);
 	}
 	if (live) {
-		r = ph_call_instance_limits(i->name, &after, &e);
+		r = fe_live_apply(i->name, oxc, oxd, nxc, nxd, &e);
 		if (r < 0) {
 			fe_error(resp, 500, "Failed to update the instance's limits: %s",
 				 e.msg[0] ? e.msg : strerror(-r));
-			return r;
+			goto out;
 		}
 	}
 	if (fe_instance_save(i) < 0) {
 		if (live)
-			(void)ph_call_instance_limits(i->name, &before, NULL);
+			(void)fe_live_apply(i->name, nxc, nxd, oxc, oxd, NULL);
 		fe_error(resp, 500, "Failed to save the instance");
-		return -EIO;
+		r = -EIO;
 	}
-	return 0;
+out:
+	json_object_put(oxc);
+	json_object_put(oxd);
+	json_object_put(nxc);
+	json_object_put(nxd);
+	return r;
 }
 
 static int instance_done(struct fe_req *req, const void *obj, enum fe_object_write how,

@@ -1,0 +1,71 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Live changes of a running instance (live.h): the difference between two
+ * expanded configurations turned into moatd calls. Runs in moatd-api
+ * (unprivileged); its input is what the config schema already accepted.
+ *
+ * Each kind of live change is one step: it compares the two sides and, if
+ * they differ, applies the new one. A failed step undoes the steps before
+ * it (each applied again with the old side), so an instance is never left
+ * half changed by one request. To add a kind: a step in steps[] below.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "model/config.h"
+#include "model/live.h"
+
+/* One kind of live change: apply `to` if it differs from `from`; 1 applied, 0 same, < 0 error. */
+typedef int (*live_step_fn)(const char *name, json_object *from_xc, json_object *from_xd,
+			    json_object *to_xc, json_object *to_xd, struct ph_error *e);
+
+static bool same_limits(const struct ph_start_config *a, const struct ph_start_config *b)
+{
+	return a->memory_limit == b->memory_limit && a->cpu_limit == b->cpu_limit &&
+	       a->processes_limit == b->processes_limit;
+}
+
+/* limits.memory, limits.cpu, limits.processes: instance_limits. */
+static int step_limits(const char *name, json_object *from_xc, json_object *from_xd,
+		       json_object *to_xc, json_object *to_xd, struct ph_error *e)
+{
+	struct ph_start_config before, after;
+	int r;
+
+	(void)from_xd;
+	(void)to_xd;
+	fe_config_start(from_xc, &before);
+	fe_config_start(to_xc, &after);
+	if (same_limits(&before, &after))
+		return 0;
+	r = ph_call_instance_limits(name, &after, e);
+	return r < 0 ? r : 1;
+}
+
+static const live_step_fn steps[] = {
+	step_limits,
+};
+
+#define NSTEPS (sizeof(steps) / sizeof(steps[0]))
+
+int fe_live_apply(const char *name, json_object *old_xc, json_object *old_xd, json_object *new_xc,
+		  json_object *new_xd, struct ph_error *e)
+{
+	struct ph_error scratch;
+	bool done[NSTEPS] = { false };
+
+	if (!e)
+		e = &scratch;
+	for (size_t k = 0; k < NSTEPS; k++) {
+		int r = steps[k](name, old_xc, old_xd, new_xc, new_xd, e);
+
+		if (r < 0) {
+			while (k-- > 0)
+				if (done[k])
+					(void)steps[k](name, new_xc, new_xd, old_xc, old_xd, NULL);
+			return r;
+		}
+		done[k] = r > 0;
+	}
+	return 0;
+}

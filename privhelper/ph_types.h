@@ -1,0 +1,180 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * moatd (root): the typed requests that each op's ph_check_<op>() yields
+ * and its ph_do_<op>() sees, one struct per op of ops.def, and the helpers
+ * the op families share (storage.c, render.c, cgroup.c, op_instance.c).
+ * Included by ph.h (the typed-request union needs every struct whole); not
+ * part of the trust core: what a field may hold is decided by its op's
+ * check, in the op's family file. Nothing here parses bytes.
+ */
+#ifndef MOAT_PH_TYPES_H
+#define MOAT_PH_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "name.h"
+#include "proto/privhelper.pb-c.h"
+
+struct ph_ctx;
+
+/* ---- typed requests: what ph_check_<op>() yields and ph_do_<op>() sees ---- */
+
+struct ph_hello {
+	uint32_t protocol;
+};
+
+struct ph_instance_ref {
+	char name[NAME_MAX_LEN + 1]; /* validated by name_valid() */
+};
+
+struct ph_instance_state {
+	struct ph_instance_ref ref;
+};
+
+enum ph_action { PH_STOP = 2, PH_FREEZE, PH_UNFREEZE };
+
+struct ph_instance_action {
+	struct ph_instance_ref ref;
+	enum ph_action action;
+	int timeout; /* -1 = forever, else 0..3600 seconds */
+	bool force;
+};
+
+#define PH_FP_LEN 64 /* sha256, lowercase hex */
+
+struct ph_image_unpack {
+	char fingerprint[PH_FP_LEN + 1];
+	char pool[NAME_MAX_LEN + 1];
+};
+
+struct ph_instance_create {
+	struct ph_instance_ref ref;
+	char pool[NAME_MAX_LEN + 1];
+	char fingerprint[PH_FP_LEN + 1]; /* "" = empty rootfs */
+};
+
+struct ph_instance_delete {
+	struct ph_instance_ref ref;
+	char pool[NAME_MAX_LEN + 1];
+};
+
+struct ph_instance_config {
+	bool privileged;
+	bool nesting;
+	uint64_t memory_limit; /* bytes, 0 = none */
+	uint32_t cpu_limit;    /* CPUs, 0 = none */
+	uint32_t processes_limit;
+};
+
+struct ph_instance_start {
+	struct ph_instance_ref ref;
+	char pool[NAME_MAX_LEN + 1];
+	struct ph_instance_config config;
+};
+
+enum ph_file_kind {
+	PH_FILE_READ = 1,
+	PH_FILE_WRITE,
+	PH_FILE_APPEND,
+	PH_FILE_MKDIR,
+	PH_FILE_SYMLINK,
+	PH_FILE_DELETE
+};
+
+#define PH_PATH_MAX 4096
+
+struct ph_file_op {
+	struct ph_instance_ref ref;
+	char pool[NAME_MAX_LEN + 1];
+	char path[PH_PATH_MAX];   /* no NUL inside; resolved in the container's root */
+	char target[PH_PATH_MAX]; /* symlink content */
+	enum ph_file_kind kind;
+	int uid, gid; /* -1 or 0..65535 (container ids = on-disk ids, idmapped) */
+	int mode;     /* -1 or 0..07777 */
+};
+
+#define PH_EXEC_MAX_ARGS 128
+#define PH_EXEC_BUF 16384
+
+struct ph_exec_start {
+	struct ph_instance_ref ref;
+	/* argv, env and cwd strings, NUL-terminated, by offset into buf (the
+	 * struct is copied by value, so it holds no pointers into itself) */
+	char buf[PH_EXEC_BUF];
+	uint16_t argv[PH_EXEC_MAX_ARGS], env[PH_EXEC_MAX_ARGS];
+	size_t argc, envc;
+	int cwd; /* offset, or -1: "/" */
+	uint32_t uid, gid;
+	bool interactive;
+	uint16_t width, height;
+};
+
+struct ph_instance_log {
+	struct ph_instance_ref ref;
+	bool console; /* console.log, else lxc.log */
+	bool truncate;
+};
+
+struct ph_console_open {
+	struct ph_instance_ref ref;
+	uint16_t width, height;
+};
+
+struct ph_instance_network {
+	struct ph_instance_ref ref;
+};
+
+struct ph_instance_limits {
+	struct ph_instance_ref ref;
+	uint64_t memory_limit; /* bytes, 0 = none, else >= 4096 */
+	uint32_t cpu_limit;    /* CPUs, 0 = all, else <= 4096 */
+	uint32_t processes_limit;
+};
+
+/* ---- storage.c: paths and confined workers ------------------------------- */
+/* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
+int ph_pool_open(struct ph_ctx *ctx, const char *pool);
+/*
+ * Run fn in a grandchild that sees only the directory `root` (a path moatd
+ * built from validated names): its own mount namespace pivoted into root,
+ * then a user namespace mapping ids 0-65535 to themselves (no capability
+ * over the host: no device nodes, no mounts), no_new_privs. It holds no
+ * descriptor of moatd's but stdio and keep_fd (-1: none). Returns fn's
+ * result (0 or a negative errno).
+ */
+int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg, int keep_fd);
+/* "$MOAT_DIR/storage-pools/<pool>" into ret. */
+int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size);
+
+/* ---- op_instance.c: liblxc's view of a container under moatd's lxcpath ---- */
+struct lxc_container;
+/* The container `name` (validated) if it is defined there: -ENOENT if not. */
+int ph_container_open(struct ph_ctx *ctx, const char *name, struct lxc_container **ret);
+void ph_container_put(struct lxc_container **c);
+#define __do_lxc_put __attribute__((cleanup(ph_container_put)))
+
+/* ---- render.c: the liblxc configuration written at every start ---------- */
+/* Write the liblxc configuration of an instance. */
+int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
+		     const struct ph_instance_config *cfg);
+/* op_limits.c: the limits' lines of it. */
+void ph_render_limits(FILE *f, const struct ph_instance_config *cfg);
+
+/* ---- cgroup.c: usage counters read from the payload cgroup's files ------- */
+/* The path of ctrl's line ("" = cgroup2) in a /proc/<pid>/cgroup text. */
+int ph_cgroup_path(const char *text, const char *ctrl, char *out, size_t size);
+/* Does every line of ctrl lie in dir or below it (and is there one)? */
+bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
+/* A counter file's text as a number, or with field ("usage_usec ") that
+ * field of its "key value" lines, microseconds made nanoseconds. */
+uint64_t ph_cgroup_number(const char *text, const char *field);
+/* Is the memory controller on a cgroup v1 hierarchy (a hybrid host), or v2? */
+bool ph_cgroup_v1_memory(void);
+/* Fill the counters of a running instance; < 0: ask liblxc instead. */
+int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
+
+#endif
