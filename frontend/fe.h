@@ -60,6 +60,12 @@ void fe_time_format(const struct timespec *ts, char ret[static 64]);
 void fe_uuid(char ret[static 37]);
 /* 32 random bytes as 64 hex digits (websocket secrets). */
 void fe_random_hex(char ret[static 65]);
+/*
+ * Is `given` (a client's, may be NULL) the secret `want` (fe_random_hex's,
+ * not empty)? In time that does not depend on where they differ, so a
+ * client on the network cannot find a secret byte by byte by timing.
+ */
+bool fe_secret_equal(const char *given, const char *want);
 /* Hex sha256 of a JSON value's canonical text, for ETags (core/response.c). */
 void fe_etag_of(json_object *o, char ret[static 65]);
 

@@ -140,7 +140,7 @@ static int connect_ws(void *data, struct fe_req *req, struct fe_resp *resp, cons
 	int which = -1;
 
 	for (int i = 0; i < C_MAX; i++)
-		if (secret && strcmp(secret, c->secret[i]) == 0)
+		if (c->secret[i][0] && fe_secret_equal(secret, c->secret[i]))
 			which = i;
 	pthread_mutex_lock(&c->lock);
 	if (which >= 0 && c->ws[which])

@@ -238,7 +238,7 @@ static int connect_ws_registered(void *data, struct fe_req *req, struct fe_resp 
 	int which = -1;
 
 	for (int i = 0; i < S_MAX; i++)
-		if (s->secret[i][0] && secret && strcmp(secret, s->secret[i]) == 0)
+		if (s->secret[i][0] && fe_secret_equal(secret, s->secret[i]))
 			which = i;
 	pthread_mutex_lock(&s->lock);
 	if (which >= 0 && s->ws[which])

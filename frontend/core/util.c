@@ -5,6 +5,7 @@
  * from clients (paths and query arguments) and are untrusted.
  */
 #include <stdio.h>
+#include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -46,6 +47,18 @@ void fe_uuid(char ret[static 37])
 	snprintf(ret, 37, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
 		 b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
 		 b[13], b[14], b[15]);
+}
+
+bool fe_secret_equal(const char *given, const char *want)
+{
+	size_t n = strlen(want);
+	unsigned char diff = 0;
+
+	if (!given || n == 0 || strnlen(given, n + 1) != n)
+		return false;
+	for (size_t k = 0; k < n; k++)
+		diff |= (unsigned char)(given[k] ^ want[k]);
+	return diff == 0;
 }
 
 int fe_unhex(char c)

@@ -646,8 +646,38 @@ static void test_untrusted_server(void)
 	fe_resp_free(&resp);
 }
 
+/* Websocket secrets: equal only when every byte is, whatever the lengths. */
+static void test_secret_equal(void)
+{
+	char want[65];
+
+	fe_random_hex(want);
+	CHECK(fe_secret_equal(want, want), "secret: itself is equal");
+	CHECK(!fe_secret_equal(NULL, want), "secret: no secret is not equal");
+	CHECK(!fe_secret_equal("", want), "secret: an empty one is not equal");
+	CHECK(!fe_secret_equal("", ""), "secret: an empty want matches nothing");
+	for (size_t k = 0; k < 64; k += 21) {
+		char other[65];
+
+		memcpy(other, want, sizeof(other));
+		other[k] = other[k] == 'a' ? 'b' : 'a';
+		CHECK(!fe_secret_equal(other, want), "secret: one byte off at %zu is not equal", k);
+		other[k] = want[k];
+		other[k] = '\0';
+		CHECK(!fe_secret_equal(other, want), "secret: a prefix of %zu bytes is not equal",
+		      k);
+	}
+	{
+		char longer[70];
+
+		snprintf(longer, sizeof(longer), "%sabc", want);
+		CHECK(!fe_secret_equal(longer, want), "secret: a longer one is not equal");
+	}
+}
+
 void test_router(void)
 {
+	test_secret_equal();
 	t_note("router: the failing handlers below are logged as errors on stderr, on purpose");
 	test_cases();
 	test_alias_and_params();
