@@ -2,7 +2,7 @@
 /*
  * moat: the image verbs: import (the tarball streamed as a chunked POST
  * body with lxc's X-LXD-* headers), list, info, show, delete, export (the
- * download checked against its fingerprint) and the alias verbs. Runs in
+ * download: cmd_image_export.c) and the alias verbs. Runs in
  * the client as the invoking user, no privilege. Image objects and the
  * export's filename come from the server (untrusted): the filename is used
  * only when it is a plain file name, and the bytes are written to a
@@ -19,12 +19,13 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "images_int.h"
 #include "lxd/objects.h"
 #include "sha256.h"
 #include "verbs.h"
 
 /* "/1.0/images<sub>/<escaped name><suffix>", NULL on ENOMEM. */
-static char *image_path(const char *sub, const char *name, const char *suffix)
+char *cli_image_path(const char *sub, const char *name, const char *suffix)
 {
 	__do_free char *e = cli_escape(name);
 	char *p;
@@ -37,7 +38,7 @@ static char *image_path(const char *sub, const char *name, const char *suffix)
 /* lxc's dereferenceAlias: the alias's target, else the name itself (malloc'ed). */
 static char *dereference(struct cli_conn *c, const char *name)
 {
-	__do_free char *path = image_path("/aliases", *name ? name : "default", NULL);
+	__do_free char *path = cli_image_path("/aliases", *name ? name : "default", NULL);
 	json_object *alias = NULL;
 	char *fp;
 
@@ -52,7 +53,7 @@ static char *dereference(struct cli_conn *c, const char *name)
 }
 
 /* Open the remote named in raw and resolve its image: *ret_fp is a fingerprint (prefix). */
-static int open_image(struct cli_ctx *ctx, const char *raw, struct cli_conn *conn, char **ret_fp)
+int cli_open_image(struct cli_ctx *ctx, const char *raw, struct cli_conn *conn, char **ret_fp)
 {
 	__do_free char *name = NULL;
 	int r = cli_open(ctx, raw, conn, &name);
@@ -106,7 +107,7 @@ static int ensure_aliases(struct cli_conn *c, const char *const *names, size_t n
 
 			if (strcmp(have, names[k]) != 0)
 				continue;
-			path = image_path("/aliases", have, NULL);
+			path = cli_image_path("/aliases", have, NULL);
 			r = path ? cli_sync(c, "DELETE", path, NULL, NULL) : -ENOMEM;
 			if (r < 0) {
 				__do_free char *msg = strdup(cli_error_message());
@@ -150,7 +151,7 @@ static char *properties_header(const char *const *props, size_t n)
 	return out;
 }
 
-static bool printable(const char *s)
+bool cli_printable(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == 0x7f)
@@ -187,7 +188,7 @@ int cli_image_import(struct cli_ctx *ctx, const char *file, const char *remote_r
 		return cli_error(
 			-EISDIR,
 			"Importing a directory is not supported yet: pack it as a tarball");
-	if (!printable(basename(copy)))
+	if (!cli_printable(basename(copy)))
 		return cli_error(-EINVAL, "The file name %s has control characters in it", file);
 	progress.total = S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
 	if (asprintf(&fname_h, "X-LXD-filename: %s", basename(copy)) < 0) {
@@ -524,11 +525,11 @@ static int get_image(struct cli_ctx *ctx, const char *raw, json_object **ret)
 {
 	__do_free char *fp = NULL, *path = NULL;
 	struct cli_conn conn = { 0 };
-	int r = open_image(ctx, raw, &conn, &fp);
+	int r = cli_open_image(ctx, raw, &conn, &fp);
 
 	if (r < 0)
 		return r;
-	path = image_path("", fp, NULL);
+	path = cli_image_path("", fp, NULL);
 	r = path ? cli_get(&conn, path, ret) : cli_error(-ENOMEM, "out of memory");
 	cli_conn_free(&conn);
 	return r;
@@ -627,11 +628,11 @@ int cli_cmd_image_delete(struct cli_ctx *ctx)
 	for (size_t i = 0; i < a->npos; i++) {
 		__do_free char *fp = NULL, *path = NULL;
 		struct cli_conn conn = { 0 };
-		int r = open_image(ctx, a->pos[i], &conn, &fp);
+		int r = cli_open_image(ctx, a->pos[i], &conn, &fp);
 
 		if (r < 0)
 			return r;
-		path = image_path("", fp, NULL);
+		path = cli_image_path("", fp, NULL);
 		r = path ? cli_async(&conn, "DELETE", path, NULL, NULL)
 			 : cli_error(-ENOMEM, "out of memory");
 		cli_conn_free(&conn);
@@ -639,114 +640,6 @@ int cli_cmd_image_delete(struct cli_ctx *ctx)
 			return r;
 	}
 	return 0;
-}
-
-/* ---- export ------------------------------------------------------------------------------------------ */
-
-struct export_sink {
-	int fd;
-	struct cli_sha256 sha;
-};
-
-static int export_write(void *userdata, const void *data, size_t len)
-{
-	struct export_sink *s = userdata;
-	const char *p = data;
-
-	cli_sha256_update(&s->sha, data, len);
-	while (len) {
-		ssize_t w = write(s->fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return cli_error(-errno, "writing the image: %s", strerror(errno));
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
-/* The server's file name, if it is a plain one ("<fp>.tar.gz"), else NULL. */
-static const char *safe_filename(const char *f)
-{
-	if (!*f || *f == '.' || strchr(f, '/') || !printable(f) || strlen(f) > 200)
-		return NULL;
-	return f;
-}
-
-int cli_cmd_image_export(struct cli_ctx *ctx)
-{
-	const struct cli_args *a = ctx->args;
-	const char *target = a->npos > 1 ? a->pos[1] : ".";
-	__do_free char *fp = NULL, *path = NULL, *tmp = NULL, *dest = NULL, *dir = NULL;
-	struct cli_progress progress = { .show = !ctx->quiet && isatty(STDOUT_FILENO),
-					 .label = "Exporting the image" };
-	struct export_sink sink = { .fd = -EBADF };
-	struct cli_conn conn = { 0 };
-	struct cli_resp resp = { 0 };
-	bool into_dir;
-	struct stat st;
-	char hash[65];
-	const char *fname;
-	int r;
-
-	into_dir = stat(target, &st) == 0 && S_ISDIR(st.st_mode);
-	dir = strdup(target);
-	if (!dir)
-		return cli_error(-ENOMEM, "out of memory");
-	if (!into_dir)
-		dirname(dir);
-	r = open_image(ctx, a->pos[0], &conn, &fp);
-	if (r < 0)
-		return r;
-	path = image_path("", fp, "/export");
-	if (!path || asprintf(&tmp, "%s/.moat-export.XXXXXX", dir) < 0) {
-		tmp = NULL;
-		cli_conn_free(&conn);
-		return cli_error(-ENOMEM, "out of memory");
-	}
-	sink.fd = mkostemp(tmp, O_CLOEXEC);
-	if (sink.fd < 0) {
-		cli_conn_free(&conn);
-		return cli_error(-errno, "cannot write in %s: %s", dir, strerror(errno));
-	}
-	cli_sha256_init(&sink.sha);
-	r = cli_download(&conn, path, export_write, &sink, &progress, &resp);
-	cli_conn_free(&conn);
-	if (r == 0 && strncmp(resp.content_type, "multipart/", 10) == 0)
-		r = cli_error(-EOPNOTSUPP, "Exporting split images is not supported yet");
-	if (r == 0 && fsync(sink.fd) < 0)
-		r = cli_error(-errno, "writing the image: %s", strerror(errno));
-	cli_sha256_hex(&sink.sha, hash);
-	/* the fingerprint is the sha256 of the bytes (fp may be a unique prefix of it) */
-	if (r == 0 && strncmp(hash, fp, strlen(fp)) != 0)
-		r = cli_error(-EBADMSG, "Image fingerprint doesn't match. Got %s expected %s", hash,
-			      fp);
-	fname = safe_filename(resp.filename);
-	if (r == 0) {
-		if (into_dir)
-			r = asprintf(&dest, "%s/%s", target, fname ? fname : hash);
-		else if (fname && strchr(fname, '.'))
-			r = asprintf(&dest, "%s.%s", target, strchr(fname, '.') + 1);
-		else
-			r = asprintf(&dest, "%s", target);
-		if (r < 0) {
-			dest = NULL;
-			r = cli_error(-ENOMEM, "out of memory");
-		} else {
-			r = 0;
-		}
-	}
-	if (r == 0 && (fchmod(sink.fd, 0644) < 0 || rename(tmp, dest) < 0))
-		r = cli_error(-errno, "cannot write %s: %s", dest, strerror(errno));
-	close(sink.fd);
-	if (r < 0)
-		unlink(tmp);
-	else
-		printf("Image exported successfully!\n");
-	cli_resp_free(&resp);
-	return r;
 }
 
 /* ---- aliases --------------------------------------------------------------------------------------------- */
@@ -776,7 +669,7 @@ static int alias_request(struct cli_ctx *ctx, const char *method, json_object *b
 		return r;
 	if (!*name)
 		r = cli_error(-EINVAL, "Alias name missing");
-	else if (!(path = image_path("/aliases", name, NULL)))
+	else if (!(path = cli_image_path("/aliases", name, NULL)))
 		r = cli_error(-ENOMEM, "out of memory");
 	else
 		r = cli_sync(&conn, method, path, body, NULL);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * moat: the verbs' handlers (one file per family: cmd_instances.c,
- * cmd_list.c, cmd_images.c, cmd_misc.c, image_build.c) and the small
+ * cmd_list.c, cmd_images.c, cmd_image_export.c, cmd_misc.c, image_build.c) and the small
  * helpers they share (commands.c). Runs in the client as the invoking
  * user, no privilege; see client.h for what is trusted.
  */
