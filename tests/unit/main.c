@@ -111,6 +111,7 @@ int main(void)
 	test_config();
 	test_router();
 	test_object();
+	test_profiles();
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();
