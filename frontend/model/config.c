@@ -382,6 +382,7 @@ static const struct fe_valid env_name =
  * security.nesting, live in LXD, only at its next start.
  */
 const struct fe_key fe_config_keys[] = {
+	/* read by api/boot.c when moatd starts and at a host shutdown */
 	KEY("boot.autostart", FE_KEY_LIVE, BOOLEAN),
 	KEY("boot.autostart.delay", FE_KEY_LIVE, NUMBER(1000000)),
 	KEY("boot.autostart.priority", FE_KEY_LIVE, NUMBER(1000000)),
