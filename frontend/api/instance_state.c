@@ -54,6 +54,11 @@ static int call_start(struct fe_op *op, const char *name)
 		return fe_op_fail(op, ENOENT, "Instance not found");
 	fe_instance_expand(&i, &xc, &xd);
 	fe_instance_start_config(xc, &cfg);
+	if (fe_devices_start(xd, &cfg) < 0) {
+		r = fe_op_fail(op, E2BIG, "Too many devices (at most %d disks and unix nodes)",
+			       PH_START_DEVICES_MAX);
+		goto out;
+	}
 	/* templates: the pending create/copy/rename trigger, and "start" ones */
 	if (!json_object_object_get_ex(i.config, "volatile.apply_template", &pending))
 		pending = NULL;

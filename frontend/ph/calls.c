@@ -415,12 +415,35 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 	struct reply rep __do_reply = { 0 };
 	int r;
 
+	Ph__Device dev[PH_START_DEVICES_MAX], *devp[PH_START_DEVICES_MAX];
+
 	c.privileged = config->privileged;
 	c.nesting = config->nesting;
 	c.limits = limits_msg(&config->limits, &lm);
 	set_bytes(&m.name, name);
 	set_bytes(&m.pool, pool);
 	m.config = &c;
+	if (config->ndevices > PH_START_DEVICES_MAX)
+		return fail(ret_error, -E2BIG, NULL);
+	for (size_t k = 0; k < config->ndevices; k++) {
+		const struct ph_device_config *d = &config->devices[k];
+
+		ph__device__init(&dev[k]);
+		set_bytes(&dev[k].name, d->name);
+		set_bytes(&dev[k].source, d->source);
+		set_bytes(&dev[k].path, d->path);
+		dev[k].kind = (Ph__DeviceKind)d->kind;
+		dev[k].readonly = d->readonly;
+		dev[k].optional = d->optional;
+		dev[k].shift = d->shift;
+		dev[k].propagation = (Ph__Propagation)d->propagation;
+		dev[k].uid = d->uid;
+		dev[k].gid = d->gid;
+		dev[k].mode = d->mode;
+		devp[k] = &dev[k];
+	}
+	m.n_devices = config->ndevices;
+	m.devices = config->ndevices ? devp : NULL;
 	req.instance_start = &m;
 	r = call(OP_instance_start, &req, NULL, 0, &rep, ret_error);
 	if (r < 0)

@@ -104,11 +104,29 @@ struct ph_limits_config {
 	unsigned hugepages_set;               /* bit k: hugepages[k] is a limit (0 is one) */
 };
 
+/* A device moatd realises (ph.Device): the same numbers as ph.DeviceKind. */
+enum ph_dev_type { PH_DEVICE_DISK = 1, PH_DEVICE_UNIX_CHAR = 2, PH_DEVICE_UNIX_BLOCK = 3 };
+/* The same numbers as ph.Propagation. */
+enum ph_propagation { PH_PROP_PRIVATE, PH_PROP_SHARED, PH_PROP_SLAVE, PH_PROP_UNBINDABLE };
+
+#define PH_START_DEVICES_MAX 16
+struct ph_device_config {
+	const char *name;   /* the device's name: the caller's strings, */
+	const char *source; /* which must outlive the call */
+	const char *path;
+	enum ph_dev_type kind;
+	bool readonly, optional, shift;
+	enum ph_propagation propagation;
+	uint32_t uid, gid, mode;
+};
+
 /* instance_start: what moatd renders into liblxc's configuration. */
 struct ph_start_config {
 	bool privileged;
 	bool nesting;
 	struct ph_limits_config limits;
+	struct ph_device_config devices[PH_START_DEVICES_MAX]; /* in path order */
+	size_t ndevices;
 };
 
 /* file_op: the same numbers as ph.FileOpKind. */

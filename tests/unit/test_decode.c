@@ -1407,10 +1407,28 @@ static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
 	const Ph__InstanceStartRequest *m = q->instance_start;
 	const Ph__InstanceConfig *c = m->config;
 
-	return name_is(s->ref.name, &m->name) && name_is(s->pool, &m->pool) && c &&
-	       limits_ok(&s->config.limits, c->limits) &&
-	       s->config.privileged == (c->privileged != 0) &&
-	       s->config.nesting == (c->nesting != 0);
+	bool ok = name_is(s->ref.name, &m->name) && name_is(s->pool, &m->pool) && c &&
+		  limits_ok(&s->config.limits, c->limits) &&
+		  s->config.privileged == (c->privileged != 0) &&
+		  s->config.nesting == (c->nesting != 0) && s->ndevices == m->n_devices &&
+		  s->ndevices <= PH_DEVICES_MAX;
+
+	/* each device: a safe name, absolute normal paths (no "..", no newline or space),
+	 * ids and mode in range, names once, paths in order */
+	for (size_t k = 0; ok && k < s->ndevices; k++) {
+		const struct ph_device *d = &s->devices[k];
+
+		ok = text_is(d->name, sizeof(d->name), &m->devices[k]->name) &&
+		     text_is(d->source, sizeof(d->source), &m->devices[k]->source) &&
+		     text_is(d->path, sizeof(d->path), &m->devices[k]->path) &&
+		     d->source[0] == '/' && d->path[0] == '/' && d->path[1] != '\0' &&
+		     !strstr(d->source, "/..") && !strstr(d->path, "/..") &&
+		     !strpbrk(d->path, " \n\\") && !strpbrk(d->name, "/\n") && d->name[0] != '.' &&
+		     d->uid <= 65535 && d->gid <= 65535 && d->mode <= 0777 &&
+		     d->kind >= PH_DEV_DISK && d->kind <= PH_DEV_UNIX_BLOCK &&
+		     (k == 0 || strcmp(s->devices[k - 1].path, d->path) < 0);
+	}
+	return ok;
 }
 
 static bool inv_file_op(const Ph__Request *q, const union ph_typed *t)
