@@ -312,6 +312,9 @@ int ph_check_instance_start(const Ph__InstanceStartRequest *m, struct ph_instanc
 	t.config.memory_limit = m->config->memory_limit;
 	t.config.cpu_limit = m->config->cpu_limit;
 	t.config.processes_limit = m->config->processes_limit;
+	r = ph_check_sec_config(m->config, &t.config.sec);
+	if (r < 0)
+		return r;
 	*ret = t;
 	return 0;
 }
@@ -328,22 +331,27 @@ int ph_policy_instance_start(const struct ph_policy *p, const struct ph_instance
 		*ret_why = "nesting is not allowed by the policy";
 		return -EPERM;
 	}
-	return 0;
+	return ph_policy_sec_config(p, &t->config, ret_why);
 }
 
 /*
  * Why this is safe: dispatch applied the policy to the final configuration
- * (privileged and nesting refused unless allowed), and the handler asks it
- * again before it renders anything, since a wrong answer here would be a
- * host root container; the configuration file is rendered by
- * ph_render_config() from the typed struct alone; the container must
- * already exist under our lxcpath.
+ * (privileged, nesting, raw.lxc and its hooks, raw.idmap, raw.seccomp and
+ * kernel modules refused unless allowed: ph_policy_sec_config()), and the
+ * handler asks it again before it renders anything, since a wrong answer
+ * here would be a host root container; an isolated id range outside the
+ * delegated one is refused at render unless allow_raw_idmap; kernel
+ * modules are loaded by checked name through libkmod; the configuration
+ * file is rendered by ph_render_config() from the typed struct alone
+ * (raw.lxc keys from an allow list, values without a line break); the
+ * container must already exist under our lxcpath.
  */
 int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 			 Ph__InstanceStartReply *rep)
 {
 	struct lxc_container *c __do_lxc_put = NULL;
 	const char *why = NULL;
+	char msg[200];
 	int r;
 
 	r = ph_policy_instance_start(&ctx->policy, s, &why);
@@ -355,9 +363,13 @@ int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 	if (c->is_running(c))
 		return ph_fail(ctx, EALREADY, "The instance is already running");
 	lxc_container_put(TAKE_PTR(c));
-	r = ph_render_config(ctx, s->ref.name, s->pool, &s->config);
+	r = ph_sec_load_modules(&s->config.sec, msg, sizeof(msg));
 	if (r < 0)
-		return ph_fail(ctx, r, "cannot write the container configuration");
+		return ph_fail(ctx, r, msg);
+	why = NULL;
+	r = ph_render_config(ctx, s->ref.name, s->pool, &s->config, &why);
+	if (r < 0)
+		return ph_fail(ctx, r, why ? why : "cannot write the container configuration");
 	reboot_mark_clear(ctx, s->ref.name);
 	r = start_clean(ctx, s->ref.name);
 	if (r < 0)

@@ -1657,6 +1657,8 @@ static bool learn_policy(struct enc *e)
 
 		result(f && f->allow_privileged == all && f->allow_nesting == all &&
 			       f->allow_raw_lxc == all && f->allow_unix_devices == all &&
+			       f->allow_raw_idmap == all && f->allow_raw_seccomp == all &&
+			       f->allow_kernel_modules == all && f->allow_lxc_hooks == all &&
 			       f->require_delegated_ids == !all && one &&
 			       f->disk_source_prefixes[0].len == strlen(prefix) &&
 			       memcmp(f->disk_source_prefixes[0].data, prefix, strlen(prefix)) == 0,
