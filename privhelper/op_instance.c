@@ -302,16 +302,12 @@ int ph_check_instance_start(const Ph__InstanceStartRequest *m, struct ph_instanc
 		return r;
 	if (!m->config)
 		return -EINVAL;
-	/* bounds that keep every rendered number well formed */
-	if (m->config->memory_limit != 0 && m->config->memory_limit < 4096)
-		return -ERANGE;
-	if (m->config->cpu_limit > 4096 || m->config->processes_limit > 4194304)
-		return -ERANGE;
+	/* bounds that keep every rendered number well formed (limits.c) */
+	r = ph_check_limits(m->config->limits, &t.config.limits);
+	if (r < 0)
+		return r;
 	t.config.privileged = m->config->privileged != 0;
 	t.config.nesting = m->config->nesting != 0;
-	t.config.memory_limit = m->config->memory_limit;
-	t.config.cpu_limit = m->config->cpu_limit;
-	t.config.processes_limit = m->config->processes_limit;
 	r = ph_check_sec_config(m->config, &t.config.sec);
 	if (r < 0)
 		return r;
@@ -363,6 +359,9 @@ int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 	if (c->is_running(c))
 		return ph_fail(ctx, EALREADY, "The instance is already running");
 	lxc_container_put(TAKE_PTR(c));
+	r = ph_limits_prepare(&s->config.limits, &why); /* can this host apply them? */
+	if (r < 0)
+		return ph_fail(ctx, r, why);
 	r = ph_sec_load_modules(&s->config.sec, msg, sizeof(msg));
 	if (r < 0)
 		return ph_fail(ctx, r, msg);
@@ -379,6 +378,12 @@ int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 		return ph_fail(ctx, r, NULL);
 	rep->status = status_of(c);
 	rep->pid = c->init_pid(c);
+	/* the limits liblxc does not apply (cgroup2 ones on a hybrid host) */
+	r = ph_limits_apply(s->ref.name, rep->pid, &s->config.limits, false, &why);
+	if (r < 0) {
+		c->stop(c);
+		return ph_fail(ctx, r, why);
+	}
 	return 0;
 }
 

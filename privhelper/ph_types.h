@@ -98,12 +98,32 @@ struct ph_sec_config {
 	size_t n_sysctl;
 };
 
+/* The huge page sizes LXD names (limits.hugepages.64KB ... .1GB). */
+enum ph_hugepage { PH_HUGE_64KB, PH_HUGE_1MB, PH_HUGE_2MB, PH_HUGE_1GB, PH_HUGE_N };
+
+#define PH_CPUSET_BYTES 128 /* a CPU set names CPUs 0-1023 */
+
+/* The limits.* keys as ph_check_limits() (limits.c) yields them; 0 = unset. */
+struct ph_limits {
+	uint64_t memory;                                /* bytes, else >= 4096 */
+	uint32_t memory_percent;                        /* or 1-100 % of the host's memory */
+	bool memory_soft;                               /* limits.memory.enforce=soft */
+	bool swap_off;                                  /* limits.memory.swap=false */
+	uint32_t swap_priority_drop, cpu_priority_drop; /* 10 - priority: 0-10 */
+	uint32_t cpu_count;                             /* 1-4096; 0 = every CPU */
+	uint8_t cpu_set[PH_CPUSET_BYTES];               /* or a set (not with cpu_count) */
+	bool has_cpu_set;
+	uint32_t cpu_percent;                 /* 1-100; 0 = 100 % */
+	uint32_t cpu_quota_us, cpu_period_us; /* both or neither; not with cpu_percent */
+	uint32_t processes;                   /* 1-4194304 */
+	uint64_t hugepages[PH_HUGE_N];        /* bytes, for the sizes in hugepages_set */
+	unsigned hugepages_set;               /* bit k: hugepages[k] is a limit */
+};
+
 struct ph_instance_config {
 	bool privileged;
 	bool nesting;
-	uint64_t memory_limit; /* bytes, 0 = none */
-	uint32_t cpu_limit;    /* CPUs, 0 = none */
-	uint32_t processes_limit;
+	struct ph_limits limits;
 	struct ph_sec_config sec;
 };
 
@@ -167,9 +187,7 @@ struct ph_instance_network {
 
 struct ph_instance_limits {
 	struct ph_instance_ref ref;
-	uint64_t memory_limit; /* bytes, 0 = none, else >= 4096 */
-	uint32_t cpu_limit;    /* CPUs, 0 = all, else <= 4096 */
-	uint32_t processes_limit;
+	struct ph_limits limits; /* the whole set: what is unset is removed */
 };
 
 /* ---- storage.c: paths and confined workers ------------------------------- */
@@ -198,8 +216,19 @@ void ph_container_put(struct lxc_container **c);
 /* Write the liblxc configuration of an instance. */
 int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 		     const struct ph_instance_config *cfg, const char **ret_why);
-/* op_limits.c: the limits' lines of it. */
-void ph_render_limits(FILE *f, const struct ph_instance_config *cfg);
+
+/* ---- limits.c: the limits.* keys as cgroup files -------------------------- */
+/* The Limits message into ret (NULL m: no limit); -ERANGE/-EINVAL if out of bounds. */
+int ph_check_limits(const Ph__Limits *m, struct ph_limits *ret);
+/* Before a start or a live change: can this host apply l (huge page sizes,
+ * controllers, online CPUs)? Enables the cgroup2 controllers l needs. */
+int ph_limits_prepare(const struct ph_limits *l, const char **ret_why);
+/* The limits' lines of a start's configuration. */
+int ph_render_limits(FILE *f, const struct ph_limits *l);
+/* Write l into the running container's own cgroup files: live, the whole
+ * set (what is unset is reset); else, after a start, what liblxc left out. */
+int ph_limits_apply(const char *name, pid_t pid, const struct ph_limits *l, bool live,
+		    const char **ret_why);
 
 /* ---- sec_config.c: the security keys of a start ----------------------------- */
 /* Part of ph_check_instance_start(): the security fields into ret. */
@@ -223,8 +252,12 @@ bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
 /* A counter file's text as a number, or with field ("usage_usec ") that
  * field of its "key value" lines, microseconds made nanoseconds. */
 uint64_t ph_cgroup_number(const char *text, const char *field);
-/* Is the memory controller on a cgroup v1 hierarchy (a hybrid host), or v2? */
-bool ph_cgroup_v1_memory(void);
+/* Is controller ctrl ("memory") on a cgroup v1 hierarchy (a hybrid host), or on cgroup2? */
+bool ph_cgroup_v1(const char *ctrl);
+/* The mount point of cgroup2 ("/sys/fs/cgroup" or "/sys/fs/cgroup/unified"), or NULL. */
+const char *ph_cgroup2_root(void);
+/* The running container's payload directory of ctrl ("" = cgroup2), O_PATH; < 0 if not found. */
+int ph_cgroup_dir(const char *name, pid_t pid, const char *ctrl);
 /* Fill the counters of a running instance; < 0: ask liblxc instead. */
 int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
 

@@ -5,7 +5,7 @@
  * checked start request (struct ph_instance_config) and nothing else.
  * The base (rootfs, mounts, console, hooks) is here; each op family
  * that adds to a start renders its own part (ph_render_limits() in
- * op_limits.c; the id map, seccomp, sysctls and raw.lxc in sec_config.c),
+ * limits.c; the id map, seccomp, sysctls and raw.lxc in sec_config.c),
  * from the same typed struct.
  */
 #include <errno.h>
@@ -86,7 +86,8 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 	fprintf(f, "lxc.hook.version = 1\n");
 	fprintf(f, "lxc.hook.post-stop = /bin/sh -c '[ \"$LXC_TARGET\" != reboot ] || "
 		   "{ : >\"${LXC_CONFIG_FILE%%/*}/reboot-requested\"; exit 1; }'\n");
-	ph_render_limits(f, cfg);
+	if (r == 0)
+		r = ph_render_limits(f, &cfg->limits);
 	if (r == 0)
 		r = ph_render_sec(ctx, f, name, cfg); /* last: raw.lxc's lines come after ours */
 	if (r == 0 && (fflush(f) != 0 || fsync(fileno(f)) < 0))

@@ -33,7 +33,11 @@
 struct fe_value {
 	const char *s; /* the text */
 	bool b;        /* bool: true or false */
-	uint64_t u;    /* numbers: ints, bytes, CPU counts */
+	uint64_t u;    /* numbers: ints, bytes, CPU counts; an allowance's quota in µs */
+	uint64_t u2;   /* an allowance's period in µs */
+	uint32_t pct;  /* a percentage ("50%"); 0: the value is not one */
+	bool has_cpus; /* a CPU set ("0-1,3"), in cpus */
+	uint8_t cpus[PH_LIMITS_CPUSET_BYTES];
 };
 
 struct fe_valid;
@@ -54,8 +58,16 @@ int fe_parse_bool(const struct fe_valid *v, const char *s, struct fe_value *ret)
 int fe_parse_uint(const struct fe_valid *v, const char *s, struct fe_value *ret);
 /* Digits and an optional unit (B, kB, MB, GB, TB; KiB, MiB, GiB, TiB), at least min bytes. */
 int fe_parse_bytes(const struct fe_valid *v, const char *s, struct fe_value *ret);
-/* A count of CPUs, 1 to max (LXD's CPU sets such as "0-3,7" are not supported yet). */
+/* A count of CPUs, 1 to max. */
 int fe_parse_cpus(const struct fe_valid *v, const char *s, struct fe_value *ret);
+/* limits.cpu: a count (1 to max, in u) or a set of CPUs 0-1023 such as "0-1,3" or
+ * "1-1" (has_cpus, cpus), each CPU named once (LXD's IsValidCPUSet). */
+int fe_parse_cpuset(const struct fe_valid *v, const char *s, struct fe_value *ret);
+/* "N%" (1-100, in pct) or bytes as fe_parse_bytes (at least min, in u). */
+int fe_parse_percent_or_bytes(const struct fe_valid *v, const char *s, struct fe_value *ret);
+/* limits.cpu.allowance: "N%" (1-100, in pct) or "Qms/Pms" (the ms optional; Q 1-1000000,
+ * P 1-1000; u and u2 in µs). */
+int fe_parse_allowance(const struct fe_valid *v, const char *s, struct fe_value *ret);
 /* One of choices, exactly. */
 int fe_parse_enum(const struct fe_valid *v, const char *s, struct fe_value *ret);
 /* Any text of at most max bytes. */
@@ -80,6 +92,19 @@ int fe_parse_absent(const struct fe_valid *v, const char *s, struct fe_value *re
 #define FE_CPUS(hi, reason)                                                                        \
 	{                                                                                          \
 		.parse = fe_parse_cpus, .min = 1, .max = (hi), .why = (reason)                     \
+	}
+#define FE_CPUSET(hi, reason)                                                                      \
+	{                                                                                          \
+		.parse = fe_parse_cpuset, .min = 1, .max = (hi), .why = (reason)                   \
+	}
+#define FE_PERCENT_OR_BYTES(lo, reason)                                                            \
+	{                                                                                          \
+		.parse = fe_parse_percent_or_bytes, .min = (lo), .max = UINT64_MAX,                \
+		.why = (reason)                                                                    \
+	}
+#define FE_ALLOWANCE(reason)                                                                       \
+	{                                                                                          \
+		.parse = fe_parse_allowance, .why = (reason)                                       \
 	}
 #define FE_ENUM(list, reason)                                                                      \
 	{                                                                                          \

@@ -1040,21 +1040,40 @@ static void instance_start_cases(struct enc *e, struct enc *sub)
 	}
 	build_start(e, next_id++, "nosuch", NULL);
 	expect_refused("instance_start without a config", e);
-	ph__instance_config__init(&cfg);
-	cfg.memory_limit = 1;
-	build_start(e, next_id++, "nosuch", &cfg);
-	expect_refused("instance_start with memory_limit 1 (below 4096)", e);
-	cfg.memory_limit = 4095;
-	build_start(e, next_id++, "nosuch", &cfg);
-	expect_refused("instance_start with memory_limit 4095", e);
-	ph__instance_config__init(&cfg);
-	cfg.cpu_limit = 5000;
-	build_start(e, next_id++, "nosuch", &cfg);
-	expect_refused("instance_start with cpu_limit 5000", e);
-	ph__instance_config__init(&cfg);
-	cfg.processes_limit = 5000000;
-	build_start(e, next_id++, "nosuch", &cfg);
-	expect_refused("instance_start with processes_limit 5000000", e);
+	{
+		static uint32_t twice[] = { 1, 1 };
+		Ph__Limits l;
+		Ph__HugepageLimit h = PH__HUGEPAGE_LIMIT__INIT, *hp[] = { &h };
+
+		ph__instance_config__init(&cfg);
+		cfg.limits = &l;
+		ph__limits__init(&l);
+		l.memory = 1;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with limits.memory 1 (below 4096)", e);
+		l.memory = 4095;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with limits.memory 4095", e);
+		ph__limits__init(&l);
+		l.cpu_count = 5000;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with limits.cpu_count 5000", e);
+		ph__limits__init(&l);
+		l.processes = 5000000;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with limits.processes 5000000", e);
+		ph__limits__init(&l);
+		l.cpu_set = twice;
+		l.n_cpu_set = 2;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a CPU set naming CPU 1 twice", e);
+		ph__limits__init(&l);
+		h.size_kb = 4096;
+		l.hugepages = hp;
+		l.n_hugepages = 1;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with huge pages of a size LXD has not (4096 kB)", e);
+	}
 	ph__instance_config__init(&cfg);
 	{
 		Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
@@ -1088,9 +1107,6 @@ static void instance_start_cases(struct enc *e, struct enc *sub)
 	free(cf);
 
 	ph__instance_config__init(&cfg);
-	cfg.memory_limit = 256 << 20;
-	cfg.cpu_limit = 2;
-	cfg.processes_limit = 100;
 	id = next_id++;
 	build_start(e, id, "nosuch", &cfg);
 	case_answered_err("instance_start of a container that does not exist", e, id, ENOENT,
@@ -1699,9 +1715,12 @@ static void policy_cases(struct enc *e)
 
 		cfg.privileged = cfgs[i].privileged;
 		cfg.nesting = cfgs[i].nesting;
+		Ph__Limits lim = PH__LIMITS__INIT;
+
 		if (i == 3) {
-			cfg.memory_limit = 64 << 20;
-			cfg.processes_limit = 100;
+			lim.memory = 64 << 20;
+			lim.processes = 100;
+			cfg.limits = &lim;
 		}
 		build_start(e, id, "nosuch", &cfg);
 		snprintf(what, sizeof(what), "policy %s: instance_start %s of \"nosuch\"", policy,
@@ -1818,6 +1837,7 @@ static void real_fd_cases(struct enc *e)
 static void run_cases(struct enc *e)
 {
 	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+	Ph__Limits lim = PH__LIMITS__INIT;
 	char line[128], path[PATH_MAX], *text;
 	Ph__Reply *rep;
 	uint64_t id;
@@ -1883,8 +1903,9 @@ static void run_cases(struct enc *e)
 	}
 
 	ph__instance_config__init(&cfg);
-	cfg.memory_limit = 256 << 20;
-	cfg.processes_limit = 200;
+	lim.memory = 256 << 20;
+	lim.processes = 200;
+	cfg.limits = &lim;
 	build_start(e, id = next_id++, RUN_NAME, &cfg);
 	rep = call("instance_start unprivileged", e, NULL, 0, id, 0);
 	if (rep) {

@@ -49,6 +49,7 @@ void test_storage(void);
 void test_cgroup(void);
 void test_json(void);
 void test_config(void);
+void test_config_limits(void);
 void test_router(void);
 void test_object(void);
 void test_cli(void);

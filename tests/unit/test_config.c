@@ -34,7 +34,16 @@ static void test_rows(void)
 {
 	static const char *const with_setter[] = {
 		"limits.cpu",
+		"limits.cpu.allowance",
+		"limits.cpu.priority",
+		"limits.hugepages.1GB",
+		"limits.hugepages.1MB",
+		"limits.hugepages.2MB",
+		"limits.hugepages.64KB",
 		"limits.memory",
+		"limits.memory.enforce",
+		"limits.memory.swap",
+		"limits.memory.swap.priority",
 		"limits.processes",
 		"linux.kernel_modules",
 		"raw.idmap",
@@ -262,6 +271,13 @@ struct kcase {
 	const char *error; /* NULL: accepted; else the whole message */
 };
 
+#define MEMORY_WHY                                                                                 \
+	"Invalid config: must be a size such as 512MiB or a percentage of the host's memory such " \
+	"as 50%: \"limits.memory\""
+#define CPU_WHY                                                                                    \
+	"Invalid config: must be a number of CPUs or a set such as 0-1,3 (each CPU once): "        \
+	"\"limits.cpu\""
+
 static void test_keys(void)
 {
 	static const struct fe_policy none = { 0 };
@@ -306,16 +322,13 @@ static void test_keys(void)
 		  "Invalid config: Unknown configuration key: \"Security.privileged\"" },
 		{ "x\nlxc.rootfs.path", "/",
 		  "Invalid config: Unknown configuration key: \"x\nlxc.rootfs.path\"" },
-		{ "limits.memory", "lots",
-		  "Invalid config: must be a size such as 512MiB: \"limits.memory\"" },
-		{ "limits.memory", "4095",
-		  "Invalid config: must be a size such as 512MiB: \"limits.memory\"" },
-		{ "limits.memory", "50%",
-		  "Invalid config: must be a size such as 512MiB: \"limits.memory\"" },
-		{ "limits.cpu", "0", "Invalid config: must be a number of CPUs: \"limits.cpu\"" },
-		{ "limits.cpu", "4097",
-		  "Invalid config: must be a number of CPUs: \"limits.cpu\"" },
-		{ "limits.cpu", "0-3", "Invalid config: must be a number of CPUs: \"limits.cpu\"" },
+		{ "limits.memory", "lots", MEMORY_WHY },
+		{ "limits.memory", "4095", MEMORY_WHY },
+		{ "limits.memory", "50%", NULL },
+		{ "limits.cpu", "0", CPU_WHY },
+		{ "limits.cpu", "4097", CPU_WHY },
+		{ "limits.cpu", "0-3", NULL },
+		{ "limits.cpu", "0-3,3", CPU_WHY },
 		{ "limits.processes", "0",
 		  "Invalid config: must be a number: \"limits.processes\"" },
 		{ "limits.processes", "4194305",
@@ -475,8 +488,24 @@ static void test_environment(void)
 
 /* ---- the start request ------------------------------------------------------------------ */
 
+/* How many fields of the start request differ between a and b. */
+static int changed_fields(const struct ph_start_config *a, const struct ph_start_config *b)
+{
+	const struct ph_limits_config *x = &a->limits, *y = &b->limits;
+
+	return (a->privileged != b->privileged) + (a->nesting != b->nesting) +
+	       (x->memory != y->memory) + (x->memory_percent != y->memory_percent) +
+	       (x->memory_soft != y->memory_soft) + (x->swap_off != y->swap_off) +
+	       (x->swap_priority_drop != y->swap_priority_drop) +
+	       (x->cpu_priority_drop != y->cpu_priority_drop) + (x->cpu_count != y->cpu_count) +
+	       (x->has_cpu_set != y->has_cpu_set) + (x->cpu_percent != y->cpu_percent) +
+	       (x->cpu_quota_us != y->cpu_quota_us) + (x->processes != y->processes) +
+	       (x->hugepages_set != y->hugepages_set);
+}
+
 static void test_start(void)
 {
+	static const struct ph_start_config zero = { 0 };
 	struct ph_start_config c;
 	json_object *x;
 
@@ -485,49 +514,57 @@ static void test_start(void)
 		  "\"user.a\":\"1\",\"boot.autostart\":\"true\"}");
 	memset(&c, 0xff, sizeof(c));
 	fe_config_start(x, &c);
-	CHECK(c.privileged && !c.nesting && c.memory_limit == (1ULL << 30) && c.cpu_limit == 2 &&
-		      c.processes_limit == 100,
+	CHECK(c.privileged && !c.nesting && c.limits.memory == (1ULL << 30) &&
+		      c.limits.cpu_count == 2 && c.limits.processes == 100,
 	      "start: each key reaches its field (privileged %d nesting %d memory %llu cpu %u "
 	      "processes %u)",
-	      c.privileged, c.nesting, (unsigned long long)c.memory_limit, c.cpu_limit,
-	      c.processes_limit);
+	      c.privileged, c.nesting, (unsigned long long)c.limits.memory, c.limits.cpu_count,
+	      c.limits.processes);
 	json_object_put(x);
 
 	x = parse("{\"user.a\":\"1\"}");
 	memset(&c, 0xff, sizeof(c));
 	fe_config_start(x, &c);
-	CHECK(!c.privileged && !c.nesting && !c.memory_limit && !c.cpu_limit && !c.processes_limit,
+	CHECK(changed_fields(&c, &zero) == 0,
 	      "start: keys that are not set leave every field at none");
 	json_object_put(x);
 
 	/* what the database may hold from before a rule, or an empty (unset) value */
 	x = parse("{\"security.privileged\":\"maybe\",\"security.nesting\":\"\","
-		  "\"limits.memory\":\"lots\",\"limits.cpu\":\"0-3\",\"limits.processes\":\"-1\"}");
+		  "\"limits.memory\":\"lots\",\"limits.cpu\":\"3-0\",\"limits.processes\":\"-1\","
+		  "\"limits.cpu.priority\":\"11\",\"limits.hugepages.2MB\":\"x\"}");
 	fe_config_start(x, &c);
-	CHECK(!c.privileged && !c.nesting && !c.memory_limit && !c.cpu_limit && !c.processes_limit,
-	      "start: values that are not valid reach nothing");
+	CHECK(changed_fields(&c, &zero) == 0, "start: values that are not valid reach nothing");
 	json_object_put(x);
 
-	/* each setter writes its own field and no other */
+	/* each setter writes its own field and no other, for some value */
 	for (size_t k = 0; k < fe_config_nkeys; k++) {
+		static const char *const samples[] = { "true", "false", "4096", "5",
+						       "soft", "50%",   "0-1" };
 		const struct fe_key *row = &fe_config_keys[k];
-		const char *sample = row->value.parse == fe_parse_bool ? "true" : "4096";
-		struct ph_start_config zero = { 0 };
-		int changed = 0;
+		int most = 0, valid = 0;
 
 		if (!row->set || strncmp(row->name, "raw.", 4) == 0 ||
 		    strncmp(row->name, "linux.", 6) == 0 ||
 		    strncmp(row->name, "security.idmap.", 15) == 0 ||
 		    strncmp(row->name, "security.syscalls.", 18) == 0)
 			continue; /* the security rows: tests/unit/test_rawconf.c */
-		x = json_object_new_object();
-		json_object_object_add(x, row->name, json_object_new_string(sample));
-		fe_config_start(x, &c);
-		changed = (c.privileged != zero.privileged) + (c.nesting != zero.nesting) +
-			  (c.memory_limit != zero.memory_limit) + (c.cpu_limit != zero.cpu_limit) +
-			  (c.processes_limit != zero.processes_limit);
-		CHECK(changed == 1, "start: %s=%s sets one field", row->name, sample);
-		json_object_put(x);
+		for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+			struct fe_value v;
+			int n;
+
+			if (row->value.parse(&row->value, samples[i], &v) < 0)
+				continue;
+			valid++;
+			x = json_object_new_object();
+			json_object_object_add(x, row->name, json_object_new_string(samples[i]));
+			fe_config_start(x, &c);
+			n = changed_fields(&c, &zero);
+			most = n > most ? n : most;
+			json_object_put(x);
+		}
+		CHECK(valid > 0 && most == 1, "start: %s sets one field (%d values tried)",
+		      row->name, valid);
 	}
 }
 

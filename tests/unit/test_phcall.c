@@ -608,7 +608,11 @@ static void test_errno_replies(void)
 static void test_successes(void)
 {
 	struct ph_instance_state_info s;
-	struct ph_start_config cfg = { .nesting = true, .memory_limit = 1 << 30 };
+	struct ph_start_config cfg = { .nesting = true,
+				       .limits = { .memory = 1 << 30,
+						   .has_cpu_set = true,
+						   .cpu_set = { 0x0b },
+						   .hugepages_set = 1u << PH_LIMITS_2MB } };
 	struct ph_file_info *info = calloc(1, sizeof(*info));
 	const char *argv[] = { "sh", "-c", "true" }, *env[] = { "A=b" };
 	struct ph_exec_request req = {
@@ -665,8 +669,17 @@ static void test_successes(void)
 		      last_req->instance_start->config &&
 		      last_req->instance_start->config->nesting &&
 		      !last_req->instance_start->config->privileged &&
-		      last_req->instance_start->config->memory_limit == 1 << 30,
-	      "phcall: instance_start sends the configuration");
+		      last_req->instance_start->config->limits &&
+		      last_req->instance_start->config->limits->memory == 1 << 30 &&
+		      last_req->instance_start->config->limits->n_cpu_set == 3 &&
+		      last_req->instance_start->config->limits->cpu_set[0] == 0 &&
+		      last_req->instance_start->config->limits->cpu_set[1] == 1 &&
+		      last_req->instance_start->config->limits->cpu_set[2] == 3 &&
+		      last_req->instance_start->config->limits->n_hugepages == 1 &&
+		      last_req->instance_start->config->limits->hugepages[0]->size_kb == 2048 &&
+		      last_req->instance_start->config->limits->hugepages[0]->bytes == 0,
+	      "phcall: instance_start sends the configuration (the CPU set 0-1,3 as a list, a "
+	      "2MB page limit of 0)");
 	pthread_mutex_unlock(&fake_lock);
 
 	if (info) {
