@@ -4,8 +4,8 @@
 # security.privileged (an identity uid map), security.idmap.isolated
 # (distinct maps), security.syscalls.deny (a denied syscall kills the
 # caller inside), raw.lxc (an allowed key takes effect; lxc.include and a
-# smuggled newline are 400s), linux.sysctl.* (seen inside), nesting's
-# mounts, and each hardened-policy refusal at PUT time from a second moatd.
+# smuggled newline are 400s), linux.sysctl.* (seen inside), nesting (a
+# nested container runs inside, and not without it), and each hardened-policy refusal at PUT time from a second moatd.
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
@@ -113,11 +113,20 @@ check_eq "the rendered config allows apparmor nesting" "lxc.apparmor.allow_nesti
 	"$(grep allow_nesting "$MOAT_DIR/containers/nest/config")"
 check_eq "an ordinary container has no /dev/.lxc/proc" "" \
 	"$(lxc exec s0 -- cat /proc/self/mountinfo | grep ' /dev/.lxc/proc ')"
-# a container inside the nesting one: busybox's unshare is not in the image,
-# so the check is that the nested container may make a user namespace and
-# mount a fresh proc in it (what liblxc inside needs)
-check_match "the nesting container's root may write its own uid_map below it" "nested-ok" \
-	"$(lxc exec nest -- sh -c 'ls /dev/.lxc/proc/self/ns/user >/dev/null && echo nested-ok' 2>&1)"
+# a container inside the nesting one: the image has no liblxc, so the nested
+# container is made as liblxc makes one, with busybox's unshare: new user
+# (root mapped), pid, mount, uts, ipc and network namespaces and a fresh
+# proc. The kernel lets a user namespace mount proc only where a fully
+# visible proc exists: the one nesting adds at /dev/.lxc/proc.
+inner='hostname inner && hostname && tr -s " " </proc/self/uid_map && cat /proc/1/comm'
+out=$(lxc exec nest -- unshare -r -p -f -m -u -i -n --mount-proc sh -c "$inner" 2>&1)
+check_match "a nested container (user, pid, mount, uts, ipc, net namespaces, own proc) runs inside" \
+	'^inner
+ 0 0 1
+sh$' "$out"
+check_eq "the nesting container's own pid 1 is still its init" init "$(lxc exec nest -- cat /proc/1/comm)"
+check_fails "the same nested container is refused in a container without nesting" \
+	lxc exec s0 -- unshare -r -p -f -m -u -i -n --mount-proc true
 
 # ---- pylxd -----------------------------------------------------------------------
 out=$(/usr/bin/python3 - <<'PY' 2>&1
