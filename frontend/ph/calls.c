@@ -202,6 +202,10 @@ static int policy_from(const Ph__PolicyFlags *p, struct fe_policy *ret)
 	ret->allow_raw_lxc = p->allow_raw_lxc;
 	ret->allow_unix_devices = p->allow_unix_devices;
 	ret->require_delegated_ids = p->require_delegated_ids;
+	ret->allow_raw_idmap = p->allow_raw_idmap;
+	ret->allow_raw_seccomp = p->allow_raw_seccomp;
+	ret->allow_kernel_modules = p->allow_kernel_modules;
+	ret->allow_lxc_hooks = p->allow_lxc_hooks;
 	ret->disk_source_prefixes = TAKE_PTR(prefixes);
 	return 0;
 }
@@ -411,6 +415,7 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 	Ph__Request req = PH__REQUEST__INIT;
 	Ph__InstanceStartRequest m = PH__INSTANCE_START_REQUEST__INIT;
 	Ph__InstanceConfig c = PH__INSTANCE_CONFIG__INIT;
+	struct ph_sec_wire sec __attribute__((cleanup(ph_sec_wire_free))) = { 0 };
 	struct limits_msg lm;
 	struct reply rep __do_reply = { 0 };
 	int r;
@@ -420,6 +425,9 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 	c.privileged = config->privileged;
 	c.nesting = config->nesting;
 	c.limits = limits_msg(&config->limits, &lm);
+	r = ph_sec_fill(config, &c, &sec);
+	if (r < 0)
+		return fail(ret_error, r, NULL);
 	set_bytes(&m.name, name);
 	set_bytes(&m.pool, pool);
 	m.config = &c;

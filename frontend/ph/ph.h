@@ -125,6 +125,19 @@ struct ph_start_config {
 	bool privileged;
 	bool nesting;
 	struct ph_limits_config limits;
+	/*
+	 * The security keys (model/config_sec.c's setters). Texts point into
+	 * the expanded config and stay valid while it lives; ph/calls_sec.c
+	 * cuts them into the request's typed fields (common/rawconf.c's rules).
+	 */
+	bool idmap_isolated;
+	uint32_t idmap_base, idmap_size;   /* isolated only */
+	const char *raw_idmap;             /* LXD's lines, or NULL */
+	bool no_default_deny, deny_compat; /* security.syscalls.deny_default=false, deny_compat */
+	const char *syscalls_deny, *syscalls_allow;         /* one rule a line, or NULL */
+	const char *raw_seccomp, *raw_lxc, *kernel_modules; /* NULL: none */
+	const char *sysctl_key[32], *sysctl_value[32];      /* "net.ipv4.ip_forward", "1" */
+	size_t n_sysctl;
 	struct ph_device_config devices[PH_START_DEVICES_MAX]; /* in path order */
 	size_t ndevices;
 };

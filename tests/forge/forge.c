@@ -1074,6 +1074,67 @@ static void instance_start_cases(struct enc *e, struct enc *sub)
 		build_start(e, next_id++, "nosuch", &cfg);
 		expect_refused("instance_start with huge pages of a size LXD has not (4096 kB)", e);
 	}
+	{
+		/* the security fields (sec_config.c): each bad one is a breach */
+		Ph__ConfigLine line = PH__CONFIG_LINE__INIT, *lp = &line;
+		Ph__SyscallRule rule = PH__SYSCALL_RULE__INIT, *rp = &rule;
+		Ph__IdmapEntry m1 = PH__IDMAP_ENTRY__INIT, m2 = PH__IDMAP_ENTRY__INIT;
+		Ph__IdmapEntry *mp[] = { &m1, &m2 };
+		ProtobufCBinaryData mod = str("../../tmp/evil");
+
+		ph__instance_config__init(&cfg);
+		cfg.raw_lxc = &lp;
+		cfg.n_raw_lxc = 1;
+		line.key = str("lxc.environment");
+		line.value = str("A=1\nlxc.include = /etc/moat-forge");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a raw.lxc value holding a newline", e);
+		line.key = str("lxc.include");
+		line.value = str("/etc/moat-forge");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a raw.lxc lxc.include line", e);
+		line.key = str("lxc.rootfs.path");
+		line.value = str("/");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a raw.lxc key outside moatd's list", e);
+		ph__instance_config__init(&cfg);
+		cfg.sysctls = &lp;
+		cfg.n_sysctls = 1;
+		line.key = str("kernel.panic");
+		line.value = str("1");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a host-wide sysctl (kernel.panic)", e);
+		ph__instance_config__init(&cfg);
+		cfg.kernel_modules = &mod;
+		cfg.n_kernel_modules = 1;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a module name holding a path", e);
+		ph__instance_config__init(&cfg);
+		cfg.raw_seccomp = str("2\ndenylist\nmount notify\n");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a raw.seccomp notify rule", e);
+		ph__instance_config__init(&cfg);
+		rule.name = str("nosuchcall");
+		cfg.syscalls_deny = &rp;
+		cfg.n_syscalls_deny = 1;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start denying a syscall libseccomp does not know", e);
+		ph__instance_config__init(&cfg);
+		m1.uid = m2.uid = true;
+		m1.host = m2.host = 1000;
+		m1.cont = 1000, m2.cont = 2000;
+		m1.count = m2.count = 1;
+		cfg.raw_idmap = mp;
+		cfg.n_raw_idmap = 2;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with raw.idmap mapping host id 1000 twice", e);
+		ph__instance_config__init(&cfg);
+		cfg.idmap_isolated = true;
+		cfg.idmap_base = 100000;
+		cfg.idmap_size = 70000;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with an isolated map of 70000 ids", e);
+	}
 	ph__instance_config__init(&cfg);
 	{
 		Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
@@ -1673,6 +1734,8 @@ static bool learn_policy(struct enc *e)
 
 		result(f && f->allow_privileged == all && f->allow_nesting == all &&
 			       f->allow_raw_lxc == all && f->allow_unix_devices == all &&
+			       f->allow_raw_idmap == all && f->allow_raw_seccomp == all &&
+			       f->allow_kernel_modules == all && f->allow_lxc_hooks == all &&
 			       f->require_delegated_ids == !all && one &&
 			       f->disk_source_prefixes[0].len == strlen(prefix) &&
 			       memcmp(f->disk_source_prefixes[0].data, prefix, strlen(prefix)) == 0,
@@ -1723,6 +1786,39 @@ static void policy_cases(struct enc *e)
 		build_start(e, id, "nosuch", &cfg);
 		snprintf(what, sizeof(what), "policy %s: instance_start %s of \"nosuch\"", policy,
 			 cfgs[i].what);
+		case_answered_err(what, e, id, hardened() ? EPERM : ENOENT, "instance_start");
+	}
+	/* the security keys the hardened policy refuses (sec_config.c's policy step) */
+	for (int k = 0; k < 5; k++) {
+		static const char *const names[] = { "a raw.lxc line", "a raw.lxc hook line",
+						     "raw.idmap", "raw.seccomp",
+						     "linux.kernel_modules" };
+		Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+		Ph__ConfigLine line = PH__CONFIG_LINE__INIT, *lp = &line;
+		Ph__IdmapEntry m = PH__IDMAP_ENTRY__INIT, *mp = &m;
+		ProtobufCBinaryData mod = str("loop");
+		uint64_t id = next_id++;
+
+		line.key = str(k == 1 ? "lxc.hook.pre-start" : "lxc.cap.drop");
+		line.value = str(k == 1 ? "/bin/true" : "sys_admin");
+		if (k <= 1) {
+			cfg.raw_lxc = &lp;
+			cfg.n_raw_lxc = 1;
+		} else if (k == 2) {
+			m.uid = m.gid = true;
+			m.host = m.cont = 1000;
+			m.count = 1;
+			cfg.raw_idmap = &mp;
+			cfg.n_raw_idmap = 1;
+		} else if (k == 3) {
+			cfg.raw_seccomp = str("2\ndenylist\n[all]\nmount errno 1\n");
+		} else {
+			cfg.kernel_modules = &mod;
+			cfg.n_kernel_modules = 1;
+		}
+		build_start(e, id, "nosuch", &cfg);
+		snprintf(what, sizeof(what), "policy %s: instance_start with %s of \"nosuch\"",
+			 policy, names[k]);
 		case_answered_err(what, e, id, hardened() ? EPERM : ENOENT, "instance_start");
 	}
 }
