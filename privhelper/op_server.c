@@ -99,6 +99,10 @@ static Ph__PolicyFlags *policy_flags(const struct ph_policy *p)
 	flags.allow_raw_lxc = p->allow_raw_lxc;
 	flags.allow_unix_devices = p->allow_unix_devices;
 	flags.require_delegated_ids = p->require_delegated_ids;
+	flags.allow_raw_idmap = p->allow_raw_idmap;
+	flags.allow_raw_seccomp = p->allow_raw_seccomp;
+	flags.allow_kernel_modules = p->allow_kernel_modules;
+	flags.allow_lxc_hooks = p->allow_lxc_hooks;
 	for (char **s = p->disk_source_prefixes; s && *s && n < ARRAY_SIZE(prefixes); s++, n++) {
 		prefixes[n].data = (uint8_t *)*s;
 		prefixes[n].len = strlen(*s);

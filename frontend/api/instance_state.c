@@ -15,6 +15,8 @@
 
 #include "core/http.h"
 #include "log.h"
+#include "model/config_sec.h"
+#include "model/idmap.h"
 #include "model/instances.h"
 #include "model/watch.h"
 #include "ops/ops.h"
@@ -54,6 +56,18 @@ int fe_inst_call_start(struct fe_op *op, const char *name)
 		return fe_op_fail(op, ENOENT, "Instance not found");
 	fe_instance_expand(&i, &xc, &xd);
 	fe_instance_start_config(xc, &cfg);
+	r = fe_sec_check_start(&cfg, err);
+	if (r == 0)
+		r = fe_idmap_assign(&i, &cfg, err);
+	if (r < 0) {
+		r = fe_op_fail(op, r, "%s", err);
+		goto out;
+	}
+	if (fe_devices_start(xd, &cfg) < 0) {
+		r = fe_op_fail(op, E2BIG, "Too many devices (at most %d disks and unix nodes)",
+			       PH_START_DEVICES_MAX);
+		goto out;
+	}
 	/* templates: the pending create/copy/rename trigger, and "start" ones */
 	if (!json_object_object_get_ex(i.config, "volatile.apply_template", &pending))
 		pending = NULL;

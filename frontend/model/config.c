@@ -17,6 +17,7 @@
 #include <strings.h>
 
 #include "model/config.h"
+#include "model/config_sec.h"
 
 /* ---- the vocabulary -------------------------------------------------------------- */
 
@@ -262,6 +263,14 @@ bool fe_policy_allows(const struct fe_policy *p, enum fe_gate gate)
 		return p->allow_raw_lxc;
 	case FE_GATE_UNIX_DEVICES:
 		return p->allow_unix_devices;
+	case FE_GATE_RAW_IDMAP:
+		return p->allow_raw_idmap;
+	case FE_GATE_RAW_SECCOMP:
+		return p->allow_raw_seccomp;
+	case FE_GATE_KERNEL_MODULES:
+		return p->allow_kernel_modules;
+	case FE_GATE_LXC_HOOKS:
+		return p->allow_lxc_hooks;
 	}
 	return false;
 }
@@ -363,6 +372,29 @@ static const char *const enforce[] = { "hard", "soft", NULL };
 static const struct fe_valid env_name =
 	FE_ENV_NAME("environment variable names are letters, digits and _");
 
+static const struct fe_valid sysctl_name = {
+	.parse = fe_parse_sysctl_name,
+	.why = "only namespaced sysctls (net.*, kernel.shm*, kernel.msg*, kernel.sem, fs.mqueue.*)"
+};
+
+#define SYSCALLS_WHY                                                                               \
+	"must be syscall names, one a line, each optionally followed by kill, trap, allow or "     \
+	"errno N (at most 128)"
+#define FE_VALID(fn, reason)                                                                       \
+	{                                                                                          \
+		.parse = (fn), .why = (reason)                                                     \
+	}
+
+static void set_idmap_base(struct ph_start_config *c, const struct fe_value *v)
+{
+	c->idmap_base = (uint32_t)v->u;
+}
+
+static void set_idmap_size(struct ph_start_config *c, const struct fe_value *v)
+{
+	c->idmap_size = (uint32_t)v->u;
+}
+
 /* A row of a name, flags and a value's validator (no gate, no setter). */
 #define KEY(n, f, v)                                                                               \
 	{                                                                                          \
@@ -414,6 +446,47 @@ const struct fe_key fe_config_keys[] = {
 	LIMIT("limits.memory.swap.priority", FE_UINT(0, 10, "must be between 0 and 10"),
 	      set_swap_priority),
 	LIMIT("limits.processes", FE_UINT(1, 4194304, "must be a number"), set_processes),
+	{ .name = "linux.kernel_modules",
+	  .value = { .parse = fe_parse_modules,
+		     .why = "must be kernel module names separated by commas (at most 16)" },
+	  .gate = FE_GATE_KERNEL_MODULES,
+	  .forbidden = "Loading kernel modules is forbidden",
+	  .set = fe_set_kernel_modules },
+	{ .name = "linux.sysctl.",
+	  .flags = FE_KEY_PREFIX,
+	  .value = { .parse = fe_parse_sysctl_value,
+		     .why = "must be printable text without a line break (1 to 255 bytes)" },
+	  .suffix = &sysctl_name,
+	  .set_key = fe_set_sysctl },
+	{ .name = "raw.idmap",
+	  .value = { .parse = fe_parse_raw_idmap,
+		     .why = "must be lines \"both|uid|gid HOST CONTAINER\" (ids or equal ranges "
+			    "A-B, container ids below 65536, at most 16 lines, no id twice)" },
+	  .gate = FE_GATE_RAW_IDMAP,
+	  .forbidden = "Raw idmap configuration is forbidden",
+	  .set = fe_set_raw_idmap },
+	{ .name = "raw.lxc",
+	  .value = { .parse = fe_parse_raw_lxc,
+		     .why = "must be \"key = value\" lines of the liblxc keys moat allows "
+			    "(never lxc.include, lxc.log.file, lxc.prlimit.*; at most 64 lines; "
+			    "no control characters)" },
+	  .gate = FE_GATE_RAW_LXC,
+	  .forbidden = "Raw LXC configuration is forbidden",
+	  .set = fe_set_raw_lxc },
+	{ .name = "raw.seccomp",
+	  .value = { .parse = fe_parse_raw_seccomp,
+		     .why = "must be a liblxc seccomp policy (version 2; known syscalls, no "
+			    "notify action, at most 8192 bytes)" },
+	  .gate = FE_GATE_RAW_SECCOMP,
+	  .forbidden = "Raw seccomp configuration is forbidden",
+	  .set = fe_set_raw_seccomp },
+	{ .name = "security.idmap.base",
+	  .value = FE_UINT(1, 4294901759ULL, "must be a number"),
+	  .set = set_idmap_base },
+	{ .name = "security.idmap.isolated", .value = BOOLEAN, .set = fe_set_idmap_isolated },
+	{ .name = "security.idmap.size",
+	  .value = FE_UINT(1, 65536, "must be a number from 1 to 65536"),
+	  .set = set_idmap_size },
 	{ .name = "security.nesting",
 	  .value = BOOLEAN,
 	  .gate = FE_GATE_NESTING,
@@ -425,6 +498,17 @@ const struct fe_key fe_config_keys[] = {
 	  .forbidden = "Privileged containers are forbidden",
 	  .set = set_privileged },
 	KEY("security.protection.delete", FE_KEY_LIVE, BOOLEAN),
+	{ .name = "security.syscalls.allow",
+	  .value = { .parse = fe_parse_syscalls, .why = SYSCALLS_WHY },
+	  .set = fe_set_syscalls_allow },
+	{ .name = "security.syscalls.deny",
+	  .value = { .parse = fe_parse_syscalls, .why = SYSCALLS_WHY },
+	  .set = fe_set_syscalls_deny },
+	{ .name = "security.syscalls.deny_compat", .value = BOOLEAN, .set = fe_set_deny_compat },
+	{ .name = "security.syscalls.deny_default", .value = BOOLEAN, .set = fe_set_deny_default },
+	KEY("security.syscalls.intercept.", FE_KEY_PREFIX,
+	    FE_VALID(fe_parse_false, "moat has no syscall interception (moatd runs no seccomp "
+				     "notify handler): only false")),
 	KEY("user.", FE_KEY_PREFIX | FE_KEY_LIVE, ANY),
 	KEY("volatile.", FE_KEY_PREFIX | FE_KEY_LIVE | FE_KEY_INSTANCE, ANY),
 };
@@ -476,6 +560,15 @@ int fe_config_check_one(const char *key, const char *value, const struct fe_poli
 			err, FE_ERR_MAX,
 			"Invalid value \"%.100s\" for config \"%.100s\": %s by the server's policy",
 			value, key, row->forbidden);
+		return -EPERM;
+	}
+	if (row->value.parse == fe_parse_raw_lxc && v.u &&
+	    !fe_policy_allows(policy, FE_GATE_LXC_HOOKS)) {
+		snprintf(
+			err, FE_ERR_MAX,
+			"Invalid value for config \"%.100s\": lxc.hook.* lines are forbidden by the "
+			"server's policy",
+			key);
 		return -EPERM;
 	}
 	return 0;
@@ -564,6 +657,8 @@ void fe_config_start(json_object *expanded, struct ph_start_config *ret)
 		(void)o;
 		if (row && row->set && fe_config_get(expanded, k, &v) == 1)
 			row->set(&c, &v);
+		else if (row && row->set_key && fe_config_get(expanded, k, &v) == 1)
+			row->set_key(&c, k, &v);
 	}
 	*ret = c;
 }

@@ -135,10 +135,14 @@ typedef void (*fe_set_fn)(struct ph_start_config *c, const struct fe_value *v);
 /* The flag of moatd's policy (struct fe_policy) a row needs when it asks for something. */
 enum fe_gate {
 	FE_GATE_NONE,
-	FE_GATE_PRIVILEGED,   /* allow_privileged */
-	FE_GATE_NESTING,      /* allow_nesting */
-	FE_GATE_RAW_LXC,      /* allow_raw_lxc */
-	FE_GATE_UNIX_DEVICES, /* allow_unix_devices */
+	FE_GATE_PRIVILEGED,     /* allow_privileged */
+	FE_GATE_NESTING,        /* allow_nesting */
+	FE_GATE_RAW_LXC,        /* allow_raw_lxc */
+	FE_GATE_UNIX_DEVICES,   /* allow_unix_devices */
+	FE_GATE_RAW_IDMAP,      /* allow_raw_idmap */
+	FE_GATE_RAW_SECCOMP,    /* allow_raw_seccomp */
+	FE_GATE_KERNEL_MODULES, /* allow_kernel_modules */
+	FE_GATE_LXC_HOOKS,      /* allow_lxc_hooks (raw.lxc's lxc.hook.* lines) */
 };
 
 /* Does the policy allow what the gate guards? An unknown policy (known=false) allows all. */
@@ -162,6 +166,8 @@ struct fe_key {
 	enum fe_gate gate;
 	const char *forbidden; /* the gate's refusal, as LXD words it */
 	fe_set_fn set;         /* how the value reaches the start request; NULL: it does not */
+	/* prefix rows: the same, with the whole key (linux.sysctl.NAME) */
+	void (*set_key)(struct ph_start_config *c, const char *key, const struct fe_value *v);
 };
 
 /* ---- instance config keys (config.c) --------------------------------------------- */
@@ -212,6 +218,9 @@ struct fe_device_type {
 	enum fe_gate gate;         /* the policy flag any device of the type needs */
 	const char *forbidden;     /* the gate's refusal, as LXD words it */
 	bool other_keys;           /* keys no row covers pass, and nothing reads them */
+	/* What the rows cannot say alone (a key that needs another); NULL: nothing. */
+	int (*check)(const char *name, json_object *dev, const struct fe_policy *policy,
+		     char err[static FE_ERR_MAX]);
 };
 
 extern const struct fe_device_type fe_device_types[];
@@ -228,5 +237,10 @@ int fe_check_devices(json_object *devices, char err[static FE_ERR_MAX]);
 
 /* Is this device the root disk (a disk at path "/")? */
 bool fe_device_is_root(json_object *dev);
+
+/* The devices moatd realises at start (host disks, unix nodes) of an expanded
+ * devices map, in path order, into ret (its strings point into expanded);
+ * -E2BIG past PH_START_DEVICES_MAX. */
+int fe_devices_start(json_object *expanded, struct ph_start_config *ret);
 
 #endif

@@ -202,6 +202,10 @@ static int policy_from(const Ph__PolicyFlags *p, struct fe_policy *ret)
 	ret->allow_raw_lxc = p->allow_raw_lxc;
 	ret->allow_unix_devices = p->allow_unix_devices;
 	ret->require_delegated_ids = p->require_delegated_ids;
+	ret->allow_raw_idmap = p->allow_raw_idmap;
+	ret->allow_raw_seccomp = p->allow_raw_seccomp;
+	ret->allow_kernel_modules = p->allow_kernel_modules;
+	ret->allow_lxc_hooks = p->allow_lxc_hooks;
 	ret->disk_source_prefixes = TAKE_PTR(prefixes);
 	return 0;
 }
@@ -412,16 +416,43 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 	Ph__Request req = PH__REQUEST__INIT;
 	Ph__InstanceStartRequest m = PH__INSTANCE_START_REQUEST__INIT;
 	Ph__InstanceConfig c = PH__INSTANCE_CONFIG__INIT;
+	struct ph_sec_wire sec __attribute__((cleanup(ph_sec_wire_free))) = { 0 };
 	struct limits_msg lm;
 	struct reply rep __do_reply = { 0 };
 	int r;
 
+	Ph__Device dev[PH_START_DEVICES_MAX], *devp[PH_START_DEVICES_MAX];
+
 	c.privileged = config->privileged;
 	c.nesting = config->nesting;
 	c.limits = limits_msg(&config->limits, &lm);
+	r = ph_sec_fill(config, &c, &sec);
+	if (r < 0)
+		return fail(ret_error, r, NULL);
 	set_bytes(&m.name, name);
 	set_bytes(&m.pool, pool);
 	m.config = &c;
+	if (config->ndevices > PH_START_DEVICES_MAX)
+		return fail(ret_error, -E2BIG, NULL);
+	for (size_t k = 0; k < config->ndevices; k++) {
+		const struct ph_device_config *d = &config->devices[k];
+
+		ph__device__init(&dev[k]);
+		set_bytes(&dev[k].name, d->name);
+		set_bytes(&dev[k].source, d->source);
+		set_bytes(&dev[k].path, d->path);
+		dev[k].kind = (Ph__DeviceKind)d->kind;
+		dev[k].readonly = d->readonly;
+		dev[k].optional = d->optional;
+		dev[k].shift = d->shift;
+		dev[k].propagation = (Ph__Propagation)d->propagation;
+		dev[k].uid = d->uid;
+		dev[k].gid = d->gid;
+		dev[k].mode = d->mode;
+		devp[k] = &dev[k];
+	}
+	m.n_devices = config->ndevices;
+	m.devices = config->ndevices ? devp : NULL;
 	req.instance_start = &m;
 	r = call(OP_instance_start, &req, NULL, 0, &rep, ret_error);
 	if (r < 0)

@@ -105,11 +105,42 @@ struct ph_limits_config {
 	unsigned hugepages_set;               /* bit k: hugepages[k] is a limit (0 is one) */
 };
 
+/* A device moatd realises (ph.Device): the same numbers as ph.DeviceKind. */
+enum ph_dev_type { PH_DEVICE_DISK = 1, PH_DEVICE_UNIX_CHAR = 2, PH_DEVICE_UNIX_BLOCK = 3 };
+/* The same numbers as ph.Propagation. */
+enum ph_propagation { PH_PROP_PRIVATE, PH_PROP_SHARED, PH_PROP_SLAVE, PH_PROP_UNBINDABLE };
+
+#define PH_START_DEVICES_MAX 16
+struct ph_device_config {
+	const char *name;   /* the device's name: the caller's strings, */
+	const char *source; /* which must outlive the call */
+	const char *path;
+	enum ph_dev_type kind;
+	bool readonly, optional, shift;
+	enum ph_propagation propagation;
+	uint32_t uid, gid, mode;
+};
+
 /* instance_start: what moatd renders into liblxc's configuration. */
 struct ph_start_config {
 	bool privileged;
 	bool nesting;
 	struct ph_limits_config limits;
+	/*
+	 * The security keys (model/config_sec.c's setters). Texts point into
+	 * the expanded config and stay valid while it lives; ph/calls_sec.c
+	 * cuts them into the request's typed fields (common/rawconf.c's rules).
+	 */
+	bool idmap_isolated;
+	uint32_t idmap_base, idmap_size;   /* isolated only */
+	const char *raw_idmap;             /* LXD's lines, or NULL */
+	bool no_default_deny, deny_compat; /* security.syscalls.deny_default=false, deny_compat */
+	const char *syscalls_deny, *syscalls_allow;         /* one rule a line, or NULL */
+	const char *raw_seccomp, *raw_lxc, *kernel_modules; /* NULL: none */
+	const char *sysctl_key[32], *sysctl_value[32];      /* "net.ipv4.ip_forward", "1" */
+	size_t n_sysctl;
+	struct ph_device_config devices[PH_START_DEVICES_MAX]; /* in path order */
+	size_t ndevices;
 };
 
 /* file_op: the same numbers as ph.FileOpKind. */

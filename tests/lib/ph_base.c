@@ -83,8 +83,20 @@ static void base_instance_start(Ph__Request *r)
 	static Ph__InstanceConfig cfg;
 	static Ph__Limits lim;
 	static Ph__HugepageLimit huge, *hugep[] = { &huge };
+	static Ph__Device disk, *devs[] = { &disk };
 
 	ph__instance_start_request__init(&m);
+	/* a disk under the hardened policy's prefix: both policies allow the base */
+	ph__device__init(&disk);
+	disk.name = text("share");
+	disk.kind = PH__DEVICE_KIND__DEVICE_KIND_DISK;
+	disk.source = text("/srv/moat/share");
+	disk.path = text("/mnt/share");
+	disk.readonly = true;
+	disk.shift = true;
+	disk.propagation = PH__PROPAGATION__PROPAGATION_SLAVE;
+	m.devices = devs;
+	m.n_devices = 1;
 	ph__instance_config__init(&cfg);
 	ph__limits__init(&lim);
 	ph__hugepage_limit__init(&huge);

@@ -110,6 +110,7 @@ int main(void)
 	test_json();
 	test_config();
 	test_config_limits();
+	test_rawconf();
 	test_router();
 	test_object();
 	test_cli();

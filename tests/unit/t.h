@@ -37,6 +37,7 @@ char *t_yaml_of(struct json_object *o);
 void test_name(void);
 void test_frame(void);
 void test_policy(void);
+void test_rawconf(void);
 void test_decode(void);
 void test_optable(void);
 void test_ws(void);

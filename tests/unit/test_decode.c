@@ -872,6 +872,54 @@ static void good_new_ops(void)
 		ph__request__free_unpacked(req, NULL);
 	}
 
+	{
+		/* the security fields: what an accepted start promises sec_config.c's render */
+		Ph__ConfigLine l1 = PH__CONFIG_LINE__INIT, l2 = PH__CONFIG_LINE__INIT;
+		Ph__ConfigLine *lxc[] = { &l1 }, *sys[] = { &l2 };
+		Ph__SyscallRule r1 = PH__SYSCALL_RULE__INIT, *deny[] = { &r1 };
+		Ph__IdmapEntry m1 = PH__IDMAP_ENTRY__INIT, *map[] = { &m1 };
+		ProtobufCBinaryData mods[] = { str("br_netfilter") };
+
+		start_base(&s, &cfg);
+		cfg.idmap_isolated = true;
+		cfg.idmap_base = 1065536;
+		cfg.idmap_size = 65536;
+		m1.uid = m1.gid = true, m1.host = 1000, m1.cont = 1000, m1.count = 1;
+		cfg.raw_idmap = map, cfg.n_raw_idmap = 1;
+		r1.name = str("sethostname");
+		r1.action = PH__SYSCALL_ACTION__SYSCALL_ACTION_ERRNO;
+		r1.errnum = 1;
+		cfg.syscalls_deny = deny, cfg.n_syscalls_deny = 1;
+		cfg.deny_compat = true;
+		l1.key = str("lxc.environment"), l1.value = str("A=1");
+		cfg.raw_lxc = lxc, cfg.n_raw_lxc = 1;
+		l2.key = str("net.ipv4.ip_forward"), l2.value = str("1");
+		cfg.sysctls = sys, cfg.n_sysctls = 1;
+		cfg.kernel_modules = mods, cfg.n_kernel_modules = 1;
+		build_op(&e, 65, PH__REQUEST__OP_INSTANCE_START, &s);
+		req = accepted("instance_start with every security field", &e, 0,
+			       PH__REQUEST__OP_INSTANCE_START, &t);
+		if (req) {
+			const struct ph_sec_config *sc = &t.instance_start.config.sec;
+
+			CHECK(sc->idmap_isolated && sc->idmap_base == 1065536 &&
+				      sc->idmap_size == 65536 && sc->n_raw_idmap == 1 &&
+				      sc->raw_idmap[0].host == 1000 && sc->n_deny == 1 &&
+				      strcmp(sc->deny[0].name, "sethostname") == 0 &&
+				      sc->deny[0].action == RAWCONF_ERRNO && sc->deny[0].err == 1 &&
+				      sc->deny_compat && !sc->no_default_deny &&
+				      sc->n_raw_lxc == 1 &&
+				      strcmp(sc->raw_lxc[0].value, "A=1") == 0 &&
+				      sc->n_sysctl == 1 &&
+				      strcmp(sc->sysctl[0].key, "net.ipv4.ip_forward") == 0 &&
+				      sc->n_modules == 1 &&
+				      strcmp(sc->modules[0], "br_netfilter") == 0 &&
+				      sc->raw_seccomp[0] == '\0',
+			      "decode: instance_start: the security fields copied as typed values");
+			ph__request__free_unpacked(req, NULL);
+		}
+	}
+
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
 		file_base(&f);
 		f.kind = kinds[i].kind;
@@ -1407,10 +1455,28 @@ static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
 	const Ph__InstanceStartRequest *m = q->instance_start;
 	const Ph__InstanceConfig *c = m->config;
 
-	return name_is(s->ref.name, &m->name) && name_is(s->pool, &m->pool) && c &&
-	       limits_ok(&s->config.limits, c->limits) &&
-	       s->config.privileged == (c->privileged != 0) &&
-	       s->config.nesting == (c->nesting != 0);
+	bool ok = name_is(s->ref.name, &m->name) && name_is(s->pool, &m->pool) && c &&
+		  limits_ok(&s->config.limits, c->limits) &&
+		  s->config.privileged == (c->privileged != 0) &&
+		  s->config.nesting == (c->nesting != 0) && s->ndevices == m->n_devices &&
+		  s->ndevices <= PH_DEVICES_MAX;
+
+	/* each device: a safe name, absolute normal paths (no "..", no newline or space),
+	 * ids and mode in range, names once, paths in order */
+	for (size_t k = 0; ok && k < s->ndevices; k++) {
+		const struct ph_device *d = &s->devices[k];
+
+		ok = text_is(d->name, sizeof(d->name), &m->devices[k]->name) &&
+		     text_is(d->source, sizeof(d->source), &m->devices[k]->source) &&
+		     text_is(d->path, sizeof(d->path), &m->devices[k]->path) &&
+		     d->source[0] == '/' && d->path[0] == '/' && d->path[1] != '\0' &&
+		     !strstr(d->source, "/..") && !strstr(d->path, "/..") &&
+		     !strpbrk(d->path, " \n\\") && !strpbrk(d->name, "/\n") && d->name[0] != '.' &&
+		     d->uid <= 65535 && d->gid <= 65535 && d->mode <= 0777 &&
+		     d->kind >= PH_DEV_DISK && d->kind <= PH_DEV_UNIX_BLOCK &&
+		     (k == 0 || strcmp(s->devices[k - 1].path, d->path) < 0);
+	}
+	return ok;
 }
 
 static bool inv_file_op(const Ph__Request *q, const union ph_typed *t)
