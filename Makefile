@@ -58,7 +58,7 @@ override CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 override LDFLAGS := $(LDFLAGS_BASE) $(LDFLAGS)
 
 pc = $(shell $(PKG_CONFIG) --cflags --libs $(1) 2>/dev/null)
-LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap libarchive)
+LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap libarchive libkmod)
 LIBS_FE := $(call pc,libmicrohttpd json-c sqlite3 libprotobuf-c libseccomp gnutls libarchive yaml-0.1) -lpthread
 LIBS_CLI := $(call pc,libcurl json-c yaml-0.1 libarchive gnutls)
 
@@ -66,6 +66,8 @@ GEN := $(B)/gen/proto/privhelper.pb-c.c
 GEN_H := $(B)/gen/proto/privhelper.pb-c.h
 
 COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c
+# the rules of the security keys' text (raw.lxc, seccomp, sysctls): both daemons
+RAWCONF_SRC := common/rawconf.c
 # websocket framing: moatd-api and moat only, never moatd (it parses no frame)
 WS_SRC := lxd/ws.c
 # LXD's objects as field tables: moatd-api and moat, never moatd
@@ -108,10 +110,10 @@ $(B)/obj/gen/%.o: $(B)/gen/%.c
 
 GEN_OBJ := $(B)/obj/gen/proto/privhelper.pb-c.o
 
-$(B)/moatd: $(call obj,$(PH_SRC) $(COMMON_SRC) common/sandbox.c) $(GEN_OBJ)
+$(B)/moatd: $(call obj,$(PH_SRC) $(COMMON_SRC) common/sandbox.c $(RAWCONF_SRC)) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH)
 
-$(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c) $(GEN_OBJ)
+$(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(RAWCONF_SRC)) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_FE)
 
 $(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC))
@@ -128,7 +130,7 @@ $(B)/share/man/man1/moat.1: $(B)/moat
 UNIT_SRC := $(wildcard tests/unit/*.c)
 # hostile requests for the unit and forge tests: encoding, base messages, mutator
 TEST_LIB_SRC := $(wildcard tests/lib/*.c)
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c) $(GEN_OBJ)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(RAWCONF_SRC)) $(GEN_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH) $(LIBS_FE) $(LIBS_CLI)
 
@@ -155,7 +157,7 @@ all: $(FUZZ_BINS)
 FUZZ_LIB_DAEMONS := $(B)/libmoat-daemons.a
 FUZZ_LIB_CLI := $(B)/libmoat-cli.a
 
-$(FUZZ_LIB_DAEMONS): $(call obj,$(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c) $(GEN_OBJ)
+$(FUZZ_LIB_DAEMONS): $(call obj,$(PH_LIB_SRC) $(FE_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(RAWCONF_SRC)) $(GEN_OBJ)
 	@rm -f $@
 	$(AR) rcs $@ $^
 

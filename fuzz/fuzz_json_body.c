@@ -75,7 +75,14 @@ static void check_accepted_config(json_object *config, json_object *devices)
 		}
 		fe_config_start(config, &cfg);
 		/* what the setters took passed the same parsers */
-		if (cfg.cpu_limit > 4096 || (cfg.memory_limit && cfg.memory_limit < 4096))
+		if (cfg.limits.cpu_count > 4096 ||
+		    (cfg.limits.memory && cfg.limits.memory < 4096) ||
+		    cfg.limits.memory_percent > 100 || cfg.limits.cpu_percent > 100 ||
+		    cfg.limits.swap_priority_drop > 10 || cfg.limits.cpu_priority_drop > 10 ||
+		    (cfg.limits.has_cpu_set && cfg.limits.cpu_count) ||
+		    (cfg.limits.cpu_quota_us &&
+		     (cfg.limits.cpu_quota_us < 1000 || cfg.limits.cpu_period_us < 1000 ||
+		      cfg.limits.cpu_period_us > 1000000)))
 			abort();
 	}
 	if (!devices)

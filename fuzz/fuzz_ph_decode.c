@@ -168,9 +168,11 @@ static void check_accepted(const Ph__Request *req, const struct ph_op *op, size_
 
 		if (!name_ok(t.instance_start.ref.name, &req->instance_start->name) ||
 		    !name_ok(t.instance_start.pool, &req->instance_start->pool) || !mc ||
-		    (c->memory_limit && c->memory_limit < 4096) || c->cpu_limit > 4096 ||
-		    c->processes_limit > 4194304 || c->memory_limit != mc->memory_limit ||
-		    c->cpu_limit != mc->cpu_limit || c->processes_limit != mc->processes_limit ||
+		    (c->limits.memory && c->limits.memory < 4096) || c->limits.cpu_count > 4096 ||
+		    c->limits.processes > 4194304 || c->limits.swap_priority_drop > 10 ||
+		    c->limits.cpu_priority_drop > 10 ||
+		    (c->limits.has_cpu_set && c->limits.cpu_count) ||
+		    (mc->limits ? c->limits.memory != mc->limits->memory : c->limits.memory != 0) ||
 		    c->privileged != (mc->privileged != 0) || c->nesting != (mc->nesting != 0))
 			abort();
 		break;

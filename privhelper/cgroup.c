@@ -180,7 +180,12 @@ static int payload_dir(const char *self, const char *init, const char *ctrl, con
 		if (strcmp(base, "/") == 0 || !ph_cgroup_within(init, ctrl, dir))
 			return -ESRCH;
 	}
-	snprintf(path, sizeof(path), "/sys/fs/cgroup%s%s%s", ctrl[0] ? "/" : "", ctrl, dir);
+	if (ctrl[0])
+		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s", ctrl, dir);
+	else if (ph_cgroup2_root())
+		snprintf(path, sizeof(path), "%s%s", ph_cgroup2_root(), dir);
+	else
+		return -ENOENT;
 	r = open(path, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	return r < 0 ? -errno : r;
 }
@@ -232,9 +237,37 @@ int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s)
 	return 0;
 }
 
-bool ph_cgroup_v1_memory(void)
+#define CGROUP_V1_MAGIC 0x27e0eb
+#define CGROUP2_MAGIC 0x63677270
+
+bool ph_cgroup_v1(const char *ctrl)
+{
+	char path[128];
+	struct statfs sf;
+
+	snprintf(path, sizeof(path), "/sys/fs/cgroup/%s", ctrl);
+	return statfs(path, &sf) == 0 && sf.f_type == CGROUP_V1_MAGIC;
+}
+
+const char *ph_cgroup2_root(void)
 {
 	struct statfs sf;
 
-	return statfs("/sys/fs/cgroup/memory", &sf) == 0 && sf.f_type != 0x63677270;
+	if (statfs("/sys/fs/cgroup", &sf) == 0 && sf.f_type == CGROUP2_MAGIC)
+		return "/sys/fs/cgroup";
+	if (statfs("/sys/fs/cgroup/unified", &sf) == 0 && sf.f_type == CGROUP2_MAGIC)
+		return "/sys/fs/cgroup/unified";
+	return NULL;
+}
+
+int ph_cgroup_dir(const char *name, pid_t pid, const char *ctrl)
+{
+	char self[4096], init[4096], path[64];
+	int r;
+
+	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
+	r = read_text("/proc/self/cgroup", self, sizeof(self));
+	if (r == 0)
+		r = read_text(path, init, sizeof(init));
+	return r < 0 ? r : payload_dir(self, init, ctrl, name);
 }

@@ -100,9 +100,8 @@ static bool read_range(const char *file, uint32_t *ret_base, uint32_t *ret_size)
 /* -EPERM: the policy wants delegated ids and a file delegates none. */
 static int read_idmap(struct ph_ctx *ctx)
 {
-	uint32_t gsize;
 	bool u = read_range("/etc/subuid", &ctx->idmap_base, &ctx->idmap_size);
-	bool g = read_range("/etc/subgid", &ctx->idmap_base_gid, &gsize);
+	bool g = read_range("/etc/subgid", &ctx->idmap_base_gid, &ctx->idmap_size_gid);
 
 	if (ctx->policy.require_delegated_ids && !(u && g)) {
 		log_error("policy \"%s\" takes container ids only from a range delegated to root, "

@@ -2,8 +2,9 @@
 /*
  * Server-level ops, run by moatd (root): check, policy and handler of each.
  *
- * hello: reports what only root can learn, for GET /1.0, and what the
- * loaded policy allows. It reads kernel and liblxc facts; it takes nothing
+ * hello: reports what only root can learn, for GET /1.0, what the
+ * loaded policy allows, and whether the asking frontend is the first moatd
+ * started (then it runs the boot.autostart instances). It reads kernel and liblxc facts; it takes nothing
  * from the request (hostile bytes from moatd-api) but the protocol number,
  * which its check pins to PH_PROTOCOL.
  */
@@ -98,6 +99,10 @@ static Ph__PolicyFlags *policy_flags(const struct ph_policy *p)
 	flags.allow_raw_lxc = p->allow_raw_lxc;
 	flags.allow_unix_devices = p->allow_unix_devices;
 	flags.require_delegated_ids = p->require_delegated_ids;
+	flags.allow_raw_idmap = p->allow_raw_idmap;
+	flags.allow_raw_seccomp = p->allow_raw_seccomp;
+	flags.allow_kernel_modules = p->allow_kernel_modules;
+	flags.allow_lxc_hooks = p->allow_lxc_hooks;
 	for (char **s = p->disk_source_prefixes; s && *s && n < ARRAY_SIZE(prefixes); s++, n++) {
 		prefixes[n].data = (uint8_t *)*s;
 		prefixes[n].len = strlen(*s);
@@ -130,6 +135,7 @@ int ph_do_hello(struct ph_ctx *ctx, const struct ph_hello *t, Ph__HelloReply *h)
 	h->policy_name.data = (uint8_t *)ctx->policy.name;
 	h->policy_name.len = strlen(ctx->policy.name);
 	h->policy = policy_flags(&ctx->policy);
+	h->first_frontend = ctx->frontends == 1; /* its first: moatd has just started */
 
 	add_feature(&n, "idmapped_mounts", probe_idmapped_mounts());
 	add_feature(&n, "seccomp_listener", probe_seccomp_listener());

@@ -25,6 +25,10 @@ struct ph_policy {
 	bool allow_nesting;
 	bool allow_raw_lxc;
 	bool allow_unix_devices;
+	bool allow_raw_idmap;      /* raw.idmap; isolated maps outside the delegated range */
+	bool allow_raw_seccomp;    /* raw.seccomp */
+	bool allow_kernel_modules; /* linux.kernel_modules */
+	bool allow_lxc_hooks;      /* lxc.hook.* lines in raw.lxc */
 	/* Host paths that disk devices may use; "*" entry = any. */
 	char **disk_source_prefixes;
 	/* No container ids unless root has a range in /etc/subuid and /etc/subgid. */
@@ -41,8 +45,10 @@ struct ph_ctx {
 	uint32_t idmap_base; /* delegated id range (subuid/subgid of root) */
 	uint32_t idmap_size;
 	uint32_t idmap_base_gid;
+	uint32_t idmap_size_gid;
 	struct ph_policy policy;
 	int chan;             /* the channel to the current frontend */
+	unsigned frontends;   /* how many moatd started (supervise.c): hello's first_frontend */
 	struct ph_call *call; /* the op being served (dispatch.c) */
 };
 

@@ -62,18 +62,94 @@ struct ph_instance_delete {
 	char pool[NAME_MAX_LEN + 1];
 };
 
+#include "rawconf.h"
+
+#define PH_IDMAP_MAX 16     /* raw.idmap entries */
+#define PH_SYSCALLS_MAX 128 /* rules of a deny or an allow list */
+#define PH_RAW_LXC_MAX 64   /* raw.lxc lines */
+#define PH_MODULES_MAX 16   /* linux.kernel_modules */
+#define PH_SYSCTL_MAX 32    /* linux.sysctl.* keys */
+
+struct ph_idmap_entry {
+	bool uid, gid;
+	uint32_t host, cont, count; /* cont + count <= 65536, host + count <= 2^32 */
+};
+
+struct ph_line {
+	char key[RAWCONF_KEY_MAX];
+	char value[RAWCONF_VALUE_MAX];
+};
+
+/* The security part of a start (sec_config.c checks, polices and renders it). */
+struct ph_sec_config {
+	bool idmap_isolated;
+	uint32_t idmap_base, idmap_size; /* isolated: host uid of container 0, 1..65536 ids */
+	struct ph_idmap_entry raw_idmap[PH_IDMAP_MAX];
+	size_t n_raw_idmap;
+	bool no_default_deny, deny_compat;
+	struct rawconf_rule deny[PH_SYSCALLS_MAX], allow[PH_SYSCALLS_MAX];
+	size_t n_deny, n_allow;
+	char raw_seccomp[RAWCONF_SECCOMP_MAX + 1]; /* "" = none */
+	struct ph_line raw_lxc[PH_RAW_LXC_MAX];
+	size_t n_raw_lxc;
+	char modules[PH_MODULES_MAX][RAWCONF_MODULE_MAX];
+	size_t n_modules;
+	struct ph_line sysctl[PH_SYSCTL_MAX]; /* value < RAWCONF_SYSCTL_MAX */
+	size_t n_sysctl;
+};
+
+/* The huge page sizes LXD names (limits.hugepages.64KB ... .1GB). */
+enum ph_hugepage { PH_HUGE_64KB, PH_HUGE_1MB, PH_HUGE_2MB, PH_HUGE_1GB, PH_HUGE_N };
+
+#define PH_CPUSET_BYTES 128 /* a CPU set names CPUs 0-1023 */
+
+/* The limits.* keys as ph_check_limits() (limits.c) yields them; 0 = unset. */
+struct ph_limits {
+	uint64_t memory;                                /* bytes, else >= 4096 */
+	uint32_t memory_percent;                        /* or 1-100 % of the host's memory */
+	bool memory_soft;                               /* limits.memory.enforce=soft */
+	bool swap_off;                                  /* limits.memory.swap=false */
+	uint32_t swap_priority_drop, cpu_priority_drop; /* 10 - priority: 0-10 */
+	uint32_t cpu_count;                             /* 1-4096; 0 = every CPU */
+	uint8_t cpu_set[PH_CPUSET_BYTES];               /* or a set (not with cpu_count) */
+	bool has_cpu_set;
+	uint32_t cpu_percent;                 /* 1-100; 0 = 100 % */
+	uint32_t cpu_quota_us, cpu_period_us; /* both or neither; not with cpu_percent */
+	uint32_t processes;                   /* 1-4194304 */
+	uint64_t hugepages[PH_HUGE_N];        /* bytes, for the sizes in hugepages_set */
+	unsigned hugepages_set;               /* bit k: hugepages[k] is a limit */
+};
+
 struct ph_instance_config {
 	bool privileged;
 	bool nesting;
-	uint64_t memory_limit; /* bytes, 0 = none */
-	uint32_t cpu_limit;    /* CPUs, 0 = none */
-	uint32_t processes_limit;
+	struct ph_limits limits;
+	struct ph_sec_config sec;
+};
+
+#define PH_DEVICES_MAX 16       /* devices of one start */
+#define PH_DEVICE_PATH_MAX 1024 /* a device's source or path, with its NUL */
+
+enum ph_device_kind { PH_DEV_DISK = 1, PH_DEV_UNIX_CHAR, PH_DEV_UNIX_BLOCK };
+
+/* One device as ph_check_device() (op_device.c) yields it. */
+struct ph_device {
+	char name[NAME_MAX_LEN + 1]; /* [A-Za-z0-9][A-Za-z0-9._-]{0,62} */
+	enum ph_device_kind kind;
+	char source[PH_DEVICE_PATH_MAX]; /* absolute, normal: no ".", "..", "//", trailing "/" */
+	char path[PH_DEVICE_PATH_MAX];   /* the same rules, not "/"; no space or '\\' */
+	bool readonly, optional, shift;
+	unsigned long propagation; /* MS_PRIVATE, MS_SHARED, MS_SLAVE or MS_UNBINDABLE */
+	uint32_t uid, gid;         /* unix-*: 0-65535 */
+	uint32_t mode;             /* unix-*: 0-0777 */
 };
 
 struct ph_instance_start {
 	struct ph_instance_ref ref;
 	char pool[NAME_MAX_LEN + 1];
 	struct ph_instance_config config;
+	struct ph_device devices[PH_DEVICES_MAX]; /* in path order */
+	size_t ndevices;
 };
 
 enum ph_file_kind {
@@ -130,9 +206,7 @@ struct ph_instance_network {
 
 struct ph_instance_limits {
 	struct ph_instance_ref ref;
-	uint64_t memory_limit; /* bytes, 0 = none, else >= 4096 */
-	uint32_t cpu_limit;    /* CPUs, 0 = all, else <= 4096 */
-	uint32_t processes_limit;
+	struct ph_limits limits; /* the whole set: what is unset is removed */
 };
 
 /* ---- storage.c: paths and confined workers ------------------------------- */
@@ -158,11 +232,54 @@ void ph_container_put(struct lxc_container **c);
 #define __do_lxc_put __attribute__((cleanup(ph_container_put)))
 
 /* ---- render.c: the liblxc configuration written at every start ---------- */
-/* Write the liblxc configuration of an instance. */
+/* Write the liblxc configuration of an instance; s and staged (or NULL): the
+ * start's devices and which of them ph_devices_stage() staged. */
 int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
-		     const struct ph_instance_config *cfg);
-/* op_limits.c: the limits' lines of it. */
-void ph_render_limits(FILE *f, const struct ph_instance_config *cfg);
+		     const struct ph_instance_config *cfg, const struct ph_instance_start *s,
+		     const bool *staged, const char **ret_why);
+
+/* ---- op_device.c, device_mount.c: disks and unix nodes ------------------- */
+/* The Device message into ret; < 0: malformed. */
+int ph_check_device(const Ph__Device *m, struct ph_device *ret);
+/* May the policy give this device (on its names, before anything is opened)? */
+int ph_policy_device(const struct ph_policy *p, const struct ph_device *d, const char **ret_why);
+/* Stage every device of a start under $MOAT_DIR/containers/<name>/devices/ (sources
+ * opened and checked again, mounts made detached and attached there); *ret_staged
+ * says which were (optional ones may be missing). */
+int ph_devices_stage(struct ph_ctx *ctx, const struct ph_instance_start *s,
+		     bool ret_staged[static PH_DEVICES_MAX], const char **ret_why);
+/* The lxc.mount.entry lines of the staged devices. */
+int ph_render_devices(struct ph_ctx *ctx, FILE *f, const struct ph_instance_start *s,
+		      const bool *staged);
+/* After a start: the staging mounts and nodes go (the container holds its own). */
+void ph_devices_unstage(struct ph_ctx *ctx, const char *name);
+
+/* ---- limits.c: the limits.* keys as cgroup files -------------------------- */
+/* The Limits message into ret (NULL m: no limit); -ERANGE/-EINVAL if out of bounds. */
+int ph_check_limits(const Ph__Limits *m, struct ph_limits *ret);
+/* Before a start or a live change: can this host apply l (huge page sizes,
+ * controllers, online CPUs)? Enables the cgroup2 controllers l needs. */
+int ph_limits_prepare(const struct ph_limits *l, const char **ret_why);
+/* The limits' lines of a start's configuration. */
+int ph_render_limits(FILE *f, const struct ph_limits *l);
+/* Write l into the running container's own cgroup files: live, the whole
+ * set (what is unset is reset); else, after a start, what liblxc left out. */
+int ph_limits_apply(const char *name, pid_t pid, const struct ph_limits *l, bool live,
+		    const char **ret_why);
+
+/* ---- sec_config.c: the security keys of a start ----------------------------- */
+/* Part of ph_check_instance_start(): the security fields into ret. */
+int ph_check_sec_config(const Ph__InstanceConfig *m, struct ph_sec_config *ret);
+/* Part of ph_policy_instance_start(). */
+int ph_policy_sec_config(const struct ph_policy *p, const struct ph_instance_config *c,
+			 const char **ret_why);
+/* The idmap lines (and the seccomp policy file) of a start; < 0 with *ret_why. */
+int ph_render_sec_idmap(struct ph_ctx *ctx, FILE *f, const struct ph_instance_config *c,
+			const char **ret_why);
+int ph_render_sec(struct ph_ctx *ctx, FILE *f, const char *name,
+		  const struct ph_instance_config *c);
+/* linux.kernel_modules: each loaded (or already there); < 0 with a message in why. */
+int ph_sec_load_modules(const struct ph_sec_config *s, char *why, size_t why_size);
 
 /* ---- cgroup.c: usage counters read from the payload cgroup's files ------- */
 /* The path of ctrl's line ("" = cgroup2) in a /proc/<pid>/cgroup text. */
@@ -172,8 +289,12 @@ bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
 /* A counter file's text as a number, or with field ("usage_usec ") that
  * field of its "key value" lines, microseconds made nanoseconds. */
 uint64_t ph_cgroup_number(const char *text, const char *field);
-/* Is the memory controller on a cgroup v1 hierarchy (a hybrid host), or v2? */
-bool ph_cgroup_v1_memory(void);
+/* Is controller ctrl ("memory") on a cgroup v1 hierarchy (a hybrid host), or on cgroup2? */
+bool ph_cgroup_v1(const char *ctrl);
+/* The mount point of cgroup2 ("/sys/fs/cgroup" or "/sys/fs/cgroup/unified"), or NULL. */
+const char *ph_cgroup2_root(void);
+/* The running container's payload directory of ctrl ("" = cgroup2), O_PATH; < 0 if not found. */
+int ph_cgroup_dir(const char *name, pid_t pid, const char *ctrl);
 /* Fill the counters of a running instance; < 0: ask liblxc instead. */
 int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
 

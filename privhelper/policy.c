@@ -16,6 +16,10 @@
  *   allow_unix_devices    = true|false
  *   disk_source_prefixes  = "*" or absolute paths separated by spaces
  *   require_delegated_ids = true|false
+ *   allow_raw_idmap       = true|false
+ *   allow_raw_seccomp     = true|false
+ *   allow_kernel_modules  = true|false
+ *   allow_lxc_hooks       = true|false
  * Every key must appear exactly once: a policy never relies on a default.
  */
 #include <errno.h>
@@ -114,14 +118,31 @@ static char *trim(char *s)
 
 int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 {
-	enum { K_NAME, K_PRIV, K_NEST, K_RAW, K_UNIX, K_DISK, K_IDS, K_MAX };
+	enum {
+		K_NAME,
+		K_PRIV,
+		K_NEST,
+		K_RAW,
+		K_UNIX,
+		K_DISK,
+		K_IDS,
+		K_RAW_IDMAP,
+		K_RAW_SECCOMP,
+		K_MODULES,
+		K_HOOKS,
+		K_MAX
+	};
 	static const char *const keys[K_MAX] = { "name",
 						 "allow_privileged",
 						 "allow_nesting",
 						 "allow_raw_lxc",
 						 "allow_unix_devices",
 						 "disk_source_prefixes",
-						 "require_delegated_ids" };
+						 "require_delegated_ids",
+						 "allow_raw_idmap",
+						 "allow_raw_seccomp",
+						 "allow_kernel_modules",
+						 "allow_lxc_hooks" };
 	struct ph_policy p = { 0 };
 	bool seen[K_MAX] = { false };
 	__do_free char *copy = NULL;
@@ -187,6 +208,18 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 			break;
 		case K_IDS:
 			r = parse_bool(v, &p.require_delegated_ids);
+			break;
+		case K_RAW_IDMAP:
+			r = parse_bool(v, &p.allow_raw_idmap);
+			break;
+		case K_RAW_SECCOMP:
+			r = parse_bool(v, &p.allow_raw_seccomp);
+			break;
+		case K_MODULES:
+			r = parse_bool(v, &p.allow_kernel_modules);
+			break;
+		case K_HOOKS:
+			r = parse_bool(v, &p.allow_lxc_hooks);
 			break;
 		}
 		if (r < 0)

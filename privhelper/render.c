@@ -3,9 +3,10 @@
  * The liblxc configuration of an instance, rendered by moatd (root) at
  * every start into $MOAT_DIR/containers/<name>/config from the typed,
  * checked start request (struct ph_instance_config) and nothing else.
- * The base (rootfs, idmap, mounts, console, hooks) is here; each op family
+ * The base (rootfs, mounts, console, hooks) is here; each op family
  * that adds to a start renders its own part (ph_render_limits() in
- * op_limits.c), from the same typed struct.
+ * limits.c; the id map, seccomp, sysctls and raw.lxc in sec_config.c),
+ * from the same typed struct.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,8 @@
  * paths moatd built; nothing from a request is copied in as text.
  */
 int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
-		     const struct ph_instance_config *cfg)
+		     const struct ph_instance_config *cfg, const struct ph_instance_start *s,
+		     const bool *staged, const char **ret_why)
 {
 	char path[4096], tmp[4096];
 	__do_fclose FILE *f = NULL;
@@ -48,13 +50,11 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 	 * host package drops into common.conf.d reaches our containers (lxcfs
 	 * puts hooks there, one of which sleeps half a second at every stop).
 	 */
-	fprintf(f, "lxc.seccomp.profile = /usr/share/lxc/config/common.seccomp\n");
 	fprintf(f, "lxc.mount.entry = /sys/fs/fuse/connections sys/fs/fuse/connections "
 		   "none bind,optional 0 0\n");
 	if (!cfg->privileged) {
 		fprintf(f, "lxc.rootfs.options = idmap=container\n");
-		fprintf(f, "lxc.idmap = u 0 %u 65536\n", ctx->idmap_base);
-		fprintf(f, "lxc.idmap = g 0 %u 65536\n", ctx->idmap_base_gid);
+		r = ph_render_sec_idmap(ctx, f, cfg, ret_why);
 	} else {
 		static const char *const dev[] = { "c *:* m",   "b *:* m",     "c 1:3 rwm",
 						   "c 1:5 rwm", "c 1:7 rwm",   "c 5:0 rwm",
@@ -87,8 +87,13 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 	fprintf(f, "lxc.hook.version = 1\n");
 	fprintf(f, "lxc.hook.post-stop = /bin/sh -c '[ \"$LXC_TARGET\" != reboot ] || "
 		   "{ : >\"${LXC_CONFIG_FILE%%/*}/reboot-requested\"; exit 1; }'\n");
-	ph_render_limits(f, cfg);
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
+	if (r == 0)
+		r = ph_render_limits(f, &cfg->limits);
+	if (r == 0 && s)
+		r = ph_render_devices(ctx, f, s, staged);
+	if (r == 0)
+		r = ph_render_sec(ctx, f, name, cfg); /* last: raw.lxc's lines come after ours */
+	if (r == 0 && (fflush(f) != 0 || fsync(fileno(f)) < 0))
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;

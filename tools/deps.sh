@@ -8,7 +8,7 @@ set -eu
 PKGS=(
 	# build
 	build-essential pkg-config clang clang-format libclang-rt-14-dev
-	lxc-dev libmicrohttpd-dev libjson-c-dev libgnutls28-dev libsqlite3-dev
+	lxc-dev libkmod-dev libmicrohttpd-dev libjson-c-dev libgnutls28-dev libsqlite3-dev
 	libcap-dev libseccomp-dev libapparmor-dev libprotobuf-c-dev protobuf-c-compiler
 	libyaml-dev libarchive-dev libcurl4-gnutls-dev
 	# runtime: containers, networks, images

@@ -33,7 +33,11 @@
 struct fe_value {
 	const char *s; /* the text */
 	bool b;        /* bool: true or false */
-	uint64_t u;    /* numbers: ints, bytes, CPU counts */
+	uint64_t u;    /* numbers: ints, bytes, CPU counts; an allowance's quota in µs */
+	uint64_t u2;   /* an allowance's period in µs */
+	uint32_t pct;  /* a percentage ("50%"); 0: the value is not one */
+	bool has_cpus; /* a CPU set ("0-1,3"), in cpus */
+	uint8_t cpus[PH_LIMITS_CPUSET_BYTES];
 };
 
 struct fe_valid;
@@ -54,8 +58,16 @@ int fe_parse_bool(const struct fe_valid *v, const char *s, struct fe_value *ret)
 int fe_parse_uint(const struct fe_valid *v, const char *s, struct fe_value *ret);
 /* Digits and an optional unit (B, kB, MB, GB, TB; KiB, MiB, GiB, TiB), at least min bytes. */
 int fe_parse_bytes(const struct fe_valid *v, const char *s, struct fe_value *ret);
-/* A count of CPUs, 1 to max (LXD's CPU sets such as "0-3,7" are not supported yet). */
+/* A count of CPUs, 1 to max. */
 int fe_parse_cpus(const struct fe_valid *v, const char *s, struct fe_value *ret);
+/* limits.cpu: a count (1 to max, in u) or a set of CPUs 0-1023 such as "0-1,3" or
+ * "1-1" (has_cpus, cpus), each CPU named once (LXD's IsValidCPUSet). */
+int fe_parse_cpuset(const struct fe_valid *v, const char *s, struct fe_value *ret);
+/* "N%" (1-100, in pct) or bytes as fe_parse_bytes (at least min, in u). */
+int fe_parse_percent_or_bytes(const struct fe_valid *v, const char *s, struct fe_value *ret);
+/* limits.cpu.allowance: "N%" (1-100, in pct) or "Qms/Pms" (the ms optional; Q 1-1000000,
+ * P 1-1000; u and u2 in µs). */
+int fe_parse_allowance(const struct fe_valid *v, const char *s, struct fe_value *ret);
 /* One of choices, exactly. */
 int fe_parse_enum(const struct fe_valid *v, const char *s, struct fe_value *ret);
 /* Any text of at most max bytes. */
@@ -80,6 +92,19 @@ int fe_parse_absent(const struct fe_valid *v, const char *s, struct fe_value *re
 #define FE_CPUS(hi, reason)                                                                        \
 	{                                                                                          \
 		.parse = fe_parse_cpus, .min = 1, .max = (hi), .why = (reason)                     \
+	}
+#define FE_CPUSET(hi, reason)                                                                      \
+	{                                                                                          \
+		.parse = fe_parse_cpuset, .min = 1, .max = (hi), .why = (reason)                   \
+	}
+#define FE_PERCENT_OR_BYTES(lo, reason)                                                            \
+	{                                                                                          \
+		.parse = fe_parse_percent_or_bytes, .min = (lo), .max = UINT64_MAX,                \
+		.why = (reason)                                                                    \
+	}
+#define FE_ALLOWANCE(reason)                                                                       \
+	{                                                                                          \
+		.parse = fe_parse_allowance, .why = (reason)                                       \
 	}
 #define FE_ENUM(list, reason)                                                                      \
 	{                                                                                          \
@@ -110,10 +135,14 @@ typedef void (*fe_set_fn)(struct ph_start_config *c, const struct fe_value *v);
 /* The flag of moatd's policy (struct fe_policy) a row needs when it asks for something. */
 enum fe_gate {
 	FE_GATE_NONE,
-	FE_GATE_PRIVILEGED,   /* allow_privileged */
-	FE_GATE_NESTING,      /* allow_nesting */
-	FE_GATE_RAW_LXC,      /* allow_raw_lxc */
-	FE_GATE_UNIX_DEVICES, /* allow_unix_devices */
+	FE_GATE_PRIVILEGED,     /* allow_privileged */
+	FE_GATE_NESTING,        /* allow_nesting */
+	FE_GATE_RAW_LXC,        /* allow_raw_lxc */
+	FE_GATE_UNIX_DEVICES,   /* allow_unix_devices */
+	FE_GATE_RAW_IDMAP,      /* allow_raw_idmap */
+	FE_GATE_RAW_SECCOMP,    /* allow_raw_seccomp */
+	FE_GATE_KERNEL_MODULES, /* allow_kernel_modules */
+	FE_GATE_LXC_HOOKS,      /* allow_lxc_hooks (raw.lxc's lxc.hook.* lines) */
 };
 
 /* Does the policy allow what the gate guards? An unknown policy (known=false) allows all. */
@@ -137,6 +166,8 @@ struct fe_key {
 	enum fe_gate gate;
 	const char *forbidden; /* the gate's refusal, as LXD words it */
 	fe_set_fn set;         /* how the value reaches the start request; NULL: it does not */
+	/* prefix rows: the same, with the whole key (linux.sysctl.NAME) */
+	void (*set_key)(struct ph_start_config *c, const char *key, const struct fe_value *v);
 };
 
 /* ---- instance config keys (config.c) --------------------------------------------- */
@@ -187,6 +218,9 @@ struct fe_device_type {
 	enum fe_gate gate;         /* the policy flag any device of the type needs */
 	const char *forbidden;     /* the gate's refusal, as LXD words it */
 	bool other_keys;           /* keys no row covers pass, and nothing reads them */
+	/* What the rows cannot say alone (a key that needs another); NULL: nothing. */
+	int (*check)(const char *name, json_object *dev, const struct fe_policy *policy,
+		     char err[static FE_ERR_MAX]);
 };
 
 extern const struct fe_device_type fe_device_types[];
@@ -203,5 +237,10 @@ int fe_check_devices(json_object *devices, char err[static FE_ERR_MAX]);
 
 /* Is this device the root disk (a disk at path "/")? */
 bool fe_device_is_root(json_object *dev);
+
+/* The devices moatd realises at start (host disks, unix nodes) of an expanded
+ * devices map, in path order, into ret (its strings point into expanded);
+ * -E2BIG past PH_START_DEVICES_MAX. */
+int fe_devices_start(json_object *expanded, struct ph_start_config *ret);
 
 #endif

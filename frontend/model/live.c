@@ -19,13 +19,21 @@
 typedef int (*live_step_fn)(const char *name, json_object *from_xc, json_object *from_xd,
 			    json_object *to_xc, json_object *to_xd, struct ph_error *e);
 
-static bool same_limits(const struct ph_start_config *a, const struct ph_start_config *b)
+static bool same_limits(const struct ph_limits_config *a, const struct ph_limits_config *b)
 {
-	return a->memory_limit == b->memory_limit && a->cpu_limit == b->cpu_limit &&
-	       a->processes_limit == b->processes_limit;
+	return a->memory == b->memory && a->memory_percent == b->memory_percent &&
+	       a->memory_soft == b->memory_soft && a->swap_off == b->swap_off &&
+	       a->swap_priority_drop == b->swap_priority_drop &&
+	       a->cpu_priority_drop == b->cpu_priority_drop && a->cpu_count == b->cpu_count &&
+	       a->has_cpu_set == b->has_cpu_set &&
+	       memcmp(a->cpu_set, b->cpu_set, sizeof(a->cpu_set)) == 0 &&
+	       a->cpu_percent == b->cpu_percent && a->cpu_quota_us == b->cpu_quota_us &&
+	       a->cpu_period_us == b->cpu_period_us && a->processes == b->processes &&
+	       a->hugepages_set == b->hugepages_set &&
+	       memcmp(a->hugepages, b->hugepages, sizeof(a->hugepages)) == 0;
 }
 
-/* limits.memory, limits.cpu, limits.processes: instance_limits. */
+/* Every limits.* key: instance_limits, with the whole new set. */
 static int step_limits(const char *name, json_object *from_xc, json_object *from_xd,
 		       json_object *to_xc, json_object *to_xd, struct ph_error *e)
 {
@@ -36,9 +44,9 @@ static int step_limits(const char *name, json_object *from_xc, json_object *from
 	(void)to_xd;
 	fe_config_start(from_xc, &before);
 	fe_config_start(to_xc, &after);
-	if (same_limits(&before, &after))
+	if (same_limits(&before.limits, &after.limits))
 		return 0;
-	r = ph_call_instance_limits(name, &after, e);
+	r = ph_call_instance_limits(name, &after.limits, e);
 	return r < 0 ? r : 1;
 }
 

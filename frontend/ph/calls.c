@@ -202,6 +202,10 @@ static int policy_from(const Ph__PolicyFlags *p, struct fe_policy *ret)
 	ret->allow_raw_lxc = p->allow_raw_lxc;
 	ret->allow_unix_devices = p->allow_unix_devices;
 	ret->require_delegated_ids = p->require_delegated_ids;
+	ret->allow_raw_idmap = p->allow_raw_idmap;
+	ret->allow_raw_seccomp = p->allow_raw_seccomp;
+	ret->allow_kernel_modules = p->allow_kernel_modules;
+	ret->allow_lxc_hooks = p->allow_lxc_hooks;
 	ret->disk_source_prefixes = TAKE_PTR(prefixes);
 	return 0;
 }
@@ -227,6 +231,7 @@ int ph_call_hello(struct ph_hello_info *ret, struct ph_error *ret_error)
 	h.protocol = x->protocol;
 	h.idmap_base = x->idmap_base;
 	h.idmap_size = x->idmap_size;
+	h.first_frontend = x->first_frontend;
 	r = features_json(x->kernel_features, x->n_kernel_features, &h.kernel_features);
 	if (r == 0)
 		r = features_json(x->lxc_features, x->n_lxc_features, &h.lxc_features);
@@ -338,17 +343,57 @@ int ph_call_instance_create(const char *name, const char *pool, const char *fing
 	return call(OP_instance_create, &req, NULL, 0, &rep, ret_error);
 }
 
-int ph_call_instance_limits(const char *name, const struct ph_start_config *limits,
+/* The message's storage, the caller's: ph.Limits and its huge page entries. */
+struct limits_msg {
+	Ph__Limits m;
+	uint32_t cpus[PH_LIMITS_CPUSET_BYTES * 8];
+	Ph__HugepageLimit huge[PH_LIMITS_HUGE_N];
+	Ph__HugepageLimit *hugep[PH_LIMITS_HUGE_N];
+};
+
+static Ph__Limits *limits_msg(const struct ph_limits_config *l, struct limits_msg *ret)
+{
+	static const uint32_t kb[PH_LIMITS_HUGE_N] = { 64, 1024, 2048, 1048576 };
+	Ph__Limits *m = &ret->m;
+
+	ph__limits__init(m);
+	m->memory = l->memory;
+	m->memory_percent = l->memory_percent;
+	m->memory_soft = l->memory_soft;
+	m->swap_off = l->swap_off;
+	m->swap_priority_drop = l->swap_priority_drop;
+	m->cpu_priority_drop = l->cpu_priority_drop;
+	m->cpu_count = l->cpu_count;
+	for (uint32_t c = 0; l->has_cpu_set && c < PH_LIMITS_CPUSET_BYTES * 8; c++)
+		if (l->cpu_set[c / 8] & (1u << (c % 8)))
+			ret->cpus[m->n_cpu_set++] = c;
+	m->cpu_set = m->n_cpu_set ? ret->cpus : NULL;
+	m->cpu_percent = l->cpu_percent;
+	m->cpu_quota_us = l->cpu_quota_us;
+	m->cpu_period_us = l->cpu_period_us;
+	m->processes = l->processes;
+	for (size_t k = 0; k < PH_LIMITS_HUGE_N; k++) {
+		if (!(l->hugepages_set & (1u << k)))
+			continue;
+		ph__hugepage_limit__init(&ret->huge[k]);
+		ret->huge[k].size_kb = kb[k];
+		ret->huge[k].bytes = l->hugepages[k];
+		ret->hugep[m->n_hugepages++] = &ret->huge[k];
+	}
+	m->hugepages = m->n_hugepages ? ret->hugep : NULL;
+	return m;
+}
+
+int ph_call_instance_limits(const char *name, const struct ph_limits_config *limits,
 			    struct ph_error *ret_error)
 {
 	Ph__Request req = PH__REQUEST__INIT;
 	Ph__InstanceLimitsRequest m = PH__INSTANCE_LIMITS_REQUEST__INIT;
+	struct limits_msg lm;
 	struct reply rep __do_reply = { 0 };
 
 	set_bytes(&m.name, name);
-	m.memory_limit = limits->memory_limit;
-	m.cpu_limit = limits->cpu_limit;
-	m.processes_limit = limits->processes_limit;
+	m.limits = limits_msg(limits, &lm);
 	req.instance_limits = &m;
 	return call(OP_instance_limits, &req, NULL, 0, &rep, ret_error);
 }
@@ -371,17 +416,43 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 	Ph__Request req = PH__REQUEST__INIT;
 	Ph__InstanceStartRequest m = PH__INSTANCE_START_REQUEST__INIT;
 	Ph__InstanceConfig c = PH__INSTANCE_CONFIG__INIT;
+	struct ph_sec_wire sec __attribute__((cleanup(ph_sec_wire_free))) = { 0 };
+	struct limits_msg lm;
 	struct reply rep __do_reply = { 0 };
 	int r;
 
+	Ph__Device dev[PH_START_DEVICES_MAX], *devp[PH_START_DEVICES_MAX];
+
 	c.privileged = config->privileged;
 	c.nesting = config->nesting;
-	c.memory_limit = config->memory_limit;
-	c.cpu_limit = config->cpu_limit;
-	c.processes_limit = config->processes_limit;
+	c.limits = limits_msg(&config->limits, &lm);
+	r = ph_sec_fill(config, &c, &sec);
+	if (r < 0)
+		return fail(ret_error, r, NULL);
 	set_bytes(&m.name, name);
 	set_bytes(&m.pool, pool);
 	m.config = &c;
+	if (config->ndevices > PH_START_DEVICES_MAX)
+		return fail(ret_error, -E2BIG, NULL);
+	for (size_t k = 0; k < config->ndevices; k++) {
+		const struct ph_device_config *d = &config->devices[k];
+
+		ph__device__init(&dev[k]);
+		set_bytes(&dev[k].name, d->name);
+		set_bytes(&dev[k].source, d->source);
+		set_bytes(&dev[k].path, d->path);
+		dev[k].kind = (Ph__DeviceKind)d->kind;
+		dev[k].readonly = d->readonly;
+		dev[k].optional = d->optional;
+		dev[k].shift = d->shift;
+		dev[k].propagation = (Ph__Propagation)d->propagation;
+		dev[k].uid = d->uid;
+		dev[k].gid = d->gid;
+		dev[k].mode = d->mode;
+		devp[k] = &dev[k];
+	}
+	m.n_devices = config->ndevices;
+	m.devices = config->ndevices ? devp : NULL;
 	req.instance_start = &m;
 	r = call(OP_instance_start, &req, NULL, 0, &rep, ret_error);
 	if (r < 0)

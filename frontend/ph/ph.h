@@ -57,6 +57,7 @@ struct ph_hello_info {
 	json_object *kernel_features; /* {"name":"true"|"false"}; the caller's */
 	json_object *lxc_features;
 	uint32_t idmap_base, idmap_size;
+	bool first_frontend; /* moatd has just started: autostart is this frontend's */
 	/* known = false when moatd sent no flags; disk_source_prefixes is the
 	 * caller's (strv_free), NULL when not known */
 	struct fe_policy policy;
@@ -77,13 +78,69 @@ enum ph_action_kind {
 	PH_ACTION_UNFREEZE = 4,
 };
 
+#define PH_LIMITS_CPUSET_BYTES 128 /* a CPU set names CPUs 0-1023 */
+/* The huge page sizes of limits.hugepages.*, in this order. */
+enum ph_limits_huge {
+	PH_LIMITS_64KB,
+	PH_LIMITS_1MB,
+	PH_LIMITS_2MB,
+	PH_LIMITS_1GB,
+	PH_LIMITS_HUGE_N
+};
+
+/* The limits.* keys as moatd takes them (ph.Limits): 0 = unset in each. */
+struct ph_limits_config {
+	uint64_t memory;                                /* bytes */
+	uint32_t memory_percent;                        /* or 1-100 % of the host's memory */
+	bool memory_soft;                               /* limits.memory.enforce=soft */
+	bool swap_off;                                  /* limits.memory.swap=false */
+	uint32_t swap_priority_drop, cpu_priority_drop; /* 10 - priority */
+	uint32_t cpu_count;                             /* or the set: */
+	uint8_t cpu_set[PH_LIMITS_CPUSET_BYTES];        /* CPU n = bit n%8 of byte n/8 */
+	bool has_cpu_set;
+	uint32_t cpu_percent;                 /* limits.cpu.allowance N% */
+	uint32_t cpu_quota_us, cpu_period_us; /* or Qms/Pms */
+	uint32_t processes;
+	uint64_t hugepages[PH_LIMITS_HUGE_N]; /* bytes, for the sizes in hugepages_set */
+	unsigned hugepages_set;               /* bit k: hugepages[k] is a limit (0 is one) */
+};
+
+/* A device moatd realises (ph.Device): the same numbers as ph.DeviceKind. */
+enum ph_dev_type { PH_DEVICE_DISK = 1, PH_DEVICE_UNIX_CHAR = 2, PH_DEVICE_UNIX_BLOCK = 3 };
+/* The same numbers as ph.Propagation. */
+enum ph_propagation { PH_PROP_PRIVATE, PH_PROP_SHARED, PH_PROP_SLAVE, PH_PROP_UNBINDABLE };
+
+#define PH_START_DEVICES_MAX 16
+struct ph_device_config {
+	const char *name;   /* the device's name: the caller's strings, */
+	const char *source; /* which must outlive the call */
+	const char *path;
+	enum ph_dev_type kind;
+	bool readonly, optional, shift;
+	enum ph_propagation propagation;
+	uint32_t uid, gid, mode;
+};
+
 /* instance_start: what moatd renders into liblxc's configuration. */
 struct ph_start_config {
 	bool privileged;
 	bool nesting;
-	uint64_t memory_limit;    /* bytes; 0 = none */
-	uint32_t cpu_limit;       /* CPUs; 0 = none */
-	uint32_t processes_limit; /* 0 = none */
+	struct ph_limits_config limits;
+	/*
+	 * The security keys (model/config_sec.c's setters). Texts point into
+	 * the expanded config and stay valid while it lives; ph/calls_sec.c
+	 * cuts them into the request's typed fields (common/rawconf.c's rules).
+	 */
+	bool idmap_isolated;
+	uint32_t idmap_base, idmap_size;   /* isolated only */
+	const char *raw_idmap;             /* LXD's lines, or NULL */
+	bool no_default_deny, deny_compat; /* security.syscalls.deny_default=false, deny_compat */
+	const char *syscalls_deny, *syscalls_allow;         /* one rule a line, or NULL */
+	const char *raw_seccomp, *raw_lxc, *kernel_modules; /* NULL: none */
+	const char *sysctl_key[32], *sysctl_value[32];      /* "net.ipv4.ip_forward", "1" */
+	size_t n_sysctl;
+	struct ph_device_config devices[PH_START_DEVICES_MAX]; /* in path order */
+	size_t ndevices;
 };
 
 /* file_op: the same numbers as ph.FileOpKind. */
@@ -194,9 +251,8 @@ int ph_call_image_unpack(const char *fingerprint, const char *pool, int image_fd
 int ph_call_instance_create(const char *name, const char *pool, const char *fingerprint,
 			    struct ph_error *ret_error);
 int ph_call_instance_delete(const char *name, const char *pool, struct ph_error *ret_error);
-/* A running instance's limits changed at once (config's memory, CPU and
- * process limits; its other fields are not sent); 0 removes a limit. */
-int ph_call_instance_limits(const char *name, const struct ph_start_config *limits,
+/* A running instance's limits changed at once: the whole set, what is unset is removed. */
+int ph_call_instance_limits(const char *name, const struct ph_limits_config *limits,
 			    struct ph_error *ret_error);
 /* ret_pid (may be NULL): the new init's pid, 0 when moatd did not say. */
 int ph_call_instance_start(const char *name, const char *pool, const struct ph_start_config *config,

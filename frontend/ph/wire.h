@@ -40,4 +40,20 @@ extern const size_t ph_call_ops_len;
 int ph_channel_call(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **ret_reply,
 		    int ret_fds[static FRAME_MAX_FDS], size_t *ret_nfds);
 
+/*
+ * The security part of an InstanceConfig (calls_sec.c): the arrays its
+ * repeated fields point to, owned here and freed after the call.
+ */
+struct ph_sec_wire {
+	Ph__IdmapEntry *idmap, **idmap_p;
+	Ph__SyscallRule *rules, **deny_p, **allow_p;
+	Ph__ConfigLine *lines, **lxc_p, **sysctl_p;
+	ProtobufCBinaryData *modules;
+	char *text; /* the lines' and names' bytes */
+};
+
+/* Fill m's fields 20-31 from c; -EINVAL when a text breaks common/rawconf.c's rules. */
+int ph_sec_fill(const struct ph_start_config *c, Ph__InstanceConfig *m, struct ph_sec_wire *w);
+void ph_sec_wire_free(struct ph_sec_wire *w);
+
 #endif

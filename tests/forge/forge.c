@@ -1040,21 +1040,101 @@ static void instance_start_cases(struct enc *e, struct enc *sub)
 	}
 	build_start(e, next_id++, "nosuch", NULL);
 	expect_refused("instance_start without a config", e);
-	ph__instance_config__init(&cfg);
-	cfg.memory_limit = 1;
-	build_start(e, next_id++, "nosuch", &cfg);
-	expect_refused("instance_start with memory_limit 1 (below 4096)", e);
-	cfg.memory_limit = 4095;
-	build_start(e, next_id++, "nosuch", &cfg);
-	expect_refused("instance_start with memory_limit 4095", e);
-	ph__instance_config__init(&cfg);
-	cfg.cpu_limit = 5000;
-	build_start(e, next_id++, "nosuch", &cfg);
-	expect_refused("instance_start with cpu_limit 5000", e);
-	ph__instance_config__init(&cfg);
-	cfg.processes_limit = 5000000;
-	build_start(e, next_id++, "nosuch", &cfg);
-	expect_refused("instance_start with processes_limit 5000000", e);
+	{
+		static uint32_t twice[] = { 1, 1 };
+		Ph__Limits l;
+		Ph__HugepageLimit h = PH__HUGEPAGE_LIMIT__INIT, *hp[] = { &h };
+
+		ph__instance_config__init(&cfg);
+		cfg.limits = &l;
+		ph__limits__init(&l);
+		l.memory = 1;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with limits.memory 1 (below 4096)", e);
+		l.memory = 4095;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with limits.memory 4095", e);
+		ph__limits__init(&l);
+		l.cpu_count = 5000;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with limits.cpu_count 5000", e);
+		ph__limits__init(&l);
+		l.processes = 5000000;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with limits.processes 5000000", e);
+		ph__limits__init(&l);
+		l.cpu_set = twice;
+		l.n_cpu_set = 2;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a CPU set naming CPU 1 twice", e);
+		ph__limits__init(&l);
+		h.size_kb = 4096;
+		l.hugepages = hp;
+		l.n_hugepages = 1;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with huge pages of a size LXD has not (4096 kB)", e);
+	}
+	{
+		/* the security fields (sec_config.c): each bad one is a breach */
+		Ph__ConfigLine line = PH__CONFIG_LINE__INIT, *lp = &line;
+		Ph__SyscallRule rule = PH__SYSCALL_RULE__INIT, *rp = &rule;
+		Ph__IdmapEntry m1 = PH__IDMAP_ENTRY__INIT, m2 = PH__IDMAP_ENTRY__INIT;
+		Ph__IdmapEntry *mp[] = { &m1, &m2 };
+		ProtobufCBinaryData mod = str("../../tmp/evil");
+
+		ph__instance_config__init(&cfg);
+		cfg.raw_lxc = &lp;
+		cfg.n_raw_lxc = 1;
+		line.key = str("lxc.environment");
+		line.value = str("A=1\nlxc.include = /etc/moat-forge");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a raw.lxc value holding a newline", e);
+		line.key = str("lxc.include");
+		line.value = str("/etc/moat-forge");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a raw.lxc lxc.include line", e);
+		line.key = str("lxc.rootfs.path");
+		line.value = str("/");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a raw.lxc key outside moatd's list", e);
+		ph__instance_config__init(&cfg);
+		cfg.sysctls = &lp;
+		cfg.n_sysctls = 1;
+		line.key = str("kernel.panic");
+		line.value = str("1");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a host-wide sysctl (kernel.panic)", e);
+		ph__instance_config__init(&cfg);
+		cfg.kernel_modules = &mod;
+		cfg.n_kernel_modules = 1;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a module name holding a path", e);
+		ph__instance_config__init(&cfg);
+		cfg.raw_seccomp = str("2\ndenylist\nmount notify\n");
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with a raw.seccomp notify rule", e);
+		ph__instance_config__init(&cfg);
+		rule.name = str("nosuchcall");
+		cfg.syscalls_deny = &rp;
+		cfg.n_syscalls_deny = 1;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start denying a syscall libseccomp does not know", e);
+		ph__instance_config__init(&cfg);
+		m1.uid = m2.uid = true;
+		m1.host = m2.host = 1000;
+		m1.cont = 1000, m2.cont = 2000;
+		m1.count = m2.count = 1;
+		cfg.raw_idmap = mp;
+		cfg.n_raw_idmap = 2;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with raw.idmap mapping host id 1000 twice", e);
+		ph__instance_config__init(&cfg);
+		cfg.idmap_isolated = true;
+		cfg.idmap_base = 100000;
+		cfg.idmap_size = 70000;
+		build_start(e, next_id++, "nosuch", &cfg);
+		expect_refused("instance_start with an isolated map of 70000 ids", e);
+	}
 	ph__instance_config__init(&cfg);
 	{
 		Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
@@ -1088,9 +1168,6 @@ static void instance_start_cases(struct enc *e, struct enc *sub)
 	free(cf);
 
 	ph__instance_config__init(&cfg);
-	cfg.memory_limit = 256 << 20;
-	cfg.cpu_limit = 2;
-	cfg.processes_limit = 100;
 	id = next_id++;
 	build_start(e, id, "nosuch", &cfg);
 	case_answered_err("instance_start of a container that does not exist", e, id, ENOENT,
@@ -1657,6 +1734,8 @@ static bool learn_policy(struct enc *e)
 
 		result(f && f->allow_privileged == all && f->allow_nesting == all &&
 			       f->allow_raw_lxc == all && f->allow_unix_devices == all &&
+			       f->allow_raw_idmap == all && f->allow_raw_seccomp == all &&
+			       f->allow_kernel_modules == all && f->allow_lxc_hooks == all &&
 			       f->require_delegated_ids == !all && one &&
 			       f->disk_source_prefixes[0].len == strlen(prefix) &&
 			       memcmp(f->disk_source_prefixes[0].data, prefix, strlen(prefix)) == 0,
@@ -1697,15 +1776,141 @@ static void policy_cases(struct enc *e)
 
 		cfg.privileged = cfgs[i].privileged;
 		cfg.nesting = cfgs[i].nesting;
+		Ph__Limits lim = PH__LIMITS__INIT;
+
 		if (i == 3) {
-			cfg.memory_limit = 64 << 20;
-			cfg.processes_limit = 100;
+			lim.memory = 64 << 20;
+			lim.processes = 100;
+			cfg.limits = &lim;
 		}
 		build_start(e, id, "nosuch", &cfg);
 		snprintf(what, sizeof(what), "policy %s: instance_start %s of \"nosuch\"", policy,
 			 cfgs[i].what);
 		case_answered_err(what, e, id, hardened() ? EPERM : ENOENT, "instance_start");
 	}
+	/* the security keys the hardened policy refuses (sec_config.c's policy step) */
+	for (int k = 0; k < 5; k++) {
+		static const char *const names[] = { "a raw.lxc line", "a raw.lxc hook line",
+						     "raw.idmap", "raw.seccomp",
+						     "linux.kernel_modules" };
+		Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+		Ph__ConfigLine line = PH__CONFIG_LINE__INIT, *lp = &line;
+		Ph__IdmapEntry m = PH__IDMAP_ENTRY__INIT, *mp = &m;
+		ProtobufCBinaryData mod = str("loop");
+		uint64_t id = next_id++;
+
+		line.key = str(k == 1 ? "lxc.hook.pre-start" : "lxc.cap.drop");
+		line.value = str(k == 1 ? "/bin/true" : "sys_admin");
+		if (k <= 1) {
+			cfg.raw_lxc = &lp;
+			cfg.n_raw_lxc = 1;
+		} else if (k == 2) {
+			m.uid = m.gid = true;
+			m.host = m.cont = 1000;
+			m.count = 1;
+			cfg.raw_idmap = &mp;
+			cfg.n_raw_idmap = 1;
+		} else if (k == 3) {
+			cfg.raw_seccomp = str("2\ndenylist\n[all]\nmount errno 1\n");
+		} else {
+			cfg.kernel_modules = &mod;
+			cfg.n_kernel_modules = 1;
+		}
+		build_start(e, id, "nosuch", &cfg);
+		snprintf(what, sizeof(what), "policy %s: instance_start with %s of \"nosuch\"",
+			 policy, names[k]);
+		case_answered_err(what, e, id, hardened() ? EPERM : ENOENT, "instance_start");
+	}
+}
+
+/* A start of "nosuch" with one device (kind, source, path); dev may be changed after. */
+static void build_start_dev(struct enc *e, uint64_t id, Ph__Device *dev)
+{
+	Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
+	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+	Ph__Device *devs[] = { dev };
+
+	s.name = str("nosuch");
+	s.pool = str(FORGE_POOL);
+	s.config = &cfg;
+	s.devices = devs;
+	s.n_devices = 1;
+	build_op(e, id, PH__REQUEST__OP_INSTANCE_START, &s);
+}
+
+static void device_base(Ph__Device *d, Ph__DeviceKind kind, const char *source, const char *path)
+{
+	ph__device__init(d);
+	d->name = str("d0");
+	d->kind = kind;
+	d->source = str(source);
+	d->path = str(path);
+	d->mode = 0660;
+}
+
+/*
+ * Devices of instance_start: malformed ones are a breach (names with "..",
+ * "/" or a newline; paths not absolute and normal; ids and modes out of
+ * range); under the hardened policy a disk outside its prefixes and any
+ * unix node are refused with EPERM before the instance is looked up.
+ */
+static void device_cases(struct enc *e)
+{
+	static const struct {
+		const char *what, *name, *source, *path;
+		uint32_t uid, mode;
+	} bad[] = {
+		{ "a device name with ..", "a..b/c", "/srv/moat/x", "/mnt/x", 0, 0660 },
+		{ "a device name with a newline", "a\nlxc.x", "/srv/moat/x", "/mnt/x", 0, 0660 },
+		{ "a device name starting with .", ".x", "/srv/moat/x", "/mnt/x", 0, 0660 },
+		{ "a source with ..", "d0", "/srv/moat/../../etc", "/mnt/x", 0, 0660 },
+		{ "a relative source", "d0", "srv/moat", "/mnt/x", 0, 0660 },
+		{ "a path with ..", "d0", "/srv/moat/x", "/mnt/../../etc", 0, 0660 },
+		{ "a path with a newline", "d0", "/srv/moat/x", "/mnt\nlxc.hook.pre-start = x", 0,
+		  0660 },
+		{ "a path with a space", "d0", "/srv/moat/x", "/mnt/a b", 0, 0660 },
+		{ "the path /", "d0", "/srv/moat/x", "/", 0, 0660 },
+		{ "a uid past 65535", "d0", "/srv/moat/x", "/mnt/x", 70000, 0660 },
+		{ "a setuid mode", "d0", "/srv/moat/x", "/mnt/x", 0, 04755 },
+	};
+	char what[200];
+	Ph__Device d;
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, bad[k].source, bad[k].path);
+		d.name = str(bad[k].name);
+		d.uid = bad[k].uid;
+		d.mode = bad[k].mode;
+		build_start_dev(e, next_id++, &d);
+		snprintf(what, sizeof(what), "instance_start with %s in a device", bad[k].what);
+		expect_refused(what, e);
+	}
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_UNSPECIFIED, "/srv/moat/x", "/mnt/x");
+	build_start_dev(e, next_id++, &d);
+	expect_refused("instance_start with a device of no kind", e);
+
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/etc", "/mnt/etc");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a disk from /etc", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moatx", "/mnt/x");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a disk from /srv/moatx",
+		 policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/x");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a disk under /srv/moat",
+		 policy);
+	case_answered_err(what, e, next_id - 1, ENOENT, "instance_start");
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_UNIX_CHAR, "/dev/null", "/dev/null");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a unix-char node", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_UNIX_BLOCK, "/dev/vda", "/dev/vda");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a unix-block node", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
 }
 
 static char *read_text(const char *path)
@@ -1816,6 +2021,7 @@ static void real_fd_cases(struct enc *e)
 static void run_cases(struct enc *e)
 {
 	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+	Ph__Limits lim = PH__LIMITS__INIT;
 	char line[128], path[PATH_MAX], *text;
 	Ph__Reply *rep;
 	uint64_t id;
@@ -1881,8 +2087,9 @@ static void run_cases(struct enc *e)
 	}
 
 	ph__instance_config__init(&cfg);
-	cfg.memory_limit = 256 << 20;
-	cfg.processes_limit = 200;
+	lim.memory = 256 << 20;
+	lim.processes = 200;
+	cfg.limits = &lim;
 	build_start(e, id = next_id++, RUN_NAME, &cfg);
 	rep = call("instance_start unprivileged", e, NULL, 0, id, 0);
 	if (rep) {
@@ -2221,6 +2428,7 @@ int main(int argc, char **argv)
 	named_field_cases(e, sub);
 	newline_as_data_cases(e);
 	policy_cases(e);
+	device_cases(e);
 	run_cases(e);
 	retired_cases(e);
 	breach_after_good(e);

@@ -210,7 +210,8 @@ finish() {
 
 # cg_read INSTANCE FILE: a cgroup file ("memory.limit_in_bytes",
 # "memory.max", "pids.max", "cpuset.cpus") of the running instance's init:
-# in its controller's v1 hierarchy on a hybrid host, else in cgroup2.
+# in its controller's v1 hierarchy on a hybrid host, else in cgroup2
+# (mounted at /sys/fs/cgroup/unified on a hybrid host).
 cg_read() {
 	local pid ctrl=${2%%.*} line
 	pid=$(jget "$(api GET "/1.0/instances/$1/state")" 'd["metadata"]["pid"]')
@@ -218,8 +219,18 @@ cg_read() {
 	if [ -n "$line" ]; then
 		cat "/sys/fs/cgroup/$ctrl${line##*:}/$2"
 	else
-		cat "/sys/fs/cgroup$(grep '^0::' "/proc/$pid/cgroup" | cut -d: -f3)/$2"
+		cat "$(cg2_root)$(grep '^0::' "/proc/$pid/cgroup" | cut -d: -f3)/$2"
 	fi
+}
+
+# The cgroup2 mount: /sys/fs/cgroup on a cgroup2 host, /sys/fs/cgroup/unified on a hybrid one.
+cg2_root() {
+	if [ "$(stat -f -c %T /sys/fs/cgroup)" = cgroup2fs ]; then echo /sys/fs/cgroup; else echo /sys/fs/cgroup/unified; fi
+}
+
+# cg_v1 CONTROLLER: is it on a cgroup v1 hierarchy (a hybrid host)?
+cg_v1() {
+	[ -d "/sys/fs/cgroup/$1" ] && [ "$(stat -f -c %T "/sys/fs/cgroup/$1")" = cgroupfs ]
 }
 
 # The memory limit's file: cgroup v1's on a hybrid host, else cgroup2's.

@@ -160,6 +160,9 @@ void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
 	case PH__REQUEST__OP_EXEC_START:
 		req.exec_start = m;
 		break;
+	case PH__REQUEST__OP_INSTANCE_LIMITS:
+		req.instance_limits = m;
+		break;
 	default:
 		abort(); /* the other ops have builders of their own */
 	}

@@ -81,12 +81,34 @@ static void base_instance_start(Ph__Request *r)
 {
 	static Ph__InstanceStartRequest m;
 	static Ph__InstanceConfig cfg;
+	static Ph__Limits lim;
+	static Ph__HugepageLimit huge, *hugep[] = { &huge };
+	static Ph__Device disk, *devs[] = { &disk };
 
 	ph__instance_start_request__init(&m);
+	/* a disk under the hardened policy's prefix: both policies allow the base */
+	ph__device__init(&disk);
+	disk.name = text("share");
+	disk.kind = PH__DEVICE_KIND__DEVICE_KIND_DISK;
+	disk.source = text("/srv/moat/share");
+	disk.path = text("/mnt/share");
+	disk.readonly = true;
+	disk.shift = true;
+	disk.propagation = PH__PROPAGATION__PROPAGATION_SLAVE;
+	m.devices = devs;
+	m.n_devices = 1;
 	ph__instance_config__init(&cfg);
-	cfg.memory_limit = 256 << 20;
-	cfg.cpu_limit = 2;
-	cfg.processes_limit = 100;
+	ph__limits__init(&lim);
+	ph__hugepage_limit__init(&huge);
+	lim.memory = 256 << 20;
+	lim.cpu_count = 2;
+	lim.processes = 100;
+	lim.cpu_percent = 50;
+	lim.swap_priority_drop = 3;
+	huge.size_kb = 2048;
+	lim.hugepages = hugep;
+	lim.n_hugepages = 1;
+	cfg.limits = &lim;
 	m.name = text("nosuch");
 	m.pool = text("default");
 	m.config = &cfg;
@@ -162,11 +184,20 @@ static void base_instance_limits(Ph__Request *r)
 {
 	static Ph__InstanceLimitsRequest m;
 
+	static Ph__Limits lim;
+	static uint32_t cpus[] = { 0, 3 };
+
 	ph__instance_limits_request__init(&m);
+	ph__limits__init(&lim);
 	m.name = text("nosuch");
-	m.memory_limit = 64 << 20;
-	m.cpu_limit = 1;
-	m.processes_limit = 100;
+	lim.memory_percent = 50;
+	lim.memory_soft = true;
+	lim.cpu_set = cpus;
+	lim.n_cpu_set = 2;
+	lim.cpu_quota_us = 25000;
+	lim.cpu_period_us = 100000;
+	lim.processes = 100;
+	m.limits = &lim;
 	r->instance_limits = &m;
 }
 

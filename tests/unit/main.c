@@ -109,6 +109,8 @@ int main(void)
 	test_cgroup();
 	test_json();
 	test_config();
+	test_config_limits();
+	test_rawconf();
 	test_router();
 	test_object();
 	test_profiles();

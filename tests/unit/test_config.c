@@ -32,9 +32,33 @@ static json_object *parse(const char *json)
 
 static void test_rows(void)
 {
-	static const char *const with_setter[] = { "limits.cpu", "limits.memory",
-						   "limits.processes", "security.nesting",
-						   "security.privileged" };
+	static const char *const with_setter[] = {
+		"limits.cpu",
+		"limits.cpu.allowance",
+		"limits.cpu.priority",
+		"limits.hugepages.1GB",
+		"limits.hugepages.1MB",
+		"limits.hugepages.2MB",
+		"limits.hugepages.64KB",
+		"limits.memory",
+		"limits.memory.enforce",
+		"limits.memory.swap",
+		"limits.memory.swap.priority",
+		"limits.processes",
+		"linux.kernel_modules",
+		"raw.idmap",
+		"raw.lxc",
+		"raw.seccomp",
+		"security.idmap.base",
+		"security.idmap.isolated",
+		"security.idmap.size",
+		"security.nesting",
+		"security.privileged",
+		"security.syscalls.allow",
+		"security.syscalls.deny",
+		"security.syscalls.deny_compat",
+		"security.syscalls.deny_default",
+	};
 	size_t setters = 0;
 	bool ok = true, sorted = true, prefixes = true, gates = true;
 
@@ -54,8 +78,7 @@ static void test_rows(void)
 		if (!!(row->flags & FE_KEY_PREFIX) != (n > 0 && row->name[n - 1] == '.') ||
 		    (row->suffix && !(row->flags & FE_KEY_PREFIX)))
 			prefixes = false;
-		if (row->gate != FE_GATE_NONE &&
-		    (row->value.parse != fe_parse_bool || !row->forbidden || !*row->forbidden))
+		if (row->gate != FE_GATE_NONE && (!row->forbidden || !*row->forbidden))
 			gates = false;
 		if (row->set)
 			setters++;
@@ -65,7 +88,7 @@ static void test_rows(void)
 	CHECK(ok, "config: every row has a validator (and its reason), and is found by its name");
 	CHECK(sorted, "config: the rows are in name order, each name once");
 	CHECK(prefixes, "config: exactly the rows named \"x.\" are prefix rows");
-	CHECK(gates, "config: gated rows are bool rows with LXD's refusal");
+	CHECK(gates, "config: gated rows have LXD's refusal");
 	CHECK(setters == sizeof(with_setter) / sizeof(with_setter[0]),
 	      "config: %zu rows reach the start request", setters);
 	for (size_t k = 0; k < sizeof(with_setter) / sizeof(with_setter[0]); k++) {
@@ -101,10 +124,10 @@ static void test_rows(void)
 	CHECK(fe_device_type("disk") && !fe_device_type("disk")->unsupported &&
 		      fe_device_type("none") && !fe_device_type("none")->unsupported,
 	      "devices: disk and none are supported");
-	CHECK(fe_device_type("nic") && fe_device_type("nic")->unsupported &&
-		      fe_device_type("unix-char") && fe_device_type("unix-char")->unsupported &&
-		      fe_device_type("unix-block") && fe_device_type("unix-block")->unsupported,
-	      "devices: nic, unix-char and unix-block are listed, not supported yet");
+	CHECK(fe_device_type("nic") && !fe_device_type("nic")->unsupported &&
+		      fe_device_type("unix-char") && !fe_device_type("unix-char")->unsupported &&
+		      fe_device_type("unix-block") && !fe_device_type("unix-block")->unsupported,
+	      "devices: nic (validated only), unix-char and unix-block are accepted");
 	CHECK(fe_device_type("unix-char")->gate == FE_GATE_UNIX_DEVICES &&
 		      fe_device_type("unix-block")->gate == FE_GATE_UNIX_DEVICES,
 	      "devices: unix devices need allow_unix_devices");
@@ -248,6 +271,13 @@ struct kcase {
 	const char *error; /* NULL: accepted; else the whole message */
 };
 
+#define MEMORY_WHY                                                                                 \
+	"Invalid config: must be a size such as 512MiB or a percentage of the host's memory such " \
+	"as 50%: \"limits.memory\""
+#define CPU_WHY                                                                                    \
+	"Invalid config: must be a number of CPUs or a set such as 0-1,3 (each CPU once): "        \
+	"\"limits.cpu\""
+
 static void test_keys(void)
 {
 	static const struct fe_policy none = { 0 };
@@ -281,7 +311,9 @@ static void test_keys(void)
 		{ "nonsense.key", "x",
 		  "Invalid config: Unknown configuration key: \"nonsense.key\"" },
 		{ "raw.lxc", "lxc.rootfs.path = /",
-		  "Invalid config: Unknown configuration key: \"raw.lxc\"" },
+		  "Invalid config: must be \"key = value\" lines of the liblxc keys moat allows "
+		  "(never lxc.include, lxc.log.file, lxc.prlimit.*; at most 64 lines; no control "
+		  "characters): \"raw.lxc\"" },
 		{ "users.x", "1", "Invalid config: Unknown configuration key: \"users.x\"" },
 		{ "user", "1", "Invalid config: Unknown configuration key: \"user\"" },
 		{ "environment", "1",
@@ -290,16 +322,13 @@ static void test_keys(void)
 		  "Invalid config: Unknown configuration key: \"Security.privileged\"" },
 		{ "x\nlxc.rootfs.path", "/",
 		  "Invalid config: Unknown configuration key: \"x\nlxc.rootfs.path\"" },
-		{ "limits.memory", "lots",
-		  "Invalid config: must be a size such as 512MiB: \"limits.memory\"" },
-		{ "limits.memory", "4095",
-		  "Invalid config: must be a size such as 512MiB: \"limits.memory\"" },
-		{ "limits.memory", "50%",
-		  "Invalid config: must be a size such as 512MiB: \"limits.memory\"" },
-		{ "limits.cpu", "0", "Invalid config: must be a number of CPUs: \"limits.cpu\"" },
-		{ "limits.cpu", "4097",
-		  "Invalid config: must be a number of CPUs: \"limits.cpu\"" },
-		{ "limits.cpu", "0-3", "Invalid config: must be a number of CPUs: \"limits.cpu\"" },
+		{ "limits.memory", "lots", MEMORY_WHY },
+		{ "limits.memory", "4095", MEMORY_WHY },
+		{ "limits.memory", "50%", NULL },
+		{ "limits.cpu", "0", CPU_WHY },
+		{ "limits.cpu", "4097", CPU_WHY },
+		{ "limits.cpu", "0-3", NULL },
+		{ "limits.cpu", "0-3,3", CPU_WHY },
 		{ "limits.processes", "0",
 		  "Invalid config: must be a number: \"limits.processes\"" },
 		{ "limits.processes", "4194305",
@@ -459,8 +488,24 @@ static void test_environment(void)
 
 /* ---- the start request ------------------------------------------------------------------ */
 
+/* How many fields of the start request differ between a and b. */
+static int changed_fields(const struct ph_start_config *a, const struct ph_start_config *b)
+{
+	const struct ph_limits_config *x = &a->limits, *y = &b->limits;
+
+	return (a->privileged != b->privileged) + (a->nesting != b->nesting) +
+	       (x->memory != y->memory) + (x->memory_percent != y->memory_percent) +
+	       (x->memory_soft != y->memory_soft) + (x->swap_off != y->swap_off) +
+	       (x->swap_priority_drop != y->swap_priority_drop) +
+	       (x->cpu_priority_drop != y->cpu_priority_drop) + (x->cpu_count != y->cpu_count) +
+	       (x->has_cpu_set != y->has_cpu_set) + (x->cpu_percent != y->cpu_percent) +
+	       (x->cpu_quota_us != y->cpu_quota_us) + (x->processes != y->processes) +
+	       (x->hugepages_set != y->hugepages_set);
+}
+
 static void test_start(void)
 {
+	static const struct ph_start_config zero = { 0 };
 	struct ph_start_config c;
 	json_object *x;
 
@@ -469,46 +514,57 @@ static void test_start(void)
 		  "\"user.a\":\"1\",\"boot.autostart\":\"true\"}");
 	memset(&c, 0xff, sizeof(c));
 	fe_config_start(x, &c);
-	CHECK(c.privileged && !c.nesting && c.memory_limit == (1ULL << 30) && c.cpu_limit == 2 &&
-		      c.processes_limit == 100,
+	CHECK(c.privileged && !c.nesting && c.limits.memory == (1ULL << 30) &&
+		      c.limits.cpu_count == 2 && c.limits.processes == 100,
 	      "start: each key reaches its field (privileged %d nesting %d memory %llu cpu %u "
 	      "processes %u)",
-	      c.privileged, c.nesting, (unsigned long long)c.memory_limit, c.cpu_limit,
-	      c.processes_limit);
+	      c.privileged, c.nesting, (unsigned long long)c.limits.memory, c.limits.cpu_count,
+	      c.limits.processes);
 	json_object_put(x);
 
 	x = parse("{\"user.a\":\"1\"}");
 	memset(&c, 0xff, sizeof(c));
 	fe_config_start(x, &c);
-	CHECK(!c.privileged && !c.nesting && !c.memory_limit && !c.cpu_limit && !c.processes_limit,
+	CHECK(changed_fields(&c, &zero) == 0,
 	      "start: keys that are not set leave every field at none");
 	json_object_put(x);
 
 	/* what the database may hold from before a rule, or an empty (unset) value */
 	x = parse("{\"security.privileged\":\"maybe\",\"security.nesting\":\"\","
-		  "\"limits.memory\":\"lots\",\"limits.cpu\":\"0-3\",\"limits.processes\":\"-1\"}");
+		  "\"limits.memory\":\"lots\",\"limits.cpu\":\"3-0\",\"limits.processes\":\"-1\","
+		  "\"limits.cpu.priority\":\"11\",\"limits.hugepages.2MB\":\"x\"}");
 	fe_config_start(x, &c);
-	CHECK(!c.privileged && !c.nesting && !c.memory_limit && !c.cpu_limit && !c.processes_limit,
-	      "start: values that are not valid reach nothing");
+	CHECK(changed_fields(&c, &zero) == 0, "start: values that are not valid reach nothing");
 	json_object_put(x);
 
-	/* each setter writes its own field and no other */
+	/* each setter writes its own field and no other, for some value */
 	for (size_t k = 0; k < fe_config_nkeys; k++) {
+		static const char *const samples[] = { "true", "false", "4096", "5",
+						       "soft", "50%",   "0-1" };
 		const struct fe_key *row = &fe_config_keys[k];
-		const char *sample = row->value.parse == fe_parse_bool ? "true" : "4096";
-		struct ph_start_config zero = { 0 };
-		int changed = 0;
+		int most = 0, valid = 0;
 
-		if (!row->set)
-			continue;
-		x = json_object_new_object();
-		json_object_object_add(x, row->name, json_object_new_string(sample));
-		fe_config_start(x, &c);
-		changed = (c.privileged != zero.privileged) + (c.nesting != zero.nesting) +
-			  (c.memory_limit != zero.memory_limit) + (c.cpu_limit != zero.cpu_limit) +
-			  (c.processes_limit != zero.processes_limit);
-		CHECK(changed == 1, "start: %s=%s sets one field", row->name, sample);
-		json_object_put(x);
+		if (!row->set || strncmp(row->name, "raw.", 4) == 0 ||
+		    strncmp(row->name, "linux.", 6) == 0 ||
+		    strncmp(row->name, "security.idmap.", 15) == 0 ||
+		    strncmp(row->name, "security.syscalls.", 18) == 0)
+			continue; /* the security rows: tests/unit/test_rawconf.c */
+		for (size_t i = 0; i < sizeof(samples) / sizeof(samples[0]); i++) {
+			struct fe_value v;
+			int n;
+
+			if (row->value.parse(&row->value, samples[i], &v) < 0)
+				continue;
+			valid++;
+			x = json_object_new_object();
+			json_object_object_add(x, row->name, json_object_new_string(samples[i]));
+			fe_config_start(x, &c);
+			n = changed_fields(&c, &zero);
+			most = n > most ? n : most;
+			json_object_put(x);
+		}
+		CHECK(valid > 0 && most == 1, "start: %s sets one field (%d values tried)",
+		      row->name, valid);
 	}
 }
 
@@ -572,29 +628,66 @@ static void test_devices(void)
 		  "{\"type\":\"disk\",\"path\":\"/\",\"size\":\"10GiB\"}", NULL },
 		{ "a none device", "{\"type\":\"none\"}", NULL },
 		{ "a none device with keys", "{\"type\":\"none\",\"x\":\"y\"}", NULL },
-		{ "a disk elsewhere", "{\"type\":\"disk\",\"path\":\"/srv\",\"pool\":\"default\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
+		{ "a disk elsewhere on the pool",
+		  "{\"type\":\"disk\",\"path\":\"/srv\",\"pool\":\"default\"}",
+		  "Invalid device \"d\": only a host path (source) can be mounted at \"/srv\": "
+		  "storage volumes are not supported" },
 		{ "a disk without a path", "{\"type\":\"disk\",\"pool\":\"default\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
+		  "Invalid device \"d\": Disk entry is missing the required \"path\" property" },
 		{ "a disk on another pool", "{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"other\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
-		{ "a disk on an empty pool", "{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
-		{ "a disk from a host path",
+		  "Invalid device \"d\": only the root disk on pool \"default\" is supported: "
+		  "\"pool\"" },
+		{ "a root disk from a host path",
 		  "{\"type\":\"disk\",\"path\":\"/\",\"source\":\"/etc\"}",
 		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
-		{ "a disk with an empty source",
-		  "{\"type\":\"disk\",\"path\":\"/\",\"source\":\"\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
-		{ "a nic", "{\"type\":\"nic\",\"nictype\":\"bridged\"}",
-		  "Invalid device \"d\": Unsupported device type \"nic\" (not supported by this "
-		  "server yet)" },
-		{ "a unix-char device", "{\"type\":\"unix-char\",\"path\":\"/dev/kvm\"}",
-		  "Invalid device \"d\": Unsupported device type \"unix-char\" (not supported by "
-		  "this server yet)" },
+		{ "a host disk", "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\"}",
+		  NULL },
+		{ "a host disk with every key",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\",\"readonly\":\"true\","
+		  "\"required\":\"false\",\"shift\":\"yes\",\"propagation\":\"slave\"}",
+		  NULL },
+		{ "a host disk without a source", "{\"type\":\"disk\",\"path\":\"/mnt/x\"}",
+		  "Invalid device \"d\": Disk entry is missing the required \"source\" or \"pool\" "
+		  "property" },
+		{ "a host disk with a .. in its source",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/../etc\"}",
+		  "Invalid device \"d\": source must be an absolute path without \".\", \"..\", "
+		  "\"//\", spaces or a trailing \"/\"" },
+		{ "a host disk with a relative path",
+		  "{\"type\":\"disk\",\"path\":\"mnt\",\"source\":\"/srv/x\"}",
+		  "Invalid device \"d\": path must be an absolute path without \".\", \"..\", "
+		  "\"//\", spaces or a trailing \"/\"" },
+		{ "a host disk with a newline in its path",
+		  "{\"type\":\"disk\",\"path\":\"/mnt\\nlxc.x\",\"source\":\"/srv/x\"}",
+		  "Invalid device \"d\": path must be an absolute path without \".\", \"..\", "
+		  "\"//\", spaces or a trailing \"/\"" },
+		{ "a host disk with an unknown key",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\",\"bogus\":\"1\"}",
+		  "Invalid device \"d\": Invalid device option \"bogus\"" },
+		{ "a host disk with a bad readonly",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\",\"readonly\":\"maybe\"}",
+		  "Invalid device \"d\": must be a boolean: \"readonly\"" },
+		{ "a host disk with a bad propagation",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\",\"propagation\":\"x\"}",
+		  "Invalid device \"d\": propagation must be private, shared, slave or unbindable: "
+		  "\"propagation\"" },
+		{ "a nic", "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"br0\"}", NULL },
+		{ "a nic with a bad mtu", "{\"type\":\"nic\",\"mtu\":\"9\"}",
+		  "Invalid device \"d\": must be a number from 68 to 65535: \"mtu\"" },
+		{ "a unix-char device", "{\"type\":\"unix-char\",\"path\":\"/dev/kvm\"}", NULL },
+		{ "a unix-char device with ids and a mode",
+		  "{\"type\":\"unix-char\",\"source\":\"/dev/null\",\"path\":\"/dev/n2\",\"uid\":\"5\","
+		  "\"gid\":\"6\",\"mode\":\"0640\",\"required\":\"false\"}",
+		  NULL },
+		{ "a unix-char device with a bad mode",
+		  "{\"type\":\"unix-char\",\"path\":\"/dev/kvm\",\"mode\":\"0689\"}",
+		  "Invalid device \"d\": mode must be octal permission bits such as 0660" },
+		{ "a unix-char device with a uid past 65535",
+		  "{\"type\":\"unix-char\",\"path\":\"/dev/kvm\",\"uid\":\"65536\"}",
+		  "Invalid device \"d\": uid must be a number from 0 to 65535: \"uid\"" },
 		{ "a unix-block device", "{\"type\":\"unix-block\"}",
-		  "Invalid device \"d\": Unsupported device type \"unix-block\" (not supported by "
-		  "this server yet)" },
+		  "Invalid device \"d\": Unix device entry is missing the required \"source\" or "
+		  "\"path\" property" },
 		{ "an unknown type", "{\"type\":\"gpu\"}",
 		  "Invalid device \"d\": unsupported device type \"gpu\"" },
 		{ "no type", "{\"path\":\"/\"}", "Invalid device \"d\": missing type" },
@@ -620,7 +713,7 @@ static void test_devices(void)
 
 	{
 		json_object *devs = parse("{\"root\":{\"type\":\"disk\",\"path\":\"/\"},"
-					  "\"eth0\":{\"type\":\"nic\"}}");
+					  "\"eth0\":{\"type\":\"nic\",\"mtu\":\"x\"}}");
 		char err[FE_ERR_MAX] = "";
 
 		CHECK(fe_check_devices(devs, err) < 0 && strstr(err, "\"eth0\""),
@@ -629,6 +722,46 @@ static void test_devices(void)
 		CHECK(fe_check_devices(NULL, err) == 0, "devices: no devices object passes");
 	}
 
+	{
+		json_object *d = parse("{\"type\":\"none\"}");
+		char err[FE_ERR_MAX] = "";
+
+		CHECK(fe_device_check_one("a/../b", d, &none, err) < 0 &&
+			      strstr(err, "Invalid device name"),
+		      "devices: a name with a / or .. is refused: %s", err);
+		CHECK(fe_device_check_one("a\nb", d, &none, err) < 0,
+		      "devices: a name with a newline is refused");
+		json_object_put(d);
+	}
+	{
+		json_object *xd = parse(
+			"{\"root\":{\"type\":\"disk\",\"path\":\"/\"},"
+			"\"b\":{\"type\":\"disk\",\"path\":\"/mnt/b\",\"source\":\"/srv/b\","
+			"\"readonly\":\"true\",\"shift\":\"true\",\"propagation\":\"shared\"},"
+			"\"a\":{\"type\":\"disk\",\"path\":\"/mnt\",\"source\":\"/srv/a\","
+			"\"required\":\"false\"},"
+			"\"n\":{\"type\":\"unix-char\",\"path\":\"/dev/null\",\"uid\":\"7\","
+			"\"mode\":\"0640\"},"
+			"\"e\":{\"type\":\"nic\"},\"m\":{\"type\":\"none\"}}");
+		struct ph_start_config c = { 0 };
+
+		CHECK(fe_devices_start(xd, &c) == 0 && c.ndevices == 3,
+		      "devices: the start set is the host disks and unix nodes (%zu)", c.ndevices);
+		CHECK(strcmp(c.devices[0].path, "/dev/null") == 0 &&
+			      strcmp(c.devices[1].path, "/mnt") == 0 &&
+			      strcmp(c.devices[2].path, "/mnt/b") == 0,
+		      "devices: ... in path order");
+		CHECK(c.devices[0].kind == PH_DEVICE_UNIX_CHAR &&
+			      strcmp(c.devices[0].source, "/dev/null") == 0 &&
+			      c.devices[0].uid == 7 && c.devices[0].gid == 0 &&
+			      c.devices[0].mode == 0640,
+		      "devices: a unix node's source defaults to its path, its mode is octal");
+		CHECK(c.devices[1].optional && !c.devices[1].readonly && !c.devices[2].optional &&
+			      c.devices[2].readonly && c.devices[2].shift &&
+			      c.devices[2].propagation == PH_PROP_SHARED,
+		      "devices: required, readonly, shift and propagation reach the request");
+		json_object_put(xd);
+	}
 	{
 		json_object *root = parse("{\"type\":\"disk\",\"path\":\"/\"}");
 		json_object *other = parse("{\"type\":\"disk\",\"path\":\"/srv\"}");
@@ -692,12 +825,27 @@ static void test_gate(void)
 	CHECK(fe_check_devices(blk, err) < 0 && strstr(err, "Unix block devices are forbidden"),
 	      "gate: a unix-block device under a policy without devices: %s", err);
 	CHECK(fe_check_devices(root, err) == 0, "gate: the root disk passes the same policy");
+	{
+		char *prefixes[] = { "/srv/moat", NULL };
+		json_object *in = parse("{\"d\":{\"type\":\"disk\",\"path\":\"/m\","
+					"\"source\":\"/srv/moat/x\"}}");
+		json_object *out = parse("{\"d\":{\"type\":\"disk\",\"path\":\"/m\","
+					 "\"source\":\"/srv/moatx\"}}");
+
+		fe_srv.policy.disk_source_prefixes = prefixes;
+		CHECK(fe_check_devices(in, err) == 0, "gate: a disk source under a prefix passes");
+		CHECK(fe_check_devices(out, err) < 0 && strstr(err, "is not allowed by the server"),
+		      "gate: a disk source beside a prefix (/srv/moatx) is refused: %s", err);
+		fe_srv.policy.disk_source_prefixes = NULL;
+		json_object_put(in);
+		json_object_put(out);
+	}
 
 	fe_srv.policy = open;
 	CHECK(fe_check_config(priv, err) == 0 && fe_check_config(nest, err) == 0,
 	      "gate: a policy that allows them takes privileged and nesting");
-	CHECK(fe_check_devices(chr, err) < 0 && strstr(err, "Unsupported device type"),
-	      "gate: allowed unix devices are still not supported: %s", err);
+	CHECK(fe_check_devices(chr, err) == 0,
+	      "gate: a policy that allows unix devices takes them");
 
 	fe_srv.policy = saved;
 	json_object_put(priv);

@@ -622,31 +622,6 @@ static void bad_instance_ops(void)
 	s.config = NULL;
 	build_op(&e, 1, PH__REQUEST__OP_INSTANCE_START, &s);
 	refused_enc("instance_start without a config", &e, 0, EINVAL, true);
-	{
-		static const struct {
-			const char *what;
-			uint64_t memory;
-			uint32_t cpu, processes;
-		} limits[] = {
-			{ "memory_limit 1", 1, 0, 0 },
-			{ "memory_limit 4095", 4095, 0, 0 },
-			{ "cpu_limit 4097", 0, 4097, 0 },
-			{ "cpu_limit 5000", 0, 5000, 0 },
-			{ "cpu_limit 2^32-1", 0, UINT32_MAX, 0 },
-			{ "processes_limit 4194305", 0, 0, 4194305 },
-			{ "processes_limit 5000000", 0, 0, 5000000 },
-		};
-
-		for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-			start_base(&s, &cfg);
-			cfg.memory_limit = limits[i].memory;
-			cfg.cpu_limit = limits[i].cpu;
-			cfg.processes_limit = limits[i].processes;
-			build_op(&e, 1, PH__REQUEST__OP_INSTANCE_START, &s);
-			snprintf(what, sizeof(what), "instance_start %s", limits[i].what);
-			refused_enc(what, &e, 0, ERANGE, true);
-		}
-	}
 	start_base(&s, &cfg);
 	build_op(&e, 1, PH__REQUEST__OP_INSTANCE_START, &s);
 	refused_enc("instance_start with 1 fd", &e, 1, EPROTO, true);
@@ -672,7 +647,8 @@ static void bad_instance_ops(void)
 	put_len_field(&sub, 3, cf.b, cf.n);
 	e.n = 0;
 	build_wrapped(&e, 1, PH__REQUEST__OP_INSTANCE_START, &sub);
-	refused_enc("instance_start with memory_limit sent as bytes", &e, 0, 0, false);
+	refused_enc("instance_start with the retired field 3 (memory_limit) as bytes", &e, 0, 0,
+		    false);
 }
 
 static void bad_file_op(void)
@@ -879,36 +855,69 @@ static void good_new_ops(void)
 	start_base(&s, &cfg);
 	cfg.privileged = true;
 	cfg.nesting = true;
-	cfg.memory_limit = 4096;
-	cfg.cpu_limit = 4096;
-	cfg.processes_limit = 4194304;
 	build_op(&e, 64, PH__REQUEST__OP_INSTANCE_START, &s);
-	req = accepted("instance_start at every upper bound", &e, 0, PH__REQUEST__OP_INSTANCE_START,
-		       &t);
+	req = accepted("instance_start privileged and nesting, no limits", &e, 0,
+		       PH__REQUEST__OP_INSTANCE_START, &t);
 	if (req) {
 		/* privileged and nesting pass the validator: the handler applies the policy */
 		CHECK(strcmp(t.instance_start.ref.name, "c1") == 0 &&
 			      strcmp(t.instance_start.pool, "default") == 0 &&
 			      t.instance_start.config.privileged &&
 			      t.instance_start.config.nesting &&
-			      t.instance_start.config.memory_limit == 4096 &&
-			      t.instance_start.config.cpu_limit == 4096 &&
-			      t.instance_start.config.processes_limit == 4194304,
-		      "decode: instance_start: config values copied");
+			      t.instance_start.config.limits.memory == 0 &&
+			      t.instance_start.config.limits.cpu_count == 0 &&
+			      t.instance_start.config.limits.processes == 0 &&
+			      t.instance_start.config.limits.hugepages_set == 0,
+		      "decode: instance_start: config values copied, no Limits is no limit");
 		ph__request__free_unpacked(req, NULL);
 	}
-	start_base(&s, &cfg);
-	cfg.memory_limit = UINT64_MAX;
-	build_op(&e, 65, PH__REQUEST__OP_INSTANCE_START, &s);
-	req = accepted("instance_start with an empty-but-present config and memory 2^64-1", &e, 0,
-		       PH__REQUEST__OP_INSTANCE_START, &t);
-	if (req) {
-		CHECK(!t.instance_start.config.privileged && !t.instance_start.config.nesting &&
-			      t.instance_start.config.memory_limit == UINT64_MAX &&
-			      t.instance_start.config.cpu_limit == 0 &&
-			      t.instance_start.config.processes_limit == 0,
-		      "decode: instance_start: zero limits stay 0 (none), memory copied whole");
-		ph__request__free_unpacked(req, NULL);
+
+	{
+		/* the security fields: what an accepted start promises sec_config.c's render */
+		Ph__ConfigLine l1 = PH__CONFIG_LINE__INIT, l2 = PH__CONFIG_LINE__INIT;
+		Ph__ConfigLine *lxc[] = { &l1 }, *sys[] = { &l2 };
+		Ph__SyscallRule r1 = PH__SYSCALL_RULE__INIT, *deny[] = { &r1 };
+		Ph__IdmapEntry m1 = PH__IDMAP_ENTRY__INIT, *map[] = { &m1 };
+		ProtobufCBinaryData mods[] = { str("br_netfilter") };
+
+		start_base(&s, &cfg);
+		cfg.idmap_isolated = true;
+		cfg.idmap_base = 1065536;
+		cfg.idmap_size = 65536;
+		m1.uid = m1.gid = true, m1.host = 1000, m1.cont = 1000, m1.count = 1;
+		cfg.raw_idmap = map, cfg.n_raw_idmap = 1;
+		r1.name = str("sethostname");
+		r1.action = PH__SYSCALL_ACTION__SYSCALL_ACTION_ERRNO;
+		r1.errnum = 1;
+		cfg.syscalls_deny = deny, cfg.n_syscalls_deny = 1;
+		cfg.deny_compat = true;
+		l1.key = str("lxc.environment"), l1.value = str("A=1");
+		cfg.raw_lxc = lxc, cfg.n_raw_lxc = 1;
+		l2.key = str("net.ipv4.ip_forward"), l2.value = str("1");
+		cfg.sysctls = sys, cfg.n_sysctls = 1;
+		cfg.kernel_modules = mods, cfg.n_kernel_modules = 1;
+		build_op(&e, 65, PH__REQUEST__OP_INSTANCE_START, &s);
+		req = accepted("instance_start with every security field", &e, 0,
+			       PH__REQUEST__OP_INSTANCE_START, &t);
+		if (req) {
+			const struct ph_sec_config *sc = &t.instance_start.config.sec;
+
+			CHECK(sc->idmap_isolated && sc->idmap_base == 1065536 &&
+				      sc->idmap_size == 65536 && sc->n_raw_idmap == 1 &&
+				      sc->raw_idmap[0].host == 1000 && sc->n_deny == 1 &&
+				      strcmp(sc->deny[0].name, "sethostname") == 0 &&
+				      sc->deny[0].action == RAWCONF_ERRNO && sc->deny[0].err == 1 &&
+				      sc->deny_compat && !sc->no_default_deny &&
+				      sc->n_raw_lxc == 1 &&
+				      strcmp(sc->raw_lxc[0].value, "A=1") == 0 &&
+				      sc->n_sysctl == 1 &&
+				      strcmp(sc->sysctl[0].key, "net.ipv4.ip_forward") == 0 &&
+				      sc->n_modules == 1 &&
+				      strcmp(sc->modules[0], "br_netfilter") == 0 &&
+				      sc->raw_seccomp[0] == '\0',
+			      "decode: instance_start: the security fields copied as typed values");
+			ph__request__free_unpacked(req, NULL);
+		}
 	}
 
 	for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
@@ -1055,6 +1064,233 @@ static void good_new_ops(void)
 	}
 }
 
+/* ---- Limits: instance_start's config and instance_limits, one check ---- */
+
+/* Out-of-bounds Limits, case k (false: no more cases); *ret_errno the refusal. */
+static bool bad_limits(size_t k, Ph__Limits *l, Ph__HugepageLimit h[5], Ph__HugepageLimit *hp[5],
+		       const char **ret_what, int *ret_errno)
+{
+	static uint32_t high[] = { 1024 }, twice[] = { 2, 2 }, down[] = { 3, 1 }, one[] = { 1 };
+
+	ph__limits__init(l);
+	for (size_t i = 0; i < 5; i++) {
+		ph__hugepage_limit__init(&h[i]);
+		h[i].size_kb = (uint32_t[]){ 64, 1024, 2048, 1048576, 2048 }[i];
+		hp[i] = &h[i];
+	}
+	*ret_errno = ERANGE;
+	switch (k) {
+	case 0:
+		*ret_what = "memory 1";
+		l->memory = 1;
+		break;
+	case 1:
+		*ret_what = "memory 4095";
+		l->memory = 4095;
+		break;
+	case 2:
+		*ret_what = "memory 2^63";
+		l->memory = 1ULL << 63;
+		break;
+	case 3:
+		*ret_what = "memory and memory_percent";
+		l->memory = 1 << 30;
+		l->memory_percent = 50;
+		break;
+	case 4:
+		*ret_what = "memory_percent 101";
+		l->memory_percent = 101;
+		break;
+	case 5:
+		*ret_what = "swap_priority_drop 11";
+		l->swap_priority_drop = 11;
+		break;
+	case 6:
+		*ret_what = "cpu_priority_drop 11";
+		l->cpu_priority_drop = 11;
+		break;
+	case 7:
+		*ret_what = "cpu_count 4097";
+		l->cpu_count = 4097;
+		break;
+	case 8:
+		*ret_what = "processes 4194305";
+		l->processes = 4194305;
+		break;
+	case 9:
+		*ret_what = "cpu_percent 101";
+		l->cpu_percent = 101;
+		break;
+	case 10:
+		*ret_what = "a quota below 1 ms";
+		l->cpu_quota_us = 999;
+		l->cpu_period_us = 100000;
+		break;
+	case 11:
+		*ret_what = "a quota without a period";
+		l->cpu_quota_us = 25000;
+		break;
+	case 12:
+		*ret_what = "a period over 1 s";
+		l->cpu_quota_us = 25000;
+		l->cpu_period_us = 1000001;
+		break;
+	case 13:
+		*ret_what = "a quota with a percentage";
+		l->cpu_quota_us = 25000;
+		l->cpu_period_us = 100000;
+		l->cpu_percent = 50;
+		break;
+	case 14:
+		*ret_what = "a quota over 1000 s";
+		l->cpu_quota_us = 1000000001;
+		l->cpu_period_us = 100000;
+		break;
+	case 15:
+		*ret_what = "a period alone";
+		l->cpu_period_us = 100000;
+		break;
+	case 16:
+		*ret_errno = EINVAL;
+		*ret_what = "CPU 1024 in the set";
+		l->cpu_set = high;
+		l->n_cpu_set = 1;
+		break;
+	case 17:
+		*ret_errno = EINVAL;
+		*ret_what = "a CPU set naming CPU 2 twice";
+		l->cpu_set = twice;
+		l->n_cpu_set = 2;
+		break;
+	case 18:
+		*ret_errno = EINVAL;
+		*ret_what = "a CPU set and a count";
+		l->cpu_set = one;
+		l->n_cpu_set = 1;
+		l->cpu_count = 2;
+		break;
+	case 23:
+		*ret_errno = EINVAL;
+		*ret_what = "a CPU set out of order";
+		l->cpu_set = down;
+		l->n_cpu_set = 2;
+		break;
+	case 19:
+		*ret_errno = EINVAL;
+		*ret_what = "huge pages of 4096 kB";
+		h[0].size_kb = 4096;
+		l->hugepages = hp;
+		l->n_hugepages = 1;
+		break;
+	case 20:
+		*ret_errno = EINVAL;
+		*ret_what = "the 2MB size twice";
+		l->hugepages = hp + 2;
+		l->n_hugepages = 3;
+		h[3].size_kb = 2048;
+		break;
+	case 21:
+		*ret_errno = EINVAL;
+		*ret_what = "huge pages of 2^63 bytes";
+		h[2].bytes = 1ULL << 63;
+		l->hugepages = hp + 2;
+		l->n_hugepages = 1;
+		break;
+	case 22:
+		*ret_errno = E2BIG;
+		*ret_what = "five huge page entries";
+		l->hugepages = hp;
+		l->n_hugepages = 5;
+		break;
+	default:
+		return false;
+	}
+	return true;
+}
+
+static void limits_checks(void)
+{
+	struct enc e = { .n = 0 };
+	Ph__InstanceStartRequest s;
+	Ph__InstanceConfig cfg;
+	Ph__InstanceLimitsRequest lr;
+	Ph__Limits l;
+	Ph__HugepageLimit h[5], *hp[5];
+	union ph_typed t;
+	Ph__Request *req;
+	const char *what;
+	char desc[160];
+	int want;
+	static uint32_t set[] = { 0, 1, 3, 15, 1023 };
+
+	for (size_t k = 0; bad_limits(k, &l, h, hp, &what, &want); k++) {
+		start_base(&s, &cfg);
+		cfg.limits = &l;
+		build_op(&e, 1, PH__REQUEST__OP_INSTANCE_START, &s);
+		snprintf(desc, sizeof(desc), "instance_start with %s", what);
+		refused_enc(desc, &e, 0, want, true);
+		ph__instance_limits_request__init(&lr);
+		lr.name = str("c1");
+		lr.limits = &l;
+		build_op(&e, 1, PH__REQUEST__OP_INSTANCE_LIMITS, &lr);
+		snprintf(desc, sizeof(desc), "instance_limits with %s", what);
+		refused_enc(desc, &e, 0, want, true);
+	}
+
+	/* every upper bound at once, and a set, a quota and all four page sizes */
+	bad_limits(99, &l, h, hp, &what, &want);
+	l.memory = INT64_MAX / 2;
+	l.memory_soft = true;
+	l.swap_off = true;
+	l.swap_priority_drop = 10;
+	l.cpu_priority_drop = 10;
+	l.cpu_set = set;
+	l.n_cpu_set = 5;
+	l.cpu_quota_us = 1000000000;
+	l.cpu_period_us = 1000000;
+	l.processes = 4194304;
+	h[3].bytes = (uint64_t)INT64_MAX;
+	l.hugepages = hp;
+	l.n_hugepages = 4;
+	ph__instance_limits_request__init(&lr);
+	lr.name = str("c1");
+	lr.limits = &l;
+	build_op(&e, 70, PH__REQUEST__OP_INSTANCE_LIMITS, &lr);
+	req = accepted("instance_limits at every bound", &e, 0, PH__REQUEST__OP_INSTANCE_LIMITS,
+		       &t);
+	if (req) {
+		const struct ph_limits *x = &t.instance_limits.limits;
+
+		CHECK(x->memory == INT64_MAX / 2 && x->memory_soft && x->swap_off &&
+			      x->swap_priority_drop == 10 && x->cpu_priority_drop == 10 &&
+			      x->has_cpu_set && x->cpu_set[0] == 0x0b && x->cpu_set[1] == 0x80 &&
+			      x->cpu_set[2] == 0 && x->cpu_set[127] == 0x80 && x->cpu_count == 0 &&
+			      x->cpu_quota_us == 1000000000 && x->cpu_period_us == 1000000 &&
+			      x->processes == 4194304 && x->hugepages_set == 0xf &&
+			      x->hugepages[3] == (uint64_t)INT64_MAX && x->hugepages[0] == 0,
+		      "decode: instance_limits: every limit copied (the set 0-1,3,15,1023, 4 page "
+		      "sizes)");
+		ph__request__free_unpacked(req, NULL);
+	}
+	bad_limits(99, &l, h, hp, &what, &want);
+	l.memory_percent = 100;
+	l.cpu_count = 4096;
+	l.cpu_percent = 100;
+	start_base(&s, &cfg);
+	cfg.limits = &l;
+	build_op(&e, 71, PH__REQUEST__OP_INSTANCE_START, &s);
+	req = accepted("instance_start with 100% memory, 4096 CPUs, 100% CPU", &e, 0,
+		       PH__REQUEST__OP_INSTANCE_START, &t);
+	if (req) {
+		const struct ph_limits *x = &t.instance_start.config.limits;
+
+		CHECK(x->memory == 0 && x->memory_percent == 100 && x->cpu_count == 4096 &&
+			      !x->has_cpu_set && x->cpu_percent == 100 && x->hugepages_set == 0,
+		      "decode: instance_start: percentages and a count copied");
+		ph__request__free_unpacked(req, NULL);
+	}
+}
+
 /* A temporary regular file, opened with flags; unlinked at once. */
 static int open_temp(int flags)
 {
@@ -1184,19 +1420,63 @@ static bool inv_instance_delete(const Ph__Request *q, const union ph_typed *t)
 	       name_is(t->instance_delete.pool, &q->instance_delete->pool);
 }
 
+/* What ph_check_limits() promises: every bound, and the values copied. */
+static bool limits_ok(const struct ph_limits *t, const Ph__Limits *m)
+{
+	static const Ph__Limits none = PH__LIMITS__INIT;
+	size_t n = 0;
+	bool ok;
+
+	if (!m)
+		m = &none;
+	ok = (t->memory == 0 || t->memory >= 4096) && t->memory <= INT64_MAX / 2 &&
+	     t->memory_percent <= 100 && !(t->memory && t->memory_percent) &&
+	     t->swap_priority_drop <= 10 && t->cpu_priority_drop <= 10 && t->cpu_count <= 4096 &&
+	     t->processes <= 4194304 && t->cpu_percent <= 100 &&
+	     (t->cpu_quota_us == 0 ? t->cpu_period_us == 0
+				   : t->cpu_quota_us >= 1000 && t->cpu_quota_us <= 1000000000 &&
+					     t->cpu_period_us >= 1000 &&
+					     t->cpu_period_us <= 1000000 && !t->cpu_percent) &&
+	     !(t->has_cpu_set && t->cpu_count) && t->hugepages_set < 16 && t->memory == m->memory &&
+	     t->memory_percent == m->memory_percent && t->memory_soft == (m->memory_soft != 0) &&
+	     t->swap_off == (m->swap_off != 0) && t->cpu_count == m->cpu_count &&
+	     t->processes == m->processes && t->cpu_quota_us == m->cpu_quota_us &&
+	     t->has_cpu_set == (m->n_cpu_set > 0) &&
+	     (size_t)__builtin_popcount(t->hugepages_set) == m->n_hugepages;
+	for (size_t i = 0; ok && i < PH_CPUSET_BYTES * 8; i++)
+		if (t->cpu_set[i / 8] & (1u << (i % 8)))
+			ok = n < m->n_cpu_set && m->cpu_set[n++] == i;
+	return ok && n == m->n_cpu_set;
+}
+
 static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
 {
 	const struct ph_instance_start *s = &t->instance_start;
 	const Ph__InstanceStartRequest *m = q->instance_start;
 	const Ph__InstanceConfig *c = m->config;
 
-	return name_is(s->ref.name, &m->name) && name_is(s->pool, &m->pool) && c &&
-	       (s->config.memory_limit == 0 || s->config.memory_limit >= 4096) &&
-	       s->config.cpu_limit <= 4096 && s->config.processes_limit <= 4194304 &&
-	       s->config.memory_limit == c->memory_limit && s->config.cpu_limit == c->cpu_limit &&
-	       s->config.processes_limit == c->processes_limit &&
-	       s->config.privileged == (c->privileged != 0) &&
-	       s->config.nesting == (c->nesting != 0);
+	bool ok = name_is(s->ref.name, &m->name) && name_is(s->pool, &m->pool) && c &&
+		  limits_ok(&s->config.limits, c->limits) &&
+		  s->config.privileged == (c->privileged != 0) &&
+		  s->config.nesting == (c->nesting != 0) && s->ndevices == m->n_devices &&
+		  s->ndevices <= PH_DEVICES_MAX;
+
+	/* each device: a safe name, absolute normal paths (no "..", no newline or space),
+	 * ids and mode in range, names once, paths in order */
+	for (size_t k = 0; ok && k < s->ndevices; k++) {
+		const struct ph_device *d = &s->devices[k];
+
+		ok = text_is(d->name, sizeof(d->name), &m->devices[k]->name) &&
+		     text_is(d->source, sizeof(d->source), &m->devices[k]->source) &&
+		     text_is(d->path, sizeof(d->path), &m->devices[k]->path) &&
+		     d->source[0] == '/' && d->path[0] == '/' && d->path[1] != '\0' &&
+		     !strstr(d->source, "/..") && !strstr(d->path, "/..") &&
+		     !strpbrk(d->path, " \n\\") && !strpbrk(d->name, "/\n") && d->name[0] != '.' &&
+		     d->uid <= 65535 && d->gid <= 65535 && d->mode <= 0777 &&
+		     d->kind >= PH_DEV_DISK && d->kind <= PH_DEV_UNIX_BLOCK &&
+		     (k == 0 || strcmp(s->devices[k - 1].path, d->path) < 0);
+	}
+	return ok;
 }
 
 static bool inv_file_op(const Ph__Request *q, const union ph_typed *t)
@@ -1271,10 +1551,7 @@ static bool inv_instance_limits(const Ph__Request *q, const union ph_typed *t)
 	const Ph__InstanceLimitsRequest *m = q->instance_limits;
 	const struct ph_instance_limits *l = &t->instance_limits;
 
-	return name_is(l->ref.name, &m->name) &&
-	       (l->memory_limit == 0 || l->memory_limit >= 4096) && l->cpu_limit <= 4096 &&
-	       l->processes_limit <= 4194304 && l->memory_limit == m->memory_limit &&
-	       l->cpu_limit == m->cpu_limit && l->processes_limit == m->processes_limit;
+	return name_is(l->ref.name, &m->name) && limits_ok(&l->limits, m->limits);
 }
 
 /* What an accepted request of each op promises its handler, keyed by op case. */
@@ -1435,6 +1712,7 @@ void test_decode(void)
 	bad_file_op();
 	bad_exec_start();
 	good_new_ops();
+	limits_checks();
 	fd_checks();
 	mutants();
 	CHECK(all_untouched, "decode: every refusal left ret_req, ret_op and ret_typed untouched");

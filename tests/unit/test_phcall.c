@@ -197,6 +197,7 @@ static void fill_hello(Ph__Reply *rep, bool with_policy)
 		p.n_disk_source_prefixes = 2;
 		p.disk_source_prefixes = prefixes;
 		h.policy = &p;
+		h.first_frontend = true;
 	}
 	rep->hello = &h;
 }
@@ -446,6 +447,7 @@ static void test_hello(void)
 	CHECK(strcmp(h.lxc_version, "5.0.2") == 0 && strcmp(h.policy_name, "strict") == 0,
 	      "phcall: hello: lxc version and policy name (%s, %s)", h.lxc_version, h.policy_name);
 	CHECK(h.idmap_base == 1000000 && h.idmap_size == 65536, "phcall: hello: the id range");
+	CHECK(h.first_frontend, "phcall: hello: moatd's first frontend is told so (autostart)");
 	CHECK(json_object_object_get_ex(h.kernel_features, "pidfds", &v) &&
 		      strcmp(json_object_get_string(v), "true") == 0 &&
 		      json_object_object_get_ex(h.kernel_features, "cgroup2", &v) &&
@@ -471,8 +473,9 @@ static void test_hello(void)
 	memset(&h, 0xa5, sizeof(h));
 	r = ph_call_hello(&h, &e);
 	CHECK(r == 0 && !h.policy.known && !h.policy.allow_privileged &&
-		      !h.policy.disk_source_prefixes,
-	      "phcall: hello without policy flags: policy not known (%d)", r);
+		      !h.policy.disk_source_prefixes && !h.first_frontend,
+	      "phcall: hello without policy flags: policy not known, not the first frontend (%d)",
+	      r);
 	if (r == 0) {
 		json_object_put(h.kernel_features);
 		json_object_put(h.lxc_features);
@@ -608,7 +611,11 @@ static void test_errno_replies(void)
 static void test_successes(void)
 {
 	struct ph_instance_state_info s;
-	struct ph_start_config cfg = { .nesting = true, .memory_limit = 1 << 30 };
+	struct ph_start_config cfg = { .nesting = true,
+				       .limits = { .memory = 1 << 30,
+						   .has_cpu_set = true,
+						   .cpu_set = { 0x0b },
+						   .hugepages_set = 1u << PH_LIMITS_2MB } };
 	struct ph_file_info *info = calloc(1, sizeof(*info));
 	const char *argv[] = { "sh", "-c", "true" }, *env[] = { "A=b" };
 	struct ph_exec_request req = {
@@ -665,8 +672,17 @@ static void test_successes(void)
 		      last_req->instance_start->config &&
 		      last_req->instance_start->config->nesting &&
 		      !last_req->instance_start->config->privileged &&
-		      last_req->instance_start->config->memory_limit == 1 << 30,
-	      "phcall: instance_start sends the configuration");
+		      last_req->instance_start->config->limits &&
+		      last_req->instance_start->config->limits->memory == 1 << 30 &&
+		      last_req->instance_start->config->limits->n_cpu_set == 3 &&
+		      last_req->instance_start->config->limits->cpu_set[0] == 0 &&
+		      last_req->instance_start->config->limits->cpu_set[1] == 1 &&
+		      last_req->instance_start->config->limits->cpu_set[2] == 3 &&
+		      last_req->instance_start->config->limits->n_hugepages == 1 &&
+		      last_req->instance_start->config->limits->hugepages[0]->size_kb == 2048 &&
+		      last_req->instance_start->config->limits->hugepages[0]->bytes == 0,
+	      "phcall: instance_start sends the configuration (the CPU set 0-1,3 as a list, a "
+	      "2MB page limit of 0)");
 	pthread_mutex_unlock(&fake_lock);
 
 	if (info) {

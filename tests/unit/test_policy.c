@@ -27,12 +27,17 @@
 #define MOAT_POLICY_DEFAULT "policy/default.policy"
 #endif
 
+/* the keys of the security keys' policy flags, all allowed */
+#define NEW_KEYS                                                                                   \
+	"allow_raw_idmap = true\nallow_raw_seccomp = false\nallow_kernel_modules = true\n"         \
+	"allow_lxc_hooks = false\n"
+
 #define GOOD_HEAD                                                                                  \
 	"name = test\n"                                                                            \
 	"allow_privileged = true\n"                                                                \
 	"allow_nesting = false\n"                                                                  \
 	"allow_raw_lxc = true\n"                                                                   \
-	"allow_unix_devices = false\nrequire_delegated_ids = false\n"
+	"allow_unix_devices = false\n" NEW_KEYS "require_delegated_ids = false\n"
 
 /* Read a whole small file; NULL on failure. */
 static char *read_all(const char *path, size_t *ret_len)
@@ -106,8 +111,11 @@ static void shipped(void)
 			CHECK(strcmp(p.name, "default") == 0,
 			      "policy: default.policy: name = default");
 			CHECK(p.allow_privileged && p.allow_nesting && p.allow_raw_lxc &&
-				      p.allow_unix_devices,
-			      "policy: default.policy allows privileged, nesting, raw.lxc, devices");
+				      p.allow_unix_devices && p.allow_raw_idmap &&
+				      p.allow_raw_seccomp && p.allow_kernel_modules &&
+				      p.allow_lxc_hooks,
+			      "policy: default.policy allows privileged, nesting, raw.lxc, devices, "
+			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks");
 			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
 				      strcmp(p.disk_source_prefixes[0], "*") == 0,
 			      "policy: default.policy: disk_source_prefixes = *");
@@ -128,8 +136,11 @@ static void shipped(void)
 			CHECK(strcmp(p.name, "hardened") == 0,
 			      "policy: hardened.policy: name = hardened");
 			CHECK(!p.allow_privileged && !p.allow_nesting && !p.allow_raw_lxc &&
-				      !p.allow_unix_devices,
-			      "policy: hardened.policy denies privileged, nesting, raw.lxc, devices");
+				      !p.allow_unix_devices && !p.allow_raw_idmap &&
+				      !p.allow_raw_seccomp && !p.allow_kernel_modules &&
+				      !p.allow_lxc_hooks,
+			      "policy: hardened.policy denies privileged, nesting, raw.lxc, devices, "
+			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks");
 			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
 				      strcmp(p.disk_source_prefixes[0], "/srv/moat") == 0,
 			      "policy: hardened.policy: disk_source_prefixes = /srv/moat");
@@ -152,7 +163,8 @@ static void good(void)
 		{ "comments, blank lines, CRLF and spacing",
 		  "# a comment\n\n   # indented comment\nname=test\r\n"
 		  "  allow_privileged   =   true  \n\tallow_nesting\t=\tfalse\n"
-		  "allow_raw_lxc = true\nallow_unix_devices = false\nrequire_delegated_ids = false\n"
+		  "allow_raw_lxc = true\nallow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\n"
 		  "disk_source_prefixes = /srv/moat\n" },
 		{ "several prefixes",
 		  GOOD_HEAD "disk_source_prefixes = /srv/moat  /data\t/a/...b\n" },
@@ -161,7 +173,8 @@ static void good(void)
 		  "name = "
 		  "abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefgh\n"
 		  "allow_privileged = true\nallow_nesting = false\n"
-		  "allow_raw_lxc = true\nallow_unix_devices = false\nrequire_delegated_ids = false\n"
+		  "allow_raw_lxc = true\nallow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\n"
 		  "disk_source_prefixes = *\n" },
 	};
 
@@ -177,7 +190,8 @@ static void good(void)
 	{
 		static const char text[] =
 			"name = test\nallow_privileged = true\nallow_nesting = false\n"
-			"allow_raw_lxc = true\nallow_unix_devices = false\nrequire_delegated_ids = true\n"
+			"allow_raw_lxc = true\nallow_unix_devices = false\n" NEW_KEYS
+			"require_delegated_ids = true\n"
 			"disk_source_prefixes = /srv/moat /data\n";
 		struct ph_policy p;
 
@@ -203,17 +217,20 @@ static void bad(void)
 		{ "only comments", "# nothing\n" },
 		{ "missing key (allow_nesting)",
 		  "name = test\nallow_privileged = true\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "missing key (disk_source_prefixes)", GOOD_HEAD },
 		{ "missing key (require_delegated_ids)",
 		  "name = test\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS "disk_source_prefixes = *\n" },
 		{ "bad bool: require_delegated_ids = no",
 		  "name = test\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = no\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = no\ndisk_source_prefixes = *\n" },
 		{ "missing key (name)",
 		  "allow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "duplicate key",
 		  GOOD_HEAD "disk_source_prefixes = *\nallow_privileged = true\n" },
 		{ "duplicate key with the other value",
@@ -225,32 +242,41 @@ static void bad(void)
 		{ "line without '='", GOOD_HEAD "disk_source_prefixes = *\nallow_privileged\n" },
 		{ "bad bool: yes",
 		  "name = test\nallow_privileged = yes\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad bool: True",
 		  "name = test\nallow_privileged = True\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad bool: 1",
 		  "name = test\nallow_privileged = 1\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad bool: empty",
 		  "name = test\nallow_privileged =\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad bool: trailing word",
 		  "name = test\nallow_privileged = true false\nallow_nesting = false\n"
-		  "allow_raw_lxc = true\nallow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_raw_lxc = true\nallow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad name: uppercase",
 		  "name = Test\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad name: empty",
 		  "name =\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad name: slash",
 		  "name = a/b\nallow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "bad name: 64 bytes",
 		  "name = abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghij-abcdefghi\n"
 		  "allow_privileged = true\nallow_nesting = false\nallow_raw_lxc = true\n"
-		  "allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n" },
+		  "allow_unix_devices = false\n" NEW_KEYS
+		  "require_delegated_ids = false\ndisk_source_prefixes = *\n" },
 		{ "relative path prefix", GOOD_HEAD "disk_source_prefixes = srv/moat\n" },
 		{ "relative prefix after a good one", GOOD_HEAD "disk_source_prefixes = /srv x\n" },
 		{ "prefix with ..", GOOD_HEAD "disk_source_prefixes = /srv/../etc\n" },
@@ -282,7 +308,8 @@ static void bad(void)
 		static const char text2[] =
 			"name = te\0st\nallow_privileged = true\n"
 			"allow_nesting = false\nallow_raw_lxc = true\n"
-			"allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes = *\n";
+			"allow_unix_devices = false\n" NEW_KEYS
+			"require_delegated_ids = false\ndisk_source_prefixes = *\n";
 		struct ph_policy p;
 		int r;
 
@@ -369,9 +396,11 @@ static void hello_flags(void)
 	static const char *const texts[] = {
 		GOOD_HEAD "disk_source_prefixes = /srv/moat /data\n",
 		"name = all\nallow_privileged = false\nallow_nesting = true\nallow_raw_lxc = false\n"
-		"allow_unix_devices = true\nrequire_delegated_ids = true\ndisk_source_prefixes = *\n",
+		"allow_unix_devices = true\n" NEW_KEYS
+		"require_delegated_ids = true\ndisk_source_prefixes = *\n",
 		"name = none\nallow_privileged = false\nallow_nesting = false\nallow_raw_lxc = false\n"
-		"allow_unix_devices = false\nrequire_delegated_ids = false\ndisk_source_prefixes =\n",
+		"allow_unix_devices = false\n" NEW_KEYS
+		"require_delegated_ids = false\ndisk_source_prefixes =\n",
 	};
 
 	for (size_t i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
@@ -393,6 +422,10 @@ static void hello_flags(void)
 		       f->allow_nesting == ctx.policy.allow_nesting &&
 		       f->allow_raw_lxc == ctx.policy.allow_raw_lxc &&
 		       f->allow_unix_devices == ctx.policy.allow_unix_devices &&
+		       f->allow_raw_idmap == ctx.policy.allow_raw_idmap &&
+		       f->allow_raw_seccomp == ctx.policy.allow_raw_seccomp &&
+		       f->allow_kernel_modules == ctx.policy.allow_kernel_modules &&
+		       f->allow_lxc_hooks == ctx.policy.allow_lxc_hooks &&
 		       f->require_delegated_ids == ctx.policy.require_delegated_ids &&
 		       f->n_disk_source_prefixes == n;
 		for (size_t k = 0; same && k < n; k++)
