@@ -231,6 +231,7 @@ int ph_call_hello(struct ph_hello_info *ret, struct ph_error *ret_error)
 	h.protocol = x->protocol;
 	h.idmap_base = x->idmap_base;
 	h.idmap_size = x->idmap_size;
+	h.first_frontend = x->first_frontend;
 	r = features_json(x->kernel_features, x->n_kernel_features, &h.kernel_features);
 	if (r == 0)
 		r = features_json(x->lxc_features, x->n_lxc_features, &h.lxc_features);

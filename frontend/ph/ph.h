@@ -57,6 +57,7 @@ struct ph_hello_info {
 	json_object *kernel_features; /* {"name":"true"|"false"}; the caller's */
 	json_object *lxc_features;
 	uint32_t idmap_base, idmap_size;
+	bool first_frontend; /* moatd has just started: autostart is this frontend's */
 	/* known = false when moatd sent no flags; disk_source_prefixes is the
 	 * caller's (strv_free), NULL when not known */
 	struct fe_policy policy;
