@@ -209,6 +209,16 @@ struct ph_instance_limits {
 	struct ph_limits limits; /* the whole set: what is unset is removed */
 };
 
+struct ph_device_attach {
+	struct ph_instance_ref ref;
+	struct ph_device device;
+};
+
+struct ph_device_detach {
+	struct ph_instance_ref ref;
+	struct ph_device device;
+};
+
 /* ---- storage.c: paths and confined workers ------------------------------- */
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
 int ph_pool_open(struct ph_ctx *ctx, const char *pool);

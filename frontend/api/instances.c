@@ -646,7 +646,7 @@ static int instance_store(void *obj, struct fe_resp *resp)
 	if (live) {
 		r = fe_live_apply(i->name, oxc, oxd, nxc, nxd, &e);
 		if (r < 0) {
-			fe_error(resp, 500, "Failed to update the instance's limits: %s",
+			fe_error(resp, 500, "Failed to update the running instance: %s",
 				 e.msg[0] ? e.msg : strerror(-r));
 			goto out;
 		}

@@ -410,6 +410,51 @@ int ph_call_instance_delete(const char *name, const char *pool, struct ph_error 
 	return call(OP_instance_delete, &req, NULL, 0, &rep, ret_error);
 }
 
+static Ph__Device *device_msg(const struct ph_device_config *d, Ph__Device *m)
+{
+	ph__device__init(m);
+	set_bytes(&m->name, d->name);
+	set_bytes(&m->source, d->source);
+	set_bytes(&m->path, d->path);
+	m->kind = (Ph__DeviceKind)d->kind;
+	m->readonly = d->readonly;
+	m->optional = d->optional;
+	m->shift = d->shift;
+	m->propagation = (Ph__Propagation)d->propagation;
+	m->uid = d->uid;
+	m->gid = d->gid;
+	m->mode = d->mode;
+	return m;
+}
+
+int ph_call_device_attach(const char *name, const struct ph_device_config *dev,
+			  struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__DeviceAttachRequest m = PH__DEVICE_ATTACH_REQUEST__INIT;
+	Ph__Device d;
+	struct reply rep __do_reply = { 0 };
+
+	set_bytes(&m.name, name);
+	m.device = device_msg(dev, &d);
+	req.device_attach = &m;
+	return call(OP_device_attach, &req, NULL, 0, &rep, ret_error);
+}
+
+int ph_call_device_detach(const char *name, const struct ph_device_config *dev,
+			  struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__DeviceDetachRequest m = PH__DEVICE_DETACH_REQUEST__INIT;
+	Ph__Device d;
+	struct reply rep __do_reply = { 0 };
+
+	set_bytes(&m.name, name);
+	m.device = device_msg(dev, &d);
+	req.device_detach = &m;
+	return call(OP_device_detach, &req, NULL, 0, &rep, ret_error);
+}
+
 int ph_call_instance_start(const char *name, const char *pool, const struct ph_start_config *config,
 			   int *ret_pid, struct ph_error *ret_error)
 {
@@ -434,23 +479,8 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 	m.config = &c;
 	if (config->ndevices > PH_START_DEVICES_MAX)
 		return fail(ret_error, -E2BIG, NULL);
-	for (size_t k = 0; k < config->ndevices; k++) {
-		const struct ph_device_config *d = &config->devices[k];
-
-		ph__device__init(&dev[k]);
-		set_bytes(&dev[k].name, d->name);
-		set_bytes(&dev[k].source, d->source);
-		set_bytes(&dev[k].path, d->path);
-		dev[k].kind = (Ph__DeviceKind)d->kind;
-		dev[k].readonly = d->readonly;
-		dev[k].optional = d->optional;
-		dev[k].shift = d->shift;
-		dev[k].propagation = (Ph__Propagation)d->propagation;
-		dev[k].uid = d->uid;
-		dev[k].gid = d->gid;
-		dev[k].mode = d->mode;
-		devp[k] = &dev[k];
-	}
+	for (size_t k = 0; k < config->ndevices; k++)
+		devp[k] = device_msg(&config->devices[k], &dev[k]);
 	m.n_devices = config->ndevices;
 	m.devices = config->ndevices ? devp : NULL;
 	req.instance_start = &m;

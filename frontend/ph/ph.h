@@ -274,6 +274,11 @@ int ph_call_instance_log(const char *name, enum ph_log_kind kind, bool truncate,
 /* The console's pty master and its control socket, both the caller's. */
 int ph_call_console_open(const char *name, uint32_t width, uint32_t height, int *ret_ptx,
 			 int *ret_ctl, struct ph_error *ret_error);
+/* Hot-plug one device into a running instance, or take it out (as it was attached). */
+int ph_call_device_attach(const char *name, const struct ph_device_config *dev,
+			  struct ph_error *ret_error);
+int ph_call_device_detach(const char *name, const struct ph_device_config *dev,
+			  struct ph_error *ret_error);
 /* ret is freed with ph_net_info_free(). */
 int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error);
 

@@ -1911,6 +1911,44 @@ static void device_cases(struct enc *e)
 	build_start_dev(e, next_id++, &d);
 	snprintf(what, sizeof(what), "policy %s: instance_start with a unix-block node", policy);
 	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+
+	/* hot-plug: the same device rules, the same policy, before the lookup */
+	{
+		Ph__DeviceAttachRequest a = PH__DEVICE_ATTACH_REQUEST__INIT;
+		Ph__DeviceDetachRequest x = PH__DEVICE_DETACH_REQUEST__INIT;
+
+		a.name = str("nosuch");
+		a.device = &d;
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/etc", "/mnt/etc");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: device_attach of a disk from /etc",
+			 policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT,
+				  "device_attach");
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_UNIX_CHAR, "/dev/null", "/dev/null");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: device_attach of a unix-char node",
+			 policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT,
+				  "device_attach");
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/../../etc");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_ATTACH, &a);
+		expect_refused("device_attach with a path with ..", e);
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/x");
+		d.name = str("a\nb");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_ATTACH, &a);
+		expect_refused("device_attach with a device name with a newline", e);
+		x.name = str("nosuch");
+		x.device = &d;
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/x\n/etc");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_DETACH, &x);
+		expect_refused("device_detach with a path with a newline", e);
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/x");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_DETACH, &x);
+		snprintf(what, sizeof(what), "policy %s: device_detach on a missing instance",
+			 policy);
+		case_answered_err(what, e, next_id - 1, ENOENT, "device_detach");
+	}
 }
 
 static char *read_text(const char *path)

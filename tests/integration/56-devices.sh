@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# LXD's disk, unix-char and unix-block devices at start, through the stock
-# lxc client and pylxd: a host directory shifted (host-owned files keep
+# LXD's disk, unix-char and unix-block devices at start and hot-plugged
+# into a running container (appearing and vanishing at once), through the
+# stock lxc client and pylxd: a host directory shifted (host-owned files keep
 # their owners inside, stat'ed through lxc exec), read-only refusing a
 # write, a missing required source a clear start error (required=false
 # starts), a unix-char node with its uid, gid and mode, a symlink in a
@@ -49,6 +50,43 @@ check_eq "the unix-char node: type, major:minor, owner, mode" "character special
 check "the node works (writes vanish)" timeout 30 lxc exec d1 -- sh -c 'echo x >/dev/moat-null'
 check_fails "the optional disk with no source is not there" timeout 30 lxc exec d1 -- test -e /mnt/gone
 check "no staged device is left on the host after the start" test ! -e "$MOAT_DIR/devices/d1"
+
+# ---- hot-plug into the running d1 ----------------------------------------------------------
+mkdir -p "$SRC/hot"
+echo warm >"$SRC/hot/h"
+chown 1002:1003 "$SRC/hot/h"
+check "lxc config device add on the running d1: a disk" timeout 30 lxc config device add d1 hot \
+	disk source="$SRC/hot" path=/srv/deep/hot shift=true readonly=true
+check_eq "it is there at once, with its owner" "warm 1002:1003" \
+	"$(timeout 30 lxc exec d1 -- sh -c 'echo $(cat /srv/deep/hot/h) $(stat -c %u:%g /srv/deep/hot/h)')"
+check_match "it is a mount inside the container" ' /srv/deep/hot ' \
+	"$(timeout 30 lxc exec d1 -- cat /proc/self/mountinfo)"
+check_fails "read-only: a write is refused" timeout 30 lxc exec d1 -- sh -c 'echo x >/srv/deep/hot/y'
+timeout 30 lxc exec d1 -- mount -o remount,rw /srv/deep/hot >/dev/null 2>&1
+check_fails "... and stays refused after the container's root tries to remount it" \
+	timeout 30 lxc exec d1 -- sh -c 'echo x >/srv/deep/hot/y'
+check "lxc config device add on the running d1: a unix-char node" timeout 30 \
+	lxc config device add d1 hotnul unix-char source="$T/node" path=/dev/hot-null uid=7 gid=8 mode=0620
+check_eq "the node is there at once, with its owner and mode" "1:3 7:8 620" \
+	"$(timeout 30 lxc exec d1 -- stat -c '%t:%T %u:%g %a' /dev/hot-null)"
+check "no staged device is left on the host after the attach" test ! -e "$MOAT_DIR/devices/d1"
+ln -sfn / "$T/rootlink"
+timeout 30 lxc exec d1 -- sh -c 'mkdir -p /esc && ln -sfn / /esc/up' >/dev/null 2>&1
+check "a disk whose path runs through a symlink the container planted" timeout 30 \
+	lxc config device add d1 planted disk source="$SRC/hot" path=/esc/up/planted-target
+check "... is mounted inside the container's own root" timeout 30 lxc exec d1 -- test -e /planted-target/h
+check "... not on the host" test ! -e /planted-target
+check "lxc config device remove on the running d1: the disk" timeout 30 lxc config device remove d1 hot
+check_fails "it is gone at once" timeout 30 lxc exec d1 -- test -e /srv/deep/hot/h
+check_eq "... and unmounted" "" \
+	"$(timeout 30 lxc exec d1 -- cat /proc/self/mountinfo | grep ' /srv/deep/hot ')"
+check "lxc config device remove on the running d1: the node" timeout 30 lxc config device remove d1 hotnul
+check_fails "the node is gone at once" timeout 30 lxc exec d1 -- test -e /dev/hot-null
+check "remove the planted one" timeout 30 lxc config device remove d1 planted
+out=$(timeout 30 lxc config device add d1 bad disk source="$T/nosuch" path=/mnt/bad 2>&1)
+check_match "a hot-plugged disk whose source is missing is refused and says why" \
+	"Missing source path \"$T/nosuch\"" "$out"
+check_eq "... and not stored" "" "$(timeout 30 lxc config device get d1 bad source 2>/dev/null)"
 check "d1 stops" timeout 60 lxc stop d1 --force
 
 # ---- a missing required source; a symlink in the source ------------------------------------
@@ -98,6 +136,16 @@ i.start(wait=True)
 r = i.execute(["cat", "/mnt/p/f"])
 print("ok - 56-devices: pylxd: a disk added with save() is there at start" if r.stdout.strip() == "hello"
       else "not ok - 56-devices: pylxd: a disk added with save(): %r" % (r,))
+i.devices["q"] = {"type": "disk", "source": sys.argv[1], "path": "/mnt/q"}
+i.save(wait=True)
+r = i.execute(["cat", "/mnt/q/f"])
+print("ok - 56-devices: pylxd: a disk added to the running instance is there at once" if r.stdout.strip() == "hello"
+      else "not ok - 56-devices: pylxd: a hot-plugged disk: %r" % (r,))
+del i.devices["q"]
+i.save(wait=True)
+r = i.execute(["test", "-e", "/mnt/q/f"])
+print("ok - 56-devices: pylxd: ... and gone once removed" if r.exit_code != 0
+      else "not ok - 56-devices: pylxd: the removed disk is still there")
 i.stop(wait=True, force=True)
 PY
 out=$(timeout 180 /usr/bin/python3 "$T/dev.py" "$SRC/share" 2>&1)
@@ -125,5 +173,8 @@ check "hardened: a disk inside the prefix is taken" timeout 30 \
 check "hardened: h1 starts with it" timeout 120 lxc start h1
 check_eq "hardened: the file is there, shifted" "1000:1001" \
 	"$(timeout 30 lxc exec h1 -- stat -c %u:%g /mnt/in/f)"
+check_match "hardened: a hot-plugged disk outside the prefixes is refused" \
+	"is not allowed by the server's policy" \
+	"$(timeout 30 lxc config device add h1 o2 disk source="$SRC/ro" path=/mnt/o2 2>&1)"
 check "hardened: h1 stops" timeout 60 lxc stop h1 --force
 finish
