@@ -11,7 +11,7 @@
 #   make check-full  the same with every suite under ASan + UBSan too and
 #                 FUZZ_FULL_SECONDS (default 60) per fuzz target
 #   make demo     deps, build, start moatd, show the server
-#   make bench    moat against LXD 5.0.2, side by side (bench/run.sh)
+#   make bench    moat against LXD 5.0.2 and Incus 6.0, side by side (bench/run.sh)
 
 CC ?= cc
 PKG_CONFIG ?= pkg-config
@@ -205,7 +205,7 @@ demo: deps user
 	@$(MAKE) --no-print-directory all
 	@tools/demo.sh
 
-# benchmarks, not tests: figures and ratios against a reference LXD
+# benchmarks, not tests: figures and ratios against a reference LXD and Incus
 $(B)/bench/rps: bench/rps.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) $< -o $@ $(call pc,libcurl) -lpthread
