@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * moat: operation list, show and delete; version; remote list, switch and
- * get-default. Runs in the client as the invoking user, no privilege.
+ * moat: operation list, show and delete; version; shutdown (the host's
+ * instances); remote list, switch and get-default. Runs in the client as the invoking user, no privilege.
  * Operation objects come from the server (untrusted) and are only read
  * through the typed accessors and printed; the remotes file is the user's.
  */
@@ -163,6 +163,31 @@ int cli_cmd_version(struct cli_ctx *ctx)
 		json_object_put(server);
 	cli_error_clear();
 	return 0;
+}
+
+/* ---- the host shutdown ------------------------------------------------------------------------- */
+
+/* PUT /internal/shutdown, waited for: the server stops its instances (api/boot.c). */
+int cli_cmd_shutdown(struct cli_ctx *ctx)
+{
+	const struct cli_args *a = ctx->args;
+	__do_free char *raw = NULL;
+	struct cli_conn conn = { 0 };
+	size_t len = a->npos ? strlen(a->pos[0]) : 0;
+	json_object *body;
+	int r;
+
+	if (asprintf(&raw, "%s%s", a->npos ? a->pos[0] : "",
+		     len && a->pos[0][len - 1] != ':' ? ":" : "") < 0)
+		return cli_error(-ENOMEM, "Out of memory");
+	r = open_remote_only(ctx, raw, &conn);
+	if (r < 0)
+		return r;
+	body = json_object_new_object();
+	r = cli_async(&conn, "PUT", "/internal/shutdown", body, NULL);
+	json_object_put(body);
+	cli_conn_free(&conn);
+	return r;
 }
 
 /* ---- remotes ------------------------------------------------------------------------------------ */

@@ -536,6 +536,17 @@ static const struct cli_cmd verbs[] = {
 	  .flags = stop_flags,
 	  .max_args = -1,
 	  .run = cli_cmd_restart },
+	{ .name = "shutdown",
+	  .usage = "[<remote>:]",
+	  .short_help = "Stop every running instance for a host shutdown",
+	  .long_help =
+		  "Stop every running instance for a host shutdown\n\n"
+		  "As lxd shutdown: in boot.stop.priority order (highest first), each given\n"
+		  "boot.host_shutdown_timeout seconds (default 30) to shut down cleanly before\n"
+		  "it is killed. They start again when moatd next starts (boot.autostart,\n"
+		  "volatile.last_state.power). moatd itself keeps running.",
+	  .max_args = 1,
+	  .run = cli_cmd_shutdown },
 	{ .name = "start",
 	  .usage = INSTANCES,
 	  .short_help = "Start instances",

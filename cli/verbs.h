@@ -86,6 +86,7 @@ int cli_cmd_operation_list(struct cli_ctx *ctx);
 int cli_cmd_operation_show(struct cli_ctx *ctx);
 int cli_cmd_operation_delete(struct cli_ctx *ctx);
 int cli_cmd_version(struct cli_ctx *ctx);
+int cli_cmd_shutdown(struct cli_ctx *ctx);
 int cli_cmd_help(struct cli_ctx *ctx);
 int cli_cmd_remote_list(struct cli_ctx *ctx);
 int cli_cmd_remote_switch(struct cli_ctx *ctx);

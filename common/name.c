@@ -28,3 +28,29 @@ bool name_valid_str(const char *s)
 {
 	return s && name_valid((const uint8_t *)s, strnlen(s, NAME_MAX_LEN + 1));
 }
+
+bool name_device_valid(const char *s)
+{
+	static const char word[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-";
+	size_t n = strlen(s);
+
+	return n >= 1 && n <= NAME_MAX_LEN && s[0] != '.' && s[0] != '-' && s[0] != '_' &&
+	       s[strspn(s, word)] == '\0';
+}
+
+bool name_device_path_valid(const char *p)
+{
+	size_t n = strlen(p);
+
+	if (n < 1 || p[0] != '/' || (n > 1 && p[n - 1] == '/'))
+		return false;
+	for (const char *c = p; *c; c++) {
+		if ((unsigned char)*c <= 0x20 || *c == 0x7f || *c == '\\')
+			return false;
+		if (c[0] == '/' && (c[1] == '/' || (c[1] == '.' && (c[2] == '/' || !c[2])) ||
+				    (c[1] == '.' && c[2] == '.' && (c[3] == '/' || !c[3]))))
+			return false;
+	}
+	return true;
+}

@@ -16,4 +16,10 @@
 bool name_valid(const uint8_t *s, size_t len);
 bool name_valid_str(const char *s);
 
+/* A device's name (LXD's devices): [A-Za-z0-9][A-Za-z0-9._-]{0,62}. */
+bool name_device_valid(const char *s);
+/* A device's path (host source or container path): absolute and normal (no ".",
+ * "..", "//" or trailing "/"; "/" alone passes), no control byte, space or '\\'. */
+bool name_device_path_valid(const char *p);
+
 #endif

@@ -55,6 +55,11 @@ int fe_unhex(char c);
  * so does a '%' not followed by two hex digits; '+' is not a space.
  */
 size_t fe_percent_decode(char *s);
+/*
+ * prefix, then s percent-encoded as one path segment (all but RFC 3986's
+ * unreserved bytes): a new string, or NULL when out of memory.
+ */
+char *fe_path_join_escaped(const char *prefix, const char *s);
 
 /* RFC 3339 UTC with nanoseconds, as LXD writes it. */
 void fe_time_format(const struct timespec *ts, char ret[static 64]);

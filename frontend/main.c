@@ -61,6 +61,7 @@ int main(int argc, char **argv)
 	const int chan = 3, listen_fd = 4;
 	struct ph_hello_info hello;
 	struct ph_error err = { "" };
+	struct fe_boot_plan *boot = NULL;
 	int c, r;
 
 	log_init("moatd-api");
@@ -133,6 +134,12 @@ int main(int argc, char **argv)
 	if (r < 0)
 		return 1;
 	fe_events_init();
+	/* moatd has just started (a host boot): what to start, read before the
+	 * watcher records the instances that stopped meanwhile */
+	if (hello.first_frontend)
+		boot = fe_boot_autostart_plan();
+	log_info(hello.first_frontend ? "moatd has just started: autostart runs"
+				      : "moatd started an earlier frontend: no autostart");
 	r = fe_instances_watch();
 	if (r < 0) {
 		log_error("cannot watch the instances: %s", strerror(-r));
@@ -145,6 +152,7 @@ int main(int argc, char **argv)
 	}
 	log_info("serving the API (uid %d, lxc %s, policy %s)", (int)getuid(), fe_srv.lxc_version,
 		 fe_srv.policy_name);
+	fe_boot_autostart(boot);
 	for (;;)
 		sleep(3600);
 }

@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The field tables of LXD's objects (LXD-API.md §7, §15), in the order
- * LXD's Go structs emit their fields: instance, image, image alias.
+ * LXD's Go structs emit their fields: instance, image, image alias,
+ * profile.
  * Shared by moatd-api and moat (never moatd); trusted data, no I/O. The
  * ETag columns keep moat's own ETags byte for byte (clients echo them):
  * the instance's covers architecture, config, devices, ephemeral,
  * profiles and description; the image's its <Object>Put part; the
- * alias's the whole alias.
+ * alias's the whole alias; the profile's config, description and
+ * devices (its ProfilePut, as LXD's).
  */
 #include "objects.h"
 
@@ -213,4 +215,44 @@ const struct lxd_object_type lxd_image_alias_type = {
 	.key = "name",
 	/* moat sends no alias lifecycle events yet (LXD: image-alias-*) */
 	.fields = image_alias_fields,
+};
+
+/* ---- profiles ------------------------------------------------------------------------------------------ */
+
+static const struct lxd_field profile_fields[] = {
+	/* null on a create or a PUT is an empty map; a PATCH merges key by key, as LXD's */
+	{ .name = "config",
+	  .kind = LXD_STRING_MAP,
+	  .flags = LXD_W | LXD_ETAG | LXD_MERGE,
+	  .def = "{}",
+	  LXD_AT(struct lxd_profile, config) },
+	/* a PUT without it keeps it */
+	{ .name = "description",
+	  .kind = LXD_STRING,
+	  .flags = LXD_W | LXD_ETAG,
+	  LXD_AT(struct lxd_profile, description) },
+	{ .name = "devices",
+	  .kind = LXD_DEVICE_MAP,
+	  .flags = LXD_W | LXD_ETAG | LXD_MERGE,
+	  .def = "{}",
+	  LXD_AT(struct lxd_profile, devices) },
+	/* a rename is its own request (POST /1.0/profiles/<name>) */
+	{ .name = "name",
+	  .kind = LXD_STRING,
+	  .flags = LXD_POST,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_profile, name) },
+	{ .name = "used_by", .kind = LXD_STRING_LIST, LXD_AT(struct lxd_profile, used_by) },
+	{ .name = NULL },
+};
+
+const struct lxd_object_type lxd_profile_type = {
+	.name = "profile",
+	.put_name = "api.ProfilePut",
+	.url = "/1.0/profiles",
+	.key = "name",
+	.updated = "profile-updated",
+	.created = "profile-created",
+	.deleted = "profile-deleted",
+	.fields = profile_fields,
 };

@@ -83,4 +83,16 @@ struct lxd_image_alias {
 
 extern const struct lxd_object_type lxd_image_alias_type;
 
+/* ---- profiles (api.Profile) ------------------------------------------------------------------- */
+
+struct lxd_profile {
+	json_object *config; /* {"k":"v"} */
+	char *description;
+	json_object *devices; /* {"dev":{"k":"v"}} */
+	char *name;
+	json_object *used_by; /* ["/1.0/instances/x1"] */
+};
+
+extern const struct lxd_object_type lxd_profile_type;
+
 #endif

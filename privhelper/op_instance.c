@@ -308,6 +308,19 @@ int ph_check_instance_start(const Ph__InstanceStartRequest *m, struct ph_instanc
 		return r;
 	t.config.privileged = m->config->privileged != 0;
 	t.config.nesting = m->config->nesting != 0;
+	if (m->n_devices > PH_DEVICES_MAX)
+		return -E2BIG;
+	for (size_t k = 0; k < m->n_devices; k++) {
+		r = ph_check_device(m->devices[k], &t.devices[k]);
+		if (r < 0)
+			return r;
+		/* one name once, in path order (parents before what they hold) */
+		for (size_t j = 0; j < k; j++)
+			if (strcmp(t.devices[j].name, t.devices[k].name) == 0 ||
+			    strcmp(t.devices[j].path, t.devices[k].path) > 0)
+				return -EINVAL;
+	}
+	t.ndevices = m->n_devices;
 	r = ph_check_sec_config(m->config, &t.config.sec);
 	if (r < 0)
 		return r;
@@ -327,25 +340,35 @@ int ph_policy_instance_start(const struct ph_policy *p, const struct ph_instance
 		*ret_why = "nesting is not allowed by the policy";
 		return -EPERM;
 	}
+	for (size_t k = 0; k < t->ndevices; k++) {
+		int r = ph_policy_device(p, &t->devices[k], ret_why);
+
+		if (r < 0)
+			return r;
+	}
 	return ph_policy_sec_config(p, &t->config, ret_why);
 }
 
 /*
  * Why this is safe: dispatch applied the policy to the final configuration
  * (privileged, nesting, raw.lxc and its hooks, raw.idmap, raw.seccomp and
- * kernel modules refused unless allowed: ph_policy_sec_config()), and the
- * handler asks it again before it renders anything, since a wrong answer
- * here would be a host root container; an isolated id range outside the
- * delegated one is refused at render unless allow_raw_idmap; kernel
- * modules are loaded by checked name through libkmod; the configuration
- * file is rendered by ph_render_config() from the typed struct alone
- * (raw.lxc keys from an allow list, values without a line break); the
- * container must already exist under our lxcpath.
+ * kernel modules refused unless allowed: ph_policy_sec_config(); unix
+ * devices unless allowed; disk sources outside disk_source_prefixes), and
+ * the handler asks it again before it renders anything, since a wrong
+ * answer here would be a host root container; an isolated id range outside
+ * the delegated one is refused at render unless allow_raw_idmap; kernel
+ * modules are loaded by checked name through libkmod; each device's source
+ * is opened by moatd itself without following a symlink and checked again
+ * on the path it opened (device_mount.c); the configuration file is
+ * rendered by ph_render_config() from the typed struct alone (raw.lxc keys
+ * from an allow list, values without a line break); the container must
+ * already exist under our lxcpath.
  */
 int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 			 Ph__InstanceStartReply *rep)
 {
 	struct lxc_container *c __do_lxc_put = NULL;
+	bool staged[PH_DEVICES_MAX];
 	const char *why = NULL;
 	char msg[200];
 	int r;
@@ -366,11 +389,18 @@ int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 	if (r < 0)
 		return ph_fail(ctx, r, msg);
 	why = NULL;
-	r = ph_render_config(ctx, s->ref.name, s->pool, &s->config, &why);
+	r = ph_devices_stage(ctx, s, staged, &why); /* sources opened and checked again */
 	if (r < 0)
+		return ph_fail(ctx, r, why ? why : "cannot stage the instance's devices");
+	why = NULL;
+	r = ph_render_config(ctx, s->ref.name, s->pool, &s->config, s, staged, &why);
+	if (r < 0) {
+		ph_devices_unstage(ctx, s->ref.name);
 		return ph_fail(ctx, r, why ? why : "cannot write the container configuration");
+	}
 	reboot_mark_clear(ctx, s->ref.name);
 	r = start_clean(ctx, s->ref.name);
+	ph_devices_unstage(ctx, s->ref.name); /* the container holds its own mounts now */
 	if (r < 0)
 		return ph_fail(ctx, r, "liblxc could not start the container (see its lxc.log)");
 	r = ph_container_open(ctx, s->ref.name, &c); /* read the new configuration */

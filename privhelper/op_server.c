@@ -2,8 +2,9 @@
 /*
  * Server-level ops, run by moatd (root): check, policy and handler of each.
  *
- * hello: reports what only root can learn, for GET /1.0, and what the
- * loaded policy allows. It reads kernel and liblxc facts; it takes nothing
+ * hello: reports what only root can learn, for GET /1.0, what the
+ * loaded policy allows, and whether the asking frontend is the first moatd
+ * started (then it runs the boot.autostart instances). It reads kernel and liblxc facts; it takes nothing
  * from the request (hostile bytes from moatd-api) but the protocol number,
  * which its check pins to PH_PROTOCOL.
  */
@@ -134,6 +135,7 @@ int ph_do_hello(struct ph_ctx *ctx, const struct ph_hello *t, Ph__HelloReply *h)
 	h->policy_name.data = (uint8_t *)ctx->policy.name;
 	h->policy_name.len = strlen(ctx->policy.name);
 	h->policy = policy_flags(&ctx->policy);
+	h->first_frontend = ctx->frontends == 1; /* its first: moatd has just started */
 
 	add_feature(&n, "idmapped_mounts", probe_idmapped_mounts());
 	add_feature(&n, "seccomp_listener", probe_seccomp_listener());

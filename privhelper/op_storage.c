@@ -416,7 +416,8 @@ int ph_do_instance_create(struct ph_ctx *ctx, const struct ph_instance_create *c
 		r = c->fingerprint[0] ? ph_confined_path(root, copy_tree, &arg, -1)
 				      : ph_confined_path(root, make_empty_rootfs, dst, -1);
 	if (r == 0)
-		r = ph_render_config(ctx, c->ref.name, c->pool, &none, &(const char *){ NULL });
+		r = ph_render_config(ctx, c->ref.name, c->pool, &none, NULL, NULL,
+				     &(const char *){ NULL });
 	if (r < 0) {
 		(void)ph_confined_path(root, remove_tree, dir, -1);
 		(void)ph_confined_path(ctx->lxcpath, remove_tree, (void *)c->ref.name, -1);

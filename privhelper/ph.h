@@ -48,6 +48,7 @@ struct ph_ctx {
 	uint32_t idmap_size_gid;
 	struct ph_policy policy;
 	int chan;             /* the channel to the current frontend */
+	unsigned frontends;   /* how many moatd started (supervise.c): hello's first_frontend */
 	struct ph_call *call; /* the op being served (dispatch.c) */
 };
 

@@ -127,10 +127,29 @@ struct ph_instance_config {
 	struct ph_sec_config sec;
 };
 
+#define PH_DEVICES_MAX 16       /* devices of one start */
+#define PH_DEVICE_PATH_MAX 1024 /* a device's source or path, with its NUL */
+
+enum ph_device_kind { PH_DEV_DISK = 1, PH_DEV_UNIX_CHAR, PH_DEV_UNIX_BLOCK };
+
+/* One device as ph_check_device() (op_device.c) yields it. */
+struct ph_device {
+	char name[NAME_MAX_LEN + 1]; /* [A-Za-z0-9][A-Za-z0-9._-]{0,62} */
+	enum ph_device_kind kind;
+	char source[PH_DEVICE_PATH_MAX]; /* absolute, normal: no ".", "..", "//", trailing "/" */
+	char path[PH_DEVICE_PATH_MAX];   /* the same rules, not "/"; no space or '\\' */
+	bool readonly, optional, shift;
+	unsigned long propagation; /* MS_PRIVATE, MS_SHARED, MS_SLAVE or MS_UNBINDABLE */
+	uint32_t uid, gid;         /* unix-*: 0-65535 */
+	uint32_t mode;             /* unix-*: 0-0777 */
+};
+
 struct ph_instance_start {
 	struct ph_instance_ref ref;
 	char pool[NAME_MAX_LEN + 1];
 	struct ph_instance_config config;
+	struct ph_device devices[PH_DEVICES_MAX]; /* in path order */
+	size_t ndevices;
 };
 
 enum ph_file_kind {
@@ -190,6 +209,16 @@ struct ph_instance_limits {
 	struct ph_limits limits; /* the whole set: what is unset is removed */
 };
 
+struct ph_device_attach {
+	struct ph_instance_ref ref;
+	struct ph_device device;
+};
+
+struct ph_device_detach {
+	struct ph_instance_ref ref;
+	struct ph_device device;
+};
+
 /* ---- storage.c: paths and confined workers ------------------------------- */
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
 int ph_pool_open(struct ph_ctx *ctx, const char *pool);
@@ -213,9 +242,27 @@ void ph_container_put(struct lxc_container **c);
 #define __do_lxc_put __attribute__((cleanup(ph_container_put)))
 
 /* ---- render.c: the liblxc configuration written at every start ---------- */
-/* Write the liblxc configuration of an instance. */
+/* Write the liblxc configuration of an instance; s and staged (or NULL): the
+ * start's devices and which of them ph_devices_stage() staged. */
 int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
-		     const struct ph_instance_config *cfg, const char **ret_why);
+		     const struct ph_instance_config *cfg, const struct ph_instance_start *s,
+		     const bool *staged, const char **ret_why);
+
+/* ---- op_device.c, device_mount.c: disks and unix nodes ------------------- */
+/* The Device message into ret; < 0: malformed. */
+int ph_check_device(const Ph__Device *m, struct ph_device *ret);
+/* May the policy give this device (on its names, before anything is opened)? */
+int ph_policy_device(const struct ph_policy *p, const struct ph_device *d, const char **ret_why);
+/* Stage every device of a start under $MOAT_DIR/containers/<name>/devices/ (sources
+ * opened and checked again, mounts made detached and attached there); *ret_staged
+ * says which were (optional ones may be missing). */
+int ph_devices_stage(struct ph_ctx *ctx, const struct ph_instance_start *s,
+		     bool ret_staged[static PH_DEVICES_MAX], const char **ret_why);
+/* The lxc.mount.entry lines of the staged devices. */
+int ph_render_devices(struct ph_ctx *ctx, FILE *f, const struct ph_instance_start *s,
+		      const bool *staged);
+/* After a start: the staging mounts and nodes go (the container holds its own). */
+void ph_devices_unstage(struct ph_ctx *ctx, const char *name);
 
 /* ---- limits.c: the limits.* keys as cgroup files -------------------------- */
 /* The Limits message into ret (NULL m: no limit); -ERANGE/-EINVAL if out of bounds. */

@@ -22,7 +22,8 @@
  * paths moatd built; nothing from a request is copied in as text.
  */
 int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
-		     const struct ph_instance_config *cfg, const char **ret_why)
+		     const struct ph_instance_config *cfg, const struct ph_instance_start *s,
+		     const bool *staged, const char **ret_why)
 {
 	char path[4096], tmp[4096];
 	__do_fclose FILE *f = NULL;
@@ -88,6 +89,8 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 		   "{ : >\"${LXC_CONFIG_FILE%%/*}/reboot-requested\"; exit 1; }'\n");
 	if (r == 0)
 		r = ph_render_limits(f, &cfg->limits);
+	if (r == 0 && s)
+		r = ph_render_devices(ctx, f, s, staged);
 	if (r == 0)
 		r = ph_render_sec(ctx, f, name, cfg); /* last: raw.lxc's lines come after ours */
 	if (r == 0 && (fflush(f) != 0 || fsync(fileno(f)) < 0))

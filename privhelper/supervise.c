@@ -149,6 +149,7 @@ int ph_frontend_tick(struct ph_frontend *fe, struct ph_ctx *ctx)
 		} else {
 			fe->pid = pid;
 			fe->spawned_at = now;
+			ctx->frontends++;
 			log_info("started moatd-api as pid %d", (int)pid);
 		}
 	}

@@ -365,25 +365,10 @@ static int aliases_get(struct fe_req *req, struct fe_resp *resp)
 /* Location: /1.0/images/aliases/<name>, the name percent-encoded as a path segment. */
 static int created_alias(struct fe_resp *resp, const char *name)
 {
-	static const char hexd[] = "0123456789ABCDEF";
-	static const char prefix[] = "/1.0/images/aliases/";
-	__do_free char *loc = malloc(sizeof(prefix) + 3 * strlen(name));
-	size_t o = sizeof(prefix) - 1;
+	__do_free char *loc = fe_path_join_escaped("/1.0/images/aliases/", name);
 
 	if (!loc)
 		return internal(resp, -ENOMEM);
-	memcpy(loc, prefix, o);
-	for (const unsigned char *c = (const unsigned char *)name; *c; c++) {
-		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		    (*c >= '0' && *c <= '9') || strchr("-._~", *c)) {
-			loc[o++] = (char)*c;
-		} else {
-			loc[o++] = '%';
-			loc[o++] = hexd[*c >> 4];
-			loc[o++] = hexd[*c & 15];
-		}
-	}
-	loc[o] = '\0';
 	return fe_created(resp, loc);
 }
 

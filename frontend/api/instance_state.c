@@ -41,7 +41,7 @@ int fe_inst_api_state_get(struct fe_req *req, struct fe_resp *resp)
 
 /* ---- state changes ---------------------------------------------------------------- */
 
-static int call_start(struct fe_op *op, const char *name)
+int fe_inst_call_start(struct fe_op *op, const char *name)
 {
 	struct fe_instance i;
 	struct ph_start_config cfg;
@@ -61,6 +61,11 @@ static int call_start(struct fe_op *op, const char *name)
 		r = fe_idmap_assign(&i, &cfg, err);
 	if (r < 0) {
 		r = fe_op_fail(op, r, "%s", err);
+		goto out;
+	}
+	if (fe_devices_start(xd, &cfg) < 0) {
+		r = fe_op_fail(op, E2BIG, "Too many devices (at most %d disks and unix nodes)",
+			       PH_START_DEVICES_MAX);
 		goto out;
 	}
 	/* templates: the pending create/copy/rename trigger, and "start" ones */
@@ -132,7 +137,7 @@ static int run_state(struct fe_op *op, void *data)
 		if (st.status_code == 103 || st.status_code == 110)
 			r = fe_op_fail(op, EALREADY, "The instance is already running");
 		else
-			r = call_start(op, j->name);
+			r = fe_inst_call_start(op, j->name);
 	} else if (strcmp(j->action, "stop") == 0 || strcmp(j->action, "restart") == 0) {
 		bool running = st.status_code == 103 || st.status_code == 110;
 
@@ -150,7 +155,7 @@ static int run_state(struct fe_op *op, void *data)
 			else if (strcmp(j->action, "stop") == 0)
 				record_power(j->name, "STOPPED");
 			else
-				r = call_start(op, j->name);
+				r = fe_inst_call_start(op, j->name);
 		}
 	} else if (strcmp(j->action, "freeze") == 0) {
 		r = st.status_code != 103 ? fe_op_fail(op, EINVAL, "The instance isn't running")
@@ -286,7 +291,7 @@ static void reboot_stopped(const char *name)
 
 	if (!power_is_on(name, &eph) || fe_instance_busy(name, "restart") < 0)
 		return;
-	if (power_is_on(name, &eph) && call_start(NULL, name) == 0)
+	if (power_is_on(name, &eph) && fe_inst_call_start(NULL, name) == 0)
 		fe_inst_lifecycle("instance-restarted", name);
 	fe_instance_idle(name);
 }

@@ -32,15 +32,6 @@
 
 #include "instances_int.h"
 
-static int recursion(const struct fe_req *req)
-{
-	const char *r = fe_query(req, "recursion");
-
-	if (!r || !*r || r[1] != '\0')
-		return 0;
-	return r[0] == '1' ? 1 : r[0] == '2' ? 2 : 0;
-}
-
 /* ---- filters: "key eq value [and key ne value ...]" on top-level fields ---- */
 
 struct cond {
@@ -197,7 +188,7 @@ static int api_list(struct fe_req *req, struct fe_resp *resp)
 	struct cond conds[16];
 	struct prefetch pf = { 0 };
 	size_t n, nconds = 0;
-	int rec = recursion(req), r;
+	int rec = fe_recursion(req), r;
 
 	if (parse_filter(fe_query(req, "filter"), conds, 16, &nconds, resp) < 0)
 		return 0;
@@ -557,7 +548,7 @@ static json_object *instance_render(struct fe_req *req, const void *obj)
 	const struct fe_instance *i = obj;
 	struct fe_instance_state st;
 
-	if (recursion(req) >= 1) {
+	if (fe_recursion(req) >= 1) {
 		json_object *net = fe_instance_state_network(i->name, &st);
 
 		return fe_instance_json(i, &st, true, NULL, net);
@@ -655,7 +646,7 @@ static int instance_store(void *obj, struct fe_resp *resp)
 	if (live) {
 		r = fe_live_apply(i->name, oxc, oxd, nxc, nxd, &e);
 		if (r < 0) {
-			fe_error(resp, 500, "Failed to update the instance's limits: %s",
+			fe_error(resp, 500, "Failed to update the running instance: %s",
 				 e.msg[0] ? e.msg : strerror(-r));
 			goto out;
 		}

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The private header of instances.c and instance_state.c (api/ only): the
+ * The private header of instances.c, instance_state.c and boot.c (api/ only): the
  * job an instance operation runs, and the functions the two files share
  * (prefixed fe_inst_). Run by moatd-api, unprivileged; what reaches these
  * functions is checked by the handlers that call them.
@@ -38,6 +38,8 @@ int fe_inst_delete_everything(struct fe_op *op, const char *name);
 
 /* ---- instance_state.c ------------------------------------------------------------- */
 
+/* Start the instance as PUT .../state does (templates, moatd, the watch); op may be NULL. */
+int fe_inst_call_start(struct fe_op *op, const char *name);
 int fe_inst_api_state_get(struct fe_req *req, struct fe_resp *resp);
 int fe_inst_api_state_put(struct fe_req *req, struct fe_resp *resp);
 

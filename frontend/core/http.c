@@ -56,6 +56,15 @@ const char *fe_query(const struct fe_req *req, const char *key)
 	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
 }
 
+int fe_recursion(const struct fe_req *req)
+{
+	const char *r = fe_query(req, "recursion");
+
+	if (!r || !*r || r[1] != '\0')
+		return 0;
+	return r[0] == '1' ? 1 : r[0] == '2' ? 2 : 0;
+}
+
 const char *fe_header(const struct fe_req *req, const char *key)
 {
 	/* libmicrohttpd compares header names without regard to case */

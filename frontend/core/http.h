@@ -70,6 +70,8 @@ int fe_error(struct fe_resp *r, int status, const char *fmt, ...)
 char *fe_resp_render(const struct fe_resp *r, size_t *ret_len);
 
 const char *fe_query(const struct fe_req *req, const char *key);
+/* ?recursion=: 1 or 2, else 0 (missing, empty, anything else). */
+int fe_recursion(const struct fe_req *req);
 const char *fe_header(const struct fe_req *req, const char *key);
 
 /* If-Match (quotes stripped) against the current ETag: false, with a 412 in
@@ -162,6 +164,8 @@ extern const struct fe_api_module fe_module_console;
 extern const struct fe_api_module fe_module_logs;
 extern const struct fe_api_module fe_module_images;
 extern const struct fe_api_module fe_module_events;
+extern const struct fe_api_module fe_module_profiles;
+extern const struct fe_api_module fe_module_boot;
 
 /* moatd-api's modules (router.c), ended by NULL: routes are tried in this
  * order, and GET /1.0 lists the extensions in it. */

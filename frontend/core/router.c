@@ -32,6 +32,8 @@ const struct fe_api_module *const fe_api_modules[] = {
 	&fe_module_logs,      /* .../logs, GET and DELETE .../console */
 	&fe_module_images,    /* /1.0/images, /1.0/images/aliases */
 	&fe_module_events,    /* /1.0/events */
+	&fe_module_profiles,  /* /1.0/profiles */
+	&fe_module_boot,      /* /internal/shutdown */
 	NULL,
 };
 

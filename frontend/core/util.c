@@ -5,6 +5,7 @@
  * from clients (paths and query arguments) and are untrusted.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -89,4 +90,27 @@ size_t fe_percent_decode(char *s)
 	}
 	*w = '\0';
 	return (size_t)(w - s);
+}
+
+char *fe_path_join_escaped(const char *prefix, const char *s)
+{
+	static const char hexd[] = "0123456789ABCDEF";
+	size_t o = strlen(prefix);
+	char *out = malloc(o + 3 * strlen(s) + 1);
+
+	if (!out)
+		return NULL;
+	memcpy(out, prefix, o);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if ((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		    (*c >= '0' && *c <= '9') || strchr("-._~", *c)) {
+			out[o++] = (char)*c;
+		} else {
+			out[o++] = '%';
+			out[o++] = hexd[*c >> 4];
+			out[o++] = hexd[*c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
 }

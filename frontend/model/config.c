@@ -414,6 +414,7 @@ static void set_idmap_size(struct ph_start_config *c, const struct fe_value *v)
  * security.nesting, live in LXD, only at its next start.
  */
 const struct fe_key fe_config_keys[] = {
+	/* read by api/boot.c when moatd starts and at a host shutdown */
 	KEY("boot.autostart", FE_KEY_LIVE, BOOLEAN),
 	KEY("boot.autostart.delay", FE_KEY_LIVE, NUMBER(1000000)),
 	KEY("boot.autostart.priority", FE_KEY_LIVE, NUMBER(1000000)),

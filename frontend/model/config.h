@@ -218,6 +218,9 @@ struct fe_device_type {
 	enum fe_gate gate;         /* the policy flag any device of the type needs */
 	const char *forbidden;     /* the gate's refusal, as LXD words it */
 	bool other_keys;           /* keys no row covers pass, and nothing reads them */
+	/* What the rows cannot say alone (a key that needs another); NULL: nothing. */
+	int (*check)(const char *name, json_object *dev, const struct fe_policy *policy,
+		     char err[static FE_ERR_MAX]);
 };
 
 extern const struct fe_device_type fe_device_types[];
@@ -234,5 +237,10 @@ int fe_check_devices(json_object *devices, char err[static FE_ERR_MAX]);
 
 /* Is this device the root disk (a disk at path "/")? */
 bool fe_device_is_root(json_object *dev);
+
+/* The devices moatd realises at start (host disks, unix nodes) of an expanded
+ * devices map, in path order, into ret (its strings point into expanded);
+ * -E2BIG past PH_START_DEVICES_MAX. */
+int fe_devices_start(json_object *expanded, struct ph_start_config *ret);
 
 #endif

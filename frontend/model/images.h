@@ -128,6 +128,8 @@ int img_parse_query(const char *s, json_object **ret_map);
  */
 #define IMG_ALIAS_NAME_MAX 255
 bool img_alias_name_valid(const char *s);
+/* Printable UTF-8: no control byte (C0, DEL), valid encoding, at most max bytes (names, profiles'). */
+bool img_text_valid(const char *s, size_t max);
 
 /* Descriptions: valid UTF-8, at most IMG_DESCRIPTION_MAX bytes. */
 #define IMG_DESCRIPTION_MAX 4096

@@ -17,8 +17,6 @@
 /* How JSON columns are written: compact, '/' unescaped ("/etc/hostname"). */
 #define DB_JSON (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-/* Printable UTF-8: no control byte (C0, DEL), valid encoding, at most max bytes. */
-bool img_text_valid(const char *s, size_t max);
 /* min to 64 hex digits. */
 bool img_fingerprint_valid(const char *s, size_t min);
 /* $MOAT_DIR/images, opened O_DIRECTORY: a descriptor, or a negative errno. */

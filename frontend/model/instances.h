@@ -126,6 +126,13 @@ void fe_instance_logs_remove(const char *name);
 int fe_instance_busy(const char *name, const char *what);
 /* Watch running instances for stops from inside (api/instance_state.c). */
 int fe_instances_watch(void);
+/* The instances to start now that moatd has just started (api/boot.c:
+ * boot.autostart, or unset and last running), in boot order; NULL: none.
+ * Read before fe_instances_watch() settles what stopped meanwhile. */
+struct fe_boot_plan;
+struct fe_boot_plan *fe_boot_autostart_plan(void);
+/* Start them, in a thread of their own, with their delays; frees p. */
+void fe_boot_autostart(struct fe_boot_plan *p);
 void fe_instance_idle(const char *name);
 
 #endif

@@ -50,8 +50,72 @@ static int step_limits(const char *name, json_object *from_xc, json_object *from
 	return r < 0 ? r : 1;
 }
 
+static bool same_device(const struct ph_device_config *a, const struct ph_device_config *b)
+{
+	return strcmp(a->name, b->name) == 0 && strcmp(a->source, b->source) == 0 &&
+	       strcmp(a->path, b->path) == 0 && a->kind == b->kind && a->readonly == b->readonly &&
+	       a->optional == b->optional && a->shift == b->shift &&
+	       a->propagation == b->propagation && a->uid == b->uid && a->gid == b->gid &&
+	       a->mode == b->mode;
+}
+
+/* Is a device of set `in` (same name, same keys) in `of`? */
+static bool kept(const struct ph_start_config *of, const struct ph_device_config *d)
+{
+	for (size_t k = 0; k < of->ndevices; k++)
+		if (same_device(&of->devices[k], d))
+			return true;
+	return false;
+}
+
+/*
+ * Host disks and unix nodes (device_attach, device_detach): the removed or
+ * changed ones out (deepest path first), then the added or changed ones in
+ * (path order); a failure undoes what this step did.
+ */
+static int step_devices(const char *name, json_object *from_xc, json_object *from_xd,
+			json_object *to_xc, json_object *to_xd, struct ph_error *e)
+{
+	struct ph_start_config before = { 0 }, after = { 0 };
+	size_t out[PH_START_DEVICES_MAX], in[PH_START_DEVICES_MAX], nout = 0, nin = 0;
+	int r = 0;
+
+	(void)from_xc;
+	(void)to_xc;
+	if (fe_devices_start(from_xd, &before) < 0 || fe_devices_start(to_xd, &after) < 0)
+		return -E2BIG;
+	for (size_t k = before.ndevices; k-- > 0;)
+		if (!kept(&after, &before.devices[k]))
+			out[nout++] = k;
+	for (size_t k = 0; k < after.ndevices; k++)
+		if (!kept(&before, &after.devices[k]))
+			in[nin++] = k;
+	if (!nout && !nin)
+		return 0;
+	for (size_t k = 0; k < nout; k++) {
+		r = ph_call_device_detach(name, &before.devices[out[k]], e);
+		if (r < 0) {
+			while (k-- > 0)
+				(void)ph_call_device_attach(name, &before.devices[out[k]], NULL);
+			return r;
+		}
+	}
+	for (size_t k = 0; k < nin; k++) {
+		r = ph_call_device_attach(name, &after.devices[in[k]], e);
+		if (r < 0) {
+			while (k-- > 0)
+				(void)ph_call_device_detach(name, &after.devices[in[k]], NULL);
+			for (size_t j = nout; j-- > 0;)
+				(void)ph_call_device_attach(name, &before.devices[out[j]], NULL);
+			return r;
+		}
+	}
+	return 1;
+}
+
 static const live_step_fn steps[] = {
 	step_limits,
+	step_devices,
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))

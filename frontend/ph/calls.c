@@ -231,6 +231,7 @@ int ph_call_hello(struct ph_hello_info *ret, struct ph_error *ret_error)
 	h.protocol = x->protocol;
 	h.idmap_base = x->idmap_base;
 	h.idmap_size = x->idmap_size;
+	h.first_frontend = x->first_frontend;
 	r = features_json(x->kernel_features, x->n_kernel_features, &h.kernel_features);
 	if (r == 0)
 		r = features_json(x->lxc_features, x->n_lxc_features, &h.lxc_features);
@@ -409,6 +410,51 @@ int ph_call_instance_delete(const char *name, const char *pool, struct ph_error 
 	return call(OP_instance_delete, &req, NULL, 0, &rep, ret_error);
 }
 
+static Ph__Device *device_msg(const struct ph_device_config *d, Ph__Device *m)
+{
+	ph__device__init(m);
+	set_bytes(&m->name, d->name);
+	set_bytes(&m->source, d->source);
+	set_bytes(&m->path, d->path);
+	m->kind = (Ph__DeviceKind)d->kind;
+	m->readonly = d->readonly;
+	m->optional = d->optional;
+	m->shift = d->shift;
+	m->propagation = (Ph__Propagation)d->propagation;
+	m->uid = d->uid;
+	m->gid = d->gid;
+	m->mode = d->mode;
+	return m;
+}
+
+int ph_call_device_attach(const char *name, const struct ph_device_config *dev,
+			  struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__DeviceAttachRequest m = PH__DEVICE_ATTACH_REQUEST__INIT;
+	Ph__Device d;
+	struct reply rep __do_reply = { 0 };
+
+	set_bytes(&m.name, name);
+	m.device = device_msg(dev, &d);
+	req.device_attach = &m;
+	return call(OP_device_attach, &req, NULL, 0, &rep, ret_error);
+}
+
+int ph_call_device_detach(const char *name, const struct ph_device_config *dev,
+			  struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__DeviceDetachRequest m = PH__DEVICE_DETACH_REQUEST__INIT;
+	Ph__Device d;
+	struct reply rep __do_reply = { 0 };
+
+	set_bytes(&m.name, name);
+	m.device = device_msg(dev, &d);
+	req.device_detach = &m;
+	return call(OP_device_detach, &req, NULL, 0, &rep, ret_error);
+}
+
 int ph_call_instance_start(const char *name, const char *pool, const struct ph_start_config *config,
 			   int *ret_pid, struct ph_error *ret_error)
 {
@@ -420,6 +466,8 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 	struct reply rep __do_reply = { 0 };
 	int r;
 
+	Ph__Device dev[PH_START_DEVICES_MAX], *devp[PH_START_DEVICES_MAX];
+
 	c.privileged = config->privileged;
 	c.nesting = config->nesting;
 	c.limits = limits_msg(&config->limits, &lm);
@@ -429,6 +477,12 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 	set_bytes(&m.name, name);
 	set_bytes(&m.pool, pool);
 	m.config = &c;
+	if (config->ndevices > PH_START_DEVICES_MAX)
+		return fail(ret_error, -E2BIG, NULL);
+	for (size_t k = 0; k < config->ndevices; k++)
+		devp[k] = device_msg(&config->devices[k], &dev[k]);
+	m.n_devices = config->ndevices;
+	m.devices = config->ndevices ? devp : NULL;
 	req.instance_start = &m;
 	r = call(OP_instance_start, &req, NULL, 0, &rep, ret_error);
 	if (r < 0)

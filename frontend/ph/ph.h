@@ -57,6 +57,7 @@ struct ph_hello_info {
 	json_object *kernel_features; /* {"name":"true"|"false"}; the caller's */
 	json_object *lxc_features;
 	uint32_t idmap_base, idmap_size;
+	bool first_frontend; /* moatd has just started: autostart is this frontend's */
 	/* known = false when moatd sent no flags; disk_source_prefixes is the
 	 * caller's (strv_free), NULL when not known */
 	struct fe_policy policy;
@@ -104,6 +105,22 @@ struct ph_limits_config {
 	unsigned hugepages_set;               /* bit k: hugepages[k] is a limit (0 is one) */
 };
 
+/* A device moatd realises (ph.Device): the same numbers as ph.DeviceKind. */
+enum ph_dev_type { PH_DEVICE_DISK = 1, PH_DEVICE_UNIX_CHAR = 2, PH_DEVICE_UNIX_BLOCK = 3 };
+/* The same numbers as ph.Propagation. */
+enum ph_propagation { PH_PROP_PRIVATE, PH_PROP_SHARED, PH_PROP_SLAVE, PH_PROP_UNBINDABLE };
+
+#define PH_START_DEVICES_MAX 16
+struct ph_device_config {
+	const char *name;   /* the device's name: the caller's strings, */
+	const char *source; /* which must outlive the call */
+	const char *path;
+	enum ph_dev_type kind;
+	bool readonly, optional, shift;
+	enum ph_propagation propagation;
+	uint32_t uid, gid, mode;
+};
+
 /* instance_start: what moatd renders into liblxc's configuration. */
 struct ph_start_config {
 	bool privileged;
@@ -122,6 +139,8 @@ struct ph_start_config {
 	const char *raw_seccomp, *raw_lxc, *kernel_modules; /* NULL: none */
 	const char *sysctl_key[32], *sysctl_value[32];      /* "net.ipv4.ip_forward", "1" */
 	size_t n_sysctl;
+	struct ph_device_config devices[PH_START_DEVICES_MAX]; /* in path order */
+	size_t ndevices;
 };
 
 /* file_op: the same numbers as ph.FileOpKind. */
@@ -255,6 +274,11 @@ int ph_call_instance_log(const char *name, enum ph_log_kind kind, bool truncate,
 /* The console's pty master and its control socket, both the caller's. */
 int ph_call_console_open(const char *name, uint32_t width, uint32_t height, int *ret_ptx,
 			 int *ret_ctl, struct ph_error *ret_error);
+/* Hot-plug one device into a running instance, or take it out (as it was attached). */
+int ph_call_device_attach(const char *name, const struct ph_device_config *dev,
+			  struct ph_error *ret_error);
+int ph_call_device_detach(const char *name, const struct ph_device_config *dev,
+			  struct ph_error *ret_error);
 /* ret is freed with ph_net_info_free(). */
 int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error);
 

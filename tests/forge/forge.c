@@ -1823,6 +1823,134 @@ static void policy_cases(struct enc *e)
 	}
 }
 
+/* A start of "nosuch" with one device (kind, source, path); dev may be changed after. */
+static void build_start_dev(struct enc *e, uint64_t id, Ph__Device *dev)
+{
+	Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
+	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
+	Ph__Device *devs[] = { dev };
+
+	s.name = str("nosuch");
+	s.pool = str(FORGE_POOL);
+	s.config = &cfg;
+	s.devices = devs;
+	s.n_devices = 1;
+	build_op(e, id, PH__REQUEST__OP_INSTANCE_START, &s);
+}
+
+static void device_base(Ph__Device *d, Ph__DeviceKind kind, const char *source, const char *path)
+{
+	ph__device__init(d);
+	d->name = str("d0");
+	d->kind = kind;
+	d->source = str(source);
+	d->path = str(path);
+	d->mode = 0660;
+}
+
+/*
+ * Devices of instance_start: malformed ones are a breach (names with "..",
+ * "/" or a newline; paths not absolute and normal; ids and modes out of
+ * range); under the hardened policy a disk outside its prefixes and any
+ * unix node are refused with EPERM before the instance is looked up.
+ */
+static void device_cases(struct enc *e)
+{
+	static const struct {
+		const char *what, *name, *source, *path;
+		uint32_t uid, mode;
+	} bad[] = {
+		{ "a device name with ..", "a..b/c", "/srv/moat/x", "/mnt/x", 0, 0660 },
+		{ "a device name with a newline", "a\nlxc.x", "/srv/moat/x", "/mnt/x", 0, 0660 },
+		{ "a device name starting with .", ".x", "/srv/moat/x", "/mnt/x", 0, 0660 },
+		{ "a source with ..", "d0", "/srv/moat/../../etc", "/mnt/x", 0, 0660 },
+		{ "a relative source", "d0", "srv/moat", "/mnt/x", 0, 0660 },
+		{ "a path with ..", "d0", "/srv/moat/x", "/mnt/../../etc", 0, 0660 },
+		{ "a path with a newline", "d0", "/srv/moat/x", "/mnt\nlxc.hook.pre-start = x", 0,
+		  0660 },
+		{ "a path with a space", "d0", "/srv/moat/x", "/mnt/a b", 0, 0660 },
+		{ "the path /", "d0", "/srv/moat/x", "/", 0, 0660 },
+		{ "a uid past 65535", "d0", "/srv/moat/x", "/mnt/x", 70000, 0660 },
+		{ "a setuid mode", "d0", "/srv/moat/x", "/mnt/x", 0, 04755 },
+	};
+	char what[200];
+	Ph__Device d;
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, bad[k].source, bad[k].path);
+		d.name = str(bad[k].name);
+		d.uid = bad[k].uid;
+		d.mode = bad[k].mode;
+		build_start_dev(e, next_id++, &d);
+		snprintf(what, sizeof(what), "instance_start with %s in a device", bad[k].what);
+		expect_refused(what, e);
+	}
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_UNSPECIFIED, "/srv/moat/x", "/mnt/x");
+	build_start_dev(e, next_id++, &d);
+	expect_refused("instance_start with a device of no kind", e);
+
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/etc", "/mnt/etc");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a disk from /etc", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moatx", "/mnt/x");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a disk from /srv/moatx",
+		 policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/x");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a disk under /srv/moat",
+		 policy);
+	case_answered_err(what, e, next_id - 1, ENOENT, "instance_start");
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_UNIX_CHAR, "/dev/null", "/dev/null");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a unix-char node", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_UNIX_BLOCK, "/dev/vda", "/dev/vda");
+	build_start_dev(e, next_id++, &d);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a unix-block node", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+
+	/* hot-plug: the same device rules, the same policy, before the lookup */
+	{
+		Ph__DeviceAttachRequest a = PH__DEVICE_ATTACH_REQUEST__INIT;
+		Ph__DeviceDetachRequest x = PH__DEVICE_DETACH_REQUEST__INIT;
+
+		a.name = str("nosuch");
+		a.device = &d;
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/etc", "/mnt/etc");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: device_attach of a disk from /etc",
+			 policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT,
+				  "device_attach");
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_UNIX_CHAR, "/dev/null", "/dev/null");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: device_attach of a unix-char node",
+			 policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT,
+				  "device_attach");
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/../../etc");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_ATTACH, &a);
+		expect_refused("device_attach with a path with ..", e);
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/x");
+		d.name = str("a\nb");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_ATTACH, &a);
+		expect_refused("device_attach with a device name with a newline", e);
+		x.name = str("nosuch");
+		x.device = &d;
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/x\n/etc");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_DETACH, &x);
+		expect_refused("device_detach with a path with a newline", e);
+		device_base(&d, PH__DEVICE_KIND__DEVICE_KIND_DISK, "/srv/moat/x", "/mnt/x");
+		build_op(e, next_id++, PH__REQUEST__OP_DEVICE_DETACH, &x);
+		snprintf(what, sizeof(what), "policy %s: device_detach on a missing instance",
+			 policy);
+		case_answered_err(what, e, next_id - 1, ENOENT, "device_detach");
+	}
+}
+
 static char *read_text(const char *path)
 {
 	static char buf[16384];
@@ -2338,6 +2466,7 @@ int main(int argc, char **argv)
 	named_field_cases(e, sub);
 	newline_as_data_cases(e);
 	policy_cases(e);
+	device_cases(e);
 	run_cases(e);
 	retired_cases(e);
 	breach_after_good(e);

@@ -163,6 +163,12 @@ void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
 	case PH__REQUEST__OP_INSTANCE_LIMITS:
 		req.instance_limits = m;
 		break;
+	case PH__REQUEST__OP_DEVICE_ATTACH:
+		req.device_attach = m;
+		break;
+	case PH__REQUEST__OP_DEVICE_DETACH:
+		req.device_detach = m;
+		break;
 	default:
 		abort(); /* the other ops have builders of their own */
 	}

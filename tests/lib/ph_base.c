@@ -83,8 +83,20 @@ static void base_instance_start(Ph__Request *r)
 	static Ph__InstanceConfig cfg;
 	static Ph__Limits lim;
 	static Ph__HugepageLimit huge, *hugep[] = { &huge };
+	static Ph__Device disk, *devs[] = { &disk };
 
 	ph__instance_start_request__init(&m);
+	/* a disk under the hardened policy's prefix: both policies allow the base */
+	ph__device__init(&disk);
+	disk.name = text("share");
+	disk.kind = PH__DEVICE_KIND__DEVICE_KIND_DISK;
+	disk.source = text("/srv/moat/share");
+	disk.path = text("/mnt/share");
+	disk.readonly = true;
+	disk.shift = true;
+	disk.propagation = PH__PROPAGATION__PROPAGATION_SLAVE;
+	m.devices = devs;
+	m.n_devices = 1;
 	ph__instance_config__init(&cfg);
 	ph__limits__init(&lim);
 	ph__hugepage_limit__init(&huge);
@@ -189,6 +201,41 @@ static void base_instance_limits(Ph__Request *r)
 	r->instance_limits = &m;
 }
 
+/* A disk under the hardened policy's prefix: both policies allow it. */
+static Ph__Device *base_disk(void)
+{
+	static Ph__Device d;
+
+	ph__device__init(&d);
+	d.name = text("share");
+	d.kind = PH__DEVICE_KIND__DEVICE_KIND_DISK;
+	d.source = text("/srv/moat/share");
+	d.path = text("/mnt/share");
+	d.readonly = true;
+	d.shift = true;
+	return &d;
+}
+
+static void base_device_attach(Ph__Request *r)
+{
+	static Ph__DeviceAttachRequest m;
+
+	ph__device_attach_request__init(&m);
+	m.name = text("nosuch");
+	m.device = base_disk();
+	r->device_attach = &m;
+}
+
+static void base_device_detach(Ph__Request *r)
+{
+	static Ph__DeviceDetachRequest m;
+
+	ph__device_detach_request__init(&m);
+	m.name = text("nosuch");
+	m.device = base_disk();
+	r->device_detach = &m;
+}
+
 /* Keyed by op case, in the order of privhelper/ops.def. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -207,6 +254,8 @@ static const struct {
 	{ PH__REQUEST__OP_CONSOLE_OPEN, base_console_open },
 	{ PH__REQUEST__OP_INSTANCE_NETWORK, base_instance_network },
 	{ PH__REQUEST__OP_INSTANCE_LIMITS, base_instance_limits },
+	{ PH__REQUEST__OP_DEVICE_ATTACH, base_device_attach },
+	{ PH__REQUEST__OP_DEVICE_DETACH, base_device_detach },
 };
 
 const Ph__Request *ph_base(Ph__Request__OpCase op)

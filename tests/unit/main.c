@@ -113,6 +113,7 @@ int main(void)
 	test_rawconf();
 	test_router();
 	test_object();
+	test_profiles();
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();

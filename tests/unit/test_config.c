@@ -123,10 +123,10 @@ static void test_rows(void)
 	CHECK(fe_device_type("disk") && !fe_device_type("disk")->unsupported &&
 		      fe_device_type("none") && !fe_device_type("none")->unsupported,
 	      "devices: disk and none are supported");
-	CHECK(fe_device_type("nic") && fe_device_type("nic")->unsupported &&
-		      fe_device_type("unix-char") && fe_device_type("unix-char")->unsupported &&
-		      fe_device_type("unix-block") && fe_device_type("unix-block")->unsupported,
-	      "devices: nic, unix-char and unix-block are listed, not supported yet");
+	CHECK(fe_device_type("nic") && !fe_device_type("nic")->unsupported &&
+		      fe_device_type("unix-char") && !fe_device_type("unix-char")->unsupported &&
+		      fe_device_type("unix-block") && !fe_device_type("unix-block")->unsupported,
+	      "devices: nic (validated only), unix-char and unix-block are accepted");
 	CHECK(fe_device_type("unix-char")->gate == FE_GATE_UNIX_DEVICES &&
 		      fe_device_type("unix-block")->gate == FE_GATE_UNIX_DEVICES,
 	      "devices: unix devices need allow_unix_devices");
@@ -631,29 +631,66 @@ static void test_devices(void)
 		  "{\"type\":\"disk\",\"path\":\"/\",\"size\":\"10GiB\"}", NULL },
 		{ "a none device", "{\"type\":\"none\"}", NULL },
 		{ "a none device with keys", "{\"type\":\"none\",\"x\":\"y\"}", NULL },
-		{ "a disk elsewhere", "{\"type\":\"disk\",\"path\":\"/srv\",\"pool\":\"default\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
+		{ "a disk elsewhere on the pool",
+		  "{\"type\":\"disk\",\"path\":\"/srv\",\"pool\":\"default\"}",
+		  "Invalid device \"d\": only a host path (source) can be mounted at \"/srv\": "
+		  "storage volumes are not supported" },
 		{ "a disk without a path", "{\"type\":\"disk\",\"pool\":\"default\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
+		  "Invalid device \"d\": Disk entry is missing the required \"path\" property" },
 		{ "a disk on another pool", "{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"other\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
-		{ "a disk on an empty pool", "{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
-		{ "a disk from a host path",
+		  "Invalid device \"d\": only the root disk on pool \"default\" is supported: "
+		  "\"pool\"" },
+		{ "a root disk from a host path",
 		  "{\"type\":\"disk\",\"path\":\"/\",\"source\":\"/etc\"}",
 		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
-		{ "a disk with an empty source",
-		  "{\"type\":\"disk\",\"path\":\"/\",\"source\":\"\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
-		{ "a nic", "{\"type\":\"nic\",\"nictype\":\"bridged\"}",
-		  "Invalid device \"d\": Unsupported device type \"nic\" (not supported by this "
-		  "server yet)" },
-		{ "a unix-char device", "{\"type\":\"unix-char\",\"path\":\"/dev/kvm\"}",
-		  "Invalid device \"d\": Unsupported device type \"unix-char\" (not supported by "
-		  "this server yet)" },
+		{ "a host disk", "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\"}",
+		  NULL },
+		{ "a host disk with every key",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\",\"readonly\":\"true\","
+		  "\"required\":\"false\",\"shift\":\"yes\",\"propagation\":\"slave\"}",
+		  NULL },
+		{ "a host disk without a source", "{\"type\":\"disk\",\"path\":\"/mnt/x\"}",
+		  "Invalid device \"d\": Disk entry is missing the required \"source\" or \"pool\" "
+		  "property" },
+		{ "a host disk with a .. in its source",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/../etc\"}",
+		  "Invalid device \"d\": source must be an absolute path without \".\", \"..\", "
+		  "\"//\", spaces or a trailing \"/\"" },
+		{ "a host disk with a relative path",
+		  "{\"type\":\"disk\",\"path\":\"mnt\",\"source\":\"/srv/x\"}",
+		  "Invalid device \"d\": path must be an absolute path without \".\", \"..\", "
+		  "\"//\", spaces or a trailing \"/\"" },
+		{ "a host disk with a newline in its path",
+		  "{\"type\":\"disk\",\"path\":\"/mnt\\nlxc.x\",\"source\":\"/srv/x\"}",
+		  "Invalid device \"d\": path must be an absolute path without \".\", \"..\", "
+		  "\"//\", spaces or a trailing \"/\"" },
+		{ "a host disk with an unknown key",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\",\"bogus\":\"1\"}",
+		  "Invalid device \"d\": Invalid device option \"bogus\"" },
+		{ "a host disk with a bad readonly",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\",\"readonly\":\"maybe\"}",
+		  "Invalid device \"d\": must be a boolean: \"readonly\"" },
+		{ "a host disk with a bad propagation",
+		  "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\",\"propagation\":\"x\"}",
+		  "Invalid device \"d\": propagation must be private, shared, slave or unbindable: "
+		  "\"propagation\"" },
+		{ "a nic", "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"br0\"}", NULL },
+		{ "a nic with a bad mtu", "{\"type\":\"nic\",\"mtu\":\"9\"}",
+		  "Invalid device \"d\": must be a number from 68 to 65535: \"mtu\"" },
+		{ "a unix-char device", "{\"type\":\"unix-char\",\"path\":\"/dev/kvm\"}", NULL },
+		{ "a unix-char device with ids and a mode",
+		  "{\"type\":\"unix-char\",\"source\":\"/dev/null\",\"path\":\"/dev/n2\",\"uid\":\"5\","
+		  "\"gid\":\"6\",\"mode\":\"0640\",\"required\":\"false\"}",
+		  NULL },
+		{ "a unix-char device with a bad mode",
+		  "{\"type\":\"unix-char\",\"path\":\"/dev/kvm\",\"mode\":\"0689\"}",
+		  "Invalid device \"d\": mode must be octal permission bits such as 0660" },
+		{ "a unix-char device with a uid past 65535",
+		  "{\"type\":\"unix-char\",\"path\":\"/dev/kvm\",\"uid\":\"65536\"}",
+		  "Invalid device \"d\": uid must be a number from 0 to 65535: \"uid\"" },
 		{ "a unix-block device", "{\"type\":\"unix-block\"}",
-		  "Invalid device \"d\": Unsupported device type \"unix-block\" (not supported by "
-		  "this server yet)" },
+		  "Invalid device \"d\": Unix device entry is missing the required \"source\" or "
+		  "\"path\" property" },
 		{ "an unknown type", "{\"type\":\"gpu\"}",
 		  "Invalid device \"d\": unsupported device type \"gpu\"" },
 		{ "no type", "{\"path\":\"/\"}", "Invalid device \"d\": missing type" },
@@ -679,7 +716,7 @@ static void test_devices(void)
 
 	{
 		json_object *devs = parse("{\"root\":{\"type\":\"disk\",\"path\":\"/\"},"
-					  "\"eth0\":{\"type\":\"nic\"}}");
+					  "\"eth0\":{\"type\":\"nic\",\"mtu\":\"x\"}}");
 		char err[FE_ERR_MAX] = "";
 
 		CHECK(fe_check_devices(devs, err) < 0 && strstr(err, "\"eth0\""),
@@ -688,6 +725,46 @@ static void test_devices(void)
 		CHECK(fe_check_devices(NULL, err) == 0, "devices: no devices object passes");
 	}
 
+	{
+		json_object *d = parse("{\"type\":\"none\"}");
+		char err[FE_ERR_MAX] = "";
+
+		CHECK(fe_device_check_one("a/../b", d, &none, err) < 0 &&
+			      strstr(err, "Invalid device name"),
+		      "devices: a name with a / or .. is refused: %s", err);
+		CHECK(fe_device_check_one("a\nb", d, &none, err) < 0,
+		      "devices: a name with a newline is refused");
+		json_object_put(d);
+	}
+	{
+		json_object *xd = parse(
+			"{\"root\":{\"type\":\"disk\",\"path\":\"/\"},"
+			"\"b\":{\"type\":\"disk\",\"path\":\"/mnt/b\",\"source\":\"/srv/b\","
+			"\"readonly\":\"true\",\"shift\":\"true\",\"propagation\":\"shared\"},"
+			"\"a\":{\"type\":\"disk\",\"path\":\"/mnt\",\"source\":\"/srv/a\","
+			"\"required\":\"false\"},"
+			"\"n\":{\"type\":\"unix-char\",\"path\":\"/dev/null\",\"uid\":\"7\","
+			"\"mode\":\"0640\"},"
+			"\"e\":{\"type\":\"nic\"},\"m\":{\"type\":\"none\"}}");
+		struct ph_start_config c = { 0 };
+
+		CHECK(fe_devices_start(xd, &c) == 0 && c.ndevices == 3,
+		      "devices: the start set is the host disks and unix nodes (%zu)", c.ndevices);
+		CHECK(strcmp(c.devices[0].path, "/dev/null") == 0 &&
+			      strcmp(c.devices[1].path, "/mnt") == 0 &&
+			      strcmp(c.devices[2].path, "/mnt/b") == 0,
+		      "devices: ... in path order");
+		CHECK(c.devices[0].kind == PH_DEVICE_UNIX_CHAR &&
+			      strcmp(c.devices[0].source, "/dev/null") == 0 &&
+			      c.devices[0].uid == 7 && c.devices[0].gid == 0 &&
+			      c.devices[0].mode == 0640,
+		      "devices: a unix node's source defaults to its path, its mode is octal");
+		CHECK(c.devices[1].optional && !c.devices[1].readonly && !c.devices[2].optional &&
+			      c.devices[2].readonly && c.devices[2].shift &&
+			      c.devices[2].propagation == PH_PROP_SHARED,
+		      "devices: required, readonly, shift and propagation reach the request");
+		json_object_put(xd);
+	}
 	{
 		json_object *root = parse("{\"type\":\"disk\",\"path\":\"/\"}");
 		json_object *other = parse("{\"type\":\"disk\",\"path\":\"/srv\"}");
@@ -751,12 +828,27 @@ static void test_gate(void)
 	CHECK(fe_check_devices(blk, err) < 0 && strstr(err, "Unix block devices are forbidden"),
 	      "gate: a unix-block device under a policy without devices: %s", err);
 	CHECK(fe_check_devices(root, err) == 0, "gate: the root disk passes the same policy");
+	{
+		char *prefixes[] = { "/srv/moat", NULL };
+		json_object *in = parse("{\"d\":{\"type\":\"disk\",\"path\":\"/m\","
+					"\"source\":\"/srv/moat/x\"}}");
+		json_object *out = parse("{\"d\":{\"type\":\"disk\",\"path\":\"/m\","
+					 "\"source\":\"/srv/moatx\"}}");
+
+		fe_srv.policy.disk_source_prefixes = prefixes;
+		CHECK(fe_check_devices(in, err) == 0, "gate: a disk source under a prefix passes");
+		CHECK(fe_check_devices(out, err) < 0 && strstr(err, "is not allowed by the server"),
+		      "gate: a disk source beside a prefix (/srv/moatx) is refused: %s", err);
+		fe_srv.policy.disk_source_prefixes = NULL;
+		json_object_put(in);
+		json_object_put(out);
+	}
 
 	fe_srv.policy = open;
 	CHECK(fe_check_config(priv, err) == 0 && fe_check_config(nest, err) == 0,
 	      "gate: a policy that allows them takes privileged and nesting");
-	CHECK(fe_check_devices(chr, err) < 0 && strstr(err, "Unsupported device type"),
-	      "gate: allowed unix devices are still not supported: %s", err);
+	CHECK(fe_check_devices(chr, err) == 0,
+	      "gate: a policy that allows unix devices takes them");
 
 	fe_srv.policy = saved;
 	json_object_put(priv);

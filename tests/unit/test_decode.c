@@ -1448,16 +1448,36 @@ static bool limits_ok(const struct ph_limits *t, const Ph__Limits *m)
 	return ok && n == m->n_cpu_set;
 }
 
+/* A device: a safe name, absolute normal paths (no "..", no newline or space),
+ * ids and mode in range, the kind declared. */
+static bool device_ok(const struct ph_device *d, const Ph__Device *m)
+{
+	return m && text_is(d->name, sizeof(d->name), &m->name) &&
+	       text_is(d->source, sizeof(d->source), &m->source) &&
+	       text_is(d->path, sizeof(d->path), &m->path) && d->source[0] == '/' &&
+	       d->path[0] == '/' && d->path[1] != '\0' && !strstr(d->source, "/..") &&
+	       !strstr(d->path, "/..") && !strpbrk(d->path, " \n\\") && !strpbrk(d->name, "/\n") &&
+	       d->name[0] != '.' && d->uid <= 65535 && d->gid <= 65535 && d->mode <= 0777 &&
+	       d->kind >= PH_DEV_DISK && d->kind <= PH_DEV_UNIX_BLOCK;
+}
+
 static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
 {
 	const struct ph_instance_start *s = &t->instance_start;
 	const Ph__InstanceStartRequest *m = q->instance_start;
 	const Ph__InstanceConfig *c = m->config;
 
-	return name_is(s->ref.name, &m->name) && name_is(s->pool, &m->pool) && c &&
-	       limits_ok(&s->config.limits, c->limits) &&
-	       s->config.privileged == (c->privileged != 0) &&
-	       s->config.nesting == (c->nesting != 0);
+	bool ok = name_is(s->ref.name, &m->name) && name_is(s->pool, &m->pool) && c &&
+		  limits_ok(&s->config.limits, c->limits) &&
+		  s->config.privileged == (c->privileged != 0) &&
+		  s->config.nesting == (c->nesting != 0) && s->ndevices == m->n_devices &&
+		  s->ndevices <= PH_DEVICES_MAX;
+
+	/* names once, paths in order */
+	for (size_t k = 0; ok && k < s->ndevices; k++)
+		ok = device_ok(&s->devices[k], m->devices[k]) &&
+		     (k == 0 || strcmp(s->devices[k - 1].path, s->devices[k].path) < 0);
+	return ok;
 }
 
 static bool inv_file_op(const Ph__Request *q, const union ph_typed *t)
@@ -1535,6 +1555,18 @@ static bool inv_instance_limits(const Ph__Request *q, const union ph_typed *t)
 	return name_is(l->ref.name, &m->name) && limits_ok(&l->limits, m->limits);
 }
 
+static bool inv_device_attach(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->device_attach.ref.name, &q->device_attach->name) &&
+	       device_ok(&t->device_attach.device, q->device_attach->device);
+}
+
+static bool inv_device_detach(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->device_detach.ref.name, &q->device_detach->name) &&
+	       device_ok(&t->device_detach.device, q->device_detach->device);
+}
+
 /* What an accepted request of each op promises its handler, keyed by op case. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -1553,6 +1585,8 @@ static const struct {
 	{ PH__REQUEST__OP_CONSOLE_OPEN, inv_console_open },
 	{ PH__REQUEST__OP_INSTANCE_NETWORK, inv_instance_network },
 	{ PH__REQUEST__OP_INSTANCE_LIMITS, inv_instance_limits },
+	{ PH__REQUEST__OP_DEVICE_ATTACH, inv_device_attach },
+	{ PH__REQUEST__OP_DEVICE_DETACH, inv_device_detach },
 };
 
 /*

@@ -197,6 +197,7 @@ static void fill_hello(Ph__Reply *rep, bool with_policy)
 		p.n_disk_source_prefixes = 2;
 		p.disk_source_prefixes = prefixes;
 		h.policy = &p;
+		h.first_frontend = true;
 	}
 	rep->hello = &h;
 }
@@ -446,6 +447,7 @@ static void test_hello(void)
 	CHECK(strcmp(h.lxc_version, "5.0.2") == 0 && strcmp(h.policy_name, "strict") == 0,
 	      "phcall: hello: lxc version and policy name (%s, %s)", h.lxc_version, h.policy_name);
 	CHECK(h.idmap_base == 1000000 && h.idmap_size == 65536, "phcall: hello: the id range");
+	CHECK(h.first_frontend, "phcall: hello: moatd's first frontend is told so (autostart)");
 	CHECK(json_object_object_get_ex(h.kernel_features, "pidfds", &v) &&
 		      strcmp(json_object_get_string(v), "true") == 0 &&
 		      json_object_object_get_ex(h.kernel_features, "cgroup2", &v) &&
@@ -471,8 +473,9 @@ static void test_hello(void)
 	memset(&h, 0xa5, sizeof(h));
 	r = ph_call_hello(&h, &e);
 	CHECK(r == 0 && !h.policy.known && !h.policy.allow_privileged &&
-		      !h.policy.disk_source_prefixes,
-	      "phcall: hello without policy flags: policy not known (%d)", r);
+		      !h.policy.disk_source_prefixes && !h.first_frontend,
+	      "phcall: hello without policy flags: policy not known, not the first frontend (%d)",
+	      r);
 	if (r == 0) {
 		json_object_put(h.kernel_features);
 		json_object_put(h.lxc_features);

@@ -463,7 +463,7 @@ static void test_real_tables(void)
 		for (const char *const *e = (*m)->extensions; e && *e; e++)
 			CHECK(**e != '\0', "modules: %s's extensions are names", (*m)->name);
 	}
-	CHECK(nmod == 8, "modules: moatd-api lists its 8 modules (%zu)", nmod);
+	CHECK(nmod == 10, "modules: moatd-api lists its 10 modules (%zu)", nmod);
 	CHECK(ok, "modules: every route is well-formed");
 
 	/* no route is shadowed by an earlier one: a later route's pattern, as a
