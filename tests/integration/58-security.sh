@@ -186,4 +186,18 @@ for kv in 'raw.lxc=lxc.cap.drop = sys_admin' 'raw.idmap=both 1000 1000' \
 		"$(hapi POST /1.0/instances -d "$body")"
 done
 check_eq "hardened: nothing was created" "[]" "$(jget "$(hapi GET /1.0/instances)" 'd["metadata"]')"
+# ... and from a profile: moatd checks the expanded config, the API refuses the profile itself
+for kv in 'security.privileged=true' 'raw.lxc=lxc.cap.drop = sys_admin' 'raw.idmap=both 1000 1000' \
+	'raw.seccomp=2\ndenylist\n' 'linux.kernel_modules=loop'; do
+	k=${kv%%=*}
+	v=${kv#*=}
+	body=$(printf '{"name":"hp","config":{"%s":"%s"}}' "$k" "$v")
+	check_eq "hardened: a profile with $k is a 400" 400 "$(hapi_status POST /1.0/profiles -d "$body")"
+	body=$(printf '{"config":{"%s":"%s"}}' "$k" "$v")
+	check_eq "hardened: the default profile changed to $k is a 400" 400 \
+		"$(hapi_status PATCH /1.0/profiles/default -d "$body")"
+done
+check_eq "hardened: no profile hp was created" 404 "$(hapi_status GET /1.0/profiles/hp)"
+check_eq "hardened: the default profile kept its config" "{}" \
+	"$(jget "$(hapi GET /1.0/profiles/default)" 'd["metadata"]["config"]')"
 finish
