@@ -14,7 +14,7 @@ PKGS=(
 	# runtime: containers, networks, images
 	lxc uidmap busybox-static dnsmasq-base nftables debootstrap
 	# tests and demo: the stock clients and small tools; bench: the reference LXD
-	lxd-client python3-pylxd curl sqlite3 procps util-linux perl tmux lxd
+	lxd-client python3-pylxd ansible curl sqlite3 procps util-linux perl tmux lxd
 )
 
 missing=()

@@ -6,7 +6,8 @@
 # change carried live to a running member (its cgroup), all or nothing
 # when one member would break, the lists rewritten on a rename, bad input
 # refused with nothing stored, and the hardened policy refusing a profile
-# key at PUT time and moatd refusing to start what a profile brought in.
+# key at PUT time and moatd refusing to start what a profile brought in;
+# a disk added to a profile appears in its running member and goes again.
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
@@ -165,6 +166,17 @@ cat "$T/pylxd.out" | grep -v '^pylxd-done$'
 grep -q '^not ok' "$T/pylxd.out" && FAILED=1
 check "the pylxd script ran to its end" grep -qx pylxd-done "$T/pylxd.out"
 [ -s "$T/pylxd.err" ] && sed 's/^/#   /' "$T/pylxd.err" | tail -5
+
+# ---- a device added to a profile is hot-plugged into its running members -----------
+mkdir -p "$T/share"
+echo shared-by-p1 >"$T/share/f"
+chmod -R a+rX "$T/share"
+check "profile device add p1 a disk while c1 runs" \
+	timeout 60 lxc profile device add p1 sh disk source="$T/share" path=/mnt/sh
+check_eq "the disk is in the running member at once" "shared-by-p1" \
+	"$(timeout 30 lxc exec c1 -- cat /mnt/sh/f)"
+check "profile device remove p1 sh" timeout 60 lxc profile device remove p1 sh
+check_fails "and it is gone from the member" timeout 30 lxc exec c1 -- test -e /mnt/sh/f
 
 # ---- the hardened policy: a profile's key refused at PUT, and at start by moatd --------
 check "a privileged profile under the default policy" timeout 30 lxc profile create priv
