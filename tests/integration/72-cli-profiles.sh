@@ -16,7 +16,7 @@ M=$B/moat
 moat() { timeout 120 "$M" "$@" </dev/null; }
 lxc() { timeout 60 /usr/bin/lxc "$@" </dev/null; }
 import_busybox_image bb
-cleanup_also "$M" delete -f pc1 pc2
+cleanup_also "$M" delete -f pc1 pc2 pc3
 mkdir -p "$T/share"
 
 # ---- profiles --------------------------------------------------------------------------
@@ -37,6 +37,19 @@ check "profile edit from stdin" sh -c "timeout 60 '$M' profile edit p1 <'$T/p1.y
 p1=$(api GET /1.0/profiles/p1)
 check_eq "... description and config PUT" "edited x" \
 	"$(jget "$p1" 'd["metadata"]["description"]') $(jget "$p1" 'd["metadata"]["config"]["user.e"]')"
+cat >"$T/editor.sh" <<'EDITOR'
+#!/bin/sh
+cp "$1" "$SEEN"
+sed -i 's/^description: .*/description: via-editor/' "$1"
+EDITOR
+chmod +x "$T/editor.sh"
+script -qec "SEEN=$T/seen.yaml EDITOR=$T/editor.sh timeout --foreground 30 $M profile edit p1" /dev/null </dev/null >/dev/null
+check_eq "profile edit with \$EDITOR: the saved YAML is PUT" via-editor \
+	"$(jget "$(api GET /1.0/profiles/p1)" 'd["metadata"]["description"]')"
+check_match "... the editor had lxc's help, then the profile" '^### This is a YAML representation of the profile\.' \
+	"$(head -1 "$T/seen.yaml" 2>/dev/null)"
+check_match "... and the profile's YAML" '^name: p1$' "$(cat "$T/seen.yaml" 2>/dev/null)"
+check "profile edit back from stdin" sh -c "timeout 60 '$M' profile edit p1 <'$T/p1.yaml'"
 check "profile create from stdin" sh -c "printf 'config:\n  user.s: y\n' | timeout 60 '$M' profile create p4"
 check_eq "... with its config" y "$(jget "$(api GET /1.0/profiles/p4)" 'd["metadata"]["config"]["user.s"]')"
 check "profile copy" moat profile copy p1 p2
@@ -88,6 +101,17 @@ else
 	check_match "init --no-profiles: the server's refusal" '^Error: .*' "$out"
 	check_eq "... and nothing stored" 404 "$(api_status GET /1.0/instances/pc2)"
 fi
+
+check "launch -p default -p p1 -c user.l=1" moat launch bb pc3 -p default -p p1 -c user.l=1
+pc3=$(api GET /1.0/instances/pc3)
+check_eq "... running, with the profiles and config given" 'Running ["default", "p1"] 1' \
+	"$(jget "$pc3" 'd["metadata"]["status"]') $(jget "$pc3" 'd["metadata"]["profiles"]') $(jget "$pc3" 'd["metadata"]["config"]["user.l"]')"
+check_eq "... the profile's key expanded" 256MiB "$(jget "$pc3" 'd["metadata"]["expanded_config"]["limits.memory"]')"
+check "delete it" "$M" delete -f pc3
+out=$(moat launch bb pc4 -p nosuch 2>&1)
+rc=$?
+check_eq "launch with an unknown profile: exit 1, lxc's output (the server's message), nothing stored" \
+	"1 $(lxc launch bb pc4 -p nosuch 2>&1) 404" "$rc $out $(api_status GET /1.0/instances/pc4)"
 
 # ---- expanded config ------------------------------------------------------------------------
 check_eq "config show --expanded is lxc's" "$(lxc config show --expanded pc1)" "$(moat config show --expanded pc1)"
