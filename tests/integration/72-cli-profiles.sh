@@ -160,6 +160,23 @@ check_eq "... appended" '["default", "p3"]' "$(jget "$(api GET /1.0/instances/pc
 check_eq "profile assign says so" "Profiles default,p1 applied to pc1" "$(moat profile assign pc1 default,p1)"
 check_eq "... the whole list" '["default", "p1"]' "$(jget "$(api GET /1.0/instances/pc1)" 'd["metadata"]["profiles"]')"
 check_match "lxc profile list counts it" '^p1,edited,1$' "$(lxc profile list --format csv)"
+lxc_says=$(lxc profile assign pc1 '' 2>&1)
+out=$(moat profile assign pc1 '' 2>&1)
+check_eq "profile assign '' without a root disk of its own: exit 1 and lxc's (the server's) message" \
+	"1 $lxc_says" "$? $out"
+check_eq "... the profiles kept" '["default", "p1"]' "$(jget "$(api GET /1.0/instances/pc1)" 'd["metadata"]["profiles"]')"
+check "config device override root: the instance's own root disk" moat config device override pc1 root
+lxc_says=$(lxc profile assign pc1 '' 2>&1)
+check "profile assign default,p1 back" moat profile assign pc1 default,p1
+check_eq "profile assign '' (now it has a root disk): what lxc says" "$lxc_says" "$(moat profile assign pc1 '' 2>&1)"
+check_eq "... no profiles left" '[]' "$(jget "$(api GET /1.0/instances/pc1)" 'd["metadata"]["profiles"]')"
+check "profile assign default,p1 back again" moat profile assign pc1 default,p1
+check "config device remove root" moat config device remove pc1 root
+lxc_says=$(lxc profile add pc1 p3)
+check "profile remove p3" moat profile remove pc1 p3
+check_eq "profile add says what lxc says" "$lxc_says" "$(moat profile add pc1 p3)"
+check "profile remove p3 again" moat profile remove pc1 p3
+check_eq "config device list is lxc's" "$(lxc config device list pc1)" "$(moat config device list pc1)"
 
 # ---- errors: the server's message ------------------------------------------------------------------
 msg=$(jget "$(api GET /1.0/profiles/nosuch)" 'd["error"]')
