@@ -148,8 +148,14 @@ int ph_check_sec_config(const Ph__InstanceConfig *m, struct ph_sec_config *s)
 	/* LXD: security.syscalls.allow is mutually exclusive with security.syscalls.deny* */
 	if (s->n_allow && (s->n_deny || m->deny_compat || m->no_default_deny))
 		return -EINVAL;
+	/*
+	 * deny_compat is not supported: a liblxc [x86] section on an x86_64
+	 * host denies the native calls of those names too (found by
+	 * 58-security: sendmsg failed with ENOSYS and the start with it)
+	 */
+	if (m->deny_compat)
+		return -EOPNOTSUPP;
 	s->no_default_deny = m->no_default_deny;
-	s->deny_compat = m->deny_compat;
 	r = ph_check_text(&m->raw_seccomp, 0, s->raw_seccomp, sizeof(s->raw_seccomp));
 	if (r < 0)
 		return r;
@@ -291,44 +297,6 @@ int ph_render_sec_idmap(struct ph_ctx *ctx, FILE *f, const struct ph_instance_co
 	return 0;
 }
 
-/* The x86 (32-bit) entry points LXD's deny_compat blocks, by syscall name. */
-static const char *const compat_calls[] = {
-	"rt_sigaction",
-	"rt_sigreturn",
-	"ioctl",
-	"readv",
-	"writev",
-	"recvfrom",
-	"sendmsg",
-	"recvmsg",
-	"execve",
-	"ptrace",
-	"rt_sigpending",
-	"rt_sigtimedwait",
-	"rt_sigqueueinfo",
-	"sigaltstack",
-	"timer_create",
-	"mq_notify",
-	"kexec_load",
-	"waitid",
-	"set_robust_list",
-	"get_robust_list",
-	"vmsplice",
-	"move_pages",
-	"preadv",
-	"pwritev",
-	"rt_tgsigqueueinfo",
-	"recvmmsg",
-	"sendmmsg",
-	"process_vm_readv",
-	"process_vm_writev",
-	"setsockopt",
-	"getsockopt",
-	"io_setup",
-	"io_submit",
-	"execveat",
-};
-
 static void render_rule(FILE *f, const struct rawconf_rule *r)
 {
 	static const char *const act[] = { "", " kill", " errno", " trap", " allow" };
@@ -339,7 +307,7 @@ static void render_rule(FILE *f, const struct rawconf_rule *r)
 		fprintf(f, "%s%s\n", r->name, act[r->action]);
 }
 
-/* LXD's policy: the default deny list unless turned off, compat, then the lists. */
+/* LXD's policy: the default deny list unless turned off, then the lists. */
 static int write_seccomp(const char *path, const struct ph_sec_config *s)
 {
 	char tmp[4096];
@@ -370,11 +338,6 @@ static int write_seccomp(const char *path, const struct ph_sec_config *s)
 			      "open_by_handle_at errno 38\ninit_module errno 38\n"
 			      "finit_module errno 38\ndelete_module errno 38\n",
 			      f);
-		if (s->deny_compat) {
-			fputs("[x86]\n", f);
-			for (size_t k = 0; k < sizeof(compat_calls) / sizeof(compat_calls[0]); k++)
-				fprintf(f, "%s errno 38\n", compat_calls[k]);
-		}
 		fputs("[all]\n", f);
 		for (size_t k = 0; k < s->n_deny; k++)
 			render_rule(f, &s->deny[k]);

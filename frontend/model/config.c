@@ -504,7 +504,10 @@ const struct fe_key fe_config_keys[] = {
 	{ .name = "security.syscalls.deny",
 	  .value = { .parse = fe_parse_syscalls, .why = SYSCALLS_WHY },
 	  .set = fe_set_syscalls_deny },
-	{ .name = "security.syscalls.deny_compat", .value = BOOLEAN, .set = fe_set_deny_compat },
+	{ .name = "security.syscalls.deny_compat",
+	  .value = FE_VALID(fe_parse_false,
+			    "moat cannot block only the 32-bit syscall entry points (a liblxc "
+			    "[x86] section also denies the native calls): only false") },
 	{ .name = "security.syscalls.deny_default", .value = BOOLEAN, .set = fe_set_deny_default },
 	KEY("security.syscalls.intercept.", FE_KEY_PREFIX,
 	    FE_VALID(fe_parse_false, "moat has no syscall interception (moatd runs no seccomp "
@@ -552,7 +555,13 @@ int fe_config_check_one(const char *key, const char *value, const struct fe_poli
 	if (!*value) /* unset */
 		return 0;
 	if (row->value.parse(&row->value, value, &v) < 0) {
-		snprintf(err, FE_ERR_MAX, "Invalid config: %s: \"%.100s\"", row->value.why, key);
+		char why[256];
+
+		if (fe_sec_explain(row->value.parse, value, why, sizeof(why)))
+			snprintf(err, FE_ERR_MAX, "Invalid config: %s: \"%.100s\"", why, key);
+		else
+			snprintf(err, FE_ERR_MAX, "Invalid config: %s: \"%.100s\"", row->value.why,
+				 key);
 		return -EINVAL;
 	}
 	if (row->gate != FE_GATE_NONE && v.b && !fe_policy_allows(policy, row->gate)) {

@@ -81,6 +81,17 @@ int fe_parse_raw_seccomp(const struct fe_valid *v, const char *s, struct fe_valu
 	return ok(s, true, 0, ret);
 }
 
+bool fe_sec_explain(fe_parse_fn parse, const char *s, char *why, size_t size)
+{
+	size_t n[2] = { 0, 0 };
+
+	if (parse == fe_parse_raw_lxc)
+		return rawconf_lxc_parse(s, true, count_line, n, why, size) < 0;
+	if (parse == fe_parse_raw_seccomp)
+		return rawconf_seccomp_check(s, strlen(s), syscall_known, why, size) < 0;
+	return false;
+}
+
 int fe_parse_modules(const struct fe_valid *v, const char *s, struct fe_value *ret)
 {
 	size_t n = 0;
@@ -138,11 +149,6 @@ void fe_set_raw_idmap(struct ph_start_config *c, const struct fe_value *v)
 void fe_set_deny_default(struct ph_start_config *c, const struct fe_value *v)
 {
 	c->no_default_deny = !v->b;
-}
-
-void fe_set_deny_compat(struct ph_start_config *c, const struct fe_value *v)
-{
-	c->deny_compat = v->b;
 }
 
 void fe_set_syscalls_deny(struct ph_start_config *c, const struct fe_value *v)

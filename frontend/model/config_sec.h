@@ -30,13 +30,19 @@ int fe_parse_false(const struct fe_valid *v, const char *s, struct fe_value *ret
 void fe_set_idmap_isolated(struct ph_start_config *c, const struct fe_value *v);
 void fe_set_raw_idmap(struct ph_start_config *c, const struct fe_value *v);
 void fe_set_deny_default(struct ph_start_config *c, const struct fe_value *v);
-void fe_set_deny_compat(struct ph_start_config *c, const struct fe_value *v);
 void fe_set_syscalls_deny(struct ph_start_config *c, const struct fe_value *v);
 void fe_set_syscalls_allow(struct ph_start_config *c, const struct fe_value *v);
 void fe_set_raw_lxc(struct ph_start_config *c, const struct fe_value *v);
 void fe_set_raw_seccomp(struct ph_start_config *c, const struct fe_value *v);
 void fe_set_kernel_modules(struct ph_start_config *c, const struct fe_value *v);
 void fe_set_sysctl(struct ph_start_config *c, const char *key, const struct fe_value *v);
+
+/*
+ * Why raw.lxc or raw.seccomp text was refused, as LXD words it ("Setting
+ * lxc.include is not allowed: lxc.include"): true and why filled when
+ * parse is one of those two validators and the text fails it.
+ */
+bool fe_sec_explain(fe_parse_fn parse, const char *s, char *why, size_t size);
 
 /* The start config's cross-key rule (LXD's): 0, or -EINVAL with the message. */
 int fe_sec_check_start(const struct ph_start_config *c, char err[static FE_ERR_MAX]);

@@ -65,6 +65,24 @@ check "security.syscalls.allow with deny fails the start" \
 	sh -c '! timeout 120 lxc launch bb d3 -c security.syscalls.allow=read -c security.syscalls.deny=reboot 2>"$0"' "$T/d3.err"
 check_match "with LXD's message" "mutually exclusive" "$(cat "$T/d3.err")"
 
+check_eq "security.syscalls.deny_compat=true (not supported) is a 400" 400 \
+	"$(api_status PATCH /1.0/instances/d2 -d '{"config":{"security.syscalls.deny_compat":"true"}}')"
+
+# ---- raw.seccomp and raw.idmap (allowed by the default policy) -------------------
+check "launch with raw.seccomp denying sethostname with EPERM" \
+	timeout 120 lxc launch bb sc1 -c "raw.seccomp=$(printf '2\ndenylist\n[all]\nsethostname errno 1')"
+check_match "hostname fails with EPERM inside" 'Operation not permitted' \
+	"$(lxc exec sc1 -- hostname moat-sc1 2>&1)"
+check_eq "the seccomp file is the raw policy alone (no default deny list)" "" \
+	"$(grep kexec_load "$MOAT_DIR/containers/sc1/seccomp")"
+check_eq "a raw.seccomp with a notify rule is a 400" 400 \
+	"$(api_status PATCH /1.0/instances/sc1 -d '{"config":{"raw.seccomp":"2\ndenylist\nmount notify"}}')"
+check "launch with raw.idmap both 1000 1000" timeout 120 lxc launch bb ri1 -c 'raw.idmap=both 1000 1000'
+check_match "host uid 1000 is container uid 1000" '^ *1000 +1000 +1$' \
+	"$(lxc exec ri1 -- cat /proc/self/uid_map)"
+check_match "and the rest of the map is the shared one around it" "^ *1001 +$((b0 + 1001)) +64535\$" \
+	"$(lxc exec ri1 -- cat /proc/self/uid_map)"
+
 # ---- raw.lxc --------------------------------------------------------------------
 check "launch with raw.lxc lxc.environment" \
 	timeout 120 lxc launch bb r1 -c 'raw.lxc=lxc.environment = MOAT_RAW=hello'
@@ -72,7 +90,7 @@ check_match "the environment line reached init" 'MOAT_RAW=hello' \
 	"$(lxc exec r1 -- cat /proc/1/environ | tr '\0' '\n')"
 code=$(api_status PATCH /1.0/instances/r1 -d '{"config":{"raw.lxc":"lxc.include = /etc/passwd"}}')
 check_eq "raw.lxc lxc.include is a 400" 400 "$code"
-check_match "with LXD's message" 'must be \\"key = value\\" lines' \
+check_match "with LXD's message" 'Setting lxc.include is not allowed' \
 	"$(api PATCH /1.0/instances/r1 -d '{"config":{"raw.lxc":"lxc.include = /etc/passwd"}}')"
 check_eq "raw.lxc with a smuggled line (value, newline, lxc.include) is a 400" 400 \
 	"$(api_status PATCH /1.0/instances/r1 -d '{"config":{"raw.lxc":"lxc.environment = A=1\nlxc.include = /x"}}')"
@@ -143,7 +161,7 @@ i = c.containers.get("i1")
 print("isolated:", i.config.get("security.idmap.isolated"), i.config.get("volatile.idmap.base"))
 PY
 )
-check_match "pylxd: raw.lxc lxc.include refused" 'refused: .*must be' "$out"
+check_match "pylxd: raw.lxc lxc.include refused" 'refused: .*Setting lxc.include is not allowed' "$out"
 check_match "pylxd: i1's isolated map is in its config" "isolated: true $b1" "$out"
 
 # ---- the hardened policy: refusals at PUT time -------------------------------------
@@ -168,4 +186,18 @@ for kv in 'raw.lxc=lxc.cap.drop = sys_admin' 'raw.idmap=both 1000 1000' \
 		"$(hapi POST /1.0/instances -d "$body")"
 done
 check_eq "hardened: nothing was created" "[]" "$(jget "$(hapi GET /1.0/instances)" 'd["metadata"]')"
+# ... and from a profile: moatd checks the expanded config, the API refuses the profile itself
+for kv in 'security.privileged=true' 'raw.lxc=lxc.cap.drop = sys_admin' 'raw.idmap=both 1000 1000' \
+	'raw.seccomp=2\ndenylist\n' 'linux.kernel_modules=loop'; do
+	k=${kv%%=*}
+	v=${kv#*=}
+	body=$(printf '{"name":"hp","config":{"%s":"%s"}}' "$k" "$v")
+	check_eq "hardened: a profile with $k is a 400" 400 "$(hapi_status POST /1.0/profiles -d "$body")"
+	body=$(printf '{"config":{"%s":"%s"}}' "$k" "$v")
+	check_eq "hardened: the default profile changed to $k is a 400" 400 \
+		"$(hapi_status PATCH /1.0/profiles/default -d "$body")"
+done
+check_eq "hardened: no profile hp was created" 404 "$(hapi_status GET /1.0/profiles/hp)"
+check_eq "hardened: the default profile kept its config" "{}" \
+	"$(jget "$(hapi GET /1.0/profiles/default)" 'd["metadata"]["config"]')"
 finish

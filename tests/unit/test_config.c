@@ -56,7 +56,6 @@ static void test_rows(void)
 		"security.privileged",
 		"security.syscalls.allow",
 		"security.syscalls.deny",
-		"security.syscalls.deny_compat",
 		"security.syscalls.deny_default",
 	};
 	size_t setters = 0;
@@ -311,9 +310,13 @@ static void test_keys(void)
 		{ "nonsense.key", "x",
 		  "Invalid config: Unknown configuration key: \"nonsense.key\"" },
 		{ "raw.lxc", "lxc.rootfs.path = /",
-		  "Invalid config: must be \"key = value\" lines of the liblxc keys moat allows "
-		  "(never lxc.include, lxc.log.file, lxc.prlimit.*; at most 64 lines; no control "
-		  "characters): \"raw.lxc\"" },
+		  "Invalid config: Setting this key is not allowed (moat passes on only the raw.lxc "
+		  "keys of its list): lxc.rootfs.path: \"raw.lxc\"" },
+		{ "raw.lxc", "lxc.include = /etc/x",
+		  "Invalid config: Setting lxc.include is not allowed: lxc.include: \"raw.lxc\"" },
+		{ "raw.seccomp", "1\ndenylist\n",
+		  "Invalid config: Invalid raw.seccomp, line 1: the first line must be \"2\": "
+		  "\"raw.seccomp\"" },
 		{ "users.x", "1", "Invalid config: Unknown configuration key: \"users.x\"" },
 		{ "user", "1", "Invalid config: Unknown configuration key: \"user\"" },
 		{ "environment", "1",

@@ -890,7 +890,6 @@ static void good_new_ops(void)
 		r1.action = PH__SYSCALL_ACTION__SYSCALL_ACTION_ERRNO;
 		r1.errnum = 1;
 		cfg.syscalls_deny = deny, cfg.n_syscalls_deny = 1;
-		cfg.deny_compat = true;
 		l1.key = str("lxc.environment"), l1.value = str("A=1");
 		cfg.raw_lxc = lxc, cfg.n_raw_lxc = 1;
 		l2.key = str("net.ipv4.ip_forward"), l2.value = str("1");
@@ -907,7 +906,7 @@ static void good_new_ops(void)
 				      sc->raw_idmap[0].host == 1000 && sc->n_deny == 1 &&
 				      strcmp(sc->deny[0].name, "sethostname") == 0 &&
 				      sc->deny[0].action == RAWCONF_ERRNO && sc->deny[0].err == 1 &&
-				      sc->deny_compat && !sc->no_default_deny &&
+				      !sc->deny_compat && !sc->no_default_deny &&
 				      sc->n_raw_lxc == 1 &&
 				      strcmp(sc->raw_lxc[0].value, "A=1") == 0 &&
 				      sc->n_sysctl == 1 &&
