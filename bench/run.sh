@@ -82,6 +82,7 @@ trap 'exit 130' INT TERM
 
 say "bench: scratch directory $W"
 LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+REV=$(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?') # at the start: what ran
 LXD_DIR=$LXD_D setsid lxd --group root --logfile "$W/lxd.log" </dev/null >/dev/null 2>&1 &
 LXD_PID=$!
 LXD_DIR=$LXD_D lxd waitready --timeout 60
@@ -510,7 +511,7 @@ client_floor=$(LXD_DIR=$MOAT_D us lxc query /1.0)
 OUT=$(table)
 incus_floor=-
 [ -z "$INCUS_PID" ] || [ "${INCUS_STATE#Incus }" = "$INCUS_STATE" ] || incus_floor=$(fmt "$(INCUS_DIR=$INCUS_D us incus query /1.0)" ms)
-HEAD="moat $(git -C "$ROOT" describe --always --dirty 2>/dev/null || echo '?') against LXD $(LXD_DIR=$LXD_D lxc query /1.0 | sed -n 's/.*"server_version": *"\([^"]*\)".*/\1/p' | head -1) and ${INCUS_STATE} (the stock lxc 5.0.2 client talks to Incus: ${LXC_ON_INCUS}), $(date -u +%Y-%m-%d), $(nproc) cores, kernel $(uname -r), load average before the run: ${LOAD0}; $RUNS runs after a warm-up, sides interleaved (${#SIDES[@]} per run); times are wall clock of the client: lxc for moat, lxd and incus-lxc, incus for incus (one lxc query /1.0 alone: $(fmt "$client_floor" ms) ms; one incus query /1.0: ${incus_floor} ms). moat/better: moat's median over the better median of the LXD and Incus sides (the higher for req/s)."
+HEAD="moat $REV against LXD $(LXD_DIR=$LXD_D lxc query /1.0 | sed -n 's/.*"server_version": *"\([^"]*\)".*/\1/p' | head -1) and ${INCUS_STATE} (the stock lxc 5.0.2 client talks to Incus: ${LXC_ON_INCUS}), $(date -u +%Y-%m-%d), $(nproc) cores, kernel $(uname -r), load average before the run: ${LOAD0}; $RUNS runs after a warm-up, sides interleaved (${#SIDES[@]} per run); times are wall clock of the client: lxc for moat, lxd and incus-lxc, incus for incus (one lxc query /1.0 alone: $(fmt "$client_floor" ms) ms; one incus query /1.0: ${incus_floor} ms). moat/better: moat's median over the better median of the LXD and Incus sides (the higher for req/s)."
 echo
 echo "$HEAD"
 echo
