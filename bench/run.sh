@@ -510,8 +510,10 @@ declare -A med
 client_floor=$(LXD_DIR=$MOAT_D us lxc query /1.0)
 OUT=$(table)
 incus_floor=-
+INCUS_HEAD=$INCUS_STATE
+[ "${INCUS_STATE#Incus }" != "$INCUS_STATE" ] || INCUS_HEAD="no Incus ($INCUS_STATE)"
 [ -z "$INCUS_PID" ] || [ "${INCUS_STATE#Incus }" = "$INCUS_STATE" ] || incus_floor=$(fmt "$(INCUS_DIR=$INCUS_D us incus query /1.0)" ms)
-HEAD="moat $REV against LXD $(LXD_DIR=$LXD_D lxc query /1.0 | sed -n 's/.*"server_version": *"\([^"]*\)".*/\1/p' | head -1) and ${INCUS_STATE} (the stock lxc 5.0.2 client talks to Incus: ${LXC_ON_INCUS}), $(date -u +%Y-%m-%d), $(nproc) cores, kernel $(uname -r), load average before the run: ${LOAD0}; $RUNS runs after a warm-up, sides interleaved (${#SIDES[@]} per run); times are wall clock of the client: lxc for moat, lxd and incus-lxc, incus for incus (one lxc query /1.0 alone: $(fmt "$client_floor" ms) ms; one incus query /1.0: ${incus_floor} ms). moat/better: moat's median over the better median of the LXD and Incus sides (the higher for req/s)."
+HEAD="moat $REV against LXD $(LXD_DIR=$LXD_D lxc query /1.0 | sed -n 's/.*"server_version": *"\([^"]*\)".*/\1/p' | head -1) and ${INCUS_HEAD} (the stock lxc 5.0.2 client talks to Incus: ${LXC_ON_INCUS}), $(date -u +%Y-%m-%d), $(nproc) cores, kernel $(uname -r), load average before the run: ${LOAD0}; $RUNS runs after a warm-up, sides interleaved (${#SIDES[@]} per run); times are wall clock of the client: lxc for moat, lxd and incus-lxc, incus for incus (one lxc query /1.0 alone: $(fmt "$client_floor" ms) ms; one incus query /1.0: ${incus_floor} ms). moat/better: moat's median over the better median of the LXD and Incus sides (the higher for req/s)."
 echo
 echo "$HEAD"
 echo
