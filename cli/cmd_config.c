@@ -257,11 +257,8 @@ char *cli_edit_annotate(const char *content, size_t len, const char *err)
 
 /* ---- the verbs -------------------------------------------------------------------------------------- */
 
-/* GET the instance (name) or the server (name ""): the object and its ETag. */
-static int get_target(struct cli_conn *conn, const char *name, json_object **ret,
-		      char ret_etag[128])
+int cli_obj_get(struct cli_conn *conn, const char *path, json_object **ret, char ret_etag[128])
 {
-	__do_free char *path = *name ? cli_instance_path(name, NULL) : strdup("/1.0");
 	struct cli_resp resp;
 	int r;
 
@@ -277,12 +274,13 @@ static int get_target(struct cli_conn *conn, const char *name, json_object **ret
 	return r;
 }
 
-/* PUT the writable part back: an operation for an instance, sync for the server. */
-static int put_target(struct cli_conn *conn, const char *name, json_object *body, const char *etag)
+int cli_obj_put(struct cli_conn *conn, const char *path, json_object *body, const char *etag,
+		bool async)
 {
-	__do_free char *path = *name ? cli_instance_path(name, NULL) : strdup("/1.0");
 	char if_match[160];
 	const char *headers[2] = { NULL, NULL };
+	struct cli_resp resp;
+	int r;
 
 	if (!path)
 		return cli_error(-ENOMEM, "out of memory");
@@ -290,15 +288,34 @@ static int put_target(struct cli_conn *conn, const char *name, json_object *body
 		snprintf(if_match, sizeof(if_match), "If-Match: %s", etag);
 		headers[0] = if_match;
 	}
-	if (*name)
+	if (async)
 		return cli_async_hdr(conn, "PUT", path, body, headers, NULL);
-	{
-		struct cli_resp resp;
-		int r = cli_request_hdr(conn, "PUT", path, body, headers, &resp);
+	r = cli_request_hdr(conn, "PUT", path, body, headers, &resp);
+	cli_resp_free(&resp);
+	return r;
+}
 
-		cli_resp_free(&resp);
-		return r;
-	}
+/* The instance's path (name) or the server's (name ""), malloc'ed. */
+static char *target_path(const char *name)
+{
+	return *name ? cli_instance_path(name, NULL) : strdup("/1.0");
+}
+
+/* GET the instance (name) or the server (name ""): the object and its ETag. */
+static int get_target(struct cli_conn *conn, const char *name, json_object **ret,
+		      char ret_etag[128])
+{
+	__do_free char *path = target_path(name);
+
+	return cli_obj_get(conn, path, ret, ret_etag);
+}
+
+/* PUT the writable part back: an operation for an instance, sync for the server. */
+static int put_target(struct cli_conn *conn, const char *name, json_object *body, const char *etag)
+{
+	__do_free char *path = target_path(name);
+
+	return cli_obj_put(conn, path, body, etag, *name != 0);
 }
 
 static int no_snapshot(const char *name)
@@ -376,8 +393,7 @@ int cli_cmd_config_get(struct cli_ctx *ctx)
 	return 0;
 }
 
-/* lxc's getConfig: "k v" (one key), else every argument k=v; a value "-" reads stdin. */
-static int config_pairs(const char *const *args, size_t n, json_object **ret)
+int cli_config_pairs(const char *const *args, size_t n, json_object **ret)
 {
 	json_object *m = json_object_new_object();
 	int r = 0;
@@ -458,7 +474,7 @@ static int set_keys(struct cli_ctx *ctx, bool unset)
 	if (r == 0 && n - first == 0)
 		r = cli_usage_error("Invalid number of arguments");
 	if (r == 0)
-		r = config_pairs(args + first, n - first, &keys);
+		r = cli_config_pairs(args + first, n - first, &keys);
 	if (r == 0)
 		r = no_snapshot(name);
 	if (r == 0)
@@ -530,14 +546,12 @@ static const char edit_help[] = "### This is a YAML representation of the config
 				"###\n"
 				"### Note that the name is shown but cannot be changed";
 
-/* The document to PUT: api.InstancePut for an instance, api.ServerPut ({config}) for the server. */
-static int parse_edit(const char *name, const char *buf, size_t len, json_object **ret)
+/* api.ServerPut ({config}) from the editor's YAML. */
+static int server_put_from_yaml(const char *buf, size_t len, json_object **ret)
 {
 	json_object *doc = NULL, *put;
 	int r;
 
-	if (*name)
-		return cli_instance_put_from_yaml(buf, len, ret);
 	r = cli_yaml_parse(buf, len, &doc);
 	if (r < 0)
 		return r;
@@ -553,24 +567,39 @@ static int parse_edit(const char *name, const char *buf, size_t len, json_object
 	return 0;
 }
 
-/* The editor, again and again until the server takes it (or the user gives up). */
-static int edit_loop(struct cli_conn *conn, const char *name, const char *text, const char *etag)
+int cli_edit_put(struct cli_conn *conn, const char *path, bool async, cli_put_parser parse,
+		 const char *text, const char *etag)
 {
-	__do_free char *content = NULL;
+	__do_free char *content = NULL, *buf = NULL;
 	size_t len = 0;
 	int r;
 
+	if (!isatty(STDIN_FILENO)) {
+		/* the new document is stdin, PUT without If-Match */
+		json_object *put = NULL;
+
+		r = cli_read_all(STDIN_FILENO, STDIN_MAX, &buf, &len);
+		if (r < 0)
+			return cli_error(r, "reading stdin: %s", strerror(-r));
+		r = parse(buf, len, &put);
+		if (r == 0) {
+			r = cli_obj_put(conn, path, put, NULL, async);
+			json_object_put(put);
+		}
+		return r;
+	}
 	r = cli_editor_text(text, strlen(text), &content, &len);
 	if (r < 0)
 		return r;
+	/* the editor, again and again until the server takes it (or the user gives up) */
 	for (;;) {
 		json_object *put = NULL;
 		__do_free char *msg = NULL, *again = NULL;
 		char c;
 
-		r = parse_edit(name, content, len, &put);
+		r = parse(content, len, &put);
 		if (r == 0) {
-			r = put_target(conn, name, put, etag);
+			r = cli_obj_put(conn, path, put, etag, async);
 			json_object_put(put);
 		}
 		if (r == 0)
@@ -594,68 +623,64 @@ static int edit_loop(struct cli_conn *conn, const char *name, const char *text, 
 	}
 }
 
+char *cli_edit_text(const char *help, json_object *shown)
+{
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *f = shown ? open_memstream(&text, &tlen) : NULL;
+	int r;
+
+	if (!f)
+		return NULL;
+	if (help)
+		fprintf(f, "%s\n\n", help);
+	r = cli_yaml_print(f, shown);
+	if (fclose(f) != 0 || r < 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
+}
+
 int cli_cmd_config_edit(struct cli_ctx *ctx)
 {
 	const struct cli_args *a = ctx->args;
-	__do_free char *name = NULL, *buf = NULL, *text = NULL;
+	__do_free char *name = NULL, *text = NULL, *path = NULL;
 	struct cli_conn conn = { 0 };
-	json_object *obj = NULL, *shown = NULL, *put = NULL;
+	json_object *obj = NULL, *shown = NULL;
 	char etag[128] = "";
-	size_t len = 0, tlen = 0;
-	FILE *f;
 	int r;
 
 	r = cli_open(ctx, a->npos ? a->pos[0] : "", &conn, &name);
 	if (r == 0)
 		r = no_snapshot(name);
+	if (r == 0 && !(path = target_path(name)))
+		r = cli_error(-ENOMEM, "out of memory");
+	if (r == 0 && isatty(STDIN_FILENO))
+		r = get_target(&conn, name, &obj, etag);
 	if (r < 0)
 		goto out;
-	if (!isatty(STDIN_FILENO)) {
-		/* the new document is stdin, PUT without If-Match */
-		r = cli_read_all(STDIN_FILENO, STDIN_MAX, &buf, &len);
-		if (r < 0) {
-			r = cli_error(r, "reading stdin: %s", strerror(-r));
-			goto out;
-		}
-		r = parse_edit(name, buf, len, &put);
-		if (r == 0)
-			r = put_target(&conn, name, put, NULL);
-		goto out;
-	}
-	r = get_target(&conn, name, &obj, etag);
-	if (r < 0)
-		goto out;
-	if (*name) {
+	if (obj && *name) {
 		shown = instance_for_edit(obj);
-	} else {
+	} else if (obj) {
 		shown = json_object_new_object();
 		if (shown)
 			json_object_object_add(
 				shown, "config",
 				json_object_get(cli_jget(obj, "config", json_type_object)));
 	}
-	f = shown ? open_memstream(&text, &tlen) : NULL;
-	if (!f) {
+	if (obj && !(text = cli_edit_text(*name ? edit_help : NULL, shown))) {
 		r = cli_error(-ENOMEM, "out of memory");
 		goto out;
 	}
-	if (*name)
-		fprintf(f, "%s\n\n", edit_help);
-	r = cli_yaml_print(f, shown);
-	if (fclose(f) != 0 && r == 0)
-		r = -ENOMEM;
-	if (r < 0) {
-		r = cli_error(r, "out of memory");
-		goto out;
-	}
-	r = edit_loop(&conn, name, text, etag);
+	r = cli_edit_put(&conn, path, *name != 0,
+			 *name ? cli_instance_put_from_yaml : server_put_from_yaml,
+			 text ? text : "", etag);
 out:
 	if (obj)
 		json_object_put(obj);
 	if (shown)
 		json_object_put(shown);
-	if (put)
-		json_object_put(put);
 	cli_conn_free(&conn);
 	return r;
 }

@@ -326,11 +326,6 @@ static const char *shortest_alias(json_object *img)
 	return best;
 }
 
-static int name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static char *image_cell(char col, json_object *img)
 {
 	json_object *al = cli_jget(img, "aliases", json_type_array);
@@ -355,7 +350,7 @@ static char *image_cell(char col, json_object *img)
 			return NULL;
 		for (size_t i = 0; i < nal; i++)
 			names[i] = cli_jstr(json_object_array_get_idx(al, i), "name");
-		qsort(names, nal, sizeof(*names), name_cmp);
+		qsort(names, nal, sizeof(*names), cli_strcmp_p);
 		return cli_join_lines(names, nal);
 	}
 	case 'f':

@@ -583,11 +583,6 @@ static void size_line(const char *label, int64_t v, bool iec, const char *indent
 	printf("%s%s: %s\n", indent, label, s);
 }
 
-static int key_strcmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 static void print_network(json_object *net)
 {
 	size_t n = (size_t)json_object_object_length(net), i = 0;
@@ -601,7 +596,7 @@ static void print_network(json_object *net)
 		(void)nic_v;
 		names[i++] = nic_name;
 	}
-	qsort(names, n, sizeof(*names), key_strcmp);
+	qsort(names, n, sizeof(*names), cli_strcmp_p);
 	printf("  Network usage:\n");
 	for (i = 0; i < n; i++) {
 		json_object *nic = json_object_object_get(net, names[i]);

@@ -187,6 +187,7 @@ static const struct cli_cmd alias_cmds[] = {
 };
 
 static const struct cli_cmd config_cmds[] = {
+	{ .name = "device", .short_help = "Manage devices", .subs = cli_config_device_cmds },
 	{ .name = "edit",
 	  .usage = "[<remote>:][<instance>[/<snapshot>]]",
 	  .short_help = "Edit instance or server configurations as YAML",
@@ -527,6 +528,7 @@ static const struct cli_cmd verbs[] = {
 	  .flags = start_flags,
 	  .max_args = -1,
 	  .run = cli_cmd_pause },
+	{ .name = "profile", .short_help = "Manage profiles", .subs = cli_profile_cmds },
 	{ .name = "remote",
 	  .short_help = "Manage the list of remote servers",
 	  .subs = remote_cmds },
@@ -601,14 +603,30 @@ int cli_format_flag(struct cli_ctx *ctx, enum cli_format *ret)
 	return cli_format_parse(cli_flag_str(ctx->args, "format"), ret);
 }
 
-char *cli_instance_path(const char *name, const char *suffix)
+/* "<base>/<escaped name><suffix>" (malloc'ed), NULL on ENOMEM. */
+static char *object_path(const char *base, const char *name, const char *suffix)
 {
 	__do_free char *e = cli_escape(name);
 	char *path;
 
-	if (!e || asprintf(&path, "/1.0/instances/%s%s", e, suffix ? suffix : "") < 0)
+	if (!e || asprintf(&path, "%s/%s%s", base, e, suffix ? suffix : "") < 0)
 		return NULL;
 	return path;
+}
+
+char *cli_instance_path(const char *name, const char *suffix)
+{
+	return object_path("/1.0/instances", name, suffix);
+}
+
+char *cli_profile_path(const char *name, const char *suffix)
+{
+	return object_path("/1.0/profiles", name, suffix);
+}
+
+int cli_strcmp_p(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 int cli_cmd_help(struct cli_ctx *ctx)

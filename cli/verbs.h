@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * moat: the verbs' handlers (one file per family: cmd_instances.c,
- * cmd_list.c, cmd_images.c, cmd_image_export.c, cmd_misc.c, image_build.c) and the small
+ * cmd_list.c, cmd_images.c, cmd_image_export.c, cmd_misc.c, image_build.c,
+ * cmd_config.c, cmd_profile.c, cmd_device.c) and the small
  * helpers they share (commands.c). Runs in the client as the invoking
  * user, no privilege; see client.h for what is trusted.
  */
@@ -46,6 +47,27 @@ char *cli_join_lines(const char *const *parts, size_t n);
 /* Does an instance pass lxc's client-side filters? */
 bool cli_list_match(json_object *inst, const char *const *filters, size_t n);
 
+/* qsort's comparison of two C strings (an array of const char *). */
+int cli_strcmp_p(const void *a, const void *b);
+/* "/1.0/profiles/<escaped name><suffix>" (malloc'ed), NULL on ENOMEM. */
+char *cli_profile_path(const char *name, const char *suffix);
+
+/* cmd_device.c, pure: a new device {type, k: v...} from "k=v" arguments (lxc's "No value found in"). */
+int cli_device_new(const char *type, const char *const *kv, size_t n, json_object **ret);
+/*
+ * NULL if obj (an instance or profile) has its own device dev; else lxc's
+ * error: for an instance (action "removed from", "modified for", "retrieved for"; NULL
+ * for a profile) one that says the device comes from a profile when it is
+ * only in expanded_devices, else "Device doesn't exist". A static buffer.
+ */
+const char *cli_device_missing(json_object *obj, const char *dev, const char *action);
+/* cmd_profile.c, pure: `profile assign`'s "a,b" as a list (lxc's strings.Split; "" is []). */
+json_object *cli_profiles_split(const char *list);
+
+/* commands_profile.c: the `profile` verbs and `config device` */
+extern const struct cli_cmd cli_profile_cmds[];
+extern const struct cli_cmd cli_config_device_cmds[];
+
 /* handlers */
 int cli_cmd_launch(struct cli_ctx *ctx);
 int cli_cmd_init(struct cli_ctx *ctx);
@@ -81,6 +103,25 @@ int cli_cmd_config_set(struct cli_ctx *ctx);
 int cli_cmd_config_unset(struct cli_ctx *ctx);
 int cli_cmd_config_edit(struct cli_ctx *ctx);
 int cli_cmd_monitor(struct cli_ctx *ctx);
+#define CLI_DEVICE_VERBS(X) X(add) X(remove) X(list) X(show) X(get) X(set) X(unset)
+#define CLI_DEVICE_DECL(verb)                                                                      \
+	int cli_cmd_config_device_##verb(struct cli_ctx *ctx);                                     \
+	int cli_cmd_profile_device_##verb(struct cli_ctx *ctx);
+CLI_DEVICE_VERBS(CLI_DEVICE_DECL)
+int cli_cmd_config_device_override(struct cli_ctx *ctx);
+int cli_cmd_profile_list(struct cli_ctx *ctx);
+int cli_cmd_profile_show(struct cli_ctx *ctx);
+int cli_cmd_profile_create(struct cli_ctx *ctx);
+int cli_cmd_profile_copy(struct cli_ctx *ctx);
+int cli_cmd_profile_get(struct cli_ctx *ctx);
+int cli_cmd_profile_set(struct cli_ctx *ctx);
+int cli_cmd_profile_unset(struct cli_ctx *ctx);
+int cli_cmd_profile_edit(struct cli_ctx *ctx);
+int cli_cmd_profile_rename(struct cli_ctx *ctx);
+int cli_cmd_profile_delete(struct cli_ctx *ctx);
+int cli_cmd_profile_add(struct cli_ctx *ctx);
+int cli_cmd_profile_remove(struct cli_ctx *ctx);
+int cli_cmd_profile_assign(struct cli_ctx *ctx);
 
 int cli_cmd_operation_list(struct cli_ctx *ctx);
 int cli_cmd_operation_show(struct cli_ctx *ctx);
@@ -131,6 +172,25 @@ int cli_put_from_yaml(const struct lxd_object_type *t, const char *buf, size_t l
  * (those of an earlier round replaced). Malloc'ed; NULL on ENOMEM.
  */
 char *cli_edit_annotate(const char *content, size_t len, const char *err);
+
+/* GET path: the object and (ret_etag, optional) its ETag. path NULL: -ENOMEM recorded. */
+int cli_obj_get(struct cli_conn *conn, const char *path, json_object **ret, char ret_etag[128]);
+/* PUT body to path with If-Match: etag (unless NULL or ""); async: wait on the operation. */
+int cli_obj_put(struct cli_conn *conn, const char *path, json_object *body, const char *etag,
+		bool async);
+/* lxc's getConfig: "k v" (one key), else every argument k=v; a value "-" reads stdin. */
+int cli_config_pairs(const char *const *args, size_t n, json_object **ret);
+/* A YAML document into the body to PUT (an <Object>Put). */
+typedef int (*cli_put_parser)(const char *buf, size_t len, json_object **ret);
+/*
+ * lxc's edit: stdin (not a terminal) is PUT to path as parse reads it, no
+ * If-Match; else the editor on text, again with the error on top until the
+ * server takes it (If-Match: etag).
+ */
+int cli_edit_put(struct cli_conn *conn, const char *path, bool async, cli_put_parser parse,
+		 const char *text, const char *etag);
+/* help (or NULL), a blank line and shown as YAML: the editor's text (malloc'ed), NULL on ENOMEM. */
+char *cli_edit_text(const char *help, json_object *shown);
 
 /* cmd_monitor.c: an event as lxc re-reads it (api.Event: type, timestamp, metadata, location, project). */
 json_object *cli_event_normalize(json_object *ev);

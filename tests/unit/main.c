@@ -117,6 +117,7 @@ int main(void)
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();
+	test_cli_profiles();
 	/* last: it starts the frontend's channel, which stays for good */
 	test_phcall();
 

@@ -56,6 +56,7 @@ void test_profiles(void);
 void test_cli(void);
 void test_cli_format(void);
 void test_cli_verbs(void);
+void test_cli_profiles(void);
 void test_phcall(void);
 
 #endif

@@ -1,0 +1,412 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * moat: `profile list|show|create|copy|get|set|unset|edit|rename|delete`
+ * and `profile add|remove|assign`, lxc's way (its profile.go): a profile's
+ * writable part (api.ProfilePut) is PUT back whole, with If-Match when it
+ * was read first (sync: 200); create and copy POST /1.0/profiles, rename
+ * POSTs the new name; add, remove and assign change an instance's
+ * profiles list and wait on the instance's operation. Runs in the client
+ * as the invoking user, no privilege. The server's objects are untrusted
+ * (typed accessors); which fields are shown and PUT come from the
+ * profile's field table (lxd/objects.c), the one the server uses; YAML
+ * from the user goes through the bounded parser (format.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "lxd/objects.h"
+#include "verbs.h"
+
+#define STDIN_MAX (16u << 20)
+
+json_object *cli_profiles_split(const char *list)
+{
+	json_object *a = json_object_new_array();
+
+	for (const char *p = list; a && *list;) {
+		size_t l = strcspn(p, ",");
+
+		json_object_array_add(a, json_object_new_string_len(p, (int)l));
+		if (!p[l])
+			break;
+		p += l + 1;
+	}
+	return a;
+}
+
+static int profile_put_from_yaml(const char *buf, size_t len, json_object **ret)
+{
+	return cli_put_from_yaml(&lxd_profile_type, buf, len, ret);
+}
+
+/* A profile named in raw ("[remote:]name"): connected, its path, and (if asked) it and its ETag. */
+struct prof {
+	struct cli_conn conn;
+	char *name, *path;
+	json_object *obj;
+	char etag[128];
+};
+
+static void prof_free(struct prof *p)
+{
+	if (p->obj)
+		json_object_put(p->obj);
+	free(p->name);
+	free(p->path);
+	cli_conn_free(&p->conn);
+}
+
+static int prof_open(struct cli_ctx *ctx, const char *raw, bool get, struct prof *p)
+{
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = cli_open(ctx, raw, &p->conn, &p->name);
+	if (r < 0)
+		return r;
+	if (!*p->name)
+		return cli_error(-EINVAL, "Missing profile name");
+	p->path = cli_profile_path(p->name, NULL);
+	if (!p->path)
+		return cli_error(-ENOMEM, "out of memory");
+	return get ? cli_obj_get(&p->conn, p->path, &p->obj, p->etag) : 0;
+}
+
+/* PUT the profile's writable part back (If-Match), sync. */
+static int prof_save(struct prof *p, json_object *put)
+{
+	return cli_obj_put(&p->conn, p->path, put, p->etag, false);
+}
+
+int cli_cmd_profile_list(struct cli_ctx *ctx)
+{
+	static const char *const header[] = { "NAME", "DESCRIPTION", "USED BY" };
+	const struct cli_args *a = ctx->args;
+	struct cli_conn conn = { 0 };
+	__do_free char *rest = NULL;
+	json_object *list = NULL;
+	enum cli_format fmt;
+	struct cli_table t;
+	int r;
+
+	r = cli_format_flag(ctx, &fmt);
+	if (r == 0)
+		r = cli_open(ctx, a->npos ? a->pos[0] : "", &conn, &rest);
+	if (r == 0)
+		r = cli_get_list(&conn, "/1.0/profiles?recursion=1", &list);
+	cli_conn_free(&conn);
+	if (r < 0) {
+		if (list)
+			json_object_put(list);
+		return r;
+	}
+	cli_table_init(&t, 3, header);
+	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
+		json_object *p = json_object_array_get_idx(list, i);
+		json_object *used = cli_jget(p, "used_by", json_type_array);
+		char n[32];
+		const char *cells[3] = { cli_jstr(p, "name"), cli_jstr(p, "description"), n };
+
+		snprintf(n, sizeof(n), "%zu", used ? json_object_array_length(used) : 0);
+		r = cli_table_add(&t, cells);
+	}
+	return cli_table_finish(&t, fmt, list, r);
+}
+
+int cli_cmd_profile_show(struct cli_ctx *ctx)
+{
+	json_object *shown;
+	struct prof p;
+	int r;
+
+	r = prof_open(ctx, ctx->args->pos[0], true, &p);
+	if (r == 0) {
+		shown = lxd_view(&lxd_profile_type, p.obj, 0);
+		r = shown ? cli_yaml_print(stdout, shown) : -ENOMEM;
+		if (shown)
+			json_object_put(shown);
+		if (r < 0)
+			r = cli_error(r, "writing the YAML: %s", strerror(-r));
+	}
+	prof_free(&p);
+	return r;
+}
+
+/* POST /1.0/profiles: body (an api.ProfilePut, taken) named name. */
+static int profile_post(struct cli_conn *conn, const char *name, json_object *body)
+{
+	int r;
+
+	json_object_object_add(body, "name", json_object_new_string(name));
+	r = cli_sync(conn, "POST", "/1.0/profiles", body, NULL);
+	json_object_put(body);
+	return r;
+}
+
+int cli_cmd_profile_create(struct cli_ctx *ctx)
+{
+	__do_free char *buf = NULL;
+	json_object *body = NULL;
+	struct prof p;
+	size_t len = 0;
+	int r;
+
+	r = prof_open(ctx, ctx->args->pos[0], false, &p);
+	if (r == 0 && !isatty(STDIN_FILENO)) {
+		/* lxc reads the new profile's YAML from stdin */
+		r = cli_read_all(STDIN_FILENO, STDIN_MAX, &buf, &len);
+		if (r < 0)
+			r = cli_error(r, "Can't read from stdin: %s", strerror(-r));
+		else
+			r = profile_put_from_yaml(buf, len, &body);
+	} else if (r == 0 && !(body = json_object_new_object())) {
+		r = cli_error(-ENOMEM, "out of memory");
+	}
+	if (r == 0)
+		r = profile_post(&p.conn, p.name, body);
+	if (r == 0 && !ctx->quiet)
+		printf("Profile %s created\n", p.name);
+	prof_free(&p);
+	return r;
+}
+
+int cli_cmd_profile_copy(struct cli_ctx *ctx)
+{
+	const struct cli_args *a = ctx->args;
+	struct prof src, dst;
+	int r;
+
+	r = prof_open(ctx, a->pos[0], true, &src);
+	if (r == 0)
+		r = prof_open(ctx, a->pos[1], false, &dst);
+	else
+		memset(&dst, 0, sizeof(dst));
+	if (r == 0) {
+		json_object *body = lxd_view(&lxd_profile_type, src.obj, LXD_VIEW_PUT);
+
+		r = body ? profile_post(&dst.conn, dst.name, body)
+			 : cli_error(-ENOMEM, "out of memory");
+	}
+	prof_free(&dst);
+	prof_free(&src);
+	return r;
+}
+
+int cli_cmd_profile_get(struct cli_ctx *ctx)
+{
+	struct prof p;
+	int r;
+
+	r = prof_open(ctx, ctx->args->pos[0], true, &p);
+	if (r == 0)
+		printf("%s\n", cli_jstr(cli_jmap(p.obj, "config"), ctx->args->pos[1]));
+	prof_free(&p);
+	return r;
+}
+
+/* set (unset: the keys are removed, as lxc's "" value removes them): GET, change, PUT If-Match. */
+static int profile_set_keys(struct cli_ctx *ctx, bool unset)
+{
+	const struct cli_args *a = ctx->args;
+	json_object *keys = NULL, *put = NULL, *config;
+	struct prof p;
+	int r;
+
+	r = prof_open(ctx, a->pos[0], true, &p);
+	if (r == 0 && !unset)
+		r = cli_config_pairs(a->pos + 1, a->npos - 1, &keys);
+	if (r == 0 && !(put = lxd_view(&lxd_profile_type, p.obj, LXD_VIEW_PUT)))
+		r = cli_error(-ENOMEM, "out of memory");
+	if (r < 0)
+		goto out;
+	config = cli_jget(put, "config", json_type_object);
+	if (!config) {
+		config = json_object_new_object();
+		json_object_object_add(put, "config", config);
+	}
+	for (size_t i = 1; unset && i < a->npos; i++)
+		json_object_object_del(config, a->pos[i]);
+	if (keys) {
+		json_object_object_foreach(keys, k, v)
+		{
+			if (*json_object_get_string(v))
+				json_object_object_add(config, k, json_object_get(v));
+			else
+				json_object_object_del(config, k);
+		}
+	}
+	r = prof_save(&p, put);
+out:
+	if (keys)
+		json_object_put(keys);
+	if (put)
+		json_object_put(put);
+	prof_free(&p);
+	return r;
+}
+
+int cli_cmd_profile_set(struct cli_ctx *ctx)
+{
+	return profile_set_keys(ctx, false);
+}
+
+int cli_cmd_profile_unset(struct cli_ctx *ctx)
+{
+	return profile_set_keys(ctx, true);
+}
+
+static const char edit_help[] =
+	"### This is a YAML representation of the profile.\n"
+	"### Any line starting with a '# will be ignored.\n"
+	"###\n"
+	"### A profile consists of a set of configuration items followed by a set of\n"
+	"### devices.\n"
+	"###\n"
+	"### An example would look like:\n"
+	"### name: onenic\n"
+	"### config:\n"
+	"###   raw.lxc: lxc.aa_profile=unconfined\n"
+	"### devices:\n"
+	"###   eth0:\n"
+	"###     nictype: bridged\n"
+	"###     parent: lxdbr0\n"
+	"###     type: nic\n"
+	"###\n"
+	"### Note that the name is shown but cannot be changed";
+
+int cli_cmd_profile_edit(struct cli_ctx *ctx)
+{
+	__do_free char *text = NULL;
+	json_object *shown = NULL;
+	struct prof p;
+	int r;
+
+	r = prof_open(ctx, ctx->args->pos[0], isatty(STDIN_FILENO), &p);
+	if (r == 0 && p.obj) {
+		shown = lxd_view(&lxd_profile_type, p.obj, 0);
+		text = cli_edit_text(edit_help, shown);
+		if (!text)
+			r = cli_error(-ENOMEM, "out of memory");
+	}
+	if (r == 0)
+		r = cli_edit_put(&p.conn, p.path, false, profile_put_from_yaml, text ? text : "",
+				 p.etag);
+	if (shown)
+		json_object_put(shown);
+	prof_free(&p);
+	return r;
+}
+
+int cli_cmd_profile_rename(struct cli_ctx *ctx)
+{
+	const char *to = ctx->args->pos[1];
+	json_object *body = json_object_new_object();
+	struct prof p;
+	int r;
+
+	if (!body)
+		return cli_error(-ENOMEM, "out of memory");
+	json_object_object_add(body, "name", json_object_new_string(to));
+	r = prof_open(ctx, ctx->args->pos[0], false, &p);
+	if (r == 0)
+		r = cli_sync(&p.conn, "POST", p.path, body, NULL);
+	if (r == 0 && !ctx->quiet)
+		printf("Profile %s renamed to %s\n", p.name, to);
+	json_object_put(body);
+	prof_free(&p);
+	return r;
+}
+
+int cli_cmd_profile_delete(struct cli_ctx *ctx)
+{
+	struct prof p;
+	int r;
+
+	r = prof_open(ctx, ctx->args->pos[0], false, &p);
+	if (r == 0)
+		r = cli_sync(&p.conn, "DELETE", p.path, NULL, NULL);
+	if (r == 0 && !ctx->quiet)
+		printf("Profile %s deleted\n", p.name);
+	prof_free(&p);
+	return r;
+}
+
+/* ---- an instance's profiles ---------------------------------------------------------------------- */
+
+enum prof_change { PROF_ADD, PROF_REMOVE, PROF_ASSIGN };
+
+static int instance_profiles(struct cli_ctx *ctx, enum prof_change how)
+{
+	const char *arg = ctx->args->pos[1];
+	__do_free char *name = NULL, *path = NULL;
+	struct cli_conn conn = { 0 };
+	json_object *inst = NULL, *put = NULL, *list = NULL, *old;
+	char etag[128] = "";
+	bool found = false;
+	int r;
+
+	r = cli_open(ctx, ctx->args->pos[0], &conn, &name);
+	if (r == 0 && !*name)
+		r = cli_error(-EINVAL, "Missing instance name");
+	if (r == 0)
+		path = cli_instance_path(name, NULL);
+	if (r == 0)
+		r = cli_obj_get(&conn, path, &inst, etag);
+	if (r == 0 && !(put = cli_instance_put(inst, false)))
+		r = cli_error(-ENOMEM, "out of memory");
+	if (r < 0)
+		goto out;
+	old = cli_jget(put, "profiles", json_type_array);
+	list = how == PROF_ASSIGN ? cli_profiles_split(arg) : json_object_new_array();
+	for (size_t i = 0; how != PROF_ASSIGN && old && i < json_object_array_length(old); i++) {
+		json_object *e = json_object_array_get_idx(old, i);
+
+		if (how == PROF_REMOVE && strcmp(json_object_get_string(e), arg) == 0) {
+			found = true;
+			continue;
+		}
+		json_object_array_add(list, json_object_get(e));
+	}
+	if (how == PROF_ADD)
+		json_object_array_add(list, json_object_new_string(arg));
+	json_object_object_add(put, "profiles", list);
+	if (how == PROF_REMOVE && !found) {
+		r = cli_error(-ENOENT, "Profile %s isn't currently applied to %s", arg, name);
+		goto out;
+	}
+	r = cli_obj_put(&conn, path, put, etag, true);
+	if (r < 0 || ctx->quiet)
+		goto out;
+	if (how == PROF_ADD)
+		printf("Profile %s added to %s\n", arg, name);
+	else if (how == PROF_REMOVE)
+		printf("Profile %s removed from %s\n", arg, name);
+	else
+		printf("Profiles %s applied to %s\n", *arg ? arg : "(none)", name);
+out:
+	if (inst)
+		json_object_put(inst);
+	if (put)
+		json_object_put(put);
+	cli_conn_free(&conn);
+	return r;
+}
+
+int cli_cmd_profile_add(struct cli_ctx *ctx)
+{
+	return instance_profiles(ctx, PROF_ADD);
+}
+
+int cli_cmd_profile_remove(struct cli_ctx *ctx)
+{
+	return instance_profiles(ctx, PROF_REMOVE);
+}
+
+int cli_cmd_profile_assign(struct cli_ctx *ctx)
+{
+	return instance_profiles(ctx, PROF_ASSIGN);
+}
