@@ -10,7 +10,8 @@
  * hierarchy when it runs as root (it escapes to the root cgroup unless
  * lxc.cgroup.relative is set), else below the starting process's cgroup
  * (moatd's own, from /proc/self/cgroup); it picks another name when that
- * one is taken. So the directory read here is one of those two, built
+ * one is taken ("<name>-1" and on: several daemons, or a stray directory,
+ * can hold the name). So the directory read here is one of those, built
  * from moatd's own cgroup and the validated name alone, and it is used
  * only when every line of the init's /proc/<pid>/cgroup for that
  * hierarchy lies in it or below it. Otherwise the caller asks liblxc.
@@ -163,9 +164,13 @@ static uint64_t file_u64(int dirfd, const char *file, const char *field)
 	return ph_cgroup_number(buf, field);
 }
 
+/* How many of liblxc's names for a payload cgroup are tried (it tries 1000). */
+#define PAYLOAD_TRIES 1000
+
 /*
  * The payload directory of ctrl ("" for cgroup2), opened O_PATH, after the
- * membership check.
+ * membership check: "lxc.payload.<name>", or liblxc's "-<n>" form of it
+ * when the name was taken, built from the name and a number alone.
  */
 static int payload_dir(const char *self, const char *init, const char *ctrl, const char *name)
 {
@@ -174,11 +179,21 @@ static int payload_dir(const char *self, const char *init, const char *ctrl, con
 
 	if (r < 0)
 		return r;
-	snprintf(dir, sizeof(dir), "/lxc.payload.%s", name); /* escaped to the root */
-	if (!ph_cgroup_within(init, ctrl, dir)) {
-		snprintf(dir, sizeof(dir), "%s/lxc.payload.%s", base, name); /* relative */
-		if (strcmp(base, "/") == 0 || !ph_cgroup_within(init, ctrl, dir))
+	for (int idx = 0;; idx++) {
+		char sfx[16] = "";
+
+		/* liblxc's next names when one is taken: <name>-1, <name>-2, ... */
+		if (idx >= PAYLOAD_TRIES)
 			return -ESRCH;
+		if (idx > 0)
+			snprintf(sfx, sizeof(sfx), "-%d", idx);
+		snprintf(dir, sizeof(dir), "/lxc.payload.%s%s", name,
+			 sfx); /* escaped to the root */
+		if (ph_cgroup_within(init, ctrl, dir))
+			break;
+		snprintf(dir, sizeof(dir), "%s/lxc.payload.%s%s", base, name, sfx); /* relative */
+		if (strcmp(base, "/") != 0 && ph_cgroup_within(init, ctrl, dir))
+			break;
 	}
 	if (ctrl[0])
 		snprintf(path, sizeof(path), "/sys/fs/cgroup/%s%s", ctrl, dir);

@@ -60,6 +60,9 @@ if [ -n "$strays" ]; then
 		"$(cat "/proc/$(jget "$(api GET "/1.0/instances/cg$$/state")" 'd["metadata"]["pid"]')/cgroup")"
 	check "its state.processes still counts its own processes, not the stray cgroup's" eventually 10 procs_match "cg$$"
 	check_eq "the stray cgroup is empty" 0 "$(cat "/sys/fs/cgroup/pids/lxc.payload.cg$$/pids.current")"
+	check "a live limit reaches it under liblxc's other name" timeout 30 lxc config set "cg$$" limits.processes=77
+	check_eq "in its own pids cgroup" 77 "$(cg_read "cg$$" pids.max)"
+	check_eq "not in the stray one" max "$(cat "/sys/fs/cgroup/pids/lxc.payload.cg$$/pids.max")"
 	timeout 60 lxc delete -f "cg$$" >/dev/null 2>&1
 	for d in $strays; do rmdir "$d"; done
 fi
@@ -79,8 +82,10 @@ check_fails "the config includes no file (no host package's snippet reaches it)"
 	grep -q '^lxc.include' "$cfg"
 check_eq "its only hook is moatd's own post-stop hook" "lxc.hook.post-stop" \
 	"$(grep '^lxc.hook\.[a-z-]* *=' "$cfg" | sed 's/ *=.*//' | grep -v '^lxc.hook.version$')"
-check "it keeps liblxc's seccomp denylist" \
-	grep -qx 'lxc.seccomp.profile = /usr/share/lxc/config/common.seccomp' "$cfg"
+check "it has its own seccomp profile" \
+	grep -qx "lxc.seccomp.profile = $MOAT_DIR/containers/c1/seccomp" "$cfg"
+check "which denies what LXD's default denies (kexec_load, open_by_handle_at)" \
+	grep -qE '^(kexec_load|open_by_handle_at)( |$)' "$MOAT_DIR/containers/c1/seccomp"
 check_match "and init runs under it" '^Seccomp:[[:space:]]+2' "$(grep '^Seccomp:' /proc/$pid/status)"
 check_match "init runs as a high host uid" '^Uid:[[:space:]]+[1-9][0-9]{4,}' "$(grep '^Uid:' /proc/$pid/status)"
 check_eq "the pool is reachable by root only" 700 "$(stat -c %a "$MOAT_DIR/storage-pools/default")"

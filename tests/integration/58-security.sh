@@ -5,7 +5,7 @@
 # (distinct maps), security.syscalls.deny (a denied syscall kills the
 # caller inside), raw.lxc (an allowed key takes effect; lxc.include and a
 # smuggled newline are 400s), linux.sysctl.* (seen inside), nesting (a
-# nested container runs inside, and not without it), and each hardened-policy refusal at PUT time from a second moatd.
+# nested container runs inside, and not without it; LXC's lxc-execute too), and each hardened-policy refusal at PUT time from a second moatd.
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
@@ -145,6 +145,16 @@ sh$' "$out"
 check_eq "the nesting container's own pid 1 is still its init" init "$(lxc exec nest -- cat /proc/1/comm)"
 check_fails "the same nested container is refused in a container without nesting" \
 	lxc exec s0 -- unshare -r -p -f -m -u -i -n --mount-proc true
+# and LXC itself inside: the host's liblxc 5.0 (its /usr, hot-plugged
+# read-only) runs lxc-execute in the nesting container: the command is pid
+# 2 of a new pid namespace (liblxc's init is 1), under its own hostname
+check "the host's /usr hot-plugged read-only into the nesting container" \
+	timeout 60 lxc config device add nest hostusr disk source=/usr path=/usr readonly=true
+lxc exec nest -- sh -c 'ln -sf /usr/lib /lib; ln -sf /usr/lib64 /lib64; mkdir -p /tmp/lp' >/dev/null 2>&1
+lxc exec nest -- sh -c 'printf "lxc.rootfs.path = dir:/\nlxc.uts.name = inner\nlxc.mount.auto = proc:rw sys:ro\n" >/tmp/lp/inner.conf'
+out=$(timeout 90 lxc exec nest -- timeout 60 /usr/bin/lxc-execute -n inner -P /tmp/lp -f /tmp/lp/inner.conf \
+	-- /bin/sh -c 'echo "$(hostname) $$ $(cat /proc/1/comm)"' 2>&1)
+check_match "LXC (lxc-execute) runs a container inside the nesting one (its hostname, pid 2 under liblxc's init)" '^inner 2 ' "$out"
 
 # ---- pylxd -----------------------------------------------------------------------
 out=$(/usr/bin/python3 - <<'PY' 2>&1

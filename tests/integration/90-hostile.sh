@@ -284,7 +284,7 @@ refused "an environment.* key with a newline and an lxc key is a 400" 400 'envir
 	PATCH /1.0/instances/c --data-binary '{"config":{"environment.A\nlxc.rootfs.path":"/"}}'
 refused "a config key with a newline is a 400" 400 'Unknown configuration key|Invalid' \
 	PATCH /1.0/instances/c --data-binary '{"config":{"x\nlxc.rootfs.path":"/"}}'
-refused "a raw.lxc key is a 400" 400 'Unknown configuration key|not supported' \
+refused "a raw.lxc key is a 400" 400 'raw.lxc keys of its list|liblxc keys moat allows' \
 	PATCH /1.0/instances/c --data-binary '{"config":{"raw.lxc":"lxc.rootfs.path = /"}}'
 check "restart c with those values stored" timeout 60 lxc restart c -f
 check "the rendered liblxc config has no line from a value" \
