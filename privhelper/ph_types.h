@@ -265,6 +265,9 @@ void ph_container_put(struct lxc_container **c);
 #define __do_lxc_put __attribute__((cleanup(ph_container_put)))
 
 /* ---- render.c: the liblxc configuration written at every start ---------- */
+/* path written whole or not at all: ph_atomic_open(), write, ph_atomic_close(f, tmp, path, r). */
+FILE *ph_atomic_open(const char *path, char tmp[static 4096], mode_t mode, int *ret_err);
+int ph_atomic_close(FILE *f, const char *tmp, const char *path, int r);
 /* Write the liblxc configuration of an instance; s and staged (or NULL): the
  * start's devices and which of them ph_devices_stage() staged. */
 int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,

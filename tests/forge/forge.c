@@ -1174,6 +1174,32 @@ static void instance_start_cases(struct enc *e, struct enc *sub)
 			  "instance_start");
 }
 
+/* instance_limits carries the start's Limits message: the same check, live. */
+static void instance_limits_cases(struct enc *e)
+{
+	Ph__InstanceLimitsRequest m = PH__INSTANCE_LIMITS_REQUEST__INIT;
+	Ph__Limits l = PH__LIMITS__INIT;
+
+	m.name = str("nosuch");
+	m.limits = &l;
+	l.memory = 4095;
+	build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_LIMITS, &m);
+	expect_refused("instance_limits with limits.memory 4095 (below 4096)", e);
+	ph__limits__init(&l);
+	l.cpu_percent = 101;
+	build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_LIMITS, &m);
+	expect_refused("instance_limits with limits.cpu.allowance 101%", e);
+	ph__limits__init(&l);
+	l.memory = 1 << 20;
+	m.name = str("../x");
+	build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_LIMITS, &m);
+	expect_refused("instance_limits of a name with a slash", e);
+	m.name = str("nosuch");
+	build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_LIMITS, &m);
+	case_answered_err("instance_limits of a missing instance: Instance not found", e,
+			  next_id - 1, ENOENT, "instance_limits");
+}
+
 static void file_op_cases(struct enc *e)
 {
 	static char long_path[4097];
@@ -2537,6 +2563,7 @@ int main(int argc, char **argv)
 	instance_create_cases(e);
 	instance_delete_cases(e);
 	instance_start_cases(e, sub);
+	instance_limits_cases(e);
 	file_op_cases(e);
 	exec_start_cases(e);
 	named_field_cases(e, sub);
