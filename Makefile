@@ -54,11 +54,14 @@ CFLAGS_BASE := $(filter-out -D_FORTIFY_SOURCE=3 -fstack-clash-protection,$(CFLAG
 	-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer -Wno-missing-field-initializers
 endif
 
+# libnl's headers live in their own directory (moatd's net_link.c includes them)
+CFLAGS_BASE += $(shell $(PKG_CONFIG) --cflags-only-I libnl-route-3.0 2>/dev/null)
+
 override CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 override LDFLAGS := $(LDFLAGS_BASE) $(LDFLAGS)
 
 pc = $(shell $(PKG_CONFIG) --cflags --libs $(1) 2>/dev/null)
-LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap libarchive libkmod)
+LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap libarchive libkmod libnl-route-3.0 libnftables)
 LIBS_FE := $(call pc,libmicrohttpd json-c sqlite3 libprotobuf-c libseccomp gnutls libarchive yaml-0.1) -lpthread
 LIBS_CLI := $(call pc,libcurl json-c yaml-0.1 libarchive gnutls)
 

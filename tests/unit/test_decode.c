@@ -1596,6 +1596,18 @@ static bool inv_device_detach(const Ph__Request *q, const union ph_typed *t)
 	       device_ok(&t->device_detach.device, q->device_detach->device);
 }
 
+static bool inv_nic_attach(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->nic_attach.ref.name, &q->nic_attach->name) &&
+	       nic_ok(&t->nic_attach.nic, q->nic_attach->nic);
+}
+
+static bool inv_nic_detach(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->nic_detach.ref.name, &q->nic_detach->name) &&
+	       nic_ok(&t->nic_detach.nic, q->nic_detach->nic);
+}
+
 /* What an accepted request of each op promises its handler, keyed by op case. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -1616,6 +1628,8 @@ static const struct {
 	{ PH__REQUEST__OP_INSTANCE_LIMITS, inv_instance_limits },
 	{ PH__REQUEST__OP_DEVICE_ATTACH, inv_device_attach },
 	{ PH__REQUEST__OP_DEVICE_DETACH, inv_device_detach },
+	{ PH__REQUEST__OP_NIC_ATTACH, inv_nic_attach },
+	{ PH__REQUEST__OP_NIC_DETACH, inv_nic_detach },
 };
 
 /*
