@@ -86,7 +86,7 @@ CLI_LIB_SRC := $(filter-out cli/main.c,$(CLI_SRC))
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
 BINS := $(B)/moatd $(B)/moatd-api $(B)/moat
-TEST_BINS := $(B)/tests/unit $(B)/tests/forge $(B)/bench/rps
+TEST_BINS := $(B)/tests/unit $(B)/tests/forge $(B)/tests/netop $(B)/bench/rps
 
 .PHONY: all deps lint check check-full demo bench clean fuzz fuzz-build unit integration user
 
@@ -141,6 +141,11 @@ $(B)/tests/forge: $(call obj,tests/forge/forge.c $(TEST_LIB_SRC) $(COMMON_SRC)) 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) $^ -o $@ $(call pc,libprotobuf-c)
 
+# the network ops' positive path against a live moatd (63-netcore)
+$(B)/tests/netop: $(call obj,tests/forge/netop.c common/frame.c) $(GEN_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) $^ -o $@ $(call pc,libprotobuf-c)
+
 # ---- fuzzing (clang, libFuzzer + ASan + UBSan) ---------------------------
 # The daemons' and the client's objects are compiled once with clang into
 # build-fuzz/obj/ and kept in two archives; each fuzz/fuzz_*.c is compiled
@@ -192,6 +197,8 @@ deps:
 user:
 	@id moat >/dev/null 2>&1 || useradd --system --no-create-home --home-dir /nonexistent \
 		--shell /usr/sbin/nologin moat
+	@id moat-dns >/dev/null 2>&1 || useradd --system --user-group --no-create-home \
+		--home-dir /nonexistent --shell /usr/sbin/nologin moat-dns
 
 lint: $(BINS)
 	@tools/lint.sh $(B)

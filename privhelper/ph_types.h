@@ -10,6 +10,7 @@
 #ifndef MOAT_PH_TYPES_H
 #define MOAT_PH_TYPES_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -240,6 +241,51 @@ struct ph_device_attach {
 struct ph_device_detach {
 	struct ph_instance_ref ref;
 	struct ph_device device;
+};
+
+/* Managed networks (op_network.c). A name: [A-Za-z0-9][A-Za-z0-9_-]{0,14}. */
+#define PH_NET_NAME_MAX 15
+#define PH_NET_RANGES_MAX 8
+#define PH_NET_HOSTS_MAX 1024
+#define PH_NET_DOMAIN_MAX 63
+#define PH_NET_RAW_MAX 8191
+
+enum ph_net_addr_mode { PH_NET_ADDR_NONE = 0, PH_NET_ADDR_AUTO = 1, PH_NET_ADDR_SET = 2 };
+enum ph_net_dns_mode { PH_NET_DNS_MANAGED = 0, PH_NET_DNS_DYNAMIC = 1, PH_NET_DNS_NONE = 2 };
+
+struct ph_net_apply_host {
+	char name[NAME_MAX_LEN + 1]; /* an instance name (name_valid()) */
+	uint8_t hwaddr[6];           /* unicast, not zero */
+	bool has_ipv4, has_ipv6;
+	struct in_addr ipv4; /* in the network's subnet, not its own address */
+	struct in6_addr ipv6;
+};
+
+struct ph_network_apply {
+	char name[PH_NET_NAME_MAX + 1];
+	uint32_t mtu; /* 68..65535 (1280.. with IPv6) */
+	bool has_hwaddr;
+	uint8_t hwaddr[6];
+	enum ph_net_addr_mode ipv4_mode, ipv6_mode;
+	struct in_addr ipv4; /* SET: a host address of its subnet */
+	uint8_t ipv4_prefix; /* SET: 8..30 */
+	struct in6_addr ipv6;
+	uint8_t ipv6_prefix; /* SET: 8..126 */
+	bool ipv4_nat, ipv4_dhcp, ipv4_routing;
+	bool ipv6_nat, ipv6_dhcp, ipv6_dhcp_stateful, ipv6_routing;
+	struct {
+		struct in_addr start, end; /* host order compared; in the subnet (SET only) */
+	} ipv4_ranges[PH_NET_RANGES_MAX];
+	size_t n_ipv4_ranges;
+	char dns_domain[PH_NET_DOMAIN_MAX + 1]; /* DNS labels [a-z0-9-], dots between */
+	enum ph_net_dns_mode dns_mode;
+	char raw_dnsmasq[PH_NET_RAW_MAX + 1]; /* "" or lines key[=value], printable */
+	size_t n_hosts;
+	struct ph_net_apply_host hosts[PH_NET_HOSTS_MAX];
+};
+
+struct ph_network_delete {
+	char name[PH_NET_NAME_MAX + 1];
 };
 
 struct ph_nic_attach {
