@@ -310,6 +310,11 @@ int ph_call_device_attach(const char *name, const struct ph_device_config *dev,
 			  struct ph_error *ret_error);
 int ph_call_device_detach(const char *name, const struct ph_device_config *dev,
 			  struct ph_error *ret_error);
+/* Hot-plug one nic into a running instance, or take it out (as it was attached). */
+int ph_call_nic_attach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error);
+int ph_call_nic_detach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error);
 /* ret is freed with ph_net_info_free(). */
 int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error);
 
