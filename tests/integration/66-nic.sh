@@ -3,11 +3,16 @@
 # nic devices realised in containers, through the stock lxc client, pylxd
 # and moat: a bridged nic onto a bridge this suite makes (the host end a
 # port of it, the MAC the one kept in volatile.eth0.hwaddr, stable across
-# restarts), two containers reaching each other over it, p2p, physical and
-# macvlan nics seen inside, bad nic keys a 400 with nothing stored, moatd
-# restarted (SIGTERM) with the containers' connectivity intact, and under
-# the hardened policy a physical nic and a bridged one onto a host bridge
-# refused.
+# restarts), two containers reaching each other over it, moatd restarted
+# (SIGTERM) with the containers' connectivity and filters intact, nics
+# hot-plugged into running containers and out again (bridged with a filter,
+# physical), mac/ipv4/ipv6 filtering dropping spoofed frames sent raw from
+# inside (source IP and MAC, ARP sender IP and MAC, a DHCP server's answer,
+# a VLAN tag, a router advertisement, a neighbour advertisement for another's
+# address, a spoofed IPv6 source) while the nic's own traffic passes, the
+# filter gone at stop and delete, p2p, physical and macvlan nics seen
+# inside, bad nic keys a 400 with nothing stored, and under the hardened
+# policy physical, macvlan and host-bridge nics refused.
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
@@ -100,9 +105,11 @@ check_eq "... the host end is still a port of $BR" "$BR" \
 
 # ---- hot-plug: nic_attach, nic_detach ------------------------------------------------
 check "lxc config device add: a bridged nic hot-plugged into the running c2" timeout 30 \
-	lxc config device add c2 eth1 nic nictype=bridged parent="$BR" name=eth1
+	lxc config device add c2 eth1 nic nictype=bridged parent="$BR" name=eth1 \
+	security.mac_filtering=true
 MAC2=$(vol c2 volatile.eth1.hwaddr)
 HOST2=$(vol c2 volatile.eth1.host_name)
+check_match "the hot-plugged nic has its filter" "chain nic_c2_$HOST2 " "$(nft list ruleset bridge)"
 check_match "its hwaddr is kept in volatile.eth1.hwaddr" '^00:16:3e(:[0-9a-f]{2}){3}$' "$MAC2"
 check_eq "eth1 appeared in c2 at once, with that MAC" "$MAC2" \
 	"$(inside c2 cat /sys/class/net/eth1/address)"
@@ -121,6 +128,7 @@ check_fails "... and gone from c1" inside c1 test -d /sys/class/net/lan1
 check "lxc config device remove c2 eth1" timeout 30 lxc config device remove c2 eth1
 check_fails "eth1 is gone from c2" inside c2 test -d /sys/class/net/eth1
 check_fails "... and its host end from the host" test -d "/sys/class/net/$HOST2"
+check_fails "... and its filter" sh -c "nft list ruleset bridge | grep -q 'chain nic_c2_$HOST2 '"
 check "c2's eth0 still works" inside c1 ping -c1 -W5 "$NET4.12"
 check_fails "a hot-plug onto a parent that does not exist fails" timeout 30 \
 	lxc config device add c2 eth2 nic nictype=bridged parent=mt$$x name=eth2
@@ -128,10 +136,10 @@ check_eq "... and is not stored" "" \
 	"$(jget "$(api GET /1.0/instances/c2)" "d['metadata']['devices'].get('eth2', '')")"
 
 # ---- mac and ip filtering: spoofed frames from f1 never reach f2 -------------------------
-# tests/integration/66-nic-frames.py sends crafted frames out of f1's eth0 (in f1's
+# tests/lib/frames.py sends crafted frames out of f1's eth0 (in f1's
 # network namespace) and sniffs f2's eth0: the bad frame is sent first, then a good
 # one; the sniffer says whether the bad one came before the good one did.
-FR="$TOP/tests/integration/66-nic-frames.py"
+FR="$TOP/tests/lib/frames.py"
 F1MAC=00:16:3e:66:01:01
 F2MAC=00:16:3e:66:01:02
 F1LL=fe80::216:3eff:fe66:101
