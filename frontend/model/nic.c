@@ -67,20 +67,41 @@ static int parse_ip(const struct fe_valid *v, const char *s, struct fe_value *re
 	return 0;
 }
 
-/* LXD's bit rates: digits and bit, kbit, Mbit, Gbit or Tbit. */
+/* LXD's bit rates: digits and bit, kbit, Mbit, Gbit or Tbit (powers of 1000), as bytes a
+ * second in u: at least 1 byte, at most 2^40 (what moatd takes). */
 static int parse_rate(const struct fe_valid *v, const char *s, struct fe_value *ret)
 {
 	static const char *const units[] = { "bit", "kbit", "Mbit", "Gbit", "Tbit" };
 	size_t n = strspn(s, "0123456789");
+	uint64_t bits = 0, scale = 1;
 
 	if (n == 0 || n > 12)
 		return -EINVAL;
-	for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++)
+	for (size_t k = 0; k < n; k++)
+		bits = bits * 10 + (uint64_t)(s[k] - '0');
+	for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++, scale *= 1000)
 		if (strcmp(s + n, units[k]) == 0) {
+			/* 12 digits of Tbit could overflow: bound before multiplying */
+			if (bits > (1ull << 43) / scale || bits * scale / 8 < 1 ||
+			    bits * scale / 8 > (1ull << 40))
+				return -EINVAL;
 			ret->s = s;
+			ret->u = bits * scale / 8;
 			return 0;
 		}
 	return -EINVAL;
+}
+
+/* A rate key of dev as bytes a second; 0 when unset. */
+static uint64_t rate_of(json_object *dev, const char *key)
+{
+	json_object *v;
+	struct fe_value x;
+
+	if (!json_object_object_get_ex(dev, key, &v) ||
+	    parse_rate(NULL, json_object_get_string(v), &x) < 0)
+		return 0;
+	return x.u;
 }
 
 #define BOOLEAN FE_BOOL("must be a boolean")
@@ -92,8 +113,9 @@ static int parse_rate(const struct fe_valid *v, const char *s, struct fe_value *
 
 static const char *const nictypes[] = { "bridged", "macvlan", "p2p", "physical", NULL };
 
-/* LXD 5.0's nic keys. Realised: all but boot.priority, ipv4.routes, ipv6.routes,
- * limits.* (validated only) and vlan (refused by check_nic when set). */
+/* LXD 5.0's nic keys. Realised: all but boot.priority, ipv4.routes and ipv6.routes
+ * (validated and stored only) and vlan (refused by fe_nic_check when set); limits.*
+ * on bridged nics (policed in moatd's bridge table). */
 const struct fe_key fe_nic_keys[] = {
 	{ .name = "boot.priority", .value = FE_UINT(0, 1000000, "must be a number") },
 	{ .name = "host_name", .value = IFNAME },
@@ -107,11 +129,14 @@ const struct fe_key fe_nic_keys[] = {
 	  .value = { .parse = parse_ip, .min = AF_INET6, .why = "must be an IPv6 address" } },
 	{ .name = "ipv6.routes", .value = TEXT },
 	{ .name = "limits.egress",
-	  .value = { .parse = parse_rate, .why = "must be a bit rate such as 10Mbit" } },
+	  .value = { .parse = parse_rate,
+		     .why = "must be a bit rate such as 10Mbit (8bit to 8Tbit)" } },
 	{ .name = "limits.ingress",
-	  .value = { .parse = parse_rate, .why = "must be a bit rate such as 10Mbit" } },
+	  .value = { .parse = parse_rate,
+		     .why = "must be a bit rate such as 10Mbit (8bit to 8Tbit)" } },
 	{ .name = "limits.max",
-	  .value = { .parse = parse_rate, .why = "must be a bit rate such as 10Mbit" } },
+	  .value = { .parse = parse_rate,
+		     .why = "must be a bit rate such as 10Mbit (8bit to 8Tbit)" } },
 	{ .name = "mtu", .value = FE_UINT(68, 65535, "must be a number from 68 to 65535") },
 	{ .name = "name", .value = IFNAME },
 	{ .name = "network", .value = IFNAME },
@@ -189,6 +214,9 @@ int fe_nic_check(const char *name, json_object *dev, const struct fe_policy *pol
 	if (kind != PH_NIC_KIND_BRIDGED &&
 	    (filtering || get(dev, "ipv4.address") || get(dev, "ipv6.address")))
 		FAIL(EINVAL, "security.*_filtering and ipv4/ipv6.address need a bridged nic");
+	if (kind != PH_NIC_KIND_BRIDGED &&
+	    (get(dev, "limits.ingress") || get(dev, "limits.egress") || get(dev, "limits.max")))
+		FAIL(EOPNOTSUPP, "limits.* is only supported on bridged nics by this server");
 	if (kind != PH_NIC_KIND_BRIDGED && kind != PH_NIC_KIND_P2P && get(dev, "host_name"))
 		FAIL(EINVAL, "\"host_name\" needs a bridged or p2p nic");
 	if (is_true(dev, "security.ipv4_filtering") && !get(dev, "ipv4.address"))
@@ -342,6 +370,11 @@ int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_co
 			host_name_of(config, name, dev, n, &changed);
 		if (n->type != PH_NIC_KIND_BRIDGED)
 			continue;
+		/* limits.max is both, unless one is set on its own (LXD) */
+		n->ingress =
+			rate_of(dev, get(dev, "limits.ingress") ? "limits.ingress" : "limits.max");
+		n->egress =
+			rate_of(dev, get(dev, "limits.egress") ? "limits.egress" : "limits.max");
 		n->mac_filtering = is_true(dev, "security.mac_filtering");
 		n->ipv4_filtering = is_true(dev, "security.ipv4_filtering");
 		n->ipv6_filtering = is_true(dev, "security.ipv6_filtering");

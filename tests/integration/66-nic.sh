@@ -151,12 +151,18 @@ check "lxc config device add f1 eth0 with security.*_filtering" timeout 30 \
 	security.ipv4_filtering=true security.ipv6_filtering=true
 check "init f2 with a plain nic" timeout 120 lxc init bb f2
 check "lxc config device add f2 eth0" timeout 30 \
-	lxc config device add f2 eth0 nic nictype=bridged parent="$BR" hwaddr=$F2MAC
+	lxc config device add f2 eth0 nic nictype=bridged parent="$BR" hwaddr=$F2MAC \
+	limits.ingress=10Mbit limits.egress=8Mbit
 check "f1 starts" timeout 120 lxc start f1
 check "f2 starts" timeout 120 lxc start f2
 HF1=$(vol f1 volatile.eth0.host_name)
 check_match "f1's filter is a chain of this daemon's bridge table" "chain nic_f1_$HF1 " \
 	"$(nft list ruleset bridge)"
+HF2=$(vol f2 volatile.eth0.host_name)
+check_match "f2's limits.egress is policed on its host end (8Mbit: 1000000 bytes/s)" \
+	"iifname \"$HF2\" limit rate over 1000000 bytes/second" "$(nft list ruleset bridge)"
+check_match "f2's limits.ingress on the way out of the bridge to it (10Mbit)" \
+	"oifname \"$HF2\" limit rate over 1250000 bytes/second" "$(nft list ruleset bridge)"
 PF1=$(jget "$(api GET /1.0/instances/f1/state)" 'd["metadata"]["pid"]')
 PF2=$(jget "$(api GET /1.0/instances/f2/state)" 'd["metadata"]["pid"]')
 hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
