@@ -530,11 +530,6 @@ static int get_image(struct cli_ctx *ctx, const char *raw, json_object **ret)
 	return r;
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int cli_cmd_image_info(struct cli_ctx *ctx)
 {
 	json_object *img = NULL, *props, *aliases, *profiles;
@@ -573,7 +568,7 @@ int cli_cmd_image_info(struct cli_ctx *ctx)
 			keys[n++] = k;
 	}
 	if (keys)
-		qsort(keys, n, sizeof(*keys), key_cmp);
+		qsort(keys, n, sizeof(*keys), cli_strcmp_p);
 	for (size_t i = 0; i < n; i++)
 		printf("    %s: %s\n", keys[i], cli_jstr(props, keys[i]));
 	printf("Aliases:\n");

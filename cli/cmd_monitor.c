@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "cleanup.h"
+#include "doc.h"
 #include "verbs.h"
 #include "wsclient.h"
 
@@ -121,28 +122,6 @@ static void logrus_time(const char *ts, char *ret, size_t size)
 	snprintf(ret, size, "%.*s%s", (int)head, ts, zone);
 }
 
-static int key_cmp(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
-/* The keys of o, sorted (as fmt prints a map and logrus its fields). NULL-terminated; free() it. */
-static const char **sorted_keys(json_object *o)
-{
-	size_t n = 0;
-	const char **keys = calloc((size_t)json_object_object_length(o) + 1, sizeof(*keys));
-
-	if (!keys)
-		return NULL;
-	json_object_object_foreach(o, k, v)
-	{
-		(void)v;
-		keys[n++] = k;
-	}
-	qsort(keys, n, sizeof(*keys), key_cmp);
-	return keys;
-}
-
 /* fmt's %v of a value decoded into interface{}: map[k:v], [a b], <nil>, numbers, text. */
 static void go_value(FILE *out, json_object *v)
 {
@@ -172,7 +151,7 @@ static void go_value(FILE *out, json_object *v)
 		fputc(']', out);
 		break;
 	case json_type_object: {
-		__do_free const char **keys = sorted_keys(v);
+		__do_free const char **keys = cli_doc_object_keys(v, true);
 
 		fputs("map[", out);
 		for (size_t i = 0; keys && keys[i]; i++) {
@@ -322,7 +301,7 @@ static void print_pretty(FILE *out, json_object *ev, int max_level)
 	logfmt_value(out, msg ? msg : "");
 	if (strcmp(type, "operation") == 0)
 		operation_fields(out, md);
-	keys = ctx ? sorted_keys(ctx) : NULL;
+	keys = ctx ? cli_doc_object_keys(ctx, true) : NULL;
 	for (size_t i = 0; keys && keys[i]; i++)
 		field(out, keys[i], json_object_object_get(ctx, keys[i]), NULL);
 	fputc('\n', out);

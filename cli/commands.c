@@ -632,11 +632,6 @@ char *cli_network_path(const char *name, const char *suffix)
 	return object_path("/1.0/networks", name, suffix);
 }
 
-int cli_strcmp_p(const void *a, const void *b)
-{
-	return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int cli_cmd_help(struct cli_ctx *ctx)
 {
 	const struct cli_args *a = ctx->args;

@@ -53,7 +53,7 @@ enum key_kind cli_doc_key_kind(const char *key)
 	return KEY_STRUCT;
 }
 
-static int key_cmp(const void *a, const void *b)
+int cli_strcmp_p(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
@@ -72,7 +72,7 @@ const char **cli_doc_object_keys(json_object *o, bool sorted)
 		keys[i++] = k;
 	}
 	if (sorted && n > 1)
-		qsort(keys, n, sizeof(*keys), key_cmp);
+		qsort(keys, n, sizeof(*keys), cli_strcmp_p);
 	return keys;
 }
 

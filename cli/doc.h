@@ -24,6 +24,8 @@ enum key_kind { KEY_STRUCT, KEY_MAP, KEY_MAP_DEEP, KEY_SLICE, KEY_ANY };
 bool cli_doc_kind_deep(enum key_kind kind);
 /* What the value at key is in LXD's API structs (NULL: the top level, a struct). */
 enum key_kind cli_doc_key_kind(const char *key);
+/* qsort's comparison of two C strings (an array of const char *). */
+int cli_strcmp_p(const void *a, const void *b);
 /* The keys of o, sorted or in the document's order. NULL-terminated; free() it. */
 const char **cli_doc_object_keys(json_object *o, bool sorted);
 /*

@@ -13,6 +13,7 @@
 
 #include "cli.h"
 #include "client.h"
+#include "doc.h"
 #include "format.h"
 #include "remote.h"
 
@@ -47,8 +48,6 @@ char *cli_join_lines(const char *const *parts, size_t n);
 /* Does an instance pass lxc's client-side filters? */
 bool cli_list_match(json_object *inst, const char *const *filters, size_t n);
 
-/* qsort's comparison of two C strings (an array of const char *). */
-int cli_strcmp_p(const void *a, const void *b);
 /* "/1.0/profiles/<escaped name><suffix>" (malloc'ed), NULL on ENOMEM. */
 char *cli_profile_path(const char *name, const char *suffix);
 

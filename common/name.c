@@ -39,6 +39,13 @@ bool name_device_valid(const char *s)
 	       s[strspn(s, word)] == '\0';
 }
 
+bool name_ifname_valid(const char *s)
+{
+	size_t n = strnlen(s, NAME_IFNAME_MAX + 1);
+
+	return n >= 1 && n <= NAME_IFNAME_MAX && name_device_valid(s);
+}
+
 bool name_device_path_valid(const char *p)
 {
 	size_t n = strlen(p);

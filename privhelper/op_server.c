@@ -103,6 +103,7 @@ static Ph__PolicyFlags *policy_flags(const struct ph_policy *p)
 	flags.allow_raw_seccomp = p->allow_raw_seccomp;
 	flags.allow_kernel_modules = p->allow_kernel_modules;
 	flags.allow_lxc_hooks = p->allow_lxc_hooks;
+	flags.allow_host_interfaces = p->allow_host_interfaces;
 	for (char **s = p->disk_source_prefixes; s && *s && n < ARRAY_SIZE(prefixes); s++, n++) {
 		prefixes[n].data = (uint8_t *)*s;
 		prefixes[n].len = strlen(*s);

@@ -144,12 +144,35 @@ struct ph_device {
 	uint32_t mode;             /* unix-*: 0-0777 */
 };
 
+#define PH_NICS_MAX 16     /* nics of one start */
+#define PH_NIC_ADDRS_MAX 8 /* addresses a filtered nic may use, per family */
+
+enum ph_nic_type { PH_NIC_BRIDGED = 1, PH_NIC_MACVLAN, PH_NIC_P2P, PH_NIC_PHYSICAL };
+
+/* One nic as ph_check_nic() (nic.c) yields it. */
+struct ph_nic {
+	char device[NAME_MAX_LEN + 1]; /* the device's name: name_device_valid() */
+	enum ph_nic_type type;
+	char ifname[NAME_IFNAME_MAX + 1];    /* name_ifname_valid() */
+	char parent[NAME_IFNAME_MAX + 1];    /* the same; "" for p2p only */
+	char host_name[NAME_IFNAME_MAX + 1]; /* bridged, p2p: the same or ""; else "" */
+	uint8_t hwaddr[6];                   /* unicast, not zero, when has_hwaddr */
+	bool has_hwaddr;
+	uint32_t mtu;                                       /* 0 or 68-65535 */
+	bool mac_filtering, ipv4_filtering, ipv6_filtering; /* bridged only */
+	uint8_t ipv4[PH_NIC_ADDRS_MAX][4];
+	uint8_t ipv6[PH_NIC_ADDRS_MAX][16];
+	size_t n_ipv4, n_ipv6;
+};
+
 struct ph_instance_start {
 	struct ph_instance_ref ref;
 	char pool[NAME_MAX_LEN + 1];
 	struct ph_instance_config config;
 	struct ph_device devices[PH_DEVICES_MAX]; /* in path order */
 	size_t ndevices;
+	struct ph_nic nics[PH_NICS_MAX]; /* lxc.net.0 ... in this order */
+	size_t nnics;
 };
 
 enum ph_file_kind {
@@ -242,6 +265,9 @@ void ph_container_put(struct lxc_container **c);
 #define __do_lxc_put __attribute__((cleanup(ph_container_put)))
 
 /* ---- render.c: the liblxc configuration written at every start ---------- */
+/* path written whole or not at all: ph_atomic_open(), write, ph_atomic_close(f, tmp, path, r). */
+FILE *ph_atomic_open(const char *path, char tmp[static 4096], mode_t mode, int *ret_err);
+int ph_atomic_close(FILE *f, const char *tmp, const char *path, int r);
 /* Write the liblxc configuration of an instance; s and staged (or NULL): the
  * start's devices and which of them ph_devices_stage() staged. */
 int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
@@ -263,6 +289,21 @@ int ph_render_devices(struct ph_ctx *ctx, FILE *f, const struct ph_instance_star
 		      const bool *staged);
 /* After a start: the staging mounts and nodes go (the container holds its own). */
 void ph_devices_unstage(struct ph_ctx *ctx, const char *name);
+
+/* ---- nic.c: nics of a start (lxc.net.N.*) and their nftables filters ---- */
+/* The Nic message into ret; < 0: malformed. */
+int ph_check_nic(const Ph__Nic *m, struct ph_nic *ret);
+/* May the policy give this nic (on its type and names alone)? */
+int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char **ret_why);
+/* At start, before the configuration is written: what needs the host (a bridged
+ * nic's parent against the policy, the filters). 0, or < 0 and *ret_why. */
+int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why);
+/* The lxc.net.N.* lines of a start's nics ("lxc.net.0.type = empty" without one,
+ * or with s NULL: a configuration written outside a start). */
+int ph_render_nics(FILE *f, const struct ph_instance_start *s);
+/* The nft statements filtering a nic's host end (mac/ipv4/ipv6 filtering)
+ * into buf; "" when it asks for none. -ENOBUFS if buf is too small. Pure. */
+int ph_nic_filter_rules(const struct ph_nic *n, char *buf, size_t size);
 
 /* ---- limits.c: the limits.* keys as cgroup files -------------------------- */
 /* The Limits message into ret (NULL m: no limit); -ERANGE/-EINVAL if out of bounds. */

@@ -26,20 +26,14 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 		     const bool *staged, const char **ret_why)
 {
 	char path[4096], tmp[4096];
-	__do_fclose FILE *f = NULL;
-	int fd, r = 0;
+	FILE *f;
+	int r = 0;
 
-	if (snprintf(path, sizeof(path), "%s/%s/config", ctx->lxcpath, name) >= (int)sizeof(path) ||
-	    snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+	if (snprintf(path, sizeof(path), "%s/%s/config", ctx->lxcpath, name) >= (int)sizeof(path))
 		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
+	f = ph_atomic_open(path, tmp, 0600, &r);
+	if (!f)
+		return r;
 	fprintf(f, "# Written by moatd at every start; changes here are lost.\n");
 	fprintf(f, "lxc.uts.name = %s\n", name);
 	fprintf(f, "lxc.rootfs.path = dir:%s/storage-pools/%s/containers/%s/rootfs\n", ctx->dir,
@@ -77,7 +71,6 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 	fprintf(f, "lxc.autodev = 1\n");
 	fprintf(f, "lxc.pty.max = 1024\n");
 	fprintf(f, "lxc.tty.max = 0\n");
-	fprintf(f, "lxc.net.0.type = empty\n");
 	fprintf(f, "lxc.console.buffer.size = auto\n");
 	fprintf(f, "lxc.console.size = auto\n");
 	fprintf(f, "lxc.console.logfile = %s/%s/console.log\n", ctx->lxcpath, name);
@@ -92,8 +85,46 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 	if (r == 0 && s)
 		r = ph_render_devices(ctx, f, s, staged);
 	if (r == 0)
+		r = ph_render_nics(f, s);
+	if (r == 0)
 		r = ph_render_sec(ctx, f, name, cfg); /* last: raw.lxc's lines come after ours */
+	return ph_atomic_close(f, tmp, path, r);
+}
+
+/*
+ * A file that appears whole or not at all: written to path.tmp (created
+ * with mode, never through a symlink), then flushed, synced and renamed
+ * over path by ph_atomic_close(), which removes the temporary instead
+ * when r < 0 or a step fails. Paths are moatd's own.
+ */
+FILE *ph_atomic_open(const char *path, char tmp[static 4096], mode_t mode, int *ret_err)
+{
+	FILE *f;
+	int fd;
+
+	if (snprintf(tmp, 4096, "%s.tmp", path) >= 4096) {
+		*ret_err = -ENAMETOOLONG;
+		return NULL;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, mode);
+	if (fd < 0) {
+		*ret_err = -errno;
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		*ret_err = -errno;
+		close(fd);
+		unlink(tmp);
+	}
+	return f;
+}
+
+int ph_atomic_close(FILE *f, const char *tmp, const char *path, int r)
+{
 	if (r == 0 && (fflush(f) != 0 || fsync(fileno(f)) < 0))
+		r = -errno;
+	if (fclose(f) != 0 && r == 0)
 		r = -errno;
 	if (r == 0 && rename(tmp, path) < 0)
 		r = -errno;

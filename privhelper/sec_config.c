@@ -311,19 +311,12 @@ static void render_rule(FILE *f, const struct rawconf_rule *r)
 static int write_seccomp(const char *path, const struct ph_sec_config *s)
 {
 	char tmp[4096];
-	__do_fclose FILE *f = NULL;
-	int fd, r = 0;
+	FILE *f;
+	int r = 0;
 
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -errno;
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		return -errno;
-	}
+	f = ph_atomic_open(path, tmp, 0600, &r);
+	if (!f)
+		return r;
 	if (s->raw_seccomp[0]) {
 		fputs(s->raw_seccomp, f); /* checked line by line by rawconf_seccomp_check() */
 		fputc('\n', f);
@@ -342,13 +335,7 @@ static int write_seccomp(const char *path, const struct ph_sec_config *s)
 		for (size_t k = 0; k < s->n_deny; k++)
 			render_rule(f, &s->deny[k]);
 	}
-	if (fflush(f) != 0 || fsync(fileno(f)) < 0)
-		r = -errno;
-	if (r == 0 && rename(tmp, path) < 0)
-		r = -errno;
-	if (r < 0)
-		unlink(tmp);
-	return r;
+	return ph_atomic_close(f, tmp, path, r);
 }
 
 /*

@@ -26,13 +26,6 @@
 #include "ops/object.h"
 #include "ops/ops.h"
 
-static bool recursion(const struct fe_req *req)
-{
-	const char *r = fe_query(req, "recursion");
-
-	return r && *r && strcmp(r, "0") != 0;
-}
-
 static int image_not_found(struct fe_resp *resp)
 {
 	return fe_error(resp, 404, "Image not found");
@@ -168,7 +161,7 @@ static int upload_finish(struct img_upload *u, struct fe_resp *resp)
 static int images_get(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *list;
-	int r = img_list_json(recursion(req), &list);
+	int r = img_list_json(fe_recursion(req) > 0, &list);
 
 	if (r < 0)
 		return internal(resp, r);
@@ -355,7 +348,7 @@ static int image_export(struct fe_req *req, struct fe_resp *resp)
 static int aliases_get(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *list;
-	int r = img_alias_list(recursion(req), &list);
+	int r = img_alias_list(fe_recursion(req) > 0, &list);
 
 	if (r < 0)
 		return internal(resp, r);

@@ -124,16 +124,9 @@ static int fe_api_server(struct fe_req *req, struct fe_resp *resp)
 	return fe_sync(resp, o);
 }
 
-static bool recursion(const struct fe_req *req)
-{
-	const char *r = fe_query(req, "recursion");
-
-	return r && strcmp(r, "0") != 0 && *r != '\0';
-}
-
 static int fe_api_operations(struct fe_req *req, struct fe_resp *resp)
 {
-	return fe_sync(resp, fe_ops_list(recursion(req)));
+	return fe_sync(resp, fe_ops_list(fe_recursion(req) > 0));
 }
 
 static struct fe_op *find_op(struct fe_req *req, struct fe_resp *resp)

@@ -60,9 +60,16 @@ int fe_recursion(const struct fe_req *req)
 {
 	const char *r = fe_query(req, "recursion");
 
-	if (!r || !*r || r[1] != '\0')
+	char *end;
+	long n;
+
+	if (!r || !*r)
 		return 0;
-	return r[0] == '1' ? 1 : r[0] == '2' ? 2 : 0;
+	errno = 0;
+	n = strtol(r, &end, 10);
+	if (*end != '\0' || errno != 0 || n <= 0)
+		return 0;
+	return n >= 2 ? 2 : 1;
 }
 
 const char *fe_header(const struct fe_req *req, const char *key)

@@ -70,7 +70,7 @@ int fe_error(struct fe_resp *r, int status, const char *fmt, ...)
 char *fe_resp_render(const struct fe_resp *r, size_t *ret_len);
 
 const char *fe_query(const struct fe_req *req, const char *key);
-/* ?recursion=: 1 or 2, else 0 (missing, empty, anything else). */
+/* ?recursion= as LXD reads it (an integer, else 0): 0, 1, or 2 for 2 and more. */
 int fe_recursion(const struct fe_req *req);
 const char *fe_header(const struct fe_req *req, const char *key);
 

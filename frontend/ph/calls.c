@@ -206,6 +206,7 @@ static int policy_from(const Ph__PolicyFlags *p, struct fe_policy *ret)
 	ret->allow_raw_seccomp = p->allow_raw_seccomp;
 	ret->allow_kernel_modules = p->allow_kernel_modules;
 	ret->allow_lxc_hooks = p->allow_lxc_hooks;
+	ret->allow_host_interfaces = p->allow_host_interfaces;
 	ret->disk_source_prefixes = TAKE_PTR(prefixes);
 	return 0;
 }
@@ -464,6 +465,7 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 	struct ph_sec_wire sec __attribute__((cleanup(ph_sec_wire_free))) = { 0 };
 	struct limits_msg lm;
 	struct reply rep __do_reply = { 0 };
+	struct ph_nic_wire nw;
 	int r;
 
 	Ph__Device dev[PH_START_DEVICES_MAX], *devp[PH_START_DEVICES_MAX];
@@ -483,6 +485,9 @@ int ph_call_instance_start(const char *name, const char *pool, const struct ph_s
 		devp[k] = device_msg(&config->devices[k], &dev[k]);
 	m.n_devices = config->ndevices;
 	m.devices = config->ndevices ? devp : NULL;
+	r = ph_nic_fill(config, &m, &nw);
+	if (r < 0)
+		return fail(ret_error, r, NULL);
 	req.instance_start = &m;
 	r = call(OP_instance_start, &req, NULL, 0, &rep, ret_error);
 	if (r < 0)

@@ -121,6 +121,32 @@ struct ph_device_config {
 	uint32_t uid, gid, mode;
 };
 
+/* A nic moatd renders (ph.Nic): the same numbers as ph.NicType. */
+enum ph_nic_kind {
+	PH_NIC_KIND_BRIDGED = 1,
+	PH_NIC_KIND_MACVLAN = 2,
+	PH_NIC_KIND_P2P = 3,
+	PH_NIC_KIND_PHYSICAL = 4,
+};
+
+#define PH_START_NICS_MAX 16
+#define PH_NIC_IPS_MAX 8 /* addresses a filtered nic may use, per family */
+struct ph_nic_config {
+	char device[64]; /* the device's name */
+	enum ph_nic_kind type;
+	char ifname[16];    /* inside the container */
+	char parent[16];    /* the bridge (a managed network's name) or host interface; p2p: "" */
+	char host_name[16]; /* bridged, p2p: the host end; "" lets the kernel name it */
+	char network[16];   /* the managed network (parent too), or "": the frontend's own */
+	bool has_hwaddr;
+	uint8_t hwaddr[6];
+	uint32_t mtu; /* 0: the default */
+	bool mac_filtering, ipv4_filtering, ipv6_filtering;
+	char ipv4[PH_NIC_IPS_MAX][16]; /* what a filtered nic may send from, as text */
+	char ipv6[PH_NIC_IPS_MAX][46];
+	size_t n_ipv4, n_ipv6;
+};
+
 /* instance_start: what moatd renders into liblxc's configuration. */
 struct ph_start_config {
 	bool privileged;
@@ -141,6 +167,8 @@ struct ph_start_config {
 	size_t n_sysctl;
 	struct ph_device_config devices[PH_START_DEVICES_MAX]; /* in path order */
 	size_t ndevices;
+	struct ph_nic_config nics[PH_START_NICS_MAX]; /* lxc.net.0 ... (model/nic.c) */
+	size_t n_nics;
 };
 
 /* file_op: the same numbers as ph.FileOpKind. */

@@ -56,4 +56,16 @@ struct ph_sec_wire {
 int ph_sec_fill(const struct ph_start_config *c, Ph__InstanceConfig *m, struct ph_sec_wire *w);
 void ph_sec_wire_free(struct ph_sec_wire *w);
 
+/* The nics of an InstanceStartRequest (calls_nic.c): the messages and the arrays
+ * their fields point to, on the caller's stack; the strings stay the config's. */
+struct ph_nic_wire {
+	Ph__Nic nic[PH_START_NICS_MAX], *p[PH_START_NICS_MAX];
+	ProtobufCBinaryData v4[PH_START_NICS_MAX][PH_NIC_IPS_MAX];
+	ProtobufCBinaryData v6[PH_START_NICS_MAX][PH_NIC_IPS_MAX];
+};
+
+/* Fill m's nics from c; -E2BIG past PH_START_NICS_MAX. */
+int ph_nic_fill(const struct ph_start_config *c, Ph__InstanceStartRequest *m,
+		struct ph_nic_wire *w);
+
 #endif

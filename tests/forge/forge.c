@@ -1174,6 +1174,32 @@ static void instance_start_cases(struct enc *e, struct enc *sub)
 			  "instance_start");
 }
 
+/* instance_limits carries the start's Limits message: the same check, live. */
+static void instance_limits_cases(struct enc *e)
+{
+	Ph__InstanceLimitsRequest m = PH__INSTANCE_LIMITS_REQUEST__INIT;
+	Ph__Limits l = PH__LIMITS__INIT;
+
+	m.name = str("nosuch");
+	m.limits = &l;
+	l.memory = 4095;
+	build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_LIMITS, &m);
+	expect_refused("instance_limits with limits.memory 4095 (below 4096)", e);
+	ph__limits__init(&l);
+	l.cpu_percent = 101;
+	build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_LIMITS, &m);
+	expect_refused("instance_limits with limits.cpu.allowance 101%", e);
+	ph__limits__init(&l);
+	l.memory = 1 << 20;
+	m.name = str("../x");
+	build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_LIMITS, &m);
+	expect_refused("instance_limits of a name with a slash", e);
+	m.name = str("nosuch");
+	build_op(e, next_id++, PH__REQUEST__OP_INSTANCE_LIMITS, &m);
+	case_answered_err("instance_limits of a missing instance: Instance not found", e,
+			  next_id - 1, ENOENT, "instance_limits");
+}
+
 static void file_op_cases(struct enc *e)
 {
 	static char long_path[4097];
@@ -1736,6 +1762,7 @@ static bool learn_policy(struct enc *e)
 			       f->allow_raw_lxc == all && f->allow_unix_devices == all &&
 			       f->allow_raw_idmap == all && f->allow_raw_seccomp == all &&
 			       f->allow_kernel_modules == all && f->allow_lxc_hooks == all &&
+			       f->allow_host_interfaces == all &&
 			       f->require_delegated_ids == !all && one &&
 			       f->disk_source_prefixes[0].len == strlen(prefix) &&
 			       memcmp(f->disk_source_prefixes[0].data, prefix, strlen(prefix)) == 0,
@@ -1824,18 +1851,27 @@ static void policy_cases(struct enc *e)
 }
 
 /* A start of "nosuch" with one device (kind, source, path); dev may be changed after. */
-static void build_start_dev(struct enc *e, uint64_t id, Ph__Device *dev)
+/* A start of "nosuch" with one device or one nic (either may be NULL). */
+static void build_start_with(struct enc *e, uint64_t id, Ph__Device *dev, Ph__Nic *nic)
 {
 	Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
 	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
 	Ph__Device *devs[] = { dev };
+	Ph__Nic *nics[] = { nic };
 
 	s.name = str("nosuch");
 	s.pool = str(FORGE_POOL);
 	s.config = &cfg;
-	s.devices = devs;
-	s.n_devices = 1;
+	s.devices = dev ? devs : NULL;
+	s.n_devices = dev ? 1 : 0;
+	s.nics = nic ? nics : NULL;
+	s.n_nics = nic ? 1 : 0;
 	build_op(e, id, PH__REQUEST__OP_INSTANCE_START, &s);
+}
+
+static void build_start_dev(struct enc *e, uint64_t id, Ph__Device *dev)
+{
+	build_start_with(e, id, dev, NULL);
 }
 
 static void device_base(Ph__Device *d, Ph__DeviceKind kind, const char *source, const char *path)
@@ -1949,6 +1985,72 @@ static void device_cases(struct enc *e)
 			 policy);
 		case_answered_err(what, e, next_id - 1, ENOENT, "device_detach");
 	}
+}
+
+static void nic_base(Ph__Nic *n, Ph__NicType type, const char *parent)
+{
+	ph__nic__init(n);
+	n->device = str("eth0");
+	n->type = type;
+	n->ifname = str("eth0");
+	n->parent = str(parent);
+}
+
+/*
+ * Nics of instance_start: a name that could become a second liblxc line,
+ * a multicast hwaddr, filtering a p2p nic are a breach; a physical or
+ * macvlan nic is refused under the hardened policy (allow_host_interfaces)
+ * before the instance is looked up; a p2p nic touches no host interface.
+ */
+static void nic_cases(struct enc *e)
+{
+	static const struct {
+		const char *what, *ifname, *host_name;
+		uint64_t hwaddr;
+	} bad[] = {
+		{ "an ifname with a newline", "eth0\nlxc.hook.pre-start = /bin/sh", "", 0 },
+		{ "an ifname with a space", "eth0 x", "", 0 },
+		{ "an ifname of 16 bytes", "eth0123456789abc", "", 0 },
+		{ "a host_name with a slash", "eth0", "../x", 0 },
+		{ "a multicast hwaddr", "eth0", "", 0x333300000001ull },
+	};
+	char what[200];
+	Ph__Nic n;
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_BRIDGED, "br0");
+		n.ifname = str(bad[k].ifname);
+		n.host_name = str(bad[k].host_name);
+		n.hwaddr = bad[k].hwaddr;
+		build_start_with(e, next_id++, NULL, &n);
+		snprintf(what, sizeof(what), "instance_start with %s in a nic", bad[k].what);
+		expect_refused(what, e);
+	}
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_P2P, "");
+	n.mac_filtering = true;
+	n.host_name = str("vethf0");
+	n.hwaddr = 0x00163e000001ull;
+	build_start_with(e, next_id++, NULL, &n);
+	expect_refused("instance_start with mac filtering on a p2p nic", e);
+
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_PHYSICAL, "lo");
+	build_start_with(e, next_id++, NULL, &n);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a physical nic", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_MACVLAN, "lo");
+	build_start_with(e, next_id++, NULL, &n);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a macvlan nic", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_BRIDGED, "lo");
+	build_start_with(e, next_id++, NULL, &n);
+	snprintf(what, sizeof(what),
+		 "policy %s: instance_start with a bridged nic onto a host interface (lo)", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_P2P, "");
+	n.host_name = str("vethf1");
+	build_start_with(e, next_id++, NULL, &n);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a p2p nic", policy);
+	case_answered_err(what, e, next_id - 1, ENOENT, "instance_start");
 }
 
 static char *read_text(const char *path)
@@ -2461,12 +2563,14 @@ int main(int argc, char **argv)
 	instance_create_cases(e);
 	instance_delete_cases(e);
 	instance_start_cases(e, sub);
+	instance_limits_cases(e);
 	file_op_cases(e);
 	exec_start_cases(e);
 	named_field_cases(e, sub);
 	newline_as_data_cases(e);
 	policy_cases(e);
 	device_cases(e);
+	nic_cases(e);
 	run_cases(e);
 	retired_cases(e);
 	breach_after_good(e);

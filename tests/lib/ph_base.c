@@ -84,8 +84,19 @@ static void base_instance_start(Ph__Request *r)
 	static Ph__Limits lim;
 	static Ph__HugepageLimit huge, *hugep[] = { &huge };
 	static Ph__Device disk, *devs[] = { &disk };
+	static Ph__Nic nic, *nics[] = { &nic };
 
 	ph__instance_start_request__init(&m);
+	/* a p2p nic (no host interface): both policies allow it */
+	ph__nic__init(&nic);
+	nic.device = text("eth0");
+	nic.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+	nic.ifname = text("eth0");
+	nic.host_name = text("vethbase0");
+	nic.hwaddr = 0x00163e0a0b0cull;
+	nic.mtu = 1500;
+	m.nics = nics;
+	m.n_nics = 1;
 	/* a disk under the hardened policy's prefix: both policies allow the base */
 	ph__device__init(&disk);
 	disk.name = text("share");

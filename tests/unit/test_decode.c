@@ -1461,6 +1461,28 @@ static bool device_ok(const struct ph_device *d, const Ph__Device *m)
 	       d->kind >= PH_DEV_DISK && d->kind <= PH_DEV_UNIX_BLOCK;
 }
 
+/* A nic: names that are interface names, a unicast hwaddr, the mtu in range,
+ * filtering only on a bridged nic with a host end, addresses only with it. */
+static bool nic_ok(const struct ph_nic *n, const Ph__Nic *m)
+{
+	bool filtering = n->mac_filtering || n->ipv4_filtering || n->ipv6_filtering;
+
+	return m && text_is(n->device, sizeof(n->device), &m->device) &&
+	       name_device_valid(n->device) && name_ifname_valid(n->ifname) &&
+	       text_is(n->ifname, sizeof(n->ifname), &m->ifname) &&
+	       text_is(n->parent, sizeof(n->parent), &m->parent) &&
+	       text_is(n->host_name, sizeof(n->host_name), &m->host_name) &&
+	       (n->parent[0] ? name_ifname_valid(n->parent) : n->type == PH_NIC_P2P) &&
+	       (!n->host_name[0] || name_ifname_valid(n->host_name)) &&
+	       (int)n->type == (int)m->type && n->type >= PH_NIC_BRIDGED &&
+	       n->type <= PH_NIC_PHYSICAL && (n->mtu == 0 || (n->mtu >= 68 && n->mtu <= 65535)) &&
+	       n->has_hwaddr == (m->hwaddr != 0) && !(n->hwaddr[0] & 1) &&
+	       (!filtering || (n->type == PH_NIC_BRIDGED && n->host_name[0] && n->has_hwaddr)) &&
+	       n->n_ipv4 == m->n_ipv4 && n->n_ipv6 == m->n_ipv6 && n->n_ipv4 <= PH_NIC_ADDRS_MAX &&
+	       n->n_ipv6 <= PH_NIC_ADDRS_MAX && (n->ipv4_filtering || !n->n_ipv4) &&
+	       (n->ipv6_filtering || !n->n_ipv6);
+}
+
 static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
 {
 	const struct ph_instance_start *s = &t->instance_start;
@@ -1477,6 +1499,13 @@ static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
 	for (size_t k = 0; ok && k < s->ndevices; k++)
 		ok = device_ok(&s->devices[k], m->devices[k]) &&
 		     (k == 0 || strcmp(s->devices[k - 1].path, s->devices[k].path) < 0);
+	ok = ok && s->nnics == m->n_nics && s->nnics <= PH_NICS_MAX;
+	for (size_t k = 0; ok && k < s->nnics; k++) {
+		ok = nic_ok(&s->nics[k], m->nics[k]);
+		for (size_t j = 0; ok && j < k; j++)
+			ok = strcmp(s->nics[j].ifname, s->nics[k].ifname) != 0 &&
+			     strcmp(s->nics[j].device, s->nics[k].device) != 0;
+	}
 	return ok;
 }
 
@@ -1716,6 +1745,212 @@ static void mutants(void)
 	free(k);
 }
 
+/* ---- nics: instance_start's repeated Nic ---- */
+
+static void nic_base(Ph__Nic *n)
+{
+	ph__nic__init(n);
+	n->device = str("eth0");
+	n->type = PH__NIC_TYPE__NIC_TYPE_BRIDGED;
+	n->ifname = str("eth0");
+	n->parent = str("mtbr0");
+	n->host_name = str("veth1234abcd");
+	n->hwaddr = 0x00163e010203ull;
+}
+
+/* A start with the one nic n (nic_base's). */
+static void start_one_nic(Ph__InstanceStartRequest *s, Ph__InstanceConfig *cfg, Ph__Nic *n,
+			  Ph__Nic **nics)
+{
+	start_base(s, cfg);
+	nic_base(n);
+	nics[0] = n;
+	s->nics = nics;
+	s->n_nics = 1;
+}
+
+static void nic_checks(void)
+{
+	static ProtobufCBinaryData v4[] = { { 8, (uint8_t *)"10.0.0.5" } };
+	static ProtobufCBinaryData v6[] = { { 11, (uint8_t *)"fd00:1::abc" } };
+	Ph__InstanceStartRequest s;
+	Ph__InstanceConfig cfg;
+	Ph__Nic n, n2, *nics[PH_NICS_MAX + 1];
+	struct enc e = { .n = 0 };
+	union ph_typed t;
+	Ph__Request *req;
+	static const struct {
+		const char *what, *field, *value;
+	} bad_text[] = {
+		{ "ifname with a slash", "ifname", "eth/0" },
+		{ "ifname of 16 bytes", "ifname", "eth0123456789abc" },
+		{ "ifname with a newline", "ifname", "eth0\nlxc.hook" },
+		{ "ifname with a space", "ifname", "eth 0" },
+		{ "ifname with '='", "ifname", "a=b" },
+		{ "empty ifname", "ifname", "" },
+		{ "ifname starting with '-'", "ifname", "-eth0" },
+		{ "parent with a colon", "parent", "br:0" },
+		{ "empty parent on a bridged nic", "parent", "" },
+		{ "host_name of 16 bytes", "host_name", "veth0123456789ab" },
+		{ "host_name with a newline", "host_name", "v\n" },
+		{ "device with a slash", "device", "a/b" },
+		{ "empty device", "device", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad_text) / sizeof(bad_text[0]); i++) {
+		char what[128];
+
+		start_one_nic(&s, &cfg, &n, nics);
+		if (strcmp(bad_text[i].field, "ifname") == 0)
+			n.ifname = str(bad_text[i].value);
+		else if (strcmp(bad_text[i].field, "parent") == 0)
+			n.parent = str(bad_text[i].value);
+		else if (strcmp(bad_text[i].field, "host_name") == 0)
+			n.host_name = str(bad_text[i].value);
+		else
+			n.device = str(bad_text[i].value);
+		build_op(&e, 70, PH__REQUEST__OP_INSTANCE_START, &s);
+		snprintf(what, sizeof(what), "instance_start nic: %s", bad_text[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+	}
+	{
+		static const struct {
+			const char *what;
+			int kind; /* 0 type, 1 hwaddr, 2 mtu, 3 filter on p2p, 4 v4 without
+				     filtering, 5 bad v4 text, 6 parent on p2p, 7 host_name on
+				     macvlan, 8 filtering without host_name, 9 v6 as v4 */
+			uint64_t v;
+			int want;
+		} bad[] = {
+			{ "type 0", 0, 0, EINVAL },
+			{ "type 5 (undeclared: the generic walk)", 0, 5, EPROTO },
+			{ "a multicast hwaddr", 1, 0x01005e000001ull, EINVAL },
+			{ "a hwaddr over 48 bits", 1, 0x1000000000000ull, EINVAL },
+			{ "mtu 67", 2, 67, ERANGE },
+			{ "mtu 65536", 2, 65536, ERANGE },
+			{ "mac filtering on a p2p nic", 3, 0, EINVAL },
+			{ "ipv4 addresses without ipv4 filtering", 4, 0, EINVAL },
+			{ "an ipv4 address that is not one", 5, 0, EINVAL },
+			{ "a parent on a p2p nic", 6, 0, EINVAL },
+			{ "a host_name on a macvlan nic", 7, 0, EINVAL },
+			{ "filtering without a host end", 8, 0, EINVAL },
+			{ "an IPv6 address as ipv4", 9, 0, EINVAL },
+		};
+		static ProtobufCBinaryData bad_v4[] = { { 9, (uint8_t *)"10.0.0.05" } };
+		static ProtobufCBinaryData v6_as_v4[] = { { 11, (uint8_t *)"fd00:1::abc" } };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char what[128];
+
+			start_one_nic(&s, &cfg, &n, nics);
+			switch (bad[i].kind) {
+			case 0:
+				n.type = (Ph__NicType)bad[i].v;
+				break;
+			case 1:
+				n.hwaddr = bad[i].v;
+				break;
+			case 2:
+				n.mtu = (uint32_t)bad[i].v;
+				break;
+			case 3:
+				n.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+				n.parent = str("");
+				n.mac_filtering = true;
+				break;
+			case 4:
+				n.ipv4 = v4, n.n_ipv4 = 1;
+				break;
+			case 5:
+				n.ipv4_filtering = true;
+				n.ipv4 = bad_v4, n.n_ipv4 = 1;
+				break;
+			case 6:
+				n.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+				break;
+			case 7:
+				n.type = PH__NIC_TYPE__NIC_TYPE_MACVLAN;
+				break;
+			case 8:
+				n.host_name = str("");
+				n.mac_filtering = true;
+				break;
+			case 9:
+				n.ipv4_filtering = true;
+				n.ipv4 = v6_as_v4, n.n_ipv4 = 1;
+				break;
+			}
+			build_op(&e, 71, PH__REQUEST__OP_INSTANCE_START, &s);
+			snprintf(what, sizeof(what), "instance_start nic: %s", bad[i].what);
+			refused_enc(what, &e, 0, bad[i].want, true);
+		}
+	}
+	/* one name inside, one device, one host end each; at most PH_NICS_MAX */
+	start_base(&s, &cfg);
+	nic_base(&n);
+	nic_base(&n2);
+	n2.device = str("eth1");
+	n2.host_name = str("veth2");
+	nics[0] = &n, nics[1] = &n2;
+	s.nics = nics;
+	s.n_nics = 2;
+	build_op(&e, 72, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start: two nics named eth0 inside", &e, 0, EINVAL, true);
+	n2.ifname = str("eth1");
+	n2.host_name = str("veth1234abcd");
+	build_op(&e, 72, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start: two nics with one host end", &e, 0, EINVAL, true);
+	n2.host_name = str("veth2");
+	n2.device = str("eth0");
+	build_op(&e, 72, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start: two nics of one device", &e, 0, EINVAL, true);
+	for (size_t k = 0; k <= PH_NICS_MAX; k++)
+		nics[k] = &n;
+	s.n_nics = PH_NICS_MAX + 1;
+	build_op(&e, 73, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start with 17 nics", &e, 0, E2BIG, true);
+
+	/* accepted: what the handler and the renderer get */
+	start_base(&s, &cfg);
+	nic_base(&n);
+	n.mtu = 1400;
+	n.mac_filtering = n.ipv4_filtering = n.ipv6_filtering = true;
+	n.ipv4 = v4, n.n_ipv4 = 1;
+	n.ipv6 = v6, n.n_ipv6 = 1;
+	nic_base(&n2);
+	n2.device = str("p");
+	n2.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+	n2.ifname = str("eth1.5_x");
+	n2.parent = str("");
+	n2.host_name = str("");
+	n2.hwaddr = 0;
+	nics[0] = &n, nics[1] = &n2;
+	s.nics = nics;
+	s.n_nics = 2;
+	build_op(&e, 74, PH__REQUEST__OP_INSTANCE_START, &s);
+	req = accepted("instance_start with a filtered bridged nic and a p2p one", &e, 0,
+		       PH__REQUEST__OP_INSTANCE_START, &t);
+	if (req) {
+		const struct ph_nic *a = &t.instance_start.nics[0], *b = &t.instance_start.nics[1];
+		static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };
+		static const uint8_t ip4[4] = { 10, 0, 0, 5 };
+
+		CHECK(t.instance_start.nnics == 2 && a->type == PH_NIC_BRIDGED &&
+			      strcmp(a->device, "eth0") == 0 && strcmp(a->parent, "mtbr0") == 0 &&
+			      strcmp(a->host_name, "veth1234abcd") == 0 && a->has_hwaddr &&
+			      memcmp(a->hwaddr, mac, 6) == 0 && a->mtu == 1400 &&
+			      a->mac_filtering && a->ipv4_filtering && a->ipv6_filtering &&
+			      a->n_ipv4 == 1 && memcmp(a->ipv4[0], ip4, 4) == 0 && a->n_ipv6 == 1 &&
+			      a->ipv6[0][0] == 0xfd && a->ipv6[0][15] == 0xbc,
+		      "decode: instance_start: a bridged nic's fields as typed values");
+		CHECK(b->type == PH_NIC_P2P && strcmp(b->ifname, "eth1.5_x") == 0 &&
+			      b->parent[0] == '\0' && b->host_name[0] == '\0' && !b->has_hwaddr &&
+			      b->mtu == 0 && !b->mac_filtering,
+		      "decode: instance_start: a p2p nic without parent, host end or hwaddr");
+		ph__request__free_unpacked(req, NULL);
+	}
+}
+
 void test_decode(void)
 {
 	bad_frames();
@@ -1728,6 +1963,7 @@ void test_decode(void)
 	bad_exec_start();
 	good_new_ops();
 	limits_checks();
+	nic_checks();
 	fd_checks();
 	mutants();
 	CHECK(all_untouched, "decode: every refusal left ret_req, ret_op and ret_typed untouched");
