@@ -714,6 +714,16 @@ static void remove_bridge(const char *name)
 		log_error("network \"%s\": the bridge could not be removed: %s", name, e.msg);
 }
 
+/* The bridge of a stored row made again after a failed change. */
+static void restore_bridge(const char *name, json_object *config)
+{
+	char ignored[FE_ERR_MAX];
+	bool picked;
+
+	if (apply_locked(name, config, &picked, ignored) < 0)
+		log_error("network \"%s\": the bridge could not be set back: %s", name, ignored);
+}
+
 int fe_network_create(struct lxd_network *n, char err[static FE_ERR_MAX])
 {
 	struct lxd_network old = { 0 };
@@ -759,7 +769,6 @@ int fe_network_create(struct lxd_network *n, char err[static FE_ERR_MAX])
 int fe_network_update(const struct lxd_network *n, char err[static FE_ERR_MAX])
 {
 	struct lxd_network old = { 0 };
-	char ignored[FE_ERR_MAX];
 	bool picked = false, applied = false;
 	int r;
 
@@ -774,8 +783,8 @@ int fe_network_update(const struct lxd_network *n, char err[static FE_ERR_MAX])
 	if (r == 0 && (r = row_store(n)) < 0)
 		snprintf(err, FE_ERR_MAX, "Failed to update the network");
 	/* the bridge as the stored row has it, again */
-	if (r < 0 && applied && apply_locked(old.name, old.config, &picked, ignored) < 0)
-		log_error("network \"%s\": the old configuration could not be set back", n->name);
+	if (r < 0 && applied)
+		restore_bridge(old.name, old.config);
 	pthread_mutex_unlock(&net_lock);
 	lxd_free(&lxd_network_type, &old);
 	return r;
@@ -784,6 +793,7 @@ int fe_network_update(const struct lxd_network *n, char err[static FE_ERR_MAX])
 int fe_network_rename(const char *from, const char *to, char err[static FE_ERR_MAX])
 {
 	struct lxd_network n = { 0 }, other = { 0 };
+	struct ph_error e = { "" };
 	bool picked = false;
 	int r;
 
@@ -799,8 +809,11 @@ int fe_network_rename(const char *from, const char *to, char err[static FE_ERR_M
 		r = -EINVAL;
 		snprintf(err, FE_ERR_MAX, "Network interface \"%s\" already exists", to);
 	}
-	if (r == 0)
-		r = apply_locked(to, n.config, &picked, err);
+	/* the old bridge goes first: the new one takes its subnet */
+	if (r == 0 && (r = ph_call_network_delete(from, &e)) < 0)
+		refused(r, &e, err);
+	else if (r == 0 && (r = apply_locked(to, n.config, &picked, err)) < 0)
+		restore_bridge(from, n.config);
 	if (r == 0) {
 		const char *t[] = { to, from, NULL };
 
@@ -808,9 +821,9 @@ int fe_network_rename(const char *from, const char *to, char err[static FE_ERR_M
 		if (r < 0) {
 			snprintf(err, FE_ERR_MAX, "Failed to rename the network");
 			remove_bridge(to);
+			restore_bridge(from, n.config);
 		} else {
 			r = 0;
-			remove_bridge(from);
 		}
 	}
 	pthread_mutex_unlock(&net_lock);
