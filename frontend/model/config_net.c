@@ -50,6 +50,31 @@ static bool is_subnet_address(const uint8_t *addr, size_t len, uint8_t prefix)
 	return true;
 }
 
+/*
+ * What moatd takes for a bridge's own address (privhelper/op_network.c's
+ * check, which closes the channel on anything else): IPv4, a host of a /8
+ * to /30 subnet (not its broadcast address) outside 0/8, 127/8,
+ * 169.254/16 and 224/3; IPv6, a global unicast host of a /8 to /126.
+ */
+static bool usable(int af, const uint8_t *a, uint8_t prefix)
+{
+	size_t len = af == AF_INET ? 4 : 16;
+	bool ones = true;
+
+	for (size_t bit = prefix; bit < len * 8; bit++)
+		ones = ones && (a[bit / 8] & (0x80u >> (bit % 8)));
+	if (af == AF_INET)
+		return prefix >= 8 && prefix <= 30 && !ones && a[0] != 0 && a[0] != 127 &&
+		       a[0] < 224 && !(a[0] == 169 && a[1] == 254);
+	if (prefix < 8 || prefix > 126 || a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
+		return false;
+	/* ::, ::1, ::a.b.c.d and ::ffff:a.b.c.d: the first 80 bits zero */
+	for (size_t k = 0; k < 10; k++)
+		if (a[k])
+			return true;
+	return false;
+}
+
 int fe_parse_cidr(const struct fe_valid *v, const char *s, struct fe_value *ret)
 {
 	int af = v->min == 6 ? AF_INET6 : AF_INET;
@@ -63,7 +88,8 @@ int fe_parse_cidr(const struct fe_valid *v, const char *s, struct fe_value *ret)
 			return 0;
 		}
 	if (cidr_split(s, af, x.addr, &x.prefix) != 0 ||
-	    is_subnet_address(x.addr, af == AF_INET ? 4 : 16, x.prefix))
+	    is_subnet_address(x.addr, af == AF_INET ? 4 : 16, x.prefix) ||
+	    !usable(af, x.addr, x.prefix))
 		return -EINVAL;
 	*ret = x;
 	return 0;
@@ -230,6 +256,7 @@ static const char *const dnsmasq_options[] = {
 
 #define DNSMASQ_LINES_MAX 32
 #define DNSMASQ_LINE_MAX 512
+#define DNSMASQ_TEXT_MAX 4096 /* moatd takes up to 8191 */
 
 /* One line (without its newline): 0, or -EINVAL. */
 static int dnsmasq_line(const char *p, size_t n)
@@ -257,6 +284,8 @@ int fe_parse_raw_dnsmasq(const struct fe_valid *v, const char *s, struct fe_valu
 	size_t lines = 0;
 
 	(void)v;
+	if (strlen(s) > DNSMASQ_TEXT_MAX)
+		return -EINVAL;
 	for (const char *p = s;;) {
 		size_t n = strcspn(p, "\n");
 
@@ -280,8 +309,18 @@ static void explain_cidr(const struct fe_valid *v, const char *s, char *why, siz
 
 	if (r == 1)
 		snprintf(why, size, "Not an IPv%d address \"%s\"", fam, s);
-	else if (r == 0)
+	else if (r == 0 && is_subnet_address(addr, fam == 4 ? 4 : 16, prefix))
 		snprintf(why, size, "Not a usable IPv%d address \"%s\"", fam, s);
+	else if (r == 0 && fam == 4)
+		snprintf(why, size,
+			 "Not a usable IPv4 address \"%s\" (a host of a /8 to /30 subnet, not its "
+			 "broadcast address, outside 0/8, 127/8, 169.254/16 and multicast)",
+			 s);
+	else if (r == 0)
+		snprintf(why, size,
+			 "Not a usable IPv6 address \"%s\" (a global unicast host of a /8 to /126 "
+			 "subnet)",
+			 s);
 	else
 		snprintf(why, size, "invalid CIDR address: %s", s);
 }

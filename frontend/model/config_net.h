@@ -14,7 +14,10 @@
 /*
  * "ADDR/N" with a host address (not the subnet's own), of the family
  * v->min names (4 or 6), or exactly one of v->choices ("auto", "none"):
- * family 0 and u its index. LXD's IsNetworkAddressCIDRV4/V6.
+ * family 0 and u its index. LXD's IsNetworkAddressCIDRV4/V6, and what
+ * moatd takes for a bridge: IPv4 a /8 to /30, not the broadcast address,
+ * outside 0/8, 127/8, 169.254/16 and multicast; IPv6 a global unicast /8
+ * to /126.
  */
 int fe_parse_cidr(const struct fe_valid *v, const char *s, struct fe_value *ret);
 /* "00:16:3e:aa:bb:cc": 6 bytes of hex separated by colons (LXD's IsNetworkMAC). */
@@ -26,7 +29,7 @@ int fe_parse_domain(const struct fe_valid *v, const char *s, struct fe_value *re
 /*
  * raw.dnsmasq: lines "option" or "option=value" of the dnsmasq options
  * moat allows (none that names a file, a user, a script or an interface),
- * printable, at most 32 lines of 512 bytes.
+ * printable, at most 32 lines of 512 bytes and 4096 in all.
  */
 int fe_parse_raw_dnsmasq(const struct fe_valid *v, const char *s, struct fe_value *ret);
 

@@ -97,7 +97,7 @@ static const struct fe_key bridge_keys[] = {
 	  .value = { .parse = fe_parse_raw_dnsmasq,
 		     .why = "must be lines of the dnsmasq options moat allows (DNS records, DHCP "
 			    "options and hosts, logging, caching; none that names a file, a user, "
-			    "a script or an interface), at most 32 lines of 512 bytes" },
+			    "a script or an interface), at most 32 lines of 512 bytes and 4096 in all" },
 	  .gate = FE_GATE_RAW_DNSMASQ,
 	  .forbidden = "Raw dnsmasq configuration is forbidden" },
 	{ .name = "user.", .flags = FE_KEY_PREFIX, .value = FE_STRING(4096, "must be a string") },
@@ -139,27 +139,35 @@ static bool flag(json_object *config, const char *key, bool dflt)
 	return get(config, key, &v) == 1 ? v.b : dflt;
 }
 
-/* ipv4.dhcp.ranges inside the subnet of ipv4.address (when it has one). */
+/* A host of the IPv4 subnet net/prefix (host order): inside, not its own or broadcast address. */
+static bool in_subnet4(uint32_t a, uint32_t net, uint8_t prefix)
+{
+	uint32_t m = prefix ? ~0u << (32 - prefix) : 0;
+
+	return (a & m) == (net & m) && (a & ~m) != 0 && (a & ~m) != ~m;
+}
+
+/* ipv4.dhcp.ranges inside the subnet of ipv4.address (when it has one), as moatd takes them. */
 static int check_ranges(const char *name, json_object *config, char err[static FE_ERR_MAX])
 {
 	struct fe_ip_range r[PH_NET_RANGES_MAX];
 	struct fe_value a;
-	uint32_t net, mask;
+	uint32_t net;
 	size_t n;
 
 	if (get(config, "ipv4.address", &a) != 1 || a.family != AF_INET ||
 	    fe_ip_ranges(cfg(config, "ipv4.dhcp.ranges"), r, PH_NET_RANGES_MAX, &n) < 0)
 		return 0;
-	mask = a.prefix ? htonl(~0u << (32 - a.prefix)) : 0;
 	memcpy(&net, a.addr, 4);
+	net = ntohl(net);
 	for (size_t k = 0; k < n; k++) {
 		uint32_t s, e;
 		char sub[INET_ADDRSTRLEN] = "";
-		struct in_addr x = { net & mask };
+		struct in_addr x = { htonl(net & (~0u << (32 - a.prefix))) };
 
 		memcpy(&s, r[k].start, 4);
 		memcpy(&e, r[k].end, 4);
-		if ((s & mask) == (net & mask) && (e & mask) == (net & mask))
+		if (in_subnet4(ntohl(s), net, a.prefix) && in_subnet4(ntohl(e), net, a.prefix))
 			continue;
 		inet_ntop(AF_INET, &x, sub, sizeof(sub));
 		snprintf(err, FE_ERR_MAX,
@@ -428,8 +436,11 @@ static int add_hosts(const struct fe_instance *i, json_object *xd, void *data)
 			continue;
 		snprintf(key, sizeof(key), "volatile.%s.hwaddr", dev);
 		hw = *cfg(d, "hwaddr") ? cfg(d, "hwaddr") : cfg(i->config, key);
-		/* no MAC yet (never started): nothing dnsmasq could match */
-		if (fe_parse_mac(NULL, hw, &mac) < 0 || hs->n >= PH_NET_HOSTS_MAX)
+		/* no MAC yet (never started): nothing dnsmasq could match; moatd takes unicast ones */
+		if (fe_parse_mac(NULL, hw, &mac) < 0 || (mac.addr[0] & 1) ||
+		    !(mac.addr[0] | mac.addr[1] | mac.addr[2] | mac.addr[3] | mac.addr[4] |
+		      mac.addr[5]) ||
+		    hs->n >= PH_NET_HOSTS_MAX)
 			continue;
 		h = &hs->h[hs->n++];
 		memset(h, 0, sizeof(*h));
@@ -453,6 +464,47 @@ static enum ph_addr_mode addr_mode(json_object *config, const char *key, void *a
 	memcpy(addr, v.addr, v.family == AF_INET ? 4 : 16);
 	*prefix = v.prefix;
 	return PH_ADDR_SET;
+}
+
+/* A global unicast IPv6 host with host bits past /64 (moatd's rule for a static lease). */
+static bool v6_host(const struct in6_addr *a)
+{
+	bool host = false;
+
+	if (a->s6_addr[0] == 0xff || IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_UNSPECIFIED(a) ||
+	    IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
+		return false;
+	for (int k = 8; k < 16; k++)
+		host = host || a->s6_addr[k];
+	return host;
+}
+
+static bool in_subnet6(const struct in6_addr *a, const struct in6_addr *net, uint8_t prefix)
+{
+	for (unsigned bit = 0; bit < prefix; bit++)
+		if ((a->s6_addr[bit / 8] ^ net->s6_addr[bit / 8]) & (0x80u >> (bit % 8)))
+			return false;
+	return true;
+}
+
+/*
+ * A nic's static addresses that the network cannot give (no such family,
+ * outside the subnet, the bridge's own) are left out of its host line, as
+ * moatd refuses them: the nic still gets a lease, from the range.
+ */
+static void host_fit(const struct ph_network *n, struct ph_net_host *h)
+{
+	uint32_t a = ntohl(h->ipv4.s_addr), gw = ntohl(n->ipv4.s_addr);
+
+	if (h->has_ipv4 &&
+	    (n->ipv4_mode == PH_ADDR_NONE ||
+	     (n->ipv4_mode == PH_ADDR_SET && (!in_subnet4(a, gw, n->ipv4_prefix) || a == gw))))
+		h->has_ipv4 = false;
+	if (h->has_ipv6 &&
+	    (n->ipv6_mode == PH_ADDR_NONE || !v6_host(&h->ipv6) ||
+	     (n->ipv6_mode == PH_ADDR_SET && (!in_subnet6(&h->ipv6, &n->ipv6, n->ipv6_prefix) ||
+					      memcmp(&h->ipv6, &n->ipv6, 16) == 0))))
+		h->has_ipv6 = false;
 }
 
 /* The network as moatd takes it; hosts (PH_NET_HOSTS_MAX of them) is the caller's. */
@@ -482,7 +534,8 @@ static void build(const char *name, json_object *config, struct ph_net_host *hos
 			memcpy(&n.ipv4_ranges[k].start, r[k].start, 4);
 			memcpy(&n.ipv4_ranges[k].end, r[k].end, 4);
 		}
-	n.n_ipv4_ranges = nr;
+	/* moatd takes ranges only with a set address (auto ones once it is picked) */
+	n.n_ipv4_ranges = n.ipv4_mode == PH_ADDR_SET ? nr : 0;
 	n.ipv6_mode = addr_mode(config, "ipv6.address", &n.ipv6, &n.ipv6_prefix);
 	n.ipv6_nat = flag(config, "ipv6.nat", false);
 	n.ipv6_dhcp = flag(config, "ipv6.dhcp", true);
@@ -494,6 +547,8 @@ static void build(const char *name, json_object *config, struct ph_net_host *hos
 	n.raw_dnsmasq = *cfg(config, "raw.dnsmasq") ? cfg(config, "raw.dnsmasq") : NULL;
 	if (hosts)
 		each_instance(add_hosts, &hs);
+	for (size_t k = 0; k < hs.n; k++)
+		host_fit(&n, &hosts[k]);
 	n.hosts = hosts;
 	n.n_hosts = hs.n;
 	*ret = n;
@@ -541,14 +596,24 @@ static int apply_locked(const char *name, json_object *config, bool *ret_picked,
 		snprintf(err, FE_ERR_MAX, "Out of memory");
 		return -ENOMEM;
 	}
+	*ret_picked = false;
+	err[0] = '\0';
 	build(name, config, hosts, &n);
 	r = ph_call_network_apply(&n, &a, &e);
+	if (r == 0 && (*ret_picked = store_picked(config, &a)) &&
+	    *cfg(config, "ipv4.dhcp.ranges")) {
+		/* the ranges of an auto subnet: checked and applied once it is picked */
+		r = check_ranges(name, config, err);
+		if (r == 0) {
+			build(name, config, hosts, &n);
+			r = ph_call_network_apply(&n, &a, &e);
+		}
+	}
 	free(hosts);
 	if (r < 0)
-		return refused(r, &e, err);
+		return err[0] ? r : refused(r, &e, err);
 	if (a.warning[0])
 		log_warn("network \"%s\": %s", name, a.warning);
-	*ret_picked = store_picked(config, &a);
 	return 0;
 }
 
@@ -746,7 +811,7 @@ int fe_network_create(struct lxd_network *n, char err[static FE_ERR_MAX])
 	}
 	if (r == 0)
 		r = apply_locked(n->name, n->config, &picked, err);
-	if (r == 0 && picked && (r = check_ranges(n->name, n->config, err)) < 0)
+	if (r < 0 && picked) /* made, then its ranges refused */
 		remove_bridge(n->name);
 	if (r == 0) {
 		const char *t[] = { n->name, n->description ? n->description : "", "bridge",
@@ -777,9 +842,7 @@ int fe_network_update(const struct lxd_network *n, char err[static FE_ERR_MAX])
 	r = row_load_for(n->name, &old, err);
 	if (r == 0)
 		r = apply_locked(n->name, n->config, &picked, err);
-	applied = r == 0;
-	if (r == 0 && picked)
-		r = check_ranges(n->name, n->config, err);
+	applied = r == 0 || picked;
 	if (r == 0 && (r = row_store(n)) < 0)
 		snprintf(err, FE_ERR_MAX, "Failed to update the network");
 	/* the bridge as the stored row has it, again */

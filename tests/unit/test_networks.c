@@ -76,6 +76,21 @@ static void test_keys(void)
 	config_case("{\"ipv6.address\":\"10.0.0.1/24\"}", p, -EINVAL, "Not an IPv6 address");
 	config_case("{\"ipv6.address\":\"fd42::/64\"}", p, -EINVAL, "Not a usable IPv6 address");
 	config_case("{\"ipv4.address\":\"AUTO\"}", p, -EINVAL, "invalid CIDR address");
+	/* what moatd would take for a protocol breach is a 400 here */
+	config_case("{\"ipv4.address\":\"10.250.64.255/24\"}", p, -EINVAL,
+		    "Not a usable IPv4 address \"10.250.64.255/24\" (a host of a /8 to /30");
+	config_case("{\"ipv4.address\":\"10.250.64.1/31\"}", p, -EINVAL, "/8 to /30");
+	config_case("{\"ipv4.address\":\"10.1.1.1/7\"}", p, -EINVAL, "/8 to /30");
+	config_case("{\"ipv4.address\":\"127.0.0.2/8\"}", p, -EINVAL, "127/8");
+	config_case("{\"ipv4.address\":\"169.254.1.1/16\"}", p, -EINVAL, "169.254/16");
+	config_case("{\"ipv4.address\":\"224.0.0.1/24\"}", p, -EINVAL, "multicast");
+	config_case("{\"ipv4.address\":\"0.0.0.1/8\"}", p, -EINVAL, "0/8");
+	config_case("{\"ipv6.address\":\"fe80::1/64\"}", p, -EINVAL, "global unicast");
+	config_case("{\"ipv6.address\":\"::ffff:10.0.0.1/120\"}", p, -EINVAL, "global unicast");
+	config_case("{\"ipv6.address\":\"fd42::1/127\"}", p, -EINVAL, "/8 to /126");
+	config_case("{\"ipv6.address\":\"ff02::1/64\"}", p, -EINVAL, "global unicast");
+	config_case("{\"ipv4.address\":\"192.168.7.1/30\",\"ipv6.address\":\"2001:db8::1/48\"}", p,
+		    0, NULL);
 	config_case("{\"ipv4.address\":\"10.0.0.1/ 24\"}", p, -EINVAL, "invalid CIDR");
 	config_case("{\"ipv4.address\":\"10.0.0.1/+24\"}", p, -EINVAL, "invalid CIDR");
 	config_case("{\"ipv4.nat\":\"yes\",\"ipv6.nat\":\"off\",\"ipv4.dhcp\":\"1\"}", p, 0, NULL);
@@ -121,6 +136,12 @@ static void test_ranges(void)
 		    "does not fall within any of the allowed networks [10.250.64.0/24]");
 	config_case("{\"ipv4.address\":\"10.250.64.1/24\",\"ipv4.dhcp.ranges\":"
 		    "\"10.250.64.10-10.250.65.20\"}",
+		    p, -EINVAL, "does not fall within");
+	config_case("{\"ipv4.address\":\"10.250.64.1/24\",\"ipv4.dhcp.ranges\":"
+		    "\"10.250.64.0-10.250.64.20\"}",
+		    p, -EINVAL, "does not fall within");
+	config_case("{\"ipv4.address\":\"10.250.64.1/24\",\"ipv4.dhcp.ranges\":"
+		    "\"10.250.64.10-10.250.64.255\"}",
 		    p, -EINVAL, "does not fall within");
 	config_case("{\"ipv4.dhcp.ranges\":\"10.250.64.10\"}", p, -EINVAL,
 		    "Item \"10.250.64.10\": IP range must contain start and end IP addresses");
