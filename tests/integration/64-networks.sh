@@ -80,6 +80,13 @@ bad_create() { # DESC JSON-CONFIG MESSAGE-REGEX
 	check_eq "create with $1: a 400" 400 "$(jget "$out" 'd["error_code"]')"
 	check_match "create with $1: LXD's words" "$3" "$(jget "$out" 'd["error"]')"
 }
+fe_before=$(frontend_pid)
+bad_create "a broadcast address" '{"ipv4.address":"10.250.64.255/24"}' 'Not a usable IPv4 address'
+bad_create "a /31" '{"ipv4.address":"10.250.64.1/31"}' 'a host of a /8 to /30 subnet'
+bad_create "a link-local IPv6 address" '{"ipv6.address":"fe80::1/64"}' 'global unicast'
+bad_create "a range on the broadcast address" \
+	'{"ipv4.address":"10.250.64.1/24","ipv4.dhcp.ranges":"10.250.64.200-10.250.64.255"}' \
+	'does not fall within'
 bad_create "an unknown key" '{"bogus.key":"1"}' "Invalid option for network \"$NC\" option \"bogus.key\""
 bad_create "a bad boolean" '{"ipv4.nat":"maybe"}' 'Invalid value for a boolean "maybe"'
 bad_create "a subnet address" '{"ipv4.address":"10.250.64.0/24"}' 'Not a usable IPv4 address'
@@ -103,6 +110,8 @@ check_eq "create of type macvlan: a 400" 400 \
 	"$(api_status POST /1.0/networks -d "{\"name\":\"$NC\",\"type\":\"macvlan\"}")"
 check_eq "create named as a host interface that is no bridge: a 400" 400 \
 	"$(api_status POST /1.0/networks -d '{"name":"lo"}')"
+check_eq "the frontend answered them all (moatd saw nothing to close its channel for)" \
+	"$fe_before" "$(frontend_pid)"
 check_eq "nothing was stored" 404 "$(api_status GET "/1.0/networks/$NC")"
 check_fails "no link was made" ip link show "$NC"
 check_fails "lxc network create with a bad value fails" timeout 30 lxc network create "$NC" ipv4.nat=maybe
