@@ -59,7 +59,9 @@ sqlite3 "$T/d/database/moat.db" "CREATE TABLE config (key TEXT PRIMARY KEY NOT N
 	INSERT INTO config VALUES ('user.kept', 'yes'); PRAGMA user_version = 1;"
 chown -R moat:moat "$T/d/database"
 daemon_start --policy "$P/ok.policy"
-check_eq "an old database is migrated to the latest schema" 3 "$(sqlite3 "$MOAT_DIR/database/moat.db" 'PRAGMA user_version;')"
+check_eq "an old database is migrated to the latest schema" 4 "$(sqlite3 "$MOAT_DIR/database/moat.db" 'PRAGMA user_version;')"
+check_eq "migration 4 creates the networks table" networks \
+	"$(sqlite3 "$MOAT_DIR/database/moat.db" "SELECT name FROM sqlite_master WHERE name = 'networks';")"
 check_eq "migration keeps existing rows" yes "$(jget "$(api GET /1.0)" 'd["metadata"]["config"]["user.kept"]')"
 check_eq "migration 2 creates the default profile" default "$(sqlite3 "$MOAT_DIR/database/moat.db" 'SELECT name FROM profiles;')"
 check_match "moatd logs the policy it loaded" 'policy .* \(default\)' "$(cat "$T/moatd.log")"
