@@ -464,3 +464,14 @@ int ph_link_pick(const char *name, int family, void *ret_addr, uint8_t *ret_pref
 	}
 	return -EADDRNOTAVAIL;
 }
+
+/* For the nics' hot-plug (op_nic.c): the same socket and error mapping. */
+int ph_nl_open(struct nl_sock **ret)
+{
+	return nl_open(ret);
+}
+
+int ph_nl_err(int e)
+{
+	return nlerr(e);
+}
