@@ -218,7 +218,7 @@ static void test_leases(void)
 	      "leases: a line cut short by the length is refused");
 }
 
-void test_networks(void)
+void test_networks_api(void)
 {
 	test_names();
 	test_keys();
