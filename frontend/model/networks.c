@@ -496,14 +496,13 @@ static void host_fit(const struct ph_network *n, struct ph_net_host *h)
 {
 	uint32_t a = ntohl(h->ipv4.s_addr), gw = ntohl(n->ipv4.s_addr);
 
+	/* an auto subnet is not known yet: its static leases follow once it is (apply_locked) */
 	if (h->has_ipv4 &&
-	    (n->ipv4_mode == PH_ADDR_NONE ||
-	     (n->ipv4_mode == PH_ADDR_SET && (!in_subnet4(a, gw, n->ipv4_prefix) || a == gw))))
+	    (n->ipv4_mode != PH_ADDR_SET || !in_subnet4(a, gw, n->ipv4_prefix) || a == gw))
 		h->has_ipv4 = false;
-	if (h->has_ipv6 &&
-	    (n->ipv6_mode == PH_ADDR_NONE || !v6_host(&h->ipv6) ||
-	     (n->ipv6_mode == PH_ADDR_SET && (!in_subnet6(&h->ipv6, &n->ipv6, n->ipv6_prefix) ||
-					      memcmp(&h->ipv6, &n->ipv6, 16) == 0))))
+	if (h->has_ipv6 && (n->ipv6_mode != PH_ADDR_SET || !v6_host(&h->ipv6) ||
+			    !in_subnet6(&h->ipv6, &n->ipv6, n->ipv6_prefix) ||
+			    memcmp(&h->ipv6, &n->ipv6, 16) == 0))
 		h->has_ipv6 = false;
 }
 
@@ -600,9 +599,8 @@ static int apply_locked(const char *name, json_object *config, bool *ret_picked,
 	err[0] = '\0';
 	build(name, config, hosts, &n);
 	r = ph_call_network_apply(&n, &a, &e);
-	if (r == 0 && (*ret_picked = store_picked(config, &a)) &&
-	    *cfg(config, "ipv4.dhcp.ranges")) {
-		/* the ranges of an auto subnet: checked and applied once it is picked */
+	if (r == 0 && (*ret_picked = store_picked(config, &a))) {
+		/* an auto subnet's ranges and static leases: checked and applied once it is picked */
 		r = check_ranges(name, config, err);
 		if (r == 0) {
 			build(name, config, hosts, &n);
