@@ -264,7 +264,7 @@ check_eq "nothing was stored" "" \
 cp "$TOP/policy/hardened.policy" "$T/hardened.policy"
 chown root:root "$T/hardened.policy"
 chmod 0644 "$T/hardened.policy"
-"$B/moatd" --dir "$T/dh" --policy "$T/hardened.policy" >>"$T/moatd-hardened.log" 2>&1 &
+"$B/moatd" --network none --dir "$T/dh" --policy "$T/hardened.policy" >>"$T/moatd-hardened.log" 2>&1 &
 DAEMON_PIDS+=("$!")
 check "the hardened moatd answers" eventually 15 test -S "$T/dh/unix.socket"
 hapi_status() {
