@@ -90,6 +90,76 @@ check_eq "... and the container's eth0 still has it" "$MAC1" \
 check_eq "... and the host end its name" "$HOST1" "$(vol c1 volatile.eth0.host_name)"
 check "c1 takes its address again" inside c1 ip addr add "$NET4.11/24" dev eth0
 
+# ---- a managed network: DHCP, DNS by name, NAT to an "outside" namespace -------------
+NET=mt$$w
+OUT=mt$$o
+O4=198.51.100.$((4 * ($$ % 63))) # this suite's /30: .+1 the host's end, .+2 outside's
+OH=198.51.100.$((4 * ($$ % 63) + 1))
+OX=198.51.100.$((4 * ($$ % 63) + 2))
+outside_cleanup() {
+	ip netns del "$OUT" 2>/dev/null
+	ip link del "mt$$x" 2>/dev/null
+	return 0
+}
+cleanup_also outside_cleanup
+check "lxc network create $NET (auto IPv4 and IPv6, NAT)" timeout 60 lxc network create "$NET"
+SUB4=$(timeout 30 lxc network get "$NET" ipv4.address)
+SUB6=$(timeout 30 lxc network get "$NET" ipv6.address)
+check_match "it picked an IPv4 subnet" '^[0-9.]+/24$' "$SUB4"
+check_match "... and an IPv6 one" '^f[cd][0-9a-f:]+/64$' "$SUB6"
+P4=${SUB4%.*} # the /24's first three octets
+check "an outside namespace $OUT behind a /30 to the host ($O4)" sh -c "
+	ip netns add $OUT && ip link add mt$$x type veth peer name eth0 netns $OUT &&
+	ip addr add $OH/30 dev mt$$x && ip link set mt$$x up &&
+	ip -n $OUT addr add $OX/30 dev eth0 && ip -n $OUT link set eth0 up && ip -n $OUT link set lo up"
+check_eq "outside has no route back to the network's subnet (only its /30)" "" \
+	"$(ip -n "$OUT" route show default)"
+check "lxc init n1 and a nic on the network" sh -c \
+	"timeout 120 lxc init bb n1 && timeout 30 lxc config device add n1 eth0 nic network=$NET"
+check "lxc config device add refuses a network that does not exist" sh -c \
+	"! timeout 30 lxc config device add n1 eth1 nic network=mt$$q 2>$T/nonet.err"
+check_match "... with LXD's words" 'Network not found' "$(cat "$T/nonet.err")"
+check_fails "lxc config device add refuses an ipv4.address outside the subnet" timeout 30 \
+	lxc config device add n1 eth1 nic network="$NET" name=eth1 ipv4.address=192.0.2.9
+check "pylxd creates n2 with a nic on the network" /usr/bin/python3 - <<EOF2
+import pylxd
+c = pylxd.Client()
+c.containers.create({"name": "n2", "source": {"type": "image", "alias": "bb"},
+    "devices": {"eth0": {"type": "nic", "network": "$NET"}}}, wait=True)
+EOF2
+check "moat init n3 with a static ipv4.address and filters" sh -c \
+	"timeout 120 '$B/moat' init bb n3 && timeout 30 '$B/moat' config device add n3 eth0 nic \
+	 network=$NET ipv4.address=$P4.50 security.mac_filtering=true \
+	 security.ipv4_filtering=true security.ipv6_filtering=true"
+check "n1, n2 and n3 start" sh -c "timeout 120 lxc start n1 n2 n3"
+addr4() { timeout 30 lxc list "$1" -c 4 --format csv | grep -o "$P4\.[0-9]*" | head -1; }
+has_addr4() { [ -n "$(addr4 "$1")" ]; }
+has_addr6() { timeout 30 lxc list "$1" -c 6 --format csv | grep -q "${SUB6%%::*}:"; }
+check "n1 gets an IPv4 address from the network's DHCP (lxc list)" eventually 60 has_addr4 n1
+check "n2 too" eventually 60 has_addr4 n2
+check "n1 gets an IPv6 address in the network's /64 (lxc list)" eventually 60 has_addr6 n1
+check_eq "n3 gets its static ipv4.address through its filters" "$P4.50" \
+	"$(eventually 60 has_addr4 n3; addr4 n3)"
+check "n3 gets its SLAAC address through its IPv6 filter" eventually 60 has_addr6 n3
+N2=$(addr4 n2)
+check_match "pylxd's state shows n2's address on eth0" "$N2" "$(/usr/bin/python3 - <<EOF2
+import pylxd
+st = pylxd.Client().containers.get("n2").state()
+print([a["address"] for a in st.network["eth0"]["addresses"]])
+EOF2
+)"
+check "n1 reaches n2 by name (ping n2.moat)" eventually 30 inside n1 ping -c1 -W2 n2.moat
+check "n1 reaches n3 by name" eventually 30 inside n1 ping -c1 -W2 n3.moat
+A1=$(timeout 30 lxc list n1 -c 6 --format csv | grep -o "${SUB6%%::*}:[0-9a-f:]*" | head -1)
+# (its address may still be tentative, in duplicate address detection, at first)
+check "n3 (filtered) reaches n1 over IPv6 from its SLAAC address" \
+	eventually 30 inside n3 ping6 -c1 -W2 "$A1"
+check "n1 reaches outside ($OX) through NAT" inside n1 ping -c1 -W5 "$OX"
+check "lxc network set $NET ipv4.nat=false" timeout 30 lxc network set "$NET" ipv4.nat=false
+check_fails "without NAT the reply cannot come back" inside n1 ping -c1 -W3 "$OX"
+check "lxc network set $NET ipv4.nat=true" timeout 30 lxc network set "$NET" ipv4.nat=true
+check "with NAT again n1 reaches outside" inside n1 ping -c1 -W5 "$OX"
+
 # ---- moatd restarted: connectivity intact ----------------------------------------------
 PID1=$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["pid"]')
 kill -TERM "$MOATD_PID"
@@ -99,6 +169,9 @@ check "c1 reaches c2 while moatd is down (ping in c1's network namespace)" \
 daemon_start
 check "after moatd's restart c1 still reaches c2" inside c1 ping -c1 -W5 "$NET4.12"
 check_match "... c1's nic still has its filter" "chain nic_c1_$HOST1 " "$(nft list ruleset bridge)"
+check "... n1 still reaches n2 by name" inside n1 ping -c1 -W5 n2.moat
+check "... and outside through NAT" inside n1 ping -c1 -W5 "$OX"
+check_eq "... and n3 keeps its address" "$P4.50" "$(addr4 n3)"
 check "... and the host" inside c1 ping -c1 -W5 "$NET4.1"
 check_eq "... the host end is still a port of $BR" "$BR" \
 	"$(basename "$(readlink "/sys/class/net/$HOST1/master")")"

@@ -220,10 +220,6 @@ static void frontend_check(void)
 		{ "a physical nic under a hardened policy",
 		  "{\"type\":\"nic\",\"nictype\":\"physical\",\"parent\":\"enp1s0\"}", &hard,
 		  "Invalid device \"d\": nictype \"physical\" is forbidden by the server's policy" },
-		{ "a bridged nic onto a host bridge under a hardened policy",
-		  "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"docker0\"}", &hard,
-		  "Invalid device \"d\": A bridged nic onto host interface \"docker0\" is forbidden "
-		  "by the server's policy (use network=)" },
 		{ "a managed nic under a hardened policy", "{\"type\":\"nic\",\"network\":\"n\"}",
 		  &hard, NULL },
 		{ "a bad rate", "{\"type\":\"nic\",\"network\":\"n\",\"limits.egress\":\"10MB\"}",
