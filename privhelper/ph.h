@@ -25,10 +25,11 @@ struct ph_policy {
 	bool allow_nesting;
 	bool allow_raw_lxc;
 	bool allow_unix_devices;
-	bool allow_raw_idmap;      /* raw.idmap; isolated maps outside the delegated range */
-	bool allow_raw_seccomp;    /* raw.seccomp */
-	bool allow_kernel_modules; /* linux.kernel_modules */
-	bool allow_lxc_hooks;      /* lxc.hook.* lines in raw.lxc */
+	bool allow_raw_idmap;       /* raw.idmap; isolated maps outside the delegated range */
+	bool allow_raw_seccomp;     /* raw.seccomp */
+	bool allow_kernel_modules;  /* linux.kernel_modules */
+	bool allow_lxc_hooks;       /* lxc.hook.* lines in raw.lxc */
+	bool allow_proxy_low_ports; /* proxy devices listening on host ports below 1024 */
 	/* Host paths that disk devices may use; "*" entry = any. */
 	char **disk_source_prefixes;
 	/* No container ids unless root has a range in /etc/subuid and /etc/subgid. */

@@ -219,6 +219,48 @@ struct ph_device_detach {
 	struct ph_device device;
 };
 
+/* ---- proxy devices (op_proxy.c checks and runs them, proxy_fwd.c forwards) ---- */
+
+enum ph_proxy_kind { PH_PROXY_TCP = 1, PH_PROXY_UDP, PH_PROXY_UNIX };
+
+#define PH_PROXY_PATH_MAX 108 /* sun_path, with its NUL */
+
+/* One end as ph_check_proxy() yields it. */
+struct ph_proxy_end {
+	enum ph_proxy_kind kind;
+	int family;                   /* tcp, udp: AF_INET or AF_INET6 */
+	uint8_t addr[16];             /* network order, 4 or 16 bytes used */
+	uint16_t port;                /* 1-65535 */
+	char path[PH_PROXY_PATH_MAX]; /* unix: absolute, normal, not "/" */
+};
+
+struct ph_proxy {
+	char device[NAME_MAX_LEN + 1];       /* [A-Za-z0-9][A-Za-z0-9._-]{0,62} */
+	struct ph_proxy_end listen, connect; /* udp with udp only; tcp and unix mix */
+	bool bind_instance;
+	uint32_t uid, gid, mode;             /* a unix listener's: 0-65535, 0-0777 */
+	uint32_t security_uid, security_gid; /* container ids, 0-65535 */
+};
+
+struct ph_proxy_attach {
+	struct ph_instance_ref ref;
+	struct ph_proxy proxy;
+};
+
+struct ph_proxy_detach {
+	struct ph_instance_ref ref;
+	struct ph_proxy proxy;
+};
+
+/* What the forwarder runs with, beyond the request (op_proxy.c finds it). */
+struct ph_proxy_run {
+	pid_t init; /* the container's init */
+	uid_t uid;  /* the host ids it drops to (never 0) */
+	gid_t gid;
+	uid_t sock_uid; /* a unix listener's owner, as host ids */
+	gid_t sock_gid;
+};
+
 /* ---- storage.c: paths and confined workers ------------------------------- */
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
 int ph_pool_open(struct ph_ctx *ctx, const char *pool);
@@ -254,6 +296,8 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 /* ---- op_device.c, device_mount.c: disks and unix nodes ------------------- */
 /* The Device message into ret; < 0: malformed. */
 int ph_check_device(const Ph__Device *m, struct ph_device *ret);
+/* Does one of the policy's disk_source_prefixes cover path, component by component? */
+bool ph_policy_prefix_allows(const struct ph_policy *p, const char *path);
 /* May the policy give this device (on its names, before anything is opened)? */
 int ph_policy_device(const struct ph_policy *p, const struct ph_device *d, const char **ret_why);
 /* Stage every device of a start under $MOAT_DIR/containers/<name>/devices/ (sources
@@ -310,5 +354,15 @@ const char *ph_cgroup2_root(void);
 int ph_cgroup_dir(const char *name, pid_t pid, const char *ctrl);
 /* Fill the counters of a running instance; < 0: ask liblxc instead. */
 int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
+
+/* ---- proxy_fwd.c: the forwarder of one proxy device ------------------------ */
+/*
+ * In a fresh child of moatd (root, no descriptor of moatd's but status_fd):
+ * open the listener on its side, drop every privilege, report 0 (or a
+ * negative errno) as an int on status_fd, then forward until the container's
+ * init exits. Never returns.
+ */
+void __attribute__((noreturn))
+ph_proxy_forward(const struct ph_proxy *p, const struct ph_proxy_run *run, int status_fd);
 
 #endif

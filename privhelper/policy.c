@@ -20,6 +20,7 @@
  *   allow_raw_seccomp     = true|false
  *   allow_kernel_modules  = true|false
  *   allow_lxc_hooks       = true|false
+ *   allow_proxy_low_ports = true|false
  * Every key must appear exactly once: a policy never relies on a default.
  */
 #include <errno.h>
@@ -130,6 +131,7 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 		K_RAW_SECCOMP,
 		K_MODULES,
 		K_HOOKS,
+		K_PROXY_LOW,
 		K_MAX
 	};
 	static const char *const keys[K_MAX] = { "name",
@@ -142,7 +144,8 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 						 "allow_raw_idmap",
 						 "allow_raw_seccomp",
 						 "allow_kernel_modules",
-						 "allow_lxc_hooks" };
+						 "allow_lxc_hooks",
+						 "allow_proxy_low_ports" };
 	struct ph_policy p = { 0 };
 	bool seen[K_MAX] = { false };
 	__do_free char *copy = NULL;
@@ -220,6 +223,9 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 			break;
 		case K_HOOKS:
 			r = parse_bool(v, &p.allow_lxc_hooks);
+			break;
+		case K_PROXY_LOW:
+			r = parse_bool(v, &p.allow_proxy_low_ports);
 			break;
 		}
 		if (r < 0)

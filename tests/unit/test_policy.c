@@ -30,7 +30,7 @@
 /* the keys of the security keys' policy flags, all allowed */
 #define NEW_KEYS                                                                                   \
 	"allow_raw_idmap = true\nallow_raw_seccomp = false\nallow_kernel_modules = true\n"         \
-	"allow_lxc_hooks = false\n"
+	"allow_lxc_hooks = false\nallow_proxy_low_ports = true\n"
 
 #define GOOD_HEAD                                                                                  \
 	"name = test\n"                                                                            \
