@@ -11,11 +11,13 @@
  * from moatd (setsid, a double fork: init reaps it, and a moatd restart
  * leaves it running). The forwarder (proxy_fwd.c) reports on a pipe once
  * its listener is open and it has dropped everything; moatd then records
- * "pid starttime" in $MOAT_DIR/proxies/<instance>/<device>.pid (root,
+ * its pid, start time and unix listener in
+ * $MOAT_DIR/proxies/<instance>/<device>.pid (root,
  * 0700 directories; not devices/<instance>/, which every start and disk
  * hot-plug empties). Detach reads that file, checks the start time so a
  * reused pid is never signalled, kills the forwarder through a pidfd,
- * waits for it to be gone and removes its unix listener (only a socket).
+ * waits for it to be gone and removes the unix listener the record names
+ * (only a socket).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -150,32 +152,50 @@ static unsigned long long start_time(pid_t pid)
 	return t;
 }
 
-static int record_write(struct ph_ctx *ctx, const char *name, const char *device, pid_t pid)
+/* What a record says: the forwarder, and the unix listener it made ('h' on the
+ * host, 'i' inside the container, '-' none) at path. */
+struct record {
+	int pid;
+	unsigned long long start;
+	char side;
+	char path[PH_PROXY_PATH_MAX];
+};
+
+static int record_write(struct ph_ctx *ctx, const char *name, const struct ph_proxy *p, pid_t pid)
 {
 	char path[4096], tmp[4096];
+	bool sock = p->listen.kind == PH_PROXY_UNIX;
 	FILE *f;
 	int r;
 
 	if (snprintf(path, sizeof(path), "%s/proxies", ctx->dir) >= (int)sizeof(path) ||
 	    (mkdir(path, 0700) < 0 && errno != EEXIST) || record_path(ctx, name, NULL, path) < 0 ||
-	    (mkdir(path, 0700) < 0 && errno != EEXIST) || record_path(ctx, name, device, path) < 0)
-		return -errno ? -errno : -ENAMETOOLONG;
+	    (mkdir(path, 0700) < 0 && errno != EEXIST) ||
+	    record_path(ctx, name, p->device, path) < 0)
+		return errno ? -errno : -ENAMETOOLONG;
 	f = ph_atomic_open(path, tmp, 0600, &r);
 	if (!f)
 		return r;
-	fprintf(f, "%d %llu\n", (int)pid, start_time(pid));
+	/* a checked path has no space or newline: one line, four fields */
+	fprintf(f, "%d %llu %c %s\n", (int)pid, start_time(pid),
+		!sock              ? '-'
+		: p->bind_instance ? 'i'
+				   : 'h',
+		sock ? p->listen.path : "-");
 	return ph_atomic_close(f, tmp, path, 0);
 }
 
-/* Stop the recorded forwarder of device if it still runs (by pidfd), and forget it. */
-static void record_stop(struct ph_ctx *ctx, const char *name, const char *device)
+/* Stop the recorded forwarder of device if it still runs (by pidfd), and forget it;
+ * *ret what the record said (side '-' when there was none). */
+static void record_stop(struct ph_ctx *ctx, const char *name, const char *device,
+			struct record *ret)
 {
-	char path[4096], buf[64];
+	char path[4096], buf[256];
 	__do_close int fd = -EBADF, pidfd = -EBADF;
-	unsigned long long t = 0;
-	int pid = 0;
+	struct record rec = { .side = '-' };
 	ssize_t n;
 
+	*ret = rec;
 	if (record_path(ctx, name, device, path) < 0)
 		return;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -183,14 +203,18 @@ static void record_stop(struct ph_ctx *ctx, const char *name, const char *device
 		return;
 	n = read(fd, buf, sizeof(buf) - 1);
 	buf[n > 0 ? n : 0] = '\0';
-	if (sscanf(buf, "%d %llu", &pid, &t) == 2 && pid > 1 &&
-	    (pidfd = (int)syscall(SYS_pidfd_open, pid, 0)) >= 0 && t && start_time(pid) == t &&
+	if (sscanf(buf, "%d %llu %c %107s", &rec.pid, &rec.start, &rec.side, rec.path) != 4 ||
+	    (rec.side != 'h' && rec.side != 'i') || rec.path[0] != '/')
+		rec.side = '-';
+	if (rec.pid > 1 && (pidfd = (int)syscall(SYS_pidfd_open, rec.pid, 0)) >= 0 && rec.start &&
+	    start_time(rec.pid) == rec.start &&
 	    syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0) {
-		struct pollfd p = { .fd = pidfd, .events = POLLIN };
+		struct pollfd pf = { .fd = pidfd, .events = POLLIN };
 
-		(void)poll(&p, 1, 5000); /* gone: its listener is closed */
+		(void)poll(&pf, 1, 5000); /* gone: its listener is closed */
 	}
 	(void)unlink(path);
+	*ret = rec;
 }
 
 /* Remove a unix listener left at path under root (a socket only, no link followed). */
@@ -208,6 +232,25 @@ static void unlink_socket(int root, bool in_root, const char *path)
 	dir = (int)syscall(SYS_openat2, root, parent, &how, sizeof(how));
 	if (dir >= 0 && fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode))
 		(void)unlinkat(dir, leaf, 0);
+}
+
+/* The unix listener a record names, on the host or in the running container's root. */
+static void remove_listener(struct ph_ctx *ctx, const char *name, const struct record *rec)
+{
+	struct lxc_container *c __do_lxc_put = NULL;
+	char root[64];
+	__do_close int fd = -EBADF;
+	pid_t init;
+
+	if (rec->side == 'h') {
+		unlink_socket(AT_FDCWD, false, rec->path);
+	} else if (rec->side == 'i' && ph_container_open(ctx, name, &c) == 0 && c->is_running(c) &&
+		   (init = c->init_pid(c)) > 0) {
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)init);
+		fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (fd >= 0)
+			unlink_socket(fd, true, rec->path);
+	}
 }
 
 /* ---- ids ---------------------------------------------------------------------- */
@@ -344,6 +387,7 @@ int ph_do_proxy_attach(struct ph_ctx *ctx, const struct ph_proxy_attach *t,
 {
 	struct lxc_container *c __do_lxc_put = NULL;
 	struct ph_proxy_run run;
+	struct record old;
 	const char *why = NULL;
 	pid_t init, fwd = 0;
 	int r;
@@ -359,11 +403,12 @@ int ph_do_proxy_attach(struct ph_ctx *ctx, const struct ph_proxy_attach *t,
 	r = proxy_ids(init, &t->proxy, &run);
 	if (r < 0)
 		return ph_fail(ctx, r, "an id is not mapped in the container");
-	record_stop(ctx, t->ref.name, t->proxy.device);
+	record_stop(ctx, t->ref.name, t->proxy.device, &old);
+	remove_listener(ctx, t->ref.name, &old); /* a changed device's old socket */
 	r = spawn(&t->proxy, &run, &fwd);
 	if (r < 0)
 		return ph_fail(ctx, r, attach_why(r));
-	r = record_write(ctx, t->ref.name, t->proxy.device, fwd);
+	r = record_write(ctx, t->ref.name, &t->proxy, fwd);
 	if (r < 0) {
 		(void)kill(fwd, SIGKILL);
 		return ph_fail(ctx, r, "cannot record the proxy's process");
@@ -390,32 +435,19 @@ int ph_policy_proxy_detach(const struct ph_policy *p, const struct ph_proxy_deta
  * Why this is safe: it signals only the process moatd itself recorded for
  * this instance and device (validated names, moatd's own root-only file),
  * and only while that pid still has the recorded start time, through a
- * pidfd (no pid reuse race after that check); the unix listener it removes
- * is resolved as attach made it (without symlinks on the host, inside the
- * container's root for bind=instance) and unlinked only if it is a socket.
+ * pidfd (no pid reuse race after that check); the only file it removes is
+ * the unix listener that record names (what attach made, not what the
+ * request says), resolved as attach made it (without symlinks on the host,
+ * inside the container's root for bind=instance), and only if it is a
+ * socket.
  */
 int ph_do_proxy_detach(struct ph_ctx *ctx, const struct ph_proxy_detach *t,
 		       Ph__ProxyDetachReply *rep)
 {
-	const struct ph_proxy *p = &t->proxy;
+	struct record rec;
 
-	record_stop(ctx, t->ref.name, p->device);
-	if (p->listen.kind == PH_PROXY_UNIX && !p->bind_instance) {
-		unlink_socket(AT_FDCWD, false, p->listen.path);
-	} else if (p->listen.kind == PH_PROXY_UNIX) {
-		struct lxc_container *c __do_lxc_put = NULL;
-		char root[64];
-		__do_close int fd = -EBADF;
-		pid_t init;
-
-		if (ph_container_open(ctx, t->ref.name, &c) == 0 && c->is_running(c) &&
-		    (init = c->init_pid(c)) > 0) {
-			snprintf(root, sizeof(root), "/proc/%d/root", (int)init);
-			fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
-			if (fd >= 0)
-				unlink_socket(fd, true, p->listen.path);
-		}
-	}
+	record_stop(ctx, t->ref.name, t->proxy.device, &rec);
+	remove_listener(ctx, t->ref.name, &rec);
 	ph__proxy_detach_reply__init(rep);
 	return 0;
 }

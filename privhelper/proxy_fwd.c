@@ -123,9 +123,8 @@ static int bind_unix(int fd, int root, bool in_root, const char *path, mode_t mo
 		      RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS));
 	if (dir < 0 || fchdir(dir) < 0)
 		return -errno;
-	/* a socket left by an earlier forwarder goes (LXD does the same); nothing else */
-	if (fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode))
-		(void)unlinkat(dir, leaf, 0);
+	/* nothing there is removed: moatd removed its own earlier socket (op_proxy.c), and
+	 * anyone else's (another daemon's) makes this bind fail, unlike LXD's forkproxy */
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", leaf);
 	/*
 	 * Inside the container (an idmapped root: host root is no owner there)
