@@ -321,6 +321,22 @@ int ph_check_instance_start(const Ph__InstanceStartRequest *m, struct ph_instanc
 				return -EINVAL;
 	}
 	t.ndevices = m->n_devices;
+	if (m->n_nics > PH_NICS_MAX)
+		return -E2BIG;
+	for (size_t k = 0; k < m->n_nics; k++) {
+		const struct ph_nic *n = &t.nics[k];
+
+		r = ph_check_nic(m->nics[k], &t.nics[k]);
+		if (r < 0)
+			return r;
+		/* one device, one name inside and one host end each */
+		for (size_t j = 0; j < k; j++)
+			if (strcmp(t.nics[j].device, n->device) == 0 ||
+			    strcmp(t.nics[j].ifname, n->ifname) == 0 ||
+			    (n->host_name[0] && strcmp(t.nics[j].host_name, n->host_name) == 0))
+				return -EINVAL;
+	}
+	t.nnics = m->n_nics;
 	r = ph_check_sec_config(m->config, &t.config.sec);
 	if (r < 0)
 		return r;
@@ -346,6 +362,12 @@ int ph_policy_instance_start(const struct ph_policy *p, const struct ph_instance
 		if (r < 0)
 			return r;
 	}
+	for (size_t k = 0; k < t->nnics; k++) {
+		int r = ph_policy_nic(p, &t->nics[k], ret_why);
+
+		if (r < 0)
+			return r;
+	}
 	return ph_policy_sec_config(p, &t->config, ret_why);
 }
 
@@ -359,10 +381,13 @@ int ph_policy_instance_start(const struct ph_policy *p, const struct ph_instance
  * the delegated one is refused at render unless allow_raw_idmap; kernel
  * modules are loaded by checked name through libkmod; each device's source
  * is opened by moatd itself without following a symlink and checked again
- * on the path it opened (device_mount.c); the configuration file is
- * rendered by ph_render_config() from the typed struct alone (raw.lxc keys
- * from an allow list, values without a line break); the container must
- * already exist under our lxcpath.
+ * on the path it opened (device_mount.c); physical and macvlan nics are
+ * refused unless allow_host_interfaces, and so is a bridged one onto a host
+ * interface (ph_nics_prepare(), which looks at the host), and a nic's lines
+ * are interface names, bounded numbers and addresses moatd prints itself
+ * (nic.c); the configuration file is rendered by ph_render_config() from
+ * the typed struct alone (raw.lxc keys from an allow list, values without
+ * a line break); the container must already exist under our lxcpath.
  */
 int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 			 Ph__InstanceStartReply *rep)
@@ -374,6 +399,8 @@ int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 	int r;
 
 	r = ph_policy_instance_start(&ctx->policy, s, &why);
+	if (r == 0)
+		r = ph_nics_prepare(ctx, s, &why); /* a bridged nic's parent, on the host */
 	if (r < 0)
 		return ph_fail(ctx, r, why);
 	r = ph_container_open(ctx, s->ref.name, &c);

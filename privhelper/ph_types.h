@@ -10,6 +10,7 @@
 #ifndef MOAT_PH_TYPES_H
 #define MOAT_PH_TYPES_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -144,12 +145,35 @@ struct ph_device {
 	uint32_t mode;             /* unix-*: 0-0777 */
 };
 
+#define PH_NICS_MAX 16     /* nics of one start */
+#define PH_NIC_ADDRS_MAX 8 /* addresses a filtered nic may use, per family */
+
+enum ph_nic_type { PH_NIC_BRIDGED = 1, PH_NIC_MACVLAN, PH_NIC_P2P, PH_NIC_PHYSICAL };
+
+/* One nic as ph_check_nic() (nic.c) yields it. */
+struct ph_nic {
+	char device[NAME_MAX_LEN + 1]; /* the device's name: name_device_valid() */
+	enum ph_nic_type type;
+	char ifname[NAME_IFNAME_MAX + 1];    /* name_ifname_valid() */
+	char parent[NAME_IFNAME_MAX + 1];    /* the same; "" for p2p only */
+	char host_name[NAME_IFNAME_MAX + 1]; /* bridged, p2p: the same or ""; else "" */
+	uint8_t hwaddr[6];                   /* unicast, not zero, when has_hwaddr */
+	bool has_hwaddr;
+	uint32_t mtu;                                       /* 0 or 68-65535 */
+	bool mac_filtering, ipv4_filtering, ipv6_filtering; /* bridged only */
+	uint8_t ipv4[PH_NIC_ADDRS_MAX][4];
+	uint8_t ipv6[PH_NIC_ADDRS_MAX][16];
+	size_t n_ipv4, n_ipv6;
+};
+
 struct ph_instance_start {
 	struct ph_instance_ref ref;
 	char pool[NAME_MAX_LEN + 1];
 	struct ph_instance_config config;
 	struct ph_device devices[PH_DEVICES_MAX]; /* in path order */
 	size_t ndevices;
+	struct ph_nic nics[PH_NICS_MAX]; /* lxc.net.0 ... in this order */
+	size_t nnics;
 };
 
 enum ph_file_kind {
@@ -217,6 +241,51 @@ struct ph_device_attach {
 struct ph_device_detach {
 	struct ph_instance_ref ref;
 	struct ph_device device;
+};
+
+/* Managed networks (op_network.c). A name: [A-Za-z0-9][A-Za-z0-9_-]{0,14}. */
+#define PH_NET_NAME_MAX 15
+#define PH_NET_RANGES_MAX 8
+#define PH_NET_HOSTS_MAX 1024
+#define PH_NET_DOMAIN_MAX 63
+#define PH_NET_RAW_MAX 8191
+
+enum ph_net_addr_mode { PH_NET_ADDR_NONE = 0, PH_NET_ADDR_AUTO = 1, PH_NET_ADDR_SET = 2 };
+enum ph_net_dns_mode { PH_NET_DNS_MANAGED = 0, PH_NET_DNS_DYNAMIC = 1, PH_NET_DNS_NONE = 2 };
+
+struct ph_net_apply_host {
+	char name[NAME_MAX_LEN + 1]; /* an instance name (name_valid()) */
+	uint8_t hwaddr[6];           /* unicast, not zero */
+	bool has_ipv4, has_ipv6;
+	struct in_addr ipv4; /* in the network's subnet, not its own address */
+	struct in6_addr ipv6;
+};
+
+struct ph_network_apply {
+	char name[PH_NET_NAME_MAX + 1];
+	uint32_t mtu; /* 68..65535 (1280.. with IPv6) */
+	bool has_hwaddr;
+	uint8_t hwaddr[6];
+	enum ph_net_addr_mode ipv4_mode, ipv6_mode;
+	struct in_addr ipv4; /* SET: a host address of its subnet */
+	uint8_t ipv4_prefix; /* SET: 8..30 */
+	struct in6_addr ipv6;
+	uint8_t ipv6_prefix; /* SET: 8..126 */
+	bool ipv4_nat, ipv4_dhcp, ipv4_routing;
+	bool ipv6_nat, ipv6_dhcp, ipv6_dhcp_stateful, ipv6_routing;
+	struct {
+		struct in_addr start, end; /* host order compared; in the subnet (SET only) */
+	} ipv4_ranges[PH_NET_RANGES_MAX];
+	size_t n_ipv4_ranges;
+	char dns_domain[PH_NET_DOMAIN_MAX + 1]; /* DNS labels [a-z0-9-], dots between */
+	enum ph_net_dns_mode dns_mode;
+	char raw_dnsmasq[PH_NET_RAW_MAX + 1]; /* "" or lines key[=value], printable */
+	size_t n_hosts;
+	struct ph_net_apply_host hosts[PH_NET_HOSTS_MAX];
+};
+
+struct ph_network_delete {
+	char name[PH_NET_NAME_MAX + 1];
 };
 
 /* ---- proxy devices (op_proxy.c checks and runs them, proxy_fwd.c forwards) ---- */
@@ -310,6 +379,21 @@ int ph_render_devices(struct ph_ctx *ctx, FILE *f, const struct ph_instance_star
 		      const bool *staged);
 /* After a start: the staging mounts and nodes go (the container holds its own). */
 void ph_devices_unstage(struct ph_ctx *ctx, const char *name);
+
+/* ---- nic.c: nics of a start (lxc.net.N.*) and their nftables filters ---- */
+/* The Nic message into ret; < 0: malformed. */
+int ph_check_nic(const Ph__Nic *m, struct ph_nic *ret);
+/* May the policy give this nic (on its type and names alone)? */
+int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char **ret_why);
+/* At start, before the configuration is written: what needs the host (a bridged
+ * nic's parent against the policy, the filters). 0, or < 0 and *ret_why. */
+int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why);
+/* The lxc.net.N.* lines of a start's nics ("lxc.net.0.type = empty" without one,
+ * or with s NULL: a configuration written outside a start). */
+int ph_render_nics(FILE *f, const struct ph_instance_start *s);
+/* The nft statements filtering a nic's host end (mac/ipv4/ipv6 filtering)
+ * into buf; "" when it asks for none. -ENOBUFS if buf is too small. Pure. */
+int ph_nic_filter_rules(const struct ph_nic *n, char *buf, size_t size);
 
 /* ---- limits.c: the limits.* keys as cgroup files -------------------------- */
 /* The Limits message into ret (NULL m: no limit); -ERANGE/-EINVAL if out of bounds. */

@@ -20,6 +20,8 @@
  *   allow_raw_seccomp     = true|false
  *   allow_kernel_modules  = true|false
  *   allow_lxc_hooks       = true|false
+ *   allow_host_interfaces = true|false
+ *   allow_raw_dnsmasq     = true|false
  *   allow_proxy_low_ports = true|false
  * Every key must appear exactly once: a policy never relies on a default.
  */
@@ -131,6 +133,8 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 		K_RAW_SECCOMP,
 		K_MODULES,
 		K_HOOKS,
+		K_HOST_IFS,
+		K_RAW_DNSMASQ,
 		K_PROXY_LOW,
 		K_MAX
 	};
@@ -145,6 +149,8 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 						 "allow_raw_seccomp",
 						 "allow_kernel_modules",
 						 "allow_lxc_hooks",
+						 "allow_host_interfaces",
+						 "allow_raw_dnsmasq",
 						 "allow_proxy_low_ports" };
 	struct ph_policy p = { 0 };
 	bool seen[K_MAX] = { false };
@@ -223,6 +229,12 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 			break;
 		case K_HOOKS:
 			r = parse_bool(v, &p.allow_lxc_hooks);
+			break;
+		case K_HOST_IFS:
+			r = parse_bool(v, &p.allow_host_interfaces);
+			break;
+		case K_RAW_DNSMASQ:
+			r = parse_bool(v, &p.allow_raw_dnsmasq);
 			break;
 		case K_PROXY_LOW:
 			r = parse_bool(v, &p.allow_proxy_low_ports);

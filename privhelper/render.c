@@ -71,7 +71,6 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 	fprintf(f, "lxc.autodev = 1\n");
 	fprintf(f, "lxc.pty.max = 1024\n");
 	fprintf(f, "lxc.tty.max = 0\n");
-	fprintf(f, "lxc.net.0.type = empty\n");
 	fprintf(f, "lxc.console.buffer.size = auto\n");
 	fprintf(f, "lxc.console.size = auto\n");
 	fprintf(f, "lxc.console.logfile = %s/%s/console.log\n", ctx->lxcpath, name);
@@ -85,6 +84,8 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 		r = ph_render_limits(f, &cfg->limits);
 	if (r == 0 && s)
 		r = ph_render_devices(ctx, f, s, staged);
+	if (r == 0)
+		r = ph_render_nics(f, s);
 	if (r == 0)
 		r = ph_render_sec(ctx, f, name, cfg); /* last: raw.lxc's lines come after ours */
 	return ph_atomic_close(f, tmp, path, r);

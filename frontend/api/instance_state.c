@@ -15,6 +15,7 @@
 
 #include "core/http.h"
 #include "log.h"
+#include "model/config.h"
 #include "model/config_sec.h"
 #include "model/idmap.h"
 #include "model/instances.h"
@@ -40,6 +41,23 @@ int fe_inst_api_state_get(struct fe_req *req, struct fe_resp *resp)
 }
 
 /* ---- state changes ---------------------------------------------------------------- */
+
+/*
+ * The nics of a start: their stable hwaddr and host end stored first (in
+ * volatile keys), so that each managed network's DHCP and DNS know the
+ * instance when it asks.
+ */
+static int nics_prepare(struct fe_op *op, struct fe_instance *i, json_object *xd,
+			struct ph_start_config *cfg)
+{
+	bool changed = false;
+
+	if (fe_nics_start(i->config, xd, cfg, &changed) < 0)
+		return fe_op_fail(op, E2BIG, "Too many nics (at most %d)", PH_START_NICS_MAX);
+	if (changed && fe_instance_save(i) < 0)
+		return fe_op_fail(op, EIO, "Failed to store the nics' volatile keys");
+	return 0;
+}
 
 int fe_inst_call_start(struct fe_op *op, const char *name)
 {
@@ -68,6 +86,9 @@ int fe_inst_call_start(struct fe_op *op, const char *name)
 			       PH_START_DEVICES_MAX);
 		goto out;
 	}
+	r = nics_prepare(op, &i, xd, &cfg);
+	if (r < 0)
+		goto out;
 	/* templates: the pending create/copy/rename trigger, and "start" ones */
 	if (!json_object_object_get_ex(i.config, "volatile.apply_template", &pending))
 		pending = NULL;

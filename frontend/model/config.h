@@ -238,6 +238,20 @@ int fe_check_devices(json_object *devices, char err[static FE_ERR_MAX]);
 /* Is this device the root disk (a disk at path "/")? */
 bool fe_device_is_root(json_object *dev);
 
+/* The nic type (model/nic.c): its rows and the check of what they cannot say. */
+extern const struct fe_key fe_nic_keys[];
+int fe_nic_check(const char *name, json_object *dev, const struct fe_policy *policy,
+		 char err[static FE_ERR_MAX]);
+/*
+ * The nics of an expanded devices map into ret->nics (by device name:
+ * lxc.net.0 is the first), each with a stable hwaddr and host end: the
+ * device's, else config's volatile.<dev>.hwaddr and .host_name, else new
+ * ones written there (*ret_changed, may be NULL, says so: store config).
+ * -E2BIG past PH_START_NICS_MAX.
+ */
+int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_config *ret,
+		  bool *ret_changed);
+
 /* The devices moatd realises at start (host disks, unix nodes) of an expanded
  * devices map, in path order, into ret (its strings point into expanded);
  * -E2BIG past PH_START_DEVICES_MAX. */

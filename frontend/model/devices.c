@@ -10,8 +10,7 @@
  * order; a type moat cannot give a container yet stays listed with
  * .unsupported set. What moatd realises at start (host disks, unix-char
  * and unix-block nodes) reaches the start request through
- * fe_devices_start(); a nic is validated and stored, not realised yet
- * (networks come later).
+ * fe_devices_start(); a nic's rows, check and start values are model/nic.c's.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -181,28 +180,6 @@ static const struct fe_key unix_keys[] = {
 };
 
 #define TEXT FE_STRING(255, "must be a string")
-/* LXD 5.0's nic keys: validated and stored; moat realises no nic yet (networks come later). */
-static const struct fe_key nic_keys[] = {
-	{ .name = "boot.priority", .value = FE_UINT(0, 1000000, "must be a number") },
-	{ .name = "host_name", .value = TEXT },
-	{ .name = "hwaddr", .value = TEXT },
-	{ .name = "ipv4.address", .value = TEXT },
-	{ .name = "ipv4.routes", .value = TEXT },
-	{ .name = "ipv6.address", .value = TEXT },
-	{ .name = "ipv6.routes", .value = TEXT },
-	{ .name = "limits.egress", .value = TEXT },
-	{ .name = "limits.ingress", .value = TEXT },
-	{ .name = "limits.max", .value = TEXT },
-	{ .name = "mtu", .value = FE_UINT(68, 65535, "must be a number from 68 to 65535") },
-	{ .name = "name", .value = TEXT },
-	{ .name = "network", .value = TEXT },
-	{ .name = "nictype", .value = TEXT },
-	{ .name = "parent", .value = TEXT },
-	{ .name = "security.mac_filtering", .value = BOOLEAN },
-	{ .name = "vlan", .value = FE_UINT(0, 4094, "must be a number from 0 to 4094") },
-	{ .name = NULL },
-};
-
 static const char *const bind_sides[] = { "host", "instance", "guest", "container", NULL };
 #define ID FE_UINT(0, 65535, "must be a user or group id from 0 to 65535")
 /* LXD 5.0's proxy keys; what cannot be one row alone is check_proxy's (proxy.c). */
@@ -235,7 +212,7 @@ const struct fe_device_type fe_device_types[] = {
 	  .keys = disk_keys,
 	  .why = "Disk entry is missing the required \"path\" property",
 	  .check = check_disk },
-	{ .name = "nic", .keys = nic_keys },
+	{ .name = "nic", .keys = fe_nic_keys, .check = fe_nic_check },
 	{ .name = "none", .keys = no_keys, .other_keys = true },
 	{ .name = "proxy", .keys = proxy_keys, .check = check_proxy },
 	{ .name = "unix-block",

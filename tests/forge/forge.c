@@ -24,10 +24,12 @@
  * exits 1 if any failed. Everything it receives from the helper is checked
  * as untrusted; what it sends is deliberately malformed.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -1762,6 +1764,7 @@ static bool learn_policy(struct enc *e)
 			       f->allow_raw_lxc == all && f->allow_unix_devices == all &&
 			       f->allow_raw_idmap == all && f->allow_raw_seccomp == all &&
 			       f->allow_kernel_modules == all && f->allow_lxc_hooks == all &&
+			       f->allow_host_interfaces == all &&
 			       f->require_delegated_ids == !all && one &&
 			       f->disk_source_prefixes[0].len == strlen(prefix) &&
 			       memcmp(f->disk_source_prefixes[0].data, prefix, strlen(prefix)) == 0,
@@ -1850,18 +1853,27 @@ static void policy_cases(struct enc *e)
 }
 
 /* A start of "nosuch" with one device (kind, source, path); dev may be changed after. */
-static void build_start_dev(struct enc *e, uint64_t id, Ph__Device *dev)
+/* A start of "nosuch" with one device or one nic (either may be NULL). */
+static void build_start_with(struct enc *e, uint64_t id, Ph__Device *dev, Ph__Nic *nic)
 {
 	Ph__InstanceStartRequest s = PH__INSTANCE_START_REQUEST__INIT;
 	Ph__InstanceConfig cfg = PH__INSTANCE_CONFIG__INIT;
 	Ph__Device *devs[] = { dev };
+	Ph__Nic *nics[] = { nic };
 
 	s.name = str("nosuch");
 	s.pool = str(FORGE_POOL);
 	s.config = &cfg;
-	s.devices = devs;
-	s.n_devices = 1;
+	s.devices = dev ? devs : NULL;
+	s.n_devices = dev ? 1 : 0;
+	s.nics = nic ? nics : NULL;
+	s.n_nics = nic ? 1 : 0;
 	build_op(e, id, PH__REQUEST__OP_INSTANCE_START, &s);
+}
+
+static void build_start_dev(struct enc *e, uint64_t id, Ph__Device *dev)
+{
+	build_start_with(e, id, dev, NULL);
 }
 
 static void device_base(Ph__Device *d, Ph__DeviceKind kind, const char *source, const char *path)
@@ -1975,6 +1987,72 @@ static void device_cases(struct enc *e)
 			 policy);
 		case_answered_err(what, e, next_id - 1, ENOENT, "device_detach");
 	}
+}
+
+static void nic_base(Ph__Nic *n, Ph__NicType type, const char *parent)
+{
+	ph__nic__init(n);
+	n->device = str("eth0");
+	n->type = type;
+	n->ifname = str("eth0");
+	n->parent = str(parent);
+}
+
+/*
+ * Nics of instance_start: a name that could become a second liblxc line,
+ * a multicast hwaddr, filtering a p2p nic are a breach; a physical or
+ * macvlan nic is refused under the hardened policy (allow_host_interfaces)
+ * before the instance is looked up; a p2p nic touches no host interface.
+ */
+static void nic_cases(struct enc *e)
+{
+	static const struct {
+		const char *what, *ifname, *host_name;
+		uint64_t hwaddr;
+	} bad[] = {
+		{ "an ifname with a newline", "eth0\nlxc.hook.pre-start = /bin/sh", "", 0 },
+		{ "an ifname with a space", "eth0 x", "", 0 },
+		{ "an ifname of 16 bytes", "eth0123456789abc", "", 0 },
+		{ "a host_name with a slash", "eth0", "../x", 0 },
+		{ "a multicast hwaddr", "eth0", "", 0x333300000001ull },
+	};
+	char what[200];
+	Ph__Nic n;
+
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_BRIDGED, "br0");
+		n.ifname = str(bad[k].ifname);
+		n.host_name = str(bad[k].host_name);
+		n.hwaddr = bad[k].hwaddr;
+		build_start_with(e, next_id++, NULL, &n);
+		snprintf(what, sizeof(what), "instance_start with %s in a nic", bad[k].what);
+		expect_refused(what, e);
+	}
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_P2P, "");
+	n.mac_filtering = true;
+	n.host_name = str("vethf0");
+	n.hwaddr = 0x00163e000001ull;
+	build_start_with(e, next_id++, NULL, &n);
+	expect_refused("instance_start with mac filtering on a p2p nic", e);
+
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_PHYSICAL, "lo");
+	build_start_with(e, next_id++, NULL, &n);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a physical nic", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_MACVLAN, "lo");
+	build_start_with(e, next_id++, NULL, &n);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a macvlan nic", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_BRIDGED, "lo");
+	build_start_with(e, next_id++, NULL, &n);
+	snprintf(what, sizeof(what),
+		 "policy %s: instance_start with a bridged nic onto a host interface (lo)", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "instance_start");
+	nic_base(&n, PH__NIC_TYPE__NIC_TYPE_P2P, "");
+	n.host_name = str("vethf1");
+	build_start_with(e, next_id++, NULL, &n);
+	snprintf(what, sizeof(what), "policy %s: instance_start with a p2p nic", policy);
+	case_answered_err(what, e, next_id - 1, ENOENT, "instance_start");
 }
 
 /*
@@ -2548,6 +2626,139 @@ out:
 	free(s.e2);
 }
 
+/* ---- managed networks --------------------------------------------------------- */
+
+static void net_base(Ph__NetworkApplyRequest *m, const char *name)
+{
+	ph__network_apply_request__init(m);
+	m->name = str(name);
+	m->ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	m->ipv4_nat = m->ipv4_dhcp = m->ipv4_routing = true;
+}
+
+/*
+ * A subnet the host routes (its first non-default IPv4 route outside
+ * 127/8, from /proc/net/route) as "A.B.C.D" of its first host and its
+ * prefix; false if the host has none.
+ */
+static bool host_route(char *ret, size_t size, unsigned *ret_prefix)
+{
+	FILE *f = fopen("/proc/net/route", "re");
+	char line[256];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char ifn[32];
+		unsigned dst, gw, flags, refcnt, use, metric, mask;
+
+		if (sscanf(line, "%31s %x %x %x %u %u %u %x", ifn, &dst, &gw, &flags, &refcnt, &use,
+			   &metric, &mask) != 8 ||
+		    mask == 0 || (dst & 0xff) == 127 || (dst & 0xff) == 0)
+			continue;
+		*ret_prefix = (unsigned)__builtin_popcount(mask);
+		if (*ret_prefix > 30)
+			continue;
+		dst = ntohl(dst) + 1;
+		snprintf(ret, size, "%u.%u.%u.%u", dst >> 24, (dst >> 16) & 0xff, (dst >> 8) & 0xff,
+			 dst & 0xff);
+		found = true;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * network_apply and network_delete: what only moatd can refuse. A name
+ * that is a host interface (lo) and not moatd's own bridge is refused
+ * before anything changes, under both policies; raw.dnsmasq is the
+ * policy's (hardened refuses it before the name is looked at); a subnet
+ * that overlaps a route of the host is refused and makes no bridge;
+ * deleting "lo" answers success and leaves it alone. The malformed ones
+ * close the channel.
+ */
+static void network_cases(struct enc *e)
+{
+	static char name[16], raw_cr[] = "dhcp-option=42,1.2.3.4\rdhcp-script=/bin/sh";
+	Ph__NetworkApplyRequest m;
+	Ph__NetworkDeleteRequest d = PH__NETWORK_DELETE_REQUEST__INIT;
+	Ph__NetHost h = PH__NET_HOST__INIT, *hp = &h;
+	char what[200], sub[32], path[PATH_MAX];
+	unsigned prefix = 0;
+	uint64_t id;
+
+	net_base(&m, "lo");
+	build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	case_answered_err("network_apply of \"lo\" (a host interface, not moatd's bridge)", e, id,
+			  EEXIST, "network_apply");
+	m.raw_dnsmasq = str("dhcp-option=42,10.0.0.1");
+	build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	snprintf(what, sizeof(what), "policy %s: network_apply with raw.dnsmasq of \"lo\"", policy);
+	case_answered_err(what, e, id, hardened() ? EPERM : EEXIST, "network_apply");
+	result(if_nametoindex("lo") != 0, "network cases: lo is still there");
+
+	snprintf(name, sizeof(name), "mtfg%u", (unsigned)getpid() % 100000);
+	if (host_route(sub, sizeof(sub), &prefix)) {
+		net_base(&m, name);
+		m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+		m.ipv4 = str(sub);
+		m.ipv4_prefix = prefix;
+		build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+		snprintf(what, sizeof(what), "network_apply of %s/%u (a subnet the host routes)",
+			 sub, prefix);
+		case_answered_err(what, e, id, EADDRINUSE, "network_apply");
+		snprintf(path, sizeof(path), "%s/networks/%s",
+			 state_dir ? state_dir : "/nonexistent", name);
+		result(if_nametoindex(name) == 0 && !exists(path),
+		       "network_apply of an overlapping subnet made no bridge %s and no %s", name,
+		       path);
+	} else {
+		note("no IPv4 route on this host: the overlap case is not run");
+	}
+
+	d.name = str("lo");
+	build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_DELETE, &d);
+	case_answered_fds("network_delete of \"lo\" (not moatd's: left alone)", e, NULL, 0, id, 0,
+			  "network_delete", PH__REPLY__RESULT_NETWORK_DELETE);
+	result(if_nametoindex("lo") != 0, "network_delete of \"lo\" left lo in place");
+
+	static const char *const bad_names[] = { "a/b", "-x", "abcdefghijklmnop", "a.b", "a b" };
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		net_base(&m, bad_names[i]);
+		build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+		snprintf(what, sizeof(what), "network_apply named \"%s\"", bad_names[i]);
+		expect_refused(what, e);
+	}
+	net_base(&m, name);
+	m.raw_dnsmasq = str(raw_cr);
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a CR in raw.dnsmasq", e);
+	m.raw_dnsmasq = str("lxc.hook.pre-start = /bin/sh");
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a raw.dnsmasq key that is not a dnsmasq option", e);
+	net_base(&m, name);
+	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m.ipv4 = str("127.0.0.1");
+	m.ipv4_prefix = 8;
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply of 127.0.0.1/8", e);
+	m.ipv4 = str("10.250.63.1");
+	m.ipv4_prefix = 24;
+	h.name = str("c1");
+	h.hwaddr = str("01:16:3e:00:00:01");
+	m.hosts = &hp;
+	m.n_hosts = 1;
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a multicast hwaddr for a host", e);
+	h.hwaddr = str("00:16:3e:00:00:01");
+	h.ipv4 = str("10.250.64.5");
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a static lease outside the subnet", e);
+	h.ipv4 = str("10.250.63.5\ndhcp-script=/bin/sh");
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a newline in a static lease", e);
+}
+
 int main(int argc, char **argv)
 {
 	struct enc *e, *sub;
@@ -2584,6 +2795,8 @@ int main(int argc, char **argv)
 	newline_as_data_cases(e);
 	policy_cases(e);
 	device_cases(e);
+	network_cases(e);
+	nic_cases(e);
 	proxy_cases(e);
 	run_cases(e);
 	retired_cases(e);

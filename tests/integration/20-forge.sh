@@ -48,6 +48,11 @@ check_match "hardened: the helper named the hardened policy in its hello" \
 check_match "hardened: a privileged start was refused by the policy, with EPERM" \
 	'^ok - forge: policy hardened: instance_start privileged of "nosuch" is answered with err 1 ' \
 	"$(cat "$T/forge-hardened.out")"
+check_match "hardened: raw.dnsmasq was refused by the policy, with EPERM" \
+	'^ok - forge: policy hardened: network_apply with raw.dnsmasq of "lo" is answered with err 1 ' \
+	"$(cat "$T/forge-hardened.out")"
+check_match "a network named after a host interface (lo) was refused, with EEXIST" \
+	'^ok - forge: network_apply of "lo" .* is answered with err 17 ' "$(cat "$T/forge-default.out")"
 check "hardened: moatd survived every forged packet" kill -0 "$HARD_PID"
 check_match "hardened: moatd logged the policy refusals" \
 	'op instance_start .* refused: instance_start: privileged containers are not allowed by the policy' \

@@ -169,6 +169,12 @@ void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
 	case PH__REQUEST__OP_DEVICE_DETACH:
 		req.device_detach = m;
 		break;
+	case PH__REQUEST__OP_NETWORK_APPLY:
+		req.network_apply = m;
+		break;
+	case PH__REQUEST__OP_NETWORK_DELETE:
+		req.network_delete = m;
+		break;
 	case PH__REQUEST__OP_PROXY_ATTACH:
 		req.proxy_attach = m;
 		break;

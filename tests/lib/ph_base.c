@@ -84,8 +84,19 @@ static void base_instance_start(Ph__Request *r)
 	static Ph__Limits lim;
 	static Ph__HugepageLimit huge, *hugep[] = { &huge };
 	static Ph__Device disk, *devs[] = { &disk };
+	static Ph__Nic nic, *nics[] = { &nic };
 
 	ph__instance_start_request__init(&m);
+	/* a p2p nic (no host interface): both policies allow it */
+	ph__nic__init(&nic);
+	nic.device = text("eth0");
+	nic.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+	nic.ifname = text("eth0");
+	nic.host_name = text("vethbase0");
+	nic.hwaddr = 0x00163e0a0b0cull;
+	nic.mtu = 1500;
+	m.nics = nics;
+	m.n_nics = 1;
 	/* a disk under the hardened policy's prefix: both policies allow the base */
 	ph__device__init(&disk);
 	disk.name = text("share");
@@ -236,6 +247,52 @@ static void base_device_detach(Ph__Request *r)
 	r->device_detach = &m;
 }
 
+/*
+ * A network named "lo": a host interface that is not moatd's, so a live
+ * moatd refuses it (EEXIST) before it changes anything, whatever a mutant
+ * of the other fields says.
+ */
+static void base_network_apply(Ph__Request *r)
+{
+	static Ph__NetworkApplyRequest m;
+	static Ph__NetRange range, *ranges[1] = { &range };
+	static Ph__NetHost host, *hosts[1] = { &host };
+
+	ph__network_apply_request__init(&m);
+	ph__net_range__init(&range);
+	ph__net_host__init(&host);
+	m.name = text("lo");
+	m.mtu = 1500;
+	m.hwaddr = text("00:16:3e:0a:0b:0c");
+	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m.ipv4 = text("10.250.63.1");
+	m.ipv4_prefix = 24;
+	m.ipv4_nat = m.ipv4_dhcp = m.ipv4_routing = 1;
+	range.start = text("10.250.63.100");
+	range.end = text("10.250.63.200");
+	m.ipv4_ranges = ranges;
+	m.n_ipv4_ranges = 1;
+	m.ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	m.ipv6_nat = m.ipv6_dhcp = 1;
+	m.dns_domain = text("moat");
+	m.dns_mode = PH__NET_DNS_MODE__NET_DNS_MANAGED;
+	host.name = text("c1");
+	host.hwaddr = text("00:16:3e:01:02:03");
+	host.ipv4 = text("10.250.63.5");
+	m.hosts = hosts;
+	m.n_hosts = 1;
+	r->network_apply = &m;
+}
+
+static void base_network_delete(Ph__Request *r)
+{
+	static Ph__NetworkDeleteRequest m;
+
+	ph__network_delete_request__init(&m);
+	m.name = text("lo"); /* not moatd's: left alone */
+	r->network_delete = &m;
+}
+
 /* A unix listener under the hardened policy's prefix to a tcp port: both policies allow it. */
 static Ph__Proxy *base_proxy(void)
 {
@@ -301,6 +358,8 @@ static const struct {
 	{ PH__REQUEST__OP_INSTANCE_LIMITS, base_instance_limits },
 	{ PH__REQUEST__OP_DEVICE_ATTACH, base_device_attach },
 	{ PH__REQUEST__OP_DEVICE_DETACH, base_device_detach },
+	{ PH__REQUEST__OP_NETWORK_APPLY, base_network_apply },
+	{ PH__REQUEST__OP_NETWORK_DELETE, base_network_delete },
 	{ PH__REQUEST__OP_PROXY_ATTACH, base_proxy_attach },
 	{ PH__REQUEST__OP_PROXY_DETACH, base_proxy_detach },
 };

@@ -120,6 +120,7 @@ int main(void)
 	test_cli_profiles();
 	/* last: it starts the frontend's channel, which stays for good */
 	test_phcall();
+	test_nic();
 
 	printf("# unit: %u passed, %u failed\n", t_passed, t_failed);
 	return t_failed ? 1 : 0;

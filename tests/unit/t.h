@@ -58,5 +58,6 @@ void test_cli_format(void);
 void test_cli_verbs(void);
 void test_cli_profiles(void);
 void test_phcall(void);
+void test_nic(void);
 
 #endif

@@ -26,6 +26,7 @@
 #include "../lib/pbenc.h"
 #include "../lib/ph_mutate.h"
 #include "frame.h"
+#include "net.h"
 #include "ph.h"
 #include "t.h"
 
@@ -1462,6 +1463,28 @@ static bool device_ok(const struct ph_device *d, const Ph__Device *m)
 	       d->kind >= PH_DEV_DISK && d->kind <= PH_DEV_UNIX_BLOCK;
 }
 
+/* A nic: names that are interface names, a unicast hwaddr, the mtu in range,
+ * filtering only on a bridged nic with a host end, addresses only with it. */
+static bool nic_ok(const struct ph_nic *n, const Ph__Nic *m)
+{
+	bool filtering = n->mac_filtering || n->ipv4_filtering || n->ipv6_filtering;
+
+	return m && text_is(n->device, sizeof(n->device), &m->device) &&
+	       name_device_valid(n->device) && name_ifname_valid(n->ifname) &&
+	       text_is(n->ifname, sizeof(n->ifname), &m->ifname) &&
+	       text_is(n->parent, sizeof(n->parent), &m->parent) &&
+	       text_is(n->host_name, sizeof(n->host_name), &m->host_name) &&
+	       (n->parent[0] ? name_ifname_valid(n->parent) : n->type == PH_NIC_P2P) &&
+	       (!n->host_name[0] || name_ifname_valid(n->host_name)) &&
+	       (int)n->type == (int)m->type && n->type >= PH_NIC_BRIDGED &&
+	       n->type <= PH_NIC_PHYSICAL && (n->mtu == 0 || (n->mtu >= 68 && n->mtu <= 65535)) &&
+	       n->has_hwaddr == (m->hwaddr != 0) && !(n->hwaddr[0] & 1) &&
+	       (!filtering || (n->type == PH_NIC_BRIDGED && n->host_name[0] && n->has_hwaddr)) &&
+	       n->n_ipv4 == m->n_ipv4 && n->n_ipv6 == m->n_ipv6 && n->n_ipv4 <= PH_NIC_ADDRS_MAX &&
+	       n->n_ipv6 <= PH_NIC_ADDRS_MAX && (n->ipv4_filtering || !n->n_ipv4) &&
+	       (n->ipv6_filtering || !n->n_ipv6);
+}
+
 static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
 {
 	const struct ph_instance_start *s = &t->instance_start;
@@ -1478,6 +1501,13 @@ static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
 	for (size_t k = 0; ok && k < s->ndevices; k++)
 		ok = device_ok(&s->devices[k], m->devices[k]) &&
 		     (k == 0 || strcmp(s->devices[k - 1].path, s->devices[k].path) < 0);
+	ok = ok && s->nnics == m->n_nics && s->nnics <= PH_NICS_MAX;
+	for (size_t k = 0; ok && k < s->nnics; k++) {
+		ok = nic_ok(&s->nics[k], m->nics[k]);
+		for (size_t j = 0; ok && j < k; j++)
+			ok = strcmp(s->nics[j].ifname, s->nics[k].ifname) != 0 &&
+			     strcmp(s->nics[j].device, s->nics[k].device) != 0;
+	}
 	return ok;
 }
 
@@ -1568,6 +1598,75 @@ static bool inv_device_detach(const Ph__Request *q, const union ph_typed *t)
 	       device_ok(&t->device_detach.device, q->device_detach->device);
 }
 
+/* The text sent is the address typed (empty: none). */
+static bool addr_is(int family, const ProtobufCBinaryData *sent, const void *typed)
+{
+	char s[INET6_ADDRSTRLEN];
+	uint8_t a[16];
+
+	if (sent->len == 0 || sent->len >= sizeof(s))
+		return false;
+	memcpy(s, sent->data, sent->len);
+	s[sent->len] = '\0';
+	return inet_pton(family, s, a) == 1 && memcmp(a, typed, family == AF_INET ? 4 : 16) == 0;
+}
+
+static bool in_net4(struct in_addr a, struct in_addr net, unsigned prefix)
+{
+	uint32_t m = prefix ? ~0U << (32 - prefix) : 0, x = ntohl(a.s_addr);
+
+	return (x & m) == (ntohl(net.s_addr) & m) && (x & ~m) != 0 && (x & ~m) != ~m;
+}
+
+/*
+ * A network_apply the handler may act on: a bridge name, an mtu in range,
+ * each address the one sent (a host address of its subnet), each static
+ * lease inside it, raw.dnsmasq whole and of key[=value] lines.
+ */
+static bool inv_network_apply(const Ph__Request *q, const union ph_typed *t)
+{
+	const Ph__NetworkApplyRequest *m = q->network_apply;
+	const struct ph_network_apply *n = &t->network_apply;
+	bool ok = name_net_valid((const uint8_t *)n->name, strlen(n->name)) &&
+		  strlen(n->name) == m->name.len &&
+		  memcmp(n->name, m->name.data, m->name.len) == 0 && n->mtu >= 68 &&
+		  n->mtu <= 65535 && n->n_hosts == m->n_hosts &&
+		  n->n_ipv4_ranges == m->n_ipv4_ranges &&
+		  strlen(n->raw_dnsmasq) == m->raw_dnsmasq.len &&
+		  ph_dnsmasq_raw_ok(n->raw_dnsmasq, strlen(n->raw_dnsmasq)) && n->dns_domain[0];
+
+	if (n->ipv4_mode == PH_NET_ADDR_SET)
+		ok = ok && addr_is(AF_INET, &m->ipv4, &n->ipv4) && n->ipv4_prefix >= 8 &&
+		     n->ipv4_prefix <= 30 && in_net4(n->ipv4, n->ipv4, n->ipv4_prefix);
+	else
+		ok = ok && m->ipv4.len == 0 && n->n_ipv4_ranges == 0;
+	if (n->ipv6_mode == PH_NET_ADDR_SET)
+		ok = ok && addr_is(AF_INET6, &m->ipv6, &n->ipv6) && n->ipv6_prefix >= 8 &&
+		     n->ipv6_prefix <= 126;
+	for (size_t i = 0; ok && i < n->n_hosts; i++) {
+		const struct ph_net_apply_host *h = &n->hosts[i];
+
+		ok = name_is(h->name, &m->hosts[i]->name) && !(h->hwaddr[0] & 1) &&
+		     h->has_ipv4 == (m->hosts[i]->ipv4.len != 0) &&
+		     (!h->has_ipv4 || (addr_is(AF_INET, &m->hosts[i]->ipv4, &h->ipv4) &&
+				       (n->ipv4_mode != PH_NET_ADDR_SET ||
+					in_net4(h->ipv4, n->ipv4, n->ipv4_prefix))));
+	}
+	for (size_t i = 0; ok && i < n->n_ipv4_ranges; i++)
+		ok = in_net4(n->ipv4_ranges[i].start, n->ipv4, n->ipv4_prefix) &&
+		     in_net4(n->ipv4_ranges[i].end, n->ipv4, n->ipv4_prefix) &&
+		     ntohl(n->ipv4_ranges[i].start.s_addr) <= ntohl(n->ipv4_ranges[i].end.s_addr);
+	return ok;
+}
+
+static bool inv_network_delete(const Ph__Request *q, const union ph_typed *t)
+{
+	const ProtobufCBinaryData *b = &q->network_delete->name;
+
+	return name_net_valid(b->data, b->len) && strlen(t->network_delete.name) == b->len &&
+	       memcmp(t->network_delete.name, b->data, b->len) == 0;
+}
+
 /* A proxy end: its kind's fields only, an address of 4 or 16 bytes and a port, or a
  * normal absolute path that fits sun_path. */
 static bool proxy_end_ok(const struct ph_proxy_end *e, const Ph__ProxyEnd *m)
@@ -1636,6 +1735,8 @@ static const struct {
 	{ PH__REQUEST__OP_PROXY_ATTACH, inv_proxy_attach },
 	{ PH__REQUEST__OP_PROXY_DETACH, inv_proxy_detach },
 	{ PH__REQUEST__OP_DEVICE_DETACH, inv_device_detach },
+	{ PH__REQUEST__OP_NETWORK_APPLY, inv_network_apply },
+	{ PH__REQUEST__OP_NETWORK_DELETE, inv_network_delete },
 };
 
 /*
@@ -1838,6 +1939,375 @@ static void mutants(void)
 	free(k);
 }
 
+/* ---- network_apply: what the check accepts and refuses ------------------------ */
+
+static void net_req(Ph__NetworkApplyRequest *m)
+{
+	ph__network_apply_request__init(m);
+	m->name = str("mt_br-0");
+	m->ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m->ipv4 = str("10.250.63.1");
+	m->ipv4_prefix = 24;
+	m->ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m->ipv6 = str("fd42:1:2:3::1");
+	m->ipv6_prefix = 64;
+}
+
+static void network_checks(void)
+{
+	static union ph_typed t;
+	Ph__NetworkApplyRequest m;
+	Ph__NetHost h = PH__NET_HOST__INIT, *hp = &h;
+	Ph__NetRange rg = PH__NET_RANGE__INIT, *rp = &rg;
+	struct enc e = { .n = 0 };
+	Ph__Request *req;
+	static const struct {
+		const char *what, *field, *value;
+	} bad[] = {
+		{ "a name of 16 bytes", "name", "abcdefghijklmnop" },
+		{ "a name with a dot", "name", "br.0" },
+		{ "a name starting with -", "name", "-br0" },
+		{ "an IPv4 address with a leading zero octet", "ipv4", "010.250.63.1" },
+		{ "an IPv4 address in 127/8", "ipv4", "127.0.0.1" },
+		{ "an IPv4 address that is the subnet's", "ipv4", "10.250.63.0" },
+		{ "an IPv4 address that is the broadcast", "ipv4", "10.250.63.255" },
+		{ "an IPv4 address in 169.254/16", "ipv4", "169.254.1.1" },
+		{ "an IPv4 address of 224/4", "ipv4", "224.0.0.1" },
+		{ "an IPv6 link-local address", "ipv6", "fe80::1" },
+		{ "an IPv6 multicast address", "ipv6", "ff02::1" },
+		{ "the IPv6 subnet's own address", "ipv6", "fd42:1:2:3::" },
+		{ "an IPv4-mapped IPv6 address", "ipv6", "::ffff:10.0.0.1" },
+		{ "a domain with an empty label", "dns_domain", "a..b" },
+		{ "a domain with a space", "dns_domain", "a b" },
+		{ "a domain label ending in -", "dns_domain", "moat-" },
+		{ "a raw.dnsmasq line with a CR", "raw_dnsmasq", "port=0\r" },
+		{ "a raw.dnsmasq key with a dot", "raw_dnsmasq", "lxc.hook=x" },
+		{ "a raw.dnsmasq value with a tab", "raw_dnsmasq", "port=\t0" },
+		{ "a raw.dnsmasq line of only a value", "raw_dnsmasq", "=x" },
+		{ "an uppercase hwaddr", "hwaddr", "00:16:3E:00:00:01" },
+		{ "a multicast hwaddr", "hwaddr", "01:16:3e:00:00:01" },
+		{ "a zero hwaddr", "hwaddr", "00:00:00:00:00:00" },
+		{ "a hwaddr of 5 bytes", "hwaddr", "00:16:3e:00:01" },
+	};
+
+	net_req(&m);
+	m.mtu = 9000;
+	m.hwaddr = str("00:16:3e:aa:bb:cc");
+	m.dns_domain = str("lab.example");
+	m.dns_mode = PH__NET_DNS_MODE__NET_DNS_DYNAMIC;
+	m.raw_dnsmasq = str("# a comment\ndhcp-option=42,10.0.0.1\n\nno-negcache");
+	rg.start = str("10.250.63.100");
+	rg.end = str("10.250.63.150");
+	m.ipv4_ranges = &rp;
+	m.n_ipv4_ranges = 1;
+	h.name = str("c1");
+	h.hwaddr = str("00:16:3e:01:02:03");
+	h.ipv4 = str("10.250.63.7");
+	h.ipv6 = str("fd42:1:2:3::7");
+	m.hosts = &hp;
+	m.n_hosts = 1;
+	build_op(&e, 90, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	req = accepted("network_apply with every field", &e, 0, PH__REQUEST__OP_NETWORK_APPLY, &t);
+	if (req) {
+		const struct ph_network_apply *n = &t.network_apply;
+
+		CHECK(strcmp(n->name, "mt_br-0") == 0 && n->mtu == 9000 && n->has_hwaddr &&
+			      n->hwaddr[0] == 0 && n->hwaddr[3] == 0xaa && n->hwaddr[5] == 0xcc &&
+			      n->ipv4_prefix == 24 && ntohl(n->ipv4.s_addr) == 0x0afa3f01 &&
+			      n->ipv6_prefix == 64 && n->ipv6.s6_addr[0] == 0xfd &&
+			      n->ipv6.s6_addr[15] == 1 && n->n_ipv4_ranges == 1 &&
+			      ntohl(n->ipv4_ranges[0].end.s_addr) == 0x0afa3f96 &&
+			      strcmp(n->dns_domain, "lab.example") == 0 &&
+			      n->dns_mode == PH_NET_DNS_DYNAMIC && n->n_hosts == 1 &&
+			      strcmp(n->hosts[0].name, "c1") == 0 && n->hosts[0].has_ipv4 &&
+			      n->hosts[0].has_ipv6 && n->hosts[0].hwaddr[5] == 3 &&
+			      strstr(n->raw_dnsmasq, "no-negcache"),
+		      "decode: network_apply: every field typed as sent");
+		ph__request__free_unpacked(req, NULL);
+	}
+	net_req(&m);
+	m.ipv4_mode = m.ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	m.ipv4 = m.ipv6 = str("");
+	m.ipv4_prefix = m.ipv6_prefix = 0;
+	build_op(&e, 91, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	req = accepted("network_apply with auto addresses and nothing else", &e, 0,
+		       PH__REQUEST__OP_NETWORK_APPLY, &t);
+	if (req) {
+		CHECK(t.network_apply.mtu == 1500 &&
+			      strcmp(t.network_apply.dns_domain, "moat") == 0 &&
+			      t.network_apply.ipv4_mode == PH_NET_ADDR_AUTO,
+		      "decode: network_apply: mtu 1500 and domain moat by default");
+		ph__request__free_unpacked(req, NULL);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ProtobufCBinaryData v = str(bad[i].value);
+		char what[128];
+
+		net_req(&m);
+		if (strcmp(bad[i].field, "name") == 0)
+			m.name = v;
+		else if (strcmp(bad[i].field, "ipv4") == 0)
+			m.ipv4 = v;
+		else if (strcmp(bad[i].field, "ipv6") == 0)
+			m.ipv6 = v;
+		else if (strcmp(bad[i].field, "dns_domain") == 0)
+			m.dns_domain = v;
+		else if (strcmp(bad[i].field, "raw_dnsmasq") == 0)
+			m.raw_dnsmasq = v;
+		else
+			m.hwaddr = v;
+		build_op(&e, 92, PH__REQUEST__OP_NETWORK_APPLY, &m);
+		snprintf(what, sizeof(what), "network_apply with %s", bad[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+	}
+	net_req(&m);
+	m.mtu = 1279; /* IPv6 wants 1280 */
+	build_op(&e, 93, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with IPv6 and an mtu of 1279", &e, 0, EINVAL, true);
+	net_req(&m);
+	m.ipv4_prefix = 31;
+	build_op(&e, 94, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with an IPv4 /31", &e, 0, EINVAL, true);
+	net_req(&m);
+	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	build_op(&e, 95, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply auto with an address sent", &e, 0, EINVAL, true);
+	net_req(&m);
+	rg.start = str("10.250.63.200");
+	rg.end = str("10.250.63.100");
+	m.ipv4_ranges = &rp;
+	m.n_ipv4_ranges = 1;
+	build_op(&e, 96, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with a range that ends before it starts", &e, 0, EINVAL, true);
+	rg.start = str("10.250.63.100");
+	rg.end = str("10.250.64.100");
+	build_op(&e, 97, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with a range outside the subnet", &e, 0, EINVAL, true);
+	net_req(&m);
+	h.ipv4 = str("10.250.63.1");
+	h.ipv6 = str("");
+	m.hosts = &hp;
+	m.n_hosts = 1;
+	build_op(&e, 98, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with a static lease of the bridge's own address", &e, 0, EINVAL,
+		    true);
+	h.ipv4 = str("");
+	h.name = str("c_1");
+	build_op(&e, 99, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with a host name that is not an instance name", &e, 0, EINVAL,
+		    true);
+	CHECK(ph_dnsmasq_raw_ok("", 0) && ph_dnsmasq_raw_ok("a\n", 2) &&
+		      !ph_dnsmasq_raw_ok("a\0b", 3) && !ph_dnsmasq_raw_ok("A=1", 3),
+	      "decode: raw.dnsmasq lines: empty and key lines pass; a NUL or an uppercase key do "
+	      "not");
+}
+
+/* ---- nics: instance_start's repeated Nic ---- */
+
+static void nic_base(Ph__Nic *n)
+{
+	ph__nic__init(n);
+	n->device = str("eth0");
+	n->type = PH__NIC_TYPE__NIC_TYPE_BRIDGED;
+	n->ifname = str("eth0");
+	n->parent = str("mtbr0");
+	n->host_name = str("veth1234abcd");
+	n->hwaddr = 0x00163e010203ull;
+}
+
+/* A start with the one nic n (nic_base's). */
+static void start_one_nic(Ph__InstanceStartRequest *s, Ph__InstanceConfig *cfg, Ph__Nic *n,
+			  Ph__Nic **nics)
+{
+	start_base(s, cfg);
+	nic_base(n);
+	nics[0] = n;
+	s->nics = nics;
+	s->n_nics = 1;
+}
+
+static void nic_checks(void)
+{
+	static ProtobufCBinaryData v4[] = { { 8, (uint8_t *)"10.0.0.5" } };
+	static ProtobufCBinaryData v6[] = { { 11, (uint8_t *)"fd00:1::abc" } };
+	Ph__InstanceStartRequest s;
+	Ph__InstanceConfig cfg;
+	Ph__Nic n, n2, *nics[PH_NICS_MAX + 1];
+	struct enc e = { .n = 0 };
+	union ph_typed t;
+	Ph__Request *req;
+	static const struct {
+		const char *what, *field, *value;
+	} bad_text[] = {
+		{ "ifname with a slash", "ifname", "eth/0" },
+		{ "ifname of 16 bytes", "ifname", "eth0123456789abc" },
+		{ "ifname with a newline", "ifname", "eth0\nlxc.hook" },
+		{ "ifname with a space", "ifname", "eth 0" },
+		{ "ifname with '='", "ifname", "a=b" },
+		{ "empty ifname", "ifname", "" },
+		{ "ifname starting with '-'", "ifname", "-eth0" },
+		{ "parent with a colon", "parent", "br:0" },
+		{ "empty parent on a bridged nic", "parent", "" },
+		{ "host_name of 16 bytes", "host_name", "veth0123456789ab" },
+		{ "host_name with a newline", "host_name", "v\n" },
+		{ "device with a slash", "device", "a/b" },
+		{ "empty device", "device", "" },
+	};
+
+	for (size_t i = 0; i < sizeof(bad_text) / sizeof(bad_text[0]); i++) {
+		char what[128];
+
+		start_one_nic(&s, &cfg, &n, nics);
+		if (strcmp(bad_text[i].field, "ifname") == 0)
+			n.ifname = str(bad_text[i].value);
+		else if (strcmp(bad_text[i].field, "parent") == 0)
+			n.parent = str(bad_text[i].value);
+		else if (strcmp(bad_text[i].field, "host_name") == 0)
+			n.host_name = str(bad_text[i].value);
+		else
+			n.device = str(bad_text[i].value);
+		build_op(&e, 70, PH__REQUEST__OP_INSTANCE_START, &s);
+		snprintf(what, sizeof(what), "instance_start nic: %s", bad_text[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+	}
+	{
+		static const struct {
+			const char *what;
+			int kind; /* 0 type, 1 hwaddr, 2 mtu, 3 filter on p2p, 4 v4 without
+				     filtering, 5 bad v4 text, 6 parent on p2p, 7 host_name on
+				     macvlan, 8 filtering without host_name, 9 v6 as v4 */
+			uint64_t v;
+			int want;
+		} bad[] = {
+			{ "type 0", 0, 0, EINVAL },
+			{ "type 5 (undeclared: the generic walk)", 0, 5, EPROTO },
+			{ "a multicast hwaddr", 1, 0x01005e000001ull, EINVAL },
+			{ "a hwaddr over 48 bits", 1, 0x1000000000000ull, EINVAL },
+			{ "mtu 67", 2, 67, ERANGE },
+			{ "mtu 65536", 2, 65536, ERANGE },
+			{ "mac filtering on a p2p nic", 3, 0, EINVAL },
+			{ "ipv4 addresses without ipv4 filtering", 4, 0, EINVAL },
+			{ "an ipv4 address that is not one", 5, 0, EINVAL },
+			{ "a parent on a p2p nic", 6, 0, EINVAL },
+			{ "a host_name on a macvlan nic", 7, 0, EINVAL },
+			{ "filtering without a host end", 8, 0, EINVAL },
+			{ "an IPv6 address as ipv4", 9, 0, EINVAL },
+		};
+		static ProtobufCBinaryData bad_v4[] = { { 9, (uint8_t *)"10.0.0.05" } };
+		static ProtobufCBinaryData v6_as_v4[] = { { 11, (uint8_t *)"fd00:1::abc" } };
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			char what[128];
+
+			start_one_nic(&s, &cfg, &n, nics);
+			switch (bad[i].kind) {
+			case 0:
+				n.type = (Ph__NicType)bad[i].v;
+				break;
+			case 1:
+				n.hwaddr = bad[i].v;
+				break;
+			case 2:
+				n.mtu = (uint32_t)bad[i].v;
+				break;
+			case 3:
+				n.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+				n.parent = str("");
+				n.mac_filtering = true;
+				break;
+			case 4:
+				n.ipv4 = v4, n.n_ipv4 = 1;
+				break;
+			case 5:
+				n.ipv4_filtering = true;
+				n.ipv4 = bad_v4, n.n_ipv4 = 1;
+				break;
+			case 6:
+				n.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+				break;
+			case 7:
+				n.type = PH__NIC_TYPE__NIC_TYPE_MACVLAN;
+				break;
+			case 8:
+				n.host_name = str("");
+				n.mac_filtering = true;
+				break;
+			case 9:
+				n.ipv4_filtering = true;
+				n.ipv4 = v6_as_v4, n.n_ipv4 = 1;
+				break;
+			}
+			build_op(&e, 71, PH__REQUEST__OP_INSTANCE_START, &s);
+			snprintf(what, sizeof(what), "instance_start nic: %s", bad[i].what);
+			refused_enc(what, &e, 0, bad[i].want, true);
+		}
+	}
+	/* one name inside, one device, one host end each; at most PH_NICS_MAX */
+	start_base(&s, &cfg);
+	nic_base(&n);
+	nic_base(&n2);
+	n2.device = str("eth1");
+	n2.host_name = str("veth2");
+	nics[0] = &n, nics[1] = &n2;
+	s.nics = nics;
+	s.n_nics = 2;
+	build_op(&e, 72, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start: two nics named eth0 inside", &e, 0, EINVAL, true);
+	n2.ifname = str("eth1");
+	n2.host_name = str("veth1234abcd");
+	build_op(&e, 72, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start: two nics with one host end", &e, 0, EINVAL, true);
+	n2.host_name = str("veth2");
+	n2.device = str("eth0");
+	build_op(&e, 72, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start: two nics of one device", &e, 0, EINVAL, true);
+	for (size_t k = 0; k <= PH_NICS_MAX; k++)
+		nics[k] = &n;
+	s.n_nics = PH_NICS_MAX + 1;
+	build_op(&e, 73, PH__REQUEST__OP_INSTANCE_START, &s);
+	refused_enc("instance_start with 17 nics", &e, 0, E2BIG, true);
+
+	/* accepted: what the handler and the renderer get */
+	start_base(&s, &cfg);
+	nic_base(&n);
+	n.mtu = 1400;
+	n.mac_filtering = n.ipv4_filtering = n.ipv6_filtering = true;
+	n.ipv4 = v4, n.n_ipv4 = 1;
+	n.ipv6 = v6, n.n_ipv6 = 1;
+	nic_base(&n2);
+	n2.device = str("p");
+	n2.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+	n2.ifname = str("eth1.5_x");
+	n2.parent = str("");
+	n2.host_name = str("");
+	n2.hwaddr = 0;
+	nics[0] = &n, nics[1] = &n2;
+	s.nics = nics;
+	s.n_nics = 2;
+	build_op(&e, 74, PH__REQUEST__OP_INSTANCE_START, &s);
+	req = accepted("instance_start with a filtered bridged nic and a p2p one", &e, 0,
+		       PH__REQUEST__OP_INSTANCE_START, &t);
+	if (req) {
+		const struct ph_nic *a = &t.instance_start.nics[0], *b = &t.instance_start.nics[1];
+		static const uint8_t mac[6] = { 0x00, 0x16, 0x3e, 0x01, 0x02, 0x03 };
+		static const uint8_t ip4[4] = { 10, 0, 0, 5 };
+
+		CHECK(t.instance_start.nnics == 2 && a->type == PH_NIC_BRIDGED &&
+			      strcmp(a->device, "eth0") == 0 && strcmp(a->parent, "mtbr0") == 0 &&
+			      strcmp(a->host_name, "veth1234abcd") == 0 && a->has_hwaddr &&
+			      memcmp(a->hwaddr, mac, 6) == 0 && a->mtu == 1400 &&
+			      a->mac_filtering && a->ipv4_filtering && a->ipv6_filtering &&
+			      a->n_ipv4 == 1 && memcmp(a->ipv4[0], ip4, 4) == 0 && a->n_ipv6 == 1 &&
+			      a->ipv6[0][0] == 0xfd && a->ipv6[0][15] == 0xbc,
+		      "decode: instance_start: a bridged nic's fields as typed values");
+		CHECK(b->type == PH_NIC_P2P && strcmp(b->ifname, "eth1.5_x") == 0 &&
+			      b->parent[0] == '\0' && b->host_name[0] == '\0' && !b->has_hwaddr &&
+			      b->mtu == 0 && !b->mac_filtering,
+		      "decode: instance_start: a p2p nic without parent, host end or hwaddr");
+		ph__request__free_unpacked(req, NULL);
+	}
+}
+
 void test_decode(void)
 {
 	bad_frames();
@@ -1850,6 +2320,8 @@ void test_decode(void)
 	bad_exec_start();
 	good_new_ops();
 	limits_checks();
+	network_checks();
+	nic_checks();
 	fd_checks();
 	proxy_checks();
 	mutants();

@@ -30,7 +30,8 @@
 /* the keys of the security keys' policy flags, all allowed */
 #define NEW_KEYS                                                                                   \
 	"allow_raw_idmap = true\nallow_raw_seccomp = false\nallow_kernel_modules = true\n"         \
-	"allow_lxc_hooks = false\nallow_proxy_low_ports = true\n"
+	"allow_lxc_hooks = false\nallow_raw_dnsmasq = true\nallow_host_interfaces = true\n"        \
+	"allow_proxy_low_ports = true\n"
 
 #define GOOD_HEAD                                                                                  \
 	"name = test\n"                                                                            \
@@ -113,9 +114,10 @@ static void shipped(void)
 			CHECK(p.allow_privileged && p.allow_nesting && p.allow_raw_lxc &&
 				      p.allow_unix_devices && p.allow_raw_idmap &&
 				      p.allow_raw_seccomp && p.allow_kernel_modules &&
-				      p.allow_lxc_hooks,
+				      p.allow_lxc_hooks && p.allow_raw_dnsmasq &&
+				      p.allow_host_interfaces,
 			      "policy: default.policy allows privileged, nesting, raw.lxc, devices, "
-			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks");
+			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks, raw.dnsmasq, host interfaces");
 			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
 				      strcmp(p.disk_source_prefixes[0], "*") == 0,
 			      "policy: default.policy: disk_source_prefixes = *");
@@ -138,9 +140,10 @@ static void shipped(void)
 			CHECK(!p.allow_privileged && !p.allow_nesting && !p.allow_raw_lxc &&
 				      !p.allow_unix_devices && !p.allow_raw_idmap &&
 				      !p.allow_raw_seccomp && !p.allow_kernel_modules &&
-				      !p.allow_lxc_hooks,
+				      !p.allow_lxc_hooks && !p.allow_raw_dnsmasq &&
+				      !p.allow_host_interfaces,
 			      "policy: hardened.policy denies privileged, nesting, raw.lxc, devices, "
-			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks");
+			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks, raw.dnsmasq, host interfaces");
 			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
 				      strcmp(p.disk_source_prefixes[0], "/srv/moat") == 0,
 			      "policy: hardened.policy: disk_source_prefixes = /srv/moat");
@@ -426,6 +429,8 @@ static void hello_flags(void)
 		       f->allow_raw_seccomp == ctx.policy.allow_raw_seccomp &&
 		       f->allow_kernel_modules == ctx.policy.allow_kernel_modules &&
 		       f->allow_lxc_hooks == ctx.policy.allow_lxc_hooks &&
+		       f->allow_raw_dnsmasq == ctx.policy.allow_raw_dnsmasq &&
+		       f->allow_host_interfaces == ctx.policy.allow_host_interfaces &&
 		       f->require_delegated_ids == ctx.policy.require_delegated_ids &&
 		       f->n_disk_source_prefixes == n;
 		for (size_t k = 0; same && k < n; k++)
@@ -557,6 +562,70 @@ static void policy_steps(void)
 			CHECK(rh == 0 && strcmp(why_hard, "untouched") == 0,
 			      "policy steps: hardened allows an instance_start %s (%d)",
 			      starts[i].what, rh);
+	}
+	{ /* raw.dnsmasq: a dnsmasq option run by root, the policy's to allow */
+		static struct ph_network_apply n;
+		struct ph_network_delete d = { .name = "mtbr0" };
+		const char *why_def = "untouched", *why_hard = "untouched";
+		int rd, rh;
+
+		memset(&n, 0, sizeof(n));
+		snprintf(n.name, sizeof(n.name), "mtbr0");
+		rd = ph_policy_network_apply(&def, &n, &why_def);
+		rh = ph_policy_network_apply(&hard, &n, &why_hard);
+		CHECK(rd == 0 && rh == 0 && strcmp(why_def, "untouched") == 0 &&
+			      strcmp(why_hard, "untouched") == 0,
+		      "policy steps: both policies allow a network_apply without raw.dnsmasq");
+		snprintf(n.raw_dnsmasq, sizeof(n.raw_dnsmasq), "dhcp-option=42,10.0.0.1");
+		rd = ph_policy_network_apply(&def, &n, &why_def);
+		rh = ph_policy_network_apply(&hard, &n, &why_hard);
+		CHECK(rd == 0 && strcmp(why_def, "untouched") == 0,
+		      "policy steps: default allows a network_apply with raw.dnsmasq (%d)", rd);
+		CHECK(rh == -EPERM && strstr(why_hard, "raw.dnsmasq") && strstr(why_hard, "policy"),
+		      "policy steps: hardened refuses a network_apply with raw.dnsmasq: %s",
+		      why_hard);
+		why_hard = "untouched";
+		CHECK(ph_policy_network_delete(&hard, &d, &why_hard) == 0 &&
+			      strcmp(why_hard, "untouched") == 0,
+		      "policy steps: hardened allows network_delete (it removes only moatd's own)");
+	}
+	{
+		/* nics: physical and macvlan need allow_host_interfaces; bridged and p2p pass
+		 * the pure step (a bridged parent is asked about at start, on the host) */
+		static const struct {
+			enum ph_nic_type type;
+			const char *why;
+		} nics[] = {
+			{ PH_NIC_PHYSICAL, "physical nics" },
+			{ PH_NIC_MACVLAN, "macvlan nics" },
+			{ PH_NIC_BRIDGED, NULL },
+			{ PH_NIC_P2P, NULL },
+		};
+
+		for (size_t i = 0; i < sizeof(nics) / sizeof(nics[0]); i++) {
+			static struct ph_instance_start s;
+			const char *why_def = "untouched", *why_hard = "untouched";
+			int rd, rh;
+
+			memset(&s, 0, sizeof(s));
+			s.nnics = 2;
+			s.nics[0].type = PH_NIC_P2P;
+			s.nics[1].type = nics[i].type;
+			rd = ph_policy_instance_start(&def, &s, &why_def);
+			rh = ph_policy_instance_start(&hard, &s, &why_hard);
+			CHECK(rd == 0 && strcmp(why_def, "untouched") == 0,
+			      "policy steps: default allows a nic of type %d (%d)", nics[i].type,
+			      rd);
+			if (nics[i].why)
+				CHECK(rh == -EPERM && strstr(why_hard, nics[i].why) &&
+					      strstr(why_hard, "policy"),
+				      "policy steps: hardened refuses a second nic, %s: %s",
+				      nics[i].why, why_hard);
+			else
+				CHECK(rh == 0,
+				      "policy steps: hardened passes a nic of type %d (%d)",
+				      nics[i].type, rh);
+		}
 	}
 	for (size_t j = 0; j < ph_ops_len; j++) {
 		const struct ph_op *op = &ph_ops[j];

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# nic devices realised in containers, through the stock lxc client, pylxd
+# and moat: a bridged nic onto a bridge this suite makes (the host end a
+# port of it, the MAC the one kept in volatile.eth0.hwaddr, stable across
+# restarts), two containers reaching each other over it, p2p, physical and
+# macvlan nics seen inside, bad nic keys a 400 with nothing stored, moatd
+# restarted (SIGTERM) with the containers' connectivity intact, and under
+# the hardened policy a physical nic and a bridged one onto a host bridge
+# refused.
+. "$(dirname "$0")/../lib/lib.sh"
+
+daemon_start
+import_busybox_image
+
+# this suite's own links: names with its pid, addresses in 10.250.66.0/24
+BR=mt$$b
+DUM=mt$$d
+DUM2=mt$$m # each a veth's end (no dummy driver here): ends mt$$e, mt$$n
+NET4=10.250.66
+links_cleanup() {
+	local l
+	for l in "$BR" "$DUM" "mt$$e" "$DUM2" "mt$$p"; do ip link del "$l" 2>/dev/null; done
+	return 0
+}
+cleanup_also links_cleanup
+check "make the suite's bridge $BR ($NET4.1/24)" sh -c \
+	"ip link add $BR type bridge && ip addr add $NET4.1/24 dev $BR && ip link set $BR up"
+check "make two host interfaces (veth ends)" sh -c \
+	"ip link add $DUM type veth peer name mt$$e && ip link add $DUM2 type veth peer name mt$$n && ip link set $DUM2 up"
+
+# inside NAME CMD...: a command run in the container
+inside() {
+	local n=$1
+	shift
+	timeout 30 lxc exec "$n" -- "$@"
+}
+
+# vol NAME KEY: a key of the instance's own config
+vol() {
+	jget "$(api GET "/1.0/instances/$1")" "d['metadata']['config'].get('$2', '')"
+}
+
+# ---- a bridged nic onto a host bridge ------------------------------------------------
+check "init c1" timeout 120 lxc init bb c1
+check "lxc config device add c1 eth0 nic nictype=bridged parent=$BR" timeout 30 \
+	lxc config device add c1 eth0 nic nictype=bridged parent="$BR" mtu=1400
+check "c1 starts with its nic" timeout 120 lxc start c1
+MAC1=$(vol c1 volatile.eth0.hwaddr)
+HOST1=$(vol c1 volatile.eth0.host_name)
+check_match "volatile.eth0.hwaddr is LXD's 00:16:3e form" '^00:16:3e(:[0-9a-f]{2}){3}$' "$MAC1"
+check_match "volatile.eth0.host_name names the host end" '^veth[0-9a-f]{8}$' "$HOST1"
+check_eq "the container's eth0 has that MAC" "$MAC1" "$(inside c1 cat /sys/class/net/eth0/address)"
+check_eq "... the nic's mtu" 1400 "$(inside c1 cat /sys/class/net/eth0/mtu)"
+check_match "... and is up" 'UP' "$(inside c1 ip link show eth0)"
+check_eq "the host end is a port of $BR" "$BR" \
+	"$(basename "$(readlink "/sys/class/net/$HOST1/master")")"
+check "c1 takes a static address" inside c1 ip addr add "$NET4.11/24" dev eth0
+check "c1 reaches the host over the bridge" inside c1 ping -c1 -W5 "$NET4.1"
+check_match "lxc list shows c1's address" "$NET4.11" "$(timeout 30 lxc list c1 -c 4 --format csv)"
+check_match "pylxd's state shows it on eth0" "$NET4.11" "$(/usr/bin/python3 - <<EOF
+import pylxd
+c = pylxd.Client()
+st = c.containers.get("c1").state()
+print([a["address"] for a in st.network["eth0"]["addresses"]])
+EOF
+)"
+
+check "launch c2 with a bridged nic through moat" timeout 120 "$B/moat" init bb c2
+check "moat config device add c2 eth0 nic" timeout 30 "$B/moat" config device add c2 eth0 nic \
+	nictype=bridged parent="$BR" hwaddr=00:16:3e:66:00:02
+check "c2 starts" timeout 120 lxc start c2
+check_eq "c2's eth0 has the hwaddr it was given" 00:16:3e:66:00:02 \
+	"$(inside c2 cat /sys/class/net/eth0/address)"
+check_eq "no volatile hwaddr for a nic with its own" "" "$(vol c2 volatile.eth0.hwaddr)"
+check "c2 takes a static address" inside c2 ip addr add "$NET4.12/24" dev eth0
+check "c1 reaches c2 over the bridge" inside c1 ping -c1 -W5 "$NET4.12"
+
+# ---- stable across restarts ----------------------------------------------------------
+check "lxc restart c1" timeout 120 lxc restart c1 --force
+check_eq "volatile.eth0.hwaddr is kept across the restart" "$MAC1" "$(vol c1 volatile.eth0.hwaddr)"
+check_eq "... and the container's eth0 still has it" "$MAC1" \
+	"$(inside c1 cat /sys/class/net/eth0/address)"
+check_eq "... and the host end its name" "$HOST1" "$(vol c1 volatile.eth0.host_name)"
+check "c1 takes its address again" inside c1 ip addr add "$NET4.11/24" dev eth0
+
+# ---- moatd restarted: connectivity intact ----------------------------------------------
+PID1=$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["pid"]')
+kill -TERM "$MOATD_PID"
+check "moatd stops on SIGTERM" eventually 20 sh -c "! kill -0 $MOATD_PID"
+check "c1 reaches c2 while moatd is down (ping in c1's network namespace)" \
+	nsenter -t "$PID1" -n busybox ping -c1 -W5 "$NET4.12"
+daemon_start
+check "after moatd's restart c1 still reaches c2" inside c1 ping -c1 -W5 "$NET4.12"
+check "... and the host" inside c1 ping -c1 -W5 "$NET4.1"
+check_eq "... the host end is still a port of $BR" "$BR" \
+	"$(basename "$(readlink "/sys/class/net/$HOST1/master")")"
+
+# ---- p2p, physical, macvlan ----------------------------------------------------------
+check "init c3" timeout 120 lxc init bb c3
+check "a p2p nic" timeout 30 lxc config device add c3 eth0 nic nictype=p2p host_name="mt$$p"
+check "a physical nic" timeout 30 lxc config device add c3 phy nic nictype=physical \
+	parent="$DUM" name=lan0
+check "a macvlan nic" timeout 30 lxc config device add c3 mv nic nictype=macvlan \
+	parent="$DUM2" name=mv0
+check "c3 starts with three nics" timeout 120 lxc start c3
+check "the p2p host end is on the host, on no bridge" sh -c \
+	"test -d /sys/class/net/mt$$p && ! test -e /sys/class/net/mt$$p/master"
+check "the physical interface is inside as lan0" inside c3 test -d /sys/class/net/lan0
+check_fails "... and gone from the host" test -d "/sys/class/net/$DUM"
+PID3=$(jget "$(api GET /1.0/instances/c3/state)" 'd["metadata"]["pid"]')
+check_match "the macvlan is inside as mv0" "macvlan mode bridge" \
+	"$(nsenter -t "$PID3" -n ip -d link show mv0)"
+check "c3 stops" timeout 120 lxc stop c3 --force
+check "the physical interface is back on the host" eventually 10 test -d "/sys/class/net/$DUM"
+check_fails "the p2p host end went with the container" test -d "/sys/class/net/mt$$p"
+
+# ---- bad nic keys: a 400, nothing stored -----------------------------------------------
+for bad in "nictype=bridged" "nictype=bridged parent=a/b" "nictype=sriov parent=x" \
+	"nictype=bridged parent=$BR hwaddr=01:00:5e:00:00:01" \
+	"nictype=bridged parent=$BR name=eth0123456789abcd" \
+	"nictype=bridged parent=$BR security.ipv4_filtering=true" \
+	"nictype=p2p ipv4.address=10.0.0.1" "network=x parent=y"; do
+	# shellcheck disable=SC2086
+	check_fails "lxc config device add refuses $bad" timeout 30 lxc config device add c3 bad nic $bad
+done
+check_eq "nothing was stored" "" \
+	"$(jget "$(api GET /1.0/instances/c3)" "d['metadata']['devices'].get('bad', '')")"
+
+# ---- the hardened policy ----------------------------------------------------------------
+cp "$TOP/policy/hardened.policy" "$T/hardened.policy"
+chown root:root "$T/hardened.policy"
+chmod 0644 "$T/hardened.policy"
+"$B/moatd" --dir "$T/dh" --policy "$T/hardened.policy" >>"$T/moatd-hardened.log" 2>&1 &
+DAEMON_PIDS+=("$!")
+check "the hardened moatd answers" eventually 15 test -S "$T/dh/unix.socket"
+hapi_status() {
+	curl -s -o /dev/null -w '%{http_code}' --max-time 30 --unix-socket "$T/dh/unix.socket" \
+		-X "$1" "${@:3}" "http://unix.socket$2"
+}
+hapi() { curl -s --max-time 30 --unix-socket "$T/dh/unix.socket" -X "$1" "${@:3}" "http://unix.socket$2"; }
+for dev in '{"type":"nic","nictype":"physical","parent":"'"$DUM"'"}' \
+	'{"type":"nic","nictype":"macvlan","parent":"'"$DUM"'"}' \
+	'{"type":"nic","nictype":"bridged","parent":"'"$BR"'"}'; do
+	body='{"name":"h1","source":{"type":"none"},"devices":{"eth0":'"$dev"'}}'
+	check_eq "hardened: a create with $dev is a 400" 400 "$(hapi_status POST /1.0/instances -d "$body")"
+	check_match "... refused by the server's policy" "forbidden by the server's policy" \
+		"$(hapi POST /1.0/instances -d "$body")"
+done
+check_eq "hardened: nothing was created" "[]" "$(jget "$(hapi GET /1.0/instances)" 'd["metadata"]')"
+
+finish
