@@ -58,8 +58,6 @@ int ph_link_overlaps(const char *name, int family, const void *addr, uint8_t pre
 		     size_t why_size);
 /* A random 10.x.y.1/24 or fdXX:XXXX:XXXX:XXXX::1/64 that overlaps nothing. */
 int ph_link_pick(const char *name, int family, void *ret_addr, uint8_t *ret_prefix);
-/* Names of every link that is this daemon's bridge (strv, NULL-terminated). */
-int ph_link_ours(char ***ret);
 
 /* ---- net_nft.c: this daemon's nftables tables (libnftables) ---------------- */
 /*

@@ -131,9 +131,11 @@ static bool backing_off(const char *name)
 	return stat(p, &st) == 0 && time(NULL) - st.st_mtime < REVIVE_BACKOFF;
 }
 
+/* (Not while its bridge is gone, after a host reboot: the next network_apply makes both.) */
 bool ph_dnsmasq_dead(const char *name)
 {
-	return exists_file(name, "dnsmasq.conf") && running_pid(name) == 0 && !backing_off(name);
+	return exists_file(name, "dnsmasq.conf") && running_pid(name) == 0 && !backing_off(name) &&
+	       ph_link_state(name) == 1;
 }
 
 /* networks/<name>/ (root 0755) and its lock, held until the descriptor closes. */

@@ -120,40 +120,6 @@ bool ph_net_bridge_is_ours(const char *name)
 	return ph_link_state(name) == 1;
 }
 
-int ph_link_ours(char ***ret)
-{
-	struct nl_sock *sk __do_nlsock = NULL;
-	struct nl_cache *cache __do_cache = NULL;
-	__do_strv char **v = calloc(1, sizeof(char *));
-	size_t n = 0;
-	int r = nl_open(&sk);
-
-	if (r < 0)
-		return r;
-	if (!v)
-		return -ENOMEM;
-	r = rtnl_link_alloc_cache(sk, AF_UNSPEC, &cache);
-	if (r < 0)
-		return nlerr(r);
-	for (struct nl_object *o = nl_cache_get_first(cache); o; o = nl_cache_get_next(o)) {
-		struct rtnl_link *l = (struct rtnl_link *)o;
-		char **grown;
-
-		if (!link_is_ours(l))
-			continue;
-		grown = realloc(v, (n + 2) * sizeof(char *));
-		if (!grown)
-			return -ENOMEM;
-		v = grown;
-		v[n] = strdup(rtnl_link_get_name(l));
-		if (!v[n])
-			return -ENOMEM;
-		v[++n] = NULL;
-	}
-	*ret = TAKE_PTR(v);
-	return 0;
-}
-
 int ph_link_bridge_ensure(const char *name, uint32_t mtu, const uint8_t *hwaddr, char *why,
 			  size_t why_size)
 {

@@ -122,22 +122,28 @@ int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char 
 	return 0;
 }
 
+int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
+		   const char **ret_why)
+{
+	/* which bridges are this daemon's is not known yet: every parent is a host's */
+	if (n->type == PH_NIC_BRIDGED && !ctx->policy.allow_host_interfaces) {
+		*ret_why = "bridged nics onto a host interface are not allowed by the policy";
+		return -EPERM;
+	}
+	if (n->mac_filtering || n->ipv4_filtering || n->ipv6_filtering) {
+		*ret_why = "nic filtering needs moatd's nftables table, which this moatd lacks";
+		return -EOPNOTSUPP;
+	}
+	return 0;
+}
+
 int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why)
 {
 	for (size_t k = 0; k < s->nnics; k++) {
-		const struct ph_nic *n = &s->nics[k];
+		int r = ph_nic_prepare(ctx, s->ref.name, &s->nics[k], ret_why);
 
-		/* not one of this daemon's bridges is not known yet: every parent is a host's */
-		if (n->type == PH_NIC_BRIDGED && !ctx->policy.allow_host_interfaces) {
-			*ret_why =
-				"bridged nics onto a host interface are not allowed by the policy";
-			return -EPERM;
-		}
-		if (n->mac_filtering || n->ipv4_filtering || n->ipv6_filtering) {
-			*ret_why = "nic filtering needs moatd's nftables table, which this moatd "
-				   "lacks";
-			return -EOPNOTSUPP;
-		}
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

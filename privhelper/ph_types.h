@@ -288,6 +288,16 @@ struct ph_network_delete {
 	char name[PH_NET_NAME_MAX + 1];
 };
 
+struct ph_nic_attach {
+	struct ph_instance_ref ref;
+	struct ph_nic nic;
+};
+
+struct ph_nic_detach {
+	struct ph_instance_ref ref;
+	struct ph_nic nic;
+};
+
 /* ---- proxy devices (op_proxy.c checks and runs them, proxy_fwd.c forwards) ---- */
 
 enum ph_proxy_kind { PH_PROXY_TCP = 1, PH_PROXY_UDP, PH_PROXY_UNIX };
@@ -363,6 +373,9 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 		     const bool *staged, const char **ret_why);
 
 /* ---- op_device.c, device_mount.c: disks and unix nodes ------------------- */
+/* The running container's init pid, and whether it has a user namespace of its own;
+ * -ESRCH when it does not run. */
+int ph_running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *ret_userns);
 /* The Device message into ret; < 0: malformed. */
 int ph_check_device(const Ph__Device *m, struct ph_device *ret);
 /* Does one of the policy's disk_source_prefixes cover path, component by component? */
@@ -388,6 +401,9 @@ int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char 
 /* At start, before the configuration is written: what needs the host (a bridged
  * nic's parent against the policy, the filters). 0, or < 0 and *ret_why. */
 int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why);
+/* The same for one nic of instance name (a start's, or a hot-plugged one). */
+int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
+		   const char **ret_why);
 /* The lxc.net.N.* lines of a start's nics ("lxc.net.0.type = empty" without one,
  * or with s NULL: a configuration written outside a start). */
 int ph_render_nics(FILE *f, const struct ph_instance_start *s);

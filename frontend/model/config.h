@@ -252,6 +252,9 @@ int fe_nic_check(const char *name, json_object *dev, const struct fe_policy *pol
 int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_config *ret,
 		  bool *ret_changed);
 
+/* The nics' volatile keys (volatile.<dev>.hwaddr, .host_name) of from that to lacks, into to. */
+void fe_nics_keep_volatile(json_object *to, json_object *from);
+
 /* The devices moatd realises at start (host disks, unix nodes) of an expanded
  * devices map, in path order, into ret (its strings point into expanded);
  * -E2BIG past PH_START_DEVICES_MAX. */

@@ -292,6 +292,21 @@ static void host_name_of(json_object *config, const char *name, json_object *dev
 	*changed = true;
 }
 
+void fe_nics_keep_volatile(json_object *to, json_object *from)
+{
+	json_object_object_foreach(from, k, v)
+	{
+		size_t n = strlen(k);
+
+		if (strncmp(k, "volatile.", 9) != 0 ||
+		    !((n > 7 && strcmp(k + n - 7, ".hwaddr") == 0) ||
+		      (n > 10 && strcmp(k + n - 10, ".host_name") == 0)) ||
+		    json_object_object_get_ex(to, k, NULL))
+			continue;
+		json_object_object_add(to, k, json_object_get(v));
+	}
+}
+
 int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_config *ret,
 		  bool *ret_changed)
 {

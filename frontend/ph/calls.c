@@ -487,6 +487,44 @@ int ph_call_device_detach(const char *name, const struct ph_device_config *dev,
 	return call(OP_device_detach, &req, NULL, 0, &rep, ret_error);
 }
 
+/* nic_attach or nic_detach: the same message. */
+static int nic_call(bool attach, const char *name, const struct ph_nic_config *nic,
+		    struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__NicAttachRequest a = PH__NIC_ATTACH_REQUEST__INIT;
+	Ph__NicDetachRequest d = PH__NIC_DETACH_REQUEST__INIT;
+	ProtobufCBinaryData v4[PH_NIC_IPS_MAX], v6[PH_NIC_IPS_MAX];
+	Ph__Nic x;
+	struct reply rep __do_reply = { 0 };
+	int r = ph_nic_msg(nic, &x, v4, v6);
+
+	if (r < 0)
+		return fail(ret_error, r, NULL);
+	if (attach) {
+		set_bytes(&a.name, name);
+		a.nic = &x;
+		req.nic_attach = &a;
+	} else {
+		set_bytes(&d.name, name);
+		d.nic = &x;
+		req.nic_detach = &d;
+	}
+	return call(attach ? OP_nic_attach : OP_nic_detach, &req, NULL, 0, &rep, ret_error);
+}
+
+int ph_call_nic_attach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error)
+{
+	return nic_call(true, name, nic, ret_error);
+}
+
+int ph_call_nic_detach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error)
+{
+	return nic_call(false, name, nic, ret_error);
+}
+
 /* text: room for the address as inet_ntop writes it (the wire's form). */
 static Ph__ProxyEnd *proxy_end_msg(const struct ph_proxy_end_config *e, Ph__ProxyEnd *m,
 				   char text[static INET6_ADDRSTRLEN])

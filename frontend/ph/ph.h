@@ -327,6 +327,11 @@ int ph_call_device_attach(const char *name, const struct ph_device_config *dev,
 			  struct ph_error *ret_error);
 int ph_call_device_detach(const char *name, const struct ph_device_config *dev,
 			  struct ph_error *ret_error);
+/* Hot-plug one nic into a running instance, or take it out (as it was attached). */
+int ph_call_nic_attach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error);
+int ph_call_nic_detach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error);
 /* Start (or restart) the forwarder of a proxy device of a running instance, or stop it. */
 int ph_call_proxy_attach(const char *name, const struct ph_proxy_config *proxy, int *ret_pid,
 			 struct ph_error *ret_error);

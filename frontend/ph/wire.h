@@ -75,6 +75,9 @@ struct ph_nic_wire {
 	ProtobufCBinaryData v6[PH_START_NICS_MAX][PH_NIC_IPS_MAX];
 };
 
+/* One nic into x (v4, v6: the arrays its addresses point to); -E2BIG past the limits. */
+int ph_nic_msg(const struct ph_nic_config *n, Ph__Nic *x, ProtobufCBinaryData v4[PH_NIC_IPS_MAX],
+	       ProtobufCBinaryData v6[PH_NIC_IPS_MAX]);
 /* Fill m's nics from c; -E2BIG past PH_START_NICS_MAX. */
 int ph_nic_fill(const struct ph_start_config *c, Ph__InstanceStartRequest *m,
 		struct ph_nic_wire *w);

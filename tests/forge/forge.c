@@ -2053,6 +2053,36 @@ static void nic_cases(struct enc *e)
 	build_start_with(e, next_id++, NULL, &n);
 	snprintf(what, sizeof(what), "policy %s: instance_start with a p2p nic", policy);
 	case_answered_err(what, e, next_id - 1, ENOENT, "instance_start");
+
+	/* hot-plug: the same nic rules and policy, before the lookup */
+	{
+		Ph__NicAttachRequest a = PH__NIC_ATTACH_REQUEST__INIT;
+		Ph__NicDetachRequest x = PH__NIC_DETACH_REQUEST__INIT;
+
+		a.name = x.name = str("nosuch");
+		a.nic = x.nic = &n;
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_PHYSICAL, "lo");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: nic_attach of a physical nic", policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "nic_attach");
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_BRIDGED, "lo");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: nic_attach of a bridged nic onto lo",
+			 policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "nic_attach");
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_MACVLAN, "lo");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_DETACH, &x);
+		snprintf(what, sizeof(what), "policy %s: nic_detach of a macvlan nic", policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "nic_detach");
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_P2P, "");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_DETACH, &x);
+		snprintf(what, sizeof(what), "policy %s: nic_detach on a missing instance", policy);
+		case_answered_err(what, e, next_id - 1, ENOENT, "nic_detach");
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_BRIDGED, "br0");
+		n.ifname = str("eth0\nlxc.net.1.type = phys");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_ATTACH, &a);
+		expect_refused("nic_attach with an ifname with a newline", e);
+	}
 }
 
 /*

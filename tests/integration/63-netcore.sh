@@ -18,13 +18,6 @@ NS=mtns$$
 VETH=mt$$h
 SOCK=$T/forge.sock
 netop() { "$B/tests/netop" "$SOCK" "$@"; }
-# this daemon's table: moat_ and FNV-1a 64 of the real $MOAT_DIR (op_network.c)
-tag() {
-	/usr/bin/python3 -c 'import os,sys
-h=1469598103934665603
-for c in os.path.realpath(sys.argv[1]).encode(): h=((h^c)*1099511628211)&(2**64-1)
-print("%016x"%h)' "$1"
-}
 quiet() { "$@" >/dev/null 2>&1; }
 # a live process (a zombie is not: this host's init may leave them unreaped)
 alive() { [ -n "$1" ] && [ -e "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status"; }
@@ -40,7 +33,7 @@ start_moatd() {
 	eventually 10 test -S "$SOCK"
 }
 check "moatd serves the test socket" start_moatd
-TAG=$(tag "$MOAT_DIR")
+TAG=$(moat_tag "$MOAT_DIR")
 TABLE=moat_$TAG
 NETDIR=$MOAT_DIR/networks/$NET
 
@@ -110,6 +103,27 @@ check_eq "the hosts file has the static lease" "00:16:3e:63:00:01,$STATIC,c1" \
 ip netns exec "$NS" ip addr flush dev eth0
 check "the client gets a lease again" dhcp
 check_eq "and it is the static one" "$STATIC" "$(cat "$T/lease" 2>/dev/null)"
+
+# ---- another table's forward hook with policy drop: reported, not edited -------
+# (its one rule accepts everything, so the host's forwarding is unchanged)
+FWT=mtfw$$
+cleanup_also quiet nft delete table inet "$FWT"
+check "a foreign table with a forward hook of policy drop" nft -f - <<EOF
+table inet $FWT {
+	chain c0 {
+		type filter hook forward priority 10; policy drop;
+		counter accept
+	}
+}
+EOF
+out=$(netop apply "$NET" ipv4="$V4/24" ipv6="$V6/64" nat dhcp host=00:16:3e:63:00:01,c1,"$STATIC")
+check_match "apply reports forward_drop and the table in its warning" \
+	"forward_drop=1 warning=.*table inet $FWT.*drops forwarded traffic" "$out"
+check_match "moatd logged the warning" "network \"$NET\": .*table inet $FWT" "$(cat "$T/moatd.log")"
+check_match "the foreign table is untouched" 'policy drop;' "$(nft list table inet "$FWT")"
+nft delete table inet "$FWT"
+check_match "without it, no forward_drop" "forward_drop=0 warning=$" \
+	"$(netop apply "$NET" ipv4="$V4/24" ipv6="$V6/64" nat dhcp host=00:16:3e:63:00:01,c1,"$STATIC")"
 
 # ---- refusals ------------------------------------------------------------------------
 check_match "a network named lo is refused (a host interface, not ours)" '^err 17 ' \

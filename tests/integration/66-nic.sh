@@ -96,6 +96,35 @@ check "... and the host" inside c1 ping -c1 -W5 "$NET4.1"
 check_eq "... the host end is still a port of $BR" "$BR" \
 	"$(basename "$(readlink "/sys/class/net/$HOST1/master")")"
 
+# ---- hot-plug: nic_attach, nic_detach ------------------------------------------------
+check "lxc config device add: a bridged nic hot-plugged into the running c2" timeout 30 \
+	lxc config device add c2 eth1 nic nictype=bridged parent="$BR" name=eth1
+MAC2=$(vol c2 volatile.eth1.hwaddr)
+HOST2=$(vol c2 volatile.eth1.host_name)
+check_match "its hwaddr is kept in volatile.eth1.hwaddr" '^00:16:3e(:[0-9a-f]{2}){3}$' "$MAC2"
+check_eq "eth1 appeared in c2 at once, with that MAC" "$MAC2" \
+	"$(inside c2 cat /sys/class/net/eth1/address)"
+check_match "... up" 'UP' "$(inside c2 ip link show eth1)"
+check_eq "its host end ($HOST2) is a port of $BR" "$BR" \
+	"$(basename "$(readlink "/sys/class/net/$HOST2/master")")"
+check "c2 takes an address on eth1" inside c2 ip addr add "$NET4.22/24" dev eth1
+check "c1 reaches c2's hot-plugged nic" inside c1 ping -c1 -W5 "$NET4.22"
+check "lxc config device add: a physical nic hot-plugged into c1" timeout 30 \
+	lxc config device add c1 phy nic nictype=physical parent="$DUM" name=lan1
+check "it is inside c1 as lan1" inside c1 test -d /sys/class/net/lan1
+check_fails "... and gone from the host" test -d "/sys/class/net/$DUM"
+check "lxc config device remove c1 phy" timeout 30 lxc config device remove c1 phy
+check "the physical nic is back on the host as $DUM" test -d "/sys/class/net/$DUM"
+check_fails "... and gone from c1" inside c1 test -d /sys/class/net/lan1
+check "lxc config device remove c2 eth1" timeout 30 lxc config device remove c2 eth1
+check_fails "eth1 is gone from c2" inside c2 test -d /sys/class/net/eth1
+check_fails "... and its host end from the host" test -d "/sys/class/net/$HOST2"
+check "c2's eth0 still works" inside c1 ping -c1 -W5 "$NET4.12"
+check_fails "a hot-plug onto a parent that does not exist fails" timeout 30 \
+	lxc config device add c2 eth2 nic nictype=bridged parent=mt$$x name=eth2
+check_eq "... and is not stored" "" \
+	"$(jget "$(api GET /1.0/instances/c2)" "d['metadata']['devices'].get('eth2', '')")"
+
 # ---- p2p, physical, macvlan ----------------------------------------------------------
 check "init c3" timeout 120 lxc init bb c3
 check "a p2p nic" timeout 30 lxc config device add c3 eth0 nic nictype=p2p host_name="mt$$p"

@@ -293,6 +293,40 @@ static void base_network_delete(Ph__Request *r)
 	r->network_delete = &m;
 }
 
+/* A p2p nic: it touches no host interface, so both policies allow it. */
+static Ph__Nic *base_nic(void)
+{
+	static Ph__Nic n;
+
+	ph__nic__init(&n);
+	n.device = text("eth1");
+	n.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+	n.ifname = text("eth1");
+	n.host_name = text("vethbase1");
+	n.hwaddr = 0x00163e0a0b0dull;
+	return &n;
+}
+
+static void base_nic_attach(Ph__Request *r)
+{
+	static Ph__NicAttachRequest m;
+
+	ph__nic_attach_request__init(&m);
+	m.name = text("nosuch");
+	m.nic = base_nic();
+	r->nic_attach = &m;
+}
+
+static void base_nic_detach(Ph__Request *r)
+{
+	static Ph__NicDetachRequest m;
+
+	ph__nic_detach_request__init(&m);
+	m.name = text("nosuch");
+	m.nic = base_nic();
+	r->nic_detach = &m;
+}
+
 /* A unix listener under the hardened policy's prefix to a tcp port: both policies allow it. */
 static Ph__Proxy *base_proxy(void)
 {
@@ -360,6 +394,8 @@ static const struct {
 	{ PH__REQUEST__OP_DEVICE_DETACH, base_device_detach },
 	{ PH__REQUEST__OP_NETWORK_APPLY, base_network_apply },
 	{ PH__REQUEST__OP_NETWORK_DELETE, base_network_delete },
+	{ PH__REQUEST__OP_NIC_ATTACH, base_nic_attach },
+	{ PH__REQUEST__OP_NIC_DETACH, base_nic_detach },
 	{ PH__REQUEST__OP_PROXY_ATTACH, base_proxy_attach },
 	{ PH__REQUEST__OP_PROXY_DETACH, base_proxy_detach },
 };

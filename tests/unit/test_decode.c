@@ -1667,6 +1667,18 @@ static bool inv_network_delete(const Ph__Request *q, const union ph_typed *t)
 	       memcmp(t->network_delete.name, b->data, b->len) == 0;
 }
 
+static bool inv_nic_attach(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->nic_attach.ref.name, &q->nic_attach->name) &&
+	       nic_ok(&t->nic_attach.nic, q->nic_attach->nic);
+}
+
+static bool inv_nic_detach(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->nic_detach.ref.name, &q->nic_detach->name) &&
+	       nic_ok(&t->nic_detach.nic, q->nic_detach->nic);
+}
+
 /* A proxy end: its kind's fields only, an address of 4 or 16 bytes and a port, or a
  * normal absolute path that fits sun_path. */
 static bool proxy_end_ok(const struct ph_proxy_end *e, const Ph__ProxyEnd *m)
@@ -1737,6 +1749,8 @@ static const struct {
 	{ PH__REQUEST__OP_DEVICE_DETACH, inv_device_detach },
 	{ PH__REQUEST__OP_NETWORK_APPLY, inv_network_apply },
 	{ PH__REQUEST__OP_NETWORK_DELETE, inv_network_delete },
+	{ PH__REQUEST__OP_NIC_ATTACH, inv_nic_attach },
+	{ PH__REQUEST__OP_NIC_DETACH, inv_nic_detach },
 };
 
 /*
