@@ -2,22 +2,12 @@
 /*
  * Proxy devices of a running container (LXD's `proxy`): check, policy and
  * handler of proxy_attach and proxy_detach. Run by moatd (root), each in a
- * forked worker; the checks read hostile bytes from moatd-api.
- *
- * Attach finds the container's init, works out the host ids the forwarder
- * will run as (the container's own map of security.uid/gid, never host
- * root: nobody when that maps to 0, as in a privileged container), stops
- * the device's old forwarder if one runs, and starts a new one detached
- * from moatd (setsid, a double fork: init reaps it, and a moatd restart
- * leaves it running). The forwarder (proxy_fwd.c) reports on a pipe once
- * its listener is open and it has dropped everything; moatd then records
- * its pid, start time and unix listener in
- * $MOAT_DIR/proxies/<instance>/<device>.pid (root,
- * 0700 directories; not devices/<instance>/, which every start and disk
- * hot-plug empties). Detach reads that file, checks the start time so a
- * reused pid is never signalled, kills the forwarder through a pidfd,
- * waits for it to be gone and removes the unix listener the record names
- * (only a socket).
+ * forked worker; the checks read hostile bytes from moatd-api. Attach maps
+ * the forwarder's ids, stops the device's earlier forwarder and starts one
+ * (proxy_fwd.c) detached from moatd, so a moatd restart leaves it running,
+ * and records it in $MOAT_DIR/proxies/<instance>/<device>.pid (root 0700
+ * directories; devices/<instance>/ is emptied by every start). Detach acts
+ * on that record only.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -93,11 +83,8 @@ static int check_proxy(const ProtobufCBinaryData *name, const Ph__Proxy *m,
 	    m->security_gid > 65535)
 		return -ERANGE;
 	p.bind_instance = m->bind_instance;
-	p.uid = m->uid;
-	p.gid = m->gid;
-	p.mode = m->mode;
-	p.security_uid = m->security_uid;
-	p.security_gid = m->security_gid;
+	p.uid = m->uid, p.gid = m->gid, p.mode = m->mode;
+	p.security_uid = m->security_uid, p.security_gid = m->security_gid;
 	*ret_ref = ref;
 	*ret = p;
 	return 0;
@@ -134,22 +121,17 @@ static int record_path(struct ph_ctx *ctx, const char *name, const char *device,
 /* A process's start time (field 22 of /proc/<pid>/stat), 0 if it is gone. */
 static unsigned long long start_time(pid_t pid)
 {
-	char path[64], buf[1024], *p;
-	unsigned long long t = 0;
+	char path[64], buf[1024] = "", *p;
 	__do_close int fd = -EBADF;
-	ssize_t n;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
 	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
+	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
 		return 0;
-	buf[n] = '\0';
 	p = strrchr(buf, ')'); /* the name may hold anything: count after it */
 	for (int field = 2; p && field < 22; field++)
 		p = strchr(p + 1, ' ');
-	if (p)
-		t = strtoull(p + 1, NULL, 10);
-	return t;
+	return p ? strtoull(p + 1, NULL, 10) : 0;
 }
 
 /* What a record says: the forwarder, and the unix listener it made ('h' on the
@@ -165,6 +147,7 @@ static int record_write(struct ph_ctx *ctx, const char *name, const struct ph_pr
 {
 	char path[4096], tmp[4096];
 	bool sock = p->listen.kind == PH_PROXY_UNIX;
+	char side = !sock ? '-' : p->bind_instance ? 'i' : 'h';
 	FILE *f;
 	int r;
 
@@ -177,11 +160,7 @@ static int record_write(struct ph_ctx *ctx, const char *name, const struct ph_pr
 	if (!f)
 		return r;
 	/* a checked path has no space or newline: one line, four fields */
-	fprintf(f, "%d %llu %c %s\n", (int)pid, start_time(pid),
-		!sock              ? '-'
-		: p->bind_instance ? 'i'
-				   : 'h',
-		sock ? p->listen.path : "-");
+	fprintf(f, "%d %llu %c %s\n", (int)pid, start_time(pid), side, sock ? p->listen.path : "-");
 	return ph_atomic_close(f, tmp, path, 0);
 }
 
@@ -193,16 +172,13 @@ static void record_stop(struct ph_ctx *ctx, const char *name, const char *device
 	char path[4096], buf[256];
 	__do_close int fd = -EBADF, pidfd = -EBADF;
 	struct record rec = { .side = '-' };
-	ssize_t n;
 
 	*ret = rec;
-	if (record_path(ctx, name, device, path) < 0)
+	if (record_path(ctx, name, device, path) < 0 ||
+	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return;
-	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	n = read(fd, buf, sizeof(buf) - 1);
-	buf[n > 0 ? n : 0] = '\0';
+	memset(buf, 0, sizeof(buf));
+	(void)!read(fd, buf, sizeof(buf) - 1);
 	if (sscanf(buf, "%d %llu %c %107s", &rec.pid, &rec.start, &rec.side, rec.path) != 4 ||
 	    (rec.side != 'h' && rec.side != 'i') || rec.path[0] != '/')
 		rec.side = '-';
@@ -220,16 +196,10 @@ static void record_stop(struct ph_ctx *ctx, const char *name, const char *device
 /* Remove a unix listener left at path under root (a socket only, no link followed). */
 static void unlink_socket(int root, bool in_root, const char *path)
 {
-	struct open_how how = { .flags = O_PATH | O_DIRECTORY | O_CLOEXEC,
-				.resolve = RESOLVE_NO_MAGICLINKS |
-					   (in_root ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS) };
-	char parent[PH_PROXY_PATH_MAX];
-	const char *leaf = strrchr(path, '/') + 1;
-	__do_close int dir = -EBADF;
+	const char *leaf;
+	__do_close int dir = ph_proxy_dir(root, in_root, path, &leaf);
 	struct stat st;
 
-	snprintf(parent, sizeof(parent), "%.*s", (int)(leaf - path), path);
-	dir = (int)syscall(SYS_openat2, root, parent, &how, sizeof(how));
 	if (dir >= 0 && fstatat(dir, leaf, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISSOCK(st.st_mode))
 		(void)unlinkat(dir, leaf, 0);
 }
@@ -349,38 +319,17 @@ static int spawn(const struct ph_proxy *p, const struct ph_proxy_run *run, pid_t
 	return said[1];
 }
 
-static const char *attach_why(int r)
-{
-	switch (r) {
-	case -EADDRINUSE:
-		return "the listen address is already in use";
-	case -EADDRNOTAVAIL:
-		return "the listen address is not one of this side's";
-	case -ENOENT:
-		return "the unix socket's directory does not exist";
-	case -EINVAL:
-		return "an id is not mapped in the container";
-	default:
-		return "cannot start the proxy";
-	}
-}
-
 /*
  * Why this is safe: the policy (host ports below 1024, host socket paths)
- * was applied by dispatch and is applied again here; the container is found
- * by its validated name under our lxcpath and must run; its init's pid comes
- * from liblxc, its namespaces and root from /proc/<pid>, opened by the
- * forwarder while it is still root. The forwarder binds only the one
- * listener of typed fields (an address and a port, or a path whose parent
- * is resolved without symlinks on the host or inside the container's root
- * with RESOLVE_IN_ROOT, the socket then chowned by descriptor), and before
- * it reads a byte from a client it has become a host id that is not root
- * (the container's own map of security.uid, or nobody), with no capability
- * in any set, no_new_privs, not dumpable and under a seccomp allowlist
- * (proxy_fwd.c); so what it connects to (a socket made in the connect
- * side's namespace, a container path resolved in its root) it reaches with
- * no more right than the container's own user. It holds no descriptor of
- * moatd's. The record is moatd's own file under a root-only directory.
+ * is applied by dispatch and again here; the container is found by its
+ * validated name under our lxcpath and must run. The forwarder binds one
+ * listener of typed fields (a unix path's directory resolved with no
+ * symlink on the host, or inside the container's root), and before it reads
+ * a client's byte it is a host id that is not root (the container's map of
+ * security.uid, or nobody) with no capability, no_new_privs and a seccomp
+ * allowlist, holding no descriptor of moatd's: what it connects to, it
+ * reaches with no more right than the container's own user. The record is
+ * moatd's own file under a root-only directory.
  */
 int ph_do_proxy_attach(struct ph_ctx *ctx, const struct ph_proxy_attach *t,
 		       Ph__ProxyAttachReply *rep)
@@ -407,7 +356,7 @@ int ph_do_proxy_attach(struct ph_ctx *ctx, const struct ph_proxy_attach *t,
 	remove_listener(ctx, t->ref.name, &old); /* a changed device's old socket */
 	r = spawn(&t->proxy, &run, &fwd);
 	if (r < 0)
-		return ph_fail(ctx, r, attach_why(r));
+		return ph_fail(ctx, r, r == -EADDRINUSE ? "the listen address is in use" : NULL);
 	r = record_write(ctx, t->ref.name, &t->proxy, fwd);
 	if (r < 0) {
 		(void)kill(fwd, SIGKILL);

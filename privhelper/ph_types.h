@@ -331,13 +331,12 @@ struct ph_proxy_detach {
 	struct ph_proxy proxy;
 };
 
-/* What the forwarder runs with, beyond the request (op_proxy.c finds it). */
+/* What the forwarder runs with: the container's init, the host ids it drops
+ * to (never 0), a unix listener's owner as host ids (op_proxy.c finds them). */
 struct ph_proxy_run {
-	pid_t init; /* the container's init */
-	uid_t uid;  /* the host ids it drops to (never 0) */
-	gid_t gid;
-	uid_t sock_uid; /* a unix listener's owner, as host ids */
-	gid_t sock_gid;
+	pid_t init;
+	uid_t uid, sock_uid;
+	gid_t gid, sock_gid;
 };
 
 /* ---- storage.c: paths and confined workers ------------------------------- */
@@ -455,14 +454,18 @@ int ph_cgroup_dir(const char *name, pid_t pid, const char *ctrl);
 /* Fill the counters of a running instance; < 0: ask liblxc instead. */
 int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
 
+/* ---- supervise.c: uid:gid with no capability in any set, securebits locked,
+ * no supplementary group, ids re-checked not 0 (the frontend, the forwarders) */
+int ph_demote(uid_t uid, gid_t gid);
+
 /* ---- proxy_fwd.c: the forwarder of one proxy device ------------------------ */
-/*
- * In a fresh child of moatd (root, no descriptor of moatd's but status_fd):
- * open the listener on its side, drop every privilege, report 0 (or a
- * negative errno) as an int on status_fd, then forward until the container's
- * init exits. Never returns.
- */
+/* In a fresh child of moatd (root, nothing of moatd's but status_fd): listen,
+ * drop everything, write { pid, 0 or -errno } on status_fd, forward until the
+ * container's init exits. Never returns. */
 void __attribute__((noreturn))
 ph_proxy_forward(const struct ph_proxy *p, const struct ph_proxy_run *run, int status_fd);
+/* A unix socket path's directory under root (inside it, or with no symlink),
+ * O_PATH; its last component in *ret_leaf. */
+int ph_proxy_dir(int root, bool in_root, const char *path, const char **ret_leaf);
 
 #endif

@@ -1,47 +1,26 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The forwarder of one proxy device (LXD's forkproxy), forked by
- * proxy_attach (op_proxy.c) from a moatd worker and detached from it. It
- * starts as root with nothing of moatd's but the status pipe, and:
- *
- *   1. takes a pidfd of the container's init (its end: when it exits, the
- *      forwarder exits), the container's network namespace and root
- *      directory (/proc/<pid>/ns/net, /proc/<pid>/root), and its own
- *      network namespace;
- *   2. opens the listener in the listen side's namespace (the host's for
- *      bind=host, so root may bind a low port the policy allows; the
- *      container's for bind=instance); a unix listener's directory is
- *      resolved without symlinks on the host, or inside the container's
- *      root (RESOLVE_IN_ROOT), the socket made with its mode by umask and
- *      chowned by descriptor;
- *   3. moves to the connect side's network namespace (a socket keeps the
- *      namespace it was made in: the listener stays where it was, each
- *      outgoing socket is made on the other side);
- *   4. drops everything: no supplementary groups, the host ids op_proxy.c
- *      chose (never 0), no capability in any set (bounding and ambient
- *      too), no_new_privs, not dumpable, and a seccomp allowlist that
- *      kills on anything else (no open but openat2, no exec, no setns, no
- *      kill, no ptrace, sockets of AF_INET, AF_INET6 and AF_UNIX only);
- *   5. says so on the status pipe, and only then accepts clients.
- *
- * Streams (tcp and unix, mixed as asked) are copied by a poll loop, one
- * buffer each way, half-closes passed on; datagrams (udp to udp) get one
- * connected socket per client address, dropped after UDP_IDLE_MS idle.
- * Bytes from clients are copied, never parsed.
+ * proxy_attach (op_proxy.c) and detached from moatd. As root, holding
+ * nothing of moatd's but the status pipe, it takes a pidfd, the network
+ * namespace and the root of the container's init, opens the listener on
+ * the listen side (see bind_unix for a unix one), moves to the other side's
+ * network namespace (a socket keeps the one it was made in), drops to the
+ * ids op_proxy.c chose with nothing (ph_demote, no_new_privs, not dumpable,
+ * common/sandbox.c's forwarder allowlist), says so, and only then accepts.
+ * Streams (tcp, unix) are copied by a poll loop with one buffer each way;
+ * datagrams get one connected socket per client address. Client bytes are
+ * copied, never parsed. It exits with the container's init.
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/openat2.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sched.h>
-#include <seccomp.h>
 #include <signal.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/capability.h>
 #include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -52,6 +31,7 @@
 #include <unistd.h>
 
 #include "ph.h"
+#include "sandbox.h"
 
 #define CONNS_MAX 64      /* streams at once; more wait in the backlog */
 #define BUF_SIZE 16384    /* per direction */
@@ -107,42 +87,42 @@ static int resolve(int root, const char *path, unsigned flags, unsigned long lon
 	return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
 }
 
-/* Bind fd at path: its directory resolved safely, the socket with mode, owned uid:gid. */
+int ph_proxy_dir(int root, bool in_root, const char *path, const char **ret_leaf)
+{
+	char parent[PH_PROXY_PATH_MAX];
+
+	*ret_leaf = strrchr(path, '/') + 1;
+	snprintf(parent, sizeof(parent), "%.*s", (int)(*ret_leaf - path), path);
+	return resolve(root, parent, O_PATH | O_DIRECTORY,
+		       RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS));
+}
+
+/*
+ * Bind fd at path with mode, owned uid:gid. Nothing there is removed
+ * (moatd removes its own earlier socket; anyone else's makes the bind
+ * fail, unlike LXD's forkproxy). Inside the container's idmapped root,
+ * where host root owns nothing, it is made as its owner (setfsuid).
+ */
 static int bind_unix(int fd, int root, bool in_root, const char *path, mode_t mode, uid_t uid,
 		     gid_t gid)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	const char *leaf = strrchr(path, '/') + 1;
-	char parent[PH_PROXY_PATH_MAX];
-	int dir, sock, r = 0;
+	const char *leaf;
+	int dir = ph_proxy_dir(root, in_root, path, &leaf), sock, r = 0;
 	struct stat st;
 	mode_t old;
 
-	snprintf(parent, sizeof(parent), "%.*s", (int)(leaf - path), path);
-	dir = resolve(root, parent, O_PATH | O_DIRECTORY,
-		      RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS));
 	if (dir < 0 || fchdir(dir) < 0)
 		return -errno;
-	/* nothing there is removed: moatd removed its own earlier socket (op_proxy.c), and
-	 * anyone else's (another daemon's) makes this bind fail, unlike LXD's forkproxy */
 	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", leaf);
-	/*
-	 * Inside the container (an idmapped root: host root is no owner there)
-	 * the socket is made as its owner, the container's mapped id: that
-	 * id's rights on the directory, and nothing else of root's.
-	 */
-	if (in_root) {
-		(void)setfsgid(gid);
-		(void)setfsuid(uid);
-	}
+	if (in_root && (setfsgid(gid) < 0 || setfsuid(uid) < 0)) /* returns the old id */
+		r = -EPERM;
 	old = umask(~mode & 0777);
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+	if (r == 0 && bind(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
 		r = -errno;
 	umask(old);
-	if (in_root) {
-		(void)setfsuid(0);
-		(void)setfsgid(0);
-	}
+	(void)setfsuid(0);
+	(void)setfsgid(0);
 	sock = r < 0 ? -1 : resolve(dir, leaf, O_PATH | O_NOFOLLOW, RESOLVE_BENEATH);
 	if (r == 0 && (sock < 0 || fstat(sock, &st) < 0 || !S_ISSOCK(st.st_mode) ||
 		       fchownat(sock, "", uid, gid, AT_EMPTY_PATH) < 0))
@@ -180,67 +160,6 @@ static int open_listener(const struct ph_proxy *p, const struct ph_proxy_run *ru
 	return fd;
 }
 
-/* ---- dropping everything ------------------------------------------------------ */
-
-static int sandbox(void)
-{
-	static const int allowed[] = {
-		/* the copy loop */
-		SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(read), SCMP_SYS(write), SCMP_SYS(close),
-		SCMP_SYS(accept4), SCMP_SYS(connect), SCMP_SYS(recvfrom), SCMP_SYS(sendto),
-		SCMP_SYS(shutdown), SCMP_SYS(getsockopt), SCMP_SYS(fcntl),
-		/* a unix target resolved in its side's root, by descriptor */
-		SCMP_SYS(openat2),
-		/* time for the udp idle timeout (the vDSO, else these) */
-		SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday),
-		/* the C library's own needs, and the end */
-		SCMP_SYS(brk), SCMP_SYS(mmap), SCMP_SYS(munmap), SCMP_SYS(restart_syscall),
-		SCMP_SYS(rt_sigreturn), SCMP_SYS(exit), SCMP_SYS(exit_group)
-	};
-	static const int families[] = { AF_INET, AF_INET6, AF_UNIX };
-	scmp_filter_ctx f = seccomp_init(SCMP_ACT_KILL_PROCESS);
-	int r = f ? 0 : -ENOMEM;
-
-	for (size_t k = 0; r == 0 && k < sizeof(allowed) / sizeof(allowed[0]); k++)
-		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, allowed[k], 0);
-	for (size_t k = 0; r == 0 && k < 3; k++)
-		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
-				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[k]));
-	if (r == 0)
-		r = seccomp_load(f);
-	if (f)
-		seccomp_release(f);
-	return r;
-}
-
-static int drop(const struct ph_proxy_run *run)
-{
-	cap_t none;
-	int r;
-
-	if (run->uid == 0 || run->gid == 0)
-		return -EPERM;
-	for (int cap = 0; prctl(PR_CAPBSET_READ, cap) >= 0; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap) < 0)
-			return -errno;
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ||
-	    setgroups(0, NULL) < 0 || setresgid(run->gid, run->gid, run->gid) < 0 ||
-	    setresuid(run->uid, run->uid, run->uid) < 0)
-		return -errno;
-	none = cap_init();
-	if (!none)
-		return -ENOMEM;
-	r = cap_set_proc(none) < 0 ? -errno : 0;
-	cap_free(none);
-	/* re-check what would be catastrophic */
-	if (r == 0 && (getuid() == 0 || geteuid() == 0 || getgid() == 0 || setuid(0) == 0))
-		r = -EPERM;
-	if (r == 0 &&
-	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0))
-		r = -errno;
-	return r == 0 ? sandbox() : r;
-}
-
 /* ---- streams ------------------------------------------------------------------- */
 
 static void conn_close(struct conn *c)
@@ -254,9 +173,8 @@ static void conn_close(struct conn *c)
 /* A socket to the target, made in the namespace we are in; connecting or connected. */
 static int dial(const struct ph_proxy_end *e, int croot, bool *ret_connecting)
 {
-	struct sockaddr_storage ss;
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	socklen_t len;
+	struct sockaddr_storage ss = { .ss_family = AF_UNIX };
+	socklen_t len = sizeof(struct sockaddr_un);
 	int fd, via = -1, r = 0;
 
 	fd = socket(e->kind == PH_PROXY_UNIX ? AF_UNIX : e->family,
@@ -266,11 +184,9 @@ static int dial(const struct ph_proxy_end *e, int croot, bool *ret_connecting)
 	if (e->kind == PH_PROXY_UNIX) {
 		/* resolved in the connect side's root, reached through our own descriptor */
 		via = resolve(croot, e->path, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
-		if (via < 0)
-			r = -errno;
-		snprintf(sa.sun_path, sizeof(sa.sun_path), "/proc/self/fd/%d", via);
-		memcpy(&ss, &sa, sizeof(sa));
-		len = sizeof(sa);
+		r = via < 0 ? -errno : 0;
+		snprintf(((struct sockaddr_un *)&ss)->sun_path, sizeof(struct sockaddr_un) - 2,
+			 "/proc/self/fd/%d", via);
 	} else {
 		len = end_addr(e, &ss);
 	}
@@ -294,23 +210,18 @@ static bool pump(int from, int to, struct half *h, short rev_from, short rev_to)
 
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return false;
-		if (n == 0)
-			h->eof = true;
-		if (n > 0) {
-			h->off = 0;
-			h->len = (size_t)n;
-		}
+		h->eof = n == 0;
+		h->off = 0;
+		h->len = n > 0 ? (size_t)n : 0;
 	}
 	if (h->len > 0 && (rev_to & POLLOUT)) {
 		ssize_t n = sendto(to, h->buf + h->off, h->len - h->off, MSG_NOSIGNAL, NULL, 0);
 
 		if (n < 0 && errno != EAGAIN && errno != EINTR)
 			return false;
-		if (n > 0) {
-			h->off += (size_t)n;
-			if (h->off == h->len)
-				h->len = h->off = 0;
-		}
+		h->off += n > 0 ? (size_t)n : 0;
+		if (h->off == h->len)
+			h->len = h->off = 0;
 	}
 	if (h->eof && h->len == 0 && !h->shut) {
 		(void)shutdown(to, SHUT_WR);
@@ -359,16 +270,12 @@ serve_stream(int lfd, int pidfd, const struct ph_proxy *p, int croot)
 
 			if (c->a < 0 || !(ra | rb))
 				continue;
-			if (c->connecting) {
+			if (c->connecting) { /* the connect's outcome */
 				int err = 0;
 				socklen_t len = sizeof(err);
 
-				if (!(rb & (POLLOUT | POLLERR | POLLHUP)))
-					continue;
-				if (getsockopt(c->b, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err) {
+				if (getsockopt(c->b, SOL_SOCKET, SO_ERROR, &err, &len) < 0 || err)
 					conn_close(c);
-					continue;
-				}
 				c->connecting = false;
 				continue;
 			}
@@ -383,14 +290,9 @@ serve_stream(int lfd, int pidfd, const struct ph_proxy *p, int croot)
 
 			for (size_t k = 0; a >= 0 && b >= 0 && k < CONNS_MAX; k++)
 				if (conns[k].a < 0) {
-					memset(&conns[k], 0, offsetof(struct conn, ab));
-					conns[k].ab.off = conns[k].ab.len = 0;
-					conns[k].ab.eof = conns[k].ab.shut = false;
-					conns[k].ba.off = conns[k].ba.len = 0;
-					conns[k].ba.eof = conns[k].ba.shut = false;
-					conns[k].a = a;
-					conns[k].b = b;
-					conns[k].connecting = connecting;
+					conns[k] = (struct conn){ .a = a,
+								  .b = b,
+								  .connecting = connecting };
 					a = b = -1;
 				}
 			if (a >= 0)
@@ -403,23 +305,13 @@ serve_stream(int lfd, int pidfd, const struct ph_proxy *p, int croot)
 
 /* ---- datagrams ------------------------------------------------------------------ */
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static struct sess *session(const struct sockaddr_storage *peer, socklen_t len,
 			    const struct ph_proxy_end *target)
 {
 	struct sess *idlest = &sessions[0];
 	struct sockaddr_storage ss;
 
-	for (size_t k = 0; k < UDP_MAX; k++) {
-		struct sess *s = &sessions[k];
-
+	for (struct sess *s = sessions; s < sessions + UDP_MAX; s++) {
 		if (s->fd >= 0 && s->peer_len == len && memcmp(&s->peer, peer, len) == 0)
 			return s;
 		if (s->fd < 0 || (idlest->fd >= 0 && s->last < idlest->last))
@@ -447,6 +339,7 @@ static void __attribute__((noreturn)) serve_udp(int lfd, int pidfd, const struct
 	for (size_t k = 0; k < UDP_MAX; k++)
 		sessions[k].fd = -1;
 	for (;;) {
+		struct timespec ts;
 		long long t;
 
 		pf[0] = (struct pollfd){ .fd = pidfd, .events = POLLIN };
@@ -457,7 +350,8 @@ static void __attribute__((noreturn)) serve_udp(int lfd, int pidfd, const struct
 			continue;
 		if (pf[0].revents)
 			_exit(0);
-		t = now_ms();
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		t = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 		if (pf[1].revents & POLLIN) {
 			struct sockaddr_storage peer;
 			socklen_t len = sizeof(peer);
@@ -488,8 +382,6 @@ static void __attribute__((noreturn)) serve_udp(int lfd, int pidfd, const struct
 		}
 	}
 }
-
-/* ---- the whole --------------------------------------------------------------------- */
 
 static void __attribute__((noreturn)) say(int fd, pid_t self, int r)
 {
@@ -526,23 +418,21 @@ void ph_proxy_forward(const struct ph_proxy *p, const struct ph_proxy_run *run, 
 	if (pidfd < 0 || cns < 0 || croot < 0 || hostns < 0)
 		say(status_fd, self, -errno);
 
-	if (p->bind_instance && setns(cns, CLONE_NEWNET) < 0)
-		say(status_fd, self, -errno);
-	lfd = open_listener(p, run, croot);
-	if (lfd < 0)
-		say(status_fd, self, lfd);
-	if (setns(p->bind_instance ? hostns : cns, CLONE_NEWNET) < 0)
-		say(status_fd, self, -errno);
+	/* listen on the listen side, then live on the other (the host's root too) */
+	lfd = p->bind_instance && setns(cns, CLONE_NEWNET) < 0 ? -errno
+							       : open_listener(p, run, croot);
+	if (lfd < 0 || setns(p->bind_instance ? hostns : cns, CLONE_NEWNET) < 0 ||
+	    (p->bind_instance && (close(croot), croot = open("/", O_PATH | O_CLOEXEC)) < 0))
+		say(status_fd, self, lfd < 0 ? lfd : -errno);
 	close(cns);
 	close(hostns);
-	if (p->bind_instance) { /* the connect side is the host: its own root */
-		close(croot);
-		croot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
-		if (croot < 0)
-			say(status_fd, self, -errno);
-	}
-
-	said[1] = drop(run);
+	/* everything goes before the first client's byte */
+	said[1] = run->uid && run->gid ? ph_demote(run->uid, run->gid) : -EPERM;
+	if (said[1] == 0 &&
+	    (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 || prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0))
+		said[1] = -errno;
+	if (said[1] == 0)
+		said[1] = sandbox_install_forwarder();
 	if (write(status_fd, said, sizeof(said)) != sizeof(said) || said[1] < 0)
 		_exit(1);
 	close(status_fd);
