@@ -38,6 +38,10 @@ int ph_net_dir_fd(void);
 void ph_net_path(const char *name, const char *file, char *buf, size_t size);
 
 /* ---- net_link.c: links, addresses, routes (libnl-route-3) ------------------- */
+struct nl_sock;
+/* A connected NETLINK_ROUTE socket (nl_socket_free it); libnl's errors as errnos. */
+int ph_nl_open(struct nl_sock **ret);
+int ph_nl_err(int nlerr);
 /* The link exists, is a bridge, and carries this daemon's marker (ifalias). */
 bool ph_net_bridge_is_ours(const char *name);
 /* 0: no such link; 1: ours (a bridge with the marker); -EEXIST: someone else's. */

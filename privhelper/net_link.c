@@ -127,6 +127,7 @@ int ph_link_bridge_ensure(const char *name, uint32_t mtu, const uint8_t *hwaddr,
 	struct rtnl_link *l __do_link = NULL, *change __do_link = NULL;
 	struct nl_addr *hw __do_nladdr = NULL;
 	uint8_t mac[6];
+	bool created = false;
 	int r = nl_open(&sk);
 
 	if (r < 0)
@@ -148,7 +149,8 @@ int ph_link_bridge_ensure(const char *name, uint32_t mtu, const uint8_t *hwaddr,
 		r = rtnl_link_get_kernel(sk, 0, name, &l);
 		if (r < 0)
 			return nlerr(r);
-		if (!hwaddr) { /* a bridge's own address, else it takes its ports' */
+		created = true; /* made here (NLM_F_EXCL): ours, though not marked yet */
+		if (!hwaddr) {  /* a bridge's own address, else it takes its ports' */
 			if (getrandom(mac, sizeof(mac), 0) != sizeof(mac))
 				return -EIO;
 			mac[0] = 0x00, mac[1] = 0x16, mac[2] = 0x3e; /* LXD's prefix */
@@ -172,6 +174,8 @@ int ph_link_bridge_ensure(const char *name, uint32_t mtu, const uint8_t *hwaddr,
 	r = rtnl_link_change(sk, l, change, 0);
 	if (r < 0) {
 		snprintf(why, why_size, "Cannot configure the bridge: %s", nl_geterror(r));
+		if (created) /* the kernel takes no ifalias at creation: not left unmarked */
+			(void)rtnl_link_delete(sk, l);
 		return nlerr(r);
 	}
 	return 0;
@@ -463,4 +467,15 @@ int ph_link_pick(const char *name, int family, void *ret_addr, uint8_t *ret_pref
 		}
 	}
 	return -EADDRNOTAVAIL;
+}
+
+/* For the nics' hot-plug (op_nic.c): the same socket and error mapping. */
+int ph_nl_open(struct nl_sock **ret)
+{
+	return nl_open(ret);
+}
+
+int ph_nl_err(int e)
+{
+	return nlerr(e);
 }

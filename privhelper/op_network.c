@@ -486,6 +486,18 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 	r = resolve_family(t, AF_INET, !created, n, why, sizeof(why));
 	if (r == 0)
 		r = resolve_family(t, AF_INET6, !created, n, why, sizeof(why));
+	for (size_t i = 0; r == 0 && i < n->n_hosts; i++) /* auto: known only now */
+		if ((n->hosts[i].has_ipv4 && (!in_subnet4(ntohl(n->hosts[i].ipv4.s_addr),
+							  ntohl(n->ipv4.s_addr), n->ipv4_prefix) ||
+					      n->hosts[i].ipv4.s_addr == n->ipv4.s_addr)) ||
+		    (n->hosts[i].has_ipv6 &&
+		     !in_subnet6(&n->hosts[i].ipv6, &n->ipv6, n->ipv6_prefix))) {
+			snprintf(why, sizeof(why),
+				 "The static address of \"%s\" is outside the "
+				 "network's subnet",
+				 n->hosts[i].name);
+			r = -EINVAL;
+		}
 	if (r == 0)
 		r = ph_dnsmasq_check(n, why, sizeof(why));
 	if (r < 0)

@@ -31,6 +31,7 @@
 #include <netlink/route/link/veth.h>
 
 #include "cleanup.h"
+#include "net.h"
 #include "ph.h"
 
 static int check_nic_op(const ProtobufCBinaryData *name, const Ph__Nic *m,
@@ -49,36 +50,18 @@ static int check_nic_op(const ProtobufCBinaryData *name, const Ph__Nic *m,
 	return 0;
 }
 
-/* libnl's error codes as errnos, its message into why. */
+/* libnl's error as an errno, its message into why. */
 static int nl_fail(int nlerr, const char **ret_why)
 {
-	static const struct {
-		int nl, err;
-	} map[] = {
-		{ NLE_EXIST, EEXIST },         { NLE_OBJ_NOTFOUND, ENODEV },
-		{ NLE_NODEV, ENODEV },         { NLE_PERM, EPERM },
-		{ NLE_INVAL, EINVAL },         { NLE_BUSY, EBUSY },
-		{ NLE_NOMEM, ENOMEM },         { NLE_RANGE, ERANGE },
-		{ NLE_OPNOTSUPP, EOPNOTSUPP }, { NLE_NOACCESS, EACCES },
-	};
-	int e = nlerr < 0 ? -nlerr : nlerr;
-
-	*ret_why = nl_geterror(e);
-	for (size_t k = 0; k < sizeof(map) / sizeof(map[0]); k++)
-		if (map[k].nl == e)
-			return -map[k].err;
-	return -EIO;
+	*ret_why = nl_geterror(nlerr < 0 ? -nlerr : nlerr);
+	return ph_nl_err(nlerr);
 }
 
 static struct nl_sock *nl_open(void)
 {
-	struct nl_sock *sk = nl_socket_alloc();
+	struct nl_sock *sk = NULL;
 
-	if (sk && nl_connect(sk, NETLINK_ROUTE) < 0) {
-		nl_socket_free(sk);
-		return NULL;
-	}
-	return sk;
+	return ph_nl_open(&sk) == 0 ? sk : NULL;
 }
 
 /* Inside the container's namespace: ifname gets the nic's mtu and hwaddr, and goes up. */
@@ -179,6 +162,22 @@ static int running(struct ph_ctx *ctx, const char *name, pid_t *ret_pid)
 	return 0;
 }
 
+/* Inside the container's namespace: its end deleted (a veth's pair goes with it), or a
+ * physical one moved back to host_ns under its parent's name. */
+static int take_out(struct nl_sock *sk, const struct ph_nic *n, int host_ns, const char **ret_why)
+{
+	struct rtnl_link *l = NULL;
+	int r;
+
+	if (n->type == PH_NIC_PHYSICAL)
+		return move(sk, n->ifname, n->parent, host_ns, 0, ret_why);
+	r = rtnl_link_get_kernel(sk, 0, n->ifname, &l);
+	if (r == 0)
+		r = rtnl_link_delete(sk, l);
+	rtnl_link_put(l);
+	return r < 0 ? nl_fail(r, ret_why) : 0;
+}
+
 static int enter_netns(pid_t pid)
 {
 	char path[64];
@@ -220,6 +219,7 @@ int ph_policy_nic_attach(const struct ph_policy *p, const struct ph_nic_attach *
 int ph_do_nic_attach(struct ph_ctx *ctx, const struct ph_nic_attach *t, Ph__NicAttachReply *rep)
 {
 	const struct ph_nic *n = &t->nic;
+	__do_close int host_ns = -EBADF;
 	const char *why = NULL;
 	struct nl_sock *sk = NULL;
 	pid_t pid;
@@ -227,29 +227,40 @@ int ph_do_nic_attach(struct ph_ctx *ctx, const struct ph_nic_attach *t, Ph__NicA
 
 	r = ph_policy_nic(&ctx->policy, n, &why);
 	if (r == 0)
-		r = ph_nic_prepare(ctx, t->ref.name, n, &why);
+		r = ph_nic_prepare(ctx, t->ref.name, n, &why); /* the filter first */
 	if (r < 0)
 		return ph_fail(ctx, r, why);
 	r = running(ctx, t->ref.name, &pid);
-	if (r < 0)
+	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (r == 0 && host_ns < 0)
+		r = ph_fail(ctx, errno, NULL);
+	if (r == 0 && !(sk = nl_open()))
+		r = ph_fail(ctx, EIO, "cannot open a netlink socket");
+	if (r < 0) {
+		ph_nic_unfilter(ctx, t->ref.name, n);
 		return r;
-	sk = nl_open();
-	if (!sk)
-		return ph_fail(ctx, EIO, "cannot open a netlink socket");
+	}
 	r = n->type == PH_NIC_PHYSICAL ? move(sk, n->parent, n->ifname, -1, pid, &why)
 				       : create(sk, n, pid, &why);
 	nl_socket_free(sk);
-	sk = NULL;
-	if (r == 0)
-		r = enter_netns(pid);
+	if (r < 0) {
+		ph_nic_unfilter(ctx, t->ref.name, n);
+		return ph_fail(ctx, r, why ? why : "cannot plug the nic in");
+	}
+	r = enter_netns(pid);
 	if (r == 0 && !(sk = nl_open()))
 		r = -EIO;
-	if (r == 0)
+	if (r == 0) {
 		r = end_up(sk, n, true, &why);
-	if (sk)
+		if (r < 0) /* not half plugged in: out again */
+			(void)take_out(sk, n, host_ns, &why);
 		nl_socket_free(sk);
-	if (r < 0)
-		return ph_fail(ctx, r, why ? why : "cannot plug the nic in");
+	}
+	if (r < 0) {
+		if (setns(host_ns, CLONE_NEWNET) == 0)
+			ph_nic_unfilter(ctx, t->ref.name, n);
+		return ph_fail(ctx, r, why ? why : "cannot bring the nic up");
+	}
 	ph__nic_attach_reply__init(rep);
 	return 0;
 }
@@ -273,14 +284,14 @@ int ph_policy_nic_detach(const struct ph_policy *p, const struct ph_nic_detach *
  * moatd's lxcpath), so what is deleted is the container's own (a veth's
  * host end goes with its pair; nothing of the host is named); a physical
  * nic, allowed by the policy step, comes back to moatd's namespace under
- * its parent's checked name, which the kernel refuses if taken.
+ * its parent's checked name, which the kernel refuses if taken. The nic's
+ * filter goes only after, from moatd's namespace again.
  */
 int ph_do_nic_detach(struct ph_ctx *ctx, const struct ph_nic_detach *t, Ph__NicDetachReply *rep)
 {
 	const struct ph_nic *n = &t->nic;
 	__do_close int host_ns = -EBADF;
 	const char *why = NULL;
-	struct rtnl_link *l = NULL;
 	struct nl_sock *sk;
 	pid_t pid;
 	int r;
@@ -300,18 +311,14 @@ int ph_do_nic_detach(struct ph_ctx *ctx, const struct ph_nic_detach *t, Ph__NicD
 	sk = nl_open();
 	if (!sk)
 		return ph_fail(ctx, EIO, "cannot open a netlink socket");
-	if (n->type == PH_NIC_PHYSICAL) {
-		r = move(sk, n->ifname, n->parent, host_ns, 0, &why);
-	} else {
-		r = rtnl_link_get_kernel(sk, 0, n->ifname, &l);
-		if (r == 0)
-			r = rtnl_link_delete(sk, l);
-		r = r < 0 ? nl_fail(r, &why) : 0;
-		rtnl_link_put(l);
-	}
+	r = take_out(sk, n, host_ns, &why);
 	nl_socket_free(sk);
 	if (r < 0)
 		return ph_fail(ctx, r, why);
+	/* back in moatd's namespace: the nic's filter goes */
+	if (setns(host_ns, CLONE_NEWNET) < 0)
+		return ph_fail(ctx, errno, "cannot leave the container's network namespace");
+	ph_nic_unfilter(ctx, t->ref.name, n);
 	ph__nic_detach_reply__init(rep);
 	return 0;
 }

@@ -398,7 +398,9 @@ int ph_check_nic(const Ph__Nic *m, struct ph_nic *ret);
 /* May the policy give this nic (on its type and names alone)? */
 int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char **ret_why);
 /* At start, before the configuration is written: what needs the host (a bridged
- * nic's parent against the policy, the filters). 0, or < 0 and *ret_why. */
+ * nic's parent: one of this daemon's bridges, else allow_host_interfaces; the
+ * filters set before the interfaces exist, the last run's dropped). 0, or < 0
+ * and *ret_why. */
 int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why);
 /* The same for one nic of instance name (a start's, or a hot-plugged one). */
 int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
@@ -406,9 +408,12 @@ int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
 /* The lxc.net.N.* lines of a start's nics ("lxc.net.0.type = empty" without one,
  * or with s NULL: a configuration written outside a start). */
 int ph_render_nics(FILE *f, const struct ph_instance_start *s);
-/* The nft statements filtering a nic's host end (mac/ipv4/ipv6 filtering)
- * into buf; "" when it asks for none. -ENOBUFS if buf is too small. Pure. */
-int ph_nic_filter_rules(const struct ph_nic *n, char *buf, size_t size);
+/* The nft statements filtering a nic's host end (mac/ipv4/ipv6 filtering) of
+ * instance name into buf; "" when it asks for none. -ENOBUFS if buf is too small. Pure. */
+int ph_nic_filter_rules(const char *name, const struct ph_nic *n, char *buf, size_t size);
+/* Drop one nic's filter (hot-unplugged), or every filter of an instance (stopped, deleted). */
+void ph_nic_unfilter(struct ph_ctx *ctx, const char *name, const struct ph_nic *n);
+void ph_nics_unfilter_all(struct ph_ctx *ctx, const char *name);
 
 /* ---- limits.c: the limits.* keys as cgroup files -------------------------- */
 /* The Limits message into ret (NULL m: no limit); -ERANGE/-EINVAL if out of bounds. */

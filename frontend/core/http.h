@@ -166,6 +166,7 @@ extern const struct fe_api_module fe_module_images;
 extern const struct fe_api_module fe_module_events;
 extern const struct fe_api_module fe_module_profiles;
 extern const struct fe_api_module fe_module_boot;
+extern const struct fe_api_module fe_module_networks;
 
 /* moatd-api's modules (router.c), ended by NULL: routes are tried in this
  * order, and GET /1.0 lists the extensions in it. */

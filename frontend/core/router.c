@@ -34,6 +34,7 @@ const struct fe_api_module *const fe_api_modules[] = {
 	&fe_module_events,    /* /1.0/events */
 	&fe_module_profiles,  /* /1.0/profiles */
 	&fe_module_boot,      /* /internal/shutdown */
+	&fe_module_networks,  /* /1.0/networks */
 	NULL,
 };
 

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "model/config.h"
+#include "model/config_net.h"
 #include "model/instances.h"
 #include "name.h"
 
@@ -27,21 +28,14 @@ static int parse_ifname(const struct fe_valid *v, const char *s, struct fe_value
 	return 0;
 }
 
-/* "00:16:3e:aa:bb:cc": six hex pairs; unicast and not zero. */
+/* "00:16:3e:aa:bb:cc": six hex pairs (config_net.c); unicast and not zero. */
 static int mac_parse(const char *s, uint8_t ret[static 6])
 {
-	uint8_t m[6];
+	struct fe_value v;
+	const uint8_t *m = v.addr;
 
-	if (strlen(s) != 17)
-		return -EINVAL;
-	for (int k = 0; k < 6; k++) {
-		int hi = fe_unhex(s[3 * k]), lo = fe_unhex(s[3 * k + 1]);
-
-		if (hi < 0 || lo < 0 || (k < 5 && s[3 * k + 2] != ':'))
-			return -EINVAL;
-		m[k] = (uint8_t)(hi << 4 | lo);
-	}
-	if ((m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+	if (fe_parse_mac(NULL, s, &v) < 0 || (m[0] & 1) ||
+	    !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
 		return -EINVAL;
 	memcpy(ret, m, 6);
 	return 0;

@@ -182,6 +182,8 @@ int main(int argc, char **argv)
 	if (rep->err) {
 		printf("err %d %.*s\n", rep->err, (int)rep->error.len,
 		       (const char *)rep->error.data);
+		ph__reply__free_unpacked(rep, NULL);
+		close(fd);
 		return 1;
 	}
 	printf("ok");
@@ -194,5 +196,7 @@ int main(int argc, char **argv)
 		       (const char *)x->warning.data);
 	}
 	printf("\n");
+	ph__reply__free_unpacked(rep, NULL);
+	close(fd);
 	return 0;
 }

@@ -22,7 +22,7 @@ forge_run() {
 
 # ---- the default policy -------------------------------------------------------
 export MOAT_DIR=$T/d
-"$B/moatd" --dir "$MOAT_DIR" --test-forge "$T/forge.sock" >>"$T/moatd.log" 2>&1 &
+"$B/moatd" --network none --dir "$MOAT_DIR" --test-forge "$T/forge.sock" >>"$T/moatd.log" 2>&1 &
 MOATD_PID=$!
 DAEMON_PIDS+=("$MOATD_PID")
 forge_run default "$T/forge.sock" "$MOAT_DIR"
@@ -36,7 +36,7 @@ check_eq "the forge socket is root-only" "0:600" "$(stat -c %u:%a "$T/forge.sock
 cp "$TOP/policy/hardened.policy" "$T/hardened.policy"
 chown root:root "$T/hardened.policy"
 chmod 0644 "$T/hardened.policy"
-"$B/moatd" --dir "$T/d-hardened" --policy "$T/hardened.policy" \
+"$B/moatd" --network none --dir "$T/d-hardened" --policy "$T/hardened.policy" \
 	--test-forge "$T/forge-hardened.sock" >>"$T/moatd-hardened.log" 2>&1 &
 HARD_PID=$!
 DAEMON_PIDS+=("$HARD_PID")

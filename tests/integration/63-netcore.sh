@@ -92,6 +92,10 @@ check_match "dnsmasq's leases file names the host c1" "00:16:3e:63:00:01 $lease 
 	"$(cat "$NETDIR/dnsmasq.leases")"
 check_match "DNS answers c1.moat with its address" "$lease" \
 	"$(timeout 10 ip netns exec "$NS" busybox nslookup c1.moat "$V4" 2>&1)"
+slaac() { ip netns exec "$NS" ip -6 addr show dev eth0 scope global | grep -q "inet6 ${V6%::1}:"; }
+check "the client configures an IPv6 address in the subnet from dnsmasq's RA" eventually 20 slaac
+check_match "the client learns its IPv6 default route from the RA" "default via fe80" \
+	"$(ip netns exec "$NS" ip -6 route show default)"
 
 # ---- a static lease: the hosts file changes, dnsmasq is told by SIGHUP -----------
 STATIC=${V4%.1}.50

@@ -222,10 +222,13 @@ wait_api() {
 }
 
 # daemon_start [moatd args...]: a moatd in $T/d; sets MOAT_DIR, LXD_DIR, LXD_CONF.
+# It makes no default network (--network none) unless the args say --network.
 daemon_start() {
+	local a net=(--network none)
 	export MOAT_DIR=$T/d LXD_DIR=$T/d LXD_CONF=$T/lxc-conf
 	mkdir -p "$LXD_CONF"
-	"$B/moatd" --dir "$MOAT_DIR" "$@" >>"$T/moatd.log" 2>&1 &
+	for a in "$@"; do case $a in --network | --network=*) net=() ;; esac; done
+	"$B/moatd" --dir "$MOAT_DIR" "${net[@]}" "$@" >>"$T/moatd.log" 2>&1 &
 	MOATD_PID=$!
 	DAEMON_PIDS+=("$MOATD_PID")
 	if ! wait_api 15; then

@@ -66,7 +66,8 @@ static void test_tables(void)
 {
 	static const struct lxd_object_type *const types[] = { &lxd_instance_type, &lxd_image_type,
 							       &lxd_image_alias_type,
-							       &lxd_profile_type };
+							       &lxd_profile_type,
+							       &lxd_network_type };
 
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		const struct lxd_object_type *ty = types[t];

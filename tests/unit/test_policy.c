@@ -418,6 +418,7 @@ static void hello_flags(void)
 		if (!CHECK(ph_policy_parse(texts[i], strlen(texts[i]), &ctx.policy) == 0,
 			   "policy: hello case %zu parses", i))
 			continue;
+		snprintf(ctx.default_network, sizeof(ctx.default_network), "%s", i ? "" : "mtbr0");
 		r = ph_do_hello(&ctx, &t, &h);
 		f = h.policy;
 		n = strv_len(ctx.policy.disk_source_prefixes);
@@ -439,6 +440,11 @@ static void hello_flags(void)
 			       memcmp(f->disk_source_prefixes[k].data,
 				      ctx.policy.disk_source_prefixes[k],
 				      f->disk_source_prefixes[k].len) == 0;
+		CHECK(h.default_network.len == strlen(ctx.default_network) &&
+			      memcmp(h.default_network.data, ctx.default_network,
+				     h.default_network.len) == 0,
+		      "policy: hello reports --network's default network (\"%s\")",
+		      ctx.default_network);
 		CHECK(same && h.policy_name.len == strlen(ctx.policy.name),
 		      "policy: hello of policy \"%s\" reports its flags and %zu disk prefix(es)",
 		      ctx.policy.name, n);
