@@ -13,6 +13,6 @@
 
 int sandbox_install(bool allow_exec);
 /* A proxy forwarder's allowlist (moatd's, privhelper/proxy_fwd.c): see sandbox.c. */
-int sandbox_install_forwarder(void);
+int sandbox_install_forwarder(bool allow_exec);
 
 #endif

@@ -331,10 +331,11 @@ struct ph_proxy_detach {
 	struct ph_proxy proxy;
 };
 
-/* What the forwarder runs with: the container's init, the host ids it drops
- * to (never 0), a unix listener's owner as host ids (op_proxy.c finds them). */
+/* What the forwarder runs with: the container's init, the binary it becomes,
+ * the host ids it drops to (never 0), a unix listener's owner as host ids. */
 struct ph_proxy_run {
 	pid_t init;
+	int exe_fd; /* moat-forward, beside moatd: root's, writable by root alone */
 	uid_t uid, sock_uid;
 	gid_t gid, sock_gid;
 };

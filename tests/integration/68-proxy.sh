@@ -146,6 +146,8 @@ check_eq "1 MiB through it to nc inside and back, byte for byte" "same 1048576" 
 check_eq "... and again (a second connection)" "same 65536" "$(px tcp 127.0.0.1 "$HP" 65536)"
 FP=$(fwd_pid p1 web)
 check "moatd recorded its forwarder" test -n "$FP" -a -d "/proc/${FP:-0}"
+check_eq "the forwarder is moat-forward, exec'd by moatd's root half" "$B/moat-forward" \
+	"$(readlink /proc/"$FP"/exe)"
 check_match "the forwarder is not root" "^[1-9][0-9]* " "$(status_of "$FP" Uid)"
 check_eq "... with no effective capability" 0000000000000000 "$(status_of "$FP" CapEff)"
 check_eq "... none permitted" 0000000000000000 "$(status_of "$FP" CapPrm)"
