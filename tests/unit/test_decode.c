@@ -2082,6 +2082,9 @@ static void network_checks(void)
 	m.ipv4_prefix = 31;
 	build_op(&e, 94, PH__REQUEST__OP_NETWORK_APPLY, &m);
 	refused_enc("network_apply with an IPv4 /31", &e, 0, EINVAL, true);
+	m.ipv4_prefix = 100; /* past 32: a shift the check must never make (fuzz_ph_decode) */
+	build_op(&e, 94, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with an IPv4 prefix of 100", &e, 0, EINVAL, true);
 	net_req(&m);
 	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
 	build_op(&e, 95, PH__REQUEST__OP_NETWORK_APPLY, &m);
