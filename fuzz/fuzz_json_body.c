@@ -91,11 +91,30 @@ static void check_accepted_config(json_object *config, json_object *devices)
 	{
 		json_object *t;
 
-		(void)dn;
 		if (!json_object_is_type(dev, json_type_object) ||
 		    !json_object_object_get_ex(dev, "type", &t) ||
 		    !json_object_is_type(t, json_type_string))
 			abort();
+		/* an accepted proxy reads into what proxy_attach's check takes */
+		if (strcmp(json_object_get_string(t), "proxy") == 0) {
+			struct ph_proxy_config p;
+			char err[FE_ERR_MAX];
+
+			if (fe_proxy_parse(dn, dev, &p, err) < 0 || p.uid > 65535 ||
+			    p.gid > 65535 || p.mode > 0777 || p.security_uid > 65535 ||
+			    p.security_gid > 65535 ||
+			    (p.listen.kind == PH_PROXY_END_UDP) !=
+				    (p.connect.kind == PH_PROXY_END_UDP))
+				abort();
+			for (int k = 0; k < 2; k++) {
+				const struct ph_proxy_end_config *e = k ? &p.connect : &p.listen;
+
+				if (e->kind == PH_PROXY_END_UNIX
+					    ? e->path[0] != '/' || strstr(e->path, "/..")
+					    : e->port == 0)
+					abort();
+			}
+		}
 	}
 }
 

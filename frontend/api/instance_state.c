@@ -130,6 +130,12 @@ int fe_inst_call_start(struct fe_op *op, const char *name)
 				       json_object_new_string("RUNNING"));
 		fe_instance_save(&i);
 		(void)fe_watch_instance(i.name, pid);
+		/* proxies need the running instance; one that fails fails the start, as LXD */
+		if (fe_proxies_attach(i.name, xd, err) < 0) {
+			(void)ph_call_instance_action(i.name, PH_ACTION_STOP, 0, true, NULL, NULL);
+			fe_instance_status_forget(i.name);
+			r = fe_op_fail(op, EINVAL, "%s", err);
+		}
 	}
 out:
 	json_object_put(xc);

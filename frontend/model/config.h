@@ -274,4 +274,20 @@ void fe_nics_keep_volatile(json_object *to, json_object *from);
  * -E2BIG past PH_START_DEVICES_MAX. */
 int fe_devices_start(json_object *expanded, struct ph_start_config *ret);
 
+/* ---- proxy devices (proxy.c) ------------------------------------------------------------ */
+
+#define FE_PROXIES_MAX 32 /* proxy devices of one instance */
+
+/* A proxy device's keys into ret (ret->device is name); a 400's message in err. */
+int fe_proxy_parse(const char *name, json_object *dev, struct ph_proxy_config *ret,
+		   char err[static FE_ERR_MAX]);
+/* The valid proxy devices of an expanded devices map; -E2BIG past FE_PROXIES_MAX. */
+int fe_proxies_list(json_object *expanded, struct ph_proxy_config ret[static FE_PROXIES_MAX],
+		    size_t *ret_n);
+/* After a start: every proxy's forwarder (proxy_attach); on a failure the ones
+ * started are stopped and err says which device failed and why. */
+int fe_proxies_attach(const char *instance, json_object *expanded, char err[static FE_ERR_MAX]);
+/* Are two proxies the same device with the same keys? */
+bool fe_proxy_same(const struct ph_proxy_config *a, const struct ph_proxy_config *b);
+
 #endif

@@ -1682,6 +1682,52 @@ static bool inv_nic_detach(const Ph__Request *q, const union ph_typed *t)
 	       nic_ok(&t->nic_detach.nic, q->nic_detach->nic);
 }
 
+/* A proxy end: its kind's fields only, an address of 4 or 16 bytes and a port, or a
+ * normal absolute path that fits sun_path. */
+static bool proxy_end_ok(const struct ph_proxy_end *e, const Ph__ProxyEnd *m)
+{
+	if (!m)
+		return false;
+	if (e->kind == PH_PROXY_UNIX)
+		return m->kind == PH__PROXY_KIND__PROXY_KIND_UNIX &&
+		       text_is(e->path, sizeof(e->path), &m->path) && e->path[0] == '/' &&
+		       e->path[1] != '\0' && !strstr(e->path, "/..") &&
+		       !strpbrk(e->path, " \n\\") && m->addr.len == 0 && m->port == 0;
+	char text[INET6_ADDRSTRLEN] = "";
+	uint8_t again[16];
+
+	if (m->addr.len < sizeof(text))
+		memcpy(text, m->addr.data, m->addr.len);
+	return (e->kind == PH_PROXY_TCP || e->kind == PH_PROXY_UDP) && m->path.len == 0 &&
+	       (e->family == AF_INET || e->family == AF_INET6) &&
+	       inet_pton(e->family, text, again) == 1 &&
+	       memcmp(e->addr, again, e->family == AF_INET ? 4 : 16) == 0 && e->port >= 1 &&
+	       e->port == m->port;
+}
+
+static bool proxy_ok(const struct ph_instance_ref *ref, const struct ph_proxy *p,
+		     const ProtobufCBinaryData *name, const Ph__Proxy *m)
+{
+	return m && name_is(ref->name, name) && text_is(p->device, sizeof(p->device), &m->device) &&
+	       p->device[0] != '\0' && p->device[0] != '.' && !strpbrk(p->device, "/\n ") &&
+	       proxy_end_ok(&p->listen, m->listen) && proxy_end_ok(&p->connect, m->connect) &&
+	       (p->listen.kind == PH_PROXY_UDP) == (p->connect.kind == PH_PROXY_UDP) &&
+	       p->uid <= 65535 && p->gid <= 65535 && p->mode <= 0777 && p->security_uid <= 65535 &&
+	       p->security_gid <= 65535 && p->bind_instance == (m->bind_instance != 0);
+}
+
+static bool inv_proxy_attach(const Ph__Request *q, const union ph_typed *t)
+{
+	return proxy_ok(&t->proxy_attach.ref, &t->proxy_attach.proxy, &q->proxy_attach->name,
+			q->proxy_attach->proxy);
+}
+
+static bool inv_proxy_detach(const Ph__Request *q, const union ph_typed *t)
+{
+	return proxy_ok(&t->proxy_detach.ref, &t->proxy_detach.proxy, &q->proxy_detach->name,
+			q->proxy_detach->proxy);
+}
+
 /* What an accepted request of each op promises its handler, keyed by op case. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -1701,6 +1747,8 @@ static const struct {
 	{ PH__REQUEST__OP_INSTANCE_NETWORK, inv_instance_network },
 	{ PH__REQUEST__OP_INSTANCE_LIMITS, inv_instance_limits },
 	{ PH__REQUEST__OP_DEVICE_ATTACH, inv_device_attach },
+	{ PH__REQUEST__OP_PROXY_ATTACH, inv_proxy_attach },
+	{ PH__REQUEST__OP_PROXY_DETACH, inv_proxy_detach },
 	{ PH__REQUEST__OP_DEVICE_DETACH, inv_device_detach },
 	{ PH__REQUEST__OP_NETWORK_APPLY, inv_network_apply },
 	{ PH__REQUEST__OP_NETWORK_DELETE, inv_network_delete },
@@ -1804,6 +1852,79 @@ static void decode_mutant(const struct ph_mutant *m, void *arg)
 		CHECK(false, "decode: %s mutant %s: a hostile %s was accepted", k->op->name,
 		      m->what, m->field->name);
 	ph__request__free_unpacked(req, NULL);
+}
+
+/* proxy_attach's own refusals: each one field of a valid request made bad. */
+static void proxy_checks(void)
+{
+	static const char v4[] = "127.0.0.1";
+	Ph__ProxyAttachRequest m = PH__PROXY_ATTACH_REQUEST__INIT;
+	Ph__Proxy p = PH__PROXY__INIT;
+	Ph__ProxyEnd l = PH__PROXY_END__INIT, c = PH__PROXY_END__INIT;
+	struct ph_proxy_attach t;
+	static const struct {
+		const char *what, *path, *addr;
+		uint32_t port, kind, mode;
+		bool udp_connect;
+	} bad[] = {
+		{ "a unix path with \"..\"", "/srv/moat/../etc/x.sock", "", 0, 3, 0, false },
+		{ "a relative unix path", "web.sock", "", 0, 3, 0, false },
+		{ "a unix path longer than sun_path",
+		  "/srv/moat/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "", 0, 3, 0, false },
+		{ "an address of five numbers", "", "1.2.3.4.5", 80, 1, 0, false },
+		{ "a host name", "", "localhost", 80, 1, 0, false },
+		{ "an address with a port", "", "127.0.0.1:80", 80, 1, 0, false },
+		{ "an IPv6 address with a scope", "", "fe80::1%eth0", 80, 1, 0, false },
+		{ "port 0", "", v4, 0, 1, 0, false },
+		{ "port 65536", "", v4, 65536, 1, 0, false },
+		{ "an undeclared kind", "", v4, 80, 9, 0, false },
+		{ "a tcp listener with a path too", "/srv/moat/x.sock", v4, 80, 1, 0, false },
+		{ "a unix listener with an address too", "/srv/moat/x.sock", v4, 0, 3, 0, false },
+		{ "mode 01000", "/srv/moat/x.sock", "", 0, 3, 01000, false },
+		{ "a unix listener to udp", "/srv/moat/x.sock", "", 0, 3, 0, true },
+	};
+
+	m.name = (ProtobufCBinaryData){ .data = (uint8_t *)"c1", .len = 2 };
+	m.proxy = &p;
+	p.device = (ProtobufCBinaryData){ .data = (uint8_t *)"web", .len = 3 };
+	p.listen = &l;
+	p.connect = &c;
+	c.kind = PH__PROXY_KIND__PROXY_KIND_TCP;
+	c.addr = (ProtobufCBinaryData){ .data = (uint8_t *)v4, .len = strlen(v4) };
+	c.port = 80;
+	l = c;
+	l.port = 8080;
+	CHECK(ph_check_proxy_attach(&m, &t) == 0 && t.proxy.listen.port == 8080 &&
+		      t.proxy.listen.family == AF_INET && t.proxy.connect.kind == PH_PROXY_TCP &&
+		      !t.proxy.bind_instance && strcmp(t.proxy.device, "web") == 0,
+	      "decode: proxy_attach tcp 127.0.0.1:8080 -> 127.0.0.1:80 is accepted as typed");
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		Ph__ProxyEnd save = l;
+
+		l.kind = (Ph__ProxyKind)bad[k].kind;
+		l.path = (ProtobufCBinaryData){ .data = (uint8_t *)bad[k].path,
+						.len = strlen(bad[k].path) };
+		l.addr = (ProtobufCBinaryData){ .data = (uint8_t *)bad[k].addr,
+						.len = strlen(bad[k].addr) };
+		l.port = bad[k].port;
+		p.mode = bad[k].mode;
+		c.kind = bad[k].udp_connect ? PH__PROXY_KIND__PROXY_KIND_UDP
+					    : PH__PROXY_KIND__PROXY_KIND_TCP;
+		CHECK(ph_check_proxy_attach(&m, &t) < 0, "decode: proxy_attach with %s is refused",
+		      bad[k].what);
+		l = save;
+		p.mode = 0;
+		c.kind = PH__PROXY_KIND__PROXY_KIND_TCP;
+	}
+	p.device = (ProtobufCBinaryData){ .data = (uint8_t *)"../x", .len = 4 };
+	CHECK(ph_check_proxy_attach(&m, &t) < 0,
+	      "decode: proxy_attach of device \"../x\" is refused");
+	p.device = (ProtobufCBinaryData){ .data = (uint8_t *)"web", .len = 3 };
+	p.security_uid = 65536;
+	CHECK(ph_check_proxy_attach(&m, &t) < 0,
+	      "decode: proxy_attach with security.uid 65536 is refused");
 }
 
 static void mutants(void)
@@ -2236,6 +2357,7 @@ void test_decode(void)
 	network_checks();
 	nic_checks();
 	fd_checks();
+	proxy_checks();
 	mutants();
 	CHECK(all_untouched, "decode: every refusal left ret_req, ret_op and ret_typed untouched");
 }
