@@ -10,6 +10,7 @@
  * on that record only.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -222,6 +223,27 @@ static void remove_listener(struct ph_ctx *ctx, const char *name, const struct r
 		if (fd >= 0)
 			unlink_socket(fd, true, rec->path);
 	}
+}
+
+void ph_proxies_forget(struct ph_ctx *ctx, const char *name)
+{
+	char path[4096];
+	__do_closedir DIR *d = NULL;
+	struct dirent *e;
+	struct record rec;
+
+	if (record_path(ctx, name, NULL, path) < 0 || !(d = opendir(path)))
+		return;
+	while ((e = readdir(d))) {
+		char *dot = strrchr(e->d_name, '.');
+
+		if (e->d_name[0] == '.' || !dot || strcmp(dot, ".pid") != 0)
+			continue;
+		*dot = '\0'; /* the device's name: moatd wrote it */
+		record_stop(ctx, name, e->d_name, &rec);
+		remove_listener(ctx, name, &rec);
+	}
+	(void)rmdir(path);
 }
 
 /* ---- ids ---------------------------------------------------------------------- */
