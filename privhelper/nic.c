@@ -96,6 +96,13 @@ int ph_check_nic(const Ph__Nic *m, struct ph_nic *ret)
 	if ((n.mac_filtering || n.ipv4_filtering || n.ipv6_filtering) &&
 	    (!bridged || !n.host_name[0] || !n.has_hwaddr))
 		return -EINVAL;
+	/* limits police the host end's frames in the bridge table */
+	if ((m->ingress || m->egress) && (!bridged || !n.host_name[0]))
+		return -EINVAL;
+	if (m->ingress > PH_NIC_RATE_MAX || m->egress > PH_NIC_RATE_MAX)
+		return -ERANGE;
+	n.ingress = m->ingress;
+	n.egress = m->egress;
 	if ((m->n_ipv4 && !n.ipv4_filtering) || (m->n_ipv6 && !n.ipv6_filtering))
 		return -EINVAL;
 	if (check_addrs(m->ipv4, m->n_ipv4, AF_INET, &n.ipv4[0][0], 4, &n.n_ipv4) < 0 ||
@@ -122,6 +129,12 @@ int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char 
 		return -EPERM;
 	}
 	return 0;
+}
+
+bool ph_nic_has_rules(const struct ph_nic *n)
+{
+	return n->mac_filtering || n->ipv4_filtering || n->ipv6_filtering || n->ingress ||
+	       n->egress;
 }
 
 /* ---- the filters' fragments ---------------------------------------------------- */
@@ -221,7 +234,7 @@ int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
 		*ret_why = "bridged nics onto a host interface are not allowed by the policy";
 		return -EPERM;
 	}
-	if (!n->mac_filtering && !n->ipv4_filtering && !n->ipv6_filtering)
+	if (!ph_nic_has_rules(n))
 		return 0;
 	/* in place before the interface exists: the nic never runs unfiltered */
 	snprintf(key, sizeof(key), "%s.%s", name, n->host_name);
@@ -348,6 +361,14 @@ static void addr_set(struct out *o, int family, const uint8_t *a, size_t width, 
  * then the one exception to the address rules (DHCP's discover from
  * 0.0.0.0, DAD and MLD from ::), then the addresses of ARP, ND and IP.
  */
+/* A tenth of a second's worth, at least a few full frames, within nft's 32 bits. */
+static uint64_t burst(uint64_t rate)
+{
+	uint64_t b = rate / 10;
+
+	return b < 16384 ? 16384 : b > UINT32_MAX ? UINT32_MAX : b;
+}
+
 int ph_nic_filter_rules(const char *name, const struct ph_nic *n, char *buf, size_t size)
 {
 	struct out o = { .buf = buf, .size = size };
@@ -357,7 +378,7 @@ int ph_nic_filter_rules(const char *name, const struct ph_nic *n, char *buf, siz
 	if (size == 0)
 		return -ENOBUFS;
 	buf[0] = '\0';
-	if (!n->mac_filtering && !n->ipv4_filtering && !n->ipv6_filtering)
+	if (!ph_nic_has_rules(n))
 		return 0;
 	mac_text(n->hwaddr, mac);
 	put(&o, "chain nic_%s_%s {\n\ttype filter hook prerouting priority -200; policy accept;\n",
@@ -413,6 +434,19 @@ int ph_nic_filter_rules(const char *name, const struct ph_nic *n, char *buf, siz
 			put(&o, "\tiifname \"%s\" meta protocol ip6 drop\n", h);
 		}
 	}
+	/* limits.egress: what it sends past the filters, policed */
+	if (n->egress)
+		put(&o,
+		    "\tiifname \"%s\" limit rate over %llu bytes/second burst %llu bytes drop\n", h,
+		    (unsigned long long)n->egress, (unsigned long long)burst(n->egress));
 	put(&o, "}\n");
+	/* limits.ingress: what leaves the bridge through the host end, to the container */
+	if (n->ingress)
+		put(&o,
+		    "chain nic_%s_%s_in {\n\ttype filter hook postrouting priority -200; policy "
+		    "accept;\n\toifname \"%s\" limit rate over %llu bytes/second burst %llu bytes "
+		    "drop\n}\n",
+		    name, h, h, (unsigned long long)n->ingress,
+		    (unsigned long long)burst(n->ingress));
 	return o.full ? -ENOBUFS : 0;
 }

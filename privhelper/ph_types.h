@@ -164,7 +164,9 @@ struct ph_nic {
 	uint8_t ipv4[PH_NIC_ADDRS_MAX][4];
 	uint8_t ipv6[PH_NIC_ADDRS_MAX][16];
 	size_t n_ipv4, n_ipv6;
+	uint64_t ingress, egress; /* bridged: bytes a second, 0 = none, <= PH_NIC_RATE_MAX */
 };
+#define PH_NIC_RATE_MAX (1ull << 40)
 
 struct ph_instance_start {
 	struct ph_instance_ref ref;
@@ -409,6 +411,8 @@ int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
 /* The lxc.net.N.* lines of a start's nics ("lxc.net.0.type = empty" without one,
  * or with s NULL: a configuration written outside a start). */
 int ph_render_nics(FILE *f, const struct ph_instance_start *s);
+/* Does the nic want a fragment in the bridge table (a filter, a limit)? */
+bool ph_nic_has_rules(const struct ph_nic *n);
 /* The nft statements filtering a nic's host end (mac/ipv4/ipv6 filtering) of
  * instance name into buf; "" when it asks for none. -ENOBUFS if buf is too small. Pure. */
 int ph_nic_filter_rules(const char *name, const struct ph_nic *n, char *buf, size_t size);

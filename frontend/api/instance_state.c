@@ -19,6 +19,7 @@
 #include "model/config_sec.h"
 #include "model/idmap.h"
 #include "model/instances.h"
+#include "model/networks.h"
 #include "model/watch.h"
 #include "ops/ops.h"
 #include "ph/ph.h"
@@ -51,11 +52,27 @@ static int nics_prepare(struct fe_op *op, struct fe_instance *i, json_object *xd
 			struct ph_start_config *cfg)
 {
 	bool changed = false;
+	char err[FE_ERR_MAX];
 
 	if (fe_nics_start(i->config, xd, cfg, &changed) < 0)
 		return fe_op_fail(op, E2BIG, "Too many nics (at most %d)", PH_START_NICS_MAX);
+	fe_nics_network_addrs(cfg);
 	if (changed && fe_instance_save(i) < 0)
 		return fe_op_fail(op, EIO, "Failed to store the nics' volatile keys");
+	for (size_t k = 0; k < cfg->n_nics; k++) {
+		const char *net = cfg->nics[k].network;
+		bool seen = false;
+		int r;
+
+		for (size_t j = 0; j < k; j++)
+			seen = seen || strcmp(cfg->nics[j].network, net) == 0;
+		if (!net[0] || seen)
+			continue;
+		/* dnsmasq learns the instance's name, MAC and static addresses */
+		r = fe_network_sync(net, err);
+		if (r < 0)
+			return fe_op_fail(op, r, "Failed to update network \"%s\": %s", net, err);
+	}
 	return 0;
 }
 

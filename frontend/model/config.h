@@ -256,6 +256,16 @@ int fe_nic_check(const char *name, json_object *dev, const struct fe_policy *pol
 int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_config *ret,
 		  bool *ret_changed);
 
+/*
+ * What the nics of a devices map need of the managed networks (the
+ * database): network= names one, ipv4.address and ipv6.address lie in its
+ * subnets; under a policy without allow_host_interfaces a bridged nic's
+ * parent must be one. LXD's words in err.
+ */
+int fe_nics_check_networks(json_object *devices, const struct fe_policy *policy,
+			   char err[static FE_ERR_MAX]);
+/* A filtered nic on a managed network with IPv6 may use SLAAC's address there too. */
+void fe_nics_network_addrs(struct ph_start_config *cfg);
 /* The nics' volatile keys (volatile.<dev>.hwaddr, .host_name) of from that to lacks, into to. */
 void fe_nics_keep_volatile(json_object *to, json_object *from);
 

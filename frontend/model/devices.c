@@ -332,7 +332,7 @@ int fe_check_devices(json_object *devices, char err[static FE_ERR_MAX])
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return fe_nics_check_networks(devices, &fe_srv.policy, err);
 }
 
 bool fe_device_is_root(json_object *dev)

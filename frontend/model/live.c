@@ -147,6 +147,8 @@ static int step_nics(const char *name, json_object *from_xc, json_object *from_x
 	fe_nics_keep_volatile(to_xc, from_xc);
 	if (fe_nics_start(to_xc, to_xd, &after, NULL) < 0)
 		return -E2BIG;
+	fe_nics_network_addrs(&before);
+	fe_nics_network_addrs(&after);
 	for (size_t k = 0; k < before.n_nics; k++)
 		if (!nic_kept(&after, &before.nics[k]))
 			out[nout++] = k;

@@ -148,6 +148,8 @@ struct ph_nic_config {
 	char ipv4[PH_NIC_IPS_MAX][16]; /* what a filtered nic may send from, as text */
 	char ipv6[PH_NIC_IPS_MAX][46];
 	size_t n_ipv4, n_ipv6;
+	uint64_t ingress,
+		egress; /* limits.*: bytes a second into and out of the container; 0: none */
 };
 
 /* A proxy device (ph.Proxy): the same numbers as ph.ProxyKind. */

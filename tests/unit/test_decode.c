@@ -1482,7 +1482,10 @@ static bool nic_ok(const struct ph_nic *n, const Ph__Nic *m)
 	       (!filtering || (n->type == PH_NIC_BRIDGED && n->host_name[0] && n->has_hwaddr)) &&
 	       n->n_ipv4 == m->n_ipv4 && n->n_ipv6 == m->n_ipv6 && n->n_ipv4 <= PH_NIC_ADDRS_MAX &&
 	       n->n_ipv6 <= PH_NIC_ADDRS_MAX && (n->ipv4_filtering || !n->n_ipv4) &&
-	       (n->ipv6_filtering || !n->n_ipv6);
+	       (n->ipv6_filtering || !n->n_ipv6) && n->ingress == m->ingress &&
+	       n->egress == m->egress && n->ingress <= PH_NIC_RATE_MAX &&
+	       n->egress <= PH_NIC_RATE_MAX &&
+	       (!(n->ingress || n->egress) || (n->type == PH_NIC_BRIDGED && n->host_name[0]));
 }
 
 static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
@@ -2192,7 +2195,8 @@ static void nic_checks(void)
 			const char *what;
 			int kind; /* 0 type, 1 hwaddr, 2 mtu, 3 filter on p2p, 4 v4 without
 				     filtering, 5 bad v4 text, 6 parent on p2p, 7 host_name on
-				     macvlan, 8 filtering without host_name, 9 v6 as v4 */
+				     macvlan, 8 filtering without host_name, 9 v6 as v4,
+				     10 a limit on p2p, 11 ingress v */
 			uint64_t v;
 			int want;
 		} bad[] = {
@@ -2209,6 +2213,8 @@ static void nic_checks(void)
 			{ "a host_name on a macvlan nic", 7, 0, EINVAL },
 			{ "filtering without a host end", 8, 0, EINVAL },
 			{ "an IPv6 address as ipv4", 9, 0, EINVAL },
+			{ "a limit on a p2p nic", 10, 0, EINVAL },
+			{ "a limit over 2^40 bytes a second", 11, (1ull << 40) + 1, ERANGE },
 		};
 		static ProtobufCBinaryData bad_v4[] = { { 9, (uint8_t *)"10.0.0.05" } };
 		static ProtobufCBinaryData v6_as_v4[] = { { 11, (uint8_t *)"fd00:1::abc" } };
@@ -2253,6 +2259,14 @@ static void nic_checks(void)
 				n.ipv4_filtering = true;
 				n.ipv4 = v6_as_v4, n.n_ipv4 = 1;
 				break;
+			case 10:
+				n.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+				n.parent = str("");
+				n.egress = 1000;
+				break;
+			case 11:
+				n.ingress = bad[i].v;
+				break;
 			}
 			build_op(&e, 71, PH__REQUEST__OP_INSTANCE_START, &s);
 			snprintf(what, sizeof(what), "instance_start nic: %s", bad[i].what);
@@ -2291,6 +2305,8 @@ static void nic_checks(void)
 	n.mac_filtering = n.ipv4_filtering = n.ipv6_filtering = true;
 	n.ipv4 = v4, n.n_ipv4 = 1;
 	n.ipv6 = v6, n.n_ipv6 = 1;
+	n.ingress = 1250000;
+	n.egress = 1ull << 40;
 	nic_base(&n2);
 	n2.device = str("p");
 	n2.type = PH__NIC_TYPE__NIC_TYPE_P2P;
@@ -2315,7 +2331,8 @@ static void nic_checks(void)
 			      memcmp(a->hwaddr, mac, 6) == 0 && a->mtu == 1400 &&
 			      a->mac_filtering && a->ipv4_filtering && a->ipv6_filtering &&
 			      a->n_ipv4 == 1 && memcmp(a->ipv4[0], ip4, 4) == 0 && a->n_ipv6 == 1 &&
-			      a->ipv6[0][0] == 0xfd && a->ipv6[0][15] == 0xbc,
+			      a->ipv6[0][0] == 0xfd && a->ipv6[0][15] == 0xbc &&
+			      a->ingress == 1250000 && a->egress == 1ull << 40,
 		      "decode: instance_start: a bridged nic's fields as typed values");
 		CHECK(b->type == PH_NIC_P2P && strcmp(b->ifname, "eth1.5_x") == 0 &&
 			      b->parent[0] == '\0' && b->host_name[0] == '\0' && !b->has_hwaddr &&
