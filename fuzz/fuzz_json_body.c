@@ -116,6 +116,30 @@ static void check_accepted_config(json_object *config, json_object *devices)
 			}
 		}
 	}
+	/* accepted nics become what moatd's ph_check_nic() takes */
+	{
+		json_object *vol = json_object_new_object();
+		static struct ph_start_config nc;
+
+		memset(&nc, 0, sizeof(nc));
+		if (vol && fe_nics_start(vol, devices, &nc, NULL) == 0)
+			for (size_t k = 0; k < nc.n_nics; k++) {
+				const struct ph_nic_config *n = &nc.nics[k];
+				bool filters = n->mac_filtering || n->ipv4_filtering ||
+					       n->ipv6_filtering || n->ingress || n->egress;
+
+				if (!name_ifname_valid(n->ifname) || !n->has_hwaddr ||
+				    (n->hwaddr[0] & 1) ||
+				    (n->type != PH_NIC_KIND_P2P && !name_ifname_valid(n->parent)) ||
+				    (n->type == PH_NIC_KIND_P2P && n->parent[0]) ||
+				    (n->host_name[0] && !name_ifname_valid(n->host_name)) ||
+				    n->ingress > (1ull << 40) || n->egress > (1ull << 40) ||
+				    (filters &&
+				     (n->type != PH_NIC_KIND_BRIDGED || !n->host_name[0])))
+					abort();
+			}
+		json_object_put(vol);
+	}
 }
 
 /* api_create() (api/instances.c) up to the image lookup. */

@@ -264,6 +264,9 @@ int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_co
  */
 int fe_nics_check_networks(json_object *devices, const struct fe_policy *policy,
 			   char err[static FE_ERR_MAX]);
+/* After a stored live change: the networks of the nics that came, went or changed are
+ * synced (dnsmasq's host lines); failures are logged. */
+void fe_nics_sync_changed(json_object *old_xd, json_object *new_xd);
 /* A filtered nic on a managed network with IPv6 may use SLAAC's address there too. */
 void fe_nics_network_addrs(struct ph_start_config *cfg);
 /* The nics' volatile keys (volatile.<dev>.hwaddr, .host_name) of from that to lacks, into to. */

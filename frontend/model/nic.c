@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "model/config.h"
 #include "model/config_net.h"
 #include "model/instances.h"
@@ -304,6 +305,29 @@ int fe_nics_check_networks(json_object *devices, const struct fe_policy *policy,
 			return r;
 	}
 	return 0;
+}
+
+/* Sync the network of every nic of `of` that is not the same in `other`. */
+static void sync_changed(json_object *of, json_object *other)
+{
+	json_object_object_foreach(of, name, dev)
+	{
+		const char *type = get(dev, "type"), *net = get(dev, "network");
+		json_object *o;
+		char err[FE_ERR_MAX];
+
+		if (!type || strcmp(type, "nic") != 0 || !net ||
+		    (json_object_object_get_ex(other, name, &o) && json_object_equal(o, dev)))
+			continue;
+		if (fe_network_sync(net, err) < 0)
+			log_warn("network \"%s\": the hot-plugged nic's host line: %s", net, err);
+	}
+}
+
+void fe_nics_sync_changed(json_object *old_xd, json_object *new_xd)
+{
+	sync_changed(new_xd, old_xd);
+	sync_changed(old_xd, new_xd);
 }
 
 void fe_nics_network_addrs(struct ph_start_config *cfg)

@@ -159,6 +159,15 @@ check "lxc network set $NET ipv4.nat=false" timeout 30 lxc network set "$NET" ip
 check_fails "without NAT the reply cannot come back" inside n1 ping -c1 -W3 "$OX"
 check "lxc network set $NET ipv4.nat=true" timeout 30 lxc network set "$NET" ipv4.nat=true
 check "with NAT again n1 reaches outside" inside n1 ping -c1 -W5 "$OX"
+check "a nic on the network hot-plugged into n2 with a static address" timeout 30 \
+	lxc config device add n2 eth1 nic network="$NET" name=eth1 ipv4.address="$P4.60"
+MACE1=$(vol n2 volatile.eth1.hwaddr)
+check_match "dnsmasq's hosts file has its MAC at once" "$MACE1" \
+	"$(cat "$MOAT_DIR/networks/$NET/dnsmasq.hosts")"
+check "its DHCP lease is the static address" inside n2 udhcpc -i eth1 -n -q -t 5 \
+	-s /usr/share/udhcpc/default.script
+check_match "... on eth1 inside" "inet $P4.60/" "$(inside n2 ip -4 addr show eth1)"
+check "lxc config device remove n2 eth1" timeout 30 lxc config device remove n2 eth1
 
 # ---- moatd restarted: connectivity intact ----------------------------------------------
 PID1=$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["pid"]')
