@@ -77,6 +77,12 @@ static const int allowed_san[] = {
 	SCMP_SYS(sigaltstack), SCMP_SYS(sched_getaffinity),
 	SCMP_SYS(sched_yield),
 };
+/* and for the forwarder, whose own list lacks what the frontend's has */
+static const int allowed_san_fwd[] = {
+	SCMP_SYS(madvise),        SCMP_SYS(mprotect), SCMP_SYS(gettid),
+	SCMP_SYS(tgkill),         SCMP_SYS(writev),   SCMP_SYS(rt_sigaction),
+	SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex),    SCMP_SYS(newfstatat),
+};
 
 /*
  * And what it would call but must not need: deciding on colours, a
@@ -198,6 +204,8 @@ int sandbox_install_forwarder(bool allow_exec)
 #if defined(__SANITIZE_ADDRESS__)
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(allowed_san); i++)
 		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, allowed_san[i], 0);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(allowed_san_fwd); i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, allowed_san_fwd[i], 0);
 #endif
 	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(families); i++)
 		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,

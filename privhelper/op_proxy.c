@@ -10,10 +10,10 @@
  * on that record only.
  */
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <linux/openat2.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -140,15 +140,13 @@ static unsigned long long start_time(pid_t pid)
 struct record {
 	int pid;
 	unsigned long long start;
-	char side;
-	char path[PH_PROXY_PATH_MAX];
+	char side, path[PH_PROXY_PATH_MAX];
 };
 
 static int record_write(struct ph_ctx *ctx, const char *name, const struct ph_proxy *p, pid_t pid)
 {
-	char path[4096], tmp[4096];
+	char path[4096], tmp[4096], side = p->bind_instance ? 'i' : 'h';
 	bool sock = p->listen.kind == PH_PROXY_UNIX;
-	char side = !sock ? '-' : p->bind_instance ? 'i' : 'h';
 	FILE *f;
 	int r;
 
@@ -161,7 +159,8 @@ static int record_write(struct ph_ctx *ctx, const char *name, const struct ph_pr
 	if (!f)
 		return r;
 	/* a checked path has no space or newline: one line, four fields */
-	fprintf(f, "%d %llu %c %s\n", (int)pid, start_time(pid), side, sock ? p->listen.path : "-");
+	fprintf(f, "%d %llu %c %s\n", (int)pid, start_time(pid), sock ? side : '-',
+		sock ? p->listen.path : "-");
 	return ph_atomic_close(f, tmp, path, 0);
 }
 
@@ -179,8 +178,8 @@ static void record_stop(struct ph_ctx *ctx, const char *name, const char *device
 	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return;
 	memset(buf, 0, sizeof(buf));
-	(void)!read(fd, buf, sizeof(buf) - 1);
-	if (sscanf(buf, "%d %llu %c %107s", &rec.pid, &rec.start, &rec.side, rec.path) != 4 ||
+	if (read(fd, buf, sizeof(buf) - 1) < 0 ||
+	    sscanf(buf, "%d %llu %c %107s", &rec.pid, &rec.start, &rec.side, rec.path) != 4 ||
 	    (rec.side != 'h' && rec.side != 'i') || rec.path[0] != '/')
 		rec.side = '-';
 	if (rec.pid > 1 && (pidfd = (int)syscall(SYS_pidfd_open, rec.pid, 0)) >= 0 && rec.start &&
@@ -222,6 +221,27 @@ static void remove_listener(struct ph_ctx *ctx, const char *name, const struct r
 		if (fd >= 0)
 			unlink_socket(fd, true, rec->path);
 	}
+}
+
+void ph_proxies_forget(struct ph_ctx *ctx, const char *name)
+{
+	char path[4096];
+	__do_closedir DIR *d = NULL;
+	struct dirent *e;
+	struct record rec;
+
+	if (record_path(ctx, name, NULL, path) < 0 || !(d = opendir(path)))
+		return;
+	while ((e = readdir(d))) {
+		char *dot = strrchr(e->d_name, '.');
+
+		if (e->d_name[0] == '.' || !dot || strcmp(dot, ".pid") != 0)
+			continue;
+		*dot = '\0'; /* the device's name: moatd wrote it */
+		record_stop(ctx, name, e->d_name, &rec);
+		remove_listener(ctx, name, &rec);
+	}
+	(void)rmdir(path);
 }
 
 /* ---- ids ---------------------------------------------------------------------- */
@@ -310,11 +330,6 @@ static int spawn(const struct ph_proxy *p, const struct ph_proxy_run *run, pid_t
 	if (pipe2(sync, O_CLOEXEC) < 0)
 		return -errno;
 	pid = fork();
-	if (pid < 0) {
-		close(sync[0]);
-		close(sync[1]);
-		return -errno;
-	}
 	if (pid == 0) {
 		close(sync[0]);
 		/* a session of its own, and init its parent: moatd may come and go */
@@ -325,16 +340,15 @@ static int spawn(const struct ph_proxy *p, const struct ph_proxy_run *run, pid_t
 		ph_proxy_forward(p, run, sync[1]);
 	}
 	close(sync[1]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	/* one write of { pid, status } from the forwarder; EOF: it died first */
-	if (read(sync[0], said, sizeof(said)) != sizeof(said))
+	if (pid < 0 || read(sync[0], said, sizeof(said)) != sizeof(said) || said[1] > 0 ||
+	    said[0] <= 1)
 		said[1] = -EIO;
 	close(sync[0]);
 	if (said[1] < 0 && said[0] > 1)
 		(void)kill(said[0], SIGKILL);
-	if (said[1] > 0 || said[0] <= 1)
-		said[1] = -EIO;
 	if (said[1] == 0)
 		*ret_pid = said[0];
 	return said[1];

@@ -468,6 +468,9 @@ int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
  * no supplementary group, ids re-checked not 0 (the frontend, the forwarders) */
 int ph_demote(uid_t uid, gid_t gid);
 
+/* ---- op_proxy.c: at instance_delete, every proxy's forwarder, host listener and record */
+void ph_proxies_forget(struct ph_ctx *ctx, const char *name);
+
 /* ---- proxy_fwd.c: the forwarder of one proxy device ------------------------ */
 /* In a fresh child of moatd (root, nothing of moatd's but status_fd): listen,
  * drop everything, write { pid, 0 or -errno } on status_fd, forward until the

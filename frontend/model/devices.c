@@ -137,11 +137,12 @@ static int check_proxy(const char *name, json_object *dev, const struct fe_polic
 		       char err[static FE_ERR_MAX])
 {
 	struct ph_proxy_config p;
+	const struct ph_proxy_end_config *host;
 	int r = fe_proxy_parse(name, dev, &p, err);
-	const struct ph_proxy_end_config *host = p.bind_instance ? &p.connect : &p.listen;
 
 	if (r < 0)
 		return r;
+	host = p.bind_instance ? &p.connect : &p.listen;
 	if (host->kind == PH_PROXY_END_UNIX && !prefix_allows(policy, host->path)) {
 		snprintf(err, FE_ERR_MAX,
 			 "Invalid device \"%.64s\": Host socket path \"%.120s\" is not allowed by "

@@ -302,4 +302,16 @@ check_match "lxc start fails, naming the device" 'Failed to start device "busy"'
 check_match "... and p1 is stopped" STOPPED "$(lxc list p1 -c s --format csv)"
 check_eq "... with no forwarder left listening on its other port" refused \
 	"$(px refused 127.0.0.1 "$HP")"
+
+# ---- delete: what a stopped instance's proxies left goes with it -------------------------
+check "launch p2" timeout 120 lxc launch bb p2
+check "lxc config device add: a unix listener on the host for p2" timeout 30 lxc config device add \
+	p2 hs proxy listen=unix:"$T/p2.sock" connect=tcp:127.0.0.1:8000
+FP=$(fwd_pid p2 hs)
+check "lxc stop p2" timeout 60 lxc stop p2 --force
+check "its forwarder ended, its socket file stays" eventually 10 \
+	sh -c "test ! -d /proc/$FP && test -S '$T/p2.sock'"
+check "lxc delete p2" timeout 60 lxc delete p2
+check "the socket and moatd's records of p2's proxies are gone" \
+	test ! -e "$T/p2.sock" -a ! -e "$MOAT_DIR/proxies/p2"
 finish
