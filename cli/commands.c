@@ -275,7 +275,7 @@ static const struct cli_cmd image_cmds[] = {
 		       "busybox: a small system container from the host's static busybox\n"
 		       "(BUSYBOX=path to use another), as tools/build-busybox-image.sh makes it.\n"
 		       "SOURCE_DATE_EPOCH sets its creation date and file times (default: now).\n"
-		       "debian: Debian with systemd, ifupdown and a DHCP client for eth0, by\n"
+		       "debian: Debian with systemd, systemd-networkd and -resolved, by\n"
 		       "debootstrap from the host's apt mirror (or --mirror); needs root, takes\n"
 		       "about a minute.",
 	  .flags = build_flags,

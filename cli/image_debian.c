@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * moat image build debian: a Debian system container image with systemd,
- * ifupdown and a DHCP client for eth0, made by debootstrap from the apt
+ * systemd-networkd for eth0 (DHCPv4 and router advertisements, as LXD's
+ * images have it) and systemd-resolved for the DNS the network's DHCP
+ * gives, made by debootstrap from the apt
  * mirror the host is configured with (or --mirror), written as an
  * LXD-format unified tarball (metadata.yaml, templates/, rootfs/) with
  * libarchive.
@@ -32,11 +34,27 @@
 #include "cli.h"
 #include "verbs.h"
 
-#define DEBIAN_PACKAGES                                                                            \
-	"systemd,systemd-sysv,dbus,ifupdown,isc-dhcp-client,iproute2,ca-certificates"
+#define DEBIAN_PACKAGES "systemd,systemd-sysv,systemd-resolved,dbus,iproute2,ca-certificates"
 
-static const char interfaces[] = "auto lo\niface lo inet loopback\n\n"
-				 "allow-hotplug eth0\niface eth0 inet dhcp\n";
+/*
+ * eth0 by DHCP and RA whenever it is there: a container without a nic
+ * boots to running too (ifupdown's allow-hotplug waits for a udev event a
+ * container never sees; its auto fails the boot without eth0).
+ */
+static const char eth0_network[] = "[Match]\nName=eth0\n\n[Network]\nDHCP=ipv4\nIPv6AcceptRA=yes\n";
+/* systemd-networkd enabled, as `systemctl enable` would link it */
+static const struct {
+	const char *dir, *link, *target;
+} enable[] = {
+	{ "etc/systemd/system/multi-user.target.wants",
+	  "etc/systemd/system/multi-user.target.wants/systemd-networkd.service",
+	  "/lib/systemd/system/systemd-networkd.service" },
+	{ "etc/systemd/system/sockets.target.wants",
+	  "etc/systemd/system/sockets.target.wants/systemd-networkd.socket",
+	  "/lib/systemd/system/systemd-networkd.socket" },
+	{ "etc/systemd/system", "etc/systemd/system/dbus-org.freedesktop.network1.service",
+	  "/lib/systemd/system/systemd-networkd.service" },
+};
 static const char hostname_tpl[] = "{{ container.name }}\n";
 static const char hosts_tpl[] = "127.0.0.1\tlocalhost\n127.0.1.1\t{{ container.name }}\n"
 				"::1\tlocalhost ip6-localhost ip6-loopback\n";
@@ -161,7 +179,15 @@ static int configure(const char *rootfs, const char *mirror, const char *release
 		sources = NULL;
 		return cli_error(-ENOMEM, "out of memory");
 	}
-	r = put_file(root, "etc/network/interfaces", interfaces, 0644);
+	r = put_file(root, "etc/systemd/network/eth0.network", eth0_network, 0644);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(enable); i++) {
+		if (mkdirat(root, enable[i].dir, 0755) < 0 && errno != EEXIST)
+			r = cli_error(-errno, "/%s in the image: %s", enable[i].dir,
+				      strerror(errno));
+		(void)unlinkat(root, enable[i].link, 0);
+		if (r == 0 && symlinkat(enable[i].target, root, enable[i].link) < 0)
+			r = cli_error(-errno, "enabling /%s: %s", enable[i].link, strerror(errno));
+	}
 	if (r == 0)
 		r = put_file(root, "etc/hostname", "debian\n", 0644);
 	if (r == 0)
