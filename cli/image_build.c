@@ -54,7 +54,8 @@ static const char inittab[] =
 
 static const char udhcpc_script[] =
 	"#!/bin/sh\n"
-	"# udhcpc hook: apply the lease to $interface (ip, mask as a prefix length, router, dns)\n"
+	"# udhcpc hook: apply the lease to $interface (ip, mask as a prefix length, router, dns);\n"
+	"# only IPv4 is flushed: the kernel's IPv6 link-local and SLAAC addresses stay\n"
 	"case \"$1\" in\n"
 	"deconfig)\n"
 	"\tip -4 addr flush dev \"$interface\"\n"
