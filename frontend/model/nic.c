@@ -440,6 +440,17 @@ static void host_name_of(json_object *config, const char *name, json_object *dev
 	*changed = true;
 }
 
+void fe_nics_create(struct fe_instance *i)
+{
+	struct ph_start_config scratch;
+	json_object *xc = NULL, *xd = NULL;
+
+	if (fe_instance_expand(i, &xc, &xd) == 0)
+		(void)fe_nics_start(i->config, xd, &scratch, NULL);
+	json_object_put(xc);
+	json_object_put(xd);
+}
+
 void fe_nics_state_host_names(const char *name, json_object *net)
 {
 	struct fe_instance i;

@@ -130,6 +130,8 @@ c = pylxd.Client()
 c.containers.create({"name": "n2", "source": {"type": "image", "alias": "bb"},
     "devices": {"eth0": {"type": "nic", "network": "$NET"}}}, wait=True)
 EOF2
+check_match "n2's nic has its volatile.eth0.hwaddr from the create on, as LXD's" \
+	'^00:16:3e(:[0-9a-f]{2}){3}$' "$(vol n2 volatile.eth0.hwaddr)"
 check "moat init n3 with a static ipv4.address and filters" sh -c \
 	"timeout 120 '$B/moat' init bb n3 && timeout 30 '$B/moat' config device add n3 eth0 nic \
 	 network=$NET ipv4.address=$P4.50 security.mac_filtering=true \
