@@ -463,7 +463,7 @@ static void test_real_tables(void)
 		for (const char *const *e = (*m)->extensions; e && *e; e++)
 			CHECK(**e != '\0', "modules: %s's extensions are names", (*m)->name);
 	}
-	CHECK(nmod == 10, "modules: moatd-api lists its 10 modules (%zu)", nmod);
+	CHECK(nmod == 12, "modules: moatd-api lists its 12 modules (%zu)", nmod);
 	CHECK(ok, "modules: every route is well-formed");
 
 	/* no route is shadowed by an earlier one: a later route's pattern, as a
@@ -518,7 +518,8 @@ static void test_real_tables(void)
 		CHECK(strcmp(got, "[\"instances\",\"api_filtering\",\"container_full\","
 				  "\"instance_get_full\",\"directory_manipulation\","
 				  "\"file_symlinks\",\"file_delete\","
-				  "\"container_exec_user_group_cwd\",\"console\"]") == 0,
+				  "\"container_exec_user_group_cwd\",\"console\","
+				  "\"network_acl\",\"network_forward\"]") == 0,
 		      "modules: GET /1.0's api_extensions, unchanged (%s)", got);
 		json_object_put(a);
 	}
