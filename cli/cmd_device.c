@@ -68,17 +68,7 @@ const char *cli_device_missing(json_object *obj, const char *dev, const char *ac
 
 /* ---- the object whose devices change ------------------------------------------------------------- */
 
-struct target {
-	struct cli_conn conn;
-	bool profile;
-	char *name, *path;
-	json_object *obj;     /* as the server sent it */
-	json_object *put;     /* its writable part, to PUT back */
-	json_object *devices; /* put's devices (borrowed) */
-	char etag[128];
-};
-
-static void target_free(struct target *t)
+void cli_target_free(struct cli_target *t)
 {
 	if (t->obj)
 		json_object_put(t->obj);
@@ -89,9 +79,8 @@ static void target_free(struct target *t)
 	cli_conn_free(&t->conn);
 }
 
-static int target_open(struct cli_ctx *ctx, bool profile, struct target *t)
+int cli_target_open(struct cli_ctx *ctx, const char *raw, bool profile, struct cli_target *t)
 {
-	const char *raw = ctx->args->pos[0];
 	int r;
 
 	memset(t, 0, sizeof(*t));
@@ -117,13 +106,13 @@ static int target_open(struct cli_ctx *ctx, bool profile, struct target *t)
 	return 0;
 }
 
-static int target_save(struct target *t)
+int cli_target_save(struct cli_target *t)
 {
 	return cli_obj_put(&t->conn, t->path, t->put, t->etag, !t->profile);
 }
 
 /* The object's own device named dev, or the error lxc gives (action: see cli_device_missing). */
-static int own_device(struct target *t, const char *dev, const char *action, json_object **ret)
+static int own_device(struct cli_target *t, const char *dev, const char *action, json_object **ret)
 {
 	const char *err = cli_device_missing(t->obj, dev, t->profile ? NULL : action);
 
@@ -140,21 +129,21 @@ static int device_add(struct cli_ctx *ctx, bool profile)
 	const struct cli_args *a = ctx->args;
 	const char *dev = a->pos[1];
 	json_object *d = NULL;
-	struct target t;
+	struct cli_target t;
 	int r;
 
-	r = target_open(ctx, profile, &t);
+	r = cli_target_open(ctx, ctx->args->pos[0], profile, &t);
 	if (r == 0 && cli_jget(t.devices, dev, json_type_object))
 		r = cli_error(-EEXIST, "Device already exists: %s", dev);
 	if (r == 0)
 		r = cli_device_new(a->pos[2], a->pos + 3, a->npos - 3, &d);
 	if (r == 0) {
 		json_object_object_add(t.devices, dev, d);
-		r = target_save(&t);
+		r = cli_target_save(&t);
 	}
 	if (r == 0 && !ctx->quiet)
 		printf("Device %s added to %s\n", dev, t.name);
-	target_free(&t);
+	cli_target_free(&t);
 	return r;
 }
 
@@ -162,12 +151,12 @@ static int device_remove(struct cli_ctx *ctx, bool profile)
 {
 	const struct cli_args *a = ctx->args;
 	__do_free char *names = NULL;
-	struct target t;
+	struct cli_target t;
 	size_t len = 0;
 	FILE *f;
 	int r;
 
-	r = target_open(ctx, profile, &t);
+	r = cli_target_open(ctx, ctx->args->pos[0], profile, &t);
 	for (size_t i = 1; r == 0 && i < a->npos; i++) {
 		json_object *d;
 
@@ -176,28 +165,28 @@ static int device_remove(struct cli_ctx *ctx, bool profile)
 			json_object_object_del(t.devices, a->pos[i]);
 	}
 	if (r == 0)
-		r = target_save(&t);
+		r = cli_target_save(&t);
 	f = r == 0 ? open_memstream(&names, &len) : NULL;
 	for (size_t i = 1; f && i < a->npos; i++)
 		fprintf(f, "%s%s", i > 1 ? ", " : "", a->pos[i]);
 	if (f && fclose(f) == 0 && !ctx->quiet)
 		printf("Device %s removed from %s\n", names, t.name);
-	target_free(&t);
+	cli_target_free(&t);
 	return r;
 }
 
 static int device_list(struct cli_ctx *ctx, bool profile)
 {
-	struct target t;
+	struct cli_target t;
 	int r;
 
-	r = target_open(ctx, profile, &t);
+	r = cli_target_open(ctx, ctx->args->pos[0], profile, &t);
 	if (r == 0) {
 		size_t n = json_object_object_length(t.devices), i = 0;
 		const char **names = calloc(n + 1, sizeof(*names));
 
 		if (!names) {
-			target_free(&t);
+			cli_target_free(&t);
 			return cli_error(-ENOMEM, "out of memory");
 		}
 		json_object_object_foreach(t.devices, k, v)
@@ -210,22 +199,22 @@ static int device_list(struct cli_ctx *ctx, bool profile)
 			printf("%s\n", names[i]);
 		free(names);
 	}
-	target_free(&t);
+	cli_target_free(&t);
 	return r;
 }
 
 static int device_show(struct cli_ctx *ctx, bool profile)
 {
-	struct target t;
+	struct cli_target t;
 	int r;
 
-	r = target_open(ctx, profile, &t);
+	r = cli_target_open(ctx, ctx->args->pos[0], profile, &t);
 	if (r == 0) {
 		r = cli_yaml_print_any(stdout, t.devices); /* a map: keys sorted */
 		if (r < 0)
 			r = cli_error(r, "writing the YAML: %s", strerror(-r));
 	}
-	target_free(&t);
+	cli_target_free(&t);
 	return r;
 }
 
@@ -233,15 +222,15 @@ static int device_get(struct cli_ctx *ctx, bool profile)
 {
 	const struct cli_args *a = ctx->args;
 	json_object *d = NULL;
-	struct target t;
+	struct cli_target t;
 	int r;
 
-	r = target_open(ctx, profile, &t);
+	r = cli_target_open(ctx, ctx->args->pos[0], profile, &t);
 	if (r == 0)
 		r = own_device(&t, a->pos[1], "retrieved for", &d);
 	if (r == 0)
 		printf("%s\n", cli_jstr(d, a->pos[2]));
-	target_free(&t);
+	cli_target_free(&t);
 	return r;
 }
 
@@ -250,10 +239,10 @@ static int device_set_keys(struct cli_ctx *ctx, bool profile, bool unset)
 {
 	const struct cli_args *a = ctx->args;
 	json_object *d = NULL, *keys = NULL;
-	struct target t;
+	struct cli_target t;
 	int r;
 
-	r = target_open(ctx, profile, &t);
+	r = cli_target_open(ctx, ctx->args->pos[0], profile, &t);
 	if (r == 0)
 		r = own_device(&t, a->pos[1], "modified for", &d);
 	if (r == 0 && !unset)
@@ -268,11 +257,11 @@ static int device_set_keys(struct cli_ctx *ctx, bool profile, bool unset)
 			json_object_object_add(d, k, json_object_get(v));
 		}
 	}
-	r = target_save(&t);
+	r = cli_target_save(&t);
 out:
 	if (keys)
 		json_object_put(keys);
-	target_free(&t);
+	cli_target_free(&t);
 	return r;
 }
 
@@ -291,10 +280,10 @@ int cli_cmd_config_device_override(struct cli_ctx *ctx)
 	const struct cli_args *a = ctx->args;
 	const char *dev = a->pos[1];
 	json_object *from, *d = NULL, *keys = NULL;
-	struct target t;
+	struct cli_target t;
 	int r;
 
-	r = target_open(ctx, false, &t);
+	r = cli_target_open(ctx, ctx->args->pos[0], false, &t);
 	if (r == 0 && cli_jget(t.devices, dev, json_type_object))
 		r = cli_error(-EEXIST, "The device already exists");
 	from = cli_jget(cli_jmap(t.obj, "expanded_devices"), dev, json_type_object);
@@ -318,13 +307,13 @@ int cli_cmd_config_device_override(struct cli_ctx *ctx)
 		json_object_object_add(d, k2, json_object_get(v2));
 	}
 	json_object_object_add(t.devices, dev, d);
-	r = target_save(&t);
+	r = cli_target_save(&t);
 	if (r == 0 && !ctx->quiet)
 		printf("Device %s overridden for %s\n", dev, t.name);
 out:
 	if (keys)
 		json_object_put(keys);
-	target_free(&t);
+	cli_target_free(&t);
 	return r;
 }
 

@@ -43,43 +43,12 @@ static int profile_put_from_yaml(const char *buf, size_t len, json_object **ret)
 	return cli_put_from_yaml(&lxd_profile_type, buf, len, ret);
 }
 
+static const struct cli_kind profile_kind;
+
 /* A profile named in raw ("[remote:]name"): connected, its path, and (if asked) it and its ETag. */
-struct prof {
-	struct cli_conn conn;
-	char *name, *path;
-	json_object *obj;
-	char etag[128];
-};
-
-static void prof_free(struct prof *p)
+static int prof_open(struct cli_ctx *ctx, const char *raw, bool get, struct cli_named *p)
 {
-	if (p->obj)
-		json_object_put(p->obj);
-	free(p->name);
-	free(p->path);
-	cli_conn_free(&p->conn);
-}
-
-static int prof_open(struct cli_ctx *ctx, const char *raw, bool get, struct prof *p)
-{
-	int r;
-
-	memset(p, 0, sizeof(*p));
-	r = cli_open(ctx, raw, &p->conn, &p->name);
-	if (r < 0)
-		return r;
-	if (!*p->name)
-		return cli_error(-EINVAL, "Missing profile name");
-	p->path = cli_profile_path(p->name, NULL);
-	if (!p->path)
-		return cli_error(-ENOMEM, "out of memory");
-	return get ? cli_obj_get(&p->conn, p->path, &p->obj, p->etag) : 0;
-}
-
-/* PUT the profile's writable part back (If-Match), sync. */
-static int prof_save(struct prof *p, json_object *put)
-{
-	return cli_obj_put(&p->conn, p->path, put, p->etag, false);
+	return cli_named_open(ctx, &profile_kind, raw, get, p);
 }
 
 int cli_cmd_profile_list(struct cli_ctx *ctx)
@@ -119,21 +88,7 @@ int cli_cmd_profile_list(struct cli_ctx *ctx)
 
 int cli_cmd_profile_show(struct cli_ctx *ctx)
 {
-	json_object *shown;
-	struct prof p;
-	int r;
-
-	r = prof_open(ctx, ctx->args->pos[0], true, &p);
-	if (r == 0) {
-		shown = lxd_view(&lxd_profile_type, p.obj, 0);
-		r = shown ? cli_yaml_print(stdout, shown) : -ENOMEM;
-		if (shown)
-			json_object_put(shown);
-		if (r < 0)
-			r = cli_error(r, "writing the YAML: %s", strerror(-r));
-	}
-	prof_free(&p);
-	return r;
+	return cli_named_show(ctx, &profile_kind);
 }
 
 /* POST /1.0/profiles: body (an api.ProfilePut, taken) named name. */
@@ -151,7 +106,7 @@ int cli_cmd_profile_create(struct cli_ctx *ctx)
 {
 	__do_free char *buf = NULL;
 	json_object *body = NULL;
-	struct prof p;
+	struct cli_named p;
 	size_t len = 0;
 	int r;
 
@@ -170,14 +125,14 @@ int cli_cmd_profile_create(struct cli_ctx *ctx)
 		r = profile_post(&p.conn, p.name, body);
 	if (r == 0 && !ctx->quiet)
 		printf("Profile %s created\n", p.name);
-	prof_free(&p);
+	cli_named_free(&p);
 	return r;
 }
 
 int cli_cmd_profile_copy(struct cli_ctx *ctx)
 {
 	const struct cli_args *a = ctx->args;
-	struct prof src, dst;
+	struct cli_named src, dst;
 	int r;
 
 	r = prof_open(ctx, a->pos[0], true, &src);
@@ -191,72 +146,24 @@ int cli_cmd_profile_copy(struct cli_ctx *ctx)
 		r = body ? profile_post(&dst.conn, dst.name, body)
 			 : cli_error(-ENOMEM, "out of memory");
 	}
-	prof_free(&dst);
-	prof_free(&src);
+	cli_named_free(&dst);
+	cli_named_free(&src);
 	return r;
 }
 
 int cli_cmd_profile_get(struct cli_ctx *ctx)
 {
-	struct prof p;
-	int r;
-
-	r = prof_open(ctx, ctx->args->pos[0], true, &p);
-	if (r == 0)
-		printf("%s\n", cli_jstr(cli_jmap(p.obj, "config"), ctx->args->pos[1]));
-	prof_free(&p);
-	return r;
-}
-
-/* set (unset: the keys are removed, as lxc's "" value removes them): GET, change, PUT If-Match. */
-static int profile_set_keys(struct cli_ctx *ctx, bool unset)
-{
-	const struct cli_args *a = ctx->args;
-	json_object *keys = NULL, *put = NULL, *config;
-	struct prof p;
-	int r;
-
-	r = prof_open(ctx, a->pos[0], true, &p);
-	if (r == 0 && !unset)
-		r = cli_config_pairs(a->pos + 1, a->npos - 1, &keys);
-	if (r == 0 && !(put = lxd_view(&lxd_profile_type, p.obj, LXD_VIEW_PUT)))
-		r = cli_error(-ENOMEM, "out of memory");
-	if (r < 0)
-		goto out;
-	config = cli_jget(put, "config", json_type_object);
-	if (!config) {
-		config = json_object_new_object();
-		json_object_object_add(put, "config", config);
-	}
-	for (size_t i = 1; unset && i < a->npos; i++)
-		json_object_object_del(config, a->pos[i]);
-	if (keys) {
-		json_object_object_foreach(keys, k, v)
-		{
-			if (*json_object_get_string(v))
-				json_object_object_add(config, k, json_object_get(v));
-			else
-				json_object_object_del(config, k);
-		}
-	}
-	r = prof_save(&p, put);
-out:
-	if (keys)
-		json_object_put(keys);
-	if (put)
-		json_object_put(put);
-	prof_free(&p);
-	return r;
+	return cli_named_get(ctx, &profile_kind);
 }
 
 int cli_cmd_profile_set(struct cli_ctx *ctx)
 {
-	return profile_set_keys(ctx, false);
+	return cli_named_set_keys(ctx, &profile_kind, false);
 }
 
 int cli_cmd_profile_unset(struct cli_ctx *ctx)
 {
-	return profile_set_keys(ctx, true);
+	return cli_named_set_keys(ctx, &profile_kind, true);
 }
 
 static const char edit_help[] =
@@ -278,61 +185,28 @@ static const char edit_help[] =
 	"###\n"
 	"### Note that the name is shown but cannot be changed";
 
+static const struct cli_kind profile_kind = {
+	.word = "Profile",
+	.noun = "profile",
+	.path = cli_profile_path,
+	.type = &lxd_profile_type,
+	.parse = profile_put_from_yaml,
+	.edit_help = edit_help,
+};
+
 int cli_cmd_profile_edit(struct cli_ctx *ctx)
 {
-	__do_free char *text = NULL;
-	json_object *shown = NULL;
-	struct prof p;
-	int r;
-
-	r = prof_open(ctx, ctx->args->pos[0], isatty(STDIN_FILENO), &p);
-	if (r == 0 && p.obj) {
-		shown = lxd_view(&lxd_profile_type, p.obj, 0);
-		text = cli_edit_text(edit_help, shown);
-		if (!text)
-			r = cli_error(-ENOMEM, "out of memory");
-	}
-	if (r == 0)
-		r = cli_edit_put(&p.conn, p.path, false, profile_put_from_yaml, text ? text : "",
-				 p.etag);
-	if (shown)
-		json_object_put(shown);
-	prof_free(&p);
-	return r;
+	return cli_named_edit(ctx, &profile_kind);
 }
 
 int cli_cmd_profile_rename(struct cli_ctx *ctx)
 {
-	const char *to = ctx->args->pos[1];
-	json_object *body = json_object_new_object();
-	struct prof p;
-	int r;
-
-	if (!body)
-		return cli_error(-ENOMEM, "out of memory");
-	json_object_object_add(body, "name", json_object_new_string(to));
-	r = prof_open(ctx, ctx->args->pos[0], false, &p);
-	if (r == 0)
-		r = cli_sync(&p.conn, "POST", p.path, body, NULL);
-	if (r == 0 && !ctx->quiet)
-		printf("Profile %s renamed to %s\n", p.name, to);
-	json_object_put(body);
-	prof_free(&p);
-	return r;
+	return cli_named_rename(ctx, &profile_kind);
 }
 
 int cli_cmd_profile_delete(struct cli_ctx *ctx)
 {
-	struct prof p;
-	int r;
-
-	r = prof_open(ctx, ctx->args->pos[0], false, &p);
-	if (r == 0)
-		r = cli_sync(&p.conn, "DELETE", p.path, NULL, NULL);
-	if (r == 0 && !ctx->quiet)
-		printf("Profile %s deleted\n", p.name);
-	prof_free(&p);
-	return r;
+	return cli_named_delete(ctx, &profile_kind);
 }
 
 /* ---- an instance's profiles ---------------------------------------------------------------------- */

@@ -518,6 +518,9 @@ static const struct cli_cmd verbs[] = {
 	  .flags = monitor_flags,
 	  .max_args = 1,
 	  .run = cli_cmd_monitor },
+	{ .name = "network",
+	  .short_help = "Manage and attach instances to networks",
+	  .subs = cli_network_cmds },
 	{ .name = "operation",
 	  .short_help = "List, show and delete background operations",
 	  .subs = operation_cmds },
@@ -622,6 +625,11 @@ char *cli_instance_path(const char *name, const char *suffix)
 char *cli_profile_path(const char *name, const char *suffix)
 {
 	return object_path("/1.0/profiles", name, suffix);
+}
+
+char *cli_network_path(const char *name, const char *suffix)
+{
+	return object_path("/1.0/networks", name, suffix);
 }
 
 int cli_cmd_help(struct cli_ctx *ctx)

@@ -60,9 +60,70 @@ int cli_device_new(const char *type, const char *const *kv, size_t n, json_objec
  * only in expanded_devices, else "Device doesn't exist". A static buffer.
  */
 const char *cli_device_missing(json_object *obj, const char *dev, const char *action);
+/* cmd_device.c: an instance's or a profile's devices to change and PUT back (If-Match). */
+struct cli_target {
+	struct cli_conn conn;
+	bool profile;
+	char *name, *path;
+	json_object *obj;     /* as the server sent it */
+	json_object *put;     /* its writable part, to PUT back */
+	json_object *devices; /* put's devices (borrowed) */
+	char etag[128];
+};
+/* raw: "[remote:]name" of the instance (or the profile); "Missing ... name" when empty. */
+int cli_target_open(struct cli_ctx *ctx, const char *raw, bool profile, struct cli_target *t);
+/* PUT it back: an instance's operation waited on, a profile's sync. */
+int cli_target_save(struct cli_target *t);
+void cli_target_free(struct cli_target *t);
 /* cmd_profile.c, pure: `profile assign`'s "a,b" as a list (lxc's strings.Split; "" is []). */
 json_object *cli_profiles_split(const char *list);
 
+/* cmd_named.c: the verbs of a named object with a config map (a profile, a network). */
+struct cli_kind {
+	const char *word; /* "Profile": "Profile p1 deleted" */
+	const char *noun; /* "profile": "Missing profile name" */
+	char *(*path)(const char *name, const char *suffix);
+	const struct lxd_object_type *type;
+	int (*parse)(const char *buf, size_t len, json_object **ret); /* its <Object>Put YAML */
+	const char *edit_help;
+	bool managed_only; /* set and unset refuse an object the server does not manage */
+};
+/* One object named in raw ("[remote:]name"): connected, its path, and (if asked) it and its ETag. */
+struct cli_named {
+	struct cli_conn conn;
+	char *name, *path;
+	json_object *obj;
+	char etag[128];
+};
+int cli_named_open(struct cli_ctx *ctx, const struct cli_kind *k, const char *raw, bool get,
+		   struct cli_named *n);
+void cli_named_free(struct cli_named *n);
+/* The verbs, on the object named by the first argument. */
+int cli_named_show(struct cli_ctx *ctx, const struct cli_kind *k);
+int cli_named_get(struct cli_ctx *ctx, const struct cli_kind *k);
+int cli_named_set_keys(struct cli_ctx *ctx, const struct cli_kind *k, bool unset);
+int cli_named_edit(struct cli_ctx *ctx, const struct cli_kind *k);
+int cli_named_rename(struct cli_ctx *ctx, const struct cli_kind *k);
+int cli_named_delete(struct cli_ctx *ctx, const struct cli_kind *k);
+/* "/1.0/networks/<escaped name><suffix>" (malloc'ed), NULL on ENOMEM. */
+char *cli_network_path(const char *name, const char *suffix);
+/* commands_network.c: the `network` verbs */
+extern const struct cli_cmd cli_network_cmds[];
+int cli_cmd_network_list(struct cli_ctx *ctx);
+int cli_cmd_network_show(struct cli_ctx *ctx);
+int cli_cmd_network_create(struct cli_ctx *ctx);
+int cli_cmd_network_edit(struct cli_ctx *ctx);
+int cli_cmd_network_set(struct cli_ctx *ctx);
+int cli_cmd_network_unset(struct cli_ctx *ctx);
+int cli_cmd_network_get(struct cli_ctx *ctx);
+int cli_cmd_network_rename(struct cli_ctx *ctx);
+int cli_cmd_network_delete(struct cli_ctx *ctx);
+int cli_cmd_network_info(struct cli_ctx *ctx);
+int cli_cmd_network_list_leases(struct cli_ctx *ctx);
+int cli_cmd_network_attach(struct cli_ctx *ctx);
+int cli_cmd_network_detach(struct cli_ctx *ctx);
+int cli_cmd_network_attach_profile(struct cli_ctx *ctx);
+int cli_cmd_network_detach_profile(struct cli_ctx *ctx);
 /* commands_profile.c: the `profile` verbs and `config device` */
 extern const struct cli_cmd cli_profile_cmds[];
 extern const struct cli_cmd cli_config_device_cmds[];

@@ -39,6 +39,19 @@ bool name_device_valid(const char *s)
 	       s[strspn(s, word)] == '\0';
 }
 
+bool name_net_valid(const uint8_t *s, size_t len)
+{
+	static const char word[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-";
+
+	if (len < 1 || len > NAME_NET_MAX_LEN || s[0] == '-' || s[0] == '_')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!s[i] || !strchr(word, s[i]))
+			return false;
+	return true;
+}
+
 bool name_ifname_valid(const char *s)
 {
 	size_t n = strnlen(s, NAME_IFNAME_MAX + 1);

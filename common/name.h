@@ -18,10 +18,15 @@ bool name_valid_str(const char *s);
 
 /* A device's name (LXD's devices): [A-Za-z0-9][A-Za-z0-9._-]{0,62}. */
 bool name_device_valid(const char *s);
+/* A managed network's name, its bridge's: [A-Za-z0-9][A-Za-z0-9_-]{0,14}. */
+#define NAME_NET_MAX_LEN 15
+bool name_net_valid(const uint8_t *s, size_t len);
+
 /* A network interface's name (a nic's name inside, its parent, its host end):
  * [A-Za-z0-9][A-Za-z0-9._-]{0,14} (the kernel's IFNAMSIZ, no '/', ':' or space). */
 #define NAME_IFNAME_MAX 15
 bool name_ifname_valid(const char *s);
+
 /* A device's path (host source or container path): absolute and normal (no ".",
  * "..", "//" or trailing "/"; "/" alone passes), no control byte, space or '\\'. */
 bool name_device_path_valid(const char *p);

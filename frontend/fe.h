@@ -29,6 +29,7 @@ struct fe_policy {
 	bool allow_unix_devices;
 	bool require_delegated_ids;
 	bool allow_raw_idmap, allow_raw_seccomp, allow_kernel_modules, allow_lxc_hooks;
+	bool allow_raw_dnsmasq;      /* raw.dnsmasq of a managed network */
 	bool allow_host_interfaces;  /* nics: physical, macvlan, bridged onto a host bridge */
 	char **disk_source_prefixes; /* NULL-terminated; "*" = any */
 };

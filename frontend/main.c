@@ -137,7 +137,7 @@ int main(int argc, char **argv)
 	/* moatd has just started (a host boot): what to start, read before the
 	 * watcher records the instances that stopped meanwhile */
 	if (hello.first_frontend)
-		boot = fe_boot_autostart_plan();
+		boot = fe_boot_autostart_plan(hello.default_network);
 	log_info(hello.first_frontend ? "moatd has just started: autostart runs"
 				      : "moatd started an earlier frontend: no autostart");
 	r = fe_instances_watch();

@@ -195,6 +195,41 @@ static void check_accepted(const Ph__Request *req, const struct ph_op *op, size_
 		if (!typed_name_ok(t.instance_log.ref.name))
 			abort();
 		break;
+	case PH__REQUEST__OP_INSTANCE_LIMITS:
+		if (!typed_name_ok(t.instance_limits.ref.name))
+			abort();
+		break;
+	case PH__REQUEST__OP_DEVICE_ATTACH:
+		if (!typed_name_ok(t.device_attach.ref.name))
+			abort();
+		break;
+	case PH__REQUEST__OP_DEVICE_DETACH:
+		if (!typed_name_ok(t.device_detach.ref.name))
+			abort();
+		break;
+	case PH__REQUEST__OP_NETWORK_APPLY: {
+		const struct ph_network_apply *n = &t.network_apply;
+
+		if (!name_net_valid((const uint8_t *)n->name, strnlen(n->name, sizeof(n->name))) ||
+		    n->mtu < 68 || n->mtu > 65535 || n->n_hosts > PH_NET_HOSTS_MAX ||
+		    n->n_ipv4_ranges > PH_NET_RANGES_MAX ||
+		    n->n_hosts != req->network_apply->n_hosts ||
+		    (n->ipv4_mode == PH_NET_ADDR_SET &&
+		     (n->ipv4_prefix < 8 || n->ipv4_prefix > 30)) ||
+		    (n->ipv6_mode == PH_NET_ADDR_SET &&
+		     (n->ipv6_prefix < 8 || n->ipv6_prefix > 126)) ||
+		    strchr(n->raw_dnsmasq, '\r') || strchr(n->dns_domain, '\n'))
+			abort();
+		for (size_t i = 0; i < n->n_hosts; i++)
+			if (!typed_name_ok(n->hosts[i].name) || (n->hosts[i].hwaddr[0] & 1))
+				abort();
+		break;
+	}
+	case PH__REQUEST__OP_NETWORK_DELETE:
+		if (!name_net_valid((const uint8_t *)t.network_delete.name,
+				    strnlen(t.network_delete.name, sizeof(t.network_delete.name))))
+			abort();
+		break;
 	default:
 		abort(); /* an op the table should not have let through */
 	}

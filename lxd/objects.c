@@ -2,13 +2,14 @@
 /*
  * The field tables of LXD's objects (LXD-API.md §7, §15), in the order
  * LXD's Go structs emit their fields: instance, image, image alias,
- * profile.
+ * profile, network.
  * Shared by moatd-api and moat (never moatd); trusted data, no I/O. The
  * ETag columns keep moat's own ETags byte for byte (clients echo them):
  * the instance's covers architecture, config, devices, ephemeral,
  * profiles and description; the image's its <Object>Put part; the
  * alias's the whole alias; the profile's config, description and
- * devices (its ProfilePut, as LXD's); the network ACL's its name and
+ * devices (its ProfilePut, as LXD's); the network's its config and
+ * description (its NetworkPut); the network ACL's its name and
  * NetworkACLPut; the forward's its NetworkForwardPut and listen address.
  */
 #include "objects.h"
@@ -256,6 +257,51 @@ const struct lxd_object_type lxd_profile_type = {
 	.created = "profile-created",
 	.deleted = "profile-deleted",
 	.fields = profile_fields,
+};
+
+/* ---- networks ------------------------------------------------------------------------------------------ */
+
+static const struct lxd_field network_fields[] = {
+	/* a PATCH merges key by key, as LXD's doNetworkUpdate */
+	{ .name = "config",
+	  .kind = LXD_STRING_MAP,
+	  .flags = LXD_W | LXD_ETAG | LXD_MERGE,
+	  .def = "{}",
+	  LXD_AT(struct lxd_network, config) },
+	/* a PUT without it empties it, as LXD's */
+	{ .name = "description",
+	  .kind = LXD_STRING,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_network, description) },
+	/* a rename is its own request (POST /1.0/networks/<name>) */
+	{ .name = "name",
+	  .kind = LXD_STRING,
+	  .flags = LXD_POST,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_network, name) },
+	/* "" on a create is "bridge" */
+	{ .name = "type",
+	  .kind = LXD_STRING,
+	  .flags = LXD_POST,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_network, type) },
+	{ .name = "used_by", .kind = LXD_STRING_LIST, LXD_AT(struct lxd_network, used_by) },
+	{ .name = "managed", .kind = LXD_BOOL, LXD_AT(struct lxd_network, managed) },
+	{ .name = "status", .kind = LXD_STRING, LXD_AT(struct lxd_network, status) },
+	{ .name = "locations", .kind = LXD_STRING_LIST, LXD_AT(struct lxd_network, locations) },
+	{ .name = NULL },
+};
+
+const struct lxd_object_type lxd_network_type = {
+	.name = "network",
+	.put_name = "api.NetworkPut",
+	.url = "/1.0/networks",
+	.key = "name",
+	.updated = "network-updated",
+	.created = "network-created",
+	.deleted = "network-deleted",
+	.fields = network_fields,
 };
 
 /* ---- network ACLs ------------------------------------------------------------------------------ */

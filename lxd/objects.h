@@ -119,5 +119,19 @@ struct lxd_network_forward {
 };
 
 extern const struct lxd_object_type lxd_network_forward_type;
+/* ---- networks (api.Network) ------------------------------------------------------------------- */
+
+struct lxd_network {
+	json_object *config; /* {"ipv4.address":"10.0.3.1/24"} */
+	char *description;
+	char *name;
+	char *type;           /* "bridge"; a host interface's kind when unmanaged */
+	json_object *used_by; /* ["/1.0/profiles/default","/1.0/instances/c1"] */
+	bool managed;
+	char *status;           /* "Created"; "" when unmanaged */
+	json_object *locations; /* ["none"]; [] when unmanaged */
+};
+
+extern const struct lxd_object_type lxd_network_type;
 
 #endif

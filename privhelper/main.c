@@ -33,6 +33,7 @@
 #include "cleanup.h"
 #include "frame.h"
 #include "log.h"
+#include "net.h"
 #include "ph.h"
 
 #ifndef MOAT_POLICY_DEFAULT
@@ -45,20 +46,23 @@ struct opts {
 	const char *group;
 	const char *policy;
 	const char *frontend;
-	int frontend_fd;   /* opened by root at start, exec'd by descriptor */
-	const char *forge; /* test only: serve the channel on this socket */
+	int frontend_fd;     /* opened by root at start, exec'd by descriptor */
+	const char *forge;   /* test only: serve the channel on this socket */
+	const char *network; /* the default managed network's name, or "none" */
 	bool debug;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "Usage: moatd [--dir DIR] [--user USER] [--group GROUP] [--policy FILE]\n"
-		   "             [--frontend PATH] [--debug]\n"
+		   "             [--frontend PATH] [--network NAME|none] [--debug]\n"
 		   "  --dir DIR        state directory (default $MOAT_DIR or /var/lib/moat)\n"
 		   "  --user USER      user moatd-api runs as (default moat; never root)\n"
 		   "  --group GROUP    group that may use DIR/unix.socket (default root)\n"
 		   "  --policy FILE    root-owned policy (default " MOAT_POLICY_DEFAULT ")\n"
 		   "  --frontend PATH  the moatd-api binary (default: beside moatd)\n"
+		   "  --network NAME   the managed network the frontend creates at first start\n"
+		   "                   (default moatbr0; none: no default network)\n"
 		   "  --test-forge SOCK  tests only: no frontend; serve the channel to\n"
 		   "                   whoever connects to SOCK (root only, 0600)\n");
 }
@@ -245,6 +249,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		{ "group", required_argument, NULL, 'g' },  { "policy", required_argument, NULL, 'p' },
 		{ "frontend", required_argument, NULL, 'f' }, { "test-forge", required_argument, NULL, 'F' },
 		{ "debug", no_argument, NULL, 'D' },        { "help", no_argument, NULL, 'h' },
+		{ "network", required_argument, NULL, 'n' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -255,6 +260,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	o->user = "moat";
 	o->group = "root";
 	o->policy = MOAT_POLICY_DEFAULT;
+	o->network = "moatbr0";
 	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dir = optarg; break;
@@ -263,6 +269,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case 'p': o->policy = optarg; break;
 		case 'f': o->frontend = optarg; break;
 		case 'F': o->forge = optarg; break;
+		case 'n': o->network = optarg; break;
 		case 'D': o->debug = true; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); return -EINVAL;
@@ -271,6 +278,11 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	}
 	if (optind != argc) {
 		usage(stderr);
+		return -EINVAL;
+	}
+	if (strcmp(o->network, "none") != 0 &&
+	    !name_net_valid((const uint8_t *)o->network, strlen(o->network))) {
+		fprintf(stderr, "moatd: --network: not a network name: %s\n", o->network);
 		return -EINVAL;
 	}
 	return 0;
@@ -378,6 +390,13 @@ int main(int argc, char **argv)
 			  r == -EADDRINUSE ? "another moatd is using it" : strerror(-r));
 		return 1;
 	}
+	r = ph_net_init(&ctx);
+	if (r < 0) {
+		log_error("state directory \"%s\": networks: %s", ctx.dir, strerror(-r));
+		return 1;
+	}
+	if (strcmp(o.network, "none") != 0)
+		snprintf(ctx.default_network, sizeof(ctx.default_network), "%s", o.network);
 
 	if (o.forge) {
 		forge_fd = bind_socket(o.forge, SOCK_SEQPACKET, 0600, 0);
@@ -415,6 +434,10 @@ int main(int argc, char **argv)
 	for (;;) {
 		struct pollfd pfd[2] = { { .fd = sfd, .events = POLLIN } };
 		int timeout = o.forge ? -1 : ph_frontend_tick(&fe, &ctx);
+		int net_timeout = ph_net_tick(&ctx);
+
+		if (net_timeout >= 0 && (timeout < 0 || net_timeout < timeout))
+			timeout = net_timeout;
 
 		pfd[1].fd = ctx.chan >= 0 ? ctx.chan : forge_fd;
 		pfd[1].events = POLLIN;

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cleanup.h"
+#include "net.h"
 #include "ph.h"
 
 static int check_ifname(const ProtobufCBinaryData *b, bool required,
@@ -122,22 +124,129 @@ int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char 
 	return 0;
 }
 
+/* ---- the filters' fragments ---------------------------------------------------- */
+
+#define RECORD_MAX 64 /* host ends with a filter, per instance (16 nics, hot-plugged ones) */
+#define KEY_MAX (NAME_MAX_LEN + 1 + NAME_IFNAME_MAX + 1)
+
+/*
+ * A nic's filter is the bridge table's fragment "nic", key
+ * "<instance>.<host end>", its chain nic_<instance>_<host end>; which host
+ * ends of an instance have one is kept in $MOAT_DIR/containers/<name>/
+ * nic-filters (root's, one name a line), so a stop and a delete drop them
+ * all; each name read back is checked again.
+ */
+static int record_path(struct ph_ctx *ctx, const char *name, char ret[static 4096])
+{
+	return snprintf(ret, 4096, "%s/%s/nic-filters", ctx->lxcpath, name) < 4096 ? 0
+										   : -ENAMETOOLONG;
+}
+
+static size_t record_read(struct ph_ctx *ctx, const char *name,
+			  char ret[RECORD_MAX][NAME_IFNAME_MAX + 1])
+{
+	char path[4096], line[64];
+	__do_fclose FILE *f = NULL;
+	size_t n = 0;
+
+	if (record_path(ctx, name, path) < 0 || !(f = fopen(path, "re")))
+		return 0;
+	while (n < RECORD_MAX && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		if (name_ifname_valid(line)) /* at most NAME_IFNAME_MAX bytes */
+			memcpy(ret[n++], line, strlen(line) + 1);
+	}
+	return n;
+}
+
+/* The record with host added (add) or taken out. */
+static int record_change(struct ph_ctx *ctx, const char *name, const char *host, bool add)
+{
+	char hosts[RECORD_MAX][NAME_IFNAME_MAX + 1], path[4096], tmp[4096];
+	size_t n = record_read(ctx, name, hosts);
+	bool there = false;
+	FILE *f;
+	int r = record_path(ctx, name, path);
+
+	for (size_t k = 0; k < n; k++)
+		there = there || strcmp(hosts[k], host) == 0;
+	if (r < 0 || there == add)
+		return r;
+	if (add && n >= RECORD_MAX)
+		return -E2BIG;
+	f = ph_atomic_open(path, tmp, 0600, &r);
+	if (!f)
+		return r;
+	for (size_t k = 0; k < n; k++)
+		if (strcmp(hosts[k], host) != 0)
+			fprintf(f, "%s\n", hosts[k]);
+	if (add)
+		fprintf(f, "%s\n", host);
+	return ph_atomic_close(f, tmp, path, 0);
+}
+
+static void filter_drop(struct ph_ctx *ctx, const char *name, const char *host)
+{
+	char key[KEY_MAX];
+
+	snprintf(key, sizeof(key), "%s.%s", name, host);
+	if (ph_nft_set_bridge("nic", key, NULL) == 0)
+		(void)record_change(ctx, name, host, false);
+}
+
+void ph_nic_unfilter(struct ph_ctx *ctx, const char *name, const struct ph_nic *n)
+{
+	if (n->host_name[0])
+		filter_drop(ctx, name, n->host_name);
+}
+
+void ph_nics_unfilter_all(struct ph_ctx *ctx, const char *name)
+{
+	char hosts[RECORD_MAX][NAME_IFNAME_MAX + 1];
+	size_t n = record_read(ctx, name, hosts);
+
+	for (size_t k = 0; k < n; k++)
+		filter_drop(ctx, name, hosts[k]);
+}
+
+int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
+		   const char **ret_why)
+{
+	static char why[512], rules[8192];
+	char key[KEY_MAX];
+	int r;
+
+	if (n->type == PH_NIC_BRIDGED && !ctx->policy.allow_host_interfaces &&
+	    !ph_net_bridge_is_ours(n->parent)) {
+		*ret_why = "bridged nics onto a host interface are not allowed by the policy";
+		return -EPERM;
+	}
+	if (!n->mac_filtering && !n->ipv4_filtering && !n->ipv6_filtering)
+		return 0;
+	/* in place before the interface exists: the nic never runs unfiltered */
+	snprintf(key, sizeof(key), "%s.%s", name, n->host_name);
+	r = ph_nic_filter_rules(name, n, rules, sizeof(rules));
+	if (r == 0)
+		r = record_change(ctx, name, n->host_name, true);
+	if (r == 0)
+		r = ph_nft_set_bridge("nic", key, rules);
+	if (r < 0) {
+		snprintf(why, sizeof(why), "cannot set the nic's filter: %s",
+			 ph_nft_error()[0] ? ph_nft_error() : strerror(-r));
+		*ret_why = why;
+	}
+	return r;
+}
+
 int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why)
 {
+	/* the filters of the last run (and of its hot-plugged nics) go; this start's come */
+	ph_nics_unfilter_all(ctx, s->ref.name);
 	for (size_t k = 0; k < s->nnics; k++) {
-		const struct ph_nic *n = &s->nics[k];
+		int r = ph_nic_prepare(ctx, s->ref.name, &s->nics[k], ret_why);
 
-		/* not one of this daemon's bridges is not known yet: every parent is a host's */
-		if (n->type == PH_NIC_BRIDGED && !ctx->policy.allow_host_interfaces) {
-			*ret_why =
-				"bridged nics onto a host interface are not allowed by the policy";
-			return -EPERM;
-		}
-		if (n->mac_filtering || n->ipv4_filtering || n->ipv6_filtering) {
-			*ret_why = "nic filtering needs moatd's nftables table, which this moatd "
-				   "lacks";
-			return -EOPNOTSUPP;
-		}
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -239,7 +348,7 @@ static void addr_set(struct out *o, int family, const uint8_t *a, size_t width, 
  * then the one exception to the address rules (DHCP's discover from
  * 0.0.0.0, DAD and MLD from ::), then the addresses of ARP, ND and IP.
  */
-int ph_nic_filter_rules(const struct ph_nic *n, char *buf, size_t size)
+int ph_nic_filter_rules(const char *name, const struct ph_nic *n, char *buf, size_t size)
 {
 	struct out o = { .buf = buf, .size = size };
 	const char *h = n->host_name;
@@ -251,7 +360,8 @@ int ph_nic_filter_rules(const struct ph_nic *n, char *buf, size_t size)
 	if (!n->mac_filtering && !n->ipv4_filtering && !n->ipv6_filtering)
 		return 0;
 	mac_text(n->hwaddr, mac);
-	put(&o, "chain nic-%s {\n\ttype filter hook prerouting priority -200; policy accept;\n", h);
+	put(&o, "chain nic_%s_%s {\n\ttype filter hook prerouting priority -200; policy accept;\n",
+	    name, h);
 	if (n->mac_filtering) {
 		put(&o, "\tiifname \"%s\" ether saddr != %s drop\n", h, mac);
 		put(&o, "\tiifname \"%s\" arp saddr ether != %s drop\n", h, mac);

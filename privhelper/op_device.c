@@ -53,7 +53,7 @@ static int check_dev_op(const ProtobufCBinaryData *name, const Ph__Device *dev,
 }
 
 /* The running container's init and whether it has a user namespace of its own. */
-static int running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *ret_userns)
+int ph_running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *ret_userns)
 {
 	struct lxc_container *c __do_lxc_put = NULL;
 	char a[64], b[64], path[64];
@@ -227,7 +227,7 @@ int ph_do_device_attach(struct ph_ctx *ctx, const struct ph_device_attach *t,
 	r = ph_policy_device(&ctx->policy, &t->device, &why);
 	if (r < 0)
 		return ph_fail(ctx, r, why);
-	r = running_init(ctx, t->ref.name, &pid, &userns);
+	r = ph_running_init(ctx, t->ref.name, &pid, &userns);
 	if (r < 0)
 		return ph_fail(ctx, r, r == -ESRCH ? "The instance is not running" : NULL);
 	memset(&s, 0, sizeof(s));
@@ -306,7 +306,7 @@ int ph_do_device_detach(struct ph_ctx *ctx, const struct ph_device_detach *t,
 	pid_t pid;
 	int r;
 
-	r = running_init(ctx, t->ref.name, &pid, &userns);
+	r = ph_running_init(ctx, t->ref.name, &pid, &userns);
 	if (r < 0)
 		return ph_fail(ctx, r, r == -ESRCH ? "The instance is not running" : NULL);
 	mns = ns_open(pid, "mnt");

@@ -217,7 +217,8 @@ int ph_policy_instance_action(const struct ph_policy *p, const struct ph_instanc
  * already exists under our lxcpath (liblxc's monitor keeps the
  * configuration moatd rendered; the frontend cannot add to it here). The
  * action is one of three enum values and the timeout is bounded by the
- * check. Runs in a forked worker, so a long stop blocks nothing else.
+ * check; a stop drops the filters of the nics it took down (the names in
+ * moatd's own record, checked again). Runs in a forked worker, so a long stop blocks nothing else.
  */
 int ph_do_instance_action(struct ph_ctx *ctx, const struct ph_instance_action *a,
 			  Ph__InstanceActionReply *rep)
@@ -238,6 +239,8 @@ int ph_do_instance_action(struct ph_ctx *ctx, const struct ph_instance_action *a
 			ok = c->shutdown(c, a->timeout);
 		if (!ok)
 			ok = c->stop(c);
+		if (ok) /* its host ends went with it: so do their filters */
+			ph_nics_unfilter_all(ctx, a->ref.name);
 		break;
 	case PH_FREEZE:
 		ok = c->freeze(c);

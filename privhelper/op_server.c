@@ -103,6 +103,7 @@ static Ph__PolicyFlags *policy_flags(const struct ph_policy *p)
 	flags.allow_raw_seccomp = p->allow_raw_seccomp;
 	flags.allow_kernel_modules = p->allow_kernel_modules;
 	flags.allow_lxc_hooks = p->allow_lxc_hooks;
+	flags.allow_raw_dnsmasq = p->allow_raw_dnsmasq;
 	flags.allow_host_interfaces = p->allow_host_interfaces;
 	for (char **s = p->disk_source_prefixes; s && *s && n < ARRAY_SIZE(prefixes); s++, n++) {
 		prefixes[n].data = (uint8_t *)*s;
@@ -137,6 +138,8 @@ int ph_do_hello(struct ph_ctx *ctx, const struct ph_hello *t, Ph__HelloReply *h)
 	h->policy_name.len = strlen(ctx->policy.name);
 	h->policy = policy_flags(&ctx->policy);
 	h->first_frontend = ctx->frontends == 1; /* its first: moatd has just started */
+	h->default_network.data = (uint8_t *)ctx->default_network;
+	h->default_network.len = strlen(ctx->default_network);
 
 	add_feature(&n, "idmapped_mounts", probe_idmapped_mounts());
 	add_feature(&n, "seccomp_listener", probe_seccomp_listener());

@@ -451,7 +451,8 @@ int ph_policy_instance_delete(const struct ph_policy *p, const struct ph_instanc
 /*
  * Why this is safe: it removes only containers/<name> in the pool and
  * <name> under moatd's lxcpath, each walk confined to its directory and
- * never following a symlink, after killing the container if it runs.
+ * never following a symlink, after killing the container if it runs, and
+ * the nftables fragments of its nics' filters, named in moatd's record.
  */
 int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d,
 			  Ph__InstanceDeleteReply *rep)
@@ -465,6 +466,7 @@ int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d
 			c->stop(c);
 		lxc_container_put(c);
 	}
+	ph_nics_unfilter_all(ctx, d->ref.name); /* before its record goes with its directory */
 	if (ph_pool_path(ctx, d->pool, root, sizeof(root)) < 0)
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
 	snprintf(dir, sizeof(dir), "containers/%s", d->ref.name);

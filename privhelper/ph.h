@@ -30,6 +30,7 @@ struct ph_policy {
 	bool allow_kernel_modules;  /* linux.kernel_modules */
 	bool allow_lxc_hooks;       /* lxc.hook.* lines in raw.lxc */
 	bool allow_host_interfaces; /* nics: physical, macvlan, bridged onto a host bridge */
+	bool allow_raw_dnsmasq;     /* raw.dnsmasq of a managed network */
 	/* Host paths that disk devices may use; "*" entry = any. */
 	char **disk_source_prefixes;
 	/* No container ids unless root has a range in /etc/subuid and /etc/subgid. */
@@ -48,9 +49,10 @@ struct ph_ctx {
 	uint32_t idmap_base_gid;
 	uint32_t idmap_size_gid;
 	struct ph_policy policy;
-	int chan;             /* the channel to the current frontend */
-	unsigned frontends;   /* how many moatd started (supervise.c): hello's first_frontend */
-	struct ph_call *call; /* the op being served (dispatch.c) */
+	int chan;                 /* the channel to the current frontend */
+	unsigned frontends;       /* how many moatd started (supervise.c): hello's first_frontend */
+	char default_network[16]; /* --network: hello's default_network ("": none) */
+	struct ph_call *call;     /* the op being served (dispatch.c) */
 };
 
 #include "ph_types.h"

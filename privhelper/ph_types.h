@@ -10,6 +10,7 @@
 #ifndef MOAT_PH_TYPES_H
 #define MOAT_PH_TYPES_H
 
+#include <netinet/in.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -242,6 +243,61 @@ struct ph_device_detach {
 	struct ph_device device;
 };
 
+/* Managed networks (op_network.c). A name: [A-Za-z0-9][A-Za-z0-9_-]{0,14}. */
+#define PH_NET_NAME_MAX 15
+#define PH_NET_RANGES_MAX 8
+#define PH_NET_HOSTS_MAX 1024
+#define PH_NET_DOMAIN_MAX 63
+#define PH_NET_RAW_MAX 8191
+
+enum ph_net_addr_mode { PH_NET_ADDR_NONE = 0, PH_NET_ADDR_AUTO = 1, PH_NET_ADDR_SET = 2 };
+enum ph_net_dns_mode { PH_NET_DNS_MANAGED = 0, PH_NET_DNS_DYNAMIC = 1, PH_NET_DNS_NONE = 2 };
+
+struct ph_net_apply_host {
+	char name[NAME_MAX_LEN + 1]; /* an instance name (name_valid()) */
+	uint8_t hwaddr[6];           /* unicast, not zero */
+	bool has_ipv4, has_ipv6;
+	struct in_addr ipv4; /* in the network's subnet, not its own address */
+	struct in6_addr ipv6;
+};
+
+struct ph_network_apply {
+	char name[PH_NET_NAME_MAX + 1];
+	uint32_t mtu; /* 68..65535 (1280.. with IPv6) */
+	bool has_hwaddr;
+	uint8_t hwaddr[6];
+	enum ph_net_addr_mode ipv4_mode, ipv6_mode;
+	struct in_addr ipv4; /* SET: a host address of its subnet */
+	uint8_t ipv4_prefix; /* SET: 8..30 */
+	struct in6_addr ipv6;
+	uint8_t ipv6_prefix; /* SET: 8..126 */
+	bool ipv4_nat, ipv4_dhcp, ipv4_routing;
+	bool ipv6_nat, ipv6_dhcp, ipv6_dhcp_stateful, ipv6_routing;
+	struct {
+		struct in_addr start, end; /* host order compared; in the subnet (SET only) */
+	} ipv4_ranges[PH_NET_RANGES_MAX];
+	size_t n_ipv4_ranges;
+	char dns_domain[PH_NET_DOMAIN_MAX + 1]; /* DNS labels [a-z0-9-], dots between */
+	enum ph_net_dns_mode dns_mode;
+	char raw_dnsmasq[PH_NET_RAW_MAX + 1]; /* "" or lines key[=value], printable */
+	size_t n_hosts;
+	struct ph_net_apply_host hosts[PH_NET_HOSTS_MAX];
+};
+
+struct ph_network_delete {
+	char name[PH_NET_NAME_MAX + 1];
+};
+
+struct ph_nic_attach {
+	struct ph_instance_ref ref;
+	struct ph_nic nic;
+};
+
+struct ph_nic_detach {
+	struct ph_instance_ref ref;
+	struct ph_nic nic;
+};
+
 /* ---- storage.c: paths and confined workers ------------------------------- */
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
 int ph_pool_open(struct ph_ctx *ctx, const char *pool);
@@ -275,6 +331,9 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 		     const bool *staged, const char **ret_why);
 
 /* ---- op_device.c, device_mount.c: disks and unix nodes ------------------- */
+/* The running container's init pid, and whether it has a user namespace of its own;
+ * -ESRCH when it does not run. */
+int ph_running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *ret_userns);
 /* The Device message into ret; < 0: malformed. */
 int ph_check_device(const Ph__Device *m, struct ph_device *ret);
 /* May the policy give this device (on its names, before anything is opened)? */
@@ -296,14 +355,22 @@ int ph_check_nic(const Ph__Nic *m, struct ph_nic *ret);
 /* May the policy give this nic (on its type and names alone)? */
 int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char **ret_why);
 /* At start, before the configuration is written: what needs the host (a bridged
- * nic's parent against the policy, the filters). 0, or < 0 and *ret_why. */
+ * nic's parent: one of this daemon's bridges, else allow_host_interfaces; the
+ * filters set before the interfaces exist, the last run's dropped). 0, or < 0
+ * and *ret_why. */
 int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why);
+/* The same for one nic of instance name (a start's, or a hot-plugged one). */
+int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
+		   const char **ret_why);
 /* The lxc.net.N.* lines of a start's nics ("lxc.net.0.type = empty" without one,
  * or with s NULL: a configuration written outside a start). */
 int ph_render_nics(FILE *f, const struct ph_instance_start *s);
-/* The nft statements filtering a nic's host end (mac/ipv4/ipv6 filtering)
- * into buf; "" when it asks for none. -ENOBUFS if buf is too small. Pure. */
-int ph_nic_filter_rules(const struct ph_nic *n, char *buf, size_t size);
+/* The nft statements filtering a nic's host end (mac/ipv4/ipv6 filtering) of
+ * instance name into buf; "" when it asks for none. -ENOBUFS if buf is too small. Pure. */
+int ph_nic_filter_rules(const char *name, const struct ph_nic *n, char *buf, size_t size);
+/* Drop one nic's filter (hot-unplugged), or every filter of an instance (stopped, deleted). */
+void ph_nic_unfilter(struct ph_ctx *ctx, const char *name, const struct ph_nic *n);
+void ph_nics_unfilter_all(struct ph_ctx *ctx, const char *name);
 
 /* ---- limits.c: the limits.* keys as cgroup files -------------------------- */
 /* The Limits message into ret (NULL m: no limit); -ERANGE/-EINVAL if out of bounds. */

@@ -21,6 +21,7 @@
  *   allow_kernel_modules  = true|false
  *   allow_lxc_hooks       = true|false
  *   allow_host_interfaces = true|false
+ *   allow_raw_dnsmasq     = true|false
  * Every key must appear exactly once: a policy never relies on a default.
  */
 #include <errno.h>
@@ -132,6 +133,7 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 		K_MODULES,
 		K_HOOKS,
 		K_HOST_IFS,
+		K_RAW_DNSMASQ,
 		K_MAX
 	};
 	static const char *const keys[K_MAX] = { "name",
@@ -145,7 +147,8 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 						 "allow_raw_seccomp",
 						 "allow_kernel_modules",
 						 "allow_lxc_hooks",
-						 "allow_host_interfaces" };
+						 "allow_host_interfaces",
+						 "allow_raw_dnsmasq" };
 	struct ph_policy p = { 0 };
 	bool seen[K_MAX] = { false };
 	__do_free char *copy = NULL;
@@ -226,6 +229,9 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 			break;
 		case K_HOST_IFS:
 			r = parse_bool(v, &p.allow_host_interfaces);
+			break;
+		case K_RAW_DNSMASQ:
+			r = parse_bool(v, &p.allow_raw_dnsmasq);
 			break;
 		}
 		if (r < 0)

@@ -10,7 +10,7 @@ PKGS=(
 	build-essential pkg-config clang clang-format libclang-rt-14-dev
 	lxc-dev libkmod-dev libmicrohttpd-dev libjson-c-dev libgnutls28-dev libsqlite3-dev
 	libcap-dev libseccomp-dev libapparmor-dev libprotobuf-c-dev protobuf-c-compiler
-	libyaml-dev libarchive-dev libcurl4-gnutls-dev
+	libyaml-dev libarchive-dev libcurl4-gnutls-dev libnl-route-3-dev libnftables-dev
 	# runtime: containers, networks, images
 	lxc uidmap busybox-static dnsmasq-base nftables debootstrap
 	# tests and demo: the stock clients and small tools; bench: the reference LXD

@@ -9,7 +9,9 @@
  * boot.stop.priority order (highest first, then by name), each given
  * boot.host_shutdown_timeout seconds (30 unset) to shut down cleanly
  * before it is killed, and leaves volatile.last_state.power RUNNING, so
- * that the next boot starts them again. moatd's SIGTERM still leaves every
+ * that the next boot starts them again. Before the instances start, every
+ * stored network is set up again (network_apply) and the default network
+ * is made the first time (model/networks.c). moatd's SIGTERM still leaves every
  * instance running. Runs in moatd-api (unprivileged); the values are read
  * through the config schema; root work is instance_start and
  * instance_action, as for a client's start and stop.
@@ -23,6 +25,7 @@
 
 #include "core/http.h"
 #include "log.h"
+#include "model/networks.h"
 #include "model/watch.h"
 
 #include "instances_int.h"
@@ -36,6 +39,8 @@ struct boot_entry {
 struct fe_boot_plan {
 	struct boot_entry *e;
 	size_t n;
+	bool networks;            /* set the networks up first (the autostart plan) */
+	char default_network[16]; /* hello's name of the default network, or "" */
 };
 
 static int by_priority(const void *a, const void *b)
@@ -125,9 +130,17 @@ static bool keep_autostart(const struct fe_instance *i, json_object *xc, struct 
 	return autostarts(i, xc);
 }
 
-struct fe_boot_plan *fe_boot_autostart_plan(void)
+struct fe_boot_plan *fe_boot_autostart_plan(const char *default_network)
 {
-	return plan_of(keep_autostart);
+	struct fe_boot_plan *p = plan_of(keep_autostart);
+
+	if (!p)
+		p = calloc(1, sizeof(*p));
+	if (p) {
+		p->networks = true;
+		snprintf(p->default_network, sizeof(p->default_network), "%s", default_network);
+	}
+	return p;
 }
 
 static bool is_running(const char *name)
@@ -143,6 +156,15 @@ static void *autostart_thread(void *arg)
 {
 	struct fe_boot_plan *p = arg;
 
+	/* as LXD's networkStartup before the instances: their nics need the bridges */
+	if (p->networks) {
+		int failed = fe_network_sync_all();
+
+		if (failed)
+			log_error("boot: %d network(s) could not be set up", failed);
+		fe_network_default(p->default_network);
+		log_info("boot: the networks are set up");
+	}
 	for (size_t k = 0; k < p->n; k++) {
 		const char *name = p->e[k].name;
 		int r = -EBUSY;

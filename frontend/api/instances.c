@@ -650,6 +650,7 @@ static int instance_store(void *obj, struct fe_resp *resp)
 				 e.msg[0] ? e.msg : strerror(-r));
 			goto out;
 		}
+		fe_nics_keep_volatile(i->config, nxc); /* a hot-plugged nic's hwaddr, host end */
 	}
 	if (fe_instance_save(i) < 0) {
 		if (live)

@@ -33,9 +33,10 @@ const struct fe_api_module *const fe_api_modules[] = {
 	&fe_module_images,           /* /1.0/images, /1.0/images/aliases */
 	&fe_module_events,           /* /1.0/events */
 	&fe_module_profiles,         /* /1.0/profiles */
+	&fe_module_boot,             /* /internal/shutdown */
+	&fe_module_networks,         /* /1.0/networks */
 	&fe_module_network_acls,     /* /1.0/network-acls */
 	&fe_module_network_forwards, /* /1.0/networks/<net>/forwards */
-	&fe_module_boot,             /* /internal/shutdown */
 	NULL,
 };
 

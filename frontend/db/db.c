@@ -103,7 +103,22 @@ static const char *const migrations[] = {
 	" PRIMARY KEY (fingerprint, name));",
 
 	/*
-	 * 4: network ACLs (rules as the normalised JSON lists the API shows)
+	 * 4: managed networks (LXD's api.Network): a name that is also its
+	 * bridge's, its type ("bridge"), its description and config (a JSON
+	 * object, the addresses `auto` picked already in it). server_marks
+	 * holds the things done once for good, such as the default network
+	 * made at first start (so that deleting it does not bring it back).
+	 */
+	"CREATE TABLE networks ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" type TEXT NOT NULL DEFAULT 'bridge',"
+	" config TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE server_marks (name TEXT PRIMARY KEY NOT NULL,"
+	" value TEXT NOT NULL DEFAULT '');",
+
+	/*
+	 * 5: network ACLs (rules as the normalised JSON lists the API shows)
 	 * and network forwards, keyed by their network and listen address.
 	 */
 	"CREATE TABLE network_acls ("
@@ -201,4 +216,53 @@ json_object *fe_db_server_config(void)
 			json_object_new_string((const char *)sqlite3_column_text(st, 1)));
 	sqlite3_finalize(st);
 	return o;
+}
+
+json_object *fe_db_object_column(sqlite3_stmt *st, int col)
+{
+	const char *s = (const char *)sqlite3_column_text(st, col);
+	json_object *o = s ? json_tokener_parse(s) : NULL;
+
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		return json_object_new_object();
+	}
+	return o;
+}
+
+int fe_db_run_locked(sqlite3 *conn, const char *sql, const char *const *texts)
+{
+	sqlite3_stmt *st = NULL;
+	int r = -EIO;
+
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) != SQLITE_OK)
+		return -EIO;
+	for (int k = 0; texts[k]; k++)
+		sqlite3_bind_text(st, k + 1, texts[k], -1, SQLITE_TRANSIENT);
+	switch (sqlite3_step(st)) {
+	case SQLITE_DONE:
+		r = sqlite3_changes(conn);
+		break;
+	case SQLITE_CONSTRAINT:
+		r = -EEXIST;
+		break;
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+json_object *fe_db_strings(const char *sql)
+{
+	json_object *a = json_object_new_array();
+	sqlite3 *conn = fe_db_lock();
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(conn, sql, -1, &st, NULL) == SQLITE_OK) {
+		while (sqlite3_step(st) == SQLITE_ROW)
+			json_object_array_add(a, json_object_new_string(
+							 (const char *)sqlite3_column_text(st, 0)));
+		sqlite3_finalize(st);
+	}
+	fe_db_unlock();
+	return a;
 }

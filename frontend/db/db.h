@@ -20,5 +20,12 @@ int fe_db_exec_locked(const char *sql);
 void fe_db_close(void);
 int fe_db_schema_version(void);
 json_object *fe_db_server_config(void);
+/* A text column holding a JSON object: it, or {} when missing or not an object. */
+json_object *fe_db_object_column(sqlite3_stmt *st, int col);
+/* One statement with the texts bound (NULL ends them), the lock held: the rows it
+ * changed, -EEXIST on a constraint (a name taken), or -EIO. */
+int fe_db_run_locked(sqlite3 *db, const char *sql, const char *const *texts);
+/* The first column of every row of a query, as strings (the lock taken here). */
+json_object *fe_db_strings(const char *sql);
 
 #endif

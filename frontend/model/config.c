@@ -271,6 +271,8 @@ bool fe_policy_allows(const struct fe_policy *p, enum fe_gate gate)
 		return p->allow_kernel_modules;
 	case FE_GATE_LXC_HOOKS:
 		return p->allow_lxc_hooks;
+	case FE_GATE_RAW_DNSMASQ:
+		return p->allow_raw_dnsmasq;
 	}
 	return false;
 }

@@ -38,6 +38,9 @@ struct fe_value {
 	uint32_t pct;  /* a percentage ("50%"); 0: the value is not one */
 	bool has_cpus; /* a CPU set ("0-1,3"), in cpus */
 	uint8_t cpus[PH_LIMITS_CPUSET_BYTES];
+	int family;       /* an address (fe_parse_cidr, fe_parse_mac): AF_INET, AF_INET6, or */
+	uint8_t addr[16]; /* AF_PACKET (6 bytes); 0: one of the row's keywords (u: its index) */
+	uint8_t prefix;   /* a CIDR's prefix length */
 };
 
 struct fe_valid;
@@ -143,6 +146,7 @@ enum fe_gate {
 	FE_GATE_RAW_SECCOMP,    /* allow_raw_seccomp */
 	FE_GATE_KERNEL_MODULES, /* allow_kernel_modules */
 	FE_GATE_LXC_HOOKS,      /* allow_lxc_hooks (raw.lxc's lxc.hook.* lines) */
+	FE_GATE_RAW_DNSMASQ,    /* allow_raw_dnsmasq (a network's raw.dnsmasq) */
 };
 
 /* Does the policy allow what the gate guards? An unknown policy (known=false) allows all. */
@@ -251,6 +255,9 @@ int fe_nic_check(const char *name, json_object *dev, const struct fe_policy *pol
  */
 int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_config *ret,
 		  bool *ret_changed);
+
+/* The nics' volatile keys (volatile.<dev>.hwaddr, .host_name) of from that to lacks, into to. */
+void fe_nics_keep_volatile(json_object *to, json_object *from);
 
 /* The devices moatd realises at start (host disks, unix nodes) of an expanded
  * devices map, in path order, into ret (its strings point into expanded);

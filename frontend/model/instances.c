@@ -224,19 +224,7 @@ int fe_instance_delete_row(const char *name)
 
 json_object *fe_instance_names(void)
 {
-	json_object *a = json_object_new_array();
-	sqlite3 *db = fe_db_lock();
-	sqlite3_stmt *st = NULL;
-
-	if (sqlite3_prepare_v2(db, "SELECT name FROM instances ORDER BY name;", -1, &st, NULL) ==
-	    SQLITE_OK) {
-		while (sqlite3_step(st) == SQLITE_ROW)
-			json_object_array_add(a, json_object_new_string(
-							 (const char *)sqlite3_column_text(st, 0)));
-		sqlite3_finalize(st);
-	}
-	fe_db_unlock();
-	return a;
+	return fe_db_strings("SELECT name FROM instances ORDER BY name;");
 }
 
 /* Copy every key of src into dst (later wins); devices are replaced whole. */

@@ -126,12 +126,15 @@ void fe_instance_logs_remove(const char *name);
 int fe_instance_busy(const char *name, const char *what);
 /* Watch running instances for stops from inside (api/instance_state.c). */
 int fe_instances_watch(void);
-/* The instances to start now that moatd has just started (api/boot.c:
- * boot.autostart, or unset and last running), in boot order; NULL: none.
- * Read before fe_instances_watch() settles what stopped meanwhile. */
+/* What to do now that moatd has just started (api/boot.c): the networks
+ * (each stored one set up again, and the default network, hello's name,
+ * made the first time), then the instances to start (boot.autostart, or
+ * unset and last running), in boot order; NULL: out of memory. The
+ * instances are read before fe_instances_watch() settles what stopped
+ * meanwhile. */
 struct fe_boot_plan;
-struct fe_boot_plan *fe_boot_autostart_plan(void);
-/* Start them, in a thread of their own, with their delays; frees p. */
+struct fe_boot_plan *fe_boot_autostart_plan(const char *default_network);
+/* Do it, in a thread of its own, the instances with their delays; frees p. */
 void fe_boot_autostart(struct fe_boot_plan *p);
 void fe_instance_idle(const char *name);
 

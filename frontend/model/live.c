@@ -113,9 +113,73 @@ static int step_devices(const char *name, json_object *from_xc, json_object *fro
 	return 1;
 }
 
+static bool same_nic(const struct ph_nic_config *a, const struct ph_nic_config *b)
+{
+	return memcmp(a, b, sizeof(*a)) == 0; /* zeroed, then filled: no stray bytes */
+}
+
+static bool nic_kept(const struct ph_start_config *of, const struct ph_nic_config *n)
+{
+	for (size_t k = 0; k < of->n_nics; k++)
+		if (same_nic(&of->nics[k], n))
+			return true;
+	return false;
+}
+
+/*
+ * Nics (nic_detach, nic_attach): the removed or changed ones out, then the
+ * added or changed ones in; a failure undoes what this step did. A new
+ * nic's hwaddr and host end go into to_xc's volatile keys, which the
+ * caller stores (fe_nics_keep_volatile); both sides share the ones the
+ * running nics have.
+ */
+static int step_nics(const char *name, json_object *from_xc, json_object *from_xd,
+		     json_object *to_xc, json_object *to_xd, struct ph_error *e)
+{
+	struct ph_start_config before, after;
+	size_t out[PH_START_NICS_MAX], in[PH_START_NICS_MAX], nout = 0, nin = 0;
+	int r = 0;
+
+	memset(&before, 0, sizeof(before));
+	memset(&after, 0, sizeof(after));
+	if (fe_nics_start(from_xc, from_xd, &before, NULL) < 0)
+		return -E2BIG;
+	fe_nics_keep_volatile(to_xc, from_xc);
+	if (fe_nics_start(to_xc, to_xd, &after, NULL) < 0)
+		return -E2BIG;
+	for (size_t k = 0; k < before.n_nics; k++)
+		if (!nic_kept(&after, &before.nics[k]))
+			out[nout++] = k;
+	for (size_t k = 0; k < after.n_nics; k++)
+		if (!nic_kept(&before, &after.nics[k]))
+			in[nin++] = k;
+	if (!nout && !nin)
+		return 0;
+	for (size_t k = 0; k < nout; k++) {
+		r = ph_call_nic_detach(name, &before.nics[out[k]], e);
+		if (r < 0) {
+			while (k-- > 0)
+				(void)ph_call_nic_attach(name, &before.nics[out[k]], NULL);
+			return r;
+		}
+	}
+	for (size_t k = 0; k < nin; k++) {
+		r = ph_call_nic_attach(name, &after.nics[in[k]], e);
+		if (r < 0) {
+			while (k-- > 0)
+				(void)ph_call_nic_detach(name, &after.nics[in[k]], NULL);
+			for (size_t j = nout; j-- > 0;)
+				(void)ph_call_nic_attach(name, &before.nics[out[j]], NULL);
+			return r;
+		}
+	}
+	return 1;
+}
+
 static const live_step_fn steps[] = {
 	step_limits,
 	step_devices,
+	step_nics,
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "model/config.h"
+#include "model/config_net.h"
 #include "model/instances.h"
 #include "name.h"
 
@@ -27,21 +28,14 @@ static int parse_ifname(const struct fe_valid *v, const char *s, struct fe_value
 	return 0;
 }
 
-/* "00:16:3e:aa:bb:cc": six hex pairs; unicast and not zero. */
+/* "00:16:3e:aa:bb:cc": six hex pairs (config_net.c); unicast and not zero. */
 static int mac_parse(const char *s, uint8_t ret[static 6])
 {
-	uint8_t m[6];
+	struct fe_value v;
+	const uint8_t *m = v.addr;
 
-	if (strlen(s) != 17)
-		return -EINVAL;
-	for (int k = 0; k < 6; k++) {
-		int hi = fe_unhex(s[3 * k]), lo = fe_unhex(s[3 * k + 1]);
-
-		if (hi < 0 || lo < 0 || (k < 5 && s[3 * k + 2] != ':'))
-			return -EINVAL;
-		m[k] = (uint8_t)(hi << 4 | lo);
-	}
-	if ((m[0] & 1) || !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+	if (fe_parse_mac(NULL, s, &v) < 0 || (m[0] & 1) ||
+	    !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
 		return -EINVAL;
 	memcpy(ret, m, 6);
 	return 0;
@@ -290,6 +284,21 @@ static void host_name_of(json_object *config, const char *name, json_object *dev
 	snprintf(n->host_name, sizeof(n->host_name), "veth%.8s", rnd);
 	volatile_set(config, name, "host_name", n->host_name);
 	*changed = true;
+}
+
+void fe_nics_keep_volatile(json_object *to, json_object *from)
+{
+	json_object_object_foreach(from, k, v)
+	{
+		size_t n = strlen(k);
+
+		if (strncmp(k, "volatile.", 9) != 0 ||
+		    !((n > 7 && strcmp(k + n - 7, ".hwaddr") == 0) ||
+		      (n > 10 && strcmp(k + n - 10, ".host_name") == 0)) ||
+		    json_object_object_get_ex(to, k, NULL))
+			continue;
+		json_object_object_add(to, k, json_object_get(v));
+	}
 }
 
 int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_config *ret,

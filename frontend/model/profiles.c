@@ -58,18 +58,6 @@ int fe_check_profile_config(json_object *config, char err[static FE_ERR_MAX])
 
 /* ---- rows ------------------------------------------------------------------------------ */
 
-static json_object *json_col(sqlite3_stmt *st, int col)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	json_object *o = s ? json_tokener_parse(s) : NULL;
-
-	if (!o || !json_object_is_type(o, json_type_object)) {
-		json_object_put(o);
-		return json_object_new_object();
-	}
-	return o;
-}
-
 /*
  * The instances whose list names the profile, by name (the lock held):
  * their URLs, or (urls false) their names.
@@ -102,8 +90,8 @@ static int read_row(sqlite3 *db, sqlite3_stmt *st, struct lxd_profile *ret)
 
 	p.name = strdup((const char *)sqlite3_column_text(st, 0));
 	p.description = strdup((const char *)sqlite3_column_text(st, 1));
-	p.config = json_col(st, 2);
-	p.devices = json_col(st, 3);
+	p.config = fe_db_object_column(st, 2);
+	p.devices = fe_db_object_column(st, 3);
 	p.used_by = users_locked(db, p.name ? p.name : "", true);
 	if (!p.name || !p.description) {
 		lxd_free(&lxd_profile_type, &p);
@@ -176,37 +164,15 @@ static const char *js(json_object *o)
 	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 }
 
-/* One statement with the bound texts (NULL ends them), in the lock; the rows changed, or -EIO. */
-static int run_locked(sqlite3 *db, const char *sql, const char *const *texts)
-{
-	sqlite3_stmt *st = NULL;
-	int r = -EIO;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	for (int k = 0; texts[k]; k++)
-		sqlite3_bind_text(st, k + 1, texts[k], -1, SQLITE_TRANSIENT);
-	switch (sqlite3_step(st)) {
-	case SQLITE_DONE:
-		r = sqlite3_changes(db);
-		break;
-	case SQLITE_CONSTRAINT:
-		r = -EEXIST;
-		break;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
 int fe_profile_insert(const struct lxd_profile *p)
 {
 	const char *texts[] = { p->name, p->description ? p->description : "", js(p->config),
 				js(p->devices), NULL };
 	sqlite3 *db = fe_db_lock();
-	int r = run_locked(db,
-			   "INSERT INTO profiles (name, description, config, devices)"
-			   " VALUES (?, ?, ?, ?);",
-			   texts);
+	int r = fe_db_run_locked(db,
+				 "INSERT INTO profiles (name, description, config, devices)"
+				 " VALUES (?, ?, ?, ?);",
+				 texts);
 
 	fe_db_unlock();
 	return r < 0 ? r : 0;
@@ -219,10 +185,10 @@ static int store_row(const struct lxd_profile *p)
 	sqlite3 *db = fe_db_lock();
 	int r;
 
-	r = run_locked(db,
-		       "UPDATE profiles SET config = ?1, description = ?2, devices = ?3"
-		       " WHERE name = ?4;",
-		       texts);
+	r = fe_db_run_locked(db,
+			     "UPDATE profiles SET config = ?1, description = ?2, devices = ?3"
+			     " WHERE name = ?4;",
+			     texts);
 	fe_db_unlock();
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
@@ -258,12 +224,12 @@ static int change_row(const char *sql, const char *from, const char *to)
 		json_object_put(users);
 	}
 	if (r == 0) {
-		r = run_locked(db, sql, names);
+		r = fe_db_run_locked(db, sql, names);
 		r = r == 0 ? -ENOENT : r < 0 ? r : 0;
 	}
 	/* sqlite binds NULL to a ?2 left unbound: the name leaves the list */
 	for (size_t k = 0; r == 0 && k < sizeof(rewrite_sql) / sizeof(rewrite_sql[0]); k++)
-		r = run_locked(db, rewrite_sql[k], names) < 0 ? -EIO : 0;
+		r = fe_db_run_locked(db, rewrite_sql[k], names) < 0 ? -EIO : 0;
 	if (r == 0)
 		r = fe_db_exec_locked("COMMIT;") == 0 ? 0 : -EIO;
 	if (r < 0)

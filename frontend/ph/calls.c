@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "name.h"
 #include "ph/ph.h"
 /* what the rest of moatd-api includes must not bring the wire format along */
 #ifdef PROTOBUF_C__BEGIN_DECLS
@@ -129,6 +130,29 @@ static int call(enum op_index op, Ph__Request *req, const int *fds, size_t nfds,
 	return 0;
 }
 
+int ph_wire_call(Ph__Request__OpCase op, Ph__Request *req, Ph__Reply **ret_reply,
+		 struct ph_error *ret_error)
+{
+	struct reply rep __do_reply = { 0 };
+	size_t i = 0;
+	int r;
+
+	while (i < ph_call_ops_len && ph_call_ops[i].op != op)
+		i++;
+	if (i == ph_call_ops_len || ph_call_ops[i].request_fds || ph_call_ops[i].reply_fds_max)
+		return fail(ret_error, -EINVAL, NULL);
+	r = call((enum op_index)i, req, NULL, 0, &rep, ret_error);
+	if (r < 0)
+		return r;
+	*ret_reply = TAKE_PTR(rep.msg);
+	return 0;
+}
+
+int ph_wire_breach(struct ph_error *ret_error, const Ph__Request *req, const char *why)
+{
+	return breach(ret_error, req, why);
+}
+
 /* The exact descriptor count of a call's variant, within the op's range. */
 static int expect_fds(const struct reply *rep, size_t n, const Ph__Request *req,
 		      struct ph_error *ret_error)
@@ -206,6 +230,7 @@ static int policy_from(const Ph__PolicyFlags *p, struct fe_policy *ret)
 	ret->allow_raw_seccomp = p->allow_raw_seccomp;
 	ret->allow_kernel_modules = p->allow_kernel_modules;
 	ret->allow_lxc_hooks = p->allow_lxc_hooks;
+	ret->allow_raw_dnsmasq = p->allow_raw_dnsmasq;
 	ret->allow_host_interfaces = p->allow_host_interfaces;
 	ret->disk_source_prefixes = TAKE_PTR(prefixes);
 	return 0;
@@ -233,6 +258,10 @@ int ph_call_hello(struct ph_hello_info *ret, struct ph_error *ret_error)
 	h.idmap_base = x->idmap_base;
 	h.idmap_size = x->idmap_size;
 	h.first_frontend = x->first_frontend;
+	if (x->default_network.len &&
+	    (!name_net_valid(x->default_network.data, x->default_network.len) ||
+	     copy_str(h.default_network, sizeof(h.default_network), &x->default_network) < 0))
+		return breach(ret_error, &req, "a default network that is not a network name");
 	r = features_json(x->kernel_features, x->n_kernel_features, &h.kernel_features);
 	if (r == 0)
 		r = features_json(x->lxc_features, x->n_lxc_features, &h.lxc_features);
@@ -454,6 +483,44 @@ int ph_call_device_detach(const char *name, const struct ph_device_config *dev,
 	m.device = device_msg(dev, &d);
 	req.device_detach = &m;
 	return call(OP_device_detach, &req, NULL, 0, &rep, ret_error);
+}
+
+/* nic_attach or nic_detach: the same message. */
+static int nic_call(bool attach, const char *name, const struct ph_nic_config *nic,
+		    struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__NicAttachRequest a = PH__NIC_ATTACH_REQUEST__INIT;
+	Ph__NicDetachRequest d = PH__NIC_DETACH_REQUEST__INIT;
+	ProtobufCBinaryData v4[PH_NIC_IPS_MAX], v6[PH_NIC_IPS_MAX];
+	Ph__Nic x;
+	struct reply rep __do_reply = { 0 };
+	int r = ph_nic_msg(nic, &x, v4, v6);
+
+	if (r < 0)
+		return fail(ret_error, r, NULL);
+	if (attach) {
+		set_bytes(&a.name, name);
+		a.nic = &x;
+		req.nic_attach = &a;
+	} else {
+		set_bytes(&d.name, name);
+		d.nic = &x;
+		req.nic_detach = &d;
+	}
+	return call(attach ? OP_nic_attach : OP_nic_detach, &req, NULL, 0, &rep, ret_error);
+}
+
+int ph_call_nic_attach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error)
+{
+	return nic_call(true, name, nic, ret_error);
+}
+
+int ph_call_nic_detach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error)
+{
+	return nic_call(false, name, nic, ret_error);
 }
 
 int ph_call_instance_start(const char *name, const char *pool, const struct ph_start_config *config,

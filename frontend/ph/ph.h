@@ -24,6 +24,8 @@
 #ifndef MOAT_FE_PH_PH_H
 #define MOAT_FE_PH_PH_H
 
+#include <netinet/in.h>
+
 #include "fe.h"
 
 /* ---- the channel to moatd (channel.c) ----------------------------------------- */
@@ -57,7 +59,8 @@ struct ph_hello_info {
 	json_object *kernel_features; /* {"name":"true"|"false"}; the caller's */
 	json_object *lxc_features;
 	uint32_t idmap_base, idmap_size;
-	bool first_frontend; /* moatd has just started: autostart is this frontend's */
+	bool first_frontend;      /* moatd has just started: autostart is this frontend's */
+	char default_network[16]; /* moatd's --network: the network to create, "" none */
 	/* known = false when moatd sent no flags; disk_source_prefixes is the
 	 * caller's (strv_free), NULL when not known */
 	struct fe_policy policy;
@@ -365,7 +368,66 @@ int ph_call_device_attach(const char *name, const struct ph_device_config *dev,
 			  struct ph_error *ret_error);
 int ph_call_device_detach(const char *name, const struct ph_device_config *dev,
 			  struct ph_error *ret_error);
+/* Hot-plug one nic into a running instance, or take it out (as it was attached). */
+int ph_call_nic_attach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error);
+int ph_call_nic_detach(const char *name, const struct ph_nic_config *nic,
+		       struct ph_error *ret_error);
 /* ret is freed with ph_net_info_free(). */
 int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error);
+
+/* ---- managed networks (calls_net.c) ------------------------------------------------ */
+
+#define PH_NET_RANGES_MAX 8
+#define PH_NET_HOSTS_MAX 1024
+enum ph_addr_mode { PH_ADDR_NONE = 0, PH_ADDR_AUTO = 1, PH_ADDR_SET = 2 };
+enum ph_dns_mode { PH_DNS_MANAGED = 0, PH_DNS_DYNAMIC = 1, PH_DNS_NONE = 2 };
+struct ph_net_range {
+	struct in_addr start, end;
+};
+/* One instance's nic on the network: a dnsmasq host line (DHCP + DNS name). */
+struct ph_net_host {
+	char name[64]; /* the instance's name: its DNS name */
+	uint8_t hwaddr[6];
+	bool has_ipv4;
+	struct in_addr ipv4; /* a static lease (ipv4.address) */
+	bool has_ipv6;
+	struct in6_addr ipv6; /* ipv6.address */
+};
+struct ph_network {
+	char name[16]; /* the bridge: the network's name */
+	uint32_t mtu;  /* bridge.mtu; 0: 1500 */
+	bool has_hwaddr;
+	uint8_t hwaddr[6]; /* bridge.hwaddr */
+	enum ph_addr_mode ipv4_mode;
+	struct in_addr ipv4;
+	uint8_t ipv4_prefix; /* the bridge's own address */
+	bool ipv4_nat, ipv4_dhcp, ipv4_routing;
+	struct ph_net_range ipv4_ranges[PH_NET_RANGES_MAX];
+	size_t n_ipv4_ranges; /* 0: dnsmasq's default (.2 - .254) */
+	enum ph_addr_mode ipv6_mode;
+	struct in6_addr ipv6;
+	uint8_t ipv6_prefix;
+	bool ipv6_nat, ipv6_dhcp, ipv6_dhcp_stateful, ipv6_routing;
+	char dns_domain[64]; /* dns.domain, default "moat" */
+	enum ph_dns_mode dns_mode;
+	const char *raw_dnsmasq; /* NULL, or lines the frontend checked (moatd checks again) */
+	const struct ph_net_host *hosts;
+	size_t n_hosts;
+};
+/* What moatd did: the addresses it picked for PH_ADDR_AUTO (else the ones asked). */
+struct ph_network_applied {
+	struct in_addr ipv4;
+	uint8_t ipv4_prefix; /* prefix 0: no IPv4 */
+	struct in6_addr ipv6;
+	uint8_t ipv6_prefix; /* prefix 0: no IPv6 */
+	bool forward_drop;   /* another firewall's forward hook drops by policy */
+	char warning[256];   /* "" or what the admin should know (logged too) */
+};
+/* Create or update the bridge, its addresses, NAT/filter rules and dnsmasq; idempotent. */
+int ph_call_network_apply(const struct ph_network *net, struct ph_network_applied *ret,
+			  struct ph_error *ret_error);
+/* Remove every host-side trace: the bridge, its rules, its dnsmasq, its files. -ENOENT-free: gone is fine. */
+int ph_call_network_delete(const char *name, struct ph_error *ret_error);
 
 #endif

@@ -41,6 +41,17 @@ int ph_channel_call(Ph__Request *req, const int *fds, size_t nfds, Ph__Reply **r
 		    int ret_fds[static FRAME_MAX_FDS], size_t *ret_nfds);
 
 /*
+ * calls.c's round trip for ph/'s other files (calls_net.c), for an op
+ * whose request and reply carry no descriptor: the reply checked as every
+ * call's is (an errno reply is that errno, with moatd's message); on 0
+ * *ret_reply is the op's result (free it with ph__reply__free_unpacked).
+ * ph_wire_breach(): a reply of the wrong shape, logged; -EPROTO.
+ */
+int ph_wire_call(Ph__Request__OpCase op, Ph__Request *req, Ph__Reply **ret_reply,
+		 struct ph_error *ret_error);
+int ph_wire_breach(struct ph_error *ret_error, const Ph__Request *req, const char *why);
+
+/*
  * The security part of an InstanceConfig (calls_sec.c): the arrays its
  * repeated fields point to, owned here and freed after the call.
  */
@@ -64,6 +75,9 @@ struct ph_nic_wire {
 	ProtobufCBinaryData v6[PH_START_NICS_MAX][PH_NIC_IPS_MAX];
 };
 
+/* One nic into x (v4, v6: the arrays its addresses point to); -E2BIG past the limits. */
+int ph_nic_msg(const struct ph_nic_config *n, Ph__Nic *x, ProtobufCBinaryData v4[PH_NIC_IPS_MAX],
+	       ProtobufCBinaryData v6[PH_NIC_IPS_MAX]);
 /* Fill m's nics from c; -E2BIG past PH_START_NICS_MAX. */
 int ph_nic_fill(const struct ph_start_config *c, Ph__InstanceStartRequest *m,
 		struct ph_nic_wire *w);

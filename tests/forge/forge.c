@@ -24,10 +24,12 @@
  * exits 1 if any failed. Everything it receives from the helper is checked
  * as untrusted; what it sends is deliberately malformed.
  */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <net/if.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -2051,6 +2053,36 @@ static void nic_cases(struct enc *e)
 	build_start_with(e, next_id++, NULL, &n);
 	snprintf(what, sizeof(what), "policy %s: instance_start with a p2p nic", policy);
 	case_answered_err(what, e, next_id - 1, ENOENT, "instance_start");
+
+	/* hot-plug: the same nic rules and policy, before the lookup */
+	{
+		Ph__NicAttachRequest a = PH__NIC_ATTACH_REQUEST__INIT;
+		Ph__NicDetachRequest x = PH__NIC_DETACH_REQUEST__INIT;
+
+		a.name = x.name = str("nosuch");
+		a.nic = x.nic = &n;
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_PHYSICAL, "lo");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: nic_attach of a physical nic", policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "nic_attach");
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_BRIDGED, "lo");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: nic_attach of a bridged nic onto lo",
+			 policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "nic_attach");
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_MACVLAN, "lo");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_DETACH, &x);
+		snprintf(what, sizeof(what), "policy %s: nic_detach of a macvlan nic", policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "nic_detach");
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_P2P, "");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_DETACH, &x);
+		snprintf(what, sizeof(what), "policy %s: nic_detach on a missing instance", policy);
+		case_answered_err(what, e, next_id - 1, ENOENT, "nic_detach");
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_BRIDGED, "br0");
+		n.ifname = str("eth0\nlxc.net.1.type = phys");
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_ATTACH, &a);
+		expect_refused("nic_attach with an ifname with a newline", e);
+	}
 }
 
 static char *read_text(const char *path)
@@ -2534,6 +2566,139 @@ out:
 	free(s.e2);
 }
 
+/* ---- managed networks --------------------------------------------------------- */
+
+static void net_base(Ph__NetworkApplyRequest *m, const char *name)
+{
+	ph__network_apply_request__init(m);
+	m->name = str(name);
+	m->ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	m->ipv4_nat = m->ipv4_dhcp = m->ipv4_routing = true;
+}
+
+/*
+ * A subnet the host routes (its first non-default IPv4 route outside
+ * 127/8, from /proc/net/route) as "A.B.C.D" of its first host and its
+ * prefix; false if the host has none.
+ */
+static bool host_route(char *ret, size_t size, unsigned *ret_prefix)
+{
+	FILE *f = fopen("/proc/net/route", "re");
+	char line[256];
+	bool found = false;
+
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char ifn[32];
+		unsigned dst, gw, flags, refcnt, use, metric, mask;
+
+		if (sscanf(line, "%31s %x %x %x %u %u %u %x", ifn, &dst, &gw, &flags, &refcnt, &use,
+			   &metric, &mask) != 8 ||
+		    mask == 0 || (dst & 0xff) == 127 || (dst & 0xff) == 0)
+			continue;
+		*ret_prefix = (unsigned)__builtin_popcount(mask);
+		if (*ret_prefix > 30)
+			continue;
+		dst = ntohl(dst) + 1;
+		snprintf(ret, size, "%u.%u.%u.%u", dst >> 24, (dst >> 16) & 0xff, (dst >> 8) & 0xff,
+			 dst & 0xff);
+		found = true;
+	}
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * network_apply and network_delete: what only moatd can refuse. A name
+ * that is a host interface (lo) and not moatd's own bridge is refused
+ * before anything changes, under both policies; raw.dnsmasq is the
+ * policy's (hardened refuses it before the name is looked at); a subnet
+ * that overlaps a route of the host is refused and makes no bridge;
+ * deleting "lo" answers success and leaves it alone. The malformed ones
+ * close the channel.
+ */
+static void network_cases(struct enc *e)
+{
+	static char name[16], raw_cr[] = "dhcp-option=42,1.2.3.4\rdhcp-script=/bin/sh";
+	Ph__NetworkApplyRequest m;
+	Ph__NetworkDeleteRequest d = PH__NETWORK_DELETE_REQUEST__INIT;
+	Ph__NetHost h = PH__NET_HOST__INIT, *hp = &h;
+	char what[200], sub[32], path[PATH_MAX];
+	unsigned prefix = 0;
+	uint64_t id;
+
+	net_base(&m, "lo");
+	build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	case_answered_err("network_apply of \"lo\" (a host interface, not moatd's bridge)", e, id,
+			  EEXIST, "network_apply");
+	m.raw_dnsmasq = str("dhcp-option=42,10.0.0.1");
+	build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	snprintf(what, sizeof(what), "policy %s: network_apply with raw.dnsmasq of \"lo\"", policy);
+	case_answered_err(what, e, id, hardened() ? EPERM : EEXIST, "network_apply");
+	result(if_nametoindex("lo") != 0, "network cases: lo is still there");
+
+	snprintf(name, sizeof(name), "mtfg%u", (unsigned)getpid() % 100000);
+	if (host_route(sub, sizeof(sub), &prefix)) {
+		net_base(&m, name);
+		m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+		m.ipv4 = str(sub);
+		m.ipv4_prefix = prefix;
+		build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+		snprintf(what, sizeof(what), "network_apply of %s/%u (a subnet the host routes)",
+			 sub, prefix);
+		case_answered_err(what, e, id, EADDRINUSE, "network_apply");
+		snprintf(path, sizeof(path), "%s/networks/%s",
+			 state_dir ? state_dir : "/nonexistent", name);
+		result(if_nametoindex(name) == 0 && !exists(path),
+		       "network_apply of an overlapping subnet made no bridge %s and no %s", name,
+		       path);
+	} else {
+		note("no IPv4 route on this host: the overlap case is not run");
+	}
+
+	d.name = str("lo");
+	build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_DELETE, &d);
+	case_answered_fds("network_delete of \"lo\" (not moatd's: left alone)", e, NULL, 0, id, 0,
+			  "network_delete", PH__REPLY__RESULT_NETWORK_DELETE);
+	result(if_nametoindex("lo") != 0, "network_delete of \"lo\" left lo in place");
+
+	static const char *const bad_names[] = { "a/b", "-x", "abcdefghijklmnop", "a.b", "a b" };
+	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+		net_base(&m, bad_names[i]);
+		build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+		snprintf(what, sizeof(what), "network_apply named \"%s\"", bad_names[i]);
+		expect_refused(what, e);
+	}
+	net_base(&m, name);
+	m.raw_dnsmasq = str(raw_cr);
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a CR in raw.dnsmasq", e);
+	m.raw_dnsmasq = str("lxc.hook.pre-start = /bin/sh");
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a raw.dnsmasq key that is not a dnsmasq option", e);
+	net_base(&m, name);
+	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m.ipv4 = str("127.0.0.1");
+	m.ipv4_prefix = 8;
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply of 127.0.0.1/8", e);
+	m.ipv4 = str("10.250.63.1");
+	m.ipv4_prefix = 24;
+	h.name = str("c1");
+	h.hwaddr = str("01:16:3e:00:00:01");
+	m.hosts = &hp;
+	m.n_hosts = 1;
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a multicast hwaddr for a host", e);
+	h.hwaddr = str("00:16:3e:00:00:01");
+	h.ipv4 = str("10.250.64.5");
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a static lease outside the subnet", e);
+	h.ipv4 = str("10.250.63.5\ndhcp-script=/bin/sh");
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with a newline in a static lease", e);
+}
+
 int main(int argc, char **argv)
 {
 	struct enc *e, *sub;
@@ -2570,6 +2735,7 @@ int main(int argc, char **argv)
 	newline_as_data_cases(e);
 	policy_cases(e);
 	device_cases(e);
+	network_cases(e);
 	nic_cases(e);
 	run_cases(e);
 	retired_cases(e);

@@ -22,7 +22,7 @@ forge_run() {
 
 # ---- the default policy -------------------------------------------------------
 export MOAT_DIR=$T/d
-"$B/moatd" --dir "$MOAT_DIR" --test-forge "$T/forge.sock" >>"$T/moatd.log" 2>&1 &
+"$B/moatd" --network none --dir "$MOAT_DIR" --test-forge "$T/forge.sock" >>"$T/moatd.log" 2>&1 &
 MOATD_PID=$!
 DAEMON_PIDS+=("$MOATD_PID")
 forge_run default "$T/forge.sock" "$MOAT_DIR"
@@ -36,7 +36,7 @@ check_eq "the forge socket is root-only" "0:600" "$(stat -c %u:%a "$T/forge.sock
 cp "$TOP/policy/hardened.policy" "$T/hardened.policy"
 chown root:root "$T/hardened.policy"
 chmod 0644 "$T/hardened.policy"
-"$B/moatd" --dir "$T/d-hardened" --policy "$T/hardened.policy" \
+"$B/moatd" --network none --dir "$T/d-hardened" --policy "$T/hardened.policy" \
 	--test-forge "$T/forge-hardened.sock" >>"$T/moatd-hardened.log" 2>&1 &
 HARD_PID=$!
 DAEMON_PIDS+=("$HARD_PID")
@@ -48,6 +48,11 @@ check_match "hardened: the helper named the hardened policy in its hello" \
 check_match "hardened: a privileged start was refused by the policy, with EPERM" \
 	'^ok - forge: policy hardened: instance_start privileged of "nosuch" is answered with err 1 ' \
 	"$(cat "$T/forge-hardened.out")"
+check_match "hardened: raw.dnsmasq was refused by the policy, with EPERM" \
+	'^ok - forge: policy hardened: network_apply with raw.dnsmasq of "lo" is answered with err 1 ' \
+	"$(cat "$T/forge-hardened.out")"
+check_match "a network named after a host interface (lo) was refused, with EEXIST" \
+	'^ok - forge: network_apply of "lo" .* is answered with err 17 ' "$(cat "$T/forge-default.out")"
 check "hardened: moatd survived every forged packet" kill -0 "$HARD_PID"
 check_match "hardened: moatd logged the policy refusals" \
 	'op instance_start .* refused: instance_start: privileged containers are not allowed by the policy' \

@@ -9,7 +9,7 @@ start_fails() {
 	local desc=$1 re=$2
 	shift 2
 	rm -f "$T/refuse.log"
-	if timeout 10 "$B/moatd" --dir "$T/r" "$@" >"$T/refuse.log" 2>&1; then
+	if timeout 10 "$B/moatd" --network none --dir "$T/r" "$@" >"$T/refuse.log" 2>&1; then
 		not_ok "$desc (moatd started)"
 	else
 		check_match "$desc" "$re" "$(cat "$T/refuse.log")"
@@ -45,7 +45,7 @@ start_fails "a stray argument is refused" 'Usage' extra
 # the frontend user must reach the state directory: under a 0700 parent it cannot
 mkdir -m 0700 "$T/closed"
 rm -f "$T/refuse.log"
-if timeout 10 "$B/moatd" --dir "$T/closed/d" >"$T/refuse.log" 2>&1; then
+if timeout 10 "$B/moatd" --network none --dir "$T/closed/d" >"$T/refuse.log" 2>&1; then
 	not_ok "a state directory the frontend user cannot reach is refused (moatd started)"
 else
 	check_match "a state directory the frontend user cannot reach is refused" \
@@ -59,11 +59,13 @@ sqlite3 "$T/d/database/moat.db" "CREATE TABLE config (key TEXT PRIMARY KEY NOT N
 	INSERT INTO config VALUES ('user.kept', 'yes'); PRAGMA user_version = 1;"
 chown -R moat:moat "$T/d/database"
 daemon_start --policy "$P/ok.policy"
-check_eq "an old database is migrated to the latest schema" 3 "$(sqlite3 "$MOAT_DIR/database/moat.db" 'PRAGMA user_version;')"
+check_eq "an old database is migrated to the latest schema" 4 "$(sqlite3 "$MOAT_DIR/database/moat.db" 'PRAGMA user_version;')"
+check_eq "migration 4 creates the networks table" networks \
+	"$(sqlite3 "$MOAT_DIR/database/moat.db" "SELECT name FROM sqlite_master WHERE name = 'networks';")"
 check_eq "migration keeps existing rows" yes "$(jget "$(api GET /1.0)" 'd["metadata"]["config"]["user.kept"]')"
 check_eq "migration 2 creates the default profile" default "$(sqlite3 "$MOAT_DIR/database/moat.db" 'SELECT name FROM profiles;')"
 check_match "moatd logs the policy it loaded" 'policy .* \(default\)' "$(cat "$T/moatd.log")"
-if timeout 10 "$B/moatd" --dir "$MOAT_DIR" >"$T/second.log" 2>&1; then
+if timeout 10 "$B/moatd" --network none --dir "$MOAT_DIR" >"$T/second.log" 2>&1; then
 	not_ok "a second moatd on the same directory is refused (it started)"
 else
 	check_match "a second moatd on the same directory is refused" 'another moatd' "$(cat "$T/second.log")"
@@ -83,7 +85,7 @@ start_beside() {
 	return 1
 }
 check "a second moatd with its own directory runs beside the first" \
-	start_beside "$T/d2" "$T/moatd2.log" "$B/moatd" --dir "$T/d2" --policy "$TOP/policy/hardened.policy"
+	start_beside "$T/d2" "$T/moatd2.log" "$B/moatd" --network none --dir "$T/d2" --policy "$TOP/policy/hardened.policy"
 check_eq "the second daemon reports the hardened policy" hardened \
 	"$(jget "$(curl -s --unix-socket "$T/d2/unix.socket" http://x/1.0)" 'd["metadata"]["environment"]["moat_policy"]')"
 
@@ -98,7 +100,7 @@ without_root_range() {
 	exec unshare -m sh -c 'mount --bind "$0" "$1" && shift && exec "$@"' "$P/subid.other" "$f" "$@"
 }
 for f in /etc/subuid /etc/subgid; do
-	if (without_root_range "$f" timeout 10 "$B/moatd" --dir "$T/r" \
+	if (without_root_range "$f" timeout 10 "$B/moatd" --network none --dir "$T/r" \
 		--policy "$TOP/policy/hardened.policy") >"$T/refuse.log" 2>&1; then
 		not_ok "hardened: no range for root in $f is refused (moatd started)"
 	else
@@ -109,5 +111,5 @@ for f in /etc/subuid /etc/subgid; do
 done
 check "and the host's own files were not touched" grep -q '^root:' /etc/subuid
 check "the default policy starts without a range for root (the fallback ids, as LXD)" \
-	start_beside "$T/d3" "$T/moatd3.log" without_root_range /etc/subuid "$B/moatd" --dir "$T/d3" --policy "$P/ok.policy"
+	start_beside "$T/d3" "$T/moatd3.log" without_root_range /etc/subuid "$B/moatd" --network none --dir "$T/d3" --policy "$P/ok.policy"
 finish

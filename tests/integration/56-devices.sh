@@ -157,7 +157,7 @@ sed "s|^disk_source_prefixes = .*|disk_source_prefixes = $SRC/share|" "$TOP/poli
 chown root:root "$T/hardened.policy"
 chmod 0644 "$T/hardened.policy"
 export MOAT_DIR=$T/dh LXD_DIR=$T/dh
-"$B/moatd" --dir "$MOAT_DIR" --policy "$T/hardened.policy" >>"$T/moatd-hardened.log" 2>&1 &
+"$B/moatd" --network none --dir "$MOAT_DIR" --policy "$T/hardened.policy" >>"$T/moatd-hardened.log" 2>&1 &
 DAEMON_PIDS+=("$!")
 wait_api 15 || not_ok "the hardened moatd answers"
 import_busybox_image

@@ -178,7 +178,7 @@ check_match "pylxd: i1's isolated map is in its config" "isolated: true $b1" "$o
 cp "$TOP/policy/hardened.policy" "$T/hardened.policy"
 chown root:root "$T/hardened.policy"
 chmod 0644 "$T/hardened.policy"
-"$B/moatd" --dir "$T/dh" --policy "$T/hardened.policy" >>"$T/moatd-hardened.log" 2>&1 &
+"$B/moatd" --network none --dir "$T/dh" --policy "$T/hardened.policy" >>"$T/moatd-hardened.log" 2>&1 &
 DAEMON_PIDS+=("$!")
 hapi_status() { MOAT_DIR=$T/dh api_status "$@"; }
 hapi() { MOAT_DIR=$T/dh api "$@"; }

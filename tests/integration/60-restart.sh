@@ -30,7 +30,7 @@ kill -9 "$MOATD_PID"
 for _ in $(seq 1 50); do [ -z "$(frontend_pid)" ] && break; sleep 0.1; done
 check "moatd-api died with moatd" test -z "$(pgrep -x moatd-api -P "$MOATD_PID")"
 check "r1's init survived moatd" kill -0 "$init1"
-"$B/moatd" --dir "$MOAT_DIR" >>"$T/moatd.log" 2>&1 &
+"$B/moatd" --network none --dir "$MOAT_DIR" >>"$T/moatd.log" 2>&1 &
 MOATD_PID=$!
 DAEMON_PIDS+=("$MOATD_PID")
 check "a new moatd takes over the directory" wait_api 10

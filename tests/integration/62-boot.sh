@@ -49,7 +49,7 @@ reboot() {
 	done
 	check_eq "$1: every container stopped (the host went down)" 0 \
 		"$(lxc-ls -P "$MOAT_DIR/containers" --running | wc -w)"
-	"$B/moatd" --dir "$MOAT_DIR" >>"$T/moatd.log" 2>&1 &
+	"$B/moatd" --network none --dir "$MOAT_DIR" >>"$T/moatd.log" 2>&1 &
 	MOATD_PID=$!
 	DAEMON_PIDS+=("$MOATD_PID")
 	check "$1: moatd starts again on the same directory" wait_api 15

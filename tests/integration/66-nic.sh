@@ -44,7 +44,8 @@ vol() {
 # ---- a bridged nic onto a host bridge ------------------------------------------------
 check "init c1" timeout 120 lxc init bb c1
 check "lxc config device add c1 eth0 nic nictype=bridged parent=$BR" timeout 30 \
-	lxc config device add c1 eth0 nic nictype=bridged parent="$BR" mtu=1400
+	lxc config device add c1 eth0 nic nictype=bridged parent="$BR" mtu=1400 \
+	security.mac_filtering=true security.ipv4_filtering=true ipv4.address="$NET4.11"
 check "c1 starts with its nic" timeout 120 lxc start c1
 MAC1=$(vol c1 volatile.eth0.hwaddr)
 HOST1=$(vol c1 volatile.eth0.host_name)
@@ -92,9 +93,127 @@ check "c1 reaches c2 while moatd is down (ping in c1's network namespace)" \
 	nsenter -t "$PID1" -n busybox ping -c1 -W5 "$NET4.12"
 daemon_start
 check "after moatd's restart c1 still reaches c2" inside c1 ping -c1 -W5 "$NET4.12"
+check_match "... c1's nic still has its filter" "chain nic_c1_$HOST1 " "$(nft list ruleset bridge)"
 check "... and the host" inside c1 ping -c1 -W5 "$NET4.1"
 check_eq "... the host end is still a port of $BR" "$BR" \
 	"$(basename "$(readlink "/sys/class/net/$HOST1/master")")"
+
+# ---- hot-plug: nic_attach, nic_detach ------------------------------------------------
+check "lxc config device add: a bridged nic hot-plugged into the running c2" timeout 30 \
+	lxc config device add c2 eth1 nic nictype=bridged parent="$BR" name=eth1
+MAC2=$(vol c2 volatile.eth1.hwaddr)
+HOST2=$(vol c2 volatile.eth1.host_name)
+check_match "its hwaddr is kept in volatile.eth1.hwaddr" '^00:16:3e(:[0-9a-f]{2}){3}$' "$MAC2"
+check_eq "eth1 appeared in c2 at once, with that MAC" "$MAC2" \
+	"$(inside c2 cat /sys/class/net/eth1/address)"
+check_match "... up" 'UP' "$(inside c2 ip link show eth1)"
+check_eq "its host end ($HOST2) is a port of $BR" "$BR" \
+	"$(basename "$(readlink "/sys/class/net/$HOST2/master")")"
+check "c2 takes an address on eth1" inside c2 ip addr add "$NET4.22/24" dev eth1
+check "c1 reaches c2's hot-plugged nic" inside c1 ping -c1 -W5 "$NET4.22"
+check "lxc config device add: a physical nic hot-plugged into c1" timeout 30 \
+	lxc config device add c1 phy nic nictype=physical parent="$DUM" name=lan1
+check "it is inside c1 as lan1" inside c1 test -d /sys/class/net/lan1
+check_fails "... and gone from the host" test -d "/sys/class/net/$DUM"
+check "lxc config device remove c1 phy" timeout 30 lxc config device remove c1 phy
+check "the physical nic is back on the host as $DUM" test -d "/sys/class/net/$DUM"
+check_fails "... and gone from c1" inside c1 test -d /sys/class/net/lan1
+check "lxc config device remove c2 eth1" timeout 30 lxc config device remove c2 eth1
+check_fails "eth1 is gone from c2" inside c2 test -d /sys/class/net/eth1
+check_fails "... and its host end from the host" test -d "/sys/class/net/$HOST2"
+check "c2's eth0 still works" inside c1 ping -c1 -W5 "$NET4.12"
+check_fails "a hot-plug onto a parent that does not exist fails" timeout 30 \
+	lxc config device add c2 eth2 nic nictype=bridged parent=mt$$x name=eth2
+check_eq "... and is not stored" "" \
+	"$(jget "$(api GET /1.0/instances/c2)" "d['metadata']['devices'].get('eth2', '')")"
+
+# ---- mac and ip filtering: spoofed frames from f1 never reach f2 -------------------------
+# tests/integration/66-nic-frames.py sends crafted frames out of f1's eth0 (in f1's
+# network namespace) and sniffs f2's eth0: the bad frame is sent first, then a good
+# one; the sniffer says whether the bad one came before the good one did.
+FR="$TOP/tests/integration/66-nic-frames.py"
+F1MAC=00:16:3e:66:01:01
+F2MAC=00:16:3e:66:01:02
+F1LL=fe80::216:3eff:fe66:101
+F2LL=fe80::216:3eff:fe66:102
+check "init f1 with a filtered nic (mac, ipv4, ipv6)" timeout 120 lxc init bb f1
+check "lxc config device add f1 eth0 with security.*_filtering" timeout 30 \
+	lxc config device add f1 eth0 nic nictype=bridged parent="$BR" hwaddr=$F1MAC \
+	ipv4.address="$NET4.31" ipv6.address=fd66::31 security.mac_filtering=true \
+	security.ipv4_filtering=true security.ipv6_filtering=true
+check "init f2 with a plain nic" timeout 120 lxc init bb f2
+check "lxc config device add f2 eth0" timeout 30 \
+	lxc config device add f2 eth0 nic nictype=bridged parent="$BR" hwaddr=$F2MAC
+check "f1 starts" timeout 120 lxc start f1
+check "f2 starts" timeout 120 lxc start f2
+HF1=$(vol f1 volatile.eth0.host_name)
+check_match "f1's filter is a chain of this daemon's bridge table" "chain nic_f1_$HF1 " \
+	"$(nft list ruleset bridge)"
+PF1=$(jget "$(api GET /1.0/instances/f1/state)" 'd["metadata"]["pid"]')
+PF2=$(jget "$(api GET /1.0/instances/f2/state)" 'd["metadata"]["pid"]')
+hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }
+# frames DESC FROM_PID TO_PID WANT BADHEX GOODHEX BADFRAME... -- GOODFRAME...
+frames() {
+	local desc=$1 from=$2 to=$3 want=$4 bad=$5 good=$6 a=() b=() out
+	shift 6
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do a+=("$1"); shift; done
+	shift
+	b=("$@")
+	rm -f "$T/sniff.out"
+	nsenter -t "$to" -n python3 "$FR" sniff eth0 "$bad" "$good" >"$T/sniff.out" 2>&1 &
+	local sp=$!
+	eventually 10 grep -q ready "$T/sniff.out"
+	nsenter -t "$from" -n python3 "$FR" send eth0 "${a[@]}"
+	nsenter -t "$from" -n python3 "$FR" send eth0 "${b[@]}"
+	wait "$sp"
+	out=$(tail -1 "$T/sniff.out")
+	check_eq "$desc" "$want" "$out"
+}
+G4="udp $F1MAC $F2MAC $NET4.31 $NET4.32 good4"
+frames "without a filter a spoofed source IP gets through (f2 to f1: the test sees spoofs)" \
+	"$PF2" "$PF1" bad "$(hexof spoofed2)" "$(hexof good2)" \
+	udp $F2MAC $F1MAC "$NET4.99" "$NET4.31" spoofed2 -- udp $F2MAC $F1MAC "$NET4.32" "$NET4.31" good2
+frames "a spoofed source IPv4 address is dropped" "$PF1" "$PF2" "good only" \
+	"$(hexof spoof-ip)" "$(hexof good4)" udp $F1MAC $F2MAC "$NET4.99" "$NET4.32" spoof-ip -- $G4
+frames "a spoofed source MAC is dropped" "$PF1" "$PF2" "good only" \
+	"$(hexof spoof-mac)" "$(hexof good4)" \
+	udp 00:16:3e:66:01:99 $F2MAC "$NET4.31" "$NET4.32" spoof-mac -- $G4
+frames "ARP with a spoofed sender IP is dropped" "$PF1" "$PF2" "good only" \
+	0afa424d "$(hexof good4)" \
+	arp $F1MAC - "$NET4.77" "$NET4.32" x -- $G4
+frames "ARP with a spoofed sender MAC is dropped" "$PF1" "$PF2" "good only" \
+	00163e6601990afa421f "$(hexof good4)" \
+	arp $F1MAC - "$NET4.31" "$NET4.32" x 00:16:3e:66:01:99 -- $G4
+frames "ARP from the nic's own address gets through" "$PF1" "$PF2" "good only" \
+	"$(hexof never)" 0afa421f000000000000 arp $F1MAC - "$NET4.31" "$NET4.32" x -- \
+	arp $F1MAC - "$NET4.31" "$NET4.32" x
+frames "a DHCP server's answer from the container is dropped" "$PF1" "$PF2" "good only" \
+	"$(hexof dhcp-offer)" "$(hexof dhcp-discover)" udp67 $F1MAC - "$NET4.31" - dhcp-offer -- \
+	discover $F1MAC - - - dhcp-discover
+frames "a VLAN-tagged frame is dropped" "$PF1" "$PF2" "good only" "$(hexof tagged)" \
+	"$(hexof good4)" vlan $F1MAC $F2MAC "$NET4.99" "$NET4.32" tagged -- $G4
+G6="echo6 $F1MAC $F2MAC $F1LL $F2LL good6"
+frames "a router advertisement from the container is dropped" "$PF1" "$PF2" "good only" \
+	"$(hexof ra)" "$(hexof good6)" ra $F1MAC - $F1LL - ra -- $G6
+frames "a neighbour advertisement for f2's address is dropped" "$PF1" "$PF2" "good only" \
+	"$(hexof na-spoof)" "$(hexof na-own)" na $F1MAC - $F1LL - na-spoof $F2LL -- \
+	na $F1MAC - $F1LL - na-own $F1LL
+frames "a spoofed source IPv6 address is dropped, ipv6.address gets through" "$PF1" "$PF2" \
+	"good only" "$(hexof spoof6)" "$(hexof own6)" echo6 $F1MAC $F2MAC fd66::99 $F2LL spoof6 -- \
+	echo6 $F1MAC $F2MAC fd66::31 $F2LL own6
+check "f1 still reaches f2 from its own address" sh -c \
+	"timeout 30 lxc exec f1 -- ip addr add $NET4.31/24 dev eth0 &&
+	 timeout 30 lxc exec f2 -- ip addr add $NET4.32/24 dev eth0 &&
+	 timeout 30 lxc exec f1 -- ping -c1 -W5 $NET4.32"
+check_fails "... and not from another" sh -c \
+	"timeout 30 lxc exec f1 -- ip addr add $NET4.98/24 dev eth0 &&
+	 timeout 30 lxc exec f1 -- ping -c1 -W3 -I $NET4.98 $NET4.32"
+check "lxc stop f1" timeout 120 lxc stop f1 --force
+check_fails "its filter went with it" sh -c "nft list ruleset bridge | grep -q 'chain nic_f1_$HF1 '"
+check "lxc start f1" timeout 120 lxc start f1
+check_match "its filter is back" "chain nic_f1_$HF1 " "$(nft list ruleset bridge)"
+check "lxc delete -f f1" timeout 120 lxc delete -f f1
+check_fails "its filter went with it" sh -c "nft list ruleset bridge | grep -q 'chain nic_f1_$HF1 '"
 
 # ---- p2p, physical, macvlan ----------------------------------------------------------
 check "init c3" timeout 120 lxc init bb c3
@@ -131,7 +250,7 @@ check_eq "nothing was stored" "" \
 cp "$TOP/policy/hardened.policy" "$T/hardened.policy"
 chown root:root "$T/hardened.policy"
 chmod 0644 "$T/hardened.policy"
-"$B/moatd" --dir "$T/dh" --policy "$T/hardened.policy" >>"$T/moatd-hardened.log" 2>&1 &
+"$B/moatd" --network none --dir "$T/dh" --policy "$T/hardened.policy" >>"$T/moatd-hardened.log" 2>&1 &
 DAEMON_PIDS+=("$!")
 check "the hardened moatd answers" eventually 15 test -S "$T/dh/unix.socket"
 hapi_status() {

@@ -58,6 +58,40 @@ CLEANUP_ALSO=()
 # cleanup_also CMD...: run CMD too when the suite ends (before its daemons stop)
 cleanup_also() { CLEANUP_ALSO+=("$(printf '%q ' "$@")"); }
 
+# moat_tag DIR: the tag of the moatd on DIR (privhelper/op_network.c: FNV-1a 64
+# of the real path): its bridges' ifalias is moat:TAG, its tables moat_TAG.
+moat_tag() {
+	/usr/bin/python3 -c 'import os,sys
+h=1469598103934665603
+for c in os.path.realpath(sys.argv[1]).encode(): h=((h^c)*1099511628211)&(2**64-1)
+print("%016x"%h)' "$1"
+}
+
+# net_cleanup: managed networks outlive their moatd by design; remove this
+# suite's own: each network's dnsmasq (by its pid file and command line),
+# bridge (only if it carries the suite's daemon's marker) and the daemon's
+# nftables tables.
+net_cleanup() {
+	local d n p tag f
+	for d in "$T"/d*/; do
+		d=${d%/}
+		[ -d "$d/networks" ] || continue
+		tag=$(moat_tag "$d")
+		for n in "$d"/networks/*/; do
+			[ -d "$n" ] || continue
+			n=$(basename "$n")
+			p=$(cat "$d/networks/$n/dnsmasq.pid" 2>/dev/null)
+			if [ -n "$p" ] && grep -qsF -- "$d/networks/$n/dnsmasq.conf" "/proc/$p/cmdline"; then
+				kill "$p" 2>/dev/null
+			fi
+			if ip -d link show "$n" 2>/dev/null | grep -q "alias moat:$tag\$"; then
+				ip link del "$n" 2>/dev/null
+			fi
+		done
+		for f in inet bridge; do nft delete table "$f" "moat_$tag" 2>/dev/null; done
+	done
+}
+
 # none_left: no process has this suite's directory in its command line.
 none_left() { ! pgrep -f -- "$T/" >/dev/null; }
 
@@ -78,6 +112,7 @@ cleanup() {
 		for _ in $(seq 1 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null
 	done
+	net_cleanup
 	# nothing of the suite's is left running (a daemon, a container's monitor,
 	# a client in the background): tests/run.sh runs suites side by side, and a
 	# leftover would take their CPU and outlive the run
@@ -187,10 +222,13 @@ wait_api() {
 }
 
 # daemon_start [moatd args...]: a moatd in $T/d; sets MOAT_DIR, LXD_DIR, LXD_CONF.
+# It makes no default network (--network none) unless the args say --network.
 daemon_start() {
+	local a net=(--network none)
 	export MOAT_DIR=$T/d LXD_DIR=$T/d LXD_CONF=$T/lxc-conf
 	mkdir -p "$LXD_CONF"
-	"$B/moatd" --dir "$MOAT_DIR" "$@" >>"$T/moatd.log" 2>&1 &
+	for a in "$@"; do case $a in --network | --network=*) net=() ;; esac; done
+	"$B/moatd" --dir "$MOAT_DIR" "${net[@]}" "$@" >>"$T/moatd.log" 2>&1 &
 	MOATD_PID=$!
 	DAEMON_PIDS+=("$MOATD_PID")
 	if ! wait_api 15; then

@@ -169,6 +169,18 @@ void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
 	case PH__REQUEST__OP_DEVICE_DETACH:
 		req.device_detach = m;
 		break;
+	case PH__REQUEST__OP_NETWORK_APPLY:
+		req.network_apply = m;
+		break;
+	case PH__REQUEST__OP_NETWORK_DELETE:
+		req.network_delete = m;
+		break;
+	case PH__REQUEST__OP_NIC_ATTACH:
+		req.nic_attach = m;
+		break;
+	case PH__REQUEST__OP_NIC_DETACH:
+		req.nic_detach = m;
+		break;
 	default:
 		abort(); /* the other ops have builders of their own */
 	}

@@ -247,6 +247,86 @@ static void base_device_detach(Ph__Request *r)
 	r->device_detach = &m;
 }
 
+/*
+ * A network named "lo": a host interface that is not moatd's, so a live
+ * moatd refuses it (EEXIST) before it changes anything, whatever a mutant
+ * of the other fields says.
+ */
+static void base_network_apply(Ph__Request *r)
+{
+	static Ph__NetworkApplyRequest m;
+	static Ph__NetRange range, *ranges[1] = { &range };
+	static Ph__NetHost host, *hosts[1] = { &host };
+
+	ph__network_apply_request__init(&m);
+	ph__net_range__init(&range);
+	ph__net_host__init(&host);
+	m.name = text("lo");
+	m.mtu = 1500;
+	m.hwaddr = text("00:16:3e:0a:0b:0c");
+	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m.ipv4 = text("10.250.63.1");
+	m.ipv4_prefix = 24;
+	m.ipv4_nat = m.ipv4_dhcp = m.ipv4_routing = 1;
+	range.start = text("10.250.63.100");
+	range.end = text("10.250.63.200");
+	m.ipv4_ranges = ranges;
+	m.n_ipv4_ranges = 1;
+	m.ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	m.ipv6_nat = m.ipv6_dhcp = 1;
+	m.dns_domain = text("moat");
+	m.dns_mode = PH__NET_DNS_MODE__NET_DNS_MANAGED;
+	host.name = text("c1");
+	host.hwaddr = text("00:16:3e:01:02:03");
+	host.ipv4 = text("10.250.63.5");
+	m.hosts = hosts;
+	m.n_hosts = 1;
+	r->network_apply = &m;
+}
+
+static void base_network_delete(Ph__Request *r)
+{
+	static Ph__NetworkDeleteRequest m;
+
+	ph__network_delete_request__init(&m);
+	m.name = text("lo"); /* not moatd's: left alone */
+	r->network_delete = &m;
+}
+
+/* A p2p nic: it touches no host interface, so both policies allow it. */
+static Ph__Nic *base_nic(void)
+{
+	static Ph__Nic n;
+
+	ph__nic__init(&n);
+	n.device = text("eth1");
+	n.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+	n.ifname = text("eth1");
+	n.host_name = text("vethbase1");
+	n.hwaddr = 0x00163e0a0b0dull;
+	return &n;
+}
+
+static void base_nic_attach(Ph__Request *r)
+{
+	static Ph__NicAttachRequest m;
+
+	ph__nic_attach_request__init(&m);
+	m.name = text("nosuch");
+	m.nic = base_nic();
+	r->nic_attach = &m;
+}
+
+static void base_nic_detach(Ph__Request *r)
+{
+	static Ph__NicDetachRequest m;
+
+	ph__nic_detach_request__init(&m);
+	m.name = text("nosuch");
+	m.nic = base_nic();
+	r->nic_detach = &m;
+}
+
 /* Keyed by op case, in the order of privhelper/ops.def. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -267,6 +347,10 @@ static const struct {
 	{ PH__REQUEST__OP_INSTANCE_LIMITS, base_instance_limits },
 	{ PH__REQUEST__OP_DEVICE_ATTACH, base_device_attach },
 	{ PH__REQUEST__OP_DEVICE_DETACH, base_device_detach },
+	{ PH__REQUEST__OP_NETWORK_APPLY, base_network_apply },
+	{ PH__REQUEST__OP_NETWORK_DELETE, base_network_delete },
+	{ PH__REQUEST__OP_NIC_ATTACH, base_nic_attach },
+	{ PH__REQUEST__OP_NIC_DETACH, base_nic_detach },
 };
 
 const Ph__Request *ph_base(Ph__Request__OpCase op)

@@ -115,6 +115,7 @@ int main(void)
 	test_object();
 	test_profiles();
 	test_acl();
+	test_networks_api();
 	test_cli();
 	test_cli_format();
 	test_cli_verbs();

@@ -54,6 +54,7 @@ void test_config_limits(void);
 void test_router(void);
 void test_object(void);
 void test_profiles(void);
+void test_networks_api(void);
 void test_cli(void);
 void test_cli_format(void);
 void test_cli_verbs(void);

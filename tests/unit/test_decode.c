@@ -13,6 +13,7 @@
  * whole, no NUL in a path, enums and numbers in range, as sent).
  * Run by the test runner with no privilege; the packets are built here.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -25,6 +26,7 @@
 #include "../lib/pbenc.h"
 #include "../lib/ph_mutate.h"
 #include "frame.h"
+#include "net.h"
 #include "ph.h"
 #include "t.h"
 
@@ -1596,6 +1598,87 @@ static bool inv_device_detach(const Ph__Request *q, const union ph_typed *t)
 	       device_ok(&t->device_detach.device, q->device_detach->device);
 }
 
+/* The text sent is the address typed (empty: none). */
+static bool addr_is(int family, const ProtobufCBinaryData *sent, const void *typed)
+{
+	char s[INET6_ADDRSTRLEN];
+	uint8_t a[16];
+
+	if (sent->len == 0 || sent->len >= sizeof(s))
+		return false;
+	memcpy(s, sent->data, sent->len);
+	s[sent->len] = '\0';
+	return inet_pton(family, s, a) == 1 && memcmp(a, typed, family == AF_INET ? 4 : 16) == 0;
+}
+
+static bool in_net4(struct in_addr a, struct in_addr net, unsigned prefix)
+{
+	uint32_t m = prefix ? ~0U << (32 - prefix) : 0, x = ntohl(a.s_addr);
+
+	return (x & m) == (ntohl(net.s_addr) & m) && (x & ~m) != 0 && (x & ~m) != ~m;
+}
+
+/*
+ * A network_apply the handler may act on: a bridge name, an mtu in range,
+ * each address the one sent (a host address of its subnet), each static
+ * lease inside it, raw.dnsmasq whole and of key[=value] lines.
+ */
+static bool inv_network_apply(const Ph__Request *q, const union ph_typed *t)
+{
+	const Ph__NetworkApplyRequest *m = q->network_apply;
+	const struct ph_network_apply *n = &t->network_apply;
+	bool ok = name_net_valid((const uint8_t *)n->name, strlen(n->name)) &&
+		  strlen(n->name) == m->name.len &&
+		  memcmp(n->name, m->name.data, m->name.len) == 0 && n->mtu >= 68 &&
+		  n->mtu <= 65535 && n->n_hosts == m->n_hosts &&
+		  n->n_ipv4_ranges == m->n_ipv4_ranges &&
+		  strlen(n->raw_dnsmasq) == m->raw_dnsmasq.len &&
+		  ph_dnsmasq_raw_ok(n->raw_dnsmasq, strlen(n->raw_dnsmasq)) && n->dns_domain[0];
+
+	if (n->ipv4_mode == PH_NET_ADDR_SET)
+		ok = ok && addr_is(AF_INET, &m->ipv4, &n->ipv4) && n->ipv4_prefix >= 8 &&
+		     n->ipv4_prefix <= 30 && in_net4(n->ipv4, n->ipv4, n->ipv4_prefix);
+	else
+		ok = ok && m->ipv4.len == 0 && n->n_ipv4_ranges == 0;
+	if (n->ipv6_mode == PH_NET_ADDR_SET)
+		ok = ok && addr_is(AF_INET6, &m->ipv6, &n->ipv6) && n->ipv6_prefix >= 8 &&
+		     n->ipv6_prefix <= 126;
+	for (size_t i = 0; ok && i < n->n_hosts; i++) {
+		const struct ph_net_apply_host *h = &n->hosts[i];
+
+		ok = name_is(h->name, &m->hosts[i]->name) && !(h->hwaddr[0] & 1) &&
+		     h->has_ipv4 == (m->hosts[i]->ipv4.len != 0) &&
+		     (!h->has_ipv4 || (addr_is(AF_INET, &m->hosts[i]->ipv4, &h->ipv4) &&
+				       (n->ipv4_mode != PH_NET_ADDR_SET ||
+					in_net4(h->ipv4, n->ipv4, n->ipv4_prefix))));
+	}
+	for (size_t i = 0; ok && i < n->n_ipv4_ranges; i++)
+		ok = in_net4(n->ipv4_ranges[i].start, n->ipv4, n->ipv4_prefix) &&
+		     in_net4(n->ipv4_ranges[i].end, n->ipv4, n->ipv4_prefix) &&
+		     ntohl(n->ipv4_ranges[i].start.s_addr) <= ntohl(n->ipv4_ranges[i].end.s_addr);
+	return ok;
+}
+
+static bool inv_network_delete(const Ph__Request *q, const union ph_typed *t)
+{
+	const ProtobufCBinaryData *b = &q->network_delete->name;
+
+	return name_net_valid(b->data, b->len) && strlen(t->network_delete.name) == b->len &&
+	       memcmp(t->network_delete.name, b->data, b->len) == 0;
+}
+
+static bool inv_nic_attach(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->nic_attach.ref.name, &q->nic_attach->name) &&
+	       nic_ok(&t->nic_attach.nic, q->nic_attach->nic);
+}
+
+static bool inv_nic_detach(const Ph__Request *q, const union ph_typed *t)
+{
+	return name_is(t->nic_detach.ref.name, &q->nic_detach->name) &&
+	       nic_ok(&t->nic_detach.nic, q->nic_detach->nic);
+}
+
 /* What an accepted request of each op promises its handler, keyed by op case. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -1616,6 +1699,10 @@ static const struct {
 	{ PH__REQUEST__OP_INSTANCE_LIMITS, inv_instance_limits },
 	{ PH__REQUEST__OP_DEVICE_ATTACH, inv_device_attach },
 	{ PH__REQUEST__OP_DEVICE_DETACH, inv_device_detach },
+	{ PH__REQUEST__OP_NETWORK_APPLY, inv_network_apply },
+	{ PH__REQUEST__OP_NETWORK_DELETE, inv_network_delete },
+	{ PH__REQUEST__OP_NIC_ATTACH, inv_nic_attach },
+	{ PH__REQUEST__OP_NIC_DETACH, inv_nic_detach },
 };
 
 /*
@@ -1743,6 +1830,169 @@ static void mutants(void)
 		      k->op->name, n, k->refused, k->accepted);
 	}
 	free(k);
+}
+
+/* ---- network_apply: what the check accepts and refuses ------------------------ */
+
+static void net_req(Ph__NetworkApplyRequest *m)
+{
+	ph__network_apply_request__init(m);
+	m->name = str("mt_br-0");
+	m->ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m->ipv4 = str("10.250.63.1");
+	m->ipv4_prefix = 24;
+	m->ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m->ipv6 = str("fd42:1:2:3::1");
+	m->ipv6_prefix = 64;
+}
+
+static void network_checks(void)
+{
+	static union ph_typed t;
+	Ph__NetworkApplyRequest m;
+	Ph__NetHost h = PH__NET_HOST__INIT, *hp = &h;
+	Ph__NetRange rg = PH__NET_RANGE__INIT, *rp = &rg;
+	struct enc e = { .n = 0 };
+	Ph__Request *req;
+	static const struct {
+		const char *what, *field, *value;
+	} bad[] = {
+		{ "a name of 16 bytes", "name", "abcdefghijklmnop" },
+		{ "a name with a dot", "name", "br.0" },
+		{ "a name starting with -", "name", "-br0" },
+		{ "an IPv4 address with a leading zero octet", "ipv4", "010.250.63.1" },
+		{ "an IPv4 address in 127/8", "ipv4", "127.0.0.1" },
+		{ "an IPv4 address that is the subnet's", "ipv4", "10.250.63.0" },
+		{ "an IPv4 address that is the broadcast", "ipv4", "10.250.63.255" },
+		{ "an IPv4 address in 169.254/16", "ipv4", "169.254.1.1" },
+		{ "an IPv4 address of 224/4", "ipv4", "224.0.0.1" },
+		{ "an IPv6 link-local address", "ipv6", "fe80::1" },
+		{ "an IPv6 multicast address", "ipv6", "ff02::1" },
+		{ "the IPv6 subnet's own address", "ipv6", "fd42:1:2:3::" },
+		{ "an IPv4-mapped IPv6 address", "ipv6", "::ffff:10.0.0.1" },
+		{ "a domain with an empty label", "dns_domain", "a..b" },
+		{ "a domain with a space", "dns_domain", "a b" },
+		{ "a domain label ending in -", "dns_domain", "moat-" },
+		{ "a raw.dnsmasq line with a CR", "raw_dnsmasq", "port=0\r" },
+		{ "a raw.dnsmasq key with a dot", "raw_dnsmasq", "lxc.hook=x" },
+		{ "a raw.dnsmasq value with a tab", "raw_dnsmasq", "port=\t0" },
+		{ "a raw.dnsmasq line of only a value", "raw_dnsmasq", "=x" },
+		{ "an uppercase hwaddr", "hwaddr", "00:16:3E:00:00:01" },
+		{ "a multicast hwaddr", "hwaddr", "01:16:3e:00:00:01" },
+		{ "a zero hwaddr", "hwaddr", "00:00:00:00:00:00" },
+		{ "a hwaddr of 5 bytes", "hwaddr", "00:16:3e:00:01" },
+	};
+
+	net_req(&m);
+	m.mtu = 9000;
+	m.hwaddr = str("00:16:3e:aa:bb:cc");
+	m.dns_domain = str("lab.example");
+	m.dns_mode = PH__NET_DNS_MODE__NET_DNS_DYNAMIC;
+	m.raw_dnsmasq = str("# a comment\ndhcp-option=42,10.0.0.1\n\nno-negcache");
+	rg.start = str("10.250.63.100");
+	rg.end = str("10.250.63.150");
+	m.ipv4_ranges = &rp;
+	m.n_ipv4_ranges = 1;
+	h.name = str("c1");
+	h.hwaddr = str("00:16:3e:01:02:03");
+	h.ipv4 = str("10.250.63.7");
+	h.ipv6 = str("fd42:1:2:3::7");
+	m.hosts = &hp;
+	m.n_hosts = 1;
+	build_op(&e, 90, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	req = accepted("network_apply with every field", &e, 0, PH__REQUEST__OP_NETWORK_APPLY, &t);
+	if (req) {
+		const struct ph_network_apply *n = &t.network_apply;
+
+		CHECK(strcmp(n->name, "mt_br-0") == 0 && n->mtu == 9000 && n->has_hwaddr &&
+			      n->hwaddr[0] == 0 && n->hwaddr[3] == 0xaa && n->hwaddr[5] == 0xcc &&
+			      n->ipv4_prefix == 24 && ntohl(n->ipv4.s_addr) == 0x0afa3f01 &&
+			      n->ipv6_prefix == 64 && n->ipv6.s6_addr[0] == 0xfd &&
+			      n->ipv6.s6_addr[15] == 1 && n->n_ipv4_ranges == 1 &&
+			      ntohl(n->ipv4_ranges[0].end.s_addr) == 0x0afa3f96 &&
+			      strcmp(n->dns_domain, "lab.example") == 0 &&
+			      n->dns_mode == PH_NET_DNS_DYNAMIC && n->n_hosts == 1 &&
+			      strcmp(n->hosts[0].name, "c1") == 0 && n->hosts[0].has_ipv4 &&
+			      n->hosts[0].has_ipv6 && n->hosts[0].hwaddr[5] == 3 &&
+			      strstr(n->raw_dnsmasq, "no-negcache"),
+		      "decode: network_apply: every field typed as sent");
+		ph__request__free_unpacked(req, NULL);
+	}
+	net_req(&m);
+	m.ipv4_mode = m.ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	m.ipv4 = m.ipv6 = str("");
+	m.ipv4_prefix = m.ipv6_prefix = 0;
+	build_op(&e, 91, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	req = accepted("network_apply with auto addresses and nothing else", &e, 0,
+		       PH__REQUEST__OP_NETWORK_APPLY, &t);
+	if (req) {
+		CHECK(t.network_apply.mtu == 1500 &&
+			      strcmp(t.network_apply.dns_domain, "moat") == 0 &&
+			      t.network_apply.ipv4_mode == PH_NET_ADDR_AUTO,
+		      "decode: network_apply: mtu 1500 and domain moat by default");
+		ph__request__free_unpacked(req, NULL);
+	}
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ProtobufCBinaryData v = str(bad[i].value);
+		char what[128];
+
+		net_req(&m);
+		if (strcmp(bad[i].field, "name") == 0)
+			m.name = v;
+		else if (strcmp(bad[i].field, "ipv4") == 0)
+			m.ipv4 = v;
+		else if (strcmp(bad[i].field, "ipv6") == 0)
+			m.ipv6 = v;
+		else if (strcmp(bad[i].field, "dns_domain") == 0)
+			m.dns_domain = v;
+		else if (strcmp(bad[i].field, "raw_dnsmasq") == 0)
+			m.raw_dnsmasq = v;
+		else
+			m.hwaddr = v;
+		build_op(&e, 92, PH__REQUEST__OP_NETWORK_APPLY, &m);
+		snprintf(what, sizeof(what), "network_apply with %s", bad[i].what);
+		refused_enc(what, &e, 0, EINVAL, true);
+	}
+	net_req(&m);
+	m.mtu = 1279; /* IPv6 wants 1280 */
+	build_op(&e, 93, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with IPv6 and an mtu of 1279", &e, 0, EINVAL, true);
+	net_req(&m);
+	m.ipv4_prefix = 31;
+	build_op(&e, 94, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with an IPv4 /31", &e, 0, EINVAL, true);
+	net_req(&m);
+	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	build_op(&e, 95, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply auto with an address sent", &e, 0, EINVAL, true);
+	net_req(&m);
+	rg.start = str("10.250.63.200");
+	rg.end = str("10.250.63.100");
+	m.ipv4_ranges = &rp;
+	m.n_ipv4_ranges = 1;
+	build_op(&e, 96, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with a range that ends before it starts", &e, 0, EINVAL, true);
+	rg.start = str("10.250.63.100");
+	rg.end = str("10.250.64.100");
+	build_op(&e, 97, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with a range outside the subnet", &e, 0, EINVAL, true);
+	net_req(&m);
+	h.ipv4 = str("10.250.63.1");
+	h.ipv6 = str("");
+	m.hosts = &hp;
+	m.n_hosts = 1;
+	build_op(&e, 98, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with a static lease of the bridge's own address", &e, 0, EINVAL,
+		    true);
+	h.ipv4 = str("");
+	h.name = str("c_1");
+	build_op(&e, 99, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with a host name that is not an instance name", &e, 0, EINVAL,
+		    true);
+	CHECK(ph_dnsmasq_raw_ok("", 0) && ph_dnsmasq_raw_ok("a\n", 2) &&
+		      !ph_dnsmasq_raw_ok("a\0b", 3) && !ph_dnsmasq_raw_ok("A=1", 3),
+	      "decode: raw.dnsmasq lines: empty and key lines pass; a NUL or an uppercase key do "
+	      "not");
 }
 
 /* ---- nics: instance_start's repeated Nic ---- */
@@ -1963,6 +2213,7 @@ void test_decode(void)
 	bad_exec_start();
 	good_new_ops();
 	limits_checks();
+	network_checks();
 	nic_checks();
 	fd_checks();
 	mutants();

@@ -103,13 +103,13 @@ static void filter_rules(void)
 			    .n_ipv6 = 1 };
 	char buf[4096], small[64];
 
-	CHECK(ph_nic_filter_rules(&n, buf, sizeof(buf)) == 0 && buf[0] == '\0',
+	CHECK(ph_nic_filter_rules("c1", &n, buf, sizeof(buf)) == 0 && buf[0] == '\0',
 	      "nic filter: no filtering asked, no rules");
 	n.mac_filtering = n.ipv4_filtering = n.ipv6_filtering = true;
-	if (!CHECK(ph_nic_filter_rules(&n, buf, sizeof(buf)) == 0,
+	if (!CHECK(ph_nic_filter_rules("c1", &n, buf, sizeof(buf)) == 0,
 		   "nic filter: all three filters fit"))
 		return;
-	CHECK(strstr(buf, "chain nic-vethab {") &&
+	CHECK(strstr(buf, "chain nic_c1_vethab {") &&
 		      strstr(buf, "type filter hook prerouting priority -200;"),
 	      "nic filter: one base chain on the bridge's prerouting hook");
 	CHECK(strstr(buf, "iifname \"vethab\" ether saddr != 00:16:3e:0a:0b:0c drop") &&
@@ -134,11 +134,11 @@ static void filter_rules(void)
 			  "0xfe800000000000000200000000000001 } drop") &&
 		      strstr(buf, "meta protocol ip6 ip6 saddr != { fe80::200:0:0:1 } drop"),
 	      "nic filter: neighbour advertisements and IPv6 only for the nic's addresses");
-	CHECK(ph_nic_filter_rules(&n, small, sizeof(small)) == -ENOBUFS,
+	CHECK(ph_nic_filter_rules("c1", &n, small, sizeof(small)) == -ENOBUFS,
 	      "nic filter: a buffer too small is -ENOBUFS, not a cut rule");
 	n.n_ipv4 = 0;
 	n.n_ipv6 = 0;
-	CHECK(ph_nic_filter_rules(&n, buf, sizeof(buf)) == 0 &&
+	CHECK(ph_nic_filter_rules("c1", &n, buf, sizeof(buf)) == 0 &&
 		      strstr(buf, "\"vethab\" meta protocol ip drop") &&
 		      strstr(buf, "\"vethab\" meta protocol ip6 drop") &&
 		      strstr(buf, "arp saddr ip != { 0.0.0.0 } drop"),

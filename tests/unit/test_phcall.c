@@ -12,6 +12,7 @@
  * Run by the test runner with no privilege; the replies are the tests' own
  * (hostile on purpose). It runs last: the channel, once started, stays.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -196,10 +197,18 @@ static void fill_hello(Ph__Reply *rep, bool with_policy)
 		prefixes[1] = (ProtobufCBinaryData){ 9, (uint8_t *)"/data/lxd" };
 		p.n_disk_source_prefixes = 2;
 		p.disk_source_prefixes = prefixes;
+		p.allow_raw_dnsmasq = true;
 		h.policy = &p;
 		h.first_frontend = true;
+		h.default_network = (ProtobufCBinaryData){ 7, (uint8_t *)"moatbr0" };
 	}
 	rep->hello = &h;
+}
+
+static void fill_hello_bad_network(Ph__Reply *rep)
+{
+	fill_hello(rep, true);
+	rep->hello->default_network = (ProtobufCBinaryData){ 3, (uint8_t *)"a/b" };
 }
 
 static void fill_hello_policy(Ph__Reply *rep)
@@ -448,6 +457,8 @@ static void test_hello(void)
 	      "phcall: hello: lxc version and policy name (%s, %s)", h.lxc_version, h.policy_name);
 	CHECK(h.idmap_base == 1000000 && h.idmap_size == 65536, "phcall: hello: the id range");
 	CHECK(h.first_frontend, "phcall: hello: moatd's first frontend is told so (autostart)");
+	CHECK(strcmp(h.default_network, "moatbr0") == 0 && h.policy.allow_raw_dnsmasq,
+	      "phcall: hello: the default network (%s) and allow_raw_dnsmasq", h.default_network);
 	CHECK(json_object_object_get_ex(h.kernel_features, "pidfds", &v) &&
 		      strcmp(json_object_get_string(v), "true") == 0 &&
 		      json_object_object_get_ex(h.kernel_features, "cgroup2", &v) &&
@@ -473,13 +484,170 @@ static void test_hello(void)
 	memset(&h, 0xa5, sizeof(h));
 	r = ph_call_hello(&h, &e);
 	CHECK(r == 0 && !h.policy.known && !h.policy.allow_privileged &&
-		      !h.policy.disk_source_prefixes && !h.first_frontend,
+		      !h.policy.disk_source_prefixes && !h.first_frontend && !h.default_network[0],
 	      "phcall: hello without policy flags: policy not known, not the first frontend (%d)",
 	      r);
 	if (r == 0) {
 		json_object_put(h.kernel_features);
 		json_object_put(h.lxc_features);
 	}
+	answer(0, NULL, PH__REPLY__RESULT_HELLO, 0, fill_hello_bad_network);
+	r = ph_call_hello(&h, &e);
+	CHECK(r == -EPROTO,
+	      "phcall: hello with a default network that is not a name is -EPROTO (%d)", r);
+}
+
+/* ---- managed networks (calls_net.c) ------------------------------------------------ */
+
+static Ph__NetworkApplyReply applied;
+
+static void fill_applied(Ph__Reply *rep)
+{
+	ph__network_apply_reply__init(&applied);
+	applied.ipv4 = (ProtobufCBinaryData){ 8, (uint8_t *)"10.9.8.1" };
+	applied.ipv4_prefix = 24;
+	applied.ipv6 = (ProtobufCBinaryData){ 9, (uint8_t *)"fd00:1::1" };
+	applied.ipv6_prefix = 64;
+	applied.forward_drop = true;
+	applied.warning = (ProtobufCBinaryData){ 4, (uint8_t *)"drop" };
+	rep->network_apply = &applied;
+}
+
+static void fill_applied_bad_addr(Ph__Reply *rep)
+{
+	fill_applied(rep);
+	applied.ipv4 = (ProtobufCBinaryData){ 8, (uint8_t *)"10.9.8.x" };
+}
+
+static void fill_applied_bad_prefix(Ph__Reply *rep)
+{
+	fill_applied(rep);
+	applied.ipv6_prefix = 129;
+}
+
+static void fill_applied_none(Ph__Reply *rep)
+{
+	ph__network_apply_reply__init(&applied);
+	rep->network_apply = &applied;
+}
+
+static void fill_net_delete(Ph__Reply *rep)
+{
+	static Ph__NetworkDeleteReply d;
+
+	ph__network_delete_reply__init(&d);
+	rep->network_delete = &d;
+}
+
+static void test_networks(void)
+{
+	struct ph_net_host hosts[2] = {
+		{ .name = "c1", .hwaddr = { 0, 0x16, 0x3e, 1, 2, 3 }, .has_ipv4 = true },
+		{ .name = "c2", .hwaddr = { 0, 0x16, 0x3e, 0xa, 0xb, 0xc }, .has_ipv6 = true },
+	};
+	struct ph_network net = {
+		.name = "mtbr0",
+		.mtu = 1400,
+		.has_hwaddr = true,
+		.hwaddr = { 0, 0x16, 0x3e, 0xaa, 0xbb, 0xcc },
+		.ipv4_mode = PH_ADDR_SET,
+		.ipv4_prefix = 24,
+		.ipv4_nat = true,
+		.ipv4_dhcp = true,
+		.n_ipv4_ranges = 1,
+		.ipv6_mode = PH_ADDR_AUTO,
+		.dns_domain = "lab",
+		.dns_mode = PH_DNS_NONE,
+		.raw_dnsmasq = "no-negcache",
+		.hosts = hosts,
+		.n_hosts = 2,
+	};
+	struct ph_network_applied a;
+	struct ph_error e;
+	char s[64];
+	int r;
+
+	inet_pton(AF_INET, "10.250.63.1", &net.ipv4);
+	inet_pton(AF_INET, "10.250.63.100", &net.ipv4_ranges[0].start);
+	inet_pton(AF_INET, "10.250.63.200", &net.ipv4_ranges[0].end);
+	inet_pton(AF_INET, "10.250.63.7", &hosts[0].ipv4);
+	inet_pton(AF_INET6, "fd00:1::7", &hosts[1].ipv6);
+	answer(0, NULL, PH__REPLY__RESULT_NETWORK_APPLY, 0, fill_applied);
+	memset(&a, 0, sizeof(a));
+	r = ph_call_network_apply(&net, &a, &e);
+	inet_ntop(AF_INET, &a.ipv4, s, sizeof(s));
+	CHECK(r == 0 && strcmp(s, "10.9.8.1") == 0 && a.ipv4_prefix == 24 && a.ipv6_prefix == 64 &&
+		      a.ipv6.s6_addr[0] == 0xfd && a.ipv6.s6_addr[15] == 1 && a.forward_drop &&
+		      strcmp(a.warning, "drop") == 0,
+	      "phcall: network_apply gives the addresses moatd applied and its warning (%d)", r);
+	pthread_mutex_lock(&fake_lock);
+	{
+		const Ph__NetworkApplyRequest *m =
+			last_req && last_req->op_case == PH__REQUEST__OP_NETWORK_APPLY
+				? last_req->network_apply
+				: NULL;
+
+		CHECK(m && bytes_eq(&m->name, "mtbr0") && m->mtu == 1400 &&
+			      bytes_eq(&m->hwaddr, "00:16:3e:aa:bb:cc") &&
+			      m->ipv4_mode == PH__NET_ADDR_MODE__NET_ADDR_SET &&
+			      bytes_eq(&m->ipv4, "10.250.63.1") && m->ipv4_prefix == 24 &&
+			      m->ipv4_nat && m->ipv4_dhcp && !m->ipv4_routing &&
+			      m->n_ipv4_ranges == 1 &&
+			      bytes_eq(&m->ipv4_ranges[0]->start, "10.250.63.100") &&
+			      bytes_eq(&m->ipv4_ranges[0]->end, "10.250.63.200") &&
+			      m->ipv6_mode == PH__NET_ADDR_MODE__NET_ADDR_AUTO &&
+			      m->ipv6.len == 0 && bytes_eq(&m->dns_domain, "lab") &&
+			      m->dns_mode == PH__NET_DNS_MODE__NET_DNS_NONE &&
+			      bytes_eq(&m->raw_dnsmasq, "no-negcache") && m->n_hosts == 2 &&
+			      bytes_eq(&m->hosts[0]->name, "c1") &&
+			      bytes_eq(&m->hosts[0]->hwaddr, "00:16:3e:01:02:03") &&
+			      bytes_eq(&m->hosts[0]->ipv4, "10.250.63.7") &&
+			      m->hosts[0]->ipv6.len == 0 &&
+			      bytes_eq(&m->hosts[1]->hwaddr, "00:16:3e:0a:0b:0c") &&
+			      m->hosts[1]->ipv4.len == 0 &&
+			      bytes_eq(&m->hosts[1]->ipv6, "fd00:1::7"),
+		      "phcall: network_apply sends every field, addresses and hwaddrs as text");
+	}
+	pthread_mutex_unlock(&fake_lock);
+
+	answer(0, NULL, PH__REPLY__RESULT_NETWORK_APPLY, 0, fill_applied_none);
+	memset(&a, 0x5a, sizeof(a));
+	r = ph_call_network_apply(&net, &a, &e);
+	CHECK(r == 0 && a.ipv4_prefix == 0 && a.ipv6_prefix == 0 && !a.forward_drop &&
+		      !a.warning[0],
+	      "phcall: network_apply without addresses: prefixes 0, no warning (%d)", r);
+	answer(0, NULL, PH__REPLY__RESULT_NETWORK_APPLY, 0, fill_applied_bad_addr);
+	memset(&a, 0x5a, sizeof(a));
+	r = ph_call_network_apply(&net, &a, &e);
+	CHECK(r == -EPROTO && a.ipv4_prefix == 0x5a,
+	      "phcall: an applied address that is not one is -EPROTO, output untouched (%d)", r);
+	answer(0, NULL, PH__REPLY__RESULT_NETWORK_APPLY, 0, fill_applied_bad_prefix);
+	r = ph_call_network_apply(&net, &a, &e);
+	CHECK(r == -EPROTO, "phcall: an IPv6 prefix of 129 is -EPROTO (%d)", r);
+	answer(EEXIST, "network_apply: the name is a host interface", PH__REPLY__RESULT__NOT_SET, 0,
+	       NULL);
+	r = ph_call_network_apply(&net, &a, &e);
+	CHECK(r == -EEXIST && strstr(e.msg, "host interface"),
+	      "phcall: network_apply's refusal is its errno and moatd's message (%d: %s)", r,
+	      e.msg);
+	memcpy(net.name, "abcdefghijklmnop", 16); /* no terminator within the 16 bytes */
+	r = ph_call_network_apply(&net, &a, &e);
+	CHECK(r == -EINVAL, "phcall: a network name that does not fit is -EINVAL, not sent (%d)",
+	      r);
+
+	answer(0, NULL, PH__REPLY__RESULT_NETWORK_DELETE, 0, fill_net_delete);
+	r = ph_call_network_delete("mtbr0", &e);
+	pthread_mutex_lock(&fake_lock);
+	CHECK(r == 0 && last_req && last_req->op_case == PH__REQUEST__OP_NETWORK_DELETE &&
+		      bytes_eq(&last_req->network_delete->name, "mtbr0"),
+	      "phcall: network_delete sends the name (%d)", r);
+	pthread_mutex_unlock(&fake_lock);
+	answer(ENOENT, "network_delete: gone", PH__REPLY__RESULT__NOT_SET, 0, NULL);
+	r = ph_call_network_delete("mtbr0", &e);
+	CHECK(r == 0, "phcall: network_delete of a network that is gone is fine (%d)", r);
+	answer(EIO, "network_delete: cannot", PH__REPLY__RESULT__NOT_SET, 0, NULL);
+	r = ph_call_network_delete("mtbr0", &e);
+	CHECK(r == -EIO, "phcall: network_delete's other errors are its errno (%d)", r);
 }
 
 static void test_result_case(void)
@@ -821,5 +989,6 @@ void test_phcall(void)
 	test_descriptor_counts();
 	test_errno_replies();
 	test_successes();
+	test_networks();
 	log_set_level(LOG_LVL_INFO);
 }

@@ -30,7 +30,7 @@
 /* the keys of the security keys' policy flags, all allowed */
 #define NEW_KEYS                                                                                   \
 	"allow_raw_idmap = true\nallow_raw_seccomp = false\nallow_kernel_modules = true\n"         \
-	"allow_lxc_hooks = false\nallow_host_interfaces = true\n"
+	"allow_lxc_hooks = false\nallow_raw_dnsmasq = true\nallow_host_interfaces = true\n"
 
 #define GOOD_HEAD                                                                                  \
 	"name = test\n"                                                                            \
@@ -113,9 +113,10 @@ static void shipped(void)
 			CHECK(p.allow_privileged && p.allow_nesting && p.allow_raw_lxc &&
 				      p.allow_unix_devices && p.allow_raw_idmap &&
 				      p.allow_raw_seccomp && p.allow_kernel_modules &&
-				      p.allow_lxc_hooks && p.allow_host_interfaces,
+				      p.allow_lxc_hooks && p.allow_raw_dnsmasq &&
+				      p.allow_host_interfaces,
 			      "policy: default.policy allows privileged, nesting, raw.lxc, devices, "
-			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks, host interfaces");
+			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks, raw.dnsmasq, host interfaces");
 			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
 				      strcmp(p.disk_source_prefixes[0], "*") == 0,
 			      "policy: default.policy: disk_source_prefixes = *");
@@ -138,9 +139,10 @@ static void shipped(void)
 			CHECK(!p.allow_privileged && !p.allow_nesting && !p.allow_raw_lxc &&
 				      !p.allow_unix_devices && !p.allow_raw_idmap &&
 				      !p.allow_raw_seccomp && !p.allow_kernel_modules &&
-				      !p.allow_lxc_hooks && !p.allow_host_interfaces,
+				      !p.allow_lxc_hooks && !p.allow_raw_dnsmasq &&
+				      !p.allow_host_interfaces,
 			      "policy: hardened.policy denies privileged, nesting, raw.lxc, devices, "
-			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks, host interfaces");
+			      "raw.idmap, raw.seccomp, kernel modules, lxc hooks, raw.dnsmasq, host interfaces");
 			CHECK(strv_len(p.disk_source_prefixes) == 1 &&
 				      strcmp(p.disk_source_prefixes[0], "/srv/moat") == 0,
 			      "policy: hardened.policy: disk_source_prefixes = /srv/moat");
@@ -415,6 +417,7 @@ static void hello_flags(void)
 		if (!CHECK(ph_policy_parse(texts[i], strlen(texts[i]), &ctx.policy) == 0,
 			   "policy: hello case %zu parses", i))
 			continue;
+		snprintf(ctx.default_network, sizeof(ctx.default_network), "%s", i ? "" : "mtbr0");
 		r = ph_do_hello(&ctx, &t, &h);
 		f = h.policy;
 		n = strv_len(ctx.policy.disk_source_prefixes);
@@ -426,6 +429,7 @@ static void hello_flags(void)
 		       f->allow_raw_seccomp == ctx.policy.allow_raw_seccomp &&
 		       f->allow_kernel_modules == ctx.policy.allow_kernel_modules &&
 		       f->allow_lxc_hooks == ctx.policy.allow_lxc_hooks &&
+		       f->allow_raw_dnsmasq == ctx.policy.allow_raw_dnsmasq &&
 		       f->allow_host_interfaces == ctx.policy.allow_host_interfaces &&
 		       f->require_delegated_ids == ctx.policy.require_delegated_ids &&
 		       f->n_disk_source_prefixes == n;
@@ -435,6 +439,11 @@ static void hello_flags(void)
 			       memcmp(f->disk_source_prefixes[k].data,
 				      ctx.policy.disk_source_prefixes[k],
 				      f->disk_source_prefixes[k].len) == 0;
+		CHECK(h.default_network.len == strlen(ctx.default_network) &&
+			      memcmp(h.default_network.data, ctx.default_network,
+				     h.default_network.len) == 0,
+		      "policy: hello reports --network's default network (\"%s\")",
+		      ctx.default_network);
 		CHECK(same && h.policy_name.len == strlen(ctx.policy.name),
 		      "policy: hello of policy \"%s\" reports its flags and %zu disk prefix(es)",
 		      ctx.policy.name, n);
@@ -502,6 +511,32 @@ static void policy_steps(void)
 			CHECK(rh == 0 && strcmp(why_hard, "untouched") == 0,
 			      "policy steps: hardened allows an instance_start %s (%d)",
 			      starts[i].what, rh);
+	}
+	{ /* raw.dnsmasq: a dnsmasq option run by root, the policy's to allow */
+		static struct ph_network_apply n;
+		struct ph_network_delete d = { .name = "mtbr0" };
+		const char *why_def = "untouched", *why_hard = "untouched";
+		int rd, rh;
+
+		memset(&n, 0, sizeof(n));
+		snprintf(n.name, sizeof(n.name), "mtbr0");
+		rd = ph_policy_network_apply(&def, &n, &why_def);
+		rh = ph_policy_network_apply(&hard, &n, &why_hard);
+		CHECK(rd == 0 && rh == 0 && strcmp(why_def, "untouched") == 0 &&
+			      strcmp(why_hard, "untouched") == 0,
+		      "policy steps: both policies allow a network_apply without raw.dnsmasq");
+		snprintf(n.raw_dnsmasq, sizeof(n.raw_dnsmasq), "dhcp-option=42,10.0.0.1");
+		rd = ph_policy_network_apply(&def, &n, &why_def);
+		rh = ph_policy_network_apply(&hard, &n, &why_hard);
+		CHECK(rd == 0 && strcmp(why_def, "untouched") == 0,
+		      "policy steps: default allows a network_apply with raw.dnsmasq (%d)", rd);
+		CHECK(rh == -EPERM && strstr(why_hard, "raw.dnsmasq") && strstr(why_hard, "policy"),
+		      "policy steps: hardened refuses a network_apply with raw.dnsmasq: %s",
+		      why_hard);
+		why_hard = "untouched";
+		CHECK(ph_policy_network_delete(&hard, &d, &why_hard) == 0 &&
+			      strcmp(why_hard, "untouched") == 0,
+		      "policy steps: hardened allows network_delete (it removes only moatd's own)");
 	}
 	{
 		/* nics: physical and macvlan need allow_host_interfaces; bridged and p2p pass

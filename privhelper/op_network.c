@@ -1,0 +1,657 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Managed networks: check, policy and handler of network_apply and
+ * network_delete, this daemon's network identity (its tag), and the main
+ * loop's supervision of the networks' dnsmasqs. Run by moatd (root): the
+ * ops in a forked worker; the checks read hostile bytes from moatd-api.
+ *
+ * A network is a bridge of this daemon's own (marked with its ifalias;
+ * net_link.c), its addresses, one fragment of rules in this daemon's
+ * nftables table (net_nft.c) and one dnsmasq (net_dnsmasq.c), all from
+ * typed fields. A name that is a host interface but not one of this
+ * daemon's bridges is refused; so is a subnet that overlaps a route or
+ * an address of the host's other interfaces.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+#include "net.h"
+#include "ph.h"
+
+static char net_table[32], net_marker[32];
+static int net_dir_fd = -EBADF;
+static char net_dir[4096];
+
+const char *ph_net_table(void)
+{
+	return net_table;
+}
+
+const char *ph_net_marker(void)
+{
+	return net_marker;
+}
+
+int ph_net_dir_fd(void)
+{
+	return net_dir_fd;
+}
+
+void ph_net_path(const char *name, const char *file, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s/%s/%s", net_dir, name, file);
+}
+
+int ph_net_init(struct ph_ctx *ctx)
+{
+	uint64_t h = 1469598103934665603ULL; /* FNV-1a of the real $MOAT_DIR */
+	struct stat st;
+	int fd;
+
+	for (const char *c = ctx->dir; *c; c++)
+		h = (h ^ (uint8_t)*c) * 1099511628211ULL;
+	snprintf(net_table, sizeof(net_table), "moat_%016llx", (unsigned long long)h);
+	snprintf(net_marker, sizeof(net_marker), "moat:%016llx", (unsigned long long)h);
+	if (mkdirat(ctx->dir_fd, "networks", 0755) < 0 && errno != EEXIST)
+		return -errno;
+	fd = openat(ctx->dir_fd, "networks", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0 || (st.st_uid != 0 && fchown(fd, 0, 0) < 0) ||
+	    ((st.st_mode & 07777) != 0755 && fchmod(fd, 0755) < 0)) {
+		close(fd);
+		return -errno;
+	}
+	net_dir_fd = fd;
+	snprintf(net_dir, sizeof(net_dir), "%s/networks", ctx->dir);
+	/* the fragments' and the config tests' directories, and the fragments' lock */
+	if ((mkdirat(fd, ".nft", 0700) < 0 && errno != EEXIST) ||
+	    (mkdirat(fd, ".test", 0700) < 0 && errno != EEXIST))
+		return -errno;
+	fd = openat(fd, ".nft/.lock", O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -errno;
+	close(fd);
+	return 0;
+}
+
+/* ---- the checks ------------------------------------------------------------------ */
+
+static int check_net_name(const ProtobufCBinaryData *b, char ret[static PH_NET_NAME_MAX + 1])
+{
+	if (!name_net_valid(b->data, b->len))
+		return -EINVAL;
+	memcpy(ret, b->data, b->len);
+	ret[b->len] = '\0';
+	return 0;
+}
+
+static uint32_t mask4(uint8_t prefix)
+{
+	return prefix ? ~0U << (32 - prefix) : 0;
+}
+
+/* A host address of a prefix 8..30 subnet that is not a special range. */
+static bool v4_host_ok(uint32_t a, uint8_t prefix)
+{
+	uint32_t m = mask4(prefix), first = a >> 24;
+
+	if (prefix < 8 || prefix > 30 || first == 0 || first == 127 || first >= 224 ||
+	    (a & 0xffff0000U) == 0xa9fe0000U)
+		return false;
+	return (a & ~m) != 0 && (a & ~m) != ~m;
+}
+
+static bool in_subnet4(uint32_t a, uint32_t net, uint8_t prefix)
+{
+	uint32_t m = mask4(prefix);
+
+	return (a & m) == (net & m) && (a & ~m) != 0 && (a & ~m) != ~m;
+}
+
+static bool in_subnet6(const struct in6_addr *a, const struct in6_addr *net, uint8_t prefix)
+{
+	for (unsigned i = 0; i < 16; i++) {
+		unsigned bits = prefix > i * 8 ? prefix - i * 8 : 0;
+		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
+
+		if ((a->s6_addr[i] & m) != (net->s6_addr[i] & m))
+			return false;
+	}
+	return true;
+}
+
+/* A global unicast address with host bits, of a prefix 8..126 subnet. */
+static bool v6_host_ok(const struct in6_addr *a, uint8_t prefix)
+{
+	bool host = false;
+
+	if (prefix < 8 || prefix > 126 || a->s6_addr[0] == 0xff || IN6_IS_ADDR_LINKLOCAL(a) ||
+	    IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_V4MAPPED(a) ||
+	    IN6_IS_ADDR_V4COMPAT(a))
+		return false;
+	for (unsigned i = prefix; i < 128; i++)
+		host = host || (a->s6_addr[i / 8] & (0x80 >> (i % 8)));
+	return host;
+}
+
+/* "xx:xx:xx:xx:xx:xx", lowercase hex, unicast and not zero. */
+static int check_hwaddr(const ProtobufCBinaryData *b, uint8_t ret[6])
+{
+	static const uint8_t zero[6];
+	static const char hex[] = "0123456789abcdef";
+	uint8_t a[6];
+
+	if (b->len != 17)
+		return -EINVAL;
+	for (size_t i = 0; i < 6; i++) {
+		const char *hi = memchr(hex, b->data[i * 3], 16),
+			   *lo = memchr(hex, b->data[i * 3 + 1], 16);
+
+		if (!hi || !lo || !b->data[i * 3] || !b->data[i * 3 + 1] ||
+		    (i < 5 && b->data[i * 3 + 2] != ':'))
+			return -EINVAL;
+		a[i] = (uint8_t)((hi - hex) << 4 | (lo - hex));
+	}
+	if ((a[0] & 1) || memcmp(a, zero, 6) == 0)
+		return -EINVAL;
+	memcpy(ret, a, 6);
+	return 0;
+}
+
+/* DNS labels of [A-Za-z0-9-], 1..63 each, no '-' at either end, dots between. */
+static bool domain_ok(const char *d)
+{
+	size_t label = 0;
+
+	for (const char *c = d;; c++) {
+		if (*c == '.' || !*c) {
+			if (label == 0 || c[-1] == '-')
+				return false;
+			if (!*c)
+				return true;
+			label = 0;
+			continue;
+		}
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+		      (*c >= '0' && *c <= '9') || (*c == '-' && label > 0)))
+			return false;
+		if (++label > 63)
+			return false;
+	}
+}
+
+/* An address as text (inet_pton's strict forms), of 4 (IPv4) or 16 bytes. */
+static int check_addr(const ProtobufCBinaryData *b, size_t len, void *ret)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	if (ph_check_text(b, 2, s, sizeof(s)) < 0 ||
+	    inet_pton(len == 4 ? AF_INET : AF_INET6, s, ret) != 1)
+		return -EINVAL;
+	return 0;
+}
+
+static int check_family(int mode, const ProtobufCBinaryData *addr, uint32_t prefix, bool v6,
+			enum ph_net_addr_mode *ret_mode, void *ret_addr, uint8_t *ret_prefix)
+{
+	if (mode != PH__NET_ADDR_MODE__NET_ADDR_NONE && mode != PH__NET_ADDR_MODE__NET_ADDR_AUTO &&
+	    mode != PH__NET_ADDR_MODE__NET_ADDR_SET)
+		return -EINVAL;
+	*ret_mode = (enum ph_net_addr_mode)mode;
+	if (mode != PH__NET_ADDR_MODE__NET_ADDR_SET)
+		return addr->len == 0 && prefix == 0 ? 0 : -EINVAL;
+	if (prefix > 128 || check_addr(addr, v6 ? 16 : 4, ret_addr) < 0)
+		return -EINVAL;
+	*ret_prefix = (uint8_t)prefix;
+	if (v6)
+		return v6_host_ok(ret_addr, *ret_prefix) ? 0 : -EINVAL;
+	return v4_host_ok(ntohl(((struct in_addr *)ret_addr)->s_addr), *ret_prefix) ? 0 : -EINVAL;
+}
+
+static int check_host(const Ph__NetHost *m, const struct ph_network_apply *t,
+		      struct ph_net_apply_host *ret)
+{
+	if (!m || ph_check_name(&m->name, ret->name) < 0 ||
+	    check_hwaddr(&m->hwaddr, ret->hwaddr) < 0)
+		return -EINVAL;
+	if (m->ipv4.len) {
+		uint32_t a;
+
+		if (t->ipv4_mode == PH_NET_ADDR_NONE || check_addr(&m->ipv4, 4, &ret->ipv4) < 0)
+			return -EINVAL;
+		a = ntohl(ret->ipv4.s_addr);
+		if (t->ipv4_mode == PH_NET_ADDR_SET &&
+		    (!in_subnet4(a, ntohl(t->ipv4.s_addr), t->ipv4_prefix) ||
+		     a == ntohl(t->ipv4.s_addr)))
+			return -EINVAL;
+		ret->has_ipv4 = true;
+	}
+	if (m->ipv6.len) {
+		if (t->ipv6_mode == PH_NET_ADDR_NONE || check_addr(&m->ipv6, 16, &ret->ipv6) < 0 ||
+		    !v6_host_ok(&ret->ipv6, 64))
+			return -EINVAL;
+		if (t->ipv6_mode == PH_NET_ADDR_SET &&
+		    (!in_subnet6(&ret->ipv6, &t->ipv6, t->ipv6_prefix) ||
+		     memcmp(&ret->ipv6, &t->ipv6, 16) == 0))
+			return -EINVAL;
+		ret->has_ipv6 = true;
+	}
+	return 0;
+}
+
+static int check_ranges(const Ph__NetworkApplyRequest *m, struct ph_network_apply *t)
+{
+	uint32_t net = ntohl(t->ipv4.s_addr);
+
+	if (m->n_ipv4_ranges > PH_NET_RANGES_MAX ||
+	    (m->n_ipv4_ranges && t->ipv4_mode != PH_NET_ADDR_SET))
+		return -EINVAL;
+	for (size_t i = 0; i < m->n_ipv4_ranges; i++) {
+		const Ph__NetRange *r = m->ipv4_ranges[i];
+		uint32_t a, b;
+
+		if (!r || check_addr(&r->start, 4, &t->ipv4_ranges[i].start) < 0 ||
+		    check_addr(&r->end, 4, &t->ipv4_ranges[i].end) < 0)
+			return -EINVAL;
+		a = ntohl(t->ipv4_ranges[i].start.s_addr);
+		b = ntohl(t->ipv4_ranges[i].end.s_addr);
+		if (a > b || !in_subnet4(a, net, t->ipv4_prefix) ||
+		    !in_subnet4(b, net, t->ipv4_prefix))
+			return -EINVAL;
+	}
+	t->n_ipv4_ranges = m->n_ipv4_ranges;
+	return 0;
+}
+
+int ph_check_network_apply(const Ph__NetworkApplyRequest *m, struct ph_network_apply *ret)
+{
+	__do_free struct ph_network_apply *t = calloc(1, sizeof(*t));
+	int r;
+
+	if (!t)
+		return -ENOMEM;
+	r = check_net_name(&m->name, t->name);
+	if (r == 0)
+		r = check_family(m->ipv4_mode, &m->ipv4, m->ipv4_prefix, false, &t->ipv4_mode,
+				 &t->ipv4, &t->ipv4_prefix);
+	if (r == 0)
+		r = check_family(m->ipv6_mode, &m->ipv6, m->ipv6_prefix, true, &t->ipv6_mode,
+				 &t->ipv6, &t->ipv6_prefix);
+	if (r == 0)
+		r = check_ranges(m, t);
+	if (r < 0)
+		return r;
+	t->mtu = m->mtu ? m->mtu : 1500;
+	if (t->mtu < 68 || t->mtu > 65535 || (t->ipv6_mode != PH_NET_ADDR_NONE && t->mtu < 1280))
+		return -EINVAL;
+	if (m->hwaddr.len && check_hwaddr(&m->hwaddr, t->hwaddr) < 0)
+		return -EINVAL;
+	t->has_hwaddr = m->hwaddr.len != 0;
+	t->ipv4_nat = m->ipv4_nat;
+	t->ipv4_dhcp = m->ipv4_dhcp;
+	t->ipv4_routing = m->ipv4_routing;
+	t->ipv6_nat = m->ipv6_nat;
+	t->ipv6_dhcp = m->ipv6_dhcp;
+	t->ipv6_dhcp_stateful = m->ipv6_dhcp_stateful;
+	t->ipv6_routing = m->ipv6_routing;
+	if (ph_check_text(&m->dns_domain, 0, t->dns_domain, sizeof(t->dns_domain)) < 0)
+		return -EINVAL;
+	if (!t->dns_domain[0])
+		memcpy(t->dns_domain, "moat", 5);
+	if (!domain_ok(t->dns_domain))
+		return -EINVAL;
+	if (m->dns_mode < PH__NET_DNS_MODE__NET_DNS_MANAGED ||
+	    m->dns_mode > PH__NET_DNS_MODE__NET_DNS_NONE)
+		return -EINVAL;
+	t->dns_mode = (enum ph_net_dns_mode)m->dns_mode;
+	if (ph_check_text(&m->raw_dnsmasq, 0, t->raw_dnsmasq, sizeof(t->raw_dnsmasq)) < 0 ||
+	    !ph_dnsmasq_raw_ok(t->raw_dnsmasq, m->raw_dnsmasq.len))
+		return -EINVAL;
+	if (m->n_hosts > PH_NET_HOSTS_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < m->n_hosts; i++)
+		if (check_host(m->hosts[i], t, &t->hosts[i]) < 0)
+			return -EINVAL;
+	t->n_hosts = m->n_hosts;
+	*ret = *t;
+	return 0;
+}
+
+/* raw.dnsmasq is a dnsmasq run by root (dhcp-script, conf-file...): the policy decides. */
+int ph_policy_network_apply(const struct ph_policy *p, const struct ph_network_apply *t,
+			    const char **ret_why)
+{
+	if (t->raw_dnsmasq[0] && !p->allow_raw_dnsmasq) {
+		*ret_why = "raw.dnsmasq is not allowed by the policy";
+		return -EPERM;
+	}
+	return 0;
+}
+
+int ph_check_network_delete(const Ph__NetworkDeleteRequest *m, struct ph_network_delete *ret)
+{
+	return check_net_name(&m->name, ret->name);
+}
+
+/* Deleting only ever removes this daemon's own bridge, rules and files. */
+int ph_policy_network_delete(const struct ph_policy *p, const struct ph_network_delete *t,
+			     const char **ret_why)
+{
+	return 0;
+}
+
+/* ---- the handlers -------------------------------------------------------------------- */
+
+static void write_sysctl(const char *path, const char *value)
+{
+	__do_close int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
+
+	if (fd < 0 || write(fd, value, strlen(value)) < 0)
+		log_warn("sysctl %s = %s: %s", path, value, strerror(errno));
+}
+
+static int read_sysctl(const char *path, char *buf, size_t size)
+{
+	__do_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0 || (n = read(fd, buf, size - 1)) < 0)
+		return -errno;
+	buf[n] = '\0';
+	return 0;
+}
+
+/*
+ * Forwarding on, for a network that routes or NATs. Turning IPv6
+ * forwarding on makes the kernel ignore router advertisements on every
+ * interface whose accept_ra is 1: those go to 2 first, so the host keeps
+ * the routes it learns (what LXD does).
+ */
+static void enable_forwarding(bool v4, bool v6)
+{
+	char buf[16], path[320];
+	__do_closedir DIR *d = NULL;
+	struct dirent *e;
+
+	if (v4 &&
+	    (read_sysctl("/proc/sys/net/ipv4/ip_forward", buf, sizeof(buf)) < 0 || buf[0] != '1'))
+		write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
+	if (!v6 || (read_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", buf, sizeof(buf)) == 0 &&
+		    buf[0] == '1'))
+		return;
+	d = opendir("/proc/sys/net/ipv6/conf");
+	while (d && (e = readdir(d))) {
+		if (e->d_name[0] == '.' || strcmp(e->d_name, "all") == 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", e->d_name);
+		if (read_sysctl(path, buf, sizeof(buf)) == 0 && buf[0] == '1' && buf[1] == '\n')
+			write_sysctl(path, "2");
+	}
+	write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1");
+}
+
+/* The addresses the network ends with: the ones asked, or picked for auto. */
+static int resolve_family(const struct ph_network_apply *t, int family, bool exists,
+			  struct ph_network_apply *n, char *why, size_t why_size)
+{
+	bool v6 = family == AF_INET6;
+	enum ph_net_addr_mode mode = v6 ? t->ipv6_mode : t->ipv4_mode;
+	void *addr = v6 ? (void *)&n->ipv6 : (void *)&n->ipv4;
+	uint8_t *prefix = v6 ? &n->ipv6_prefix : &n->ipv4_prefix;
+	int r;
+
+	if (mode == PH_NET_ADDR_NONE)
+		return 0;
+	if (mode == PH_NET_ADDR_AUTO) {
+		if (exists && ph_link_addr_get(t->name, family, addr, prefix) == 0)
+			return 0; /* picked before: kept */
+		r = ph_link_pick(t->name, family, addr, prefix);
+		if (r < 0)
+			snprintf(why, why_size, "No free %s subnet found for the network",
+				 v6 ? "IPv6" : "IPv4");
+		return r;
+	}
+	return ph_link_overlaps(t->name, family, addr, *prefix, why, why_size);
+}
+
+/* Remove networks/<name>/ and the files moatd keeps in it. */
+static void remove_files(const char *name)
+{
+	__do_close int fd =
+		openat(net_dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	__do_closedir DIR *d = NULL;
+	struct dirent *e;
+
+	if (fd < 0)
+		return;
+	d = fdopendir(fd);
+	if (!d)
+		return;
+	fd = -EBADF; /* the DIR has it */
+	while ((e = readdir(d)))
+		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
+			(void)unlinkat(dirfd(d), e->d_name, 0);
+	if (unlinkat(net_dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+		log_warn("network \"%s\": cannot remove its directory: %s", name, strerror(errno));
+}
+
+static char rep_v4[INET_ADDRSTRLEN], rep_v6[INET6_ADDRSTRLEN];
+static char rep_warning[256];
+
+/*
+ * Why this is safe: every field is typed and checked (a name of the
+ * bridge charset, addresses that are host addresses of their subnets,
+ * bounded numbers, DNS labels, raw.dnsmasq's lines only if the policy
+ * allows them). The only link it creates, changes or gives addresses to
+ * is one that does not exist or is already this daemon's bridge (its
+ * ifalias marker): a host interface is refused. A subnet that overlaps a
+ * host route or another interface's address is refused, so no route of
+ * the host is shadowed. The rules go only into this daemon's own table,
+ * written from the typed fields; dnsmasq gets a config written from them
+ * and drops to its own user. A failure undoes a bridge created here.
+ */
+int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
+			Ph__NetworkApplyReply *rep)
+{
+	__do_free struct ph_network_apply *n = malloc(sizeof(*n));
+	__do_free char *rules = NULL;
+	char why[256] = "";
+	int state, r;
+	bool created;
+
+	if (!n)
+		return ph_fail(ctx, ENOMEM, NULL);
+	*n = *t;
+	state = ph_link_state(t->name);
+	if (state == -EEXIST)
+		return ph_fail(ctx, EEXIST,
+			       "The name is a host interface that is not one of this daemon's "
+			       "networks");
+	if (state < 0)
+		return ph_fail(ctx, -state, "Cannot read the host's interfaces");
+	created = state == 0;
+	r = resolve_family(t, AF_INET, !created, n, why, sizeof(why));
+	if (r == 0)
+		r = resolve_family(t, AF_INET6, !created, n, why, sizeof(why));
+	for (size_t i = 0; r == 0 && i < n->n_hosts; i++) /* auto: known only now */
+		if ((n->hosts[i].has_ipv4 && (!in_subnet4(ntohl(n->hosts[i].ipv4.s_addr),
+							  ntohl(n->ipv4.s_addr), n->ipv4_prefix) ||
+					      n->hosts[i].ipv4.s_addr == n->ipv4.s_addr)) ||
+		    (n->hosts[i].has_ipv6 &&
+		     !in_subnet6(&n->hosts[i].ipv6, &n->ipv6, n->ipv6_prefix))) {
+			snprintf(why, sizeof(why),
+				 "The static address of \"%s\" is outside the "
+				 "network's subnet",
+				 n->hosts[i].name);
+			r = -EINVAL;
+		}
+	if (r == 0)
+		r = ph_dnsmasq_check(n, why, sizeof(why));
+	if (r < 0)
+		return ph_fail(ctx, -r, why[0] ? why : NULL);
+	r = ph_link_bridge_ensure(t->name, t->mtu, t->has_hwaddr ? t->hwaddr : NULL, why,
+				  sizeof(why));
+	if (r == 0)
+		r = ph_link_addr_set(t->name, AF_INET, &n->ipv4, n->ipv4_mode ? n->ipv4_prefix : 0);
+	if (r == 0)
+		r = ph_link_addr_set(t->name, AF_INET6, &n->ipv6,
+				     n->ipv6_mode ? n->ipv6_prefix : 0);
+	if (r < 0 && !why[0])
+		snprintf(why, sizeof(why), "Cannot set up the bridge: %s", strerror(-r));
+	if (r == 0 && n->ipv6_mode) { /* the bridge routes: it learns no route from RAs */
+		char path[128];
+
+		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", t->name);
+		write_sysctl(path, "0");
+	}
+	if (r == 0) {
+		enable_forwarding(n->ipv4_mode && (n->ipv4_nat || n->ipv4_routing),
+				  n->ipv6_mode && (n->ipv6_nat || n->ipv6_routing));
+		r = ph_nft_net_rules(n, &rules);
+		if (r == 0)
+			r = ph_nft_set("net", t->name, rules);
+		if (r < 0)
+			snprintf(why, sizeof(why), "Cannot set the network's firewall rules: %s",
+				 ph_nft_error()[0] ? ph_nft_error() : strerror(-r));
+	}
+	if (r == 0)
+		r = ph_dnsmasq_apply(n, why, sizeof(why));
+	if (r < 0) {
+		if (created) {
+			ph_dnsmasq_stop(t->name);
+			ph_nft_set("net", t->name, NULL);
+			ph_link_bridge_delete(t->name);
+			remove_files(t->name);
+		}
+		return ph_fail(ctx, -r, why[0] ? why : NULL);
+	}
+
+	ph__network_apply_reply__init(rep);
+	rep_warning[0] = '\0';
+	if (ph_nft_forward_drop(why, sizeof(why)) > 0) {
+		rep->forward_drop = true;
+		snprintf(rep_warning, sizeof(rep_warning),
+			 "%s: instances on %s may not reach beyond it; allow its traffic there",
+			 why, t->name);
+		log_warn("network \"%s\": %s", t->name, rep_warning);
+	}
+	rep->warning.data = (uint8_t *)rep_warning;
+	rep->warning.len = strlen(rep_warning);
+	if (n->ipv4_mode) {
+		inet_ntop(AF_INET, &n->ipv4, rep_v4, sizeof(rep_v4));
+		rep->ipv4 =
+			(ProtobufCBinaryData){ .len = strlen(rep_v4), .data = (uint8_t *)rep_v4 };
+		rep->ipv4_prefix = n->ipv4_prefix;
+	}
+	if (n->ipv6_mode) {
+		inet_ntop(AF_INET6, &n->ipv6, rep_v6, sizeof(rep_v6));
+		rep->ipv6 =
+			(ProtobufCBinaryData){ .len = strlen(rep_v6), .data = (uint8_t *)rep_v6 };
+		rep->ipv6_prefix = n->ipv6_prefix;
+	}
+	return 0;
+}
+
+/*
+ * Why this is safe: the name is checked; the bridge goes only if it is
+ * this daemon's (a host interface or another daemon's bridge of that name
+ * is left alone), the rules removed are this daemon's fragment of that
+ * name in its own table, the dnsmasq stopped is the one whose pid file
+ * and /proc entry (exe and command line) say it is this network's, and
+ * the files are the ones in moatd's own networks/<name>/.
+ */
+int ph_do_network_delete(struct ph_ctx *ctx, const struct ph_network_delete *t,
+			 Ph__NetworkDeleteReply *rep)
+{
+	int r;
+
+	ph_dnsmasq_stop(t->name);
+	r = ph_nft_set("net", t->name, NULL);
+	if (r < 0)
+		return ph_fail(ctx, -r, "Cannot remove the network's firewall rules");
+	if (ph_link_state(t->name) == 1) {
+		r = ph_link_bridge_delete(t->name);
+		if (r < 0)
+			return ph_fail(ctx, -r, "Cannot remove the bridge");
+	}
+	remove_files(t->name);
+	ph__network_delete_reply__init(rep);
+	return 0;
+}
+
+/* ---- supervision ------------------------------------------------------------------------ */
+
+#define NET_TICK_MS 2000
+
+static long long mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* Whether a network's dnsmasq should run and does not. */
+static bool dead_dnsmasq(void)
+{
+	__do_closedir DIR *d = NULL;
+	struct dirent *e;
+	int fd = openat(net_dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	d = fd >= 0 ? fdopendir(fd) : NULL;
+	if (!d && fd >= 0)
+		close(fd);
+	while (d && (e = readdir(d)))
+		if (name_net_valid((const uint8_t *)e->d_name, strlen(e->d_name)) &&
+		    ph_dnsmasq_dead(e->d_name))
+			return true;
+	return false;
+}
+
+/*
+ * Every NET_TICK_MS: each network with a dnsmasq.conf whose dnsmasq is
+ * not running gets it started again, by a child of its own (the main
+ * loop never waits for dnsmasq); the child is reaped with the others.
+ */
+int ph_net_tick(struct ph_ctx *ctx)
+{
+	static long long next;
+	static pid_t reviver;
+	long long now = mono_ms();
+
+	if (net_dir_fd < 0)
+		return -1;
+	if (now < next)
+		return (int)(next - now);
+	next = now + NET_TICK_MS;
+	if (reviver > 0 && kill(reviver, 0) == 0)
+		return NET_TICK_MS;
+	if (!dead_dnsmasq())
+		return NET_TICK_MS;
+	reviver = fork();
+	if (reviver == 0) {
+		__do_closedir DIR *d = NULL;
+		struct dirent *e;
+		int fd = openat(net_dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		d = fd >= 0 ? fdopendir(fd) : NULL;
+		while (d && (e = readdir(d)))
+			if (name_net_valid((const uint8_t *)e->d_name, strlen(e->d_name)))
+				(void)ph_dnsmasq_revive(e->d_name);
+		_exit(0);
+	}
+	return NET_TICK_MS;
+}
