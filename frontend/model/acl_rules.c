@@ -20,6 +20,8 @@
 #include "model/images.h"
 #include "model/network_acls.h"
 
+const char *const fe_acl_actions[] = { "allow", "reject", "drop", NULL };
+
 int fe_check_acl_name(const char *name, char err[static FE_ERR_MAX])
 {
 	size_t n = strlen(name);
@@ -92,7 +94,7 @@ static int parse_port(const char *s, struct ph_port_range *ret)
 	return 0;
 }
 
-static int parse_ip(const char *s, size_t len, int *family, uint8_t ret[static 16])
+int fe_ip_parse(const char *s, size_t len, int *family, uint8_t ret[static 16])
 {
 	char buf[INET6_ADDRSTRLEN + 1];
 
@@ -120,7 +122,7 @@ static int parse_subject(const char *s, struct ph_acl_range *ret)
 	if (slash) {
 		unsigned prefix;
 
-		if (parse_ip(s, (size_t)(slash - s), &r.family, r.first) < 0)
+		if (fe_ip_parse(s, (size_t)(slash - s), &r.family, r.first) < 0)
 			return -EINVAL;
 		width = r.family == AF_INET ? 4 : 16;
 		if (parse_uint(slash + 1, strlen(slash + 1), (unsigned)width * 8, &prefix) < 0 ||
@@ -134,12 +136,12 @@ static int parse_subject(const char *s, struct ph_acl_range *ret)
 	} else if (dash) {
 		int f2;
 
-		if (parse_ip(s, (size_t)(dash - s), &r.family, r.first) < 0 ||
-		    parse_ip(dash + 1, strlen(dash + 1), &f2, r.last) < 0 || f2 != r.family ||
+		if (fe_ip_parse(s, (size_t)(dash - s), &r.family, r.first) < 0 ||
+		    fe_ip_parse(dash + 1, strlen(dash + 1), &f2, r.last) < 0 || f2 != r.family ||
 		    memcmp(r.first, r.last, 16) > 0)
 			return -EINVAL;
 	} else {
-		if (parse_ip(s, strlen(s), &r.family, r.first) < 0)
+		if (fe_ip_parse(s, strlen(s), &r.family, r.first) < 0)
 			return -EINVAL;
 		memcpy(r.last, r.first, 16);
 	}
@@ -550,5 +552,15 @@ int fe_acl_action_parse(const char *s, enum ph_acl_action *ret)
 		*ret = PH_ACL_DROP;
 	else
 		return -EINVAL;
+	return 0;
+}
+
+int fe_parse_acl_list(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	char err[FE_ERR_MAX];
+
+	if (fe_check_acl_list_syntax(s, err) < 0)
+		return -EINVAL;
+	ret->s = s;
 	return 0;
 }

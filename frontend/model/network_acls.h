@@ -34,10 +34,27 @@ int fe_acl_rules_normalise(json_object *rules, const char *dir, json_object **re
 			   char err[static FE_ERR_MAX]);
 /* One stored (normalised) rule into its typed form. Pure. */
 int fe_acl_rule_compile(json_object *rule, struct ph_acl_rule *ret);
+/* The first len bytes of s as an IPv4 or IPv6 address (inet_pton's forms). Pure. */
+int fe_ip_parse(const char *s, size_t len, int *family, uint8_t ret[static 16]);
 /* A security.acls value: comma separated ACL names (spaces trimmed). Pure (syntax only). */
 int fe_check_acl_list_syntax(const char *value, char err[static FE_ERR_MAX]);
 /* The same, and each names an ACL once that exists ("Network ACL %q does not exist"). */
 int fe_check_acl_list(const char *value, char err[static FE_ERR_MAX]);
+/* The same as a config key's parser (security.acls of a network or a nic). */
+int fe_parse_acl_list(const struct fe_valid *v, const char *s, struct fe_value *ret);
+/* The rows of security.acls and its two default actions, for a key table. */
+#define FE_ACL_ACTIONS_WHY "must be allow, reject or drop"
+extern const char *const fe_acl_actions[];
+#define FE_ACL_KEY_ROWS                                                                            \
+	{ .name = "security.acls",                                                                 \
+	  .value = { .parse = fe_parse_acl_list,                                                   \
+		     .why = "must be network ACL names separated by commas" } },                   \
+		{ .name = "security.acls.default.egress.action",                                   \
+		  .value = FE_ENUM(fe_acl_actions, FE_ACL_ACTIONS_WHY) },                          \
+	{                                                                                          \
+		.name = "security.acls.default.ingress.action",                                    \
+		.value = FE_ENUM(fe_acl_actions, FE_ACL_ACTIONS_WHY)                               \
+	}
 /* Does the security.acls value list name? Pure. */
 bool fe_acl_list_has(const char *value, const char *name);
 /* "allow", "reject", "drop" (NULL or "": LXD's default, reject). -EINVAL. Pure. */

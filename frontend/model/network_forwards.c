@@ -16,6 +16,7 @@
 #include "cleanup.h"
 #include "db/db.h"
 #include "model/images.h"
+#include "model/network_acls.h"
 #include "model/network_forwards.h"
 #include "model/network_use.h"
 
@@ -23,14 +24,7 @@
 
 static int ip_parse(const char *s, int *family, uint8_t ret[static 16])
 {
-	memset(ret, 0, 16);
-	if (inet_pton(AF_INET, s, ret) == 1)
-		*family = AF_INET;
-	else if (inet_pton(AF_INET6, s, ret) == 1)
-		*family = AF_INET6;
-	else
-		return -EINVAL;
-	return 0;
+	return fe_ip_parse(s, strlen(s), family, ret);
 }
 
 static bool unspecified(const uint8_t a[16])

@@ -11,7 +11,10 @@
 
 #include "cleanup.h"
 #include "db/db.h"
+#include "model/images.h"
+#include "model/network_forwards.h"
 #include "model/network_use.h"
+#include "model/networks.h"
 
 void fe_networks_using_acl_locked(sqlite3 *db, const char *name, json_object *list)
 {
@@ -39,14 +42,61 @@ void fe_networks_using_acl_locked(sqlite3 *db, const char *name, json_object *li
 
 int fe_acl_users_apply(const char *name, char err[static FE_ERR_MAX])
 {
-	(void)name;
-	(void)err;
-	return 0;
+	__do_json json_object *users = json_object_new_array();
+	sqlite3 *db = fe_db_lock();
+	int r = 0;
+
+	fe_networks_using_acl_locked(db, name, users);
+	fe_db_unlock();
+	for (size_t k = 0; r == 0 && k < json_object_array_length(users); k++) {
+		const char *url = json_object_get_string(json_object_array_get_idx(users, k));
+
+		r = fe_network_sync(url + strlen("/1.0/networks/"), err);
+	}
+	return r;
 }
 
 int fe_network_resync(const char *network, char err[static FE_ERR_MAX])
 {
-	(void)network;
-	snprintf(err, FE_ERR_MAX, "Network forwards are not realised by this moatd yet");
-	return -EOPNOTSUPP;
+	return fe_network_sync(network, err);
+}
+
+int fe_network_fw_fill(const char *name, json_object *config, struct ph_network *n,
+		       struct fe_net_fw *ret, char err[static FE_ERR_MAX])
+{
+	json_object *v;
+	const char *acls = json_object_object_get_ex(config, "security.acls", &v)
+				   ? json_object_get_string(v)
+				   : "";
+	const char *def_in =
+		json_object_object_get_ex(config, "security.acls.default.ingress.action", &v)
+			? json_object_get_string(v)
+			: NULL;
+	const char *def_out =
+		json_object_object_get_ex(config, "security.acls.default.egress.action", &v)
+			? json_object_get_string(v)
+			: NULL;
+	struct fe_net_fw fw = { 0 };
+	int r = 0;
+
+	if (*acls && (r = fe_acl_set_build(acls, def_in, def_out, &fw.acls, err)) == -ENOENT)
+		r = -EINVAL; /* the client's mistake (err says which), not a missing network */
+	if (r == 0 && (r = fe_forwards_of(name, &fw.forwards, &fw.n_forwards)) < 0)
+		snprintf(err, FE_ERR_MAX, "Failed to read the network's forwards");
+	if (r < 0) {
+		fe_net_fw_free(&fw);
+		return r;
+	}
+	n->acls = fw.acls;
+	n->forwards = fw.forwards;
+	n->n_forwards = fw.n_forwards;
+	*ret = fw;
+	return 0;
+}
+
+void fe_net_fw_free(struct fe_net_fw *fw)
+{
+	free(fw->acls);
+	free(fw->forwards);
+	*fw = (struct fe_net_fw){ 0 };
 }

@@ -271,8 +271,8 @@ void ph_net_info_free(struct ph_net_info *n);
  * every enabled rule of the ACLs a network or a nic names, with its two
  * default actions; addresses and ports are numbers here, never text.
  */
-#define PH_ACL_RULES_MAX 128 /* rules of one direction of a set */
-#define PH_ACL_MATCH_MAX 16  /* addresses or ports in one field of a rule */
+#define PH_ACL_RULES_MAX 64 /* rules of one direction of a set */
+#define PH_ACL_MATCH_MAX 8  /* addresses or ports in one field of a rule */
 enum ph_acl_action { PH_ACL_ALLOW = 1, PH_ACL_REJECT = 2, PH_ACL_DROP = 3 };
 enum ph_acl_proto {
 	PH_ACL_ANY = 0,
@@ -305,8 +305,8 @@ struct ph_acl_set {
 	size_t n_ingress, n_egress;
 };
 
-#define PH_FWD_MAX 64       /* forwards of one network */
-#define PH_FWD_PORTS_MAX 64 /* port maps of one forward */
+#define PH_FWD_MAX 32       /* forwards of one network */
+#define PH_FWD_PORTS_MAX 32 /* port maps of one forward */
 /* One port map: listen ports first-last to target_first... (or all to one port). */
 struct ph_fwd_port {
 	enum ph_acl_proto proto; /* PH_ACL_TCP or PH_ACL_UDP */
@@ -414,6 +414,10 @@ struct ph_network {
 	const char *raw_dnsmasq; /* NULL, or lines the frontend checked (moatd checks again) */
 	const struct ph_net_host *hosts;
 	size_t n_hosts;
+	/* security.acls (NULL: none) and the forwards (model/network_use.c) */
+	const struct ph_acl_set *acls;
+	const struct ph_forward *forwards;
+	size_t n_forwards;
 };
 /* What moatd did: the addresses it picked for PH_ADDR_AUTO (else the ones asked). */
 struct ph_network_applied {
