@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# moat build. `make` builds build/moatd, build/moatd-api and build/moat.
+# moat build. `make` builds build/moatd, build/moatd-api, build/moat-forward and build/moat.
 #   make deps     install the Debian packages (idempotent, quiet)
 #   make SAN=1    ASan + UBSan build (in build-san/)
 #   make FUZZ=1   clang libFuzzer targets (in build-fuzz/)
@@ -85,7 +85,7 @@ CLI_LIB_SRC := $(filter-out cli/main.c,$(CLI_SRC))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-BINS := $(B)/moatd $(B)/moatd-api $(B)/moat
+BINS := $(B)/moatd $(B)/moatd-api $(B)/moat-forward $(B)/moat
 TEST_BINS := $(B)/tests/unit $(B)/tests/forge $(B)/tests/netop $(B)/bench/rps
 
 .PHONY: all deps lint check check-full demo bench clean fuzz fuzz-build unit integration user
@@ -118,6 +118,10 @@ $(B)/moatd: $(call obj,$(PH_SRC) $(COMMON_SRC) common/sandbox.c $(RAWCONF_SRC)) 
 
 $(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(RAWCONF_SRC)) $(GEN_OBJ)
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_FE)
+
+# a proxy device's unprivileged relay, exec'd by moatd's forwarder (privhelper/proxy_fwd.c)
+$(B)/moat-forward: $(call obj,forward/main.c common/sandbox.c)
+	$(CC) $(LDFLAGS) $^ -o $@ $(call pc,libseccomp)
 
 $(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC))
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CLI)

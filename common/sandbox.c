@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include "cleanup.h"
 
@@ -75,6 +76,12 @@ static const int allowed_san[] = {
 	SCMP_SYS(open),        SCMP_SYS(readlink),
 	SCMP_SYS(sigaltstack), SCMP_SYS(sched_getaffinity),
 	SCMP_SYS(sched_yield),
+};
+/* and for the forwarder, whose own list lacks what the frontend's has */
+static const int allowed_san_fwd[] = {
+	SCMP_SYS(madvise),        SCMP_SYS(mprotect), SCMP_SYS(gettid),
+	SCMP_SYS(tgkill),         SCMP_SYS(writev),   SCMP_SYS(rt_sigaction),
+	SCMP_SYS(rt_sigprocmask), SCMP_SYS(futex),    SCMP_SYS(newfstatat),
 };
 
 /*
@@ -141,5 +148,73 @@ int sandbox_install(bool allow_exec)
 	if (r == 0)
 		r = seccomp_load(f);
 	seccomp_release(f);
+	return r;
+}
+
+/*
+ * A proxy forwarder's, once it dropped to an unprivileged id: with
+ * allow_exec, the first stage moatd's root half installs before it execs
+ * moat-forward (privhelper/proxy_fwd.c: the loader's calls too); without,
+ * moat-forward's own second stage (forward/main.c): copying between sockets it accepts and makes, a unix
+ * target opened by openat2 only (to connect through /proc/self/fd), the
+ * clock for its udp timeouts, memory and the exits. No open, exec, setns,
+ * kill, ptrace or prctl; socket() for AF_INET, AF_INET6 and AF_UNIX only.
+ */
+int sandbox_install_forwarder(bool allow_exec)
+{
+	/* first stage only (moatd's root half): the exec of moat-forward and its loader */
+	static const int startup[] = {
+		SCMP_SYS(execveat),   SCMP_SYS(seccomp),         SCMP_SYS(access),
+		SCMP_SYS(arch_prctl), SCMP_SYS(set_tid_address), SCMP_SYS(prlimit64),
+		SCMP_SYS(openat),     SCMP_SYS(newfstatat),      SCMP_SYS(mprotect),
+		SCMP_SYS(pread64),    SCMP_SYS(set_robust_list), SCMP_SYS(rseq),
+		SCMP_SYS(getrandom),  SCMP_SYS(prctl),           SCMP_SYS(futex),
+	};
+	static const int fwd[] = {
+		SCMP_SYS(poll),
+		SCMP_SYS(ppoll),
+		SCMP_SYS(read),
+		SCMP_SYS(write),
+		SCMP_SYS(close),
+		SCMP_SYS(accept4),
+		SCMP_SYS(connect),
+		SCMP_SYS(recvfrom),
+		SCMP_SYS(sendto),
+		SCMP_SYS(shutdown),
+		SCMP_SYS(getsockopt),
+		SCMP_SYS(fcntl),
+		SCMP_SYS(openat2),
+		SCMP_SYS(clock_gettime),
+		SCMP_SYS(gettimeofday),
+		SCMP_SYS(brk),
+		SCMP_SYS(mmap),
+		SCMP_SYS(munmap),
+		SCMP_SYS(restart_syscall),
+		SCMP_SYS(rt_sigreturn),
+		SCMP_SYS(getpid),
+		SCMP_SYS(exit),
+		SCMP_SYS(exit_group),
+	};
+	static const int families[] = { AF_INET, AF_INET6, AF_UNIX };
+	scmp_filter_ctx f = seccomp_init(SCMP_ACT_KILL_PROCESS);
+	int r = f ? 0 : -ENOMEM;
+
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(fwd); i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, fwd[i], 0);
+#if defined(__SANITIZE_ADDRESS__)
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(allowed_san); i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, allowed_san[i], 0);
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(allowed_san_fwd); i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, allowed_san_fwd[i], 0);
+#endif
+	for (size_t i = 0; r == 0 && i < ARRAY_SIZE(families); i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, SCMP_SYS(socket), 1,
+				     SCMP_A0(SCMP_CMP_EQ, (scmp_datum_t)families[i]));
+	for (size_t i = 0; r == 0 && allow_exec && i < ARRAY_SIZE(startup); i++)
+		r = seccomp_rule_add(f, SCMP_ACT_ALLOW, startup[i], 0);
+	if (r == 0)
+		r = seccomp_load(f);
+	if (f)
+		seccomp_release(f);
 	return r;
 }

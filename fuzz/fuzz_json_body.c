@@ -91,11 +91,54 @@ static void check_accepted_config(json_object *config, json_object *devices)
 	{
 		json_object *t;
 
-		(void)dn;
 		if (!json_object_is_type(dev, json_type_object) ||
 		    !json_object_object_get_ex(dev, "type", &t) ||
 		    !json_object_is_type(t, json_type_string))
 			abort();
+		/* an accepted proxy reads into what proxy_attach's check takes */
+		if (strcmp(json_object_get_string(t), "proxy") == 0) {
+			struct ph_proxy_config p;
+			char err[FE_ERR_MAX];
+
+			if (fe_proxy_parse(dn, dev, &p, err) < 0 || p.uid > 65535 ||
+			    p.gid > 65535 || p.mode > 0777 || p.security_uid > 65535 ||
+			    p.security_gid > 65535 ||
+			    (p.listen.kind == PH_PROXY_END_UDP) !=
+				    (p.connect.kind == PH_PROXY_END_UDP))
+				abort();
+			for (int k = 0; k < 2; k++) {
+				const struct ph_proxy_end_config *e = k ? &p.connect : &p.listen;
+
+				if (e->kind == PH_PROXY_END_UNIX
+					    ? e->path[0] != '/' || strstr(e->path, "/..")
+					    : e->port == 0)
+					abort();
+			}
+		}
+	}
+	/* accepted nics become what moatd's ph_check_nic() takes */
+	{
+		json_object *vol = json_object_new_object();
+		static struct ph_start_config nc;
+
+		memset(&nc, 0, sizeof(nc));
+		if (vol && fe_nics_start(vol, devices, &nc, NULL) == 0)
+			for (size_t k = 0; k < nc.n_nics; k++) {
+				const struct ph_nic_config *n = &nc.nics[k];
+				bool filters = n->mac_filtering || n->ipv4_filtering ||
+					       n->ipv6_filtering || n->ingress || n->egress;
+
+				if (!name_ifname_valid(n->ifname) || !n->has_hwaddr ||
+				    (n->hwaddr[0] & 1) ||
+				    (n->type != PH_NIC_KIND_P2P && !name_ifname_valid(n->parent)) ||
+				    (n->type == PH_NIC_KIND_P2P && n->parent[0]) ||
+				    (n->host_name[0] && !name_ifname_valid(n->host_name)) ||
+				    n->ingress > (1ull << 40) || n->egress > (1ull << 40) ||
+				    (filters &&
+				     (n->type != PH_NIC_KIND_BRIDGED || !n->host_name[0])))
+					abort();
+			}
+		json_object_put(vol);
 	}
 }
 

@@ -91,7 +91,7 @@ int ph_check_device(const Ph__Device *m, struct ph_device *ret)
 /* ---- the policy ----------------------------------------------------------- */
 
 /* Does a prefix of the policy cover path, component by component? */
-static bool prefix_allows(const struct ph_policy *p, const char *path)
+bool ph_policy_prefix_allows(const struct ph_policy *p, const char *path)
 {
 	for (char **x = p->disk_source_prefixes; x && *x; x++) {
 		size_t n = strlen(*x);
@@ -109,7 +109,7 @@ int ph_policy_device(const struct ph_policy *p, const struct ph_device *d, const
 		*ret_why = "unix devices are not allowed by the policy";
 		return -EPERM;
 	}
-	if (d->kind == PH_DEV_DISK && !prefix_allows(p, d->source)) {
+	if (d->kind == PH_DEV_DISK && !ph_policy_prefix_allows(p, d->source)) {
 		*ret_why = "the disk source is outside the policy's disk_source_prefixes";
 		return -EPERM;
 	}
@@ -323,7 +323,7 @@ int ph_devices_stage(struct ph_ctx *ctx, const struct ph_instance_start *s,
 			break;
 		}
 		/* again on what was opened, not the request's words (dispatch checked those) */
-		if (d->kind == PH_DEV_DISK && !prefix_allows(&ctx->policy, d->source)) {
+		if (d->kind == PH_DEV_DISK && !ph_policy_prefix_allows(&ctx->policy, d->source)) {
 			*ret_why = "the disk source is outside the policy's disk_source_prefixes";
 			r = -EPERM;
 		} else if (d->kind == PH_DEV_DISK) {

@@ -100,7 +100,7 @@ static int check_net_name(const ProtobufCBinaryData *b, char ret[static PH_NET_N
 
 static uint32_t mask4(uint8_t prefix)
 {
-	return prefix ? ~0U << (32 - prefix) : 0;
+	return prefix == 0 ? 0 : prefix >= 32 ? ~0U : ~0U << (32 - prefix);
 }
 
 /* A host address of a prefix 8..30 subnet that is not a special range. */

@@ -467,6 +467,7 @@ int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d
 		lxc_container_put(c);
 	}
 	ph_nics_unfilter_all(ctx, d->ref.name); /* before its record goes with its directory */
+	ph_proxies_forget(ctx, d->ref.name);
 	if (ph_pool_path(ctx, d->pool, root, sizeof(root)) < 0)
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
 	snprintf(dir, sizeof(dir), "containers/%s", d->ref.name);

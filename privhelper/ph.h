@@ -31,6 +31,7 @@ struct ph_policy {
 	bool allow_lxc_hooks;       /* lxc.hook.* lines in raw.lxc */
 	bool allow_host_interfaces; /* nics: physical, macvlan, bridged onto a host bridge */
 	bool allow_raw_dnsmasq;     /* raw.dnsmasq of a managed network */
+	bool allow_proxy_low_ports; /* proxy devices listening on host ports below 1024 */
 	/* Host paths that disk devices may use; "*" entry = any. */
 	char **disk_source_prefixes;
 	/* No container ids unless root has a range in /etc/subuid and /etc/subgid. */

@@ -164,7 +164,9 @@ struct ph_nic {
 	uint8_t ipv4[PH_NIC_ADDRS_MAX][4];
 	uint8_t ipv6[PH_NIC_ADDRS_MAX][16];
 	size_t n_ipv4, n_ipv6;
+	uint64_t ingress, egress; /* bridged: bytes a second, 0 = none, <= PH_NIC_RATE_MAX */
 };
+#define PH_NIC_RATE_MAX (1ull << 40)
 
 struct ph_instance_start {
 	struct ph_instance_ref ref;
@@ -355,6 +357,48 @@ struct ph_nic_detach {
 	struct ph_nic nic;
 };
 
+/* ---- proxy devices (op_proxy.c checks and runs them, proxy_fwd.c forwards) ---- */
+
+enum ph_proxy_kind { PH_PROXY_TCP = 1, PH_PROXY_UDP, PH_PROXY_UNIX };
+
+#define PH_PROXY_PATH_MAX 108 /* sun_path, with its NUL */
+
+/* One end as ph_check_proxy() yields it. */
+struct ph_proxy_end {
+	enum ph_proxy_kind kind;
+	int family;                   /* tcp, udp: AF_INET or AF_INET6 */
+	uint8_t addr[16];             /* network order, 4 or 16 bytes used */
+	uint16_t port;                /* 1-65535 */
+	char path[PH_PROXY_PATH_MAX]; /* unix: absolute, normal, not "/" */
+};
+
+struct ph_proxy {
+	char device[NAME_MAX_LEN + 1];       /* [A-Za-z0-9][A-Za-z0-9._-]{0,62} */
+	struct ph_proxy_end listen, connect; /* udp with udp only; tcp and unix mix */
+	bool bind_instance;
+	uint32_t uid, gid, mode;             /* a unix listener's: 0-65535, 0-0777 */
+	uint32_t security_uid, security_gid; /* container ids, 0-65535 */
+};
+
+struct ph_proxy_attach {
+	struct ph_instance_ref ref;
+	struct ph_proxy proxy;
+};
+
+struct ph_proxy_detach {
+	struct ph_instance_ref ref;
+	struct ph_proxy proxy;
+};
+
+/* What the forwarder runs with: the container's init, the binary it becomes,
+ * the host ids it drops to (never 0), a unix listener's owner as host ids. */
+struct ph_proxy_run {
+	pid_t init;
+	int exe_fd; /* moat-forward, beside moatd: root's, writable by root alone */
+	uid_t uid, sock_uid;
+	gid_t gid, sock_gid;
+};
+
 /* ---- storage.c: paths and confined workers ------------------------------- */
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
 int ph_pool_open(struct ph_ctx *ctx, const char *pool);
@@ -393,6 +437,8 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 int ph_running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *ret_userns);
 /* The Device message into ret; < 0: malformed. */
 int ph_check_device(const Ph__Device *m, struct ph_device *ret);
+/* Does one of the policy's disk_source_prefixes cover path, component by component? */
+bool ph_policy_prefix_allows(const struct ph_policy *p, const char *path);
 /* May the policy give this device (on its names, before anything is opened)? */
 int ph_policy_device(const struct ph_policy *p, const struct ph_device *d, const char **ret_why);
 /* Stage every device of a start under $MOAT_DIR/containers/<name>/devices/ (sources
@@ -415,13 +461,17 @@ int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char 
  * nic's parent: one of this daemon's bridges, else allow_host_interfaces; the
  * filters set before the interfaces exist, the last run's dropped). 0, or < 0
  * and *ret_why. */
-int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why);
-/* The same for one nic of instance name (a start's, or a hot-plugged one). */
-int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
+int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, bool filter,
+		    const char **ret_why);
+/* The same for one nic of instance name (a start's, or a hot-plugged one); without
+ * filter, the parent's check alone (before the instance is looked up). */
+int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n, bool filter,
 		   const char **ret_why);
 /* The lxc.net.N.* lines of a start's nics ("lxc.net.0.type = empty" without one,
  * or with s NULL: a configuration written outside a start). */
 int ph_render_nics(FILE *f, const struct ph_instance_start *s);
+/* Does the nic want a fragment in the bridge table (a filter, a limit)? */
+bool ph_nic_has_rules(const struct ph_nic *n);
 /* The nft statements filtering a nic's host end (mac/ipv4/ipv6 filtering) of
  * instance name into buf; "" when it asks for none. -ENOBUFS if buf is too small. Pure. */
 int ph_nic_filter_rules(const char *name, const struct ph_nic *n, char *buf, size_t size);
@@ -472,5 +522,22 @@ const char *ph_cgroup2_root(void);
 int ph_cgroup_dir(const char *name, pid_t pid, const char *ctrl);
 /* Fill the counters of a running instance; < 0: ask liblxc instead. */
 int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
+
+/* ---- supervise.c: uid:gid with no capability in any set, securebits locked,
+ * no supplementary group, ids re-checked not 0 (the frontend, the forwarders) */
+int ph_demote(uid_t uid, gid_t gid);
+
+/* ---- op_proxy.c: at instance_delete, every proxy's forwarder, host listener and record */
+void ph_proxies_forget(struct ph_ctx *ctx, const char *name);
+
+/* ---- proxy_fwd.c: the forwarder of one proxy device ------------------------ */
+/* In a fresh child of moatd (root, nothing of moatd's but status_fd): listen,
+ * drop everything, write { pid, 0 or -errno } on status_fd, forward until the
+ * container's init exits. Never returns. */
+void __attribute__((noreturn))
+ph_proxy_forward(const struct ph_proxy *p, const struct ph_proxy_run *run, int status_fd);
+/* A unix socket path's directory under root (inside it, or with no symlink),
+ * O_PATH; its last component in *ret_leaf. */
+int ph_proxy_dir(int root, bool in_root, const char *path, const char **ret_leaf);
 
 #endif

@@ -22,6 +22,7 @@
  *   allow_lxc_hooks       = true|false
  *   allow_host_interfaces = true|false
  *   allow_raw_dnsmasq     = true|false
+ *   allow_proxy_low_ports = true|false
  * Every key must appear exactly once: a policy never relies on a default.
  */
 #include <errno.h>
@@ -134,6 +135,7 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 		K_HOOKS,
 		K_HOST_IFS,
 		K_RAW_DNSMASQ,
+		K_PROXY_LOW,
 		K_MAX
 	};
 	static const char *const keys[K_MAX] = { "name",
@@ -148,7 +150,8 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 						 "allow_kernel_modules",
 						 "allow_lxc_hooks",
 						 "allow_host_interfaces",
-						 "allow_raw_dnsmasq" };
+						 "allow_raw_dnsmasq",
+						 "allow_proxy_low_ports" };
 	struct ph_policy p = { 0 };
 	bool seen[K_MAX] = { false };
 	__do_free char *copy = NULL;
@@ -232,6 +235,9 @@ int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret)
 			break;
 		case K_RAW_DNSMASQ:
 			r = parse_bool(v, &p.allow_raw_dnsmasq);
+			break;
+		case K_PROXY_LOW:
+			r = parse_bool(v, &p.allow_proxy_low_ports);
 			break;
 		}
 		if (r < 0)

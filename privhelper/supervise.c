@@ -27,15 +27,34 @@
 #include "ph.h"
 #include "sandbox.h"
 
-static int drop_all_caps(void)
+/*
+ * Become uid:gid with nothing: securebits locked, every capability out of
+ * the bounding and ambient sets, no supplementary group, then every set
+ * cleared, and a re-check that neither id is 0 and setuid(0) fails. For
+ * the frontend and the proxy forwarders (proxy_fwd.c).
+ */
+int ph_demote(uid_t uid, gid_t gid)
 {
-	cap_t none = cap_init();
+	cap_t none;
 	int r;
 
+	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+					     SECBIT_NO_SETUID_FIXUP_LOCKED |
+					     SECBIT_KEEP_CAPS_LOCKED) < 0)
+		return -errno;
+	for (int cap = 0; prctl(PR_CAPBSET_READ, cap) >= 0; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap) < 0)
+			return -errno;
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 ||
+	    setgroups(0, NULL) < 0 || setresgid(gid, gid, gid) < 0 || setresuid(uid, uid, uid) < 0)
+		return -errno;
+	none = cap_init();
 	if (!none)
 		return -ENOMEM;
 	r = cap_set_proc(none) < 0 ? -errno : 0;
 	cap_free(none);
+	if (r == 0 && (getuid() == 0 || geteuid() == 0 || getgid() == 0 || setuid(0) == 0))
+		r = -EPERM;
 	return r;
 }
 
@@ -76,22 +95,7 @@ exec_frontend(const struct ph_frontend *fe, const struct ph_ctx *ctx, int chan, 
 	if (close_range(6, ~0U, 0) < 0)
 		_exit(120);
 
-	if (prctl(PR_SET_SECUREBITS, SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
-					     SECBIT_NO_SETUID_FIXUP_LOCKED |
-					     SECBIT_KEEP_CAPS_LOCKED) < 0)
-		_exit(121);
-	for (int cap = 0; prctl(PR_CAPBSET_READ, cap) >= 0; cap++)
-		if (prctl(PR_CAPBSET_DROP, cap) < 0)
-			_exit(121);
-	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
-		_exit(121);
-	if (setgroups(0, NULL) < 0 || setresgid(ctx->fe_gid, ctx->fe_gid, ctx->fe_gid) < 0 ||
-	    setresuid(ctx->fe_uid, ctx->fe_uid, ctx->fe_uid) < 0)
-		_exit(122);
-	if (drop_all_caps() < 0)
-		_exit(122);
-	/* re-check what would be catastrophic */
-	if (getuid() == 0 || geteuid() == 0 || getgid() == 0 || setuid(0) == 0)
+	if (ph_demote(ctx->fe_uid, ctx->fe_gid) < 0)
 		_exit(122);
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
 		_exit(123);

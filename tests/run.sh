@@ -60,6 +60,11 @@ RUN_START=$(date +%s)
 #   62-boot          moatd started again on a directory whose instances
 #                    stopped behind its back: autostart's thread, the host
 #                    shutdown operation, a frontend restarted mid-boot
+#   66-nic           the typed Nic message at start and hot-plug (libnl's
+#                    netlink calls), the nic filters' nft text, the nic
+#                    keys' parsers, raw frames against the filters
+#   68-proxy         proxy addresses parsed from device keys, the proxy ops,
+#                    and the forwarder's own seccomp stages under ASan
 #   70-cli           the client's parsers: JSON and YAML answers, exec and
 #                    console websocket frames, the image builder's tarball
 #   90-hostile       huge, slow, nested and wrongly typed bodies, bad names,
@@ -68,7 +73,7 @@ RUN_START=$(date +%s)
 # Left to the plain pass (and to `make check-full`): 15-lint starts no
 # daemon, 55-pylxd sends 50's requests from another client, and 80-debian
 # boots systemd through the same ops as 50 (its time is the boot, not moat).
-SAN_SUITES_DEFAULT="10-daemon 20-forge 30-startup 40-images 45-events 50-instances 57-limits 60-restart 62-boot 70-cli 90-hostile 92-symlink-race"
+SAN_SUITES_DEFAULT="10-daemon 20-forge 30-startup 40-images 45-events 50-instances 57-limits 60-restart 62-boot 66-nic 68-proxy 70-cli 90-hostile 92-symlink-race"
 SAN_SUITES=${SAN_SUITES:-$SAN_SUITES_DEFAULT}
 
 if [ "$(id -u)" != 0 ]; then

@@ -91,14 +91,15 @@ EOF
 
 cat >"$r/usr/share/udhcpc/default.script" <<'EOF'
 #!/bin/sh
-# udhcpc hook: apply the lease to $interface (ip, mask as a prefix length, router, dns)
+# udhcpc hook: apply the lease to $interface (ip, mask as a prefix length, router, dns);
+# only IPv4 is flushed: the kernel's IPv6 link-local and SLAAC addresses stay
 case "$1" in
 deconfig)
-	ip addr flush dev "$interface"
+	ip -4 addr flush dev "$interface"
 	ip link set "$interface" up
 	;;
 bound | renew)
-	ip addr flush dev "$interface"
+	ip -4 addr flush dev "$interface"
 	ip addr add "$ip/${mask:-24}" dev "$interface"
 	if [ -n "$router" ]; then
 		ip route add default via "${router%% *}" dev "$interface"

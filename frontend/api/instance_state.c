@@ -19,6 +19,7 @@
 #include "model/config_sec.h"
 #include "model/idmap.h"
 #include "model/instances.h"
+#include "model/networks.h"
 #include "model/watch.h"
 #include "ops/ops.h"
 #include "ph/ph.h"
@@ -51,11 +52,27 @@ static int nics_prepare(struct fe_op *op, struct fe_instance *i, json_object *xd
 			struct ph_start_config *cfg)
 {
 	bool changed = false;
+	char err[FE_ERR_MAX];
 
 	if (fe_nics_start(i->config, xd, cfg, &changed) < 0)
 		return fe_op_fail(op, E2BIG, "Too many nics (at most %d)", PH_START_NICS_MAX);
+	fe_nics_network_addrs(cfg);
 	if (changed && fe_instance_save(i) < 0)
 		return fe_op_fail(op, EIO, "Failed to store the nics' volatile keys");
+	for (size_t k = 0; k < cfg->n_nics; k++) {
+		const char *net = cfg->nics[k].network;
+		bool seen = false;
+		int r;
+
+		for (size_t j = 0; j < k; j++)
+			seen = seen || strcmp(cfg->nics[j].network, net) == 0;
+		if (!net[0] || seen)
+			continue;
+		/* dnsmasq learns the instance's name, MAC and static addresses */
+		r = fe_network_sync(net, err);
+		if (r < 0)
+			return fe_op_fail(op, r, "Failed to update network \"%s\": %s", net, err);
+	}
 	return 0;
 }
 
@@ -113,6 +130,12 @@ int fe_inst_call_start(struct fe_op *op, const char *name)
 				       json_object_new_string("RUNNING"));
 		fe_instance_save(&i);
 		(void)fe_watch_instance(i.name, pid);
+		/* proxies need the running instance; one that fails fails the start, as LXD */
+		if (fe_proxies_attach(i.name, xd, err) < 0) {
+			(void)ph_call_instance_action(i.name, PH_ACTION_STOP, 0, true, NULL, NULL);
+			fe_instance_status_forget(i.name);
+			r = fe_op_fail(op, EINVAL, "%s", err);
+		}
 	}
 out:
 	json_object_put(xc);

@@ -657,6 +657,8 @@ static int instance_store(void *obj, struct fe_resp *resp)
 			(void)fe_live_apply(i->name, nxc, nxd, oxc, oxd, NULL);
 		fe_error(resp, 500, "Failed to save the instance");
 		r = -EIO;
+	} else if (live) {
+		fe_nics_sync_changed(oxd, nxd); /* a hot-plugged nic's name in DNS */
 	}
 out:
 	json_object_put(oxc);

@@ -256,6 +256,19 @@ int fe_nic_check(const char *name, json_object *dev, const struct fe_policy *pol
 int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_config *ret,
 		  bool *ret_changed);
 
+/*
+ * What the nics of a devices map need of the managed networks (the
+ * database): network= names one, ipv4.address and ipv6.address lie in its
+ * subnets; under a policy without allow_host_interfaces a bridged nic's
+ * parent must be one. LXD's words in err.
+ */
+int fe_nics_check_networks(json_object *devices, const struct fe_policy *policy,
+			   char err[static FE_ERR_MAX]);
+/* After a stored live change: the networks of the nics that came, went or changed are
+ * synced (dnsmasq's host lines); failures are logged. */
+void fe_nics_sync_changed(json_object *old_xd, json_object *new_xd);
+/* A filtered nic on a managed network with IPv6 may use SLAAC's address there too. */
+void fe_nics_network_addrs(struct ph_start_config *cfg);
 /* The nics' volatile keys (volatile.<dev>.hwaddr, .host_name) of from that to lacks, into to. */
 void fe_nics_keep_volatile(json_object *to, json_object *from);
 
@@ -263,5 +276,21 @@ void fe_nics_keep_volatile(json_object *to, json_object *from);
  * devices map, in path order, into ret (its strings point into expanded);
  * -E2BIG past PH_START_DEVICES_MAX. */
 int fe_devices_start(json_object *expanded, struct ph_start_config *ret);
+
+/* ---- proxy devices (proxy.c) ------------------------------------------------------------ */
+
+#define FE_PROXIES_MAX 32 /* proxy devices of one instance */
+
+/* A proxy device's keys into ret (ret->device is name); a 400's message in err. */
+int fe_proxy_parse(const char *name, json_object *dev, struct ph_proxy_config *ret,
+		   char err[static FE_ERR_MAX]);
+/* The valid proxy devices of an expanded devices map; -E2BIG past FE_PROXIES_MAX. */
+int fe_proxies_list(json_object *expanded, struct ph_proxy_config ret[static FE_PROXIES_MAX],
+		    size_t *ret_n);
+/* After a start: every proxy's forwarder (proxy_attach); on a failure the ones
+ * started are stopped and err says which device failed and why. */
+int fe_proxies_attach(const char *instance, json_object *expanded, char err[static FE_ERR_MAX]);
+/* Are two proxies the same device with the same keys? */
+bool fe_proxy_same(const struct ph_proxy_config *a, const struct ph_proxy_config *b);
 
 #endif

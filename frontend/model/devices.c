@@ -132,6 +132,27 @@ static int check_unix(const char *name, json_object *dev, const struct fe_policy
 	return 0;
 }
 
+/* A proxy: its addresses (proxy.c), and a host socket path within the policy's prefixes. */
+static int check_proxy(const char *name, json_object *dev, const struct fe_policy *policy,
+		       char err[static FE_ERR_MAX])
+{
+	struct ph_proxy_config p;
+	const struct ph_proxy_end_config *host;
+	int r = fe_proxy_parse(name, dev, &p, err);
+
+	if (r < 0)
+		return r;
+	host = p.bind_instance ? &p.connect : &p.listen;
+	if (host->kind == PH_PROXY_END_UNIX && !prefix_allows(policy, host->path)) {
+		snprintf(err, FE_ERR_MAX,
+			 "Invalid device \"%.64s\": Host socket path \"%.120s\" is not allowed by "
+			 "the server's policy",
+			 name, host->path);
+		return -EPERM;
+	}
+	return 0;
+}
+
 #define BOOLEAN FE_BOOL("must be a boolean")
 
 static const struct fe_key disk_keys[] = {
@@ -159,6 +180,29 @@ static const struct fe_key unix_keys[] = {
 	{ .name = NULL },
 };
 
+#define TEXT FE_STRING(255, "must be a string")
+static const char *const bind_sides[] = { "host", "instance", "guest", "container", NULL };
+#define ID FE_UINT(0, 65535, "must be a user or group id from 0 to 65535")
+/* LXD 5.0's proxy keys; what cannot be one row alone is check_proxy's (proxy.c). */
+static const struct fe_key proxy_keys[] = {
+	{ .name = "bind",
+	  .value = FE_ENUM(bind_sides, "Invalid binding side given. Must be \"host\" or "
+				       "\"instance\"") },
+	{ .name = "connect", .value = TEXT },
+	{ .name = "gid", .value = ID },
+	{ .name = "listen", .value = TEXT },
+	{ .name = "mode",
+	  .value = FE_UINT(0, 777, "mode must be octal permission bits such as 0644") },
+	{ .name = "nat", .value = BOOLEAN },
+	{ .name = "proxy_protocol", .value = BOOLEAN },
+	{ .name = "security.gid",
+	  .value = FE_UINT(0, 65535, "must be a container id, 0 to 65535") },
+	{ .name = "security.uid",
+	  .value = FE_UINT(0, 65535, "must be a container id, 0 to 65535") },
+	{ .name = "uid", .value = ID },
+	{ .name = NULL },
+};
+
 static const struct fe_key no_keys[] = {
 	{ .name = NULL },
 };
@@ -171,6 +215,7 @@ const struct fe_device_type fe_device_types[] = {
 	  .check = check_disk },
 	{ .name = "nic", .keys = fe_nic_keys, .check = fe_nic_check },
 	{ .name = "none", .keys = no_keys, .other_keys = true },
+	{ .name = "proxy", .keys = proxy_keys, .check = check_proxy },
 	{ .name = "unix-block",
 	  .keys = unix_keys,
 	  .gate = FE_GATE_UNIX_DEVICES,
@@ -287,7 +332,7 @@ int fe_check_devices(json_object *devices, char err[static FE_ERR_MAX])
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return fe_nics_check_networks(devices, &fe_srv.policy, err);
 }
 
 bool fe_device_is_root(json_object *dev)

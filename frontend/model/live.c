@@ -147,6 +147,8 @@ static int step_nics(const char *name, json_object *from_xc, json_object *from_x
 	fe_nics_keep_volatile(to_xc, from_xc);
 	if (fe_nics_start(to_xc, to_xd, &after, NULL) < 0)
 		return -E2BIG;
+	fe_nics_network_addrs(&before);
+	fe_nics_network_addrs(&after);
 	for (size_t k = 0; k < before.n_nics; k++)
 		if (!nic_kept(&after, &before.nics[k]))
 			out[nout++] = k;
@@ -176,10 +178,58 @@ static int step_nics(const char *name, json_object *from_xc, json_object *from_x
 	return 1;
 }
 
+static bool proxy_kept(const struct ph_proxy_config *of, size_t n, const struct ph_proxy_config *p)
+{
+	for (size_t k = 0; k < n; k++)
+		if (fe_proxy_same(&of[k], p))
+			return true;
+	return false;
+}
+
+/*
+ * Proxy devices (proxy_attach, proxy_detach): the removed or changed ones'
+ * forwarders stopped, then the added or changed ones' started; a failure
+ * undoes what this step did.
+ */
+static int step_proxies(const char *name, json_object *from_xc, json_object *from_xd,
+			json_object *to_xc, json_object *to_xd, struct ph_error *e)
+{
+	struct ph_proxy_config before[FE_PROXIES_MAX], after[FE_PROXIES_MAX];
+	size_t nb = 0, na = 0, out[FE_PROXIES_MAX], in[FE_PROXIES_MAX], nout = 0, nin = 0;
+	int r = 0;
+
+	(void)from_xc;
+	(void)to_xc;
+	if (fe_proxies_list(from_xd, before, &nb) < 0 || fe_proxies_list(to_xd, after, &na) < 0)
+		return -E2BIG;
+	for (size_t k = 0; k < nb; k++)
+		if (!proxy_kept(after, na, &before[k]))
+			out[nout++] = k;
+	for (size_t k = 0; k < na; k++)
+		if (!proxy_kept(before, nb, &after[k]))
+			in[nin++] = k;
+	if (!nout && !nin)
+		return 0;
+	for (size_t k = 0; k < nout; k++)
+		(void)ph_call_proxy_detach(name, &before[out[k]], NULL); /* gone is fine */
+	for (size_t k = 0; k < nin; k++) {
+		r = ph_call_proxy_attach(name, &after[in[k]], NULL, e);
+		if (r < 0) {
+			while (k-- > 0)
+				(void)ph_call_proxy_detach(name, &after[in[k]], NULL);
+			for (size_t j = 0; j < nout; j++)
+				(void)ph_call_proxy_attach(name, &before[out[j]], NULL, NULL);
+			return r;
+		}
+	}
+	return 1;
+}
+
 static const live_step_fn steps[] = {
 	step_limits,
 	step_devices,
 	step_nics,
+	step_proxies,
 };
 
 #define NSTEPS (sizeof(steps) / sizeof(steps[0]))

@@ -13,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "model/config.h"
 #include "model/config_net.h"
 #include "model/instances.h"
+#include "model/networks.h"
 #include "name.h"
 
 #define IFNAME_WHY "must be an interface name: letters, digits, \".\", \"_\" and \"-\", at most 15"
@@ -61,20 +63,41 @@ static int parse_ip(const struct fe_valid *v, const char *s, struct fe_value *re
 	return 0;
 }
 
-/* LXD's bit rates: digits and bit, kbit, Mbit, Gbit or Tbit. */
+/* LXD's bit rates: digits and bit, kbit, Mbit, Gbit or Tbit (powers of 1000), as bytes a
+ * second in u: at least 1 byte, at most 2^40 (what moatd takes). */
 static int parse_rate(const struct fe_valid *v, const char *s, struct fe_value *ret)
 {
 	static const char *const units[] = { "bit", "kbit", "Mbit", "Gbit", "Tbit" };
 	size_t n = strspn(s, "0123456789");
+	uint64_t bits = 0, scale = 1;
 
 	if (n == 0 || n > 12)
 		return -EINVAL;
-	for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++)
+	for (size_t k = 0; k < n; k++)
+		bits = bits * 10 + (uint64_t)(s[k] - '0');
+	for (size_t k = 0; k < sizeof(units) / sizeof(units[0]); k++, scale *= 1000)
 		if (strcmp(s + n, units[k]) == 0) {
+			/* 12 digits of Tbit could overflow: bound before multiplying */
+			if (bits > (1ull << 43) / scale || bits * scale / 8 < 1 ||
+			    bits * scale / 8 > (1ull << 40))
+				return -EINVAL;
 			ret->s = s;
+			ret->u = bits * scale / 8;
 			return 0;
 		}
 	return -EINVAL;
+}
+
+/* A rate key of dev as bytes a second; 0 when unset. */
+static uint64_t rate_of(json_object *dev, const char *key)
+{
+	json_object *v;
+	struct fe_value x;
+
+	if (!json_object_object_get_ex(dev, key, &v) ||
+	    parse_rate(NULL, json_object_get_string(v), &x) < 0)
+		return 0;
+	return x.u;
 }
 
 #define BOOLEAN FE_BOOL("must be a boolean")
@@ -86,8 +109,9 @@ static int parse_rate(const struct fe_valid *v, const char *s, struct fe_value *
 
 static const char *const nictypes[] = { "bridged", "macvlan", "p2p", "physical", NULL };
 
-/* LXD 5.0's nic keys. Realised: all but boot.priority, ipv4.routes, ipv6.routes,
- * limits.* (validated only) and vlan (refused by check_nic when set). */
+/* LXD 5.0's nic keys. Realised: all but boot.priority, ipv4.routes and ipv6.routes
+ * (validated and stored only) and vlan (refused by fe_nic_check when set); limits.*
+ * on bridged nics (policed in moatd's bridge table). */
 const struct fe_key fe_nic_keys[] = {
 	{ .name = "boot.priority", .value = FE_UINT(0, 1000000, "must be a number") },
 	{ .name = "host_name", .value = IFNAME },
@@ -101,11 +125,14 @@ const struct fe_key fe_nic_keys[] = {
 	  .value = { .parse = parse_ip, .min = AF_INET6, .why = "must be an IPv6 address" } },
 	{ .name = "ipv6.routes", .value = TEXT },
 	{ .name = "limits.egress",
-	  .value = { .parse = parse_rate, .why = "must be a bit rate such as 10Mbit" } },
+	  .value = { .parse = parse_rate,
+		     .why = "must be a bit rate such as 10Mbit (8bit to 8Tbit)" } },
 	{ .name = "limits.ingress",
-	  .value = { .parse = parse_rate, .why = "must be a bit rate such as 10Mbit" } },
+	  .value = { .parse = parse_rate,
+		     .why = "must be a bit rate such as 10Mbit (8bit to 8Tbit)" } },
 	{ .name = "limits.max",
-	  .value = { .parse = parse_rate, .why = "must be a bit rate such as 10Mbit" } },
+	  .value = { .parse = parse_rate,
+		     .why = "must be a bit rate such as 10Mbit (8bit to 8Tbit)" } },
 	{ .name = "mtu", .value = FE_UINT(68, 65535, "must be a number from 68 to 65535") },
 	{ .name = "name", .value = IFNAME },
 	{ .name = "network", .value = IFNAME },
@@ -183,18 +210,145 @@ int fe_nic_check(const char *name, json_object *dev, const struct fe_policy *pol
 	if (kind != PH_NIC_KIND_BRIDGED &&
 	    (filtering || get(dev, "ipv4.address") || get(dev, "ipv6.address")))
 		FAIL(EINVAL, "security.*_filtering and ipv4/ipv6.address need a bridged nic");
+	if (kind != PH_NIC_KIND_BRIDGED &&
+	    (get(dev, "limits.ingress") || get(dev, "limits.egress") || get(dev, "limits.max")))
+		FAIL(EOPNOTSUPP, "limits.* is only supported on bridged nics by this server");
 	if (kind != PH_NIC_KIND_BRIDGED && kind != PH_NIC_KIND_P2P && get(dev, "host_name"))
 		FAIL(EINVAL, "\"host_name\" needs a bridged or p2p nic");
 	if (is_true(dev, "security.ipv4_filtering") && !get(dev, "ipv4.address"))
 		FAIL(EINVAL, "security.ipv4_filtering requires \"ipv4.address\"");
 	if (!host_ifs && (kind == PH_NIC_KIND_PHYSICAL || kind == PH_NIC_KIND_MACVLAN))
 		FAIL(EPERM, "nictype \"%s\" is forbidden by the server's policy", nictype);
-	if (!host_ifs && !network && kind == PH_NIC_KIND_BRIDGED)
-		FAIL(EPERM,
-		     "A bridged nic onto host interface \"%.16s\" is forbidden by the server's "
-		     "policy (use network=)",
-		     parent);
 	return 0;
+}
+
+/* ---- against the managed networks (the database) -------------------------------------- */
+
+/* Do a and b share their first prefix bits? */
+static bool same_bits(const uint8_t *a, const uint8_t *b, unsigned prefix)
+{
+	unsigned whole = prefix / 8, rest = prefix % 8;
+
+	return memcmp(a, b, whole) == 0 &&
+	       (rest == 0 || ((a[whole] ^ b[whole]) & (uint8_t)(0xff << (8 - rest))) == 0);
+}
+
+/* The network's own address of family (its config's ipv4.address or ipv6.address). */
+static bool net_addr(json_object *config, int family, struct fe_value *ret)
+{
+	static const struct fe_valid cidr4 = { .parse = fe_parse_cidr, .min = 4 };
+	static const struct fe_valid cidr6 = { .parse = fe_parse_cidr, .min = 6 };
+	json_object *v;
+
+	return json_object_object_get_ex(config,
+					 family == AF_INET ? "ipv4.address" : "ipv6.address", &v) &&
+	       fe_parse_cidr(family == AF_INET ? &cidr4 : &cidr6, json_object_get_string(v), ret) ==
+		       0 &&
+	       ret->family == family;
+}
+
+/* A static address of the nic (key) inside the network's subnet, not its own address. */
+static int addr_fits(const char *name, json_object *dev, const char *key, int family,
+		     const char *network, json_object *config, char err[static FE_ERR_MAX])
+{
+	const char *s = get(dev, key);
+	struct fe_value net;
+	uint8_t a[16];
+
+	if (!s || inet_pton(family, s, a) != 1)
+		return 0;
+	if (!net_addr(config, family, &net))
+		FAIL(EINVAL, "Cannot use %s: network \"%.16s\" has no %s subnet", key, network,
+		     family == AF_INET ? "IPv4" : "IPv6");
+	if (!same_bits(a, net.addr, net.prefix) ||
+	    memcmp(a, net.addr, family == AF_INET ? 4 : 16) == 0)
+		FAIL(EINVAL, "Device IP address \"%.46s\" not within network \"%.16s\" subnet", s,
+		     network);
+	return 0;
+}
+
+int fe_nics_check_networks(json_object *devices, const struct fe_policy *policy,
+			   char err[static FE_ERR_MAX])
+{
+	json_object_object_foreach(devices, name, dev)
+	{
+		const char *type = get(dev, "type"), *network, *parent;
+		struct lxd_network n = { 0 };
+		int r;
+
+		if (!json_object_is_type(dev, json_type_object) || !type ||
+		    strcmp(type, "nic") != 0)
+			continue;
+		network = get(dev, "network");
+		parent = get(dev, "parent");
+		if (!network) {
+			/* a bridged nic onto a host bridge, unless it is a managed network's */
+			if (policy->known && !policy->allow_host_interfaces &&
+			    kind_of(dev) == PH_NIC_KIND_BRIDGED && parent &&
+			    fe_network_exists(parent) < 0)
+				FAIL(EPERM,
+				     "A bridged nic onto host interface \"%.16s\" is forbidden by the "
+				     "server's policy (use network=)",
+				     parent);
+			continue;
+		}
+		if (fe_network_load(network, &n) < 0 || !n.managed) {
+			lxd_free(&lxd_network_type, &n);
+			FAIL(ENOENT, "Failed loading network \"%.16s\": Network not found",
+			     network);
+		}
+		r = addr_fits(name, dev, "ipv4.address", AF_INET, network, n.config, err);
+		if (r == 0)
+			r = addr_fits(name, dev, "ipv6.address", AF_INET6, network, n.config, err);
+		lxd_free(&lxd_network_type, &n);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Sync the network of every nic of `of` that is not the same in `other`. */
+static void sync_changed(json_object *of, json_object *other)
+{
+	json_object_object_foreach(of, name, dev)
+	{
+		const char *type = get(dev, "type"), *net = get(dev, "network");
+		json_object *o;
+		char err[FE_ERR_MAX];
+
+		if (!type || strcmp(type, "nic") != 0 || !net ||
+		    (json_object_object_get_ex(other, name, &o) && json_object_equal(o, dev)))
+			continue;
+		if (fe_network_sync(net, err) < 0)
+			log_warn("network \"%s\": the hot-plugged nic's host line: %s", net, err);
+	}
+}
+
+void fe_nics_sync_changed(json_object *old_xd, json_object *new_xd)
+{
+	sync_changed(new_xd, old_xd);
+	sync_changed(old_xd, new_xd);
+}
+
+void fe_nics_network_addrs(struct ph_start_config *cfg)
+{
+	for (size_t k = 0; k < cfg->n_nics; k++) {
+		struct ph_nic_config *c = &cfg->nics[k];
+		struct lxd_network n = { 0 };
+		struct fe_value net;
+		uint8_t a[16];
+
+		if (!c->network[0] || !c->ipv6_filtering || c->n_ipv6 >= PH_NIC_IPS_MAX ||
+		    fe_network_load(c->network, &n) < 0)
+			continue;
+		/* SLAAC's address in the network's /64: its prefix, the MAC's EUI-64 */
+		if (net_addr(n.config, AF_INET6, &net) && net.prefix <= 64 &&
+		    inet_pton(AF_INET6, c->ipv6[0], a) == 1) {
+			memcpy(a, net.addr, 8);
+			inet_ntop(AF_INET6, a, c->ipv6[c->n_ipv6++], sizeof(c->ipv6[0]));
+		}
+		lxd_free(&lxd_network_type, &n);
+	}
 }
 
 /* ---- at start ---------------------------------------------------------------- */
@@ -336,6 +490,11 @@ int fe_nics_start(json_object *config, json_object *expanded, struct ph_start_co
 			host_name_of(config, name, dev, n, &changed);
 		if (n->type != PH_NIC_KIND_BRIDGED)
 			continue;
+		/* limits.max is both, unless one is set on its own (LXD) */
+		n->ingress =
+			rate_of(dev, get(dev, "limits.ingress") ? "limits.ingress" : "limits.max");
+		n->egress =
+			rate_of(dev, get(dev, "limits.egress") ? "limits.egress" : "limits.max");
 		n->mac_filtering = is_true(dev, "security.mac_filtering");
 		n->ipv4_filtering = is_true(dev, "security.ipv4_filtering");
 		n->ipv6_filtering = is_true(dev, "security.ipv6_filtering");

@@ -8,9 +8,11 @@
  * moatd-api (unprivileged); every reply is untrusted, and a reply of the
  * wrong shape is -EPROTO with its descriptors closed.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -521,6 +523,78 @@ int ph_call_nic_detach(const char *name, const struct ph_nic_config *nic,
 		       struct ph_error *ret_error)
 {
 	return nic_call(false, name, nic, ret_error);
+}
+
+/* text: room for the address as inet_ntop writes it (the wire's form). */
+static Ph__ProxyEnd *proxy_end_msg(const struct ph_proxy_end_config *e, Ph__ProxyEnd *m,
+				   char text[static INET6_ADDRSTRLEN])
+{
+	ph__proxy_end__init(m);
+	m->kind = (Ph__ProxyKind)e->kind;
+	if (e->kind == PH_PROXY_END_UNIX) {
+		set_bytes(&m->path, e->path);
+		return m;
+	}
+	if (!inet_ntop(e->family, e->addr, text, INET6_ADDRSTRLEN))
+		text[0] = '\0'; /* moatd refuses an empty address */
+	set_bytes(&m->addr, text);
+	m->port = e->port;
+	return m;
+}
+
+struct proxy_wire {
+	Ph__Proxy p;
+	Ph__ProxyEnd l, c;
+	char lt[INET6_ADDRSTRLEN], ct[INET6_ADDRSTRLEN];
+};
+
+static Ph__Proxy *proxy_msg(const struct ph_proxy_config *p, struct proxy_wire *w)
+{
+	Ph__Proxy *m = &w->p;
+
+	ph__proxy__init(m);
+	set_bytes(&m->device, p->device);
+	m->listen = proxy_end_msg(&p->listen, &w->l, w->lt);
+	m->connect = proxy_end_msg(&p->connect, &w->c, w->ct);
+	m->bind_instance = p->bind_instance;
+	m->uid = p->uid;
+	m->gid = p->gid;
+	m->mode = p->mode;
+	m->security_uid = p->security_uid;
+	m->security_gid = p->security_gid;
+	return m;
+}
+
+int ph_call_proxy_attach(const char *name, const struct ph_proxy_config *proxy, int *ret_pid,
+			 struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__ProxyAttachRequest m = PH__PROXY_ATTACH_REQUEST__INIT;
+	struct proxy_wire w;
+	struct reply rep __do_reply = { 0 };
+	int r;
+
+	set_bytes(&m.name, name);
+	m.proxy = proxy_msg(proxy, &w);
+	req.proxy_attach = &m;
+	r = call(OP_proxy_attach, &req, NULL, 0, &rep, ret_error);
+	if (r == 0 && ret_pid)
+		*ret_pid = rep.msg->proxy_attach->pid;
+	return r;
+}
+
+int ph_call_proxy_detach(const char *name, const struct ph_proxy_config *proxy,
+			 struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__ProxyDetachRequest m = PH__PROXY_DETACH_REQUEST__INIT;
+	struct proxy_wire w;
+	struct reply rep __do_reply = { 0 };
+
+	set_bytes(&m.name, name);
+	m.proxy = proxy_msg(proxy, &w);
+	req.proxy_detach = &m;
+	return call(OP_proxy_detach, &req, NULL, 0, &rep, ret_error);
 }
 
 int ph_call_instance_start(const char *name, const char *pool, const struct ph_start_config *config,

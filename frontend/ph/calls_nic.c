@@ -33,6 +33,8 @@ int ph_nic_msg(const struct ph_nic_config *n, Ph__Nic *x, ProtobufCBinaryData v4
 	x->mac_filtering = n->mac_filtering;
 	x->ipv4_filtering = n->ipv4_filtering;
 	x->ipv6_filtering = n->ipv6_filtering;
+	x->ingress = n->ingress;
+	x->egress = n->egress;
 	for (size_t a = 0; a < n->n_ipv4; a++)
 		bytes_of(&v4[a], n->ipv4[a]);
 	for (size_t a = 0; a < n->n_ipv6; a++)

@@ -148,6 +148,25 @@ struct ph_nic_config {
 	char ipv4[PH_NIC_IPS_MAX][16]; /* what a filtered nic may send from, as text */
 	char ipv6[PH_NIC_IPS_MAX][46];
 	size_t n_ipv4, n_ipv6;
+	uint64_t ingress,
+		egress; /* limits.*: bytes a second into and out of the container; 0: none */
+};
+
+/* A proxy device (ph.Proxy): the same numbers as ph.ProxyKind. */
+enum ph_proxy_kind_config { PH_PROXY_END_TCP = 1, PH_PROXY_END_UDP = 2, PH_PROXY_END_UNIX = 3 };
+#define PH_PROXY_PATH_MAX 108 /* sun_path, with its NUL */
+struct ph_proxy_end_config {
+	enum ph_proxy_kind_config kind;
+	int family;       /* tcp, udp: AF_INET or AF_INET6 */
+	uint8_t addr[16]; /* network order */
+	uint16_t port;
+	char path[PH_PROXY_PATH_MAX]; /* unix */
+};
+struct ph_proxy_config {
+	const char *device; /* the device's name: the caller's string */
+	struct ph_proxy_end_config listen, connect;
+	bool bind_instance;
+	uint32_t uid, gid, mode, security_uid, security_gid;
 };
 
 /* instance_start: what moatd renders into liblxc's configuration. */
@@ -373,6 +392,11 @@ int ph_call_nic_attach(const char *name, const struct ph_nic_config *nic,
 		       struct ph_error *ret_error);
 int ph_call_nic_detach(const char *name, const struct ph_nic_config *nic,
 		       struct ph_error *ret_error);
+/* Start (or restart) the forwarder of a proxy device of a running instance, or stop it. */
+int ph_call_proxy_attach(const char *name, const struct ph_proxy_config *proxy, int *ret_pid,
+			 struct ph_error *ret_error);
+int ph_call_proxy_detach(const char *name, const struct ph_proxy_config *proxy,
+			 struct ph_error *ret_error);
 /* ret is freed with ph_net_info_free(). */
 int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error);
 

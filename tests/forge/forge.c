@@ -2070,6 +2070,17 @@ static void nic_cases(struct enc *e)
 		snprintf(what, sizeof(what), "policy %s: nic_attach of a bridged nic onto lo",
 			 policy);
 		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "nic_attach");
+		/* a host end that exists is another nic's: its filter is never replaced */
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_P2P, "");
+		n.host_name = str("lo");
+		n.hwaddr = 0x00163e000002ull;
+		n.type = PH__NIC_TYPE__NIC_TYPE_BRIDGED;
+		n.parent = str("lo");
+		n.mac_filtering = true;
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: nic_attach naming a host end that exists",
+			 policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : EEXIST, "nic_attach");
 		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_MACVLAN, "lo");
 		build_op(e, next_id++, PH__REQUEST__OP_NIC_DETACH, &x);
 		snprintf(what, sizeof(what), "policy %s: nic_detach of a macvlan nic", policy);
@@ -2083,6 +2094,96 @@ static void nic_cases(struct enc *e)
 		build_op(e, next_id++, PH__REQUEST__OP_NIC_ATTACH, &a);
 		expect_refused("nic_attach with an ifname with a newline", e);
 	}
+}
+
+/*
+ * proxy_attach and proxy_detach: a listen address or path out of bounds, a
+ * unix path with ".." and a bad device name are a breach; under the
+ * hardened policy a host port below 1024 and a host socket outside its
+ * prefixes are refused (EPERM) before the instance is looked up; an
+ * instance that does not exist is ENOENT, and a detach of it is fine.
+ */
+static void proxy_cases(struct enc *e)
+{
+	static const struct {
+		const char *what, *addr, *path;
+		uint32_t kind, port;
+	} bad[] = {
+		{ "a listen address of five numbers", "1.2.3.4.5", "", 1, 8080 },
+		{ "a listen address that is a name", "localhost", "", 1, 8080 },
+		{ "a listen port past 65535", "127.0.0.1", "", 1, 65536 },
+		{ "listen port 0", "127.0.0.1", "", 1, 0 },
+		{ "a unix listener with ..", "", "/srv/moat/../../etc/x.sock", 3, 0 },
+		{ "a unix listener with a newline", "", "/srv/moat/x\nlxc.x", 3, 0 },
+		{ "a unix listener past sun_path", "",
+		  "/srv/moat/xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		  "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx.sock",
+		  3, 0 },
+	};
+	Ph__ProxyAttachRequest a = PH__PROXY_ATTACH_REQUEST__INIT;
+	Ph__ProxyDetachRequest x = PH__PROXY_DETACH_REQUEST__INIT;
+	Ph__Proxy p = PH__PROXY__INIT;
+	Ph__ProxyEnd l = PH__PROXY_END__INIT, c = PH__PROXY_END__INIT;
+	char what[200];
+
+	a.name = str("nosuch");
+	a.proxy = &p;
+	p.device = str("web");
+	p.listen = &l;
+	p.connect = &c;
+	c.kind = PH__PROXY_KIND__PROXY_KIND_TCP;
+	c.addr = str("127.0.0.1");
+	c.port = 80;
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		l = (Ph__ProxyEnd)PH__PROXY_END__INIT;
+		l.kind = (Ph__ProxyKind)bad[k].kind;
+		l.addr = str(bad[k].addr);
+		l.path = str(bad[k].path);
+		l.port = bad[k].port;
+		build_op(e, next_id++, PH__REQUEST__OP_PROXY_ATTACH, &a);
+		snprintf(what, sizeof(what), "proxy_attach with %s", bad[k].what);
+		expect_refused(what, e);
+	}
+	l = c;
+	l.port = 8080;
+	p.device = str("a/b");
+	build_op(e, next_id++, PH__REQUEST__OP_PROXY_ATTACH, &a);
+	expect_refused("proxy_attach of a device named a/b", e);
+	p.device = str("web");
+	build_op(e, next_id++, PH__REQUEST__OP_PROXY_ATTACH, &a);
+	snprintf(what, sizeof(what), "policy %s: proxy_attach on a name that is not an instance",
+		 policy);
+	case_answered_err(what, e, next_id - 1, ENOENT, "proxy_attach");
+	l.port = 80;
+	build_op(e, next_id++, PH__REQUEST__OP_PROXY_ATTACH, &a);
+	snprintf(what, sizeof(what), "policy %s: proxy_attach listening on host port 80", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "proxy_attach");
+	p.bind_instance = true; /* port 80 inside the container: no host port */
+	build_op(e, next_id++, PH__REQUEST__OP_PROXY_ATTACH, &a);
+	snprintf(what, sizeof(what), "policy %s: proxy_attach listening on port 80 inside", policy);
+	case_answered_err(what, e, next_id - 1, ENOENT, "proxy_attach");
+	p.bind_instance = false;
+	l = (Ph__ProxyEnd)PH__PROXY_END__INIT;
+	l.kind = PH__PROXY_KIND__PROXY_KIND_UNIX;
+	l.path = str("/etc/moat.sock");
+	build_op(e, next_id++, PH__REQUEST__OP_PROXY_ATTACH, &a);
+	snprintf(what, sizeof(what), "policy %s: proxy_attach with a host socket in /etc", policy);
+	case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "proxy_attach");
+	l.path = str("/srv/moat/web.sock");
+	build_op(e, next_id++, PH__REQUEST__OP_PROXY_ATTACH, &a);
+	snprintf(what, sizeof(what), "policy %s: proxy_attach with a host socket under /srv/moat",
+		 policy);
+	case_answered_err(what, e, next_id - 1, ENOENT, "proxy_attach");
+	x.name = str("nosuch");
+	x.proxy = &p;
+	build_op(e, next_id++, PH__REQUEST__OP_PROXY_DETACH, &x);
+	snprintf(what, sizeof(what), "policy %s: proxy_detach on a name that is not an instance",
+		 policy);
+	case_answered_fds(what, e, NULL, 0, next_id - 1, 0, "proxy_detach",
+			  PH__REPLY__RESULT_PROXY_DETACH);
+	l.path = str("/srv/moat/../x.sock");
+	build_op(e, next_id++, PH__REQUEST__OP_PROXY_DETACH, &x);
+	expect_refused("proxy_detach with a unix path with ..", e);
 }
 
 static char *read_text(const char *path)
@@ -2773,6 +2874,7 @@ int main(int argc, char **argv)
 	device_cases(e);
 	network_cases(e);
 	nic_cases(e);
+	proxy_cases(e);
 	run_cases(e);
 	retired_cases(e);
 	breach_after_good(e);

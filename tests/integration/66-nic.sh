@@ -3,11 +3,16 @@
 # nic devices realised in containers, through the stock lxc client, pylxd
 # and moat: a bridged nic onto a bridge this suite makes (the host end a
 # port of it, the MAC the one kept in volatile.eth0.hwaddr, stable across
-# restarts), two containers reaching each other over it, p2p, physical and
-# macvlan nics seen inside, bad nic keys a 400 with nothing stored, moatd
-# restarted (SIGTERM) with the containers' connectivity intact, and under
-# the hardened policy a physical nic and a bridged one onto a host bridge
-# refused.
+# restarts), two containers reaching each other over it, moatd restarted
+# (SIGTERM) with the containers' connectivity and filters intact, nics
+# hot-plugged into running containers and out again (bridged with a filter,
+# physical), mac/ipv4/ipv6 filtering dropping spoofed frames sent raw from
+# inside (source IP and MAC, ARP sender IP and MAC, a DHCP server's answer,
+# a VLAN tag, a router advertisement, a neighbour advertisement for another's
+# address, a spoofed IPv6 source) while the nic's own traffic passes, the
+# filter gone at stop and delete, p2p, physical and macvlan nics seen
+# inside, bad nic keys a 400 with nothing stored, and under the hardened
+# policy physical, macvlan and host-bridge nics refused.
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
@@ -85,6 +90,85 @@ check_eq "... and the container's eth0 still has it" "$MAC1" \
 check_eq "... and the host end its name" "$HOST1" "$(vol c1 volatile.eth0.host_name)"
 check "c1 takes its address again" inside c1 ip addr add "$NET4.11/24" dev eth0
 
+# ---- a managed network: DHCP, DNS by name, NAT to an "outside" namespace -------------
+NET=mt$$w
+OUT=mt$$o
+O4=198.51.100.$((4 * ($$ % 63))) # this suite's /30: .+1 the host's end, .+2 outside's
+OH=198.51.100.$((4 * ($$ % 63) + 1))
+OX=198.51.100.$((4 * ($$ % 63) + 2))
+outside_cleanup() {
+	ip netns del "$OUT" 2>/dev/null
+	ip link del "mt$$x" 2>/dev/null
+	return 0
+}
+cleanup_also outside_cleanup
+check "lxc network create $NET (auto IPv4 and IPv6, NAT)" timeout 60 lxc network create "$NET"
+SUB4=$(timeout 30 lxc network get "$NET" ipv4.address)
+SUB6=$(timeout 30 lxc network get "$NET" ipv6.address)
+check_match "it picked an IPv4 subnet" '^[0-9.]+/24$' "$SUB4"
+check_match "... and an IPv6 one" '^f[cd][0-9a-f:]+/64$' "$SUB6"
+P4=${SUB4%.*} # the /24's first three octets
+check "an outside namespace $OUT behind a /30 to the host ($O4)" sh -c "
+	ip netns add $OUT && ip link add mt$$x type veth peer name eth0 netns $OUT &&
+	ip addr add $OH/30 dev mt$$x && ip link set mt$$x up &&
+	ip -n $OUT addr add $OX/30 dev eth0 && ip -n $OUT link set eth0 up && ip -n $OUT link set lo up"
+check_eq "outside has no route back to the network's subnet (only its /30)" "" \
+	"$(ip -n "$OUT" route show default)"
+check "lxc init n1 and a nic on the network" sh -c \
+	"timeout 120 lxc init bb n1 && timeout 30 lxc config device add n1 eth0 nic network=$NET"
+check "lxc config device add refuses a network that does not exist" sh -c \
+	"! timeout 30 lxc config device add n1 eth1 nic network=mt$$q 2>$T/nonet.err"
+check_match "... with LXD's words" 'Network not found' "$(cat "$T/nonet.err")"
+check_fails "lxc config device add refuses an ipv4.address outside the subnet" timeout 30 \
+	lxc config device add n1 eth1 nic network="$NET" name=eth1 ipv4.address=192.0.2.9
+check "pylxd creates n2 with a nic on the network" /usr/bin/python3 - <<EOF2
+import pylxd
+c = pylxd.Client()
+c.containers.create({"name": "n2", "source": {"type": "image", "alias": "bb"},
+    "devices": {"eth0": {"type": "nic", "network": "$NET"}}}, wait=True)
+EOF2
+check "moat init n3 with a static ipv4.address and filters" sh -c \
+	"timeout 120 '$B/moat' init bb n3 && timeout 30 '$B/moat' config device add n3 eth0 nic \
+	 network=$NET ipv4.address=$P4.50 security.mac_filtering=true \
+	 security.ipv4_filtering=true security.ipv6_filtering=true"
+check "n1, n2 and n3 start" sh -c "timeout 120 lxc start n1 n2 n3"
+addr4() { timeout 30 lxc list "$1" -c 4 --format csv | grep -o "$P4\.[0-9]*" | head -1; }
+has_addr4() { [ -n "$(addr4 "$1")" ]; }
+has_addr6() { timeout 30 lxc list "$1" -c 6 --format csv | grep -q "${SUB6%%::*}:"; }
+check "n1 gets an IPv4 address from the network's DHCP (lxc list)" eventually 60 has_addr4 n1
+check "n2 too" eventually 60 has_addr4 n2
+check "n1 gets an IPv6 address in the network's /64 (lxc list)" eventually 60 has_addr6 n1
+check_eq "n3 gets its static ipv4.address through its filters" "$P4.50" \
+	"$(eventually 60 has_addr4 n3; addr4 n3)"
+check "n3 gets its SLAAC address through its IPv6 filter" eventually 60 has_addr6 n3
+N2=$(addr4 n2)
+check_match "pylxd's state shows n2's address on eth0" "$N2" "$(/usr/bin/python3 - <<EOF2
+import pylxd
+st = pylxd.Client().containers.get("n2").state()
+print([a["address"] for a in st.network["eth0"]["addresses"]])
+EOF2
+)"
+check "n1 reaches n2 by name (ping n2.moat)" eventually 30 inside n1 ping -c1 -W2 n2.moat
+check "n1 reaches n3 by name" eventually 30 inside n1 ping -c1 -W2 n3.moat
+A1=$(timeout 30 lxc list n1 -c 6 --format csv | grep -o "${SUB6%%::*}:[0-9a-f:]*" | head -1)
+# (its address may still be tentative, in duplicate address detection, at first)
+check "n3 (filtered) reaches n1 over IPv6 from its SLAAC address" \
+	eventually 30 inside n3 ping6 -c1 -W2 "$A1"
+check "n1 reaches outside ($OX) through NAT" inside n1 ping -c1 -W5 "$OX"
+check "lxc network set $NET ipv4.nat=false" timeout 30 lxc network set "$NET" ipv4.nat=false
+check_fails "without NAT the reply cannot come back" inside n1 ping -c1 -W3 "$OX"
+check "lxc network set $NET ipv4.nat=true" timeout 30 lxc network set "$NET" ipv4.nat=true
+check "with NAT again n1 reaches outside" inside n1 ping -c1 -W5 "$OX"
+check "a nic on the network hot-plugged into n2 with a static address" timeout 30 \
+	lxc config device add n2 eth1 nic network="$NET" name=eth1 ipv4.address="$P4.60"
+MACE1=$(vol n2 volatile.eth1.hwaddr)
+check_match "dnsmasq's hosts file has its MAC at once" "$MACE1" \
+	"$(cat "$MOAT_DIR/networks/$NET/dnsmasq.hosts")"
+check "its DHCP lease is the static address" inside n2 udhcpc -i eth1 -n -q -t 5 \
+	-s /usr/share/udhcpc/default.script
+check_match "... on eth1 inside" "inet $P4.60/" "$(inside n2 ip -4 addr show eth1)"
+check "lxc config device remove n2 eth1" timeout 30 lxc config device remove n2 eth1
+
 # ---- moatd restarted: connectivity intact ----------------------------------------------
 PID1=$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["pid"]')
 kill -TERM "$MOATD_PID"
@@ -94,15 +178,20 @@ check "c1 reaches c2 while moatd is down (ping in c1's network namespace)" \
 daemon_start
 check "after moatd's restart c1 still reaches c2" inside c1 ping -c1 -W5 "$NET4.12"
 check_match "... c1's nic still has its filter" "chain nic_c1_$HOST1 " "$(nft list ruleset bridge)"
+check "... n1 still reaches n2 by name" inside n1 ping -c1 -W5 n2.moat
+check "... and outside through NAT" inside n1 ping -c1 -W5 "$OX"
+check_eq "... and n3 keeps its address" "$P4.50" "$(addr4 n3)"
 check "... and the host" inside c1 ping -c1 -W5 "$NET4.1"
 check_eq "... the host end is still a port of $BR" "$BR" \
 	"$(basename "$(readlink "/sys/class/net/$HOST1/master")")"
 
 # ---- hot-plug: nic_attach, nic_detach ------------------------------------------------
 check "lxc config device add: a bridged nic hot-plugged into the running c2" timeout 30 \
-	lxc config device add c2 eth1 nic nictype=bridged parent="$BR" name=eth1
+	lxc config device add c2 eth1 nic nictype=bridged parent="$BR" name=eth1 \
+	security.mac_filtering=true
 MAC2=$(vol c2 volatile.eth1.hwaddr)
 HOST2=$(vol c2 volatile.eth1.host_name)
+check_match "the hot-plugged nic has its filter" "chain nic_c2_$HOST2 " "$(nft list ruleset bridge)"
 check_match "its hwaddr is kept in volatile.eth1.hwaddr" '^00:16:3e(:[0-9a-f]{2}){3}$' "$MAC2"
 check_eq "eth1 appeared in c2 at once, with that MAC" "$MAC2" \
 	"$(inside c2 cat /sys/class/net/eth1/address)"
@@ -121,6 +210,7 @@ check_fails "... and gone from c1" inside c1 test -d /sys/class/net/lan1
 check "lxc config device remove c2 eth1" timeout 30 lxc config device remove c2 eth1
 check_fails "eth1 is gone from c2" inside c2 test -d /sys/class/net/eth1
 check_fails "... and its host end from the host" test -d "/sys/class/net/$HOST2"
+check_fails "... and its filter" sh -c "nft list ruleset bridge | grep -q 'chain nic_c2_$HOST2 '"
 check "c2's eth0 still works" inside c1 ping -c1 -W5 "$NET4.12"
 check_fails "a hot-plug onto a parent that does not exist fails" timeout 30 \
 	lxc config device add c2 eth2 nic nictype=bridged parent=mt$$x name=eth2
@@ -128,10 +218,10 @@ check_eq "... and is not stored" "" \
 	"$(jget "$(api GET /1.0/instances/c2)" "d['metadata']['devices'].get('eth2', '')")"
 
 # ---- mac and ip filtering: spoofed frames from f1 never reach f2 -------------------------
-# tests/integration/66-nic-frames.py sends crafted frames out of f1's eth0 (in f1's
+# tests/lib/frames.py sends crafted frames out of f1's eth0 (in f1's
 # network namespace) and sniffs f2's eth0: the bad frame is sent first, then a good
 # one; the sniffer says whether the bad one came before the good one did.
-FR="$TOP/tests/integration/66-nic-frames.py"
+FR="$TOP/tests/lib/frames.py"
 F1MAC=00:16:3e:66:01:01
 F2MAC=00:16:3e:66:01:02
 F1LL=fe80::216:3eff:fe66:101
@@ -143,12 +233,18 @@ check "lxc config device add f1 eth0 with security.*_filtering" timeout 30 \
 	security.ipv4_filtering=true security.ipv6_filtering=true
 check "init f2 with a plain nic" timeout 120 lxc init bb f2
 check "lxc config device add f2 eth0" timeout 30 \
-	lxc config device add f2 eth0 nic nictype=bridged parent="$BR" hwaddr=$F2MAC
+	lxc config device add f2 eth0 nic nictype=bridged parent="$BR" hwaddr=$F2MAC \
+	limits.ingress=10Mbit limits.egress=8Mbit
 check "f1 starts" timeout 120 lxc start f1
 check "f2 starts" timeout 120 lxc start f2
 HF1=$(vol f1 volatile.eth0.host_name)
 check_match "f1's filter is a chain of this daemon's bridge table" "chain nic_f1_$HF1 " \
 	"$(nft list ruleset bridge)"
+HF2=$(vol f2 volatile.eth0.host_name)
+check_match "f2's limits.egress is policed on its host end (8Mbit: 1000000 bytes/s)" \
+	"iifname \"$HF2\" limit rate over 1000000 bytes/second" "$(nft list ruleset bridge)"
+check_match "f2's limits.ingress on the way out of the bridge to it (10Mbit)" \
+	"oifname \"$HF2\" limit rate over 1250000 bytes/second" "$(nft list ruleset bridge)"
 PF1=$(jget "$(api GET /1.0/instances/f1/state)" 'd["metadata"]["pid"]')
 PF2=$(jget "$(api GET /1.0/instances/f2/state)" 'd["metadata"]["pid"]')
 hexof() { printf '%s' "$1" | od -An -tx1 | tr -d ' \n'; }

@@ -181,6 +181,12 @@ void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
 	case PH__REQUEST__OP_NIC_DETACH:
 		req.nic_detach = m;
 		break;
+	case PH__REQUEST__OP_PROXY_ATTACH:
+		req.proxy_attach = m;
+		break;
+	case PH__REQUEST__OP_PROXY_DETACH:
+		req.proxy_detach = m;
+		break;
 	default:
 		abort(); /* the other ops have builders of their own */
 	}

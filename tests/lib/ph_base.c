@@ -369,6 +369,51 @@ static void base_nic_detach(Ph__Request *r)
 	r->nic_detach = &m;
 }
 
+/* A unix listener under the hardened policy's prefix to a tcp port: both policies allow it. */
+static Ph__Proxy *base_proxy(void)
+{
+	static Ph__ProxyEnd l, c;
+	static Ph__Proxy p;
+
+	ph__proxy_end__init(&l);
+	l.kind = PH__PROXY_KIND__PROXY_KIND_UNIX;
+	l.path = text("/srv/moat/web.sock");
+	ph__proxy_end__init(&c);
+	c.kind = PH__PROXY_KIND__PROXY_KIND_TCP;
+	c.addr = text("127.0.0.1");
+	c.port = 80;
+	ph__proxy__init(&p);
+	p.device = text("web");
+	p.listen = &l;
+	p.connect = &c;
+	p.uid = 1000;
+	p.gid = 1000;
+	p.mode = 0660;
+	p.security_uid = 1;
+	p.security_gid = 1;
+	return &p;
+}
+
+static void base_proxy_attach(Ph__Request *r)
+{
+	static Ph__ProxyAttachRequest m;
+
+	ph__proxy_attach_request__init(&m);
+	m.name = text("nosuch");
+	m.proxy = base_proxy();
+	r->proxy_attach = &m;
+}
+
+static void base_proxy_detach(Ph__Request *r)
+{
+	static Ph__ProxyDetachRequest m;
+
+	ph__proxy_detach_request__init(&m);
+	m.name = text("nosuch");
+	m.proxy = base_proxy();
+	r->proxy_detach = &m;
+}
+
 /* Keyed by op case, in the order of privhelper/ops.def. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -393,6 +438,8 @@ static const struct {
 	{ PH__REQUEST__OP_NETWORK_DELETE, base_network_delete },
 	{ PH__REQUEST__OP_NIC_ATTACH, base_nic_attach },
 	{ PH__REQUEST__OP_NIC_DETACH, base_nic_detach },
+	{ PH__REQUEST__OP_PROXY_ATTACH, base_proxy_attach },
+	{ PH__REQUEST__OP_PROXY_DETACH, base_proxy_detach },
 };
 
 const Ph__Request *ph_base(Ph__Request__OpCase op)

@@ -1482,7 +1482,10 @@ static bool nic_ok(const struct ph_nic *n, const Ph__Nic *m)
 	       (!filtering || (n->type == PH_NIC_BRIDGED && n->host_name[0] && n->has_hwaddr)) &&
 	       n->n_ipv4 == m->n_ipv4 && n->n_ipv6 == m->n_ipv6 && n->n_ipv4 <= PH_NIC_ADDRS_MAX &&
 	       n->n_ipv6 <= PH_NIC_ADDRS_MAX && (n->ipv4_filtering || !n->n_ipv4) &&
-	       (n->ipv6_filtering || !n->n_ipv6);
+	       (n->ipv6_filtering || !n->n_ipv6) && n->ingress == m->ingress &&
+	       n->egress == m->egress && n->ingress <= PH_NIC_RATE_MAX &&
+	       n->egress <= PH_NIC_RATE_MAX &&
+	       (!(n->ingress || n->egress) || (n->type == PH_NIC_BRIDGED && n->host_name[0]));
 }
 
 static bool inv_instance_start(const Ph__Request *q, const union ph_typed *t)
@@ -1707,6 +1710,52 @@ static bool inv_nic_detach(const Ph__Request *q, const union ph_typed *t)
 	       nic_ok(&t->nic_detach.nic, q->nic_detach->nic);
 }
 
+/* A proxy end: its kind's fields only, an address of 4 or 16 bytes and a port, or a
+ * normal absolute path that fits sun_path. */
+static bool proxy_end_ok(const struct ph_proxy_end *e, const Ph__ProxyEnd *m)
+{
+	if (!m)
+		return false;
+	if (e->kind == PH_PROXY_UNIX)
+		return m->kind == PH__PROXY_KIND__PROXY_KIND_UNIX &&
+		       text_is(e->path, sizeof(e->path), &m->path) && e->path[0] == '/' &&
+		       e->path[1] != '\0' && !strstr(e->path, "/..") &&
+		       !strpbrk(e->path, " \n\\") && m->addr.len == 0 && m->port == 0;
+	char text[INET6_ADDRSTRLEN] = "";
+	uint8_t again[16];
+
+	if (m->addr.len < sizeof(text))
+		memcpy(text, m->addr.data, m->addr.len);
+	return (e->kind == PH_PROXY_TCP || e->kind == PH_PROXY_UDP) && m->path.len == 0 &&
+	       (e->family == AF_INET || e->family == AF_INET6) &&
+	       inet_pton(e->family, text, again) == 1 &&
+	       memcmp(e->addr, again, e->family == AF_INET ? 4 : 16) == 0 && e->port >= 1 &&
+	       e->port == m->port;
+}
+
+static bool proxy_ok(const struct ph_instance_ref *ref, const struct ph_proxy *p,
+		     const ProtobufCBinaryData *name, const Ph__Proxy *m)
+{
+	return m && name_is(ref->name, name) && text_is(p->device, sizeof(p->device), &m->device) &&
+	       p->device[0] != '\0' && p->device[0] != '.' && !strpbrk(p->device, "/\n ") &&
+	       proxy_end_ok(&p->listen, m->listen) && proxy_end_ok(&p->connect, m->connect) &&
+	       (p->listen.kind == PH_PROXY_UDP) == (p->connect.kind == PH_PROXY_UDP) &&
+	       p->uid <= 65535 && p->gid <= 65535 && p->mode <= 0777 && p->security_uid <= 65535 &&
+	       p->security_gid <= 65535 && p->bind_instance == (m->bind_instance != 0);
+}
+
+static bool inv_proxy_attach(const Ph__Request *q, const union ph_typed *t)
+{
+	return proxy_ok(&t->proxy_attach.ref, &t->proxy_attach.proxy, &q->proxy_attach->name,
+			q->proxy_attach->proxy);
+}
+
+static bool inv_proxy_detach(const Ph__Request *q, const union ph_typed *t)
+{
+	return proxy_ok(&t->proxy_detach.ref, &t->proxy_detach.proxy, &q->proxy_detach->name,
+			q->proxy_detach->proxy);
+}
+
 /* What an accepted request of each op promises its handler, keyed by op case. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -1726,6 +1775,8 @@ static const struct {
 	{ PH__REQUEST__OP_INSTANCE_NETWORK, inv_instance_network },
 	{ PH__REQUEST__OP_INSTANCE_LIMITS, inv_instance_limits },
 	{ PH__REQUEST__OP_DEVICE_ATTACH, inv_device_attach },
+	{ PH__REQUEST__OP_PROXY_ATTACH, inv_proxy_attach },
+	{ PH__REQUEST__OP_PROXY_DETACH, inv_proxy_detach },
 	{ PH__REQUEST__OP_DEVICE_DETACH, inv_device_detach },
 	{ PH__REQUEST__OP_NETWORK_APPLY, inv_network_apply },
 	{ PH__REQUEST__OP_NETWORK_DELETE, inv_network_delete },
@@ -1829,6 +1880,79 @@ static void decode_mutant(const struct ph_mutant *m, void *arg)
 		CHECK(false, "decode: %s mutant %s: a hostile %s was accepted", k->op->name,
 		      m->what, m->field->name);
 	ph__request__free_unpacked(req, NULL);
+}
+
+/* proxy_attach's own refusals: each one field of a valid request made bad. */
+static void proxy_checks(void)
+{
+	static const char v4[] = "127.0.0.1";
+	Ph__ProxyAttachRequest m = PH__PROXY_ATTACH_REQUEST__INIT;
+	Ph__Proxy p = PH__PROXY__INIT;
+	Ph__ProxyEnd l = PH__PROXY_END__INIT, c = PH__PROXY_END__INIT;
+	struct ph_proxy_attach t;
+	static const struct {
+		const char *what, *path, *addr;
+		uint32_t port, kind, mode;
+		bool udp_connect;
+	} bad[] = {
+		{ "a unix path with \"..\"", "/srv/moat/../etc/x.sock", "", 0, 3, 0, false },
+		{ "a relative unix path", "web.sock", "", 0, 3, 0, false },
+		{ "a unix path longer than sun_path",
+		  "/srv/moat/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+		  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+		  "", 0, 3, 0, false },
+		{ "an address of five numbers", "", "1.2.3.4.5", 80, 1, 0, false },
+		{ "a host name", "", "localhost", 80, 1, 0, false },
+		{ "an address with a port", "", "127.0.0.1:80", 80, 1, 0, false },
+		{ "an IPv6 address with a scope", "", "fe80::1%eth0", 80, 1, 0, false },
+		{ "port 0", "", v4, 0, 1, 0, false },
+		{ "port 65536", "", v4, 65536, 1, 0, false },
+		{ "an undeclared kind", "", v4, 80, 9, 0, false },
+		{ "a tcp listener with a path too", "/srv/moat/x.sock", v4, 80, 1, 0, false },
+		{ "a unix listener with an address too", "/srv/moat/x.sock", v4, 0, 3, 0, false },
+		{ "mode 01000", "/srv/moat/x.sock", "", 0, 3, 01000, false },
+		{ "a unix listener to udp", "/srv/moat/x.sock", "", 0, 3, 0, true },
+	};
+
+	m.name = (ProtobufCBinaryData){ .data = (uint8_t *)"c1", .len = 2 };
+	m.proxy = &p;
+	p.device = (ProtobufCBinaryData){ .data = (uint8_t *)"web", .len = 3 };
+	p.listen = &l;
+	p.connect = &c;
+	c.kind = PH__PROXY_KIND__PROXY_KIND_TCP;
+	c.addr = (ProtobufCBinaryData){ .data = (uint8_t *)v4, .len = strlen(v4) };
+	c.port = 80;
+	l = c;
+	l.port = 8080;
+	CHECK(ph_check_proxy_attach(&m, &t) == 0 && t.proxy.listen.port == 8080 &&
+		      t.proxy.listen.family == AF_INET && t.proxy.connect.kind == PH_PROXY_TCP &&
+		      !t.proxy.bind_instance && strcmp(t.proxy.device, "web") == 0,
+	      "decode: proxy_attach tcp 127.0.0.1:8080 -> 127.0.0.1:80 is accepted as typed");
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		Ph__ProxyEnd save = l;
+
+		l.kind = (Ph__ProxyKind)bad[k].kind;
+		l.path = (ProtobufCBinaryData){ .data = (uint8_t *)bad[k].path,
+						.len = strlen(bad[k].path) };
+		l.addr = (ProtobufCBinaryData){ .data = (uint8_t *)bad[k].addr,
+						.len = strlen(bad[k].addr) };
+		l.port = bad[k].port;
+		p.mode = bad[k].mode;
+		c.kind = bad[k].udp_connect ? PH__PROXY_KIND__PROXY_KIND_UDP
+					    : PH__PROXY_KIND__PROXY_KIND_TCP;
+		CHECK(ph_check_proxy_attach(&m, &t) < 0, "decode: proxy_attach with %s is refused",
+		      bad[k].what);
+		l = save;
+		p.mode = 0;
+		c.kind = PH__PROXY_KIND__PROXY_KIND_TCP;
+	}
+	p.device = (ProtobufCBinaryData){ .data = (uint8_t *)"../x", .len = 4 };
+	CHECK(ph_check_proxy_attach(&m, &t) < 0,
+	      "decode: proxy_attach of device \"../x\" is refused");
+	p.device = (ProtobufCBinaryData){ .data = (uint8_t *)"web", .len = 3 };
+	p.security_uid = 65536;
+	CHECK(ph_check_proxy_attach(&m, &t) < 0,
+	      "decode: proxy_attach with security.uid 65536 is refused");
 }
 
 static void mutants(void)
@@ -2115,6 +2239,9 @@ static void network_checks(void)
 	m.ipv4_prefix = 31;
 	build_op(&e, 94, PH__REQUEST__OP_NETWORK_APPLY, &m);
 	refused_enc("network_apply with an IPv4 /31", &e, 0, EINVAL, true);
+	m.ipv4_prefix = 100; /* past 32: a shift the check must never make (fuzz_ph_decode) */
+	build_op(&e, 94, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with an IPv4 prefix of 100", &e, 0, EINVAL, true);
 	net_req(&m);
 	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
 	build_op(&e, 95, PH__REQUEST__OP_NETWORK_APPLY, &m);
@@ -2223,7 +2350,8 @@ static void nic_checks(void)
 			const char *what;
 			int kind; /* 0 type, 1 hwaddr, 2 mtu, 3 filter on p2p, 4 v4 without
 				     filtering, 5 bad v4 text, 6 parent on p2p, 7 host_name on
-				     macvlan, 8 filtering without host_name, 9 v6 as v4 */
+				     macvlan, 8 filtering without host_name, 9 v6 as v4,
+				     10 a limit on p2p, 11 ingress v */
 			uint64_t v;
 			int want;
 		} bad[] = {
@@ -2240,6 +2368,8 @@ static void nic_checks(void)
 			{ "a host_name on a macvlan nic", 7, 0, EINVAL },
 			{ "filtering without a host end", 8, 0, EINVAL },
 			{ "an IPv6 address as ipv4", 9, 0, EINVAL },
+			{ "a limit on a p2p nic", 10, 0, EINVAL },
+			{ "a limit over 2^40 bytes a second", 11, (1ull << 40) + 1, ERANGE },
 		};
 		static ProtobufCBinaryData bad_v4[] = { { 9, (uint8_t *)"10.0.0.05" } };
 		static ProtobufCBinaryData v6_as_v4[] = { { 11, (uint8_t *)"fd00:1::abc" } };
@@ -2284,6 +2414,14 @@ static void nic_checks(void)
 				n.ipv4_filtering = true;
 				n.ipv4 = v6_as_v4, n.n_ipv4 = 1;
 				break;
+			case 10:
+				n.type = PH__NIC_TYPE__NIC_TYPE_P2P;
+				n.parent = str("");
+				n.egress = 1000;
+				break;
+			case 11:
+				n.ingress = bad[i].v;
+				break;
 			}
 			build_op(&e, 71, PH__REQUEST__OP_INSTANCE_START, &s);
 			snprintf(what, sizeof(what), "instance_start nic: %s", bad[i].what);
@@ -2322,6 +2460,8 @@ static void nic_checks(void)
 	n.mac_filtering = n.ipv4_filtering = n.ipv6_filtering = true;
 	n.ipv4 = v4, n.n_ipv4 = 1;
 	n.ipv6 = v6, n.n_ipv6 = 1;
+	n.ingress = 1250000;
+	n.egress = 1ull << 40;
 	nic_base(&n2);
 	n2.device = str("p");
 	n2.type = PH__NIC_TYPE__NIC_TYPE_P2P;
@@ -2346,7 +2486,8 @@ static void nic_checks(void)
 			      memcmp(a->hwaddr, mac, 6) == 0 && a->mtu == 1400 &&
 			      a->mac_filtering && a->ipv4_filtering && a->ipv6_filtering &&
 			      a->n_ipv4 == 1 && memcmp(a->ipv4[0], ip4, 4) == 0 && a->n_ipv6 == 1 &&
-			      a->ipv6[0][0] == 0xfd && a->ipv6[0][15] == 0xbc,
+			      a->ipv6[0][0] == 0xfd && a->ipv6[0][15] == 0xbc &&
+			      a->ingress == 1250000 && a->egress == 1ull << 40,
 		      "decode: instance_start: a bridged nic's fields as typed values");
 		CHECK(b->type == PH_NIC_P2P && strcmp(b->ifname, "eth1.5_x") == 0 &&
 			      b->parent[0] == '\0' && b->host_name[0] == '\0' && !b->has_hwaddr &&
@@ -2371,6 +2512,7 @@ void test_decode(void)
 	network_checks();
 	nic_checks();
 	fd_checks();
+	proxy_checks();
 	mutants();
 	CHECK(all_untouched, "decode: every refusal left ret_req, ret_op and ret_typed untouched");
 }

@@ -134,6 +134,19 @@ static void filter_rules(void)
 			  "0xfe800000000000000200000000000001 } drop") &&
 		      strstr(buf, "meta protocol ip6 ip6 saddr != { fe80::200:0:0:1 } drop"),
 	      "nic filter: neighbour advertisements and IPv6 only for the nic's addresses");
+	CHECK(!strstr(buf, "limit rate"), "nic filter: no limit, no limit rule");
+	n.egress = 1000000;
+	n.ingress = 1250000;
+	CHECK(ph_nic_filter_rules("c1", &n, buf, sizeof(buf)) == 0 &&
+		      strstr(buf, "iifname \"vethab\" limit rate over 1000000 bytes/second burst "
+				  "100000 bytes drop") &&
+		      before(buf, "ip6 saddr !=", "limit rate over 1000000") &&
+		      strstr(buf, "chain nic_c1_vethab_in {\n\ttype filter hook postrouting") &&
+		      strstr(buf, "oifname \"vethab\" limit rate over 1250000 bytes/second burst "
+				  "125000 bytes drop"),
+	      "nic filter: limits.egress policed after the filters, limits.ingress on the way "
+	      "out of the bridge");
+	n.egress = n.ingress = 0;
 	CHECK(ph_nic_filter_rules("c1", &n, small, sizeof(small)) == -ENOBUFS,
 	      "nic filter: a buffer too small is -ENOBUFS, not a cut rule");
 	n.n_ipv4 = 0;
@@ -207,15 +220,19 @@ static void frontend_check(void)
 		{ "a physical nic under a hardened policy",
 		  "{\"type\":\"nic\",\"nictype\":\"physical\",\"parent\":\"enp1s0\"}", &hard,
 		  "Invalid device \"d\": nictype \"physical\" is forbidden by the server's policy" },
-		{ "a bridged nic onto a host bridge under a hardened policy",
-		  "{\"type\":\"nic\",\"nictype\":\"bridged\",\"parent\":\"docker0\"}", &hard,
-		  "Invalid device \"d\": A bridged nic onto host interface \"docker0\" is forbidden "
-		  "by the server's policy (use network=)" },
 		{ "a managed nic under a hardened policy", "{\"type\":\"nic\",\"network\":\"n\"}",
 		  &hard, NULL },
 		{ "a bad rate", "{\"type\":\"nic\",\"network\":\"n\",\"limits.egress\":\"10MB\"}",
 		  &none,
-		  "Invalid device \"d\": must be a bit rate such as 10Mbit: \"limits.egress\"" },
+		  "Invalid device \"d\": must be a bit rate such as 10Mbit (8bit to 8Tbit): "
+		  "\"limits.egress\"" },
+		{ "a rate over 8Tbit",
+		  "{\"type\":\"nic\",\"network\":\"n\",\"limits.max\":\"9Tbit\"}", &none,
+		  "Invalid device \"d\": must be a bit rate such as 10Mbit (8bit to 8Tbit): "
+		  "\"limits.max\"" },
+		{ "limits on a p2p nic",
+		  "{\"type\":\"nic\",\"nictype\":\"p2p\",\"limits.egress\":\"1Mbit\"}", &none,
+		  "Invalid device \"d\": limits.* is only supported on bridged nics by this server" },
 	};
 
 	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
@@ -242,6 +259,8 @@ static void frontend_start(void)
 	json_object *xd =
 		parse("{\"root\":{\"type\":\"disk\",\"path\":\"/\"},"
 		      "\"eth1\":{\"type\":\"nic\",\"nictype\":\"p2p\",\"mtu\":\"1400\"},"
+		      "\"lim\":{\"type\":\"nic\",\"network\":\"n\",\"limits.max\":\"80Mbit\","
+		      "\"limits.ingress\":\"8kbit\"},"
 		      "\"eth0\":{\"type\":\"nic\",\"network\":\"mtbr0\","
 		      "\"security.ipv4_filtering\":\"true\",\"ipv4.address\":\"10.1.0.7\","
 		      "\"security.ipv6_filtering\":\"true\"},"
@@ -252,12 +271,15 @@ static void frontend_start(void)
 	bool changed = false;
 	char mac[32] = "", host[32] = "";
 
-	if (!CHECK(fe_nics_start(config, xd, &c, &changed) == 0 && c.n_nics == 3,
-		   "nic start: three nics (%zu)", c.n_nics))
+	if (!CHECK(fe_nics_start(config, xd, &c, &changed) == 0 && c.n_nics == 4,
+		   "nic start: four nics (%zu)", c.n_nics))
 		goto out;
 	CHECK(strcmp(c.nics[0].device, "eth0") == 0 && strcmp(c.nics[1].device, "eth1") == 0 &&
-		      strcmp(c.nics[2].device, "phy") == 0,
+		      strcmp(c.nics[2].device, "lim") == 0 && strcmp(c.nics[3].device, "phy") == 0,
 	      "nic start: in device name order");
+	CHECK(c.nics[2].ingress == 1000 && c.nics[2].egress == 10000000 && c.nics[0].ingress == 0 &&
+		      c.nics[0].egress == 0,
+	      "nic start: limits in bytes a second, limits.max for the one not set on its own");
 	CHECK(c.nics[0].type == PH_NIC_KIND_BRIDGED && strcmp(c.nics[0].network, "mtbr0") == 0 &&
 		      strcmp(c.nics[0].parent, "mtbr0") == 0 &&
 		      strcmp(c.nics[0].ifname, "eth0") == 0,
@@ -280,8 +302,8 @@ static void frontend_start(void)
 	CHECK(c.nics[1].type == PH_NIC_KIND_P2P && c.nics[1].mtu == 1400 &&
 		      c.nics[1].parent[0] == '\0' && c.nics[1].host_name[0],
 	      "nic start: a p2p nic has a host end and no parent");
-	CHECK(c.nics[2].type == PH_NIC_KIND_PHYSICAL && strcmp(c.nics[2].ifname, "lan") == 0 &&
-		      c.nics[2].host_name[0] == '\0' && c.nics[2].hwaddr[0] == 2 &&
+	CHECK(c.nics[3].type == PH_NIC_KIND_PHYSICAL && strcmp(c.nics[3].ifname, "lan") == 0 &&
+		      c.nics[3].host_name[0] == '\0' && c.nics[3].hwaddr[0] == 2 &&
 		      !json_object_object_get_ex(config, "volatile.phy.host_name", NULL) &&
 		      json_object_object_get_ex(config, "volatile.phy.hwaddr", NULL) == false,
 	      "nic start: a physical nic with its own hwaddr: no host end, nothing volatile");
@@ -294,6 +316,27 @@ static void frontend_start(void)
 out:
 	json_object_put(config);
 	json_object_put(xd);
+}
+
+static void keep_volatile(void)
+{
+	json_object *to = parse("{\"volatile.eth0.hwaddr\":\"00:16:3e:00:00:01\"}");
+	json_object *from = parse("{\"volatile.eth0.hwaddr\":\"00:16:3e:00:00:02\","
+				  "\"volatile.eth1.hwaddr\":\"00:16:3e:00:00:03\","
+				  "\"volatile.eth1.host_name\":\"veth1\","
+				  "\"volatile.idmap.base\":\"0\",\"limits.memory\":\"1GiB\"}");
+	json_object *v;
+
+	fe_nics_keep_volatile(to, from);
+	CHECK(json_object_object_get_ex(to, "volatile.eth0.hwaddr", &v) &&
+		      strcmp(json_object_get_string(v), "00:16:3e:00:00:01") == 0 &&
+		      json_object_object_get_ex(to, "volatile.eth1.hwaddr", NULL) &&
+		      json_object_object_get_ex(to, "volatile.eth1.host_name", NULL) &&
+		      !json_object_object_get_ex(to, "volatile.idmap.base", NULL) &&
+		      !json_object_object_get_ex(to, "limits.memory", NULL),
+	      "nic: the nics' volatile keys are kept (a stored one wins), nothing else");
+	json_object_put(to);
+	json_object_put(from);
 }
 
 void test_nic(void)
@@ -309,4 +352,5 @@ void test_nic(void)
 	filter_rules();
 	frontend_check();
 	frontend_start();
+	keep_volatile();
 }

@@ -30,7 +30,8 @@
 /* the keys of the security keys' policy flags, all allowed */
 #define NEW_KEYS                                                                                   \
 	"allow_raw_idmap = true\nallow_raw_seccomp = false\nallow_kernel_modules = true\n"         \
-	"allow_lxc_hooks = false\nallow_raw_dnsmasq = true\nallow_host_interfaces = true\n"
+	"allow_lxc_hooks = false\nallow_raw_dnsmasq = true\nallow_host_interfaces = true\n"        \
+	"allow_proxy_low_ports = true\n"
 
 #define GOOD_HEAD                                                                                  \
 	"name = test\n"                                                                            \
@@ -468,6 +469,62 @@ static bool shipped_policy(const char *file, struct ph_policy *ret)
 	return r == 0;
 }
 
+/* proxy_attach's step: host ports below 1024 and host socket paths (the disk prefixes). */
+static void proxy_steps(const struct ph_policy *def, const struct ph_policy *hard)
+{
+	static const struct {
+		const char *what;
+		bool bind_instance, unix_listen, unix_connect;
+		uint16_t port;
+		const char *path;
+		bool hardened_refuses;
+	} cases[] = {
+		{ "tcp on host port 8080", false, false, false, 8080, "", false },
+		{ "tcp on host port 80", false, false, false, 80, "", true },
+		{ "tcp on host port 1023", false, false, false, 1023, "", true },
+		{ "tcp on host port 1024", false, false, false, 1024, "", false },
+		{ "port 80 inside the container (bind=instance)", true, false, false, 80, "",
+		  false },
+		{ "a host socket in /etc", false, true, false, 0, "/etc/x.sock", true },
+		{ "a host socket under /srv/moat", false, true, false, 0, "/srv/moat/x.sock",
+		  false },
+		{ "a host socket in /srv/moatx", false, true, false, 0, "/srv/moatx/y.sock", true },
+		{ "a socket in the container's /etc (bind=instance)", true, true, false, 0,
+		  "/etc/x.sock", false },
+		{ "a connect to a host socket in /run (bind=instance)", true, false, true, 80,
+		  "/run/docker.sock", true },
+	};
+
+	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct ph_proxy_attach t = { .proxy = { .bind_instance = cases[k].bind_instance } };
+		struct ph_proxy_end *u = cases[k].unix_connect ? &t.proxy.connect : &t.proxy.listen;
+		const char *why_def = "untouched", *why_hard = "untouched";
+		int rd, rh;
+
+		t.proxy.listen = (struct ph_proxy_end){ .kind = PH_PROXY_TCP,
+							.family = AF_INET,
+							.port = cases[k].port };
+		t.proxy.connect = (struct ph_proxy_end){ .kind = PH_PROXY_TCP,
+							 .family = AF_INET,
+							 .port = 80 };
+		if (cases[k].unix_listen || cases[k].unix_connect) {
+			u->kind = PH_PROXY_UNIX;
+			snprintf(u->path, sizeof(u->path), "%s", cases[k].path);
+		}
+		rd = ph_policy_proxy_attach(def, &t, &why_def);
+		rh = ph_policy_proxy_attach(hard, &t, &why_hard);
+		CHECK(rd == 0 && strcmp(why_def, "untouched") == 0,
+		      "policy steps: default allows a proxy_attach of %s (%d)", cases[k].what, rd);
+		if (cases[k].hardened_refuses)
+			CHECK(rh == -EPERM && strstr(why_hard, "policy"),
+			      "policy steps: hardened refuses a proxy_attach of %s: %s",
+			      cases[k].what, why_hard);
+		else
+			CHECK(rh == 0, "policy steps: hardened allows a proxy_attach of %s (%d)",
+			      cases[k].what, rh);
+	}
+}
+
 /*
  * The policy steps (ph_policy_<op>, beside each op), without a moatd:
  * instance_start's decisions under both shipped policies, and every op's
@@ -597,6 +654,7 @@ static void policy_steps(void)
 		      "policy steps: %s's base message is allowed by both policies (%d, %d)",
 		      op->name, rd, rh);
 	}
+	proxy_steps(&def, &hard);
 	ph_policy_free(&def);
 	ph_policy_free(&hard);
 out:

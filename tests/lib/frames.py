@@ -1,4 +1,5 @@
-# Frames for 66-nic: send crafted ones out of an interface (run in a
+# SPDX-License-Identifier: Apache-2.0
+# Frames for the nic suite (66-nic): send crafted ones out of an interface (run in a
 # container's network namespace through nsenter -n), or sniff one until a
 # good frame arrives, saying whether a bad one came first. Test code.
 import socket, struct, sys, time
