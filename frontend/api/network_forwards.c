@@ -43,6 +43,8 @@ static int write_error(int r, const char *err, struct fe_resp *resp)
 		return fe_error(resp, 409, "%s", err);
 	if (r == -EINVAL || r == -E2BIG || r == -EPERM)
 		return fe_error(resp, 400, "%s", err);
+	if (r == -EOPNOTSUPP)
+		return fe_error(resp, 501, "%s", err);
 	return fe_error(resp, 500, "%s", err[0] ? err : "Failed to update the network forward");
 }
 

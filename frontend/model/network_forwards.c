@@ -217,7 +217,7 @@ int fe_forward_normalise(struct lxd_network_forward *f, const struct fe_net_subn
 		json_object *spec = json_object_array_get_idx(f->ports, i), *o;
 		struct ph_port_range lr[PH_FWD_PORTS_MAX], tr[PH_FWD_PORTS_MAX];
 		size_t nl = 0, nt = 0, tl = 0, tt = 0;
-		__do_free char *vals[5] = { 0 };
+		char *vals[5] = { 0 };
 		uint8_t target[16];
 		int e;
 
@@ -236,8 +236,11 @@ int fe_forward_normalise(struct lxd_network_forward *f, const struct fe_net_subn
 			if (!vals[k])
 				r = -ENOMEM;
 		}
-		if (r < 0)
+		if (r < 0) {
+			for (size_t k = 0; k < 5; k++)
+				free(vals[k]);
 			break;
+		}
 		r = -EINVAL;
 		if (strcmp(vals[1], "tcp") != 0 && strcmp(vals[1], "udp") != 0)
 			snprintf(
@@ -278,12 +281,15 @@ int fe_forward_normalise(struct lxd_network_forward *f, const struct fe_net_subn
 				}
 				bits[p / 8] |= (uint8_t)(1u << (p % 8));
 			}
-		if (r < 0)
-			break;
-		o = json_object_new_object();
-		for (size_t k = 0; o && k < 5; k++)
-			json_object_object_add(o, fields[k], json_object_new_string(vals[k]));
-		json_object_array_add(out, o);
+		if (r == 0) {
+			o = json_object_new_object();
+			for (size_t k = 0; o && k < 5; k++)
+				json_object_object_add(o, fields[k],
+						       json_object_new_string(vals[k]));
+			json_object_array_add(out, o);
+		}
+		for (size_t k = 0; k < 5; k++)
+			free(vals[k]);
 	}
 	if (!out)
 		return -ENOMEM;
