@@ -72,6 +72,9 @@ print([a["address"] for a in st.network["eth0"]["addresses"]])
 EOF
 )"
 
+check_eq "the state's network names eth0's host end (host_name)" "$HOST1" \
+	"$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["network"]["eth0"]["host_name"]')"
+check_match "lxc info shows it" "Host interface: $HOST1" "$(timeout 30 lxc info c1)"
 check "launch c2 with a bridged nic through moat" timeout 120 "$B/moat" init bb c2
 check "moat config device add c2 eth0 nic" timeout 30 "$B/moat" config device add c2 eth0 nic \
 	nictype=bridged parent="$BR" hwaddr=00:16:3e:66:00:02
@@ -127,6 +130,8 @@ c = pylxd.Client()
 c.containers.create({"name": "n2", "source": {"type": "image", "alias": "bb"},
     "devices": {"eth0": {"type": "nic", "network": "$NET"}}}, wait=True)
 EOF2
+check_match "n2's nic has its volatile.eth0.hwaddr from the create on, as LXD's" \
+	'^00:16:3e(:[0-9a-f]{2}){3}$' "$(vol n2 volatile.eth0.hwaddr)"
 check "moat init n3 with a static ipv4.address and filters" sh -c \
 	"timeout 120 '$B/moat' init bb n3 && timeout 30 '$B/moat' config device add n3 eth0 nic \
 	 network=$NET ipv4.address=$P4.50 security.mac_filtering=true \
