@@ -109,6 +109,27 @@ int cli_named_delete(struct cli_ctx *ctx, const struct cli_kind *k);
 char *cli_network_path(const char *name, const char *suffix);
 /* commands_network.c: the `network` verbs */
 extern const struct cli_cmd cli_network_cmds[];
+/* cmd_network_acl.c: `network acl ...` and `network forward ...` */
+int cli_cmd_acl_list(struct cli_ctx *ctx);
+int cli_cmd_acl_show(struct cli_ctx *ctx);
+int cli_cmd_acl_create(struct cli_ctx *ctx);
+int cli_cmd_acl_edit(struct cli_ctx *ctx);
+int cli_cmd_acl_get(struct cli_ctx *ctx);
+int cli_cmd_acl_set(struct cli_ctx *ctx);
+int cli_cmd_acl_unset(struct cli_ctx *ctx);
+int cli_cmd_acl_rename(struct cli_ctx *ctx);
+int cli_cmd_acl_delete(struct cli_ctx *ctx);
+int cli_cmd_acl_rule_add(struct cli_ctx *ctx);
+int cli_cmd_acl_rule_remove(struct cli_ctx *ctx);
+int cli_cmd_forward_list(struct cli_ctx *ctx);
+int cli_cmd_forward_show(struct cli_ctx *ctx);
+int cli_cmd_forward_create(struct cli_ctx *ctx);
+int cli_cmd_forward_get(struct cli_ctx *ctx);
+int cli_cmd_forward_set(struct cli_ctx *ctx);
+int cli_cmd_forward_unset(struct cli_ctx *ctx);
+int cli_cmd_forward_delete(struct cli_ctx *ctx);
+int cli_cmd_forward_port_add(struct cli_ctx *ctx);
+int cli_cmd_forward_port_remove(struct cli_ctx *ctx);
 int cli_cmd_network_list(struct cli_ctx *ctx);
 int cli_cmd_network_show(struct cli_ctx *ctx);
 int cli_cmd_network_create(struct cli_ctx *ctx);
