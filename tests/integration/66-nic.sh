@@ -217,6 +217,15 @@ check_fails "eth1 is gone from c2" inside c2 test -d /sys/class/net/eth1
 check_fails "... and its host end from the host" test -d "/sys/class/net/$HOST2"
 check_fails "... and its filter" sh -c "nft list ruleset bridge | grep -q 'chain nic_c2_$HOST2 '"
 check "c2's eth0 still works" inside c1 ping -c1 -W5 "$NET4.12"
+check "a profile p66 on the running c2" sh -c \
+	"timeout 30 lxc profile create p66 && timeout 30 lxc profile add c2 p66"
+check "lxc profile device add p66: a nic hot-plugged into its running member" timeout 30 \
+	lxc profile device add p66 eth3 nic nictype=bridged parent="$BR" name=eth3
+check_eq "eth3 is in c2 with the hwaddr kept in c2's volatile.eth3.hwaddr" \
+	"$(vol c2 volatile.eth3.hwaddr)" "$(inside c2 cat /sys/class/net/eth3/address)"
+check_match "... which is LXD's form" '^00:16:3e' "$(vol c2 volatile.eth3.hwaddr)"
+check "lxc profile remove c2 p66" timeout 30 lxc profile remove c2 p66
+check_fails "eth3 went with it" inside c2 test -d /sys/class/net/eth3
 check_fails "a hot-plug onto a parent that does not exist fails" timeout 30 \
 	lxc config device add c2 eth2 nic nictype=bridged parent=mt$$x name=eth2
 check_eq "... and is not stored" "" \
