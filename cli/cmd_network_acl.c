@@ -71,37 +71,7 @@ static const struct cli_kind acl_kind = {
 
 int cli_cmd_acl_list(struct cli_ctx *ctx)
 {
-	static const char *const header[] = { "NAME", "DESCRIPTION", "USED BY" };
-	const struct cli_args *a = ctx->args;
-	struct cli_conn conn = { 0 };
-	__do_free char *rest = NULL;
-	json_object *list = NULL;
-	enum cli_format fmt;
-	struct cli_table t;
-	int r;
-
-	r = cli_format_flag(ctx, &fmt);
-	if (r == 0)
-		r = cli_open(ctx, a->npos ? a->pos[0] : "", &conn, &rest);
-	if (r == 0)
-		r = cli_get_list(&conn, "/1.0/network-acls?recursion=1", &list);
-	cli_conn_free(&conn);
-	if (r < 0) {
-		if (list)
-			json_object_put(list);
-		return r;
-	}
-	cli_table_init(&t, 3, header);
-	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
-		json_object *n = json_object_array_get_idx(list, i);
-		json_object *used = cli_jget(n, "used_by", json_type_array);
-		char count[32];
-		const char *cells[3] = { cli_jstr(n, "name"), cli_jstr(n, "description"), count };
-
-		snprintf(count, sizeof(count), "%zu", used ? json_object_array_length(used) : 0);
-		r = cli_table_add(&t, cells);
-	}
-	return cli_table_finish(&t, fmt, list, r);
+	return cli_named_list(ctx, "/1.0/network-acls?recursion=1");
 }
 
 int cli_cmd_acl_show(struct cli_ctx *ctx)
@@ -421,7 +391,7 @@ static int forward_keys(struct cli_ctx *ctx, bool unset)
 	const struct cli_args *a = ctx->args;
 	struct cli_conn conn = { 0 };
 	__do_free char *net = NULL, *path = NULL;
-	json_object *obj = NULL, *put = NULL, *keys = NULL, *config;
+	json_object *obj = NULL, *put = NULL, *keys = NULL;
 	char etag[128] = "";
 	int r = fwd_open(ctx, true, &conn, &net, &path);
 
@@ -432,22 +402,7 @@ static int forward_keys(struct cli_ctx *ctx, bool unset)
 	if (r == 0 && !(put = lxd_view(&lxd_network_forward_type, obj, LXD_VIEW_PUT)))
 		r = cli_error(-ENOMEM, "out of memory");
 	if (r == 0) {
-		config = cli_jget(put, "config", json_type_object);
-		if (!config) {
-			config = json_object_new_object();
-			json_object_object_add(put, "config", config);
-		}
-		for (size_t i = 2; unset && i < a->npos; i++)
-			json_object_object_del(config, a->pos[i]);
-		if (keys) {
-			json_object_object_foreach(keys, k, v)
-			{
-				if (*json_object_get_string(v))
-					json_object_object_add(config, k, json_object_get(v));
-				else
-					json_object_object_del(config, k);
-			}
-		}
+		cli_config_change(put, unset ? a->pos + 2 : NULL, unset ? a->npos - 2 : 0, keys);
 		r = cli_obj_put(&conn, path, put, etag, false);
 	}
 	if (obj)

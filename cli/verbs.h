@@ -100,6 +100,11 @@ int cli_named_open(struct cli_ctx *ctx, const struct cli_kind *k, const char *ra
 void cli_named_free(struct cli_named *n);
 /* The verbs, on the object named by the first argument. */
 int cli_named_show(struct cli_ctx *ctx, const struct cli_kind *k);
+/* NAME, DESCRIPTION, USED BY of the objects at path (a ?recursion=1 list): profiles, ACLs. */
+int cli_named_list(struct cli_ctx *ctx, const char *path);
+/* The writable part's config: the unset keys removed, then keys set ("" removes), as lxc. */
+void cli_config_change(json_object *put, const char *const *unset, size_t n_unset,
+		       json_object *keys);
 int cli_named_get(struct cli_ctx *ctx, const struct cli_kind *k);
 int cli_named_set_keys(struct cli_ctx *ctx, const struct cli_kind *k, bool unset);
 int cli_named_edit(struct cli_ctx *ctx, const struct cli_kind *k);
