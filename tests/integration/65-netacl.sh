@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Network ACLs and forwards through Debian's stock lxc client and the raw
-# API: ACL create/show/list/set/get/rename/delete and rule add/remove with
+# API and moat: ACL create/show/list/set/get/rename/delete and rule add/remove with
 # LXD's messages (a bad rule a 400 with nothing stored), the log a 501;
 # and, while moatd's side of them is not on main (privhelper/acl.c: no
 # room under privhelper/'s line budget), nothing that claims to filter or
@@ -47,6 +47,29 @@ check "acl create tmp, rename tmp2, delete (unused)" sh -c \
 check_eq "GET of a deleted ACL is a 404" 404 "$(api_status GET /1.0/network-acls/tmp2)"
 check_eq "the log is not available: 501" 501 "$(api_status GET /1.0/network-acls/web/log)"
 
+# ---- the same through moat ----------------------------------------------------------------
+M=$B/moat
+check "moat network acl create m1 user.a=b" timeout 30 "$M" network acl create m1 user.a=b
+check "moat network acl rule add m1 ingress drop tcp 81" timeout 30 "$M" network acl rule add m1 \
+	ingress action=drop protocol=tcp destination_port=81
+check "moat network acl rule add m1 egress allow udp" timeout 30 "$M" network acl rule add m1 \
+	egress action=allow protocol=udp
+check_eq "moat's rule is lxc's (state enabled added)" "$(timeout 30 lxc network acl show m1)" \
+	"$(timeout 30 "$M" network acl show m1)"
+check_match "moat network acl list" '^m1,,0$' "$(timeout 30 "$M" network acl list --format csv)"
+check_eq "moat network acl get" b "$(timeout 30 "$M" network acl get m1 user.a)"
+check_match "moat: a bad rule is LXD's message" 'Invalid ingress rule 1: Invalid Destination port: Invalid port "70000"' \
+	"$(timeout 30 "$M" network acl rule add m1 ingress action=drop protocol=tcp destination_port=70000 2>&1)"
+check_match "moat: a rule remove that matches none" 'No matching rule' \
+	"$(timeout 30 "$M" network acl rule remove m1 ingress protocol=sctp 2>&1)"
+check "moat network acl rule remove m1 ingress protocol=tcp" timeout 30 "$M" network acl rule remove \
+	m1 ingress protocol=tcp
+check_eq "the ingress rule is gone, the egress one stays" "0 1" \
+	"$(jget "$(api GET /1.0/network-acls/m1)" '"%d %d" % (len(d["metadata"]["ingress"]), len(d["metadata"]["egress"]))')"
+check "moat network acl rename m1 m2" timeout 30 "$M" network acl rename m1 m2
+check "moat network acl delete m2" timeout 30 "$M" network acl delete m2
+check_eq "gone: 404" 404 "$(api_status GET /1.0/network-acls/m2)"
+
 # ---- nothing claims to filter or forward yet -------------------------------------------
 check "lxc network create $NA" timeout 60 lxc network create "$NA" ipv4.address=10.250.65.1/24 \
 	ipv6.address=none
@@ -57,6 +80,9 @@ check_eq "the ACL stays unused" "[]" "$(jget "$(api GET /1.0/network-acls/web)" 
 check_match "a forward is refused: not realised" 'not realised' \
 	"$(timeout 60 lxc network forward create "$NA" "$LISTEN" 2>&1)"
 check_eq "and nothing stored" "" "$(timeout 30 lxc network forward list "$NA" --format csv)"
+check_match "moat network forward create: refused the same way" 'not realised' \
+	"$(timeout 60 "$B/moat" network forward create "$NA" "$LISTEN" 2>&1)"
+check_eq "moat network forward list: empty" "" "$(timeout 30 "$B/moat" network forward list "$NA" --format csv)"
 check_eq "the forward list is empty" "[]" "$(jget "$(api GET "/1.0/networks/$NA/forwards")" 'd["metadata"]')"
 check_eq "a bad forward is still a 400 (checked before moatd)" 400 \
 	"$(api_status POST "/1.0/networks/$NA/forwards" -d '{"listen_address":"0.0.0.0"}')"
