@@ -150,6 +150,35 @@ static int want_strings(json_object *v, json_object **ret)
 	return 0;
 }
 
+/* A list of structs of strings (an ACL's rules, a forward's ports): each a map[string]string. */
+static int want_objects(json_object *v, json_object **ret)
+{
+	json_object *a;
+
+	if (!v) {
+		*ret = NULL;
+		return 0;
+	}
+	if (!json_object_is_type(v, json_type_array))
+		return cli_error(-EINVAL, "yaml: unmarshal errors:\n  cannot unmarshal %s into %s",
+				 yaml_kind(v), lxd_go_type(LXD_OBJECT_LIST));
+	a = json_object_new_array();
+	if (!a)
+		return cli_error(-ENOMEM, "out of memory");
+	for (size_t i = 0; i < json_object_array_length(v); i++) {
+		json_object *m = NULL;
+		int r = want_map(json_object_array_get_idx(v, i), 1, &m);
+
+		if (r < 0) {
+			json_object_put(a);
+			return r;
+		}
+		json_object_array_add(a, m ? m : json_object_new_object());
+	}
+	*ret = a;
+	return 0;
+}
+
 /* One writable field of the YAML document as its Go type decodes it. */
 static int want_field(const struct lxd_field *f, json_object *v, json_object **ret)
 {
@@ -162,6 +191,8 @@ static int want_field(const struct lxd_field *f, json_object *v, json_object **r
 		return want_map(v, 2, ret);
 	case LXD_STRING_LIST:
 		return want_strings(v, ret);
+	case LXD_OBJECT_LIST:
+		return want_objects(v, ret);
 	case LXD_STRING:
 	case LXD_TIME:
 		return want_string(v, lxd_go_type(f->kind), ret);

@@ -78,10 +78,68 @@ int cli_named_get(struct cli_ctx *ctx, const struct cli_kind *k)
 	return r;
 }
 
+void cli_config_change(json_object *put, const char *const *unset, size_t n_unset,
+		       json_object *keys)
+{
+	json_object *config = cli_jget(put, "config", json_type_object);
+
+	if (!config) {
+		config = json_object_new_object();
+		json_object_object_add(put, "config", config);
+	}
+	/* unset, and a value "", remove the key, as lxc's */
+	for (size_t i = 0; i < n_unset; i++)
+		json_object_object_del(config, unset[i]);
+	if (keys) {
+		json_object_object_foreach(keys, key, v)
+		{
+			if (*json_object_get_string(v))
+				json_object_object_add(config, key, json_object_get(v));
+			else
+				json_object_object_del(config, key);
+		}
+	}
+}
+
+int cli_named_list(struct cli_ctx *ctx, const char *path)
+{
+	static const char *const header[] = { "NAME", "DESCRIPTION", "USED BY" };
+	const struct cli_args *a = ctx->args;
+	struct cli_conn conn = { 0 };
+	__do_free char *rest = NULL;
+	json_object *list = NULL;
+	enum cli_format fmt;
+	struct cli_table t;
+	int r;
+
+	r = cli_format_flag(ctx, &fmt);
+	if (r == 0)
+		r = cli_open(ctx, a->npos ? a->pos[0] : "", &conn, &rest);
+	if (r == 0)
+		r = cli_get_list(&conn, path, &list);
+	cli_conn_free(&conn);
+	if (r < 0) {
+		if (list)
+			json_object_put(list);
+		return r;
+	}
+	cli_table_init(&t, 3, header);
+	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
+		json_object *p = json_object_array_get_idx(list, i);
+		json_object *used = cli_jget(p, "used_by", json_type_array);
+		char n[32];
+		const char *cells[3] = { cli_jstr(p, "name"), cli_jstr(p, "description"), n };
+
+		snprintf(n, sizeof(n), "%zu", used ? json_object_array_length(used) : 0);
+		r = cli_table_add(&t, cells);
+	}
+	return cli_table_finish(&t, fmt, list, r);
+}
+
 int cli_named_set_keys(struct cli_ctx *ctx, const struct cli_kind *k, bool unset)
 {
 	const struct cli_args *a = ctx->args;
-	json_object *keys = NULL, *put = NULL, *config;
+	json_object *keys = NULL, *put = NULL;
 	struct cli_named n;
 	int r;
 
@@ -94,23 +152,7 @@ int cli_named_set_keys(struct cli_ctx *ctx, const struct cli_kind *k, bool unset
 		r = cli_error(-ENOMEM, "out of memory");
 	if (r < 0)
 		goto out;
-	config = cli_jget(put, "config", json_type_object);
-	if (!config) {
-		config = json_object_new_object();
-		json_object_object_add(put, "config", config);
-	}
-	/* unset, and a value "", remove the key, as lxc's */
-	for (size_t i = 1; unset && i < a->npos; i++)
-		json_object_object_del(config, a->pos[i]);
-	if (keys) {
-		json_object_object_foreach(keys, key, v)
-		{
-			if (*json_object_get_string(v))
-				json_object_object_add(config, key, json_object_get(v));
-			else
-				json_object_object_del(config, key);
-		}
-	}
+	cli_config_change(put, unset ? a->pos + 1 : NULL, unset ? a->npos - 1 : 0, keys);
 	r = cli_obj_put(&n.conn, n.path, put, n.etag, false);
 out:
 	if (keys)

@@ -53,37 +53,7 @@ static int prof_open(struct cli_ctx *ctx, const char *raw, bool get, struct cli_
 
 int cli_cmd_profile_list(struct cli_ctx *ctx)
 {
-	static const char *const header[] = { "NAME", "DESCRIPTION", "USED BY" };
-	const struct cli_args *a = ctx->args;
-	struct cli_conn conn = { 0 };
-	__do_free char *rest = NULL;
-	json_object *list = NULL;
-	enum cli_format fmt;
-	struct cli_table t;
-	int r;
-
-	r = cli_format_flag(ctx, &fmt);
-	if (r == 0)
-		r = cli_open(ctx, a->npos ? a->pos[0] : "", &conn, &rest);
-	if (r == 0)
-		r = cli_get_list(&conn, "/1.0/profiles?recursion=1", &list);
-	cli_conn_free(&conn);
-	if (r < 0) {
-		if (list)
-			json_object_put(list);
-		return r;
-	}
-	cli_table_init(&t, 3, header);
-	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
-		json_object *p = json_object_array_get_idx(list, i);
-		json_object *used = cli_jget(p, "used_by", json_type_array);
-		char n[32];
-		const char *cells[3] = { cli_jstr(p, "name"), cli_jstr(p, "description"), n };
-
-		snprintf(n, sizeof(n), "%zu", used ? json_object_array_length(used) : 0);
-		r = cli_table_add(&t, cells);
-	}
-	return cli_table_finish(&t, fmt, list, r);
+	return cli_named_list(ctx, "/1.0/profiles?recursion=1");
 }
 
 int cli_cmd_profile_show(struct cli_ctx *ctx)

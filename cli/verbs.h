@@ -100,6 +100,11 @@ int cli_named_open(struct cli_ctx *ctx, const struct cli_kind *k, const char *ra
 void cli_named_free(struct cli_named *n);
 /* The verbs, on the object named by the first argument. */
 int cli_named_show(struct cli_ctx *ctx, const struct cli_kind *k);
+/* NAME, DESCRIPTION, USED BY of the objects at path (a ?recursion=1 list): profiles, ACLs. */
+int cli_named_list(struct cli_ctx *ctx, const char *path);
+/* The writable part's config: the unset keys removed, then keys set ("" removes), as lxc. */
+void cli_config_change(json_object *put, const char *const *unset, size_t n_unset,
+		       json_object *keys);
 int cli_named_get(struct cli_ctx *ctx, const struct cli_kind *k);
 int cli_named_set_keys(struct cli_ctx *ctx, const struct cli_kind *k, bool unset);
 int cli_named_edit(struct cli_ctx *ctx, const struct cli_kind *k);
@@ -109,6 +114,27 @@ int cli_named_delete(struct cli_ctx *ctx, const struct cli_kind *k);
 char *cli_network_path(const char *name, const char *suffix);
 /* commands_network.c: the `network` verbs */
 extern const struct cli_cmd cli_network_cmds[];
+/* cmd_network_acl.c: `network acl ...` and `network forward ...` */
+int cli_cmd_acl_list(struct cli_ctx *ctx);
+int cli_cmd_acl_show(struct cli_ctx *ctx);
+int cli_cmd_acl_create(struct cli_ctx *ctx);
+int cli_cmd_acl_edit(struct cli_ctx *ctx);
+int cli_cmd_acl_get(struct cli_ctx *ctx);
+int cli_cmd_acl_set(struct cli_ctx *ctx);
+int cli_cmd_acl_unset(struct cli_ctx *ctx);
+int cli_cmd_acl_rename(struct cli_ctx *ctx);
+int cli_cmd_acl_delete(struct cli_ctx *ctx);
+int cli_cmd_acl_rule_add(struct cli_ctx *ctx);
+int cli_cmd_acl_rule_remove(struct cli_ctx *ctx);
+int cli_cmd_forward_list(struct cli_ctx *ctx);
+int cli_cmd_forward_show(struct cli_ctx *ctx);
+int cli_cmd_forward_create(struct cli_ctx *ctx);
+int cli_cmd_forward_get(struct cli_ctx *ctx);
+int cli_cmd_forward_set(struct cli_ctx *ctx);
+int cli_cmd_forward_unset(struct cli_ctx *ctx);
+int cli_cmd_forward_delete(struct cli_ctx *ctx);
+int cli_cmd_forward_port_add(struct cli_ctx *ctx);
+int cli_cmd_forward_port_remove(struct cli_ctx *ctx);
 int cli_cmd_network_list(struct cli_ctx *ctx);
 int cli_cmd_network_show(struct cli_ctx *ctx);
 int cli_cmd_network_create(struct cli_ctx *ctx);

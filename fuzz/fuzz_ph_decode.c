@@ -53,6 +53,24 @@ static bool fingerprint_ok(const char *fp)
 }
 
 /* A string of the exec buffer at offset off equals b, whole and terminated. */
+/* What ph_check_nic() promises nic.c's lines and rules. */
+static void check_nic(const struct ph_nic *n)
+{
+	bool rules = n->mac_filtering || n->ipv4_filtering || n->ipv6_filtering || n->ingress ||
+		     n->egress;
+
+	if (!name_device_valid(n->device) || !name_ifname_valid(n->ifname) ||
+	    n->type < PH_NIC_BRIDGED || n->type > PH_NIC_PHYSICAL ||
+	    (n->type == PH_NIC_P2P ? n->parent[0] != '\0' : !name_ifname_valid(n->parent)) ||
+	    (n->host_name[0] && (!name_ifname_valid(n->host_name) ||
+				 (n->type != PH_NIC_BRIDGED && n->type != PH_NIC_P2P))) ||
+	    (n->has_hwaddr && (n->hwaddr[0] & 1)) || (n->mtu && (n->mtu < 68 || n->mtu > 65535)) ||
+	    (rules && (n->type != PH_NIC_BRIDGED || !n->host_name[0])) ||
+	    n->n_ipv4 > PH_NIC_ADDRS_MAX || n->n_ipv6 > PH_NIC_ADDRS_MAX ||
+	    n->ingress > PH_NIC_RATE_MAX || n->egress > PH_NIC_RATE_MAX)
+		abort();
+}
+
 static bool exec_str_ok(const struct ph_exec_start *x, size_t off, const ProtobufCBinaryData *b)
 {
 	return off < PH_EXEC_BUF && b->len < PH_EXEC_BUF - off &&
@@ -173,8 +191,11 @@ static void check_accepted(const Ph__Request *req, const struct ph_op *op, size_
 		    c->limits.cpu_priority_drop > 10 ||
 		    (c->limits.has_cpu_set && c->limits.cpu_count) ||
 		    (mc->limits ? c->limits.memory != mc->limits->memory : c->limits.memory != 0) ||
-		    c->privileged != (mc->privileged != 0) || c->nesting != (mc->nesting != 0))
+		    c->privileged != (mc->privileged != 0) || c->nesting != (mc->nesting != 0) ||
+		    t.instance_start.nnics > PH_NICS_MAX)
 			abort();
+		for (size_t k = 0; k < t.instance_start.nnics; k++)
+			check_nic(&t.instance_start.nics[k]);
 		break;
 	}
 	case PH__REQUEST__OP_FILE_OP:
@@ -229,6 +250,16 @@ static void check_accepted(const Ph__Request *req, const struct ph_op *op, size_
 		if (!name_net_valid((const uint8_t *)t.network_delete.name,
 				    strnlen(t.network_delete.name, sizeof(t.network_delete.name))))
 			abort();
+		break;
+	case PH__REQUEST__OP_NIC_ATTACH:
+		if (!typed_name_ok(t.nic_attach.ref.name))
+			abort();
+		check_nic(&t.nic_attach.nic);
+		break;
+	case PH__REQUEST__OP_NIC_DETACH:
+		if (!typed_name_ok(t.nic_detach.ref.name))
+			abort();
+		check_nic(&t.nic_detach.nic);
 		break;
 	default:
 		abort(); /* an op the table should not have let through */

@@ -40,7 +40,7 @@ static json_object *empty_of(enum lxd_kind k)
 {
 	if (k == LXD_STRING_MAP || k == LXD_DEVICE_MAP)
 		return json_object_new_object();
-	if (k == LXD_STRING_LIST)
+	if (k == LXD_STRING_LIST || k == LXD_OBJECT_LIST)
 		return json_object_new_array();
 	return NULL;
 }
@@ -218,6 +218,13 @@ int lxd_check_value(enum lxd_kind kind, const char *key, json_object *v,
 			if (!json_object_is_type(e, json_type_string) || has_nul(e))
 				return wrong(err, key, "an array of strings without NUL");
 		}
+		return 0;
+	case LXD_OBJECT_LIST:
+		if (!json_object_is_type(v, json_type_array))
+			return wrong(err, key, "an array of objects");
+		for (size_t i = 0; i < json_object_array_length(v); i++)
+			if (!json_object_is_type(json_object_array_get_idx(v, i), json_type_object))
+				return wrong(err, key, "an array of objects");
 		return 0;
 	}
 	return wrong(err, key, "of a known type");
@@ -489,6 +496,7 @@ static json_object *go_value(const struct lxd_field *f, json_object *v)
 	case LXD_DEVICE_MAP:
 		return json_object_is_type(v, json_type_object) ? copy(v) : NULL;
 	case LXD_STRING_LIST:
+	case LXD_OBJECT_LIST:
 		return json_object_is_type(v, json_type_array) ? copy(v) : NULL;
 	case LXD_OBJECT:
 		return copy(v);
@@ -545,6 +553,8 @@ const char *lxd_go_type(enum lxd_kind kind)
 		return "[]string";
 	case LXD_OBJECT:
 		return "map[string]interface {}";
+	case LXD_OBJECT_LIST:
+		return "[]map[string]interface {}";
 	case LXD_TIME:
 		return "time.Time";
 	}

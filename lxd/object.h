@@ -33,6 +33,7 @@ enum lxd_kind {
 	LXD_STRING_LIST, /* ["a","b"]: profiles */
 	LXD_OBJECT, /* a JSON object; read-only ones hold any JSON the server builds, or null */
 	LXD_TIME,   /* "2026-11-22T16:42:29Z": RFC 3339, kept in UTC as Go prints it */
+	LXD_OBJECT_LIST, /* [{...}, {...}]: an ACL's rules, a forward's ports; the module checks each */
 };
 
 /* Flags of a field. */

@@ -9,7 +9,8 @@
  * profiles and description; the image's its <Object>Put part; the
  * alias's the whole alias; the profile's config, description and
  * devices (its ProfilePut, as LXD's); the network's its config and
- * description (its NetworkPut).
+ * description (its NetworkPut); the network ACL's its name and
+ * NetworkACLPut; the forward's its NetworkForwardPut and listen address.
  */
 #include "objects.h"
 
@@ -301,4 +302,86 @@ const struct lxd_object_type lxd_network_type = {
 	.created = "network-created",
 	.deleted = "network-deleted",
 	.fields = network_fields,
+};
+
+/* ---- network ACLs ------------------------------------------------------------------------------ */
+
+static const struct lxd_field network_acl_fields[] = {
+	/* a rename is its own request (POST /1.0/network-acls/<name>) */
+	{ .name = "name",
+	  .kind = LXD_STRING,
+	  .flags = LXD_POST | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_network_acl, name) },
+	{ .name = "description",
+	  .kind = LXD_STRING,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_network_acl, description) },
+	/* a PUT without them empties them (Go's nil slice), as LXD's */
+	{ .name = "egress",
+	  .kind = LXD_OBJECT_LIST,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "[]",
+	  LXD_AT(struct lxd_network_acl, egress) },
+	{ .name = "ingress",
+	  .kind = LXD_OBJECT_LIST,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "[]",
+	  LXD_AT(struct lxd_network_acl, ingress) },
+	{ .name = "config",
+	  .kind = LXD_STRING_MAP,
+	  .flags = LXD_W | LXD_ETAG | LXD_MERGE,
+	  .def = "{}",
+	  LXD_AT(struct lxd_network_acl, config) },
+	{ .name = "used_by", .kind = LXD_STRING_LIST, LXD_AT(struct lxd_network_acl, used_by) },
+	{ .name = NULL },
+};
+
+const struct lxd_object_type lxd_network_acl_type = {
+	.name = "network ACL",
+	.put_name = "api.NetworkACLPut",
+	.url = "/1.0/network-acls",
+	.key = "name",
+	.updated = "network-acl-updated",
+	.created = "network-acl-created",
+	.deleted = "network-acl-deleted",
+	.fields = network_acl_fields,
+};
+
+/* ---- network forwards ----------------------------------------------------------------------------- */
+
+static const struct lxd_field network_forward_fields[] = {
+	{ .name = "description",
+	  .kind = LXD_STRING,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_network_forward, description) },
+	{ .name = "config",
+	  .kind = LXD_STRING_MAP,
+	  .flags = LXD_W | LXD_ETAG | LXD_MERGE,
+	  .def = "{}",
+	  LXD_AT(struct lxd_network_forward, config) },
+	{ .name = "ports",
+	  .kind = LXD_OBJECT_LIST,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "[]",
+	  LXD_AT(struct lxd_network_forward, ports) },
+	/* the forward's key: set on create, never changed */
+	{ .name = "listen_address",
+	  .kind = LXD_STRING,
+	  .flags = LXD_POST | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_network_forward, listen_address) },
+	{ .name = "location", .kind = LXD_STRING, .def = "\"\"" },
+	{ .name = NULL },
+};
+
+/* Its URL is under its network's: the module builds it (url here is the family's root). */
+const struct lxd_object_type lxd_network_forward_type = {
+	.name = "network forward",
+	.put_name = "api.NetworkForwardPut",
+	.url = "/1.0/networks",
+	.key = "listen_address",
+	.fields = network_forward_fields,
 };

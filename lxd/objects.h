@@ -95,6 +95,30 @@ struct lxd_profile {
 
 extern const struct lxd_object_type lxd_profile_type;
 
+/* ---- network ACLs (api.NetworkACL) ---------------------------------------------------------- */
+
+struct lxd_network_acl {
+	char *name;
+	char *description;
+	json_object *egress;  /* [{"action":"allow","state":"enabled",...}] */
+	json_object *ingress; /* the same */
+	json_object *config;  /* {"user.k":"v"} */
+	json_object *used_by; /* ["/1.0/networks/br0"] */
+};
+
+extern const struct lxd_object_type lxd_network_acl_type;
+
+/* ---- network forwards (api.NetworkForward) ----------------------------------------------- */
+
+struct lxd_network_forward {
+	char *description;
+	json_object *config; /* {"target_address":"10.0.0.2"} */
+	json_object *ports;  /* [{"protocol":"tcp","listen_port":"80",...}] */
+	char *listen_address;
+	char *network; /* not a field: the network it belongs to (the URL's) */
+};
+
+extern const struct lxd_object_type lxd_network_forward_type;
 /* ---- networks (api.Network) ------------------------------------------------------------------- */
 
 struct lxd_network {

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <net/if.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,22 +55,10 @@ int ph_check_nic(const Ph__Nic *m, struct ph_nic *ret)
 	if (!m || ph_check_text(&m->device, 1, n.device, sizeof(n.device)) < 0 ||
 	    !name_device_valid(n.device))
 		return -EINVAL;
-	switch (m->type) {
-	case PH__NIC_TYPE__NIC_TYPE_BRIDGED:
-		n.type = PH_NIC_BRIDGED;
-		break;
-	case PH__NIC_TYPE__NIC_TYPE_MACVLAN:
-		n.type = PH_NIC_MACVLAN;
-		break;
-	case PH__NIC_TYPE__NIC_TYPE_P2P:
-		n.type = PH_NIC_P2P;
-		break;
-	case PH__NIC_TYPE__NIC_TYPE_PHYSICAL:
-		n.type = PH_NIC_PHYSICAL;
-		break;
-	default:
+	/* enum ph_nic_type has ph.NicType's numbers */
+	if (m->type < PH__NIC_TYPE__NIC_TYPE_BRIDGED || m->type > PH__NIC_TYPE__NIC_TYPE_PHYSICAL)
 		return -EINVAL;
-	}
+	n.type = (enum ph_nic_type)m->type;
 	bridged = n.type == PH_NIC_BRIDGED;
 	/* p2p has no parent, the others must; only veth pairs have a host end */
 	if (check_ifname(&m->ifname, true, n.ifname) < 0 ||
@@ -120,15 +109,11 @@ int ph_check_nic(const Ph__Nic *m, struct ph_nic *ret)
  */
 int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char **ret_why)
 {
-	if (n->type == PH_NIC_PHYSICAL && !p->allow_host_interfaces) {
-		*ret_why = "physical nics are not allowed by the policy";
-		return -EPERM;
-	}
-	if (n->type == PH_NIC_MACVLAN && !p->allow_host_interfaces) {
-		*ret_why = "macvlan nics are not allowed by the policy";
-		return -EPERM;
-	}
-	return 0;
+	if ((n->type != PH_NIC_PHYSICAL && n->type != PH_NIC_MACVLAN) || p->allow_host_interfaces)
+		return 0;
+	*ret_why = n->type == PH_NIC_PHYSICAL ? "physical nics are not allowed by the policy"
+					      : "macvlan nics are not allowed by the policy";
+	return -EPERM;
 }
 
 bool ph_nic_has_rules(const struct ph_nic *n)
@@ -198,10 +183,14 @@ static int record_change(struct ph_ctx *ctx, const char *name, const char *host,
 	return ph_atomic_close(f, tmp, path, 0);
 }
 
-static void filter_drop(struct ph_ctx *ctx, const char *name, const char *host)
+/* Unless force (the instance is down), a filter stays while its host end exists: a
+ * request naming another nic's host end never takes that nic's filter away. */
+static void filter_drop(struct ph_ctx *ctx, const char *name, const char *host, bool force)
 {
 	char key[KEY_MAX];
 
+	if (!force && if_nametoindex(host))
+		return;
 	snprintf(key, sizeof(key), "%s.%s", name, host);
 	if (ph_nft_set_bridge("nic", key, NULL) == 0)
 		(void)record_change(ctx, name, host, false);
@@ -210,7 +199,7 @@ static void filter_drop(struct ph_ctx *ctx, const char *name, const char *host)
 void ph_nic_unfilter(struct ph_ctx *ctx, const char *name, const struct ph_nic *n)
 {
 	if (n->host_name[0])
-		filter_drop(ctx, name, n->host_name);
+		filter_drop(ctx, name, n->host_name, false);
 }
 
 void ph_nics_unfilter_all(struct ph_ctx *ctx, const char *name)
@@ -219,10 +208,10 @@ void ph_nics_unfilter_all(struct ph_ctx *ctx, const char *name)
 	size_t n = record_read(ctx, name, hosts);
 
 	for (size_t k = 0; k < n; k++)
-		filter_drop(ctx, name, hosts[k]);
+		filter_drop(ctx, name, hosts[k], true);
 }
 
-int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
+int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n, bool filter,
 		   const char **ret_why)
 {
 	static char why[512], rules[8192];
@@ -234,7 +223,7 @@ int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
 		*ret_why = "bridged nics onto a host interface are not allowed by the policy";
 		return -EPERM;
 	}
-	if (!ph_nic_has_rules(n))
+	if (!filter || !ph_nic_has_rules(n))
 		return 0;
 	/* in place before the interface exists: the nic never runs unfiltered */
 	snprintf(key, sizeof(key), "%s.%s", name, n->host_name);
@@ -251,12 +240,14 @@ int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
 	return r;
 }
 
-int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why)
+int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, bool filter,
+		    const char **ret_why)
 {
 	/* the filters of the last run (and of its hot-plugged nics) go; this start's come */
-	ph_nics_unfilter_all(ctx, s->ref.name);
+	if (filter)
+		ph_nics_unfilter_all(ctx, s->ref.name);
 	for (size_t k = 0; k < s->nnics; k++) {
-		int r = ph_nic_prepare(ctx, s->ref.name, &s->nics[k], ret_why);
+		int r = ph_nic_prepare(ctx, s->ref.name, &s->nics[k], filter, ret_why);
 
 		if (r < 0)
 			return r;

@@ -403,7 +403,7 @@ int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 
 	r = ph_policy_instance_start(&ctx->policy, s, &why);
 	if (r == 0)
-		r = ph_nics_prepare(ctx, s, &why); /* a bridged nic's parent, on the host */
+		r = ph_nics_prepare(ctx, s, false, &why); /* a bridged nic's parent, on the host */
 	if (r < 0)
 		return ph_fail(ctx, r, why);
 	r = ph_container_open(ctx, s->ref.name, &c);
@@ -412,6 +412,9 @@ int ph_do_instance_start(struct ph_ctx *ctx, const struct ph_instance_start *s,
 	if (c->is_running(c))
 		return ph_fail(ctx, EALREADY, "The instance is already running");
 	lxc_container_put(TAKE_PTR(c));
+	r = ph_nics_prepare(ctx, s, true, &why); /* not running: its filters are this start's */
+	if (r < 0)
+		return ph_fail(ctx, r, why);
 	r = ph_limits_prepare(&s->config.limits, &why); /* can this host apply them? */
 	if (r < 0)
 		return ph_fail(ctx, r, why);

@@ -57,13 +57,6 @@ static int nl_fail(int nlerr, const char **ret_why)
 	return ph_nl_err(nlerr);
 }
 
-static struct nl_sock *nl_open(void)
-{
-	struct nl_sock *sk = NULL;
-
-	return ph_nl_open(&sk) == 0 ? sk : NULL;
-}
-
 /* Inside the container's namespace: ifname gets the nic's mtu and hwaddr, and goes up. */
 static int end_up(struct nl_sock *sk, const struct ph_nic *n, bool set_addr, const char **ret_why)
 {
@@ -212,7 +205,9 @@ int ph_policy_nic_attach(const struct ph_policy *p, const struct ph_nic_attach *
  * name under moatd's lxcpath and must be running; every name is an
  * interface name (nic.c), so netlink gets no path and no second request;
  * a veth's host end is created with NLM_F_EXCL, so an existing host
- * interface is never taken over; the container's end is made in, or
+ * interface is never taken over, and one that exists is refused before
+ * any filter is set (another nic's filter is never replaced; a filter is
+ * dropped only once its host end is gone); the container's end is made in, or
  * moved into, the namespace of the container's own init, and changed
  * there.
  */
@@ -227,14 +222,19 @@ int ph_do_nic_attach(struct ph_ctx *ctx, const struct ph_nic_attach *t, Ph__NicA
 
 	r = ph_policy_nic(&ctx->policy, n, &why);
 	if (r == 0)
-		r = ph_nic_prepare(ctx, t->ref.name, n, &why); /* the filter first */
+		r = ph_nic_prepare(ctx, t->ref.name, n, false, &why);
+	/* a host end that exists is another nic's: its filter is not this request's */
+	if (r == 0 && n->host_name[0] && if_nametoindex(n->host_name))
+		r = -EEXIST, why = "the nic's host_name is taken on the host";
+	if (r == 0)
+		r = ph_nic_prepare(ctx, t->ref.name, n, true, &why); /* the filter first */
 	if (r < 0)
 		return ph_fail(ctx, r, why);
 	r = running(ctx, t->ref.name, &pid);
 	host_ns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (r == 0 && host_ns < 0)
 		r = ph_fail(ctx, errno, NULL);
-	if (r == 0 && !(sk = nl_open()))
+	if (r == 0 && ph_nl_open(&sk) < 0)
 		r = ph_fail(ctx, EIO, "cannot open a netlink socket");
 	if (r < 0) {
 		ph_nic_unfilter(ctx, t->ref.name, n);
@@ -248,7 +248,7 @@ int ph_do_nic_attach(struct ph_ctx *ctx, const struct ph_nic_attach *t, Ph__NicA
 		return ph_fail(ctx, r, why ? why : "cannot plug the nic in");
 	}
 	r = enter_netns(pid);
-	if (r == 0 && !(sk = nl_open()))
+	if (r == 0 && ph_nl_open(&sk) < 0)
 		r = -EIO;
 	if (r == 0) {
 		r = end_up(sk, n, true, &why);
@@ -308,8 +308,7 @@ int ph_do_nic_detach(struct ph_ctx *ctx, const struct ph_nic_detach *t, Ph__NicD
 	r = enter_netns(pid);
 	if (r < 0)
 		return ph_fail(ctx, r, "cannot enter the container's network namespace");
-	sk = nl_open();
-	if (!sk)
+	if (ph_nl_open(&sk) < 0)
 		return ph_fail(ctx, EIO, "cannot open a netlink socket");
 	r = take_out(sk, n, host_ns, &why);
 	nl_socket_free(sk);

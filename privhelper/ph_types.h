@@ -404,9 +404,11 @@ int ph_policy_nic(const struct ph_policy *p, const struct ph_nic *n, const char 
  * nic's parent: one of this daemon's bridges, else allow_host_interfaces; the
  * filters set before the interfaces exist, the last run's dropped). 0, or < 0
  * and *ret_why. */
-int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, const char **ret_why);
-/* The same for one nic of instance name (a start's, or a hot-plugged one). */
-int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n,
+int ph_nics_prepare(struct ph_ctx *ctx, const struct ph_instance_start *s, bool filter,
+		    const char **ret_why);
+/* The same for one nic of instance name (a start's, or a hot-plugged one); without
+ * filter, the parent's check alone (before the instance is looked up). */
+int ph_nic_prepare(struct ph_ctx *ctx, const char *name, const struct ph_nic *n, bool filter,
 		   const char **ret_why);
 /* The lxc.net.N.* lines of a start's nics ("lxc.net.0.type = empty" without one,
  * or with s NULL: a configuration written outside a start). */

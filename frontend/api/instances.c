@@ -484,6 +484,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 		json_object_array_add(i.profiles, json_object_new_string("default"));
 	}
 
+	fe_nics_create(&i); /* volatile.<dev>.hwaddr from the start, as LXD's */
 	if (fe_instance_busy(i.name, "create") < 0) {
 		fe_error(resp, 409, "Instance \"%s\" is busy", i.name);
 		goto out;

@@ -165,6 +165,8 @@ extern const struct fe_api_module fe_module_logs;
 extern const struct fe_api_module fe_module_images;
 extern const struct fe_api_module fe_module_events;
 extern const struct fe_api_module fe_module_profiles;
+extern const struct fe_api_module fe_module_network_acls;
+extern const struct fe_api_module fe_module_network_forwards;
 extern const struct fe_api_module fe_module_boot;
 extern const struct fe_api_module fe_module_networks;
 

@@ -24,17 +24,19 @@
  * No two modules' routes overlap, so it does not matter for routing.
  */
 const struct fe_api_module *const fe_api_modules[] = {
-	&fe_module_server,    /* /, /1.0, /1.0/operations */
-	&fe_module_instances, /* /1.0/instances, .../state */
-	&fe_module_files,     /* .../files */
-	&fe_module_exec,      /* .../exec */
-	&fe_module_console,   /* POST .../console */
-	&fe_module_logs,      /* .../logs, GET and DELETE .../console */
-	&fe_module_images,    /* /1.0/images, /1.0/images/aliases */
-	&fe_module_events,    /* /1.0/events */
-	&fe_module_profiles,  /* /1.0/profiles */
-	&fe_module_boot,      /* /internal/shutdown */
-	&fe_module_networks,  /* /1.0/networks */
+	&fe_module_server,           /* /, /1.0, /1.0/operations */
+	&fe_module_instances,        /* /1.0/instances, .../state */
+	&fe_module_files,            /* .../files */
+	&fe_module_exec,             /* .../exec */
+	&fe_module_console,          /* POST .../console */
+	&fe_module_logs,             /* .../logs, GET and DELETE .../console */
+	&fe_module_images,           /* /1.0/images, /1.0/images/aliases */
+	&fe_module_events,           /* /1.0/events */
+	&fe_module_profiles,         /* /1.0/profiles */
+	&fe_module_boot,             /* /internal/shutdown */
+	&fe_module_networks,         /* /1.0/networks */
+	&fe_module_network_acls,     /* /1.0/network-acls */
+	&fe_module_network_forwards, /* /1.0/networks/<net>/forwards */
 	NULL,
 };
 

@@ -116,6 +116,24 @@ static const char *const migrations[] = {
 	" config TEXT NOT NULL DEFAULT '{}');"
 	"CREATE TABLE server_marks (name TEXT PRIMARY KEY NOT NULL,"
 	" value TEXT NOT NULL DEFAULT '');",
+
+	/*
+	 * 5: network ACLs (rules as the normalised JSON lists the API shows)
+	 * and network forwards, keyed by their network and listen address.
+	 */
+	"CREATE TABLE network_acls ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" ingress TEXT NOT NULL DEFAULT '[]',"
+	" egress TEXT NOT NULL DEFAULT '[]',"
+	" config TEXT NOT NULL DEFAULT '{}');"
+	"CREATE TABLE network_forwards ("
+	" network TEXT NOT NULL,"
+	" listen_address TEXT NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" config TEXT NOT NULL DEFAULT '{}',"
+	" ports TEXT NOT NULL DEFAULT '[]',"
+	" PRIMARY KEY (network, listen_address));",
 };
 
 int fe_db_schema_version(void)

@@ -269,6 +269,12 @@ int fe_nics_check_networks(json_object *devices, const struct fe_policy *policy,
 void fe_nics_sync_changed(json_object *old_xd, json_object *new_xd);
 /* A filtered nic on a managed network with IPv6 may use SLAAC's address there too. */
 void fe_nics_network_addrs(struct ph_start_config *cfg);
+struct fe_instance;
+/* A new instance's nics (its own and its profiles'): their volatile keys made now. */
+void fe_nics_create(struct fe_instance *i);
+/* A running instance's state.network (LXD's): each nic's host_name from its device or
+ * volatile.<dev>.host_name. */
+void fe_nics_state_host_names(const char *name, json_object *net);
 /* The nics' volatile keys (volatile.<dev>.hwaddr, .host_name) of from that to lacks, into to. */
 void fe_nics_keep_volatile(json_object *to, json_object *from);
 

@@ -567,6 +567,7 @@ json_object *fe_instance_state_network(const char *name, struct fe_instance_stat
 	net = network_and_state(name, st);
 	if (!net) /* stopped meanwhile, or no answer: the plain state says which */
 		fe_instance_state(name, st);
+	fe_nics_state_host_names(name, net); /* the nics' host ends, as LXD shows them */
 	return net;
 }
 

@@ -440,6 +440,46 @@ static void host_name_of(json_object *config, const char *name, json_object *dev
 	*changed = true;
 }
 
+void fe_nics_create(struct fe_instance *i)
+{
+	struct ph_start_config scratch;
+	json_object *xc = NULL, *xd = NULL;
+
+	if (fe_instance_expand(i, &xc, &xd) == 0)
+		(void)fe_nics_start(i->config, xd, &scratch, NULL);
+	json_object_put(xc);
+	json_object_put(xd);
+}
+
+void fe_nics_state_host_names(const char *name, json_object *net)
+{
+	struct fe_instance i;
+	json_object *xc = NULL, *xd = NULL;
+
+	if (!net || fe_instance_load(name, &i) < 0)
+		return;
+	if (fe_instance_expand(&i, &xc, &xd) == 0) {
+		json_object_object_foreach(xd, dev, d)
+		{
+			const char *type = get(d, "type"), *in = get(d, "name");
+			char host[NAME_IFNAME_MAX + 1] = "";
+			json_object *n;
+
+			if (!type || strcmp(type, "nic") != 0 ||
+			    !json_object_object_get_ex(net, in ? in : dev, &n))
+				continue;
+			if (get(d, "host_name"))
+				snprintf(host, sizeof(host), "%s", get(d, "host_name"));
+			else if (!volatile_get(i.config, dev, "host_name", host, sizeof(host)))
+				continue;
+			json_object_object_add(n, "host_name", json_object_new_string(host));
+		}
+	}
+	json_object_put(xc);
+	json_object_put(xd);
+	fe_instance_free(&i);
+}
+
 void fe_nics_keep_volatile(json_object *to, json_object *from)
 {
 	json_object_object_foreach(from, k, v)

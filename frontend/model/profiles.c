@@ -360,6 +360,22 @@ static void members_undo(struct member *m, size_t n)
 				  m[k].i.name);
 }
 
+/* A nic the change hot-plugged into a member keeps its hwaddr and host end; its network
+ * learns it. */
+static void members_keep_nics(struct member *m, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		if (!m[k].applied)
+			continue;
+		fe_nics_keep_volatile(m[k].i.config, m[k].nxc);
+		if (fe_instance_save(&m[k].i) < 0)
+			log_error(
+				"profile change: instance \"%s\": its nics' volatile keys not stored",
+				m[k].i.name);
+		fe_nics_sync_changed(m[k].oxd, m[k].nxd);
+	}
+}
+
 int fe_profile_update(const struct lxd_profile *p, char err[static FE_ERR_MAX])
 {
 	json_object *cur = NULL, *next = NULL, *names;
@@ -384,6 +400,8 @@ int fe_profile_update(const struct lxd_profile *p, char err[static FE_ERR_MAX])
 			snprintf(err, FE_ERR_MAX,
 				 r == -ENOENT ? "Profile not found" : "Failed to save the profile");
 			members_undo(m, n);
+		} else {
+			members_keep_nics(m, n);
 		}
 	} else if (r != -ENOMEM) {
 		members_undo(m, n);

@@ -284,6 +284,64 @@ struct ph_net_info {
 /* Free what ph_call_instance_network() allocated (the struct itself stays). */
 void ph_net_info_free(struct ph_net_info *n);
 
+/*
+ * Network ACLs and forwards (model/network_acls.c, model/network_forwards.c):
+ * the typed rules moatd compiles into nftables (privhelper/acl.c). A set is
+ * every enabled rule of the ACLs a network or a nic names, with its two
+ * default actions; addresses and ports are numbers here, never text.
+ */
+#define PH_ACL_RULES_MAX 64 /* rules of one direction of a set */
+#define PH_ACL_MATCH_MAX 8  /* addresses or ports in one field of a rule */
+enum ph_acl_action { PH_ACL_ALLOW = 1, PH_ACL_REJECT = 2, PH_ACL_DROP = 3 };
+enum ph_acl_proto {
+	PH_ACL_ANY = 0,
+	PH_ACL_TCP = 1,
+	PH_ACL_UDP = 2,
+	PH_ACL_ICMP4 = 3,
+	PH_ACL_ICMP6 = 4
+};
+struct ph_acl_range {
+	int family;                  /* AF_INET (4 bytes used) or AF_INET6 */
+	uint8_t first[16], last[16]; /* first <= last */
+};
+struct ph_port_range {
+	uint16_t first, last; /* first <= last */
+};
+struct ph_acl_rule {
+	enum ph_acl_action action;
+	bool log; /* state "logged" */
+	enum ph_acl_proto proto;
+	struct ph_acl_range src[PH_ACL_MATCH_MAX], dst[PH_ACL_MATCH_MAX];
+	size_t n_src, n_dst;
+	struct ph_port_range sport[PH_ACL_MATCH_MAX], dport[PH_ACL_MATCH_MAX];
+	size_t n_sport, n_dport;
+	int icmp_type, icmp_code; /* -1: any */
+};
+struct ph_acl_set {
+	bool enabled; /* false: no ACL at all (no default action either) */
+	enum ph_acl_action default_ingress, default_egress;
+	struct ph_acl_rule ingress[PH_ACL_RULES_MAX], egress[PH_ACL_RULES_MAX];
+	size_t n_ingress, n_egress;
+};
+
+#define PH_FWD_MAX 32       /* forwards of one network */
+#define PH_FWD_PORTS_MAX 32 /* port maps of one forward */
+/* One port map: listen ports first-last to target_first... (or all to one port). */
+struct ph_fwd_port {
+	enum ph_acl_proto proto; /* PH_ACL_TCP or PH_ACL_UDP */
+	struct ph_port_range listen;
+	struct ph_port_range target; /* one port, or as many as listen */
+	uint8_t target_addr[16];     /* the family of the forward's listen address */
+};
+struct ph_forward {
+	int family; /* AF_INET or AF_INET6: of every address of the forward */
+	uint8_t listen[16];
+	bool has_default; /* config target_address: every other port and protocol */
+	uint8_t default_target[16];
+	struct ph_fwd_port ports[PH_FWD_PORTS_MAX];
+	size_t n_ports;
+};
+
 /* ---- the calls, one per op, in the order of the proto ------------------------- */
 
 int ph_call_hello(struct ph_hello_info *ret, struct ph_error *ret_error);

@@ -2070,6 +2070,17 @@ static void nic_cases(struct enc *e)
 		snprintf(what, sizeof(what), "policy %s: nic_attach of a bridged nic onto lo",
 			 policy);
 		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : ENOENT, "nic_attach");
+		/* a host end that exists is another nic's: its filter is never replaced */
+		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_P2P, "");
+		n.host_name = str("lo");
+		n.hwaddr = 0x00163e000002ull;
+		n.type = PH__NIC_TYPE__NIC_TYPE_BRIDGED;
+		n.parent = str("lo");
+		n.mac_filtering = true;
+		build_op(e, next_id++, PH__REQUEST__OP_NIC_ATTACH, &a);
+		snprintf(what, sizeof(what), "policy %s: nic_attach naming a host end that exists",
+			 policy);
+		case_answered_err(what, e, next_id - 1, hardened() ? EPERM : EEXIST, "nic_attach");
 		nic_base(&n, PH__NIC_TYPE__NIC_TYPE_MACVLAN, "lo");
 		build_op(e, next_id++, PH__REQUEST__OP_NIC_DETACH, &x);
 		snprintf(what, sizeof(what), "policy %s: nic_detach of a macvlan nic", policy);

@@ -72,6 +72,9 @@ print([a["address"] for a in st.network["eth0"]["addresses"]])
 EOF
 )"
 
+check_eq "the state's network names eth0's host end (host_name)" "$HOST1" \
+	"$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["network"]["eth0"]["host_name"]')"
+check_match "lxc info shows it" "Host interface: $HOST1" "$(timeout 30 lxc info c1)"
 check "launch c2 with a bridged nic through moat" timeout 120 "$B/moat" init bb c2
 check "moat config device add c2 eth0 nic" timeout 30 "$B/moat" config device add c2 eth0 nic \
 	nictype=bridged parent="$BR" hwaddr=00:16:3e:66:00:02
@@ -127,6 +130,8 @@ c = pylxd.Client()
 c.containers.create({"name": "n2", "source": {"type": "image", "alias": "bb"},
     "devices": {"eth0": {"type": "nic", "network": "$NET"}}}, wait=True)
 EOF2
+check_match "n2's nic has its volatile.eth0.hwaddr from the create on, as LXD's" \
+	'^00:16:3e(:[0-9a-f]{2}){3}$' "$(vol n2 volatile.eth0.hwaddr)"
 check "moat init n3 with a static ipv4.address and filters" sh -c \
 	"timeout 120 '$B/moat' init bb n3 && timeout 30 '$B/moat' config device add n3 eth0 nic \
 	 network=$NET ipv4.address=$P4.50 security.mac_filtering=true \
@@ -212,6 +217,15 @@ check_fails "eth1 is gone from c2" inside c2 test -d /sys/class/net/eth1
 check_fails "... and its host end from the host" test -d "/sys/class/net/$HOST2"
 check_fails "... and its filter" sh -c "nft list ruleset bridge | grep -q 'chain nic_c2_$HOST2 '"
 check "c2's eth0 still works" inside c1 ping -c1 -W5 "$NET4.12"
+check "a profile p66 on the running c2" sh -c \
+	"timeout 30 lxc profile create p66 && timeout 30 lxc profile add c2 p66"
+check "lxc profile device add p66: a nic hot-plugged into its running member" timeout 30 \
+	lxc profile device add p66 eth3 nic nictype=bridged parent="$BR" name=eth3
+check_eq "eth3 is in c2 with the hwaddr kept in c2's volatile.eth3.hwaddr" \
+	"$(vol c2 volatile.eth3.hwaddr)" "$(inside c2 cat /sys/class/net/eth3/address)"
+check_match "... which is LXD's form" '^00:16:3e' "$(vol c2 volatile.eth3.hwaddr)"
+check "lxc profile remove c2 p66" timeout 30 lxc profile remove c2 p66
+check_fails "eth3 went with it" inside c2 test -d /sys/class/net/eth3
 check_fails "a hot-plug onto a parent that does not exist fails" timeout 30 \
 	lxc config device add c2 eth2 nic nictype=bridged parent=mt$$x name=eth2
 check_eq "... and is not stored" "" \

@@ -114,6 +114,7 @@ int main(void)
 	test_router();
 	test_object();
 	test_profiles();
+	test_acl();
 	test_networks_api();
 	test_cli();
 	test_cli_format();

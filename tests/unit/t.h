@@ -35,6 +35,7 @@ char *t_yaml_of(struct json_object *o);
 
 /* The suites, one per file (main.c says in which order they run). */
 void test_name(void);
+void test_acl(void);
 void test_frame(void);
 void test_policy(void);
 void test_rawconf(void);

@@ -318,6 +318,27 @@ out:
 	json_object_put(xd);
 }
 
+static void keep_volatile(void)
+{
+	json_object *to = parse("{\"volatile.eth0.hwaddr\":\"00:16:3e:00:00:01\"}");
+	json_object *from = parse("{\"volatile.eth0.hwaddr\":\"00:16:3e:00:00:02\","
+				  "\"volatile.eth1.hwaddr\":\"00:16:3e:00:00:03\","
+				  "\"volatile.eth1.host_name\":\"veth1\","
+				  "\"volatile.idmap.base\":\"0\",\"limits.memory\":\"1GiB\"}");
+	json_object *v;
+
+	fe_nics_keep_volatile(to, from);
+	CHECK(json_object_object_get_ex(to, "volatile.eth0.hwaddr", &v) &&
+		      strcmp(json_object_get_string(v), "00:16:3e:00:00:01") == 0 &&
+		      json_object_object_get_ex(to, "volatile.eth1.hwaddr", NULL) &&
+		      json_object_object_get_ex(to, "volatile.eth1.host_name", NULL) &&
+		      !json_object_object_get_ex(to, "volatile.idmap.base", NULL) &&
+		      !json_object_object_get_ex(to, "limits.memory", NULL),
+	      "nic: the nics' volatile keys are kept (a stored one wins), nothing else");
+	json_object_put(to);
+	json_object_put(from);
+}
+
 void test_nic(void)
 {
 	CHECK(name_ifname_valid("eth0") && name_ifname_valid("eth0.100") &&
@@ -331,4 +352,5 @@ void test_nic(void)
 	filter_rules();
 	frontend_check();
 	frontend_start();
+	keep_volatile();
 }

@@ -55,6 +55,7 @@ static bool kind_matches(enum lxd_kind k, json_object *v)
 	case LXD_DEVICE_MAP:
 		return json_object_is_type(v, json_type_object);
 	case LXD_STRING_LIST:
+	case LXD_OBJECT_LIST:
 		return json_object_is_type(v, json_type_array);
 	case LXD_OBJECT:
 		return !v || json_object_is_type(v, json_type_object);
@@ -64,10 +65,11 @@ static bool kind_matches(enum lxd_kind k, json_object *v)
 
 static void test_tables(void)
 {
-	static const struct lxd_object_type *const types[] = { &lxd_instance_type, &lxd_image_type,
-							       &lxd_image_alias_type,
-							       &lxd_profile_type,
-							       &lxd_network_type };
+	static const struct lxd_object_type *const types[] = {
+		&lxd_instance_type,       &lxd_image_type,   &lxd_image_alias_type,
+		&lxd_profile_type,        &lxd_network_type, &lxd_network_acl_type,
+		&lxd_network_forward_type
+	};
 
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
 		const struct lxd_object_type *ty = types[t];

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Where network ACLs meet networks and nics (model/network_use.c): which
+ * networks name an ACL, and an ACL change carried to every network and
+ * running nic that uses it. Unprivileged; the names come from the
+ * database, checked when they were stored.
+ */
+#ifndef MOAT_FE_MODEL_NETWORK_USE_H
+#define MOAT_FE_MODEL_NETWORK_USE_H
+
+#include <sqlite3.h>
+
+#include "model/network_acls.h"
+
+/* Add "/1.0/networks/<net>" to list for each network whose security.acls names the ACL. */
+void fe_networks_using_acl_locked(sqlite3 *db, const char *name, json_object *list);
+/*
+ * Give every network and running nic that uses the ACL its filter again,
+ * from the stored rows. On a refusal the ones done keep their new filter
+ * (the caller restores the row and calls this again); 0 or -errno (err).
+ */
+int fe_acl_users_apply(const char *name, char err[static FE_ERR_MAX]);
+
+/* Give a network its bridge, filters and forwards again from the stored rows (moatd). */
+int fe_network_resync(const char *network, char err[static FE_ERR_MAX]);
+
+#endif
