@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # `make demo`: start moatd (unless one already serves $MOAT_DIR), show the
 # server through the stock lxc client and moat, build the busybox image,
-# launch a container `demo`, run a command in it and list it. Runs as root.
+# launch a container `demo` (on the default network, moatbr0), run a command
+# in it and list it with its addresses. Runs as root.
 set -eu
 cd "$(dirname "$0")/.."
 export MOAT_DIR=${MOAT_DIR:-/var/lib/moat}
@@ -51,8 +52,16 @@ fi
 echo
 echo "\$ build/moat exec demo -- uname -a"
 build/moat exec demo -- uname -a
+# its address comes from the default network's DHCP within a second or so
+for _ in $(seq 1 50); do
+	[ -n "$(build/moat list demo -c 4 --format csv 2>/dev/null)" ] && break
+	sleep 0.2
+done
 echo
 echo "\$ build/moat list"
 build/moat list
+echo
+echo "\$ build/moat network list    # moatbr0: made at first start, eth0 in the default profile"
+build/moat network list
 echo
 echo "moatd keeps running; stop it with: kill ${pid:-<pid of moatd>}"
