@@ -4,7 +4,8 @@
 # reference LXD (Debian's package) in its own LXD_DIR and an Incus (Debian's
 # bookworm-backports incus-base, installed by bench/incus-install.sh) in its
 # own INCUS_DIR, each with a dir pool, the root disk in the default profile
-# and no network, and a moatd in its own MOAT_DIR, all under one scratch
+# and no network (the networked workloads make each its own bridge), and a
+# moatd in its own MOAT_DIR (--network none), all under one scratch
 # directory in /tmp; imports the same busybox image into each. moat and LXD
 # are driven by the stock lxc client (LXD_DIR picks the daemon); Incus by its
 # own client `incus` and, when lxc 5.0.2 can talk to it over its unix
@@ -72,6 +73,23 @@ stop_all() {
 		for _ in $(seq 1 100); do kill -0 "$p" 2>/dev/null || break; sleep 0.1; done
 		kill -9 "$p" 2>/dev/null || true
 	done
+	# moat's networks outlive moatd by design (LXD and Incus remove theirs
+	# at shutdown): remove what this moatd made, by the marker on its
+	# bridges (moat:TAG; its tables are moat_TAG) and its dnsmasq's pid file
+	local n p tag
+	for n in "$MOAT_D"/networks/*/; do
+		[ -d "$n" ] || continue
+		n=$(basename "$n")
+		p=$(cat "$MOAT_D/networks/$n/dnsmasq.pid" 2>/dev/null || true)
+		if [ -n "$p" ] && grep -qsF -- "$MOAT_D/networks/$n/dnsmasq.conf" "/proc/$p/cmdline"; then
+			kill "$p" 2>/dev/null || true
+		fi
+		tag=$(ip -d link show "$n" 2>/dev/null | sed -n 's/^ *alias moat:\([0-9a-f]*\)$/\1/p')
+		[ -n "$tag" ] || continue
+		ip link del "$n" 2>/dev/null || true
+		nft delete table inet "moat_$tag" 2>/dev/null || true
+		nft delete table bridge "moat_$tag" 2>/dev/null || true
+	done
 	# whatever LXD or Incus left mounted below the scratch directory, deepest first
 	awk -v w="$W/" 'index($5, w) == 1 { print $5 }' /proc/self/mountinfo | sort -r |
 		while read -r m; do umount -l "$m" 2>/dev/null || true; done
@@ -129,7 +147,9 @@ else
 		INCUS_DIR=$INCUS_D timeout 60 "$INCUSD" shutdown >/dev/null 2>&1 || kill "$INCUS_PID" 2>/dev/null || true
 	fi
 fi
-setsid "$B/moatd" --dir "$MOAT_D" </dev/null >"$W/moatd.log" 2>&1 &
+# no default network: every daemon starts without one, and the networked
+# workloads below give each its own bridge
+setsid "$B/moatd" --dir "$MOAT_D" --network none </dev/null >"$W/moatd.log" 2>&1 &
 MOATD_PID=$!
 for _ in $(seq 1 100); do
 	[ -S "$MOAT_D/unix.socket" ] && LXD_DIR=$MOAT_D timeout 5 lxc query /1.0 >/dev/null 2>&1 && break
@@ -194,7 +214,7 @@ us() {
 	local s e
 	s=$EPOCHREALTIME
 	if ! "$@" >/dev/null 2>"$W/err"; then
-		say "bench: failed: $*"
+		say "bench: failed: $* (daemon ${LXD_DIR:-?})"
 		sed 's/^/  /' "$W/err" >&2
 		exit 1
 	fi
@@ -436,6 +456,85 @@ lists() { # SUFFIX
 	bench "list-$1" none m_list none
 	bench "list-$1-json" none m_list_json none
 }
+# -- networked: each daemon its own managed bridge with NAT and a profile
+# "<pfx>net" giving eth0 on it. LXD 5.0.2 and Incus get a subnet each
+# (LXD's ipv4.address=auto fails on these machines); moat picks its own
+# (auto). Launch to IPv4: from `launch` to the address in `list`, polled
+# every 20 ms. Then 50 running networked instances per daemon, each with
+# its address: list (table and JSON) and exec into one of them.
+want_net() { want launch-ipv4 || want launch-ipv4-debian || want list-50-networked || want exec-networked; }
+net_setup() {
+	local side label dir pfx cl n=0 v4 v6
+	for side in "${DAEMONS[@]}"; do
+		read -r label dir pfx cl <<<"$side"
+		n=$((n + 1))
+		case $label in
+		moat) v4=auto v6=auto ;;
+		*) v4=10.251.$n.1/24 v6=fd42:251:$n::1/64 ;;
+		esac
+		on "$side" network create "${pfx}bn0" ipv4.address="$v4" ipv6.address="$v6" \
+			ipv4.nat=true ipv6.nat=true >/dev/null ||
+			{ say "bench: $label: network create failed"; exit 1; }
+		on "$side" profile create "${pfx}net" >/dev/null
+		on "$side" profile device add "${pfx}net" eth0 nic network="${pfx}bn0" name=eth0 >/dev/null
+	done
+}
+net_teardown() {
+	local side
+	for side in "${DAEMONS[@]}"; do
+		read -r _ _ pfx _ <<<"$side"
+		on "$side" profile delete "${pfx}net" >/dev/null 2>&1 || true
+		on "$side" network delete "${pfx}bn0" >/dev/null 2>&1 || true
+	done
+}
+has_ipv4() { # NAME: the current side's list shows an IPv4 for it
+	[ -n "$(cli list "$1" -c 4 --format csv 2>/dev/null)" ]
+}
+wait_ipv4() { # NAME
+	for _ in $(seq 1 3000); do
+		has_ipv4 "$1" && return 0
+		sleep 0.02
+	done
+	say "bench: $CLI: $1 has no IPv4 after 60 s"
+	exit 1
+}
+m_launch_ipv4() { # side pfx run [image]
+	local s e n=${2}v$3
+	s=$EPOCHREALTIME
+	cli launch "${4:-busybox}" "$n" -p default -p "${2}net" >/dev/null 2>"$W/err" ||
+		{ say "bench: failed: $CLI launch $n"; sed 's/^/  /' "$W/err" >&2; exit 1; }
+	wait_ipv4 "$n"
+	e=$EPOCHREALTIME
+	echo $((${e/./} - ${s/./}))
+}
+t_launch_ipv4() { cli delete -f "${2}v$3" >/dev/null; }
+m_launch_ipv4_debian() { m_launch_ipv4 "$1" "$2" "d$3" debian; }
+t_launch_ipv4_debian() { t_launch_ipv4 "$1" "$2" "d$3"; }
+m_exec_net() { us cli exec "${2}n1" -- true; }
+if want_net; then
+	net_setup
+	bench launch-ipv4 none m_launch_ipv4 t_launch_ipv4
+	[ "$FULL" = 1 ] && bench launch-ipv4-debian none m_launch_ipv4_debian t_launch_ipv4_debian
+	if want list-50-networked || want exec-networked; then
+		for side in "${DAEMONS[@]}"; do
+			read -r label dir pfx cl <<<"$side"
+			seq 1 50 | sed "s/^/${pfx}n/" |
+				LXD_DIR=$dir INCUS_DIR=$dir xargs -P4 -n1 "$cl" launch busybox -p default -p "${pfx}net" >/dev/null 2>&1
+			CLI=$cl LXD_DIR=$dir INCUS_DIR=$dir
+			export CLI LXD_DIR INCUS_DIR
+			for i in $(seq 1 50); do wait_ipv4 "${pfx}n$i"; done
+		done
+		bench list-50-networked none m_list none
+		bench list-50-networked-json none m_list_json none
+		bench exec-networked none m_exec_net none
+		for side in "${DAEMONS[@]}"; do
+			read -r _ dir pfx cl <<<"$side"
+			seq 1 50 | sed "s/^/${pfx}n/" | LXD_DIR=$dir INCUS_DIR=$dir xargs "$cl" delete -f >/dev/null
+		done
+	fi
+	net_teardown
+fi
+
 if want list || want list-500 || want memory-500; then
 	grow 10
 	lists 10
