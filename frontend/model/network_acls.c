@@ -36,28 +36,6 @@ static const char *js(json_object *o)
 	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 }
 
-/* One statement with the bound texts (NULL ends them), in the lock: rows changed, or -errno. */
-static int run_locked(sqlite3 *db, const char *sql, const char *const *texts)
-{
-	sqlite3_stmt *st = NULL;
-	int r = -EIO;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-		return -EIO;
-	for (int k = 0; texts[k]; k++)
-		sqlite3_bind_text(st, k + 1, texts[k], -1, SQLITE_TRANSIENT);
-	switch (sqlite3_step(st)) {
-	case SQLITE_DONE:
-		r = sqlite3_changes(db);
-		break;
-	case SQLITE_CONSTRAINT:
-		r = -EEXIST;
-		break;
-	}
-	sqlite3_finalize(st);
-	return r;
-}
-
 /* ---- what uses an ACL ----------------------------------------------------------------------- */
 
 /* Does a device map hold a nic whose security.acls names it? */
@@ -235,10 +213,11 @@ int fe_acl_insert(const struct lxd_network_acl *a)
 				js(a->ingress), js(a->egress),
 				js(a->config),  NULL };
 	sqlite3 *db = fe_db_lock();
-	int r = run_locked(db,
-			   "INSERT INTO network_acls (name, description, ingress, egress, config)"
-			   " VALUES (?, ?, ?, ?, ?);",
-			   texts);
+	int r = fe_db_run_locked(
+		db,
+		"INSERT INTO network_acls (name, description, ingress, egress, config)"
+		" VALUES (?, ?, ?, ?, ?);",
+		texts);
 
 	fe_db_unlock();
 	return r < 0 ? r : 0;
@@ -253,10 +232,11 @@ static int store_row(const struct lxd_network_acl *a)
 				a->name,
 				NULL };
 	sqlite3 *db = fe_db_lock();
-	int r = run_locked(db,
-			   "UPDATE network_acls SET description = ?1, ingress = ?2, egress = ?3,"
-			   " config = ?4 WHERE name = ?5;",
-			   texts);
+	int r = fe_db_run_locked(
+		db,
+		"UPDATE network_acls SET description = ?1, ingress = ?2, egress = ?3,"
+		" config = ?4 WHERE name = ?5;",
+		texts);
 
 	fe_db_unlock();
 	return r < 0 ? r : r == 0 ? -ENOENT : 0;
@@ -275,7 +255,7 @@ static int change_unused(const char *sql, const char *from, const char *to, cons
 		snprintf(err, FE_ERR_MAX, "Cannot %s an ACL that is in use", verb);
 		r = -EBUSY;
 	} else {
-		r = run_locked(db, sql, names);
+		r = fe_db_run_locked(db, sql, names);
 		if (r == -EEXIST)
 			snprintf(err, FE_ERR_MAX, "An ACL by that name exists already");
 		r = r == 0 ? -ENOENT : r < 0 ? r : 0;
