@@ -109,8 +109,11 @@ static void check_accepted_config(json_object *config, json_object *devices)
 			for (int k = 0; k < 2; k++) {
 				const struct ph_proxy_end_config *e = k ? &p.connect : &p.listen;
 
+				/* moatd's check: a normal absolute path ("..ck" is a
+				 * name, ".." is not), not "/" */
 				if (e->kind == PH_PROXY_END_UNIX
-					    ? e->path[0] != '/' || strstr(e->path, "/..")
+					    ? !name_device_path_valid(e->path) ||
+						      strcmp(e->path, "/") == 0
 					    : e->port == 0)
 					abort();
 			}
