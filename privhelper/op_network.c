@@ -326,8 +326,25 @@ int ph_check_network_apply(const Ph__NetworkApplyRequest *m, struct ph_network_a
 		if (check_host(m->hosts[i], t, &t->hosts[i]) < 0)
 			return -EINVAL;
 	t->n_hosts = m->n_hosts;
+	/* security.acls and the forwards (acl.c) */
+	if (m->acls && ph_check_fw_set(m->acls, &t->acls) < 0)
+		return -EINVAL;
+	if (m->n_forwards > PH_FW_FWD_MAX)
+		return -EINVAL;
+	for (size_t i = 0; i < m->n_forwards; i++)
+		if (ph_check_fw_fwd(m->forwards[i], &t->forwards[i]) < 0)
+			return -EINVAL;
+	t->n_forwards = m->n_forwards;
 	*ret = *t;
 	return 0;
+}
+
+/* A forward on a loopback address would take the host's own local services. */
+static bool loopback(const struct ph_fw_fwd *f)
+{
+	static const uint8_t lo6[16] = { [15] = 1 };
+
+	return f->family == AF_INET ? f->listen[0] == 127 : memcmp(f->listen, lo6, 16) == 0;
 }
 
 /* raw.dnsmasq is a dnsmasq run by root (dhcp-script, conf-file...): the policy decides. */
@@ -338,6 +355,11 @@ int ph_policy_network_apply(const struct ph_policy *p, const struct ph_network_a
 		*ret_why = "raw.dnsmasq is not allowed by the policy";
 		return -EPERM;
 	}
+	for (size_t i = 0; i < t->n_forwards; i++)
+		if (loopback(&t->forwards[i])) {
+			*ret_why = "a network forward cannot listen on a loopback address";
+			return -EPERM;
+		}
 	return 0;
 }
 
@@ -462,12 +484,18 @@ static char rep_warning[256];
  * the host is shadowed. The rules go only into this daemon's own table,
  * written from the typed fields; dnsmasq gets a config written from them
  * and drops to its own user. A failure undoes a bridge created here.
+ * The ACL's rules only add drops and rejects to traffic crossing this
+ * bridge (an accept in our chain skips no other chain); a forward DNATs
+ * only to addresses of this bridge's own subnet, never from a loopback
+ * address (policy), and both are compiled from numbers before anything
+ * changes; a fragment nft refuses leaves that fragment's old rules.
  */
 int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 			Ph__NetworkApplyReply *rep)
 {
 	__do_free struct ph_network_apply *n = malloc(sizeof(*n));
-	__do_free char *rules = NULL;
+	__do_free char *rules = NULL, *acl_rules = NULL, *fwd_rules = NULL;
+	const char *fw_why = NULL;
 	char why[256] = "";
 	int state, r;
 	bool created;
@@ -500,6 +528,15 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 		}
 	if (r == 0)
 		r = ph_dnsmasq_check(n, why, sizeof(why));
+	/* the ACL's and forwards' rules, compiled before anything changes (acl.c) */
+	if (r == 0 && (r = ph_fw_targets_ok(n, &fw_why)) < 0)
+		snprintf(why, sizeof(why), "%s", fw_why);
+	if (r == 0 && n->acls.enabled && (r = ph_fw_acl_rules(t->name, &n->acls, &acl_rules)) < 0)
+		snprintf(why, sizeof(why), "The network's ACL rules are too many for moatd (%s)",
+			 strerror(-r));
+	if (r == 0 && n->n_forwards && (r = ph_fw_fwd_rules(t->name, n, &fwd_rules)) < 0)
+		snprintf(why, sizeof(why), "The network's forwards are too many for moatd (%s)",
+			 strerror(-r));
 	if (r < 0)
 		return ph_fail(ctx, -r, why[0] ? why : NULL);
 	r = ph_link_bridge_ensure(t->name, t->mtu, t->has_hwaddr ? t->hwaddr : NULL, why,
@@ -523,6 +560,11 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 		r = ph_nft_net_rules(n, &rules);
 		if (r == 0)
 			r = ph_nft_set("net", t->name, rules);
+		/* each fragment whole or not at all: a refused one keeps its old rules */
+		if (r == 0)
+			r = ph_nft_set("acl", t->name, acl_rules);
+		if (r == 0)
+			r = ph_nft_set("fwd", t->name, fwd_rules);
 		if (r < 0)
 			snprintf(why, sizeof(why), "Cannot set the network's firewall rules: %s",
 				 ph_nft_error()[0] ? ph_nft_error() : strerror(-r));
@@ -532,6 +574,8 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 	if (r < 0) {
 		if (created) {
 			ph_dnsmasq_stop(t->name);
+			ph_nft_set("fwd", t->name, NULL);
+			ph_nft_set("acl", t->name, NULL);
 			ph_nft_set("net", t->name, NULL);
 			ph_link_bridge_delete(t->name);
 			remove_files(t->name);
@@ -579,7 +623,11 @@ int ph_do_network_delete(struct ph_ctx *ctx, const struct ph_network_delete *t,
 	int r;
 
 	ph_dnsmasq_stop(t->name);
-	r = ph_nft_set("net", t->name, NULL);
+	r = ph_nft_set("fwd", t->name, NULL);
+	if (r == 0)
+		r = ph_nft_set("acl", t->name, NULL);
+	if (r == 0)
+		r = ph_nft_set("net", t->name, NULL);
 	if (r < 0)
 		return ph_fail(ctx, -r, "Cannot remove the network's firewall rules");
 	if (ph_link_state(t->name) == 1) {

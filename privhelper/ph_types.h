@@ -263,6 +263,60 @@ struct ph_net_apply_host {
 	struct in6_addr ipv6;
 };
 
+/* ---- acl.c: network ACLs and forwards, typed -------------------------------- */
+#define PH_FW_RULES_MAX 64 /* rules of one direction */
+#define PH_FW_MATCH_MAX 8  /* addresses or ports in one field of a rule */
+#define PH_FW_FWD_MAX 32   /* forwards of one network */
+#define PH_FW_PORTS_MAX 32 /* port maps of one forward */
+enum ph_fw_action { PH_FW_ALLOW = 1, PH_FW_REJECT = 2, PH_FW_DROP = 3 };
+enum ph_fw_proto { PH_FW_ANY = 0, PH_FW_TCP = 1, PH_FW_UDP = 2, PH_FW_ICMP4 = 3, PH_FW_ICMP6 = 4 };
+struct ph_fw_range {
+	int family;                  /* AF_INET (4 bytes used) or AF_INET6 */
+	uint8_t first[16], last[16]; /* first <= last */
+};
+struct ph_fw_ports {
+	uint16_t first, last; /* first <= last */
+};
+struct ph_fw_rule {
+	enum ph_fw_action action;
+	bool log;
+	enum ph_fw_proto proto;
+	struct ph_fw_range src[PH_FW_MATCH_MAX], dst[PH_FW_MATCH_MAX];
+	size_t n_src, n_dst;
+	struct ph_fw_ports sport[PH_FW_MATCH_MAX], dport[PH_FW_MATCH_MAX]; /* tcp, udp only */
+	size_t n_sport, n_dport;
+	int icmp_type, icmp_code; /* -1, or 0-255 with icmp4 and icmp6 only */
+};
+struct ph_fw_set {
+	bool enabled;
+	enum ph_fw_action default_ingress, default_egress;
+	struct ph_fw_rule ingress[PH_FW_RULES_MAX], egress[PH_FW_RULES_MAX];
+	size_t n_ingress, n_egress;
+};
+struct ph_fw_fwd_port {
+	enum ph_fw_proto proto;            /* PH_FW_TCP or PH_FW_UDP */
+	struct ph_fw_ports listen, target; /* target: one port or as many as listen */
+	uint8_t target_addr[16];
+};
+struct ph_fw_fwd {
+	int family;
+	uint8_t listen[16];
+	bool has_default;
+	uint8_t default_target[16];
+	struct ph_fw_fwd_port ports[PH_FW_PORTS_MAX];
+	size_t n_ports;
+};
+
+struct ph_network_apply;
+/* An AclSet (absent: enabled false) and a Forward into their typed forms (acl.c). */
+int ph_check_fw_set(const Ph__AclSet *m, struct ph_fw_set *ret);
+int ph_check_fw_fwd(const Ph__Forward *m, struct ph_fw_fwd *ret);
+/* -EPERM (why) unless every forward targets the network's own subnet. */
+int ph_fw_targets_ok(const struct ph_network_apply *n, const char **ret_why);
+/* The "acl" and "fwd" fragments of bridge b (malloc'ed); -E2BIG past 64 KiB of rules. */
+int ph_fw_acl_rules(const char *b, const struct ph_fw_set *s, char **ret);
+int ph_fw_fwd_rules(const char *b, const struct ph_network_apply *n, char **ret);
+
 struct ph_network_apply {
 	char name[PH_NET_NAME_MAX + 1];
 	uint32_t mtu; /* 68..65535 (1280.. with IPv6) */
@@ -284,6 +338,9 @@ struct ph_network_apply {
 	char raw_dnsmasq[PH_NET_RAW_MAX + 1]; /* "" or lines key[=value], printable */
 	size_t n_hosts;
 	struct ph_net_apply_host hosts[PH_NET_HOSTS_MAX];
+	struct ph_fw_set acls;                    /* acl.c: security.acls (enabled false: none) */
+	struct ph_fw_fwd forwards[PH_FW_FWD_MAX]; /* acl.c: in the network's subnet */
+	size_t n_forwards;
 };
 
 struct ph_network_delete {

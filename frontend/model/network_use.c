@@ -56,14 +56,47 @@ int fe_acl_users_apply(const char *name, char err[static FE_ERR_MAX])
 	return r;
 }
 
-/*
- * moatd's side of the forwards and of security.acls (NetworkApplyRequest
- * fields 50 and 51, privhelper/acl.c) is not on main: privhelper/ has no
- * room left under its line budget. Until it is, nothing claims to apply.
- */
 int fe_network_resync(const char *network, char err[static FE_ERR_MAX])
 {
-	(void)network;
-	snprintf(err, FE_ERR_MAX, "Network forwards are not realised by this moatd yet");
-	return -EOPNOTSUPP;
+	return fe_network_sync(network, err);
+}
+
+int fe_network_fw_fill(const char *name, json_object *config, struct ph_network *n,
+		       struct fe_net_fw *ret, char err[static FE_ERR_MAX])
+{
+	json_object *v;
+	const char *acls = json_object_object_get_ex(config, "security.acls", &v)
+				   ? json_object_get_string(v)
+				   : "";
+	const char *def_in =
+		json_object_object_get_ex(config, "security.acls.default.ingress.action", &v)
+			? json_object_get_string(v)
+			: NULL;
+	const char *def_out =
+		json_object_object_get_ex(config, "security.acls.default.egress.action", &v)
+			? json_object_get_string(v)
+			: NULL;
+	struct fe_net_fw fw = { 0 };
+	int r = 0;
+
+	if (*acls && (r = fe_acl_set_build(acls, def_in, def_out, &fw.acls, err)) == -ENOENT)
+		r = -EINVAL; /* the client's mistake (err says which), not a missing network */
+	if (r == 0 && (r = fe_forwards_of(name, &fw.forwards, &fw.n_forwards)) < 0)
+		snprintf(err, FE_ERR_MAX, "Failed to read the network's forwards");
+	if (r < 0) {
+		fe_net_fw_free(&fw);
+		return r;
+	}
+	n->acls = fw.acls;
+	n->forwards = fw.forwards;
+	n->n_forwards = fw.n_forwards;
+	*ret = fw;
+	return 0;
+}
+
+void fe_net_fw_free(struct fe_net_fw *fw)
+{
+	free(fw->acls);
+	free(fw->forwards);
+	*fw = (struct fe_net_fw){ 0 };
 }

@@ -24,4 +24,19 @@ int fe_acl_users_apply(const char *name, char err[static FE_ERR_MAX]);
 /* Give a network its bridge, filters and forwards again from the stored rows (moatd). */
 int fe_network_resync(const char *network, char err[static FE_ERR_MAX]);
 
+/* What a network_apply carries of ACLs and forwards, owned until it is sent. */
+struct fe_net_fw {
+	struct ph_acl_set *acls;
+	struct ph_forward *forwards;
+	size_t n_forwards;
+};
+/*
+ * The set of config's security.acls (with its default actions) and the
+ * network's stored forwards into n (model/networks.c's build); ret owns
+ * them (fe_net_fw_free). -ENOENT for an ACL that is not there (err).
+ */
+int fe_network_fw_fill(const char *name, json_object *config, struct ph_network *n,
+		       struct fe_net_fw *ret, char err[static FE_ERR_MAX]);
+void fe_net_fw_free(struct fe_net_fw *fw);
+
 #endif

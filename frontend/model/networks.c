@@ -26,6 +26,8 @@
 #include "model/config_net.h"
 #include "model/images.h"
 #include "model/instances.h"
+#include "model/network_acls.h"
+#include "model/network_use.h"
 #include "model/networks.h"
 #include "model/profiles.h"
 
@@ -100,6 +102,7 @@ static const struct fe_key bridge_keys[] = {
 			    "a script or an interface), at most 32 lines of 512 bytes and 4096 in all" },
 	  .gate = FE_GATE_RAW_DNSMASQ,
 	  .forbidden = "Raw dnsmasq configuration is forbidden" },
+	FE_ACL_KEY_ROWS, /* model/network_acls.h: applied by acl.c in moatd */
 	{ .name = "user.", .flags = FE_KEY_PREFIX, .value = FE_STRING(4096, "must be a string") },
 	{ .name = NULL },
 };
@@ -588,6 +591,7 @@ static int apply_locked(const char *name, json_object *config, bool *ret_picked,
 	struct ph_net_host *hosts = calloc(PH_NET_HOSTS_MAX, sizeof(*hosts));
 	struct ph_network_applied a = { 0 };
 	struct ph_error e = { "" };
+	struct fe_net_fw fw = { 0 };
 	struct ph_network n;
 	int r;
 
@@ -598,15 +602,25 @@ static int apply_locked(const char *name, json_object *config, bool *ret_picked,
 	*ret_picked = false;
 	err[0] = '\0';
 	build(name, config, hosts, &n);
+	/* security.acls and the forwards (model/network_use.c) */
+	r = fe_network_fw_fill(name, config, &n, &fw, err);
+	if (r < 0) {
+		free(hosts);
+		return r;
+	}
 	r = ph_call_network_apply(&n, &a, &e);
 	if (r == 0 && (*ret_picked = store_picked(config, &a))) {
 		/* an auto subnet's ranges and static leases: checked and applied once it is picked */
 		r = check_ranges(name, config, err);
 		if (r == 0) {
 			build(name, config, hosts, &n);
+			n.acls = fw.acls;
+			n.forwards = fw.forwards;
+			n.n_forwards = fw.n_forwards;
 			r = ph_call_network_apply(&n, &a, &e);
 		}
 	}
+	fe_net_fw_free(&fw);
 	free(hosts);
 	if (r < 0)
 		return err[0] ? r : refused(r, &e, err);

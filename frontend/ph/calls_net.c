@@ -206,8 +206,12 @@ int ph_call_network_apply(const struct ph_network *net, struct ph_network_applie
 	Ph__NetworkApplyRequest m = PH__NETWORK_APPLY_REQUEST__INIT;
 	Ph__Reply *rep __do_reply_msg = NULL;
 	struct net_wire w __attribute__((cleanup(net_wire_free))) = { 0 };
+	struct ph_fw_wire fw __attribute__((cleanup(ph_fw_wire_free))) = { 0 };
 	struct ph_network_applied a;
 	int r = fill(net, &m, &w);
+
+	if (r == 0) /* security.acls and the forwards: calls_acl.c */
+		r = ph_fw_fill(net, &m, &fw);
 
 	if (r < 0) {
 		if (ret_error)

@@ -438,6 +438,10 @@ struct ph_network {
 	const char *raw_dnsmasq; /* NULL, or lines the frontend checked (moatd checks again) */
 	const struct ph_net_host *hosts;
 	size_t n_hosts;
+	/* security.acls (NULL: none) and the forwards (model/network_use.c) */
+	const struct ph_acl_set *acls;
+	const struct ph_forward *forwards;
+	size_t n_forwards;
 };
 /* What moatd did: the addresses it picked for PH_ADDR_AUTO (else the ones asked). */
 struct ph_network_applied {

@@ -82,4 +82,23 @@ int ph_nic_msg(const struct ph_nic_config *n, Ph__Nic *x, ProtobufCBinaryData v4
 int ph_nic_fill(const struct ph_start_config *c, Ph__InstanceStartRequest *m,
 		struct ph_nic_wire *w);
 
+/*
+ * A network's ACL set and forwards in a NetworkApplyRequest (calls_acl.c):
+ * every message and array on the heap, owned here and freed after the call.
+ */
+struct ph_fw_wire {
+	Ph__AclSet set;
+	Ph__AclRule *rules, **in_p, **out_p;
+	Ph__AclRange *ranges, **ranges_p;
+	Ph__PortRange *ports, **ports_p;
+	Ph__Forward *fwd, **fwd_p;
+	Ph__ForwardPort *fports, **fports_p;
+	char (*text)[46]; /* the addresses' text */
+	size_t n_ranges, n_ports, n_text;
+};
+
+/* Fill m's fields 50 and 51 from net; -E2BIG past the limits. */
+int ph_fw_fill(const struct ph_network *net, Ph__NetworkApplyRequest *m, struct ph_fw_wire *w);
+void ph_fw_wire_free(struct ph_fw_wire *w);
+
 #endif

@@ -2738,6 +2738,42 @@ static void network_cases(struct enc *e)
 	case_answered_err(what, e, id, hardened() ? EPERM : EEXIST, "network_apply");
 	result(if_nametoindex("lo") != 0, "network cases: lo is still there");
 
+	/* forwards (acl.c): never from a loopback address (policy, both policies), never
+	 * to an address outside the network's own subnet (before anything is made) */
+	{
+		Ph__Forward fwd = PH__FORWARD__INIT, *fwdp = &fwd;
+		Ph__ForwardPort fp = PH__FORWARD_PORT__INIT, *fpp = &fp;
+		Ph__PortRange lp = PH__PORT_RANGE__INIT, tp = PH__PORT_RANGE__INIT;
+		static char fname[16];
+
+		lp.first = lp.last = 22;
+		tp.first = tp.last = 22;
+		fp.protocol = PH__ACL_PROTO__ACL_TCP;
+		fp.listen = &lp;
+		fp.target = &tp;
+		fp.target_address = str("10.250.62.5");
+		fwd.listen_address = str("127.0.0.1");
+		fwd.ports = &fpp;
+		fwd.n_ports = 1;
+		snprintf(fname, sizeof(fname), "mtff%u", (unsigned)getpid() % 100000);
+		net_base(&m, fname);
+		m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+		m.ipv4 = str("10.250.62.1");
+		m.ipv4_prefix = 24;
+		m.forwards = &fwdp;
+		m.n_forwards = 1;
+		build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+		case_answered_err(
+			"network_apply with a forward on 127.0.0.1 (the host's own services)", e,
+			id, EPERM, "network_apply");
+		fwd.listen_address = str("192.0.2.63");
+		fp.target_address = str("192.168.254.5");
+		build_op(e, id = next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+		case_answered_err("network_apply with a forward to an address outside the network",
+				  e, id, EPERM, "network_apply");
+		result(if_nametoindex(fname) == 0, "a refused forward made no bridge %s", fname);
+	}
+
 	snprintf(name, sizeof(name), "mtfg%u", (unsigned)getpid() % 100000);
 	if (host_route(sub, sizeof(sub), &prefix)) {
 		net_base(&m, name);

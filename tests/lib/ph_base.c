@@ -257,6 +257,45 @@ static void base_network_apply(Ph__Request *r)
 	static Ph__NetworkApplyRequest m;
 	static Ph__NetRange range, *ranges[1] = { &range };
 	static Ph__NetHost host, *hosts[1] = { &host };
+	/* security.acls: one rule; a forward to the static lease (acl.c) */
+	static Ph__AclSet set;
+	static Ph__AclRule rule, *rules[1] = { &rule };
+	static Ph__AclRange rng, *rngs[1] = { &rng };
+	static Ph__PortRange dport, *dports[1] = { &dport }, lp, tp;
+	static Ph__Forward fwd, *fwds[1] = { &fwd };
+	static Ph__ForwardPort fport, *fports[1] = { &fport };
+
+	ph__acl_set__init(&set);
+	ph__acl_rule__init(&rule);
+	ph__acl_range__init(&rng);
+	ph__port_range__init(&dport);
+	ph__port_range__init(&lp);
+	ph__port_range__init(&tp);
+	ph__forward__init(&fwd);
+	ph__forward_port__init(&fport);
+	rng.first = text("192.0.2.0");
+	rng.last = text("192.0.2.255");
+	dport.first = dport.last = 81;
+	rule.action = PH__ACL_ACTION__ACL_DROP;
+	rule.protocol = PH__ACL_PROTO__ACL_TCP;
+	rule.source = rngs;
+	rule.n_source = 1;
+	rule.destination_port = dports;
+	rule.n_destination_port = 1;
+	rule.icmp_type = rule.icmp_code = -1;
+	set.default_ingress = PH__ACL_ACTION__ACL_REJECT;
+	set.default_egress = PH__ACL_ACTION__ACL_ALLOW;
+	set.ingress = rules;
+	set.n_ingress = 1;
+	lp.first = lp.last = 8080;
+	tp.first = tp.last = 80;
+	fport.protocol = PH__ACL_PROTO__ACL_TCP;
+	fport.listen = &lp;
+	fport.target = &tp;
+	fport.target_address = text("10.250.63.5");
+	fwd.listen_address = text("192.0.2.63");
+	fwd.ports = fports;
+	fwd.n_ports = 1;
 
 	ph__network_apply_request__init(&m);
 	ph__net_range__init(&range);
@@ -281,6 +320,9 @@ static void base_network_apply(Ph__Request *r)
 	host.ipv4 = text("10.250.63.5");
 	m.hosts = hosts;
 	m.n_hosts = 1;
+	m.acls = &set;
+	m.forwards = fwds;
+	m.n_forwards = 1;
 	r->network_apply = &m;
 }
 

@@ -1655,6 +1655,34 @@ static bool inv_network_apply(const Ph__Request *q, const union ph_typed *t)
 				       (n->ipv4_mode != PH_NET_ADDR_SET ||
 					in_net4(h->ipv4, n->ipv4, n->ipv4_prefix))));
 	}
+	/* the ACL set and the forwards (acl.c): as many as sent, each range ordered, each
+	 * forward's addresses of one family, its target ports one or as many as listen */
+	ok = ok && n->acls.enabled == (m->acls != NULL) && n->n_forwards == m->n_forwards;
+	for (size_t i = 0; ok && n->acls.enabled && i < n->acls.n_ingress + n->acls.n_egress; i++) {
+		const struct ph_fw_rule *r = i < n->acls.n_ingress
+						     ? &n->acls.ingress[i]
+						     : &n->acls.egress[i - n->acls.n_ingress];
+
+		ok = r->action >= PH_FW_ALLOW && r->action <= PH_FW_DROP && r->n_src <= 8 &&
+		     r->n_dst <= 8 &&
+		     ((r->proto == PH_FW_TCP || r->proto == PH_FW_UDP) ||
+		      (r->n_sport == 0 && r->n_dport == 0)) &&
+		     r->icmp_type >= -1 && r->icmp_type <= 255;
+		for (size_t k = 0; ok && k < r->n_src; k++)
+			ok = memcmp(r->src[k].first, r->src[k].last, 16) <= 0;
+		for (size_t k = 0; ok && k < r->n_dport; k++)
+			ok = r->dport[k].first <= r->dport[k].last;
+	}
+	for (size_t i = 0; ok && i < n->n_forwards; i++) {
+		const struct ph_fw_fwd *f = &n->forwards[i];
+
+		ok = (f->family == AF_INET || f->family == AF_INET6) && f->n_ports <= 32;
+		for (size_t k = 0; ok && k < f->n_ports; k++)
+			ok = f->ports[k].listen.first <= f->ports[k].listen.last &&
+			     (f->ports[k].target.first == f->ports[k].target.last ||
+			      f->ports[k].target.last - f->ports[k].target.first ==
+				      f->ports[k].listen.last - f->ports[k].listen.first);
+	}
 	for (size_t i = 0; ok && i < n->n_ipv4_ranges; i++)
 		ok = in_net4(n->ipv4_ranges[i].start, n->ipv4, n->ipv4_prefix) &&
 		     in_net4(n->ipv4_ranges[i].end, n->ipv4, n->ipv4_prefix) &&
@@ -1970,6 +1998,132 @@ static void net_req(Ph__NetworkApplyRequest *m)
 	m->ipv6_prefix = 64;
 }
 
+/*
+ * network_apply's ACL set and forwards (privhelper/acl.c): one of each
+ * accepted and typed as sent; a rule or forward that is not what the
+ * frontend can have checked is refused: an address not in inet_pton's form, a range
+ * that ends before it starts, a port past 65535, a protocol outside the
+ * list, an ICMP type on a TCP rule, ports on an ICMP rule, a default
+ * action left unset, a forward on 0.0.0.0, target ports that do not match
+ * the listen ports, a target of the other family.
+ */
+static void acl_checks(struct enc *e, Ph__NetworkApplyRequest *m)
+{
+	static union ph_typed t;
+
+	Ph__AclSet set = PH__ACL_SET__INIT;
+	Ph__AclRule rule = PH__ACL_RULE__INIT, *rp = &rule;
+	Ph__AclRange rng = PH__ACL_RANGE__INIT, *rngp = &rng;
+	Ph__PortRange dp = PH__PORT_RANGE__INIT, *dpp = &dp, lp = PH__PORT_RANGE__INIT,
+		      tp = PH__PORT_RANGE__INIT;
+	Ph__Forward fwd = PH__FORWARD__INIT, *fwdp = &fwd;
+	Ph__ForwardPort fp = PH__FORWARD_PORT__INIT, *fpp = &fp;
+	Ph__Request *req;
+
+#define ACL_RESET()                                                                                \
+	do {                                                                                       \
+		net_req(m);                                                                        \
+		rng.first = str("192.0.2.1");                                                      \
+		rng.last = str("192.0.2.9");                                                       \
+		dp.first = 80;                                                                     \
+		dp.last = 81;                                                                      \
+		rule.action = PH__ACL_ACTION__ACL_REJECT;                                          \
+		rule.log = true;                                                                   \
+		rule.protocol = PH__ACL_PROTO__ACL_TCP;                                            \
+		rule.source = &rngp;                                                               \
+		rule.n_source = 1;                                                                 \
+		rule.destination_port = &dpp;                                                      \
+		rule.n_destination_port = 1;                                                       \
+		rule.icmp_type = rule.icmp_code = -1;                                              \
+		set.default_ingress = PH__ACL_ACTION__ACL_DROP;                                    \
+		set.default_egress = PH__ACL_ACTION__ACL_ALLOW;                                    \
+		set.egress = &rp;                                                                  \
+		set.n_egress = 1;                                                                  \
+		lp.first = 8080;                                                                   \
+		lp.last = 8081;                                                                    \
+		tp.first = 80;                                                                     \
+		tp.last = 81;                                                                      \
+		fp.protocol = PH__ACL_PROTO__ACL_UDP;                                              \
+		fp.listen = &lp;                                                                   \
+		fp.target = &tp;                                                                   \
+		fp.target_address = str("10.250.63.5");                                            \
+		fwd.listen_address = str("192.0.2.9");                                             \
+		fwd.default_target = str("");                                                      \
+		fwd.ports = &fpp;                                                                  \
+		fwd.n_ports = 1;                                                                   \
+		m->acls = &set;                                                                    \
+		m->forwards = &fwdp;                                                               \
+		m->n_forwards = 1;                                                                 \
+	} while (0)
+
+	ACL_RESET();
+	build_op(e, 120, PH__REQUEST__OP_NETWORK_APPLY, m);
+	req = accepted("network_apply with an ACL rule and a forward", e, 0,
+		       PH__REQUEST__OP_NETWORK_APPLY, &t);
+	if (req) {
+		const struct ph_network_apply *n = &t.network_apply;
+		const struct ph_fw_rule *r = &n->acls.egress[0];
+
+		CHECK(n->acls.enabled && n->acls.n_egress == 1 && n->acls.n_ingress == 0 &&
+			      n->acls.default_ingress == PH_FW_DROP && r->action == PH_FW_REJECT &&
+			      r->log && r->proto == PH_FW_TCP && r->n_src == 1 &&
+			      r->src[0].family == AF_INET && r->src[0].last[3] == 9 &&
+			      r->n_dport == 1 && r->dport[0].last == 81 && r->icmp_type == -1 &&
+			      n->n_forwards == 1 && n->forwards[0].family == AF_INET &&
+			      n->forwards[0].listen[3] == 9 &&
+			      n->forwards[0].ports[0].proto == PH_FW_UDP &&
+			      n->forwards[0].ports[0].listen.first == 8080 &&
+			      n->forwards[0].ports[0].target_addr[3] == 5,
+		      "decode: network_apply: the ACL rule and the forward typed as sent");
+		ph__request__free_unpacked(req, NULL);
+	}
+	ACL_RESET();
+	rng.first = str("192.0.2.01");
+	build_op(e, 121, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with an ACL address with a leading zero", e, 0, EINVAL, true);
+	ACL_RESET();
+	rng.first = str("192.0.2.9");
+	rng.last = str("192.0.2.1");
+	build_op(e, 122, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with an ACL range that ends before it starts", e, 0, EINVAL,
+		    true);
+	ACL_RESET();
+	dp.last = 65536;
+	build_op(e, 123, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with an ACL port past 65535", e, 0, EINVAL, true);
+	ACL_RESET();
+	rule.protocol = 9;
+	build_op(e, 124, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with an ACL protocol outside the list", e, 0, EPROTO, true);
+	ACL_RESET();
+	rule.icmp_type = 8;
+	build_op(e, 125, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with an ICMP type on a TCP rule", e, 0, EINVAL, true);
+	ACL_RESET();
+	rule.protocol = PH__ACL_PROTO__ACL_ICMP4;
+	build_op(e, 126, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with ports on an ICMP rule", e, 0, EINVAL, true);
+	ACL_RESET();
+	set.default_egress = PH__ACL_ACTION__ACL_ACTION_UNSPECIFIED;
+	build_op(e, 127, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with an ACL default action left unset", e, 0, EINVAL, true);
+	ACL_RESET();
+	fwd.listen_address = str("0.0.0.0");
+	build_op(e, 128, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with a forward on 0.0.0.0", e, 0, EINVAL, true);
+	ACL_RESET();
+	tp.last = 90;
+	build_op(e, 129, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with target ports that do not match the listen ports", e, 0,
+		    EINVAL, true);
+	ACL_RESET();
+	fp.target_address = str("fd00::5");
+	build_op(e, 130, PH__REQUEST__OP_NETWORK_APPLY, m);
+	refused_enc("network_apply with a forward target of the other family", e, 0, EINVAL, true);
+#undef ACL_RESET
+	net_req(m);
+}
+
 static void network_checks(void)
 {
 	static union ph_typed t;
@@ -2103,6 +2257,7 @@ static void network_checks(void)
 	rg.end = str("10.250.64.100");
 	build_op(&e, 97, PH__REQUEST__OP_NETWORK_APPLY, &m);
 	refused_enc("network_apply with a range outside the subnet", &e, 0, EINVAL, true);
+	acl_checks(&e, &m);
 	net_req(&m);
 	h.ipv4 = str("10.250.63.1");
 	h.ipv6 = str("");

@@ -1,0 +1,522 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * Network ACLs and forwards in moatd: the checks of the typed AclSet and
+ * Forward messages network_apply carries (fields 50 and 51), and the
+ * nftables statements moatd writes from them, the "acl" and "fwd"
+ * fragments of a network in this daemon's inet table (net_nft.c's
+ * ph_nft_set rebuilds the table atomically). Run by moatd (root); the
+ * checks read hostile bytes from moatd-api; the text is moatd's own:
+ * addresses formatted by inet_ntop, numbers by printf, the bridge name
+ * checked by the op, keywords constant.
+ *
+ * An ACL on a bridge filters what crosses between the bridge and the host
+ * (LXD's bridge ACLs: routed and host traffic, not instance to instance on
+ * the bridge): ingress is what leaves the host onto the bridge (forward
+ * and output hooks, oifname the bridge), egress what enters the host from
+ * it (forward and input, iifname the bridge). Replies of allowed
+ * connections pass (ct state established,related), so do the bridge's own
+ * DHCP, DNS and neighbour discovery; then the rules (drop, reject, allow:
+ * the frontend's order), then the default action. A verdict here can only
+ * add drops: an accept in this chain does not skip another base chain.
+ * A forward is DNAT on prerouting and output from its listen address to
+ * addresses of the network's subnet only.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+#include "ph.h"
+
+/* A compiled fragment past this is refused whole (the old rules stay). */
+#define FW_TEXT_MAX (64 * 1024)
+
+/* ---- checks ------------------------------------------------------------------------------- */
+
+static int check_action(int a, enum ph_fw_action *ret)
+{
+	if (a < PH__ACL_ACTION__ACL_ALLOW || a > PH__ACL_ACTION__ACL_DROP)
+		return -EINVAL;
+	*ret = (enum ph_fw_action)a;
+	return 0;
+}
+
+/* An address in inet_pton's text (no NUL, no space): its family and 16 bytes. */
+static int check_ip(const ProtobufCBinaryData *b, int *family, uint8_t ret[static 16])
+{
+	char s[INET6_ADDRSTRLEN];
+
+	if (b->len == 0 || b->len >= sizeof(s) || memchr(b->data, '\0', b->len))
+		return -EINVAL;
+	memcpy(s, b->data, b->len);
+	s[b->len] = '\0';
+	memset(ret, 0, 16);
+	if (inet_pton(AF_INET, s, ret) == 1)
+		*family = AF_INET;
+	else if (inet_pton(AF_INET6, s, ret) == 1)
+		*family = AF_INET6;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int check_ranges(Ph__AclRange *const *m, size_t n, struct ph_fw_range *ret, size_t *ret_n)
+{
+	if (n > PH_FW_MATCH_MAX)
+		return -EINVAL;
+	for (size_t k = 0; k < n; k++) {
+		int f2;
+
+		if (check_ip(&m[k]->first, &ret[k].family, ret[k].first) < 0 ||
+		    check_ip(&m[k]->last, &f2, ret[k].last) < 0 || f2 != ret[k].family ||
+		    memcmp(ret[k].first, ret[k].last, 16) > 0)
+			return -EINVAL;
+	}
+	*ret_n = n;
+	return 0;
+}
+
+static int check_port(const Ph__PortRange *m, struct ph_fw_ports *ret)
+{
+	if (!m || m->first > 65535 || m->last > 65535 || m->first > m->last)
+		return -EINVAL;
+	ret->first = (uint16_t)m->first;
+	ret->last = (uint16_t)m->last;
+	return 0;
+}
+
+static int check_ports(Ph__PortRange *const *m, size_t n, struct ph_fw_ports *ret, size_t *ret_n)
+{
+	if (n > PH_FW_MATCH_MAX)
+		return -EINVAL;
+	for (size_t k = 0; k < n; k++)
+		if (check_port(m[k], &ret[k]) < 0)
+			return -EINVAL;
+	*ret_n = n;
+	return 0;
+}
+
+static bool has_family(const struct ph_fw_range *r, size_t n, int family)
+{
+	for (size_t k = 0; k < n; k++)
+		if (r[k].family == family)
+			return true;
+	return false;
+}
+
+static int check_rule(const Ph__AclRule *m, struct ph_fw_rule *ret)
+{
+	struct ph_fw_rule t = { 0 };
+	bool l4, icmp;
+
+	if (check_action(m->action, &t.action) < 0 || m->protocol < PH__ACL_PROTO__ACL_PROTO_ANY ||
+	    m->protocol > PH__ACL_PROTO__ACL_ICMP6)
+		return -EINVAL;
+	t.log = m->log;
+	t.proto = (enum ph_fw_proto)m->protocol;
+	l4 = t.proto == PH_FW_TCP || t.proto == PH_FW_UDP;
+	icmp = t.proto == PH_FW_ICMP4 || t.proto == PH_FW_ICMP6;
+	if (check_ranges(m->source, m->n_source, t.src, &t.n_src) < 0 ||
+	    check_ranges(m->destination, m->n_destination, t.dst, &t.n_dst) < 0 ||
+	    check_ports(m->source_port, m->n_source_port, t.sport, &t.n_sport) < 0 ||
+	    check_ports(m->destination_port, m->n_destination_port, t.dport, &t.n_dport) < 0)
+		return -EINVAL;
+	if (!l4 && (t.n_sport || t.n_dport))
+		return -EINVAL;
+	if (m->icmp_type < -1 || m->icmp_type > 255 || m->icmp_code < -1 || m->icmp_code > 255 ||
+	    (!icmp && (m->icmp_type != -1 || m->icmp_code != -1)))
+		return -EINVAL;
+	/* an ICMP rule's addresses are of its own family */
+	if ((t.proto == PH_FW_ICMP4 &&
+	     (has_family(t.src, t.n_src, AF_INET6) || has_family(t.dst, t.n_dst, AF_INET6))) ||
+	    (t.proto == PH_FW_ICMP6 &&
+	     (has_family(t.src, t.n_src, AF_INET) || has_family(t.dst, t.n_dst, AF_INET))))
+		return -EINVAL;
+	t.icmp_type = m->icmp_type;
+	t.icmp_code = m->icmp_code;
+	*ret = t;
+	return 0;
+}
+
+int ph_check_fw_set(const Ph__AclSet *m, struct ph_fw_set *ret)
+{
+	struct ph_fw_set *t = ret;
+
+	memset(t, 0, sizeof(*t));
+	if (!m)
+		return 0;
+	if (check_action(m->default_ingress, &t->default_ingress) < 0 ||
+	    check_action(m->default_egress, &t->default_egress) < 0 ||
+	    m->n_ingress > PH_FW_RULES_MAX || m->n_egress > PH_FW_RULES_MAX)
+		return -EINVAL;
+	for (size_t k = 0; k < m->n_ingress; k++)
+		if (check_rule(m->ingress[k], &t->ingress[k]) < 0)
+			return -EINVAL;
+	for (size_t k = 0; k < m->n_egress; k++)
+		if (check_rule(m->egress[k], &t->egress[k]) < 0)
+			return -EINVAL;
+	t->n_ingress = m->n_ingress;
+	t->n_egress = m->n_egress;
+	t->enabled = true;
+	return 0;
+}
+
+static bool unusable(int family, const uint8_t a[16])
+{
+	static const uint8_t zero[16];
+
+	return memcmp(a, zero, 16) == 0 ||
+	       (family == AF_INET ? (a[0] & 0xf0) == 0xe0 : a[0] == 0xff);
+}
+
+int ph_check_fw_fwd(const Ph__Forward *m, struct ph_fw_fwd *ret)
+{
+	struct ph_fw_fwd t = { 0 };
+	int family;
+
+	if (check_ip(&m->listen_address, &t.family, t.listen) < 0 || unusable(t.family, t.listen))
+		return -EINVAL;
+	if (m->default_target.len) {
+		if (check_ip(&m->default_target, &family, t.default_target) < 0 ||
+		    family != t.family || unusable(family, t.default_target))
+			return -EINVAL;
+		t.has_default = true;
+	}
+	if (m->n_ports > PH_FW_PORTS_MAX)
+		return -EINVAL;
+	for (size_t k = 0; k < m->n_ports; k++) {
+		const Ph__ForwardPort *p = m->ports[k];
+		struct ph_fw_fwd_port *o = &t.ports[k];
+
+		if ((p->protocol != PH__ACL_PROTO__ACL_TCP &&
+		     p->protocol != PH__ACL_PROTO__ACL_UDP) ||
+		    check_port(p->listen, &o->listen) < 0 ||
+		    check_port(p->target, &o->target) < 0 ||
+		    check_ip(&p->target_address, &family, o->target_addr) < 0 ||
+		    family != t.family || unusable(family, o->target_addr))
+			return -EINVAL;
+		/* one target port, or exactly as many as listen ports */
+		if (o->target.first != o->target.last &&
+		    o->target.last - o->target.first != o->listen.last - o->listen.first)
+			return -EINVAL;
+		o->proto = (enum ph_fw_proto)p->protocol;
+	}
+	t.n_ports = m->n_ports;
+	*ret = t;
+	return 0;
+}
+
+/* Whether every forward targets the network's own subnets (the policy step's check). */
+static bool in_net(const struct ph_network_apply *n, int family, const uint8_t a[16])
+{
+	const uint8_t *base =
+		family == AF_INET ? (const uint8_t *)&n->ipv4 : (const uint8_t *)&n->ipv6;
+	unsigned prefix = family == AF_INET ? n->ipv4_prefix : n->ipv6_prefix;
+
+	if ((family == AF_INET ? n->ipv4_mode : n->ipv6_mode) == PH_NET_ADDR_NONE || prefix == 0)
+		return false;
+	for (unsigned bit = 0; bit < prefix; bit++) {
+		uint8_t mbit = (uint8_t)(0x80u >> (bit % 8));
+
+		if ((a[bit / 8] & mbit) != (base[bit / 8] & mbit))
+			return false;
+	}
+	return true;
+}
+
+int ph_fw_targets_ok(const struct ph_network_apply *n, const char **ret_why)
+{
+	for (size_t k = 0; k < n->n_forwards; k++) {
+		const struct ph_fw_fwd *f = &n->forwards[k];
+		bool ok = !f->has_default || in_net(n, f->family, f->default_target);
+
+		for (size_t p = 0; ok && p < f->n_ports; p++)
+			ok = in_net(n, f->family, f->ports[p].target_addr);
+		if (!ok) {
+			*ret_why = "a forward's target address is outside the network's subnet";
+			return -EPERM;
+		}
+	}
+	return 0;
+}
+
+/* ---- nft text ----------------------------------------------------------------------------- */
+
+static void addr(FILE *f, int family, const uint8_t *a)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	fputs(inet_ntop(family, a, s, sizeof(s)), f);
+}
+
+/* "{ a, b-c }" of the ranges of one family. */
+static void range_set(FILE *f, const struct ph_fw_range *r, size_t n, int family)
+{
+	bool first = true;
+
+	fputs("{ ", f);
+	for (size_t k = 0; k < n; k++) {
+		if (r[k].family != family)
+			continue;
+		fputs(first ? "" : ", ", f);
+		first = false;
+		addr(f, family, r[k].first);
+		if (memcmp(r[k].first, r[k].last, 16) != 0) {
+			fputc('-', f);
+			addr(f, family, r[k].last);
+		}
+	}
+	fputs(" }", f);
+}
+
+static void port_set(FILE *f, const struct ph_fw_ports *p, size_t n)
+{
+	fputs("{ ", f);
+	for (size_t k = 0; k < n; k++) {
+		fprintf(f, "%s%u", k ? ", " : "", p[k].first);
+		if (p[k].last != p[k].first)
+			fprintf(f, "-%u", p[k].last);
+	}
+	fputs(" }", f);
+}
+
+static void verdict(FILE *f, enum ph_fw_action a, bool tcp)
+{
+	if (a == PH_FW_ALLOW)
+		fputs(" accept\n", f);
+	else if (a == PH_FW_DROP)
+		fputs(" drop\n", f);
+	else
+		fputs(tcp ? " reject with tcp reset\n"
+			  : " reject with icmpx type admin-prohibited\n",
+		      f);
+}
+
+/* One rule's match for one address family (0: the rule names no address), then its verdict. */
+static void rule_line(FILE *f, const char *bridge, const char *dir, const struct ph_fw_rule *r,
+		      int family, bool tcp_reset)
+{
+	const char *ipk = family == AF_INET6 ? "ip6" : "ip";
+	static const char *const l4[] = { [PH_FW_TCP] = "tcp", [PH_FW_UDP] = "udp" };
+
+	fputs("\t\t", f);
+	if (family && has_family(r->src, r->n_src, family)) {
+		fprintf(f, "%s saddr ", ipk);
+		range_set(f, r->src, r->n_src, family);
+		fputc(' ', f);
+	}
+	if (family && has_family(r->dst, r->n_dst, family)) {
+		fprintf(f, "%s daddr ", ipk);
+		range_set(f, r->dst, r->n_dst, family);
+		fputc(' ', f);
+	}
+	switch (r->proto) {
+	case PH_FW_TCP:
+	case PH_FW_UDP:
+		fprintf(f, "meta l4proto %s ", l4[r->proto]);
+		if (r->n_sport) {
+			fprintf(f, "%s sport ", l4[r->proto]);
+			port_set(f, r->sport, r->n_sport);
+			fputc(' ', f);
+		}
+		if (r->n_dport) {
+			fprintf(f, "%s dport ", l4[r->proto]);
+			port_set(f, r->dport, r->n_dport);
+			fputc(' ', f);
+		}
+		break;
+	case PH_FW_ICMP4:
+	case PH_FW_ICMP6: {
+		const char *k = r->proto == PH_FW_ICMP4 ? "icmp" : "icmpv6";
+
+		fprintf(f, "meta l4proto %s ", r->proto == PH_FW_ICMP4 ? "icmp" : "ipv6-icmp");
+		if (r->icmp_type >= 0)
+			fprintf(f, "%s type %d ", k, r->icmp_type);
+		if (r->icmp_code >= 0)
+			fprintf(f, "%s code %d ", k, r->icmp_code);
+		break;
+	}
+	case PH_FW_ANY:
+		if (tcp_reset)
+			fputs("meta l4proto tcp ", f);
+		break;
+	}
+	if (r->log)
+		fprintf(f, "log prefix \"moat acl %s %s: \" ", bridge, dir);
+	verdict(f, r->action, r->proto == PH_FW_TCP || tcp_reset);
+}
+
+static void rules_of(FILE *f, const char *bridge, const char *dir, const struct ph_fw_rule *rs,
+		     size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct ph_fw_rule *r = &rs[k];
+		bool v4 = has_family(r->src, r->n_src, AF_INET) ||
+			  has_family(r->dst, r->n_dst, AF_INET);
+		bool v6 = has_family(r->src, r->n_src, AF_INET6) ||
+			  has_family(r->dst, r->n_dst, AF_INET6);
+		/* reject of any protocol: a TCP reset for TCP, ICMP for the rest */
+		bool split = r->action == PH_FW_REJECT && r->proto == PH_FW_ANY;
+
+		for (int pass = split ? 0 : 1; pass < 2; pass++) {
+			if (!v4 && !v6)
+				rule_line(f, bridge, dir, r, 0, pass == 0);
+			if (v4)
+				rule_line(f, bridge, dir, r, AF_INET, pass == 0);
+			if (v6)
+				rule_line(f, bridge, dir, r, AF_INET6, pass == 0);
+		}
+	}
+}
+
+static void default_line(FILE *f, enum ph_fw_action a)
+{
+	if (a == PH_FW_REJECT) {
+		fputs("\t\tmeta l4proto tcp reject with tcp reset\n", f);
+		fputs("\t\treject with icmpx type admin-prohibited\n", f);
+	} else {
+		fputs("\t\t", f);
+		verdict(f, a, false);
+	}
+}
+
+/* Close the stream and hand over its text, unless it passed FW_TEXT_MAX: -E2BIG. */
+static int finish(FILE *f, char **text, char **ret)
+{
+	if (fflush(f) != 0 || ferror(f)) {
+		fclose(f);
+		return -ENOMEM;
+	}
+	fclose(f);
+	if (strlen(*text) > FW_TEXT_MAX)
+		return -E2BIG;
+	*ret = *text;
+	*text = NULL;
+	return 0;
+}
+
+int ph_fw_acl_rules(const char *b, const struct ph_fw_set *s, char **ret)
+{
+	__do_free char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return -ENOMEM;
+	/* the regular chains first: the base chains jump to them */
+	fprintf(f, "\tchain acl_%s_ingress {\n\t\tct state established,related accept\n", b);
+	fputs("\t\tudp sport { 53, 67, 547 } accept\n\t\ttcp sport 53 accept\n", f);
+	fputs("\t\ticmpv6 type { nd-router-advert, nd-neighbor-solicit, nd-neighbor-advert } "
+	      "accept\n",
+	      f);
+	rules_of(f, b, "in", s->ingress, s->n_ingress);
+	default_line(f, s->default_ingress);
+	fprintf(f, "\t}\n\tchain acl_%s_egress {\n\t\tct state established,related accept\n", b);
+	rules_of(f, b, "out", s->egress, s->n_egress);
+	default_line(f, s->default_egress);
+	fputs("\t}\n", f);
+	/* before the network's own chains (priority filter): a drop here is final */
+	fprintf(f,
+		"\tchain acl_%s_fwd {\n\t\ttype filter hook forward priority filter - 5; policy "
+		"accept;\n\t\toifname \"%s\" jump acl_%s_ingress\n\t\tiifname \"%s\" jump "
+		"acl_%s_egress\n\t}\n",
+		b, b, b, b, b);
+	fprintf(f,
+		"\tchain acl_%s_out {\n\t\ttype filter hook output priority filter - 5; policy "
+		"accept;\n\t\toifname \"%s\" jump acl_%s_ingress\n\t}\n",
+		b, b, b);
+	/* the bridge's own DHCP, DNS and neighbour discovery are the host's, never the ACL's */
+	fprintf(f,
+		"\tchain acl_%s_in {\n\t\ttype filter hook input priority filter - 5; policy "
+		"accept;\n\t\tiifname \"%s\" udp dport { 53, 67, 547 } accept\n\t\tiifname \"%s\" "
+		"tcp dport 53 accept\n\t\tiifname \"%s\" icmpv6 type { nd-router-solicit, "
+		"nd-neighbor-solicit, nd-neighbor-advert } accept\n\t\tiifname \"%s\" jump "
+		"acl_%s_egress\n\t}\n",
+		b, b, b, b, b, b);
+	return finish(f, &text, ret);
+}
+
+static void dnat_to(FILE *f, int family, const uint8_t *a, int port)
+{
+	fprintf(f, " dnat %s to ", family == AF_INET6 ? "ip6" : "ip");
+	if (family == AF_INET6 && port >= 0)
+		fputc('[', f);
+	addr(f, family, a);
+	if (family == AF_INET6 && port >= 0)
+		fputc(']', f);
+	if (port >= 0)
+		fprintf(f, ":%d", port);
+	fputc('\n', f);
+}
+
+int ph_fw_fwd_rules(const char *b, const struct ph_network_apply *n, char **ret)
+{
+	__do_free char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return -ENOMEM;
+	fprintf(f, "\tchain fwd_%s_map {\n", b);
+	for (size_t k = 0; k < n->n_forwards; k++) {
+		const struct ph_fw_fwd *w = &n->forwards[k];
+		const char *ipk = w->family == AF_INET6 ? "ip6" : "ip";
+
+		for (size_t p = 0; p < w->n_ports; p++) {
+			const struct ph_fw_fwd_port *o = &w->ports[p];
+			const char *l4 = o->proto == PH_FW_UDP ? "udp" : "tcp";
+			bool one = o->target.first == o->target.last;
+			bool same = o->target.first == o->listen.first &&
+				    o->target.last == o->listen.last;
+
+			if (same && !one) { /* the ports as they are */
+				fprintf(f, "\t\t%s daddr ", ipk);
+				addr(f, w->family, w->listen);
+				fprintf(f, " %s dport %u-%u", l4, o->listen.first, o->listen.last);
+				dnat_to(f, w->family, o->target_addr, -1);
+				continue;
+			}
+
+			/* as many target ports as listen ports: one rule a port, in order */
+			for (unsigned port = o->listen.first; port <= o->listen.last; port++) {
+				if (one && port == o->listen.first &&
+				    o->listen.first != o->listen.last) {
+					fprintf(f, "\t\t%s daddr ", ipk);
+					addr(f, w->family, w->listen);
+					fprintf(f, " %s dport %u-%u", l4, o->listen.first,
+						o->listen.last);
+					dnat_to(f, w->family, o->target_addr, o->target.first);
+					break;
+				}
+				fprintf(f, "\t\t%s daddr ", ipk);
+				addr(f, w->family, w->listen);
+				fprintf(f, " %s dport %u", l4, port);
+				dnat_to(f, w->family, o->target_addr,
+					one ? o->target.first
+					    : (int)(o->target.first + (port - o->listen.first)));
+			}
+		}
+		if (w->has_default) {
+			fprintf(f, "\t\t%s daddr ", ipk);
+			addr(f, w->family, w->listen);
+			dnat_to(f, w->family, w->default_target, -1);
+		}
+	}
+	fputs("\t}\n", f);
+	fprintf(f,
+		"\tchain fwd_%s_pre {\n\t\ttype nat hook prerouting priority dstnat; policy "
+		"accept;\n\t\tjump fwd_%s_map\n\t}\n",
+		b, b);
+	fprintf(f,
+		"\tchain fwd_%s_out {\n\t\ttype nat hook output priority -100; policy "
+		"accept;\n\t\tjump fwd_%s_map\n\t}\n",
+		b, b);
+	/* an instance reaching a forward of its own bridge: its reply must come back through us */
+	fprintf(f,
+		"\tchain fwd_%s_post {\n\t\ttype nat hook postrouting priority srcnat; policy "
+		"accept;\n\t\tiifname \"%s\" oifname \"%s\" ct status dnat masquerade\n\t}\n",
+		b, b, b);
+	return finish(f, &text, ret);
+}
