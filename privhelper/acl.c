@@ -208,40 +208,6 @@ int ph_check_fw_fwd(const Ph__Forward *m, struct ph_fw_fwd *ret)
 	return 0;
 }
 
-/* Whether every forward targets the network's own subnets (the policy step's check). */
-static bool in_net(const struct ph_network_apply *n, int family, const uint8_t a[16])
-{
-	const uint8_t *base =
-		family == AF_INET ? (const uint8_t *)&n->ipv4 : (const uint8_t *)&n->ipv6;
-	unsigned prefix = family == AF_INET ? n->ipv4_prefix : n->ipv6_prefix;
-
-	if ((family == AF_INET ? n->ipv4_mode : n->ipv6_mode) == PH_NET_ADDR_NONE || prefix == 0)
-		return false;
-	for (unsigned bit = 0; bit < prefix; bit++) {
-		uint8_t mbit = (uint8_t)(0x80u >> (bit % 8));
-
-		if ((a[bit / 8] & mbit) != (base[bit / 8] & mbit))
-			return false;
-	}
-	return true;
-}
-
-int ph_fw_targets_ok(const struct ph_network_apply *n, const char **ret_why)
-{
-	for (size_t k = 0; k < n->n_forwards; k++) {
-		const struct ph_fw_fwd *f = &n->forwards[k];
-		bool ok = !f->has_default || in_net(n, f->family, f->default_target);
-
-		for (size_t p = 0; ok && p < f->n_ports; p++)
-			ok = in_net(n, f->family, f->ports[p].target_addr);
-		if (!ok) {
-			*ret_why = "a forward's target address is outside the network's subnet";
-			return -EPERM;
-		}
-	}
-	return 0;
-}
-
 /* ---- nft text ----------------------------------------------------------------------------- */
 
 static void addr(FILE *f, int family, const uint8_t *a)
@@ -251,35 +217,31 @@ static void addr(FILE *f, int family, const uint8_t *a)
 	fputs(inet_ntop(family, a, s, sizeof(s)), f);
 }
 
-/* "{ a, b-c }" of the ranges of one family. */
-static void range_set(FILE *f, const struct ph_fw_range *r, size_t n, int family)
+/* "{ a, b-c } ": the ranges r of one family, or (r NULL) the ports p. */
+static void set_of(FILE *f, const struct ph_fw_range *r, const struct ph_fw_ports *p, size_t n,
+		   int family)
 {
 	bool first = true;
 
 	fputs("{ ", f);
 	for (size_t k = 0; k < n; k++) {
-		if (r[k].family != family)
+		if (r && r[k].family != family)
 			continue;
 		fputs(first ? "" : ", ", f);
 		first = false;
-		addr(f, family, r[k].first);
-		if (memcmp(r[k].first, r[k].last, 16) != 0) {
-			fputc('-', f);
-			addr(f, family, r[k].last);
+		if (r) {
+			addr(f, family, r[k].first);
+			if (memcmp(r[k].first, r[k].last, 16) != 0) {
+				fputc('-', f);
+				addr(f, family, r[k].last);
+			}
+		} else {
+			fprintf(f, "%u", p[k].first);
+			if (p[k].last != p[k].first)
+				fprintf(f, "-%u", p[k].last);
 		}
 	}
-	fputs(" }", f);
-}
-
-static void port_set(FILE *f, const struct ph_fw_ports *p, size_t n)
-{
-	fputs("{ ", f);
-	for (size_t k = 0; k < n; k++) {
-		fprintf(f, "%s%u", k ? ", " : "", p[k].first);
-		if (p[k].last != p[k].first)
-			fprintf(f, "-%u", p[k].last);
-	}
-	fputs(" }", f);
+	fputs(" } ", f);
 }
 
 static void verdict(FILE *f, enum ph_fw_action a, bool tcp)
@@ -294,55 +256,43 @@ static void verdict(FILE *f, enum ph_fw_action a, bool tcp)
 		      f);
 }
 
-/* One rule's match for one address family (0: the rule names no address), then its verdict. */
+/*
+ * One rule's match for one address family (0: the rule names no address),
+ * then its verdict. The check allowed ports with tcp and udp only, and an
+ * ICMP type or code with icmp4 and icmp6 only.
+ */
 static void rule_line(FILE *f, const char *bridge, const char *dir, const struct ph_fw_rule *r,
 		      int family, bool tcp_reset)
 {
-	const char *ipk = family == AF_INET6 ? "ip6" : "ip";
-	static const char *const l4[] = { [PH_FW_TCP] = "tcp", [PH_FW_UDP] = "udp" };
+	static const char *const l4[] = { [PH_FW_TCP] = "tcp",
+					  [PH_FW_UDP] = "udp",
+					  [PH_FW_ICMP4] = "icmp",
+					  [PH_FW_ICMP6] = "icmpv6" };
 
 	fputs("\t\t", f);
-	if (family && has_family(r->src, r->n_src, family)) {
-		fprintf(f, "%s saddr ", ipk);
-		range_set(f, r->src, r->n_src, family);
-		fputc(' ', f);
-	}
-	if (family && has_family(r->dst, r->n_dst, family)) {
-		fprintf(f, "%s daddr ", ipk);
-		range_set(f, r->dst, r->n_dst, family);
-		fputc(' ', f);
-	}
-	switch (r->proto) {
-	case PH_FW_TCP:
-	case PH_FW_UDP:
-		fprintf(f, "meta l4proto %s ", l4[r->proto]);
-		if (r->n_sport) {
-			fprintf(f, "%s sport ", l4[r->proto]);
-			port_set(f, r->sport, r->n_sport);
-			fputc(' ', f);
-		}
-		if (r->n_dport) {
-			fprintf(f, "%s dport ", l4[r->proto]);
-			port_set(f, r->dport, r->n_dport);
-			fputc(' ', f);
-		}
-		break;
-	case PH_FW_ICMP4:
-	case PH_FW_ICMP6: {
-		const char *k = r->proto == PH_FW_ICMP4 ? "icmp" : "icmpv6";
+	for (int d = 0; family && d < 2; d++) {
+		const struct ph_fw_range *x = d ? r->dst : r->src;
+		size_t n = d ? r->n_dst : r->n_src;
 
-		fprintf(f, "meta l4proto %s ", r->proto == PH_FW_ICMP4 ? "icmp" : "ipv6-icmp");
-		if (r->icmp_type >= 0)
-			fprintf(f, "%s type %d ", k, r->icmp_type);
-		if (r->icmp_code >= 0)
-			fprintf(f, "%s code %d ", k, r->icmp_code);
-		break;
+		if (has_family(x, n, family)) {
+			fprintf(f, "%s %saddr ", family == AF_INET6 ? "ip6" : "ip", d ? "d" : "s");
+			set_of(f, x, NULL, n, family);
+		}
 	}
-	case PH_FW_ANY:
-		if (tcp_reset)
-			fputs("meta l4proto tcp ", f);
-		break;
-	}
+	if (r->proto != PH_FW_ANY)
+		fprintf(f, "meta l4proto %s ",
+			r->proto == PH_FW_ICMP6 ? "ipv6-icmp" : l4[r->proto]);
+	else if (tcp_reset)
+		fputs("meta l4proto tcp ", f);
+	for (int d = 0; d < 2; d++)
+		if (d ? r->n_dport : r->n_sport) {
+			fprintf(f, "%s %sport ", l4[r->proto], d ? "d" : "s");
+			set_of(f, NULL, d ? r->dport : r->sport, d ? r->n_dport : r->n_sport, 0);
+		}
+	if (r->icmp_type >= 0)
+		fprintf(f, "%s type %d ", l4[r->proto], r->icmp_type);
+	if (r->icmp_code >= 0)
+		fprintf(f, "%s code %d ", l4[r->proto], r->icmp_code);
 	if (r->log)
 		fprintf(f, "log prefix \"moat acl %s %s: \" ", bridge, dir);
 	verdict(f, r->action, r->proto == PH_FW_TCP || tcp_reset);
@@ -438,16 +388,22 @@ int ph_fw_acl_rules(const char *b, const struct ph_fw_set *s, char **ret)
 	return finish(f, &text, ret);
 }
 
-static void dnat_to(FILE *f, int family, const uint8_t *a, int port)
+/* "\t\tip daddr L tcp dport P[-Q] dnat ip to T[:port]" (port < 0: none) */
+static void dnat(FILE *f, const struct ph_fw_fwd *w, const char *l4, unsigned first, unsigned last,
+		 const uint8_t *to, int port)
 {
-	fprintf(f, " dnat %s to ", family == AF_INET6 ? "ip6" : "ip");
-	if (family == AF_INET6 && port >= 0)
-		fputc('[', f);
-	addr(f, family, a);
-	if (family == AF_INET6 && port >= 0)
-		fputc(']', f);
+	const char *ipk = w->family == AF_INET6 ? "ip6" : "ip";
+
+	fprintf(f, "\t\t%s daddr ", ipk);
+	addr(f, w->family, w->listen);
+	if (l4)
+		fprintf(f, " %s dport %u", l4, first);
+	if (l4 && last != first)
+		fprintf(f, "-%u", last);
+	fprintf(f, " dnat %s to %s", ipk, w->family == AF_INET6 && port >= 0 ? "[" : "");
+	addr(f, w->family, to);
 	if (port >= 0)
-		fprintf(f, ":%d", port);
+		fprintf(f, "%s:%d", w->family == AF_INET6 ? "]" : "", port);
 	fputc('\n', f);
 }
 
@@ -462,47 +418,25 @@ int ph_fw_fwd_rules(const char *b, const struct ph_network_apply *n, char **ret)
 	fprintf(f, "\tchain fwd_%s_map {\n", b);
 	for (size_t k = 0; k < n->n_forwards; k++) {
 		const struct ph_fw_fwd *w = &n->forwards[k];
-		const char *ipk = w->family == AF_INET6 ? "ip6" : "ip";
 
 		for (size_t p = 0; p < w->n_ports; p++) {
 			const struct ph_fw_fwd_port *o = &w->ports[p];
 			const char *l4 = o->proto == PH_FW_UDP ? "udp" : "tcp";
 			bool one = o->target.first == o->target.last;
-			bool same = o->target.first == o->listen.first &&
-				    o->target.last == o->listen.last;
 
-			if (same && !one) { /* the ports as they are */
-				fprintf(f, "\t\t%s daddr ", ipk);
-				addr(f, w->family, w->listen);
-				fprintf(f, " %s dport %u-%u", l4, o->listen.first, o->listen.last);
-				dnat_to(f, w->family, o->target_addr, -1);
-				continue;
-			}
-
-			/* as many target ports as listen ports: one rule a port, in order */
-			for (unsigned port = o->listen.first; port <= o->listen.last; port++) {
-				if (one && port == o->listen.first &&
-				    o->listen.first != o->listen.last) {
-					fprintf(f, "\t\t%s daddr ", ipk);
-					addr(f, w->family, w->listen);
-					fprintf(f, " %s dport %u-%u", l4, o->listen.first,
-						o->listen.last);
-					dnat_to(f, w->family, o->target_addr, o->target.first);
-					break;
-				}
-				fprintf(f, "\t\t%s daddr ", ipk);
-				addr(f, w->family, w->listen);
-				fprintf(f, " %s dport %u", l4, port);
-				dnat_to(f, w->family, o->target_addr,
-					one ? o->target.first
-					    : (int)(o->target.first + (port - o->listen.first)));
-			}
+			if (o->target.first == o->listen.first && o->target.last == o->listen.last)
+				/* the ports as they are */
+				dnat(f, w, l4, o->listen.first, o->listen.last, o->target_addr, -1);
+			else if (one) /* many to one */
+				dnat(f, w, l4, o->listen.first, o->listen.last, o->target_addr,
+				     o->target.first);
+			else /* as many target ports as listen ports: one rule a port, in order */
+				for (unsigned q = o->listen.first; q <= o->listen.last; q++)
+					dnat(f, w, l4, q, q, o->target_addr,
+					     (int)(o->target.first + (q - o->listen.first)));
 		}
-		if (w->has_default) {
-			fprintf(f, "\t\t%s daddr ", ipk);
-			addr(f, w->family, w->listen);
-			dnat_to(f, w->family, w->default_target, -1);
-		}
+		if (w->has_default)
+			dnat(f, w, NULL, 0, 0, w->default_target, -1);
 	}
 	fputs("\t}\n", f);
 	fprintf(f,

@@ -339,6 +339,19 @@ int ph_check_network_apply(const Ph__NetworkApplyRequest *m, struct ph_network_a
 	return 0;
 }
 
+/* A forward's target: a host of the network's own subnet (known only at the apply for auto). */
+static bool fw_target_ok(const struct ph_network_apply *n, int family, const uint8_t a[16])
+{
+	uint32_t v4;
+
+	memcpy(&v4, a, 4);
+	if (family == AF_INET)
+		return n->ipv4_mode != PH_NET_ADDR_NONE &&
+		       in_subnet4(ntohl(v4), ntohl(n->ipv4.s_addr), n->ipv4_prefix);
+	return n->ipv6_mode != PH_NET_ADDR_NONE &&
+	       in_subnet6((const struct in6_addr *)a, &n->ipv6, n->ipv6_prefix);
+}
+
 /* A forward on a loopback address would take the host's own local services. */
 static bool loopback(const struct ph_fw_fwd *f)
 {
@@ -495,7 +508,6 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 {
 	__do_free struct ph_network_apply *n = malloc(sizeof(*n));
 	__do_free char *rules = NULL, *acl_rules = NULL, *fwd_rules = NULL;
-	const char *fw_why = NULL;
 	char why[256] = "";
 	int state, r;
 	bool created;
@@ -529,8 +541,18 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 	if (r == 0)
 		r = ph_dnsmasq_check(n, why, sizeof(why));
 	/* the ACL's and forwards' rules, compiled before anything changes (acl.c) */
-	if (r == 0 && (r = ph_fw_targets_ok(n, &fw_why)) < 0)
-		snprintf(why, sizeof(why), "%s", fw_why);
+	for (size_t k = 0; r == 0 && k < n->n_forwards; k++) {
+		const struct ph_fw_fwd *f = &n->forwards[k];
+		bool ok = !f->has_default || fw_target_ok(n, f->family, f->default_target);
+
+		for (size_t p = 0; ok && p < f->n_ports; p++)
+			ok = fw_target_ok(n, f->family, f->ports[p].target_addr);
+		if (!ok) {
+			r = -EPERM;
+			snprintf(why, sizeof(why),
+				 "a forward's target address is outside the network's subnet");
+		}
+	}
 	if (r == 0 && n->acls.enabled && (r = ph_fw_acl_rules(t->name, &n->acls, &acl_rules)) < 0)
 		snprintf(why, sizeof(why), "The network's ACL rules are too many for moatd (%s)",
 			 strerror(-r));

@@ -311,8 +311,6 @@ struct ph_network_apply;
 /* An AclSet (absent: enabled false) and a Forward into their typed forms (acl.c). */
 int ph_check_fw_set(const Ph__AclSet *m, struct ph_fw_set *ret);
 int ph_check_fw_fwd(const Ph__Forward *m, struct ph_fw_fwd *ret);
-/* -EPERM (why) unless every forward targets the network's own subnet. */
-int ph_fw_targets_ok(const struct ph_network_apply *n, const char **ret_why);
 /* The "acl" and "fwd" fragments of bridge b (malloc'ed); -E2BIG past 64 KiB of rules. */
 int ph_fw_acl_rules(const char *b, const struct ph_fw_set *s, char **ret);
 int ph_fw_fwd_rules(const char *b, const struct ph_network_apply *n, char **ret);
