@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# moat build. `make` builds build/moatd, build/moatd-api, build/moat-forward and build/moat.
+# moat build. `make` builds build/moatd, build/moatd-api, build/moat-forward,
+# build/moat-tree and build/moat.
 #   make deps     install the Debian packages (idempotent, quiet)
 #   make SAN=1    ASan + UBSan build (in build-san/)
 #   make FUZZ=1   clang libFuzzer targets (in build-fuzz/)
@@ -61,7 +62,7 @@ override CFLAGS := $(CFLAGS_BASE) $(CFLAGS)
 override LDFLAGS := $(LDFLAGS_BASE) $(LDFLAGS)
 
 pc = $(shell $(PKG_CONFIG) --cflags --libs $(1) 2>/dev/null)
-LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap libarchive libkmod libnl-route-3.0 libnftables)
+LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap libkmod libnl-route-3.0 libnftables)
 LIBS_FE := $(call pc,libmicrohttpd json-c sqlite3 libprotobuf-c libseccomp gnutls libarchive yaml-0.1) -lpthread
 LIBS_CLI := $(call pc,libcurl json-c yaml-0.1 libarchive gnutls)
 
@@ -85,7 +86,7 @@ CLI_LIB_SRC := $(filter-out cli/main.c,$(CLI_SRC))
 
 obj = $(patsubst %.c,$(B)/obj/%.o,$(1))
 
-BINS := $(B)/moatd $(B)/moatd-api $(B)/moat-forward $(B)/moat
+BINS := $(B)/moatd $(B)/moatd-api $(B)/moat-forward $(B)/moat-tree $(B)/moat
 TEST_BINS := $(B)/tests/unit $(B)/tests/forge $(B)/tests/netop $(B)/bench/rps
 
 .PHONY: all deps lint check check-full demo bench clean fuzz fuzz-build unit integration user
@@ -123,6 +124,15 @@ $(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/s
 $(B)/moat-forward: $(call obj,forward/main.c common/sandbox.c)
 	$(CC) $(LDFLAGS) $^ -o $@ $(call pc,libseccomp)
 
+# the confined tree worker, exec'd by moatd pivoted into a pool (privhelper/storage.c):
+# static, since no loader or library is there to be found; never built with the
+# sanitizers (their runtimes cannot be linked statically)
+TREE_CFLAGS := $(filter-out -fsanitize% -fno-sanitize% -fPIE,$(CFLAGS)) -fPIE
+$(B)/moat-tree: worker/tree.c common/cleanup.h
+	@mkdir -p $(dir $@)
+	$(CC) $(TREE_CFLAGS) -static-pie $< -o $@ -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack \
+		$(shell $(PKG_CONFIG) --static --libs libarchive)
+
 $(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC))
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CLI)
 
@@ -137,8 +147,10 @@ $(B)/share/man/man1/moat.1: $(B)/moat
 UNIT_SRC := $(wildcard tests/unit/*.c)
 # hostile requests for the unit and forge tests: encoding, base messages, mutator
 TEST_LIB_SRC := $(wildcard tests/lib/*.c)
-$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(RAWCONF_SRC)) $(GEN_OBJ)
+# (test_storage.c runs moat-tree, which moatd's code finds beside the running binary)
+$(B)/tests/unit: $(call obj,$(UNIT_SRC) $(TEST_LIB_SRC) $(PH_LIB_SRC) $(FE_LIB_SRC) $(CLI_LIB_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/sandbox.c $(RAWCONF_SRC)) $(GEN_OBJ) | $(B)/moat-tree
 	@mkdir -p $(dir $@)
+	ln -sf ../moat-tree $(dir $@)moat-tree
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_PH) $(LIBS_FE) $(LIBS_CLI)
 
 $(B)/tests/forge: $(call obj,tests/forge/forge.c $(TEST_LIB_SRC) $(COMMON_SRC)) $(GEN_OBJ)

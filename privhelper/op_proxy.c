@@ -288,26 +288,6 @@ static int proxy_ids(pid_t init, const struct ph_proxy *p, struct ph_proxy_run *
 	return 0;
 }
 
-/* moat-forward beside moatd's own binary, as moatd-api is: root's, writable by root alone. */
-static int open_forwarder(void)
-{
-	char path[PATH_MAX + 16];
-	ssize_t n = readlink("/proc/self/exe", path, PATH_MAX);
-	int fd;
-	struct stat st;
-
-	if (n <= 0 || !memrchr(path, '/', (size_t)n))
-		return -ENOENT;
-	snprintf((char *)memrchr(path, '/', (size_t)n), 16, "/moat-forward");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
-			(st.st_mode & (S_IWGRP | S_IWOTH)))) {
-		close(fd);
-		return -EPERM;
-	}
-	return fd < 0 ? -errno : fd;
-}
-
 /* ---- proxy_attach ------------------------------------------------------------ */
 
 int ph_check_proxy_attach(const Ph__ProxyAttachRequest *m, struct ph_proxy_attach *ret)
@@ -388,7 +368,7 @@ int ph_do_proxy_attach(struct ph_ctx *ctx, const struct ph_proxy_attach *t,
 	r = proxy_ids(init, &t->proxy, &run);
 	if (r < 0)
 		return ph_fail(ctx, r, "an id is not mapped in the container");
-	run.exe_fd = exe = open_forwarder();
+	run.exe_fd = exe = ph_open_beside("moat-forward");
 	if (exe < 0)
 		return ph_fail(ctx, exe,
 			       "moat-forward must be beside moatd, root's and writable "

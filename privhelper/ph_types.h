@@ -346,14 +346,18 @@ struct ph_proxy_run {
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
 int ph_pool_open(struct ph_ctx *ctx, const char *pool);
 /*
- * Run fn in a grandchild that sees only the directory `root` (a path moatd
- * built from validated names): its own mount namespace pivoted into root,
- * then a user namespace mapping ids 0-65535 to themselves (no capability
- * over the host: no device nodes, no mounts), no_new_privs. It holds no
- * descriptor of moatd's but stdio and keep_fd (-1: none). Returns fn's
- * result (0 or a negative errno).
+ * Run `moat-tree CMD A [B]` (worker/tree.c) in a grandchild that sees only
+ * the directory `root` (a path moatd built from validated names, as are A
+ * and B): its own mount namespace pivoted into root, then a user namespace
+ * mapping ids 0-65535 to themselves (no capability over the host: no
+ * device nodes, no mounts), no_new_privs, exec'd from a descriptor so no
+ * memory of moatd's comes along. It holds no descriptor of moatd's but
+ * stdio and in_fd as its fd 3 (-1: none). Returns 0 or a negative errno.
  */
-int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg, int keep_fd);
+int ph_tree(const char *root, int in_fd, const char *cmd, const char *a, const char *b);
+/* A binary beside moatd's own (moat-forward, moat-tree), opened read-only
+ * if it is root's and writable by root alone; else a negative errno. */
+int ph_open_beside(const char *name);
 /* "$MOAT_DIR/storage-pools/<pool>" into ret. */
 int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size);
 

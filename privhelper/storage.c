@@ -22,16 +22,20 @@
  * Container trees are owned by ids 0-65535 on disk and mounted idmapped, so
  * a setuid binary inside is host root's: hence 0700 on the pool.
  *
- * ph_confined() runs a function in a grandchild that sees nothing but one
- * directory: a new mount namespace, the directory bind-mounted on itself
- * and pivoted into (the old root detached, so no path leads back), then a
- * new user namespace mapping ids 0-65535 to themselves. There it can own
- * files as an image says but holds no capability over the host: it cannot
- * create device nodes, mount, or leave its root, even by chroot tricks.
- * Paths given to it are built by moatd from validated names.
+ * ph_tree() runs moat-tree (worker/tree.c) in a grandchild that sees
+ * nothing but one directory: a new mount namespace, the directory
+ * bind-mounted on itself and pivoted into (the old root detached, so no
+ * path leads back), then a new user namespace mapping ids 0-65535 to
+ * themselves. There it can own files as an image says but holds no
+ * capability over the host: it cannot create device nodes, mount, or
+ * leave its root, even by chroot tricks. It is exec'd from a descriptor
+ * opened before the pivot, so the hostile archive is parsed in a fresh
+ * process image holding nothing of moatd's. Paths given to it are built
+ * by moatd from validated names.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/fs.h>
 #include <sched.h>
 #include <stdio.h>
@@ -115,6 +119,25 @@ int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
+int ph_open_beside(const char *name)
+{
+	char path[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", path, PATH_MAX);
+	struct stat st;
+	int fd;
+
+	if (n <= 0 || !memrchr(path, '/', (size_t)n))
+		return -ENOENT;
+	snprintf((char *)memrchr(path, '/', (size_t)n), 16, "/%s", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
+			(st.st_mode & (S_IWGRP | S_IWOTH)))) {
+		close(fd);
+		return -EPERM;
+	}
+	return fd < 0 ? -errno : fd;
+}
+
 static int write_file(const char *path, const char *text)
 {
 	__do_close int fd = open(path, O_WRONLY | O_CLOEXEC);
@@ -178,11 +201,16 @@ static int close_all_but(int *keep, size_t n)
 	return close_range(next, ~0U, 0) < 0 ? -errno : 0;
 }
 
-int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg, int keep_fd)
+int ph_tree(const char *root, int in_fd, const char *cmd, const char *a, const char *b)
 {
+	const char *argv[] = { "moat-tree", cmd, a, b, NULL }, *envp[] = { NULL };
 	int to_child[2], to_parent[2], st, r = 0;
+	__do_close int exe = ph_open_beside("moat-tree");
 	char path[64], c = 0;
 	pid_t pid;
+
+	if (exe < 0)
+		return exe;
 
 	if (pipe2(to_child, O_CLOEXEC) < 0)
 		return -errno;
@@ -195,16 +223,23 @@ int ph_confined_path(const char *root, int (*fn)(void *arg), void *arg, int keep
 	if (pid < 0) {
 		r = -errno;
 	} else if (pid == 0) {
-		int keep[] = { to_child[0], to_parent[1], keep_fd };
+		int keep[] = { to_child[0], to_parent[1], exe, in_fd };
 
 		close(to_child[1]);
 		close(to_parent[0]);
-		r = close_all_but(keep, keep_fd >= 0 ? 3 : 2);
+		r = close_all_but(keep, in_fd >= 0 ? 4 : 3);
 		if (r == 0)
 			r = confine(root, to_child[0], to_parent[1]);
+		/* in_fd becomes fd 3 (without close-on-exec); the rest close at the exec */
+		if (r == 0 && exe == 3 && (exe = fcntl(exe, F_DUPFD_CLOEXEC, 4)) < 0)
+			r = -errno;
+		if (r == 0 && in_fd > 3 && (dup2(in_fd, 3) < 0 || close(in_fd) < 0))
+			r = -errno;
+		if (r == 0 && in_fd >= 0 && fcntl(3, F_SETFD, 0) < 0)
+			r = -errno;
 		if (r == 0)
-			r = fn(arg);
-		_exit(r < 0 ? (-r & 0xff) : 0);
+			syscall(SYS_execveat, exe, "", argv, envp, AT_EMPTY_PATH);
+		_exit(r < 0 ? (-r & 0xff) : EIO);
 	}
 	close(to_child[0]);
 	close(to_parent[1]);

@@ -307,6 +307,13 @@ if [ -d "$TOP/build" ]; then
 fi
 
 echo "# part total: $(($(date +%s) - RUN_START)) s"
+# the failed checks again, by part, just above the last line: a log read from
+# its end (CI shows only its tail) names them
+for f in "$LOG"/*.out; do
+	grep -q '^not ok ' "$f" || continue
+	echo "== failed in $(basename "$f" .out):"
+	grep '^not ok ' "$f" | head -10
+done
 pass=$(cat "$LOG"/*.out | grep -c '^ok ')
 fail=$(cat "$LOG"/*.out | grep -c '^not ok ')
 echo "$pass passed, $fail failed"

@@ -11,6 +11,8 @@ PKGS=(
 	lxc-dev libkmod-dev libmicrohttpd-dev libjson-c-dev libgnutls28-dev libsqlite3-dev
 	libcap-dev libseccomp-dev libapparmor-dev libprotobuf-c-dev protobuf-c-compiler
 	libyaml-dev libarchive-dev libcurl4-gnutls-dev libnl-route-3-dev libnftables-dev
+	# the confined tree worker is linked statically (it runs pivoted into a pool)
+	libzstd-dev liblz4-dev libacl1-dev
 	# runtime: containers, networks, images
 	lxc uidmap busybox-static dnsmasq-base nftables debootstrap
 	# tests and demo: the stock clients and small tools; bench: the reference LXD

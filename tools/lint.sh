@@ -15,7 +15,7 @@
 #      validate.c policy.c ph.h ops.def: setup, dispatch, validation
 #      primitives, policy) under 1500 together; every other file (an op
 #      family, a driver such as storage.c) under 700; all of it under 9000
-#   e. moatd's link line: no libmicrohttpd, json-c, gnutls or libyaml
+#   e. moatd's link line: no libmicrohttpd, json-c, gnutls, libyaml or libarchive
 #   f. proto/*.proto declares no `string` field (names travel as bytes)
 #   g. the layers of frontend/ and what each may include or call
 #      (docs/DESIGN.md, "Layers"), and lxd/ (shared by moatd-api and moat,
@@ -141,8 +141,8 @@ elif ! libs=$(ldd "$B/moatd" 2>&1); then
 	problem "ldd $B/moatd failed: $(head -n1 <<<"$libs")"
 else
 	while IFS= read -r lib; do
-		problem "$B/moatd links $lib (the helper must not link network parsers)"
-	done < <(grep -oE '\blib(microhttpd|json-c|gnutls|yaml)[^[:space:]]*' <<<"$libs" | sort -u)
+		problem "$B/moatd links $lib (the helper must not link network or archive parsers: archives are moat-tree's)"
+	done < <(grep -oE '\blib(microhttpd|json-c|gnutls|yaml|archive)[^[:space:]]*' <<<"$libs" | sort -u)
 fi
 
 # ---- f. no `string` in the contract ---------------------------------------------

@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * moat-tree: the confined worker that walks container and image trees for
+ * moatd's storage ops (privhelper/op_storage.c). moatd forks, closes every
+ * descriptor but the few it passes, confines the child (storage.c: a new
+ * mount namespace pivoted into one directory, the old root detached, then
+ * a new user namespace mapping ids 0-65535 to themselves, no_new_privs)
+ * and only then execs this program by a descriptor it opened at start
+ * (root's, writable by root alone). So nothing here runs with a capability
+ * over the host or sees a path outside that directory, and none of moatd's
+ * memory comes along: libarchive runs in a fresh process image. It is
+ * linked statically because the directory it is pivoted into holds no
+ * loader or libraries.
+ *
+ *   moat-tree unpack DEST     the image archive on fd 3 (hostile bytes:
+ *                             libarchive with its secure-extraction flags;
+ *                             only rootfs/ members, as DEST/...; no device
+ *                             nodes; hard links only inside rootfs/)
+ *   moat-tree copy SRC DST    a tree, with owners, modes, times, xattrs
+ *                             and hard links; no device nodes
+ *   moat-tree remove PATH     a tree, never following a symlink
+ *   moat-tree mkdir PATH      an empty rootfs
+ *
+ * Paths are relative to the directory it was pivoted into, built by moatd
+ * from validated names. The exit status is 0 or an errno value; EBADFD
+ * if it was started holding a descriptor it was not meant to have.
+ */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+/* ---- unpack DEST: the image archive on fd 3 --------------------------------- */
+
+/* "rootfs/x" -> "<dest>/x"; false for anything outside rootfs/. */
+static bool map_member(const char *in, const char *dest, char *out, size_t size)
+{
+	const char *rest;
+	int n;
+
+	if (strncmp(in, "./", 2) == 0)
+		in += 2;
+	if (strncmp(in, "rootfs", 6) != 0 || (in[6] != '/' && in[6] != '\0'))
+		return false;
+	rest = in + 6;
+	n = snprintf(out, size, "%s%s", dest, rest);
+	return n > 0 && (size_t)n < size;
+}
+
+static int unpack(int fd, const char *dest)
+{
+	const int flags = ARCHIVE_EXTRACT_OWNER | ARCHIVE_EXTRACT_PERM | ARCHIVE_EXTRACT_TIME |
+			  ARCHIVE_EXTRACT_XATTR | ARCHIVE_EXTRACT_ACL |
+			  ARCHIVE_EXTRACT_SECURE_NODOTDOT | ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+			  ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+	struct archive *in = archive_read_new(), *out = archive_write_disk_new();
+	struct archive_entry *e;
+	char path[PATH_MAX], link[PATH_MAX];
+	int r = 0;
+
+	if (!in || !out)
+		return -ENOMEM;
+	archive_read_support_filter_all(in);
+	archive_read_support_format_tar(in);
+	archive_write_disk_set_options(out, flags);
+	if (mkdir(dest, 0755) < 0)
+		r = -errno;
+	if (r == 0 && archive_read_open_fd(in, fd, 64 * 1024) != ARCHIVE_OK)
+		r = -EBADMSG;
+	while (r == 0) {
+		int a = archive_read_next_header(in, &e);
+		const char *hl;
+
+		if (a == ARCHIVE_EOF)
+			break;
+		if (a < ARCHIVE_WARN) {
+			r = -EBADMSG;
+			break;
+		}
+		if (!map_member(archive_entry_pathname(e), dest, path, sizeof(path)))
+			continue;
+		if (archive_entry_filetype(e) == AE_IFCHR || archive_entry_filetype(e) == AE_IFBLK)
+			continue;
+		archive_entry_set_pathname(e, path);
+		hl = archive_entry_hardlink(e);
+		if (hl) {
+			if (!map_member(hl, dest, link, sizeof(link))) {
+				r = -EXDEV;
+				break;
+			}
+			archive_entry_set_hardlink(e, link);
+		}
+		a = archive_write_header(out, e);
+		if (a == ARCHIVE_OK && archive_entry_size(e) > 0) {
+			const void *buf;
+			size_t len;
+			la_int64_t off;
+
+			while ((a = archive_read_data_block(in, &buf, &len, &off)) == ARCHIVE_OK)
+				if (archive_write_data_block(out, buf, len, off) < ARCHIVE_WARN) {
+					a = ARCHIVE_FATAL;
+					break;
+				}
+			a = a == ARCHIVE_EOF ? ARCHIVE_OK : a;
+		}
+		if (a < ARCHIVE_WARN || archive_write_finish_entry(out) < ARCHIVE_WARN)
+			r = -EIO;
+	}
+	archive_read_free(in);
+	if (archive_write_close(out) < ARCHIVE_WARN && r == 0)
+		r = -EIO;
+	archive_write_free(out);
+	return r;
+}
+
+/* ---- copy SRC DST, remove PATH ---------------------------------------------- */
+
+struct hardlink {
+	dev_t dev;
+	ino_t ino;
+	char *path;
+};
+
+static struct {
+	const char *src, *dst;
+	struct hardlink *links;
+	size_t nlinks;
+} cp;
+
+static int dst_of(const char *src, char *out, size_t size)
+{
+	int n = snprintf(out, size, "%s%s", cp.dst, src + strlen(cp.src));
+
+	return n > 0 && (size_t)n < size ? 0 : -ENAMETOOLONG;
+}
+
+static void copy_xattrs(const char *src, const char *dst)
+{
+	char names[4096], value[4096];
+	ssize_t n = llistxattr(src, names, sizeof(names));
+
+	for (ssize_t i = 0; i < n; i += (ssize_t)strlen(names + i) + 1) {
+		ssize_t v = lgetxattr(src, names + i, value, sizeof(value));
+
+		if (v >= 0)
+			(void)lsetxattr(dst, names + i, value, (size_t)v, 0);
+	}
+}
+
+static int copy_data(const char *src, const char *dst, mode_t mode)
+{
+	__do_close int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	__do_close int out = -EBADF;
+	ssize_t n;
+
+	if (in < 0)
+		return -errno;
+	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
+	if (out < 0)
+		return -errno;
+	do
+		n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
+	while (n > 0);
+	return n < 0 ? -errno : 0;
+}
+
+static int copy_one(const char *src, const struct stat *st, int type, struct FTW *ftw)
+{
+	char dst[PATH_MAX], target[PATH_MAX];
+	ssize_t n;
+	int r = 0;
+
+	(void)ftw;
+	if (dst_of(src, dst, sizeof(dst)) < 0)
+		return -ENAMETOOLONG;
+	if (type == FTW_D) {
+		if (mkdir(dst, 0700) < 0)
+			return -errno;
+		return 0; /* owner, mode and times after the contents (copy_dir_meta) */
+	}
+	if (type != FTW_F && type != FTW_SL)
+		return -EIO;
+	if (S_ISREG(st->st_mode) && st->st_nlink > 1) {
+		for (size_t i = 0; i < cp.nlinks; i++)
+			if (cp.links[i].dev == st->st_dev && cp.links[i].ino == st->st_ino)
+				return link(cp.links[i].path, dst) < 0 ? -errno : 0;
+	}
+	if (S_ISREG(st->st_mode)) {
+		r = copy_data(src, dst, st->st_mode);
+	} else if (S_ISLNK(st->st_mode)) {
+		n = readlink(src, target, sizeof(target) - 1);
+		if (n < 0)
+			return -errno;
+		target[n] = '\0';
+		r = symlink(target, dst) < 0 ? -errno : 0;
+	} else if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode)) {
+		r = mknod(dst, st->st_mode, 0) < 0 ? -errno : 0;
+	} else {
+		return 0; /* device nodes are never created */
+	}
+	if (r < 0)
+		return r;
+	if (lchown(dst, st->st_uid, st->st_gid) < 0)
+		return -errno;
+	if (!S_ISLNK(st->st_mode) && chmod(dst, st->st_mode & 07777) < 0)
+		return -errno;
+	copy_xattrs(src, dst);
+	{
+		struct timespec ts[2] = { st->st_atim, st->st_mtim };
+
+		(void)utimensat(AT_FDCWD, dst, ts, AT_SYMLINK_NOFOLLOW);
+	}
+	if (S_ISREG(st->st_mode) && st->st_nlink > 1) {
+		struct hardlink *g = realloc(cp.links, (cp.nlinks + 1) * sizeof(*g));
+
+		if (!g)
+			return -ENOMEM;
+		cp.links = g;
+		g[cp.nlinks].dev = st->st_dev;
+		g[cp.nlinks].ino = st->st_ino;
+		g[cp.nlinks].path = strdup(dst);
+		if (!g[cp.nlinks].path)
+			return -ENOMEM;
+		cp.nlinks++;
+	}
+	return 0;
+}
+
+static int copy_dir_meta(const char *src, const struct stat *st, int type, struct FTW *ftw)
+{
+	char dst[PATH_MAX];
+	struct timespec ts[2] = { st->st_atim, st->st_mtim };
+
+	(void)ftw;
+	if (type != FTW_DP)
+		return 0;
+	if (dst_of(src, dst, sizeof(dst)) < 0)
+		return -ENAMETOOLONG;
+	if (lchown(dst, st->st_uid, st->st_gid) < 0 || chmod(dst, st->st_mode & 07777) < 0)
+		return -errno;
+	copy_xattrs(src, dst);
+	(void)utimensat(AT_FDCWD, dst, ts, AT_SYMLINK_NOFOLLOW);
+	return 0;
+}
+
+static int copy_tree(const char *src, const char *dst)
+{
+	int r;
+
+	cp.src = src;
+	cp.dst = dst;
+	r = nftw(src, copy_one, 64, FTW_PHYS | FTW_MOUNT);
+	if (r == 0)
+		r = nftw(src, copy_dir_meta, 64, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
+	return r > 0 ? -EIO : r;
+}
+
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (type == FTW_DP)
+		return rmdir(path) < 0 && errno != ENOENT ? -errno : 0;
+	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
+}
+
+static int remove_tree(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	return nftw(path, remove_one, 64, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
+}
+
+int main(int argc, char **argv)
+{
+	int r = -EINVAL;
+
+	if (argc < 3)
+		return EINVAL;
+	/* nothing of moatd's comes along but fd 3 for unpack: moatd closed the
+	 * rest (storage.c); a worker that finds one open refuses to run */
+	for (int fd = strcmp(argv[1], "unpack") == 0 ? 4 : 3; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			return EBADFD;
+	if (argc == 3 && strcmp(argv[1], "unpack") == 0)
+		r = unpack(3, argv[2]);
+	else if (argc == 4 && strcmp(argv[1], "copy") == 0)
+		r = copy_tree(argv[2], argv[3]);
+	else if (argc == 3 && strcmp(argv[1], "remove") == 0)
+		r = remove_tree(argv[2]);
+	else if (argc == 3 && strcmp(argv[1], "mkdir") == 0)
+		r = mkdir(argv[2], 0755) < 0 ? -errno : 0;
+	return r < 0 ? (-r & 0xff) : 0;
+}
