@@ -462,25 +462,13 @@ static int resolve_family(const struct ph_network_apply *t, int family, bool exi
 	return ph_link_overlaps(t->name, family, addr, *prefix, why, why_size);
 }
 
-/* Remove networks/<name>/ and the files moatd keeps in it. */
+/* Remove networks/<name>/ and the files moatd keeps in it: moat-tree's walk, confined there. */
 static void remove_files(const char *name)
 {
-	__do_close int fd =
-		openat(net_dir_fd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	__do_closedir DIR *d = NULL;
-	struct dirent *e;
+	int r = ph_tree(net_dir, -1, "remove", name, NULL);
 
-	if (fd < 0)
-		return;
-	d = fdopendir(fd);
-	if (!d)
-		return;
-	fd = -EBADF; /* the DIR has it */
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			(void)unlinkat(dirfd(d), e->d_name, 0);
-	if (unlinkat(net_dir_fd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
-		log_warn("network \"%s\": cannot remove its directory: %s", name, strerror(errno));
+	if (r < 0)
+		log_warn("network \"%s\": cannot remove its directory: %s", name, strerror(-r));
 }
 
 static char rep_v4[INET_ADDRSTRLEN], rep_v6[INET6_ADDRSTRLEN];
