@@ -78,6 +78,9 @@ EOF
 check_eq "the state's network names eth0's host end (host_name)" "$HOST1" \
 	"$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["network"]["eth0"]["host_name"]')"
 check_match "lxc info shows it" "Host interface: $HOST1" "$(timeout 30 lxc info c1)"
+check_eq "the state's eth0 hwaddr is the nic's whole MAC (volatile.eth0.hwaddr), read in the container" \
+	"$MAC1" "$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["network"]["eth0"]["hwaddr"]')"
+check_match "lxc info: eth0's MAC address and MTU" "MAC address: $MAC1" "$(timeout 30 lxc info c1)"
 check "launch c2 with a bridged nic through moat" timeout 120 "$B/moat" init bb c2
 check "moat config device add c2 eth0 nic" timeout 30 "$B/moat" config device add c2 eth0 nic \
 	nictype=bridged parent="$BR" hwaddr=00:16:3e:66:00:02
