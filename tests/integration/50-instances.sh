@@ -78,6 +78,46 @@ if [ -n "$strays" ]; then
 	timeout 60 lxc delete -f "cg$$" >/dev/null 2>&1
 	for d in $strays; do rmdir "$d"; done
 fi
+# liblxc below moatd's own cgroup (lxc.cgroup.relative), with moatd in a memory
+# cgroup of its own and the frontend moved to another: the frontend finds the
+# payload from moatd's cgroup as hello said it, not from its own
+cg_back() { # DIR... then the cgroup to move their processes back to
+	local to=${!#} d p
+	lxc-stop -P "$MOAT_DIR/containers" -n "rel$$" -k >/dev/null 2>&1
+	for d in "${@:1:$#-1}"; do
+		[ -d "$d" ] || continue
+		for p in $(cat "$d/cgroup.procs"); do echo "$p" >"$to/cgroup.procs"; done
+		# and what liblxc left below (its lxc.pivot), deepest first
+		find "$d" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+		rmdir "$d"
+	done
+}
+fe_moved() { [ -n "$(frontend_pid)" ] && [ "$(frontend_pid)" != "$1" ] && wait_api 2; }
+if cg_v1 memory; then
+	mh=/sys/fs/cgroup/memory
+	back=$mh$(sed -n 's/^[0-9]*:memory://p' "/proc/$MOATD_PID/cgroup")
+	mkdir "$mh/moat-d$$" "$mh/moat-fe$$"
+	cleanup_also cg_back "$mh/moat-d$$" "$mh/moat-fe$$" "$back"
+	echo "$MOATD_PID" >"$mh/moat-d$$/cgroup.procs"
+	fe=$(frontend_pid)
+	kill -9 "$fe" # moatd starts another, whose hello says moatd's new cgroup
+	check "a new frontend answers" eventually 10 fe_moved "$fe"
+	echo "$(frontend_pid)" >"$mh/moat-fe$$/cgroup.procs"
+	check_eq "the frontend's memory cgroup is not moatd's" "/moat-fe$$ /moat-d$$" \
+		"$(sed -n 's/^[0-9]*:memory://p' "/proc/$(frontend_pid)/cgroup") $(sed -n 's/^[0-9]*:memory://p' "/proc/$MOATD_PID/cgroup")"
+	check "launch rel$$ with lxc.cgroup.relative" timeout 120 lxc launch bb "rel$$" -c raw.lxc="lxc.cgroup.relative = 1"
+	check_match "liblxc put its memory cgroup below moatd's" "^[0-9]*:memory:/moat-d$$/lxc.payload.rel$$\$" \
+		"$(cat "/proc/$(jget "$(api GET "/1.0/instances/rel$$/state")" 'd["metadata"]["pid"]')/cgroup")"
+	check_eq "its memory usage is read there, above 0" true \
+		"$(jget "$(api GET "/1.0/instances/rel$$/state")" 'd["metadata"]["memory"]["usage"] > 0')"
+	check "its state.processes is its pids.current" eventually 10 procs_match "rel$$"
+	timeout 60 lxc delete -f "rel$$" >/dev/null 2>&1
+	cg_back "$mh/moat-d$$" "$mh/moat-fe$$" "$back"
+	check "moatd and the frontend are back in their memory cgroup, the test's are gone" \
+		test ! -d "$mh/moat-d$$" -a ! -d "$mh/moat-fe$$"
+else
+	note "no cgroup v1 memory hierarchy: the test of a payload below moatd's cgroup is skipped"
+fi
 check_match "the template rendered /etc/hostname at create" '^c1$' "$(timeout 30 lxc exec c1 -- cat /etc/hostname)"
 tpl_rows() { sqlite3 "$MOAT_DIR/database/moat.db" "SELECT name || ' ' || length(content) FROM image_templates;"; }
 check_eq "the template's source was copied out of the image once, into the database" \
