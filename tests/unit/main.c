@@ -107,6 +107,7 @@ int main(void)
 	test_logs();
 	test_storage();
 	test_cgroup();
+	test_usage();
 	test_json();
 	test_config();
 	test_config_limits();
