@@ -349,9 +349,7 @@ static int render_conf(const struct ph_network_apply *n, char **ret)
 		"dhcp-leasefile=%sdnsmasq.leases\ndhcp-hostsfile=%sdnsmasq.hosts\n"
 		"dhcp-no-override\ndhcp-authoritative\ndhcp-rapid-commit\n",
 		n->name, n->name, dir, dir, dir);
-	if (n->dns_mode == PH_NET_DNS_NONE)
-		fprintf(f, "port=0\n");
-	else
+	if (n->dns_mode != PH_NET_DNS_NONE) /* none: no records, still a resolver (LXD's) */
 		fprintf(f, "domain=%s\nlocal=/%s/\n", n->dns_domain, n->dns_domain);
 	if (n->dns_mode == PH_NET_DNS_MANAGED)
 		fprintf(f, "dhcp-ignore-names\n");

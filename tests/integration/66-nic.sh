@@ -3,7 +3,9 @@
 # nic devices realised in containers, through the stock lxc client, pylxd
 # and moat: a bridged nic onto a bridge this suite makes (the host end a
 # port of it, the MAC the one kept in volatile.eth0.hwaddr, stable across
-# restarts), two containers reaching each other over it, moatd restarted
+# restarts), two containers reaching each other over it, a managed network's
+# DHCP, DNS by name and NAT, its dns.mode none (LXD's: the bridge still the
+# resolver, no names in the domain) and managed again, moatd restarted
 # (SIGTERM) with the containers' connectivity and filters intact, nics
 # hot-plugged into running containers and out again (bridged with a filter,
 # physical), mac/ipv4/ipv6 filtering dropping spoofed frames sent raw from
@@ -155,6 +157,24 @@ EOF2
 )"
 check "n1 reaches n2 by name (ping n2.moat)" eventually 30 inside n1 ping -c1 -W2 n2.moat
 check "n1 reaches n3 by name" eventually 30 inside n1 ping -c1 -W2 n3.moat
+
+# ---- dns.mode: managed gives the bridge as resolver and the domain's records; none
+# (LXD 5.0.2's dnsmasq: no domain, no local zone, its DNS port kept) the resolver only
+CONF=$MOAT_DIR/networks/$NET/dnsmasq.conf
+check_match "managed: DHCP gave n1 the bridge as nameserver (udhcpc's resolv.conf)" \
+	"^nameserver $P4\\.1\$" "$(inside n1 cat /etc/resolv.conf)"
+check_match "managed: dnsmasq's config has the domain (as root reads it)" '^domain=moat$' "$(cat "$CONF")"
+check "lxc network set $NET dns.mode=none" timeout 60 lxc network set "$NET" dns.mode=none
+check_fails "none: no domain nor local zone in dnsmasq's config" grep -Eq '^(domain|local)=' "$CONF"
+check_fails "none: dnsmasq's DNS is not turned off (no port=)" grep -q '^port=' "$CONF"
+check "none: n1 renews its lease" inside n1 udhcpc -i eth0 -n -q -t 5 -s /usr/share/udhcpc/default.script
+check_match "none: the lease still gives the bridge as nameserver, as LXD's" \
+	"^nameserver $P4\\.1\$" "$(inside n1 cat /etc/resolv.conf)"
+check "none: the bridge still answers DNS (localhost)" inside n1 nslookup localhost "$P4.1"
+check_fails "none: no record of n2 in the domain (n2.moat)" inside n1 nslookup n2.moat "$P4.1"
+check "lxc network unset $NET dns.mode (managed again)" timeout 60 lxc network unset "$NET" dns.mode
+check_match "managed again: the domain is back in the config" '^domain=moat$' "$(cat "$CONF")"
+check "managed again: n1 reaches n2 by name" eventually 30 inside n1 ping -c1 -W2 n2.moat
 A1=$(timeout 30 lxc list n1 -c 6 --format csv | grep -o "${SUB6%%::*}:[0-9a-f:]*" | head -1)
 # (its address may still be tentative, in duplicate address detection, at first)
 check "n3 (filtered) reaches n1 over IPv6 from its SLAAC address" \
