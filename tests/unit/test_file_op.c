@@ -77,6 +77,20 @@ static const char *slurp(int fd)
 	return b;
 }
 
+/* The id an unmapped owner shows as in a user namespace (65534 unless set otherwise). */
+static unsigned overflow_uid(void)
+{
+	FILE *f = fopen("/proc/sys/kernel/overflowuid", "r");
+	unsigned u = 65534;
+
+	if (f) {
+		if (fscanf(f, "%u", &u) != 1)
+			u = 65534;
+		fclose(f);
+	}
+	return u;
+}
+
 static void put(const char *root, const char *rel, const char *text)
 {
 	char p[512];
@@ -131,6 +145,16 @@ static void run(const char *root)
 	refused("/fifo", EPERM, "nor a FIFO");
 	refused("/nosuch", ENOENT, "a missing path is ENOENT (the API's 404)");
 
+	/* not host root: a regression to moatd's own lookup would see 70000 */
+	rep = file_op("c", PH__FILE_OP_KIND__FILE_OP_OPEN_READ, "/unmapped", -1, -1, NULL, &fd);
+	CHECK(rep && rep->err == 0 && rep->file_op->uid == overflow_uid() && fd >= 0,
+	      "file_op: the lookup runs in the worker's user namespace (ids 0-65535): an on-disk "
+	      "owner 70000 is seen as the overflow id (%u)",
+	      rep && rep->file_op ? rep->file_op->uid : 0);
+	if (fd >= 0)
+		close(fd);
+	if (rep)
+		ph__reply__free_unpacked(rep, NULL);
 	rep = file_op("c", PH__FILE_OP_KIND__FILE_OP_OPEN_READ, "/etclink", -1, -1, NULL, &fd);
 	CHECK(rep && rep->err == 0 && rep->file_op->type == PH__FILE_TYPE__FILE_TYPE_SYMLINK &&
 		      rep->file_op->target.len == 4 &&
@@ -232,12 +256,14 @@ void test_file_op(void)
 		  "file_op: a container rootfs")) {
 		mkdirat(pool, "containers/c/rootfs/etc", 0755);
 		put(root, "etc/passwd", "inside\n");
-		CHECK(symlinkat("/", pool, "containers/c/rootfs/up") == 0 &&
+		put(root, "unmapped", "x");
+		CHECK(fchownat(pool, "containers/c/rootfs/unmapped", 70000, 70000, 0) == 0 &&
+			      symlinkat("/", pool, "containers/c/rootfs/up") == 0 &&
 			      symlinkat("/etc", pool, "containers/c/rootfs/etclink") == 0 &&
 			      mknodat(pool, "containers/c/rootfs/null", S_IFCHR | 0666,
 				      makedev(1, 3)) == 0 &&
 			      mknodat(pool, "containers/c/rootfs/fifo", S_IFIFO | 0666, 0) == 0,
-		      "file_op: planted links to \"/\" and \"/etc\", a device node and a FIFO");
+		      "file_op: planted links to \"/\" and \"/etc\", a device node, a FIFO, a file of uid 70000");
 		log_set_level(LOG_LVL_WARN); /* dispatch logs each refusal at info */
 		run(root);
 		log_set_level(LOG_LVL_INFO);
