@@ -37,7 +37,7 @@ enum key_kind cli_doc_key_kind(const char *key)
 	static const char *const map[] = { "network", "disk", "resources" };
 	static const char *const slice[] = { "snapshots", "backups",        "profiles",
 					     "aliases",   "api_extensions", "auth_methods",
-					     "used_by" };
+					     "used_by",   "locations" };
 
 	if (!key)
 		return KEY_STRUCT;

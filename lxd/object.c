@@ -81,8 +81,9 @@ static json_object *value_of(const struct lxd_field *f, const void *obj, const v
 	case LXD_S_INT64:
 		return json_object_new_int64(*(const int64_t *)p);
 	case LXD_S_JSON:
-		return *(json_object *const *)p ? copy(*(json_object *const *)p)
-						: empty_of(f->kind);
+		if (!*(json_object *const *)p)
+			return (f->flags & LXD_NIL) ? NULL : empty_of(f->kind);
+		return copy(*(json_object *const *)p);
 	}
 	return NULL;
 }

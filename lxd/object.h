@@ -46,6 +46,7 @@ enum lxd_kind {
 #define LXD_OMITEMPTY (1u << 6)  /* Go's `json:",omitempty"`: left out while empty */
 #define LXD_FULL (1u << 7)       /* only in the full object (recursion): state, snapshots */
 #define LXD_EXPANDED (1u << 8)   /* the expanded view of another field; an editor leaves it out */
+#define LXD_NIL (1u << 9)        /* a NULL list shows as null (Go's nil slice), not [] */
 
 /* Where the C struct keeps a field (LXD_AT() finds it from the member's type). */
 enum lxd_storage {

@@ -286,10 +286,18 @@ static const struct lxd_field network_fields[] = {
 	  .flags = LXD_POST,
 	  .def = "\"\"",
 	  LXD_AT(struct lxd_network, type) },
-	{ .name = "used_by", .kind = LXD_STRING_LIST, LXD_AT(struct lxd_network, used_by) },
+	/* null while nothing uses it ([] for a loopback), as LXD's nil list */
+	{ .name = "used_by",
+	  .kind = LXD_STRING_LIST,
+	  .flags = LXD_NIL,
+	  LXD_AT(struct lxd_network, used_by) },
 	{ .name = "managed", .kind = LXD_BOOL, LXD_AT(struct lxd_network, managed) },
 	{ .name = "status", .kind = LXD_STRING, LXD_AT(struct lxd_network, status) },
-	{ .name = "locations", .kind = LXD_STRING_LIST, LXD_AT(struct lxd_network, locations) },
+	/* ["none"] for a managed network, null for a host interface, as LXD's */
+	{ .name = "locations",
+	  .kind = LXD_STRING_LIST,
+	  .flags = LXD_NIL,
+	  LXD_AT(struct lxd_network, locations) },
 	{ .name = NULL },
 };
 

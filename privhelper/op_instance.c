@@ -217,8 +217,10 @@ int ph_policy_instance_action(const struct ph_policy *p, const struct ph_instanc
  * already exists under our lxcpath (liblxc's monitor keeps the
  * configuration moatd rendered; the frontend cannot add to it here). The
  * action is one of three enum values and the timeout is bounded by the
- * check; a stop drops the filters of the nics it took down (the names in
- * moatd's own record, checked again). Runs in a forked worker, so a long stop blocks nothing else.
+ * check; a stop drops the filters of the nics it took down, and a stop of
+ * a stopped container (the frontend's, when one stopped from inside) those
+ * its nics left: no host end of them exists (the names in moatd's own
+ * record, checked again). Runs in a forked worker, so a long stop blocks nothing else.
  */
 int ph_do_instance_action(struct ph_ctx *ctx, const struct ph_instance_action *a,
 			  Ph__InstanceActionReply *rep)
@@ -233,8 +235,10 @@ int ph_do_instance_action(struct ph_ctx *ctx, const struct ph_instance_action *a
 
 	switch (a->action) {
 	case PH_STOP:
-		if (!c->is_running(c))
+		if (!c->is_running(c)) { /* it stopped by itself: its filters go now */
+			ph_nics_unfilter_all(ctx, a->ref.name);
 			return ph_fail(ctx, EINVAL, "The instance is already stopped");
+		}
 		if (!a->force)
 			ok = c->shutdown(c, a->timeout);
 		if (!ok)

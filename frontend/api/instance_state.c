@@ -306,7 +306,8 @@ static bool power_is_on(const char *name, bool *ret_ephemeral)
 /*
  * An instance that was running is stopped and no operation of ours stopped
  * it (none is in flight, and none recorded the stop): it shut down from
- * inside. Record it; an ephemeral one is deleted, as LXD does.
+ * inside. Drop its nics' filters, record it; an ephemeral one is deleted,
+ * as LXD does.
  */
 static void reap_stopped(const char *name, bool events)
 {
@@ -318,6 +319,9 @@ static void reap_stopped(const char *name, bool events)
 	if (!power_is_on(name, &eph) || fe_instance_busy(name, "stopped") < 0)
 		return;
 	if (power_is_on(name, &eph)) {
+		/* its nics' filters are still in the bridge table: moatd drops them
+		 * on a stop of the stopped container (and answers that it is stopped) */
+		(void)ph_call_instance_action(name, PH_ACTION_STOP, 0, true, NULL, NULL);
 		if (events)
 			fe_inst_lifecycle("instance-shutdown", name);
 		if (!eph)

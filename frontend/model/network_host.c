@@ -76,33 +76,43 @@ bool fe_host_interface_exists(const char *name)
 	return ifname_ok(name) && sys_has(name, "");
 }
 
-static int by_name(const void *a, const void *b)
+struct iface {
+	char *name;
+	uint64_t index;
+};
+
+/* The kernel's order (ifindex), as LXD's net.Interfaces() lists them. */
+static int by_index(const void *a, const void *b)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	const struct iface *x = a, *y = b;
+
+	return x->index < y->index ? -1 : x->index > y->index ? 1 : strcmp(x->name, y->name);
 }
 
 json_object *fe_host_interfaces(void)
 {
 	json_object *list = json_object_new_array();
 	DIR *d = opendir("/sys/class/net");
-	char *names[512];
+	struct iface ifs[512];
 	size_t n = 0;
 	struct dirent *e;
 
-	while (d && (e = readdir(d)) && n < sizeof(names) / sizeof(names[0])) {
+	while (d && (e = readdir(d)) && n < sizeof(ifs) / sizeof(ifs[0])) {
 		if (e->d_name[0] == '.' || strncmp(e->d_name, "veth", 4) == 0 ||
 		    !ifname_ok(e->d_name))
 			continue;
-		names[n] = strdup(e->d_name);
-		if (names[n])
-			n++;
+		ifs[n].name = strdup(e->d_name);
+		if (!ifs[n].name)
+			continue;
+		ifs[n].index = sys_uint(ifs[n].name, "ifindex");
+		n++;
 	}
 	if (d)
 		closedir(d);
-	qsort(names, n, sizeof(names[0]), by_name);
+	qsort(ifs, n, sizeof(ifs[0]), by_index);
 	for (size_t k = 0; k < n; k++) {
-		json_object_array_add(list, json_object_new_string(names[k]));
-		free(names[k]);
+		json_object_array_add(list, json_object_new_string(ifs[k].name));
+		free(ifs[k].name);
 	}
 	return list;
 }

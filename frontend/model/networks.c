@@ -673,8 +673,16 @@ int fe_network_load(const char *name, struct lxd_network *ret)
 		n.locations = json_object_new_array();
 		json_object_array_add(n.locations, json_object_new_string("none"));
 	}
-	if (r == 0 && strcmp(n.type, "loopback") != 0)
+	/* LXD 5.0.2 (doNetworkGet): [] for a loopback, else its users, nil (null) if none */
+	if (r == 0 && strcmp(n.type, "loopback") == 0) {
+		n.used_by = json_object_new_array();
+	} else if (r == 0) {
 		n.used_by = fe_network_used_by(name);
+		if (n.used_by && json_object_array_length(n.used_by) == 0) {
+			json_object_put(n.used_by);
+			n.used_by = NULL;
+		}
+	}
 	if (r < 0)
 		lxd_free(&lxd_network_type, &n);
 	else

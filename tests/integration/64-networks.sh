@@ -11,7 +11,8 @@
 # default network made at first start by a `--network` daemon (eth0 in the
 # default profile) and not made again once deleted; the hardened policy
 # refusing raw.dnsmasq; and no trace after a delete (ip link, nft, dnsmasq,
-# files). Names are this suite's own (mt<pid><letter>).
+# files); host interfaces with LXD 5.0.2's unmanaged fields (raw API, lxc show
+# and list --format json, moat, pylxd). Names are this suite's own (mt<pid><letter>).
 . "$(dirname "$0")/../lib/lib.sh"
 
 NA=mt$$a NB=mt$$b NC=mt$$c ND=mt$$d NP=mt$$p NX=mt$$x NR=mt$$r
@@ -241,6 +242,49 @@ check "moat network rename" timeout 60 "$M" network rename "$NC" "$NR"
 check "moat network delete" timeout 60 "$M" network delete "$NR"
 no_trace "$NR"
 check "delete c1" timeout 60 lxc delete c1
+
+# ---- host interfaces as LXD 5.0.2 shows them (doNetworkGet, unmanaged) ---------------------
+# its fields in its order: config {}, description "", type by /sys, used_by nil (null)
+# while nothing uses it ([] for a loopback), managed false, status "", locations nil
+ip link add "$ND" type bridge
+want="{'config': {}, 'description': '', 'name': '$ND', 'type': 'bridge', 'used_by': None, 'managed': False, 'status': '', 'locations': None}"
+check_eq "GET /1.0/networks/$ND (a host bridge): LXD's fields, order and values" "$want" \
+	"$(jget "$(api GET "/1.0/networks/$ND")" 'str(d["metadata"])')"
+check_eq "GET /1.0/networks/lo: a loopback, its used_by [] and no locations" \
+	"{'config': {}, 'description': '', 'name': 'lo', 'type': 'loopback', 'used_by': [], 'managed': False, 'status': '', 'locations': None}" \
+	"$(jget "$(api GET /1.0/networks/lo)" 'str(d["metadata"])')"
+list=$(api GET '/1.0/networks?recursion=1')
+check_eq "recursion=1 has the same object for $ND" "$want" \
+	"$(jget "$list" "str([n for n in d['metadata'] if n['name'] == '$ND'][0])")"
+# host interfaces in the kernel's order (ifindex), as Go's net.Interfaces(); those still there
+order=$(jget "$list" '[n["name"] for n in d["metadata"] if not n["managed"]]' | /usr/bin/python3 -c '
+import json, sys
+idx = []
+for n in json.load(sys.stdin):
+    try: idx.append(int(open("/sys/class/net/%s/ifindex" % n).read()))
+    except OSError: pass
+print("sorted" if idx == sorted(idx) and len(idx) > 1 else "unsorted %s" % idx)')
+check_eq "recursion=1 lists the host interfaces by ifindex" sorted "$order"
+show=$(timeout 30 lxc network show "$ND")
+check_eq "lxc network show $ND prints what LXD's would" \
+	"$(printf 'config: {}\ndescription: ""\nname: %s\ntype: bridge\nused_by: []\nmanaged: false\nstatus: ""\nlocations: []' "$ND")" "$show"
+check_eq "moat network show $ND prints the same" "$show" "$(timeout 30 "$B/moat" network show "$ND")"
+check_eq "lxc network list --format json: $ND as LXD's (nil lists null)" "$want" \
+	"$(jget "$(timeout 30 lxc network list --format json)" "str([n for n in d if n['name'] == '$ND'][0])")"
+check "a profile's nic with parent=$ND" timeout 30 lxc profile device add "$NP" h0 nic nictype=bridged parent="$ND"
+check_eq "used_by names the profile" '["/1.0/profiles/'"$NP"'"]' \
+	"$(jget "$(api GET "/1.0/networks/$ND")" 'd["metadata"]["used_by"]')"
+py=$(/usr/bin/python3 - "$ND" 2>&1 <<'EOF'
+import sys, warnings
+warnings.simplefilter("ignore")
+import pylxd
+n = pylxd.Client().networks.get(sys.argv[1])
+print(n.name, n.type, n.managed, n.config, repr(n.description), n.used_by, repr(n.status))
+EOF
+)
+check_eq "pylxd: the host bridge's fields" "$ND bridge False {} '' ['/1.0/profiles/$NP'] ''" "$py"
+check "remove the profile's nic" timeout 30 lxc profile device remove "$NP" h0
+ip link del "$ND"
 
 # ---- the hardened policy: raw.dnsmasq is a 400 ---------------------------------------------
 check "the default policy takes raw.dnsmasq" timeout 60 lxc network create "$NC" ipv6.address=none raw.dnsmasq=log-dhcp

@@ -12,9 +12,10 @@
 # inside (source IP and MAC, ARP sender IP and MAC, a DHCP server's answer,
 # a VLAN tag, a router advertisement, a neighbour advertisement for another's
 # address, a spoofed IPv6 source) while the nic's own traffic passes, the
-# filter gone at stop and delete, p2p, physical and macvlan nics seen
-# inside, bad nic keys a 400 with nothing stored, and under the hardened
-# policy physical, macvlan and host-bridge nics refused.
+# filter gone at stop, at a poweroff from inside and at delete, p2p,
+# physical and macvlan nics seen inside, bad nic keys a 400 with nothing
+# stored, and under the hardened policy physical, macvlan and host-bridge
+# nics refused.
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
@@ -342,6 +343,16 @@ check "lxc stop f1" timeout 120 lxc stop f1 --force
 check_fails "its filter went with it" sh -c "nft list ruleset bridge | grep -q 'chain nic_f1_$HF1 '"
 check "lxc start f1" timeout 120 lxc start f1
 check_match "its filter is back" "chain nic_f1_$HF1 " "$(nft list ruleset bridge)"
+BTABLE=moat_$(moat_tag "$MOAT_DIR")
+names_hf1() { nft list table bridge "$BTABLE" | grep -qw -- "$HF1"; }
+check "this daemon's bridge table names f1's host end ($HF1)" names_hf1
+timeout 30 lxc exec f1 -- poweroff
+f1_stopped() { [ "$(jget "$(api GET /1.0/instances/f1)" \
+	'd["metadata"]["config"].get("volatile.last_state.power")')" = STOPPED ]; }
+check "f1 powered off from inside is stopped, and the daemon has noticed" eventually 60 f1_stopped
+check_fails "... its filter went with it: table bridge $BTABLE no longer names $HF1" names_hf1
+check "lxc start f1 again" timeout 120 lxc start f1
+check "... and its filter is back" names_hf1
 check "lxc delete -f f1" timeout 120 lxc delete -f f1
 check_fails "its filter went with it" sh -c "nft list ruleset bridge | grep -q 'chain nic_f1_$HF1 '"
 
