@@ -291,12 +291,10 @@ int ph_tree_ask(const char *root, const char *const *argv, void *reply, size_t s
 	close(sv[0]);
 	if (r == 0 && (len != size || nfds > 1))
 		r = -EPROTO;
-	if (r < 0) {
-		while (nfds > 0)
-			close(fds[--nfds]);
-		return r;
-	}
-	memcpy(reply, buf, size);
+	while (r < 0 && nfds > 0)
+		close(fds[--nfds]);
+	if (r == 0)
+		memcpy(reply, buf, size);
 	*ret_fd = nfds ? fds[0] : -EBADF;
-	return 0;
+	return r;
 }
