@@ -63,7 +63,7 @@ override LDFLAGS := $(LDFLAGS_BASE) $(LDFLAGS)
 
 pc = $(shell $(PKG_CONFIG) --cflags --libs $(1) 2>/dev/null)
 LIBS_PH := $(call pc,lxc libprotobuf-c libseccomp libcap libkmod libnl-route-3.0 libnftables)
-LIBS_FE := $(call pc,libmicrohttpd json-c sqlite3 libprotobuf-c libseccomp gnutls libarchive yaml-0.1) -lpthread
+LIBS_FE := $(call pc,libmicrohttpd json-c sqlite3 libprotobuf-c libseccomp gnutls libarchive yaml-0.1 libmnl) -lpthread
 LIBS_CLI := $(call pc,libcurl json-c yaml-0.1 libarchive gnutls)
 
 GEN := $(B)/gen/proto/privhelper.pb-c.c

@@ -5,7 +5,10 @@
  * (GET, change, PUT the writable part back with If-Match, sync), edit,
  * rename (POST the new name) and delete. A kind (struct cli_kind) gives
  * the object's word, its path, its field table and its editor's help;
- * cmd_profile.c and cmd_network.c are its users. Runs in the client as the
+ * cmd_profile.c and cmd_network.c are its users. Also what the list,
+ * show and set verbs of such objects share (cmd_network_acl.c's forwards
+ * too): a list's table from a row function, a YAML view, a config change
+ * PUT back. Runs in the client as the
  * invoking user, no privilege. The server's objects are untrusted (typed
  * accessors); which fields are shown and PUT come from the object's field
  * table (lxd/objects.c), the server's own.
@@ -47,21 +50,24 @@ int cli_named_open(struct cli_ctx *ctx, const struct cli_kind *k, const char *ra
 	return get ? cli_obj_get(&n->conn, n->path, &n->obj, n->etag) : 0;
 }
 
+int cli_show_view(const struct lxd_object_type *type, json_object *obj)
+{
+	json_object *shown = lxd_view(type, obj, 0);
+	int r = shown ? cli_yaml_print(stdout, shown) : -ENOMEM;
+
+	if (shown)
+		json_object_put(shown);
+	return r < 0 ? cli_error(r, "writing the YAML: %s", strerror(-r)) : 0;
+}
+
 int cli_named_show(struct cli_ctx *ctx, const struct cli_kind *k)
 {
-	json_object *shown;
 	struct cli_named n;
 	int r;
 
 	r = cli_named_open(ctx, k, ctx->args->pos[0], true, &n);
-	if (r == 0) {
-		shown = lxd_view(k->type, n.obj, 0);
-		r = shown ? cli_yaml_print(stdout, shown) : -ENOMEM;
-		if (shown)
-			json_object_put(shown);
-		if (r < 0)
-			r = cli_error(r, "writing the YAML: %s", strerror(-r));
-	}
+	if (r == 0)
+		r = cli_show_view(k->type, n.obj);
 	cli_named_free(&n);
 	return r;
 }
@@ -101,64 +107,107 @@ void cli_config_change(json_object *put, const char *const *unset, size_t n_unse
 	}
 }
 
+const char *cli_count_str(json_object *obj, const char *key, char buf[static 32])
+{
+	json_object *l = cli_jget(obj, key, json_type_array);
+
+	snprintf(buf, 32, "%zu", l ? json_object_array_length(l) : 0);
+	return buf;
+}
+
+const char *cli_upper_str(const char *src, char buf[static 32])
+{
+	snprintf(buf, 32, "%s", src);
+	for (char *c = buf; *c; c++)
+		if (*c >= 'a' && *c <= 'z')
+			*c = (char)(*c - 'a' + 'A');
+	return buf;
+}
+
+int cli_list_open(struct cli_ctx *ctx, enum cli_format *ret_fmt, struct cli_conn *conn,
+		  char **ret_rest)
+{
+	const struct cli_args *a = ctx->args;
+	int r = cli_format_flag(ctx, ret_fmt);
+
+	return r < 0 ? r : cli_open(ctx, a->npos ? a->pos[0] : "", conn, ret_rest);
+}
+
+int cli_list_table(struct cli_conn *conn, const char *path, enum cli_format f, size_t ncols,
+		   const char *const *header, cli_row_fn fill)
+{
+	json_object *list = NULL;
+	struct cli_table t;
+	int r = cli_get_list(conn, path, &list);
+
+	cli_conn_free(conn);
+	if (r < 0)
+		return r;
+	cli_table_init(&t, ncols, header);
+	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
+		struct cli_row row = { 0 };
+
+		if (fill(json_object_array_get_idx(list, i), &row) == 0)
+			r = cli_table_add(&t, row.cells);
+	}
+	return cli_table_finish(&t, f, list, r);
+}
+
+static int named_row(json_object *p, struct cli_row *row)
+{
+	row->cells[0] = cli_jstr(p, "name");
+	row->cells[1] = cli_jstr(p, "description");
+	row->cells[2] = cli_count_str(p, "used_by", row->buf[0]);
+	return 0;
+}
+
 int cli_named_list(struct cli_ctx *ctx, const char *path)
 {
 	static const char *const header[] = { "NAME", "DESCRIPTION", "USED BY" };
-	const struct cli_args *a = ctx->args;
 	struct cli_conn conn = { 0 };
 	__do_free char *rest = NULL;
-	json_object *list = NULL;
 	enum cli_format fmt;
-	struct cli_table t;
-	int r;
+	int r = cli_list_open(ctx, &fmt, &conn, &rest);
 
-	r = cli_format_flag(ctx, &fmt);
 	if (r == 0)
-		r = cli_open(ctx, a->npos ? a->pos[0] : "", &conn, &rest);
-	if (r == 0)
-		r = cli_get_list(&conn, path, &list);
+		return cli_list_table(&conn, path, fmt, 3, header, named_row);
 	cli_conn_free(&conn);
-	if (r < 0) {
-		if (list)
-			json_object_put(list);
-		return r;
-	}
-	cli_table_init(&t, 3, header);
-	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
-		json_object *p = json_object_array_get_idx(list, i);
-		json_object *used = cli_jget(p, "used_by", json_type_array);
-		char n[32];
-		const char *cells[3] = { cli_jstr(p, "name"), cli_jstr(p, "description"), n };
-
-		snprintf(n, sizeof(n), "%zu", used ? json_object_array_length(used) : 0);
-		r = cli_table_add(&t, cells);
-	}
-	return cli_table_finish(&t, fmt, list, r);
+	return r;
 }
 
-int cli_named_set_keys(struct cli_ctx *ctx, const struct cli_kind *k, bool unset)
+int cli_put_keys(struct cli_conn *conn, const char *path, const char *etag, json_object *obj,
+		 const struct lxd_object_type *type, const struct cli_args *a, size_t first,
+		 bool unset)
 {
-	const struct cli_args *a = ctx->args;
 	json_object *keys = NULL, *put = NULL;
-	struct cli_named n;
-	int r;
+	int r = 0;
 
-	r = cli_named_open(ctx, k, a->pos[0], true, &n);
-	if (r == 0 && k->managed_only && !cli_jbool(n.obj, "managed"))
-		r = cli_error(-EINVAL, "Only managed %ss can be modified", k->noun);
-	if (r == 0 && !unset)
-		r = cli_config_pairs(a->pos + 1, a->npos - 1, &keys);
-	if (r == 0 && !(put = lxd_view(k->type, n.obj, LXD_VIEW_PUT)))
+	if (!unset)
+		r = cli_config_pairs(a->pos + first, a->npos - first, &keys);
+	if (r == 0 && !(put = lxd_view(type, obj, LXD_VIEW_PUT)))
 		r = cli_error(-ENOMEM, "out of memory");
-	if (r < 0)
-		goto out;
-	cli_config_change(put, unset ? a->pos + 1 : NULL, unset ? a->npos - 1 : 0, keys);
-	r = cli_obj_put(&n.conn, n.path, put, n.etag, false);
-out:
+	if (r == 0) {
+		cli_config_change(put, unset ? a->pos + first : NULL, unset ? a->npos - first : 0,
+				  keys);
+		r = cli_obj_put(conn, path, put, etag, false);
+	}
 	if (keys)
 		json_object_put(keys);
 	if (put)
 		json_object_put(put);
+	return r;
+}
+
+int cli_named_set_keys(struct cli_ctx *ctx, const struct cli_kind *k, bool unset)
+{
+	struct cli_named n;
+	int r;
+
+	r = cli_named_open(ctx, k, ctx->args->pos[0], true, &n);
+	if (r == 0 && k->managed_only && !cli_jbool(n.obj, "managed"))
+		r = cli_error(-EINVAL, "Only managed %ss can be modified", k->noun);
+	if (r == 0)
+		r = cli_put_keys(&n.conn, n.path, n.etag, n.obj, k->type, ctx->args, 1, unset);
 	cli_named_free(&n);
 	return r;
 }

@@ -37,57 +37,41 @@ static int net_open(struct cli_ctx *ctx, const char *raw, bool get, struct cli_n
 	return cli_named_open(ctx, &network_kind, raw, get, n);
 }
 
+/* lxc hides the loopback and unknown kinds. */
+static int network_row(json_object *n, struct cli_row *row)
+{
+	json_object *config = cli_jmap(n, "config");
+	const char *type = cli_jstr(n, "type");
+
+	if (strcmp(type, "loopback") == 0 || strcmp(type, "unknown") == 0)
+		return 1;
+	row->cells[0] = cli_jstr(n, "name");
+	row->cells[1] = type;
+	row->cells[2] = cli_jbool(n, "managed") ? "YES" : "NO";
+	row->cells[3] = cli_jstr(config, "ipv4.address");
+	row->cells[4] = cli_jstr(config, "ipv6.address");
+	row->cells[5] = cli_jstr(n, "description");
+	row->cells[6] = cli_count_str(n, "used_by", row->buf[0]);
+	row->cells[7] = cli_upper_str(cli_jstr(n, "status"), row->buf[1]);
+	return 0;
+}
+
 int cli_cmd_network_list(struct cli_ctx *ctx)
 {
 	static const char *const header[] = { "NAME", "TYPE",        "MANAGED", "IPV4",
 					      "IPV6", "DESCRIPTION", "USED BY", "STATE" };
-	const struct cli_args *a = ctx->args;
 	struct cli_conn conn = { 0 };
 	__do_free char *rest = NULL;
-	json_object *list = NULL;
 	enum cli_format fmt;
-	struct cli_table t;
-	int r;
+	int r = cli_list_open(ctx, &fmt, &conn, &rest);
 
-	r = cli_format_flag(ctx, &fmt);
-	if (r == 0)
-		r = cli_open(ctx, a->npos ? a->pos[0] : "", &conn, &rest);
 	if (r == 0 && *rest)
 		r = cli_error(-EINVAL, "Filtering isn't supported yet");
 	if (r == 0)
-		r = cli_get_list(&conn, "/1.0/networks?recursion=1", &list);
+		return cli_list_table(&conn, "/1.0/networks?recursion=1", fmt, 8, header,
+				      network_row);
 	cli_conn_free(&conn);
-	if (r < 0) {
-		if (list)
-			json_object_put(list);
-		return r;
-	}
-	cli_table_init(&t, 8, header);
-	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
-		json_object *n = json_object_array_get_idx(list, i);
-		json_object *used = cli_jget(n, "used_by", json_type_array);
-		json_object *config = cli_jmap(n, "config");
-		const char *type = cli_jstr(n, "type");
-		char count[32], state[32];
-		const char *cells[8] = { cli_jstr(n, "name"),
-					 type,
-					 cli_jbool(n, "managed") ? "YES" : "NO",
-					 cli_jstr(config, "ipv4.address"),
-					 cli_jstr(config, "ipv6.address"),
-					 cli_jstr(n, "description"),
-					 count,
-					 state };
-
-		if (strcmp(type, "loopback") == 0 || strcmp(type, "unknown") == 0)
-			continue;
-		snprintf(count, sizeof(count), "%zu", used ? json_object_array_length(used) : 0);
-		snprintf(state, sizeof(state), "%s", cli_jstr(n, "status"));
-		for (char *c = state; *c; c++)
-			if (*c >= 'a' && *c <= 'z')
-				*c = (char)(*c - 'a' + 'A');
-		r = cli_table_add(&t, cells);
-	}
-	return cli_table_finish(&t, fmt, list, r);
+	return r;
 }
 
 int cli_cmd_network_show(struct cli_ctx *ctx)
@@ -271,13 +255,20 @@ out:
 	return r;
 }
 
+static int lease_row(json_object *l, struct cli_row *row)
+{
+	row->cells[0] = cli_jstr(l, "hostname");
+	row->cells[1] = cli_jstr(l, "hwaddr");
+	row->cells[2] = cli_jstr(l, "address");
+	row->cells[3] = cli_upper_str(cli_jstr(l, "type"), row->buf[0]);
+	return 0;
+}
+
 int cli_cmd_network_list_leases(struct cli_ctx *ctx)
 {
 	static const char *const header[] = { "HOSTNAME", "MAC ADDRESS", "IP ADDRESS", "TYPE" };
 	__do_free char *path = NULL;
-	json_object *list = NULL;
 	enum cli_format fmt;
-	struct cli_table t;
 	struct cli_named n;
 	int r;
 
@@ -286,30 +277,12 @@ int cli_cmd_network_list_leases(struct cli_ctx *ctx)
 		r = net_open(ctx, ctx->args->pos[0], false, &n);
 	else
 		memset(&n, 0, sizeof(n));
-	if (r == 0) {
-		path = cli_network_path(n.name, "/leases");
-		r = path ? cli_get_list(&n.conn, path, &list) : cli_error(-ENOMEM, "out of memory");
-	}
+	if (r == 0 && !(path = cli_network_path(n.name, "/leases")))
+		r = cli_error(-ENOMEM, "out of memory");
+	if (r == 0) /* the connection goes to the table, which closes it */
+		r = cli_list_table(&n.conn, path, fmt, 4, header, lease_row);
 	cli_named_free(&n);
-	if (r < 0) {
-		if (list)
-			json_object_put(list);
-		return r;
-	}
-	cli_table_init(&t, 4, header);
-	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
-		json_object *l = json_object_array_get_idx(list, i);
-		char type[32];
-		const char *cells[4] = { cli_jstr(l, "hostname"), cli_jstr(l, "hwaddr"),
-					 cli_jstr(l, "address"), type };
-
-		snprintf(type, sizeof(type), "%s", cli_jstr(l, "type"));
-		for (char *c = type; *c; c++)
-			if (*c >= 'a' && *c <= 'z')
-				*c = (char)(*c - 'a' + 'A');
-		r = cli_table_add(&t, cells);
-	}
-	return cli_table_finish(&t, fmt, list, r);
+	return r;
 }
 
 /* ---- attach and detach --------------------------------------------------------------------------- */

@@ -292,60 +292,48 @@ static int fwd_open(struct cli_ctx *ctx, bool addr, struct cli_conn *conn, char 
 	return *ret_path ? 0 : cli_error(-ENOMEM, "out of memory");
 }
 
+static int forward_row(json_object *f, struct cli_row *row)
+{
+	row->cells[0] = cli_jstr(f, "listen_address");
+	row->cells[1] = cli_jstr(f, "description");
+	row->cells[2] = cli_jstr(cli_jmap(f, "config"), "target_address");
+	row->cells[3] = cli_count_str(f, "ports", row->buf[0]);
+	return 0;
+}
+
 int cli_cmd_forward_list(struct cli_ctx *ctx)
 {
 	static const char *const header[] = { "LISTEN ADDRESS", "DESCRIPTION",
 					      "DEFAULT TARGET ADDRESS", "PORTS" };
 	struct cli_conn conn = { 0 };
 	__do_free char *net = NULL, *path = NULL, *q = NULL;
-	json_object *list = NULL;
 	enum cli_format fmt;
-	struct cli_table t;
 	int r = cli_format_flag(ctx, &fmt);
 
 	if (r == 0)
 		r = fwd_open(ctx, false, &conn, &net, &path);
 	if (r == 0 && asprintf(&q, "%s?recursion=1", path) < 0)
 		r = cli_error(-ENOMEM, "out of memory");
-	if (r == 0)
-		r = cli_get_list(&conn, q, &list);
-	cli_conn_free(&conn);
 	if (r < 0) {
-		if (list)
-			json_object_put(list);
+		cli_conn_free(&conn);
 		return r;
 	}
-	cli_table_init(&t, 4, header);
-	for (size_t i = 0; r == 0 && i < json_object_array_length(list); i++) {
-		json_object *f = json_object_array_get_idx(list, i);
-		json_object *ports = cli_jget(f, "ports", json_type_array);
-		char count[32];
-		const char *cells[4] = { cli_jstr(f, "listen_address"), cli_jstr(f, "description"),
-					 cli_jstr(cli_jmap(f, "config"), "target_address"), count };
-
-		snprintf(count, sizeof(count), "%zu", ports ? json_object_array_length(ports) : 0);
-		r = cli_table_add(&t, cells);
-	}
-	return cli_table_finish(&t, fmt, list, r);
+	return cli_list_table(&conn, q, fmt, 4, header, forward_row);
 }
 
 int cli_cmd_forward_show(struct cli_ctx *ctx)
 {
 	struct cli_conn conn = { 0 };
 	__do_free char *net = NULL, *path = NULL;
-	json_object *obj = NULL, *shown = NULL;
+	json_object *obj = NULL;
 	int r = fwd_open(ctx, true, &conn, &net, &path);
 
 	if (r == 0)
 		r = cli_obj_get(&conn, path, &obj, NULL);
-	if (r == 0) {
-		shown = lxd_view(&lxd_network_forward_type, obj, 0);
-		r = shown ? cli_yaml_print(stdout, shown) : cli_error(-ENOMEM, "out of memory");
-	}
+	if (r == 0)
+		r = cli_show_view(&lxd_network_forward_type, obj);
 	if (obj)
 		json_object_put(obj);
-	if (shown)
-		json_object_put(shown);
 	cli_conn_free(&conn);
 	return r;
 }
@@ -388,29 +376,19 @@ int cli_cmd_forward_get(struct cli_ctx *ctx)
 
 static int forward_keys(struct cli_ctx *ctx, bool unset)
 {
-	const struct cli_args *a = ctx->args;
 	struct cli_conn conn = { 0 };
 	__do_free char *net = NULL, *path = NULL;
-	json_object *obj = NULL, *put = NULL, *keys = NULL;
+	json_object *obj = NULL;
 	char etag[128] = "";
 	int r = fwd_open(ctx, true, &conn, &net, &path);
 
 	if (r == 0)
 		r = cli_obj_get(&conn, path, &obj, etag);
-	if (r == 0 && !unset)
-		r = cli_config_pairs(a->pos + 2, a->npos - 2, &keys);
-	if (r == 0 && !(put = lxd_view(&lxd_network_forward_type, obj, LXD_VIEW_PUT)))
-		r = cli_error(-ENOMEM, "out of memory");
-	if (r == 0) {
-		cli_config_change(put, unset ? a->pos + 2 : NULL, unset ? a->npos - 2 : 0, keys);
-		r = cli_obj_put(&conn, path, put, etag, false);
-	}
+	if (r == 0)
+		r = cli_put_keys(&conn, path, etag, obj, &lxd_network_forward_type, ctx->args, 2,
+				 unset);
 	if (obj)
 		json_object_put(obj);
-	if (put)
-		json_object_put(put);
-	if (keys)
-		json_object_put(keys);
 	cli_conn_free(&conn);
 	return r;
 }

@@ -102,11 +102,34 @@ void cli_named_free(struct cli_named *n);
 int cli_named_show(struct cli_ctx *ctx, const struct cli_kind *k);
 /* NAME, DESCRIPTION, USED BY of the objects at path (a ?recursion=1 list): profiles, ACLs. */
 int cli_named_list(struct cli_ctx *ctx, const char *path);
+/* One object's row of a list verb: its cells, pointing into it or into buf. */
+struct cli_row {
+	const char *cells[8];
+	char buf[2][32];
+};
+/* Fill row from obj; 1 leaves the object out (as lxc hides some kinds). */
+typedef int (*cli_row_fn)(json_object *obj, struct cli_row *row);
+/* A list verb's start: its --format, then the remote of its first argument; *ret_rest the rest. */
+int cli_list_open(struct cli_ctx *ctx, enum cli_format *ret_fmt, struct cli_conn *conn,
+		  char **ret_rest);
+/* The end of a list verb: GET the list at path (conn closed after), a row each, printed as f. */
+int cli_list_table(struct cli_conn *conn, const char *path, enum cli_format f, size_t ncols,
+		   const char *const *header, cli_row_fn fill);
+/* The length of obj's list key (0 if not a list), as text in buf: a count column. */
+const char *cli_count_str(json_object *obj, const char *key, char buf[static 32]);
+/* src in upper case (ASCII), cut to fit buf: a STATE or TYPE column. */
+const char *cli_upper_str(const char *src, char buf[static 32]);
 /* The writable part's config: the unset keys removed, then keys set ("" removes), as lxc. */
 void cli_config_change(json_object *put, const char *const *unset, size_t n_unset,
 		       json_object *keys);
 int cli_named_get(struct cli_ctx *ctx, const struct cli_kind *k);
 int cli_named_set_keys(struct cli_ctx *ctx, const struct cli_kind *k, bool unset);
+/* set or unset: obj's writable part with the keys of a->pos[first..] changed, PUT back (If-Match). */
+int cli_put_keys(struct cli_conn *conn, const char *path, const char *etag, json_object *obj,
+		 const struct lxd_object_type *type, const struct cli_args *a, size_t first,
+		 bool unset);
+/* obj's shown fields (its type's table) as YAML on stdout. */
+int cli_show_view(const struct lxd_object_type *type, json_object *obj);
 int cli_named_edit(struct cli_ctx *ctx, const struct cli_kind *k);
 int cli_named_rename(struct cli_ctx *ctx, const struct cli_kind *k);
 int cli_named_delete(struct cli_ctx *ctx, const struct cli_kind *k);

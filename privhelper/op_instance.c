@@ -12,15 +12,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <linux/if_link.h>
-#include <net/if.h>
-#include <netpacket/packet.h>
+#include <linux/netlink.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -504,48 +500,6 @@ int ph_do_instance_log(struct ph_ctx *ctx, const struct ph_instance_log *l,
 	return ph_reply_fd(ctx, fd);
 }
 
-#define NET_MAX_IFS 64
-#define NET_MAX_ADDRS 16
-
-static Ph__NetInterface *iface_for(Ph__InstanceNetworkReply *r, const char *name)
-{
-	Ph__NetInterface *i;
-
-	for (size_t k = 0; k < r->n_interfaces; k++)
-		if (strcmp((const char *)r->interfaces[k]->name.data, name) == 0)
-			return r->interfaces[k];
-	if (r->n_interfaces >= NET_MAX_IFS)
-		return NULL;
-	i = calloc(1, sizeof(*i));
-	if (!i)
-		return NULL;
-	ph__net_interface__init(i);
-	i->name.data = (uint8_t *)strdup(name);
-	i->name.len = strlen(name);
-	i->addresses = calloc(NET_MAX_ADDRS, sizeof(*i->addresses));
-	r->interfaces[r->n_interfaces++] = i;
-	return i;
-}
-
-static unsigned prefix_of(const struct sockaddr *mask, int family)
-{
-	const uint8_t *b =
-		family == AF_INET
-			? (const uint8_t *)&((const struct sockaddr_in *)mask)->sin_addr
-			: (const uint8_t *)&((const struct sockaddr_in6 *)mask)->sin6_addr;
-	unsigned n = 0, len = family == AF_INET ? 4 : 16;
-
-	for (unsigned k = 0; mask && k < len; k++)
-		n += (unsigned)__builtin_popcount(b[k]);
-	return n;
-}
-
-static void bytes_of(ProtobufCBinaryData *d, const char *s)
-{
-	d->data = (uint8_t *)strdup(s);
-	d->len = d->data ? strlen(s) : 0;
-}
-
 /* ---- instance_network ------------------------------------------------------ */
 
 int ph_check_instance_network(const Ph__InstanceNetworkRequest *m, struct ph_instance_network *ret)
@@ -562,19 +516,20 @@ int ph_policy_instance_network(const struct ph_policy *p, const struct ph_instan
 /*
  * Why this is safe: read-only. The worker (a throwaway process) joins the
  * network namespace of the named container's init, found by liblxc under
- * our lxcpath, and lists its interfaces; the reply is names, addresses and
- * counters, bounded in number, and the same state instance_state gives,
- * read before the worker leaves moatd's namespace.
+ * our lxcpath, and opens a NETLINK_ROUTE socket there for the frontend to
+ * ask for the links and addresses (frontend/ph/netlink.c): rtnetlink lets
+ * a change through only if the sender holds the capability too, and
+ * moatd-api holds none, so the socket can only read. The state is read
+ * before the worker leaves moatd's namespace.
  */
 int ph_do_instance_network(struct ph_ctx *ctx, const struct ph_instance_network *t,
 			   Ph__InstanceNetworkReply *rep)
 {
 	struct lxc_container *c __do_lxc_put = NULL;
 	Ph__InstanceStateReply *st = calloc(1, sizeof(*st));
-	struct ifaddrs *ifa = NULL;
+	__do_close int nsfd = -EBADF;
 	char path[64];
-	int r, nsfd, sock;
-	pid_t pid;
+	int r, sock;
 
 	if (!st)
 		return ph_fail(ctx, ENOMEM, NULL);
@@ -583,75 +538,15 @@ int ph_do_instance_network(struct ph_ctx *ctx, const struct ph_instance_network 
 	if (r < 0)
 		return ph_fail(ctx, r, NULL);
 	fill_state(c, t->ref.name, st);
-	pid = st->pid;
-	if (pid <= 0)
+	if (st->pid <= 0)
 		return ph_fail(ctx, EINVAL, "Instance is not running");
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)st->pid);
 	nsfd = open(path, O_RDONLY | O_CLOEXEC);
-	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0 || getifaddrs(&ifa) < 0)
+	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0)
 		return ph_fail(ctx, errno, NULL);
-	close(nsfd);
+	sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+	if (sock < 0)
+		return ph_fail(ctx, errno, NULL);
 	rep->state = st;
-	rep->interfaces = calloc(NET_MAX_IFS, sizeof(*rep->interfaces));
-	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	for (struct ifaddrs *a = ifa; a && rep->interfaces; a = a->ifa_next) {
-		Ph__NetInterface *i = iface_for(rep, a->ifa_name);
-		int fam = a->ifa_addr ? a->ifa_addr->sa_family : AF_UNSPEC;
-
-		if (!i)
-			continue;
-		i->up = (a->ifa_flags & IFF_UP) != 0;
-		i->loopback = (a->ifa_flags & IFF_LOOPBACK) != 0;
-		if (fam == AF_PACKET) {
-			const struct sockaddr_ll *ll = (const struct sockaddr_ll *)a->ifa_addr;
-			const struct rtnl_link_stats *s = a->ifa_data;
-			char mac[3 * 8 + 1] = "";
-			struct ifreq ifr = { 0 };
-
-			for (int k = 0; k < ll->sll_halen && k < 8; k++)
-				snprintf(mac + 3 * k, 4, k ? ":%02x" : "%02x", ll->sll_addr[k]);
-			if (i->loopback)
-				mac[0] = '\0';
-			bytes_of(&i->hwaddr, mac);
-			if (s) {
-				i->rx_bytes = s->rx_bytes;
-				i->tx_bytes = s->tx_bytes;
-				i->rx_packets = s->rx_packets;
-				i->tx_packets = s->tx_packets;
-				i->rx_errors = s->rx_errors;
-				i->tx_errors = s->tx_errors;
-				i->rx_dropped = s->rx_dropped;
-				i->tx_dropped = s->tx_dropped;
-			}
-			snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", a->ifa_name);
-			if (sock >= 0 && ioctl(sock, SIOCGIFMTU, &ifr) == 0)
-				i->mtu = (uint32_t)ifr.ifr_mtu;
-		} else if ((fam == AF_INET || fam == AF_INET6) && i->addresses &&
-			   i->n_addresses < NET_MAX_ADDRS) {
-			Ph__NetAddress *na = calloc(1, sizeof(*na));
-			char buf[INET6_ADDRSTRLEN] = "";
-			const void *raw =
-				fam == AF_INET ? (const void *)&((struct sockaddr_in *)a->ifa_addr)
-							 ->sin_addr
-					       : (const void *)&((struct sockaddr_in6 *)a->ifa_addr)
-							 ->sin6_addr;
-
-			if (!na)
-				continue;
-			ph__net_address__init(na);
-			inet_ntop(fam, raw, buf, sizeof(buf));
-			bytes_of(&na->family, fam == AF_INET ? "inet" : "inet6");
-			bytes_of(&na->address, buf);
-			na->prefix = prefix_of(a->ifa_netmask, fam);
-			bytes_of(&na->scope, i->loopback ? "local"
-					     : fam == AF_INET6 && strncmp(buf, "fe80", 4) == 0
-						     ? "link"
-						     : "global");
-			i->addresses[i->n_addresses++] = na;
-		}
-	}
-	if (sock >= 0)
-		close(sock);
-	freeifaddrs(ifa);
-	return 0; /* the worker exits after the reply: its allocations go with it */
+	return ph_reply_fd(ctx, sock);
 }

@@ -13,6 +13,8 @@ PKGS=(
 	libyaml-dev libarchive-dev libcurl4-gnutls-dev libnl-route-3-dev libnftables-dev
 	# the confined tree worker is linked statically (it runs pivoted into a pool)
 	libzstd-dev liblz4-dev libacl1-dev
+	# moatd-api reads a container's interfaces from a netlink socket moatd hands it
+	libmnl-dev
 	# runtime: containers, networks, images
 	lxc uidmap busybox-static dnsmasq-base nftables debootstrap
 	# tests and demo: the stock clients and small tools; bench: the reference LXD

@@ -28,15 +28,6 @@ static int not_found(struct fe_resp *resp)
 	return fe_error(resp, 404, "Network ACL not found");
 }
 
-static int created(struct fe_resp *resp, const char *name)
-{
-	__do_free char *loc = fe_path_join_escaped("/1.0/network-acls/", name);
-
-	if (!loc)
-		return fe_error(resp, 500, "Out of memory");
-	return fe_created(resp, loc);
-}
-
 static int acls_get(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *list;
@@ -166,7 +157,7 @@ static int acl_done(struct fe_req *req, const void *obj, enum fe_object_write ho
 	const struct lxd_network_acl *a = obj;
 
 	if (how == FE_OBJECT_CREATE)
-		return created(resp, a->name);
+		return fe_object_created(resp, &lxd_network_acl_type, a->name);
 	return fe_sync(resp, json_object_new_object());
 }
 
@@ -214,8 +205,7 @@ static int acl_rename(struct fe_req *req, struct fe_resp *resp)
 {
 	__do_json json_object *body = NULL;
 	const char *from = fe_param(req, "name"), *to = NULL;
-	char err[FE_ERR_MAX] = "", src[FE_ACL_NAME_MAX + 32];
-	json_object *ctx;
+	char err[FE_ERR_MAX] = "";
 	int r;
 
 	if (fe_json_body(req, resp, &body) < 0 || fe_json_string(body, "name", "", resp, &to) < 0)
@@ -233,11 +223,7 @@ static int acl_rename(struct fe_req *req, struct fe_resp *resp)
 		return fe_error(resp, 400, "%s", err);
 	if (r < 0)
 		return fe_error(resp, 500, "Failed to rename the network ACL");
-	ctx = json_object_new_object();
-	json_object_object_add(ctx, "old_name", json_object_new_string(from));
-	snprintf(src, sizeof(src), "/1.0/network-acls/%s", to);
-	fe_event_lifecycle("network-acl-renamed", src, ctx);
-	return created(resp, to);
+	return fe_object_renamed(resp, &lxd_network_acl_type, "network-acl-renamed", from, to);
 }
 
 static int acl_log(struct fe_req *req, struct fe_resp *resp)

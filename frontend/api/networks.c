@@ -29,15 +29,6 @@ static int not_found(struct fe_resp *resp)
 	return fe_error(resp, 404, "Network not found");
 }
 
-static int created(struct fe_resp *resp, const char *name)
-{
-	__do_free char *loc = fe_path_join_escaped("/1.0/networks/", name);
-
-	if (!loc)
-		return fe_error(resp, 500, "Out of memory");
-	return fe_created(resp, loc);
-}
-
 /* A model error: 400 for the client's (and moatd's refusal), 404, 409, else 500. */
 static int model_error(int r, const char *err, struct fe_resp *resp)
 {
@@ -166,7 +157,7 @@ static int network_done(struct fe_req *req, const void *obj, enum fe_object_writ
 	const struct lxd_network *n = obj;
 
 	if (how == FE_OBJECT_CREATE)
-		return created(resp, n->name);
+		return fe_object_created(resp, &lxd_network_type, n->name);
 	return fe_sync(resp, json_object_new_object());
 }
 
@@ -212,8 +203,7 @@ static int network_rename(struct fe_req *req, struct fe_resp *resp)
 {
 	__do_json json_object *body = NULL;
 	const char *from = fe_param(req, "name"), *to = NULL;
-	char err[FE_ERR_MAX] = "", src[64];
-	json_object *ctx;
+	char err[FE_ERR_MAX] = "";
 	int r;
 
 	if (fe_json_body(req, resp, &body) < 0 || fe_json_string(body, "name", "", resp, &to) < 0)
@@ -229,11 +219,7 @@ static int network_rename(struct fe_req *req, struct fe_resp *resp)
 		return fe_error(resp, 409, "%s", err);
 	if (r < 0)
 		return model_error(r == -EBUSY ? -EINVAL : r, err, resp);
-	ctx = json_object_new_object();
-	json_object_object_add(ctx, "old_name", json_object_new_string(from));
-	snprintf(src, sizeof(src), "/1.0/networks/%s", to);
-	fe_event_lifecycle("network-renamed", src, ctx);
-	return created(resp, to);
+	return fe_object_renamed(resp, &lxd_network_type, "network-renamed", from, to);
 }
 
 static int network_state(struct fe_req *req, struct fe_resp *resp)

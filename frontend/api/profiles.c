@@ -30,15 +30,6 @@ static int not_found(struct fe_resp *resp)
 	return fe_error(resp, 404, "Profile not found");
 }
 
-static int created(struct fe_resp *resp, const char *name)
-{
-	__do_free char *loc = fe_path_join_escaped("/1.0/profiles/", name);
-
-	if (!loc)
-		return fe_error(resp, 500, "Out of memory");
-	return fe_created(resp, loc);
-}
-
 static int profiles_get(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *list;
@@ -170,7 +161,7 @@ static int profile_done(struct fe_req *req, const void *obj, enum fe_object_writ
 	const struct lxd_profile *p = obj;
 
 	if (how == FE_OBJECT_CREATE)
-		return created(resp, p->name);
+		return fe_object_created(resp, &lxd_profile_type, p->name);
 	return fe_sync(resp, json_object_new_object());
 }
 
@@ -218,8 +209,7 @@ static int profile_rename(struct fe_req *req, struct fe_resp *resp)
 {
 	__do_json json_object *body = NULL;
 	const char *from = fe_param(req, "name"), *to = NULL;
-	char err[FE_ERR_MAX], src[FE_PROFILE_NAME_MAX + 32];
-	json_object *ctx;
+	char err[FE_ERR_MAX];
 	int r;
 
 	if (strcmp(from, FE_PROFILE_DEFAULT) == 0)
@@ -237,11 +227,7 @@ static int profile_rename(struct fe_req *req, struct fe_resp *resp)
 		return fe_error(resp, 409, "Name \"%s\" already in use", to);
 	if (r < 0)
 		return fe_error(resp, 500, "Failed to rename the profile");
-	ctx = json_object_new_object();
-	json_object_object_add(ctx, "old_name", json_object_new_string(from));
-	snprintf(src, sizeof(src), "/1.0/profiles/%s", to);
-	fe_event_lifecycle("profile-renamed", src, ctx);
-	return created(resp, to);
+	return fe_object_renamed(resp, &lxd_profile_type, "profile-renamed", from, to);
 }
 
 static const struct fe_route routes[] = {

@@ -7,9 +7,11 @@
  * the callbacks check values and do the storing.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cleanup.h"
 #include "ops/events.h"
 #include "ops/object.h"
 
@@ -212,4 +214,29 @@ int fe_object_delete(struct fe_req *req, struct fe_resp *resp, const struct fe_o
 	}
 	release(ops, obj);
 	return 0;
+}
+
+int fe_object_created(struct fe_resp *resp, const struct lxd_object_type *t, const char *name)
+{
+	__do_free char *base = NULL, *loc = NULL;
+
+	if (asprintf(&base, "%s/", t->url) >= 0)
+		loc = fe_path_join_escaped(base, name);
+	if (!loc)
+		return fe_error(resp, 500, "Out of memory");
+	return fe_created(resp, loc);
+}
+
+int fe_object_renamed(struct fe_resp *resp, const struct lxd_object_type *t, const char *event,
+		      const char *from, const char *to)
+{
+	__do_free char *src = NULL;
+	json_object *ctx = json_object_new_object();
+
+	json_object_object_add(ctx, "old_name", json_object_new_string(from));
+	if (asprintf(&src, "%s/%s", t->url, to) >= 0)
+		fe_event_lifecycle(event, src, ctx);
+	else
+		json_object_put(ctx);
+	return fe_object_created(resp, t, to);
 }

@@ -65,5 +65,14 @@ int fe_object_put(struct fe_req *req, struct fe_resp *resp, const struct fe_obje
 int fe_object_patch(struct fe_req *req, struct fe_resp *resp, const struct fe_object_ops *ops);
 int fe_object_create(struct fe_req *req, struct fe_resp *resp, const struct fe_object_ops *ops);
 int fe_object_delete(struct fe_req *req, struct fe_resp *resp, const struct fe_object_ops *ops);
+/* 201 with the Location of t's object called name (escaped as a path segment). */
+int fe_object_created(struct fe_resp *resp, const struct lxd_object_type *t, const char *name);
+/*
+ * The end of a rename (POST <t's url>/<from> {"name": to}) once it is
+ * stored, as LXD's: the lifecycle event (its source the new URL, old_name
+ * in its context), then 201 with the new Location.
+ */
+int fe_object_renamed(struct fe_resp *resp, const struct lxd_object_type *t, const char *event,
+		      const char *from, const char *to);
 
 #endif

@@ -793,46 +793,6 @@ void ph_net_info_free(struct ph_net_info *n)
 	n->n_interfaces = 0;
 }
 
-static int iface_from(const Ph__NetInterface *x, struct ph_net_interface *ret)
-{
-	struct ph_net_interface i = { 0 };
-
-	if (copy_str(i.name, sizeof(i.name), &x->name) < 0 ||
-	    copy_str(i.hwaddr, sizeof(i.hwaddr), &x->hwaddr) < 0)
-		return -EPROTO;
-	if (x->n_addresses) {
-		i.addresses = calloc(x->n_addresses, sizeof(*i.addresses));
-		if (!i.addresses)
-			return -ENOMEM;
-	}
-	for (size_t k = 0; k < x->n_addresses; k++) {
-		const Ph__NetAddress *a = x->addresses[k];
-		struct ph_net_address *d = &i.addresses[k];
-
-		if (copy_str(d->family, sizeof(d->family), &a->family) < 0 ||
-		    copy_str(d->address, sizeof(d->address), &a->address) < 0 ||
-		    copy_str(d->scope, sizeof(d->scope), &a->scope) < 0) {
-			free(i.addresses);
-			return -EPROTO;
-		}
-		d->prefix = a->prefix;
-	}
-	i.n_addresses = x->n_addresses;
-	i.mtu = x->mtu;
-	i.up = x->up;
-	i.loopback = x->loopback;
-	i.rx_bytes = x->rx_bytes;
-	i.tx_bytes = x->tx_bytes;
-	i.rx_packets = x->rx_packets;
-	i.tx_packets = x->tx_packets;
-	i.rx_errors = x->rx_errors;
-	i.tx_errors = x->tx_errors;
-	i.rx_dropped = x->rx_dropped;
-	i.tx_dropped = x->tx_dropped;
-	*ret = i;
-	return 0;
-}
-
 int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error)
 {
 	Ph__Request req = PH__REQUEST__INIT;
@@ -845,6 +805,8 @@ int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct p
 	set_bytes(&m.name, name);
 	req.instance_network = &m;
 	r = call(OP_instance_network, &req, NULL, 0, &rep, ret_error);
+	if (r == 0)
+		r = expect_fds(&rep, 1, &req, ret_error);
 	if (r < 0)
 		return r;
 	x = rep.msg->instance_network;
@@ -853,19 +815,11 @@ int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct p
 			return breach(ret_error, &req, "a status out of range");
 		n.has_state = true;
 	}
-	if (x->n_interfaces) {
-		n.interfaces = calloc(x->n_interfaces, sizeof(*n.interfaces));
-		if (!n.interfaces)
-			return fail(ret_error, -ENOMEM, NULL);
-	}
-	for (size_t k = 0; k < x->n_interfaces; k++) {
-		r = iface_from(x->interfaces[k], &n.interfaces[k]);
-		if (r < 0) {
-			ph_net_info_free(&n);
-			return r == -EPROTO ? breach(ret_error, &req, "an interface's string")
-					    : fail(ret_error, r, NULL);
-		}
-		n.n_interfaces = k + 1;
+	/* the interfaces: asked of the socket moatd opened in the container's namespace */
+	r = ph_netlink_read(rep.fds[0], &n);
+	if (r < 0) {
+		ph_net_info_free(&n);
+		return fail(ret_error, r, NULL);
 	}
 	*ret = n;
 	return 0;

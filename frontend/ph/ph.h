@@ -282,6 +282,10 @@ struct ph_net_info {
 	struct ph_instance_state_info state;
 };
 /* Free what ph_call_instance_network() allocated (the struct itself stays). */
+/* netlink.c: the links and addresses from a NETLINK_ROUTE socket (two
+ * dumps), or from a stream of netlink messages already read (fuzzing). */
+int ph_netlink_read(int fd, struct ph_net_info *ret);
+int ph_netlink_parse(const void *buf, size_t len, struct ph_net_info *n);
 void ph_net_info_free(struct ph_net_info *n);
 
 /*

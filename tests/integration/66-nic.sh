@@ -78,6 +78,9 @@ EOF
 check_eq "the state's network names eth0's host end (host_name)" "$HOST1" \
 	"$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["network"]["eth0"]["host_name"]')"
 check_match "lxc info shows it" "Host interface: $HOST1" "$(timeout 30 lxc info c1)"
+check_eq "the state's eth0 hwaddr is the nic's whole MAC (volatile.eth0.hwaddr), read in the container" \
+	"$MAC1" "$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["network"]["eth0"]["hwaddr"]')"
+check_match "lxc info: eth0's MAC address and MTU" "MAC address: $MAC1" "$(timeout 30 lxc info c1)"
 check "launch c2 with a bridged nic through moat" timeout 120 "$B/moat" init bb c2
 check "moat config device add c2 eth0 nic" timeout 30 "$B/moat" config device add c2 eth0 nic \
 	nictype=bridged parent="$BR" hwaddr=00:16:3e:66:00:02
@@ -165,12 +168,20 @@ CONF=$MOAT_DIR/networks/$NET/dnsmasq.conf
 check_match "managed: DHCP gave n1 the bridge as nameserver (udhcpc's resolv.conf)" \
 	"^nameserver $P4\\.1\$" "$(inside n1 cat /etc/resolv.conf)"
 check_match "managed: dnsmasq's config has the domain (as root reads it)" '^domain=moat$' "$(cat "$CONF")"
+# the DNS options of a router advertisement n1 solicits (in its network namespace)
+ra_dns() {
+	nsenter -t "$(jget "$(api GET /1.0/instances/n1/state)" 'd["metadata"]["pid"]')" -n \
+		/usr/bin/python3 "$TOP/tests/lib/frames.py" ra eth0
+}
+check_match "managed: the RA names the bridge as DNS server (RDNSS, its link-local address)" \
+	'^rdnss fe80::' "$(ra_dns)"
 check "lxc network set $NET dns.mode=none" timeout 60 lxc network set "$NET" dns.mode=none
 check_fails "none: no domain nor local zone in dnsmasq's config" grep -Eq '^(domain|local)=' "$CONF"
 check_fails "none: dnsmasq's DNS is not turned off (no port=)" grep -q '^port=' "$CONF"
 check "none: n1 renews its lease" inside n1 udhcpc -i eth0 -n -q -t 5 -s /usr/share/udhcpc/default.script
 check_match "none: the lease still gives the bridge as nameserver, as LXD's" \
 	"^nameserver $P4\\.1\$" "$(inside n1 cat /etc/resolv.conf)"
+check_match "none: the RA still names it (RDNSS), as LXD's" '^rdnss fe80::' "$(ra_dns)"
 check "none: the bridge still answers DNS (localhost)" inside n1 nslookup localhost "$P4.1"
 check_fails "none: no record of n2 in the domain (n2.moat)" inside n1 nslookup n2.moat "$P4.1"
 check "lxc network unset $NET dns.mode (managed again)" timeout 60 lxc network unset "$NET" dns.mode

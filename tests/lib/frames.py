@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # Frames for the nic suite (66-nic): send crafted ones out of an interface (run in a
 # container's network namespace through nsenter -n), or sniff one until a
-# good frame arrives, saying whether a bad one came first. Test code.
+# good frame arrives, saying whether a bad one came first; or solicit a
+# router advertisement and print its DNS options. Test code.
 import socket, struct, sys, time
 
 def mac(s): return bytes.fromhex(s.replace(':', ''))
@@ -57,7 +58,32 @@ def frame(kind, a):
         return eth(dmac, smac, 0x86dd, icmp6(sip, dip, body))
     raise SystemExit('unknown frame ' + kind)
 
+def ra_options(iface):
+    # a router solicitation out of IFACE, then the first advertisement's DNS options:
+    # "rdnss ADDR..." (RFC 8106 type 25), "dnssl" (31), or "none"
+    s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_MULTICAST_HOPS, 255)
+    s.settimeout(10)
+    s.sendto(struct.pack('!BBHI', 133, 0, 0, 0), ('ff02::2', 0, 0, socket.if_nametoindex(iface)))
+    while True:
+        p = s.recv(65535)
+        if p[0] != 134:
+            continue
+        out, o = [], 16
+        while o + 8 <= len(p) and p[o + 1]:
+            t, n = p[o], p[o + 1] * 8
+            if t == 25:
+                out.append('rdnss ' + ' '.join(socket.inet_ntop(socket.AF_INET6, p[k:k + 16])
+                                               for k in range(o + 8, o + n, 16)))
+            if t == 31:
+                out.append('dnssl')
+            o += n
+        print('\n'.join(out) or 'none', flush=True)
+        return 0
+
 def main():
+    if sys.argv[1] == 'ra':  # ra IFACE
+        return ra_options(sys.argv[2])
     if sys.argv[1] == 'send':  # send IFACE KIND ARGS...
         s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW)
         s.bind((sys.argv[2], 0))

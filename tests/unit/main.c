@@ -123,6 +123,7 @@ int main(void)
 	test_cli_profiles();
 	/* last: it starts the frontend's channel, which stays for good */
 	test_phcall();
+	test_netlink();
 	test_nic();
 
 	printf("# unit: %u passed, %u failed\n", t_passed, t_failed);

@@ -61,6 +61,7 @@ void test_cli_format(void);
 void test_cli_verbs(void);
 void test_cli_profiles(void);
 void test_phcall(void);
+void test_netlink(void);
 void test_nic(void);
 
 #endif
