@@ -21,6 +21,7 @@
 #include "db/db.h"
 #include "log.h"
 #include "model/instances.h"
+#include "model/usage.h"
 #include "ops/events.h"
 #include "ph/ph.h"
 #include "sandbox.h"
@@ -130,6 +131,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	server_from_hello(&hello);
+	fe_usage_init(hello.cgroup); /* where moatd's containers' counters are */
 	r = fe_db_open(fe_srv.dir);
 	if (r < 0)
 		return 1;

@@ -1,37 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * A running container's usage counters, read from its payload cgroup's
- * files. Through liblxc each counter is a round trip to the container's
- * monitor plus a parse of moatd's own mountinfo; a state asks for seven of
- * them, and a list of running instances asks every instance's state, so on
- * a busy host the monitors' wake-ups made most of the list's time.
+ * A running container's payload cgroup directories, for limits.c's live
+ * writes (ph_cgroup_dir), and moatd's own cgroup for hello (the frontend
+ * reads the usage counters itself, by the same rules: model/usage.c).
  *
  * liblxc 5.0 puts the payload in "lxc.payload.<name>" at the root of each
  * hierarchy when it runs as root (it escapes to the root cgroup unless
  * lxc.cgroup.relative is set), else below the starting process's cgroup
  * (moatd's own, from /proc/self/cgroup); it picks another name when that
  * one is taken ("<name>-1" and on: several daemons, or a stray directory,
- * can hold the name). So the directory read here is one of those, built
+ * can hold the name). So the directory opened here is one of those, built
  * from moatd's own cgroup and the validated name alone, and it is used
  * only when every line of the init's /proc/<pid>/cgroup for that
- * hierarchy lies in it or below it. Otherwise the caller asks liblxc.
+ * hierarchy lies in it or below it.
  *
  * The init's file holds names the container chose (its own sub-cgroups may
  * contain newlines), so ph_cgroup_path() and ph_cgroup_within() treat the
  * text as hostile: fuzz/fuzz_cgroup.c. A forged line can only make a check
- * fail, never point the read elsewhere: the path read never comes from it.
- *
- * Written here because no library reads cgroup counters by path; liblxc's
- * own reader is the slow one described above.
+ * fail, never point the write elsewhere: the path never comes from it.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "ph.h"
 
@@ -122,48 +117,6 @@ bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir)
 	return each_line(text, ctrl, &found, outside, (void *)dir) == 0 && found;
 }
 
-/* Read a small /proc file whole; -E2BIG when it does not fit. */
-static int read_text(const char *path, char *buf, size_t size)
-{
-	__do_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	size_t have = 0;
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	while ((n = read(fd, buf + have, size - 1 - have)) > 0)
-		have += (size_t)n;
-	if (n < 0)
-		return -errno;
-	if (have == size - 1)
-		return -E2BIG;
-	buf[have] = '\0';
-	return 0;
-}
-
-uint64_t ph_cgroup_number(const char *text, const char *field)
-{
-	if (field) {
-		const char *p = strstr(text, field);
-
-		return p ? strtoull(p + strlen(field), NULL, 10) * 1000 : 0;
-	}
-	return strtoull(text, NULL, 10);
-}
-
-/* A counter file as ph_cgroup_number() reads it; 0 when absent. */
-static uint64_t file_u64(int dirfd, const char *file, const char *field)
-{
-	char buf[4096];
-	__do_close int fd = openat(dirfd, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0 || (n = read(fd, buf, sizeof(buf) - 1)) <= 0)
-		return 0;
-	buf[n] = '\0';
-	return ph_cgroup_number(buf, field);
-}
-
 /* How many of liblxc's names for a payload cgroup are tried (it tries 1000). */
 #define PAYLOAD_TRIES 1000
 
@@ -205,53 +158,6 @@ static int payload_dir(const char *self, const char *init, const char *ctrl, con
 	return r < 0 ? -errno : r;
 }
 
-int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s)
-{
-	char self[4096], init[4096], path[64];
-	__do_close int pids = -EBADF, cpu_v1 = -EBADF, mem_v1 = -EBADF;
-	bool v2;
-	uint64_t memsw;
-	int r, cpu, mem;
-
-	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	r = read_text("/proc/self/cgroup", self, sizeof(self));
-	if (r == 0)
-		r = read_text(path, init, sizeof(init));
-	if (r < 0)
-		return r;
-	/* a cgroup2-only host has every controller in the one hierarchy */
-	v2 = access("/sys/fs/cgroup/cgroup.controllers", F_OK) == 0;
-	/* cgroup2: one directory holds all three; v1: one per hierarchy */
-	pids = payload_dir(self, init, v2 ? "" : "pids", name);
-	if (pids < 0)
-		return pids;
-	if (!v2) {
-		cpu_v1 = payload_dir(self, init, "cpuacct", name);
-		if (cpu_v1 < 0)
-			return cpu_v1;
-		mem_v1 = payload_dir(self, init, "memory", name);
-		if (mem_v1 < 0)
-			return mem_v1;
-	}
-	cpu = v2 ? pids : cpu_v1;
-	mem = v2 ? pids : mem_v1;
-	s->processes = file_u64(pids, "pids.current", NULL);
-	s->cpu_ns = v2 ? file_u64(cpu, "cpu.stat", "usage_usec ")
-		       : file_u64(cpu, "cpuacct.usage", NULL);
-	s->memory = file_u64(mem, v2 ? "memory.current" : "memory.usage_in_bytes", NULL);
-	s->memory_peak = file_u64(mem, v2 ? "memory.peak" : "memory.max_usage_in_bytes", NULL);
-	if (v2) {
-		s->swap = file_u64(mem, "memory.swap.current", NULL);
-		s->swap_peak = 0;
-	} else {
-		memsw = file_u64(mem, "memory.memsw.usage_in_bytes", NULL);
-		s->swap = memsw > s->memory ? memsw - s->memory : 0;
-		memsw = file_u64(mem, "memory.memsw.max_usage_in_bytes", NULL);
-		s->swap_peak = memsw > s->memory_peak ? memsw - s->memory_peak : 0;
-	}
-	return 0;
-}
-
 #define CGROUP_V1_MAGIC 0x27e0eb
 #define CGROUP2_MAGIC 0x63677270
 
@@ -281,8 +187,8 @@ int ph_cgroup_dir(const char *name, pid_t pid, const char *ctrl)
 	int r;
 
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", (int)pid);
-	r = read_text("/proc/self/cgroup", self, sizeof(self));
+	r = buf_read_file("/proc/self/cgroup", self, sizeof(self));
 	if (r == 0)
-		r = read_text(path, init, sizeof(init));
+		r = buf_read_file(path, init, sizeof(init));
 	return r < 0 ? r : payload_dir(self, init, ctrl, name);
 }

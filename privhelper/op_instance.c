@@ -62,37 +62,6 @@ int ph_container_open(struct ph_ctx *ctx, const char *name, struct lxc_container
 	return 0;
 }
 
-/* A cgroup value as a number; 0 when absent (v1 or v2 name tried in turn). */
-static uint64_t cg_u64(struct lxc_container *c, const char *v1, const char *v2, const char *field)
-{
-	char buf[4096];
-	int n = c->get_cgroup_item(c, v1, buf, sizeof(buf) - 1);
-
-	if (n <= 0 && v2)
-		n = c->get_cgroup_item(c, v2, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return 0;
-	buf[n] = '\0';
-	return ph_cgroup_number(buf, field);
-}
-
-static void read_usage(struct lxc_container *c, Ph__InstanceStateReply *s)
-{
-	uint64_t memsw;
-
-	s->processes = cg_u64(c, "pids.current", NULL, NULL);
-	s->cpu_ns = cg_u64(c, "cpuacct.usage", NULL, NULL);
-	if (!s->cpu_ns)
-		s->cpu_ns = cg_u64(c, "cpu.stat", NULL, "usage_usec ");
-	s->memory = cg_u64(c, "memory.usage_in_bytes", "memory.current", NULL);
-	s->memory_peak = cg_u64(c, "memory.max_usage_in_bytes", "memory.peak", NULL);
-	memsw = cg_u64(c, "memory.memsw.usage_in_bytes", NULL, NULL);
-	s->swap = memsw > s->memory ? memsw - s->memory
-				    : cg_u64(c, "memory.swap.current", NULL, NULL);
-	memsw = cg_u64(c, "memory.memsw.max_usage_in_bytes", NULL, NULL);
-	s->swap_peak = memsw > s->memory_peak ? memsw - s->memory_peak : 0;
-}
-
 /*
  * A reboot from inside ends init with SIGHUP. liblxc 5.0 would then start
  * the container again inside its monitor, but without the idmapped rootfs
@@ -124,8 +93,8 @@ static void reboot_mark_clear(struct ph_ctx *ctx, const char *name)
 		(void)unlink(path);
 }
 
-/* Status, init pid and, when it runs, the counters (ph_cgroup_usage, else liblxc). */
-static void fill_state(struct lxc_container *c, const char *name, Ph__InstanceStateReply *s)
+/* Status and init pid; the frontend reads the counters itself (model/usage.c). */
+static void fill_state(struct lxc_container *c, Ph__InstanceStateReply *s)
 {
 	s->status = status_of(c);
 	s->pid = s->status == PH__INSTANCE_STATUS__INSTANCE_STATUS_RUNNING ||
@@ -134,8 +103,6 @@ static void fill_state(struct lxc_container *c, const char *name, Ph__InstanceSt
 			 : 0;
 	if (s->pid < 0)
 		s->pid = 0;
-	if (s->pid > 0 && ph_cgroup_usage(name, s->pid, s) < 0)
-		read_usage(c, s); /* through liblxc: see cgroup.c */
 }
 
 /* ---- instance_state -------------------------------------------------------- */
@@ -153,8 +120,8 @@ int ph_policy_instance_state(const struct ph_policy *p, const struct ph_instance
 
 /*
  * Why this is safe: read-only. The name is validated and resolved under
- * our own lxcpath; the reply is an enum, a pid, cgroup counters and
- * whether the reboot mark (a path moatd builds itself) exists.
+ * our own lxcpath; the reply is an enum, a pid and whether the reboot
+ * mark (a path moatd builds itself) exists.
  */
 int ph_do_instance_state(struct ph_ctx *ctx, const struct ph_instance_state *t,
 			 Ph__InstanceStateReply *s)
@@ -165,7 +132,7 @@ int ph_do_instance_state(struct ph_ctx *ctx, const struct ph_instance_state *t,
 	r = ph_container_open(ctx, t->ref.name, &c);
 	if (r < 0)
 		return ph_fail(ctx, r, r == -ENOENT ? "Instance not found" : NULL);
-	fill_state(c, t->ref.name, s);
+	fill_state(c, s);
 	if (s->pid <= 0)
 		s->reboot_requested = reboot_requested(ctx, t->ref.name);
 	return 0;
@@ -537,7 +504,7 @@ int ph_do_instance_network(struct ph_ctx *ctx, const struct ph_instance_network 
 	r = ph_container_open(ctx, t->ref.name, &c);
 	if (r < 0)
 		return ph_fail(ctx, r, NULL);
-	fill_state(c, t->ref.name, st);
+	fill_state(c, st);
 	if (st->pid <= 0)
 		return ph_fail(ctx, EINVAL, "Instance is not running");
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)st->pid);

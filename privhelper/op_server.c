@@ -18,6 +18,7 @@
 
 #include <lxc/lxccontainer.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "ph.h"
 
@@ -62,6 +63,7 @@ static Ph__KernelFeature feat[32];
 static Ph__KernelFeature *featp[32];
 static Ph__PolicyFlags flags;
 static ProtobufCBinaryData prefixes[256]; /* ph_policy_parse() keeps at most 256 */
+static char self_cgroup[4096];
 
 static void add_feature(size_t *n, const char *name, bool value)
 {
@@ -116,8 +118,9 @@ static Ph__PolicyFlags *policy_flags(const struct ph_policy *p)
 
 /*
  * Why this is safe: no input reaches any call; the reply holds static
- * strings, booleans and the policy moatd loaded (root's file, which says
- * nothing secret). The probes act on the helper itself only.
+ * strings, booleans, the policy moatd loaded (root's file, which says
+ * nothing secret) and moatd's own cgroup (/proc/self/cgroup, which any
+ * user may read). The probes act on the helper itself only.
  */
 int ph_do_hello(struct ph_ctx *ctx, const struct ph_hello *t, Ph__HelloReply *h)
 {
@@ -140,6 +143,10 @@ int ph_do_hello(struct ph_ctx *ctx, const struct ph_hello *t, Ph__HelloReply *h)
 	h->first_frontend = ctx->frontends == 1; /* its first: moatd has just started */
 	h->default_network.data = (uint8_t *)ctx->default_network;
 	h->default_network.len = strlen(ctx->default_network);
+	if (buf_read_file("/proc/self/cgroup", self_cgroup, sizeof(self_cgroup)) == 0) {
+		h->cgroup.data = (uint8_t *)self_cgroup; /* for the frontend's counters */
+		h->cgroup.len = strlen(self_cgroup);
+	}
 
 	add_feature(&n, "idmapped_mounts", probe_idmapped_mounts());
 	add_feature(&n, "seccomp_listener", probe_seccomp_listener());

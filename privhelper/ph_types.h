@@ -460,22 +460,17 @@ int ph_render_sec(struct ph_ctx *ctx, FILE *f, const char *name,
 /* linux.kernel_modules: each loaded (or already there); < 0 with a message in why. */
 int ph_sec_load_modules(const struct ph_sec_config *s, char *why, size_t why_size);
 
-/* ---- cgroup.c: usage counters read from the payload cgroup's files ------- */
+/* ---- cgroup.c: a running container's payload cgroup directories --------- */
 /* The path of ctrl's line ("" = cgroup2) in a /proc/<pid>/cgroup text. */
 int ph_cgroup_path(const char *text, const char *ctrl, char *out, size_t size);
 /* Does every line of ctrl lie in dir or below it (and is there one)? */
 bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
-/* A counter file's text as a number, or with field ("usage_usec ") that
- * field of its "key value" lines, microseconds made nanoseconds. */
-uint64_t ph_cgroup_number(const char *text, const char *field);
 /* Is controller ctrl ("memory") on a cgroup v1 hierarchy (a hybrid host), or on cgroup2? */
 bool ph_cgroup_v1(const char *ctrl);
 /* The mount point of cgroup2 ("/sys/fs/cgroup" or "/sys/fs/cgroup/unified"), or NULL. */
 const char *ph_cgroup2_root(void);
 /* The running container's payload directory of ctrl ("" = cgroup2), O_PATH; < 0 if not found. */
 int ph_cgroup_dir(const char *name, pid_t pid, const char *ctrl);
-/* Fill the counters of a running instance; < 0: ask liblxc instead. */
-int ph_cgroup_usage(const char *name, pid_t pid, Ph__InstanceStateReply *s);
 
 /* ---- supervise.c: uid:gid with no capability in any set, securebits locked,
  * no supplementary group, ids re-checked not 0 (the frontend, the forwarders) */

@@ -13,6 +13,7 @@
 
 #include "db/db.h"
 #include "model/instances.h"
+#include "model/usage.h"
 #include "ph/ph.h"
 
 void fe_instance_free(struct fe_instance *i)
@@ -426,9 +427,11 @@ int fe_instance_status(const char *name, struct fe_instance_state *ret)
 	return 0;
 }
 
-/* moatd's state into the frontend's struct (s->name is set by the caller). */
+/* moatd's state into the frontend's struct, and the counters (s->name is set by the caller). */
 static void state_from_reply(const struct ph_instance_state_info *x, struct fe_instance_state *s)
 {
+	struct fe_usage u;
+
 	switch (x->status) {
 	case PH_STATUS_STOPPED:
 		s->status_code = 102;
@@ -444,13 +447,17 @@ static void state_from_reply(const struct ph_instance_state_info *x, struct fe_i
 		break;
 	}
 	s->pid = x->pid;
-	s->processes = x->processes;
-	s->cpu_ns = x->cpu_ns;
-	s->memory = x->memory;
-	s->memory_peak = x->memory_peak;
-	s->swap = x->swap;
-	s->swap_peak = x->swap_peak;
 	s->reboot_requested = x->reboot_requested;
+	/* a running or frozen one's counters, read here (model/usage.c); none
+	 * when its payload cgroup is not where liblxc puts it */
+	if (x->pid > 0 && fe_usage_read(s->name, x->pid, &u) == 0) {
+		s->processes = u.processes;
+		s->cpu_ns = u.cpu_ns;
+		s->memory = u.memory;
+		s->memory_peak = u.memory_peak;
+		s->swap = u.swap;
+		s->swap_peak = u.swap_peak;
+	}
 }
 
 static uint64_t status_generation(void)

@@ -42,7 +42,8 @@ json_object *fe_profiles_load(json_object *names);
 int fe_instance_expand_with(const struct fe_instance *i, json_object *profiles,
 			    json_object **ret_config, json_object **ret_devices);
 
-/* Runtime view from moatd: LXD status code (102, 103, 110, 112) and usage. */
+/* Runtime view: moatd's LXD status code (102, 103, 110, 112) and init pid,
+ * and the usage counters the frontend read itself (model/usage.c). */
 struct fe_instance_state {
 	char name[NAME_MAX_LEN + 1];
 	int status_code;
@@ -50,7 +51,7 @@ struct fe_instance_state {
 	uint64_t processes, cpu_ns, memory, memory_peak, swap, swap_peak;
 	bool reboot_requested; /* stopped by a reboot from inside */
 };
-/* Ask moatd: the status and, for a running instance, its counters. */
+/* Ask moatd the status; for a running instance, read its counters. */
 int fe_instance_state(const char *name, struct fe_instance_state *ret);
 /* The status and init pid only (counters zero), from what the frontend
  * last learnt when it can; else as fe_instance_state. */

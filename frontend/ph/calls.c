@@ -254,8 +254,9 @@ int ph_call_hello(struct ph_hello_info *ret, struct ph_error *ret_error)
 		return r;
 	x = rep.msg->hello;
 	if (copy_str(h.lxc_version, sizeof(h.lxc_version), &x->lxc_version) < 0 ||
-	    copy_str(h.policy_name, sizeof(h.policy_name), &x->policy_name) < 0)
-		return breach(ret_error, &req, "a name too long or with a NUL");
+	    copy_str(h.policy_name, sizeof(h.policy_name), &x->policy_name) < 0 ||
+	    copy_str(h.cgroup, sizeof(h.cgroup), &x->cgroup) < 0)
+		return breach(ret_error, &req, "a name or cgroup text too long or with a NUL");
 	h.protocol = x->protocol;
 	h.idmap_base = x->idmap_base;
 	h.idmap_size = x->idmap_size;
@@ -288,12 +289,6 @@ static int state_from(const Ph__InstanceStateReply *x, struct ph_instance_state_
 	*ret = (struct ph_instance_state_info){
 		.status = (enum ph_instance_status)x->status,
 		.pid = x->pid,
-		.processes = x->processes,
-		.cpu_ns = x->cpu_ns,
-		.memory = x->memory,
-		.memory_peak = x->memory_peak,
-		.swap = x->swap,
-		.swap_peak = x->swap_peak,
 		.reboot_requested = x->reboot_requested,
 	};
 	return 0;

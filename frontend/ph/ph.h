@@ -61,16 +61,16 @@ struct ph_hello_info {
 	uint32_t idmap_base, idmap_size;
 	bool first_frontend;      /* moatd has just started: autostart is this frontend's */
 	char default_network[16]; /* moatd's --network: the network to create, "" none */
+	char cgroup[4096];        /* moatd's own /proc/self/cgroup text, "" when not sent */
 	/* known = false when moatd sent no flags; disk_source_prefixes is the
 	 * caller's (strv_free), NULL when not known */
 	struct fe_policy policy;
 };
 
-/* instance_state: liblxc's view, and the cgroup counters of a running one. */
+/* instance_state: liblxc's view (the counters are model/usage.c's). */
 struct ph_instance_state_info {
 	enum ph_instance_status status;
 	int pid;
-	uint64_t processes, cpu_ns, memory, memory_peak, swap, swap_peak;
 	bool reboot_requested;
 };
 

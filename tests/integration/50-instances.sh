@@ -27,8 +27,8 @@ check_eq "state.network holds the container's lo with 127.0.0.1/8" "127.0.0.1/8 
 	"$(jget "$st" '[a["address"]+"/"+a["netmask"] for a in d["metadata"]["network"]["lo"]["addresses"] if a["family"]=="inet"][0]+" "+str(d["metadata"]["network"]["lo"]["mtu"])+" "+d["metadata"]["network"]["lo"]["type"]')"
 check_eq "state.network has only the container's interfaces (not the host's)" "lo" \
 	"$(jget "$st" '",".join(sorted(d["metadata"]["network"].keys()))')"
-# the counters: moatd reads the payload cgroup's files itself, and asks liblxc
-# when the init is not where it expects (here: the name was taken, liblxc added -1)
+# the counters: moatd-api reads the payload cgroup's files itself
+# (frontend/model/usage.c), also when liblxc took another name (-1: below)
 cg_of() { # PID CONTROLLER: its cgroup, v1 line or else cgroup2's
 	local p
 	p=$(sed -n "s/^[0-9]*:$2:\(.*\)/\1/p" "/proc/$1/cgroup")
@@ -41,6 +41,16 @@ procs_match() { # NAME: state.processes is the cgroup's pids.current
 	[ "$p" -gt 0 ] && [ "$(jget "$st" 'd["metadata"]["processes"]')" = "$(cat "$(cg_of "$p" pids)/pids.current")" ]
 }
 check "state.processes is the payload cgroup's pids.current" eventually 10 procs_match c1
+check_eq "state.memory: usage above 0, peak at least that, swap counters there" true \
+	"$(jget "$(api GET /1.0/instances/c1/state)" 'd["metadata"]["memory"]["usage"] > 0 and d["metadata"]["memory"]["usage_peak"] >= d["metadata"]["memory"]["usage"] and d["metadata"]["memory"]["swap_usage"] >= 0 and d["metadata"]["memory"]["swap_usage_peak"] >= 0')"
+check_match "lxc info shows a memory figure above 0" 'Memory \(current\): [0-9.]*[1-9][0-9.]*[KMG]i?B' "$info"
+check_match "lxc list shows c1's memory" '^c1,[0-9.]*[1-9][0-9.]*[KMG]i?B$' "$(timeout 30 lxc list --format csv -c nm)"
+cpu_of() { jget "$(api GET "/1.0/instances/$1/state")" 'd["metadata"]["cpu"]["usage"]'; }
+cpu0=$(cpu_of c1)
+timeout 60 lxc exec c1 -- sh -c 'i=0; while [ $i -lt 300000 ]; do i=$((i+1)); done'
+cpu1=$(cpu_of c1)
+check_eq "state.cpu.usage grows after a busy loop inside ($cpu0 -> $cpu1 ns)" true \
+	"$([ "$cpu1" -gt "$cpu0" ] && echo true || echo false)"
 acct=$(cg_of "$(jget "$st" 'd["metadata"]["pid"]')" cpuacct)/cpuacct.usage
 if [ -f "$acct" ]; then
 	c=$(cat "$acct")
@@ -59,12 +69,54 @@ if [ -n "$strays" ]; then
 	check_match "liblxc put it in another cgroup" "lxc.payload.cg$$-" \
 		"$(cat "/proc/$(jget "$(api GET "/1.0/instances/cg$$/state")" 'd["metadata"]["pid"]')/cgroup")"
 	check "its state.processes still counts its own processes, not the stray cgroup's" eventually 10 procs_match "cg$$"
+	check_eq "and its memory usage is its own, above 0 (the stray cgroup holds none)" true \
+		"$(jget "$(api GET "/1.0/instances/cg$$/state")" 'd["metadata"]["memory"]["usage"] > 0')"
 	check_eq "the stray cgroup is empty" 0 "$(cat "/sys/fs/cgroup/pids/lxc.payload.cg$$/pids.current")"
 	check "a live limit reaches it under liblxc's other name" timeout 30 lxc config set "cg$$" limits.processes=77
 	check_eq "in its own pids cgroup" 77 "$(cg_read "cg$$" pids.max)"
 	check_eq "not in the stray one" max "$(cat "/sys/fs/cgroup/pids/lxc.payload.cg$$/pids.max")"
 	timeout 60 lxc delete -f "cg$$" >/dev/null 2>&1
 	for d in $strays; do rmdir "$d"; done
+fi
+# liblxc below moatd's own cgroup (lxc.cgroup.relative), with moatd in a memory
+# cgroup of its own and the frontend moved to another: the frontend finds the
+# payload from moatd's cgroup as hello said it, not from its own
+cg_back() { # DIR... then the cgroup to move their processes back to
+	local to=${!#} d p
+	lxc-stop -P "$MOAT_DIR/containers" -n "rel$$" -k >/dev/null 2>&1
+	for d in "${@:1:$#-1}"; do
+		[ -d "$d" ] || continue
+		for p in $(cat "$d/cgroup.procs"); do echo "$p" >"$to/cgroup.procs"; done
+		# and what liblxc left below (its lxc.pivot), deepest first
+		find "$d" -mindepth 1 -depth -type d -exec rmdir {} \; 2>/dev/null
+		rmdir "$d"
+	done
+}
+fe_moved() { [ -n "$(frontend_pid)" ] && [ "$(frontend_pid)" != "$1" ] && wait_api 2; }
+if cg_v1 memory; then
+	mh=/sys/fs/cgroup/memory
+	back=$mh$(sed -n 's/^[0-9]*:memory://p' "/proc/$MOATD_PID/cgroup")
+	mkdir "$mh/moat-d$$" "$mh/moat-fe$$"
+	cleanup_also cg_back "$mh/moat-d$$" "$mh/moat-fe$$" "$back"
+	echo "$MOATD_PID" >"$mh/moat-d$$/cgroup.procs"
+	fe=$(frontend_pid)
+	kill -9 "$fe" # moatd starts another, whose hello says moatd's new cgroup
+	check "a new frontend answers" eventually 10 fe_moved "$fe"
+	echo "$(frontend_pid)" >"$mh/moat-fe$$/cgroup.procs"
+	check_eq "the frontend's memory cgroup is not moatd's" "/moat-fe$$ /moat-d$$" \
+		"$(sed -n 's/^[0-9]*:memory://p' "/proc/$(frontend_pid)/cgroup") $(sed -n 's/^[0-9]*:memory://p' "/proc/$MOATD_PID/cgroup")"
+	check "launch rel$$ with lxc.cgroup.relative" timeout 120 lxc launch bb "rel$$" -c raw.lxc="lxc.cgroup.relative = 1"
+	check_match "liblxc put its memory cgroup below moatd's" "^[0-9]*:memory:/moat-d$$/lxc.payload.rel$$\$" \
+		"$(cat "/proc/$(jget "$(api GET "/1.0/instances/rel$$/state")" 'd["metadata"]["pid"]')/cgroup")"
+	check_eq "its memory usage is read there, above 0" true \
+		"$(jget "$(api GET "/1.0/instances/rel$$/state")" 'd["metadata"]["memory"]["usage"] > 0')"
+	check "its state.processes is its pids.current" eventually 10 procs_match "rel$$"
+	timeout 60 lxc delete -f "rel$$" >/dev/null 2>&1
+	cg_back "$mh/moat-d$$" "$mh/moat-fe$$" "$back"
+	check "moatd and the frontend are back in their memory cgroup, the test's are gone" \
+		test ! -d "$mh/moat-d$$" -a ! -d "$mh/moat-fe$$"
+else
+	note "no cgroup v1 memory hierarchy: the test of a payload below moatd's cgroup is skipped"
 fi
 check_match "the template rendered /etc/hostname at create" '^c1$' "$(timeout 30 lxc exec c1 -- cat /etc/hostname)"
 tpl_rows() { sqlite3 "$MOAT_DIR/database/moat.db" "SELECT name || ' ' || length(content) FROM image_templates;"; }

@@ -26,6 +26,10 @@ ct = c.containers.get("p1")
 check("start", ct.status == "Running", ct.status)
 st = ct.state()
 check("state has a pid", st.pid > 0, st.pid)
+# the counters the frontend reads from the payload cgroup
+check("state: memory usage above 0, peak at least that",
+      st.memory["usage"] > 0 and st.memory["usage_peak"] >= st.memory["usage"], st.memory)
+check("state: at least one process", st.processes >= 1, st.processes)
 r = ct.execute(["sh", "-c", "echo out; echo err >&2; exit 4"])
 check("exec exit code", r.exit_code == 4, r)
 check("exec stdout", r.stdout == "out\n", repr(r.stdout))

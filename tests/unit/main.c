@@ -108,6 +108,7 @@ int main(void)
 	test_storage();
 	test_file_op();
 	test_cgroup();
+	test_usage();
 	test_json();
 	test_config();
 	test_config_limits();

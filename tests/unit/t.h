@@ -49,6 +49,7 @@ void test_logs(void);
 void test_storage(void);
 void test_file_op(void);
 void test_cgroup(void);
+void test_usage(void);
 void test_json(void);
 void test_config(void);
 void test_config_limits(void);

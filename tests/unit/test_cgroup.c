@@ -67,18 +67,8 @@ static void test_within(void)
 	      "cgroup: cgroup2's line is checked the same way");
 }
 
-static void test_number(void)
-{
-	CHECK(ph_cgroup_number("401408\n", NULL) == 401408, "cgroup: a plain counter");
-	CHECK(ph_cgroup_number("usage_usec 1500\nuser_usec 1000\n", "usage_usec ") == 1500000,
-	      "cgroup: a \"key value\" field, microseconds made nanoseconds");
-	CHECK(ph_cgroup_number("user_usec 1000\n", "usage_usec ") == 0,
-	      "cgroup: an absent field is 0");
-}
-
 void test_cgroup(void)
 {
 	test_path();
 	test_within();
-	test_number();
 }

@@ -210,8 +210,15 @@ static void fill_hello(Ph__Reply *rep, bool with_policy)
 		h.policy = &p;
 		h.first_frontend = true;
 		h.default_network = (ProtobufCBinaryData){ 7, (uint8_t *)"moatbr0" };
+		h.cgroup = (ProtobufCBinaryData){ 24, (uint8_t *)"4:memory:/srv/moat\n0::/\n" };
 	}
 	rep->hello = &h;
+}
+
+static void fill_hello_bad_cgroup(Ph__Reply *rep)
+{
+	fill_hello(rep, true);
+	rep->hello->cgroup = (ProtobufCBinaryData){ 5, (uint8_t *)"0::/\0x" };
 }
 
 static void fill_hello_bad_network(Ph__Reply *rep)
@@ -237,10 +244,6 @@ static void init_state(void)
 	ph__instance_state_reply__init(&state_reply);
 	state_reply.status = PH__INSTANCE_STATUS__INSTANCE_STATUS_RUNNING;
 	state_reply.pid = 4321;
-	state_reply.processes = 7;
-	state_reply.cpu_ns = 123456789;
-	state_reply.memory = 1 << 20;
-	state_reply.swap_peak = 99;
 }
 
 static void fill_state(Ph__Reply *rep)
@@ -431,6 +434,8 @@ static void test_hello(void)
 	CHECK(h.first_frontend, "phcall: hello: moatd's first frontend is told so (autostart)");
 	CHECK(strcmp(h.default_network, "moatbr0") == 0 && h.policy.allow_raw_dnsmasq,
 	      "phcall: hello: the default network (%s) and allow_raw_dnsmasq", h.default_network);
+	CHECK(strcmp(h.cgroup, "4:memory:/srv/moat\n0::/\n") == 0,
+	      "phcall: hello: moatd's own cgroup text (%s)", h.cgroup);
 	CHECK(json_object_object_get_ex(h.kernel_features, "pidfds", &v) &&
 		      strcmp(json_object_get_string(v), "true") == 0 &&
 		      json_object_object_get_ex(h.kernel_features, "cgroup2", &v) &&
@@ -456,7 +461,8 @@ static void test_hello(void)
 	memset(&h, 0xa5, sizeof(h));
 	r = ph_call_hello(&h, &e);
 	CHECK(r == 0 && !h.policy.known && !h.policy.allow_privileged &&
-		      !h.policy.disk_source_prefixes && !h.first_frontend && !h.default_network[0],
+		      !h.policy.disk_source_prefixes && !h.first_frontend &&
+		      !h.default_network[0] && !h.cgroup[0],
 	      "phcall: hello without policy flags: policy not known, not the first frontend (%d)",
 	      r);
 	if (r == 0) {
@@ -467,6 +473,9 @@ static void test_hello(void)
 	r = ph_call_hello(&h, &e);
 	CHECK(r == -EPROTO,
 	      "phcall: hello with a default network that is not a name is -EPROTO (%d)", r);
+	answer(0, NULL, PH__REPLY__RESULT_HELLO, 0, fill_hello_bad_cgroup);
+	r = ph_call_hello(&h, &e);
+	CHECK(r == -EPROTO, "phcall: hello with a NUL in moatd's cgroup text is -EPROTO (%d)", r);
 }
 
 /* ---- managed networks (calls_net.c) ------------------------------------------------ */
@@ -769,8 +778,7 @@ static void test_successes(void)
 
 	answer(0, NULL, PH__REPLY__RESULT_INSTANCE_STATE, 0, fill_state);
 	r = ph_call_instance_state("c1", &s, NULL);
-	CHECK(r == 0 && s.status == PH_STATUS_RUNNING && s.pid == 4321 && s.processes == 7 &&
-		      s.cpu_ns == 123456789 && s.memory == 1 << 20 && s.swap_peak == 99,
+	CHECK(r == 0 && s.status == PH_STATUS_RUNNING && s.pid == 4321 && !s.reboot_requested,
 	      "phcall: instance_state fills the state (%d)", r);
 	pthread_mutex_lock(&fake_lock);
 	CHECK(last_req && last_req->op_case == PH__REQUEST__OP_INSTANCE_STATE &&
