@@ -401,7 +401,7 @@ struct ph_proxy_run {
 /* Open (creating if needed) $MOAT_DIR/storage-pools/<pool>, O_PATH. */
 int ph_pool_open(struct ph_ctx *ctx, const char *pool);
 /*
- * Run `moat-tree CMD A [B]` (worker/tree.c) in a grandchild that sees only
+ * Run `moat-tree CMD A [B]` (worker/tree.c) in a child that sees only
  * the directory `root` (a path moatd built from validated names, as are A
  * and B): its own mount namespace pivoted into root, then a user namespace
  * mapping ids 0-65535 to themselves (no capability over the host: no
@@ -410,6 +410,13 @@ int ph_pool_open(struct ph_ctx *ctx, const char *pool);
  * stdio and in_fd as its fd 3 (-1: none). Returns 0 or a negative errno.
  */
 int ph_tree(const char *root, int in_fd, const char *cmd, const char *a, const char *b);
+/*
+ * The same worker, with the whole argv ({ "moat-tree", CMD, ..., NULL }),
+ * answering on a socket that is its fd 3: one packet of exactly size bytes
+ * into reply, with at most one descriptor (*ret_fd, else -EBADF). Returns
+ * 0, the worker's negative errno, or -EPROTO for an answer of another size.
+ */
+int ph_tree_ask(const char *root, const char *const *argv, void *reply, size_t size, int *ret_fd);
 /* A binary beside moatd's own (moat-forward, moat-tree), opened read-only
  * if it is root's and writable by root alone; else a negative errno. */
 int ph_open_beside(const char *name);

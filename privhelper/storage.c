@@ -22,16 +22,19 @@
  * Container trees are owned by ids 0-65535 on disk and mounted idmapped, so
  * a setuid binary inside is host root's: hence 0700 on the pool.
  *
- * ph_tree() runs moat-tree (worker/tree.c) in a grandchild that sees
- * nothing but one directory: a new mount namespace, the directory
- * bind-mounted on itself and pivoted into (the old root detached, so no
- * path leads back), then a new user namespace mapping ids 0-65535 to
- * themselves. There it can own files as an image says but holds no
- * capability over the host: it cannot create device nodes, mount, or
- * leave its root, even by chroot tricks. It is exec'd from a descriptor
- * opened before the pivot, so the hostile archive is parsed in a fresh
- * process image holding nothing of moatd's. Paths given to it are built
- * by moatd from validated names.
+ * ph_tree() runs moat-tree (worker/tree.c) in a child (of the op worker,
+ * or of the main loop for file_op) that sees nothing but one directory: a
+ * new mount namespace, the directory bind-mounted on itself and pivoted
+ * into (the old root detached, so no path leads back), then a new user
+ * namespace mapping ids 0-65535 to themselves. There it can own files as
+ * an image says but holds no capability over the host: it cannot create
+ * device nodes, mount, or leave its root, even by chroot tricks. It is
+ * exec'd from a descriptor opened before the pivot, so the hostile archive
+ * is parsed in a fresh process image holding nothing of moatd's. Paths
+ * given to it are built by moatd from validated names. ph_tree_ask() is
+ * the same with a socket as its fd 3, for file_op: pivoted into a
+ * container's rootfs, the worker answers on it with a stat and the
+ * descriptor it opened there.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -43,6 +46,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -201,9 +205,10 @@ static int close_all_but(int *keep, size_t n)
 	return close_range(next, ~0U, 0) < 0 ? -errno : 0;
 }
 
-int ph_tree(const char *root, int in_fd, const char *cmd, const char *a, const char *b)
+/* moat-tree with argv ({ "moat-tree", CMD, ..., NULL }) confined in root; in_fd its fd 3. */
+static int run_tree(const char *root, int in_fd, const char *const *argv)
 {
-	const char *argv[] = { "moat-tree", cmd, a, b, NULL }, *envp[] = { NULL };
+	const char *envp[] = { NULL };
 	int to_child[2], to_parent[2], st, r = 0;
 	__do_close int exe = ph_open_beside("moat-tree");
 	char path[64], c = 0;
@@ -262,5 +267,34 @@ int ph_tree(const char *root, int in_fd, const char *cmd, const char *a, const c
 		if (r == 0)
 			r = WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
 	}
+	return r;
+}
+
+int ph_tree(const char *root, int in_fd, const char *cmd, const char *a, const char *b)
+{
+	return run_tree(root, in_fd, (const char *const[]){ "moat-tree", cmd, a, b, NULL });
+}
+
+int ph_tree_ask(const char *root, const char *const *argv, void *reply, size_t size, int *ret_fd)
+{
+	static uint8_t buf[FRAME_MAX]; /* one op at a time per process */
+	int sv[2], fds[FRAME_MAX_FDS], r;
+	size_t len = 0, nfds = 0;
+
+	*ret_fd = -EBADF;
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	r = run_tree(root, sv[1], argv);
+	close(sv[1]); /* so that a worker that said nothing reads as the end */
+	if (r == 0)
+		r = frame_recv(sv[0], buf, &len, fds, &nfds);
+	close(sv[0]);
+	if (r == 0 && (len != size || nfds > 1))
+		r = -EPROTO;
+	while (r < 0 && nfds > 0)
+		close(fds[--nfds]);
+	if (r == 0)
+		memcpy(reply, buf, size);
+	*ret_fd = nfds ? fds[0] : -EBADF;
 	return r;
 }

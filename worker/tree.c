@@ -1,16 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * moat-tree: the confined worker that walks container and image trees for
- * moatd's storage ops (privhelper/op_storage.c). moatd forks, closes every
- * descriptor but the few it passes, confines the child (storage.c: a new
- * mount namespace pivoted into one directory, the old root detached, then
- * a new user namespace mapping ids 0-65535 to themselves, no_new_privs)
- * and only then execs this program by a descriptor it opened at start
- * (root's, writable by root alone). So nothing here runs with a capability
- * over the host or sees a path outside that directory, and none of moatd's
- * memory comes along: libarchive runs in a fresh process image. It is
- * linked statically because the directory it is pivoted into holds no
- * loader or libraries.
+ * moat-tree: the confined worker that does moatd's work on container and
+ * image trees: the storage ops' walks (privhelper/op_storage.c) and the
+ * path work of file_op (op_file.c). moatd forks, closes every descriptor
+ * but the few it passes, confines the child (storage.c: a new mount
+ * namespace pivoted into one directory, the old root detached, then a new
+ * user namespace mapping ids 0-65535 to themselves, no_new_privs) and only
+ * then execs this program by a descriptor it opened at start (root's,
+ * writable by root alone). So nothing here runs with a capability over
+ * the host or sees a path outside that directory, and none of moatd's
+ * memory comes along: libarchive runs in a fresh process image, and so
+ * does every path lookup in a container's tree. It is linked statically
+ * because the directory it is pivoted into holds no loader or libraries.
  *
  *   moat-tree unpack DEST     the image archive on fd 3 (hostile bytes:
  *                             libarchive with its secure-extraction flags;
@@ -20,10 +21,16 @@
  *                             and hard links; no device nodes
  *   moat-tree remove PATH     a tree, never following a symlink
  *   moat-tree mkdir PATH      an empty rootfs
+ *   moat-tree file KIND PATH TARGET UID GID MODE
+ *                             one file_op, pivoted into a container's
+ *                             rootfs (file.c): the answer, and the opened
+ *                             descriptor for read and write, on the socket
+ *                             that is fd 3
  *
  * Paths are relative to the directory it was pivoted into, built by moatd
- * from validated names. The exit status is 0 or an errno value; EBADFD
- * if it was started holding a descriptor it was not meant to have.
+ * from validated names (file's PATH: the request's, resolved in that root).
+ * The exit status is 0 or an errno value; EBADFD if it was started holding
+ * a descriptor it was not meant to have.
  */
 #include <archive.h>
 #include <archive_entry.h>
@@ -40,6 +47,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "tree.h"
 
 /* ---- unpack DEST: the image archive on fd 3 --------------------------------- */
 
@@ -290,9 +298,10 @@ int main(int argc, char **argv)
 
 	if (argc < 3)
 		return EINVAL;
-	/* nothing of moatd's comes along but fd 3 for unpack: moatd closed the
-	 * rest (storage.c); a worker that finds one open refuses to run */
-	for (int fd = strcmp(argv[1], "unpack") == 0 ? 4 : 3; fd < 1024; fd++)
+	/* nothing of moatd's comes along but fd 3 for unpack and file: moatd
+	 * closed the rest (storage.c); a worker that finds one open refuses to run */
+	for (int fd = strcmp(argv[1], "unpack") == 0 || strcmp(argv[1], "file") == 0 ? 4 : 3;
+	     fd < 1024; fd++)
 		if (fcntl(fd, F_GETFD) >= 0)
 			return EBADFD;
 	if (argc == 3 && strcmp(argv[1], "unpack") == 0)
@@ -303,5 +312,7 @@ int main(int argc, char **argv)
 		r = remove_tree(argv[2]);
 	else if (argc == 3 && strcmp(argv[1], "mkdir") == 0)
 		r = mkdir(argv[2], 0755) < 0 ? -errno : 0;
+	else if (argc == 8 && strcmp(argv[1], "file") == 0)
+		r = tree_file(argv + 2);
 	return r < 0 ? (-r & 0xff) : 0;
 }

@@ -106,6 +106,7 @@ int main(void)
 	test_template();
 	test_logs();
 	test_storage();
+	test_file_op();
 	test_cgroup();
 	test_usage();
 	test_json();

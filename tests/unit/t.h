@@ -47,6 +47,7 @@ void test_images(void);
 void test_template(void);
 void test_logs(void);
 void test_storage(void);
+void test_file_op(void);
 void test_cgroup(void);
 void test_usage(void);
 void test_json(void);
