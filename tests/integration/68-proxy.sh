@@ -192,6 +192,8 @@ check "... and not in the host's" test ! -e /etc/moat-px.sock
 # ---- udp ----------------------------------------------------------------------------------
 nsenter -t "$(init_pid p1)" -n /usr/bin/python3 "$T/px.py" udp-server 5353 &
 cleanup_also kill "$!"
+# the server bound before the first datagram (else that client's answer is lost)
+eventually 10 sh -c "nsenter -t $(init_pid p1) -n ss -Hlun 'sport = :5353' | grep -q ."
 check "lxc config device add: a udp proxy" timeout 30 lxc config device add \
 	p1 dns proxy listen=udp:127.0.0.1:$UP connect=udp:127.0.0.1:5353
 check_eq "two udp clients each get their own answer from inside p1" "ok ok" \
