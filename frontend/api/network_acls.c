@@ -151,16 +151,6 @@ static int acl_remove(void *obj, struct fe_resp *resp)
 	return r;
 }
 
-static int acl_done(struct fe_req *req, const void *obj, enum fe_object_write how,
-		    struct fe_resp *resp)
-{
-	const struct lxd_network_acl *a = obj;
-
-	if (how == FE_OBJECT_CREATE)
-		return fe_object_created(resp, &lxd_network_acl_type, a->name);
-	return fe_sync(resp, json_object_new_object());
-}
-
 static const struct fe_object_ops acl_ops = {
 	.type = &lxd_network_acl_type,
 	.size = sizeof(struct lxd_network_acl),
@@ -172,7 +162,6 @@ static const struct fe_object_ops acl_ops = {
 	.store = acl_store,
 	.insert = acl_insert,
 	.remove = acl_remove,
-	.done = acl_done,
 };
 
 static int acls_post(struct fe_req *req, struct fe_resp *resp)

@@ -151,16 +151,6 @@ static int network_remove(void *obj, struct fe_resp *resp)
 	return r;
 }
 
-static int network_done(struct fe_req *req, const void *obj, enum fe_object_write how,
-			struct fe_resp *resp)
-{
-	const struct lxd_network *n = obj;
-
-	if (how == FE_OBJECT_CREATE)
-		return fe_object_created(resp, &lxd_network_type, n->name);
-	return fe_sync(resp, json_object_new_object());
-}
-
 static const struct fe_object_ops network_ops = {
 	.type = &lxd_network_type,
 	.size = sizeof(struct lxd_network),
@@ -170,7 +160,6 @@ static const struct fe_object_ops network_ops = {
 	.store = network_store,
 	.insert = network_insert,
 	.remove = network_remove,
-	.done = network_done,
 };
 
 static int networks_post(struct fe_req *req, struct fe_resp *resp)

@@ -155,16 +155,6 @@ static int profile_remove(void *obj, struct fe_resp *resp)
 	return r;
 }
 
-static int profile_done(struct fe_req *req, const void *obj, enum fe_object_write how,
-			struct fe_resp *resp)
-{
-	const struct lxd_profile *p = obj;
-
-	if (how == FE_OBJECT_CREATE)
-		return fe_object_created(resp, &lxd_profile_type, p->name);
-	return fe_sync(resp, json_object_new_object());
-}
-
 static const struct fe_object_ops profile_ops = {
 	.type = &lxd_profile_type,
 	.size = sizeof(struct lxd_profile),
@@ -176,7 +166,6 @@ static const struct fe_object_ops profile_ops = {
 	.store = profile_store,
 	.insert = profile_insert,
 	.remove = profile_remove,
-	.done = profile_done,
 };
 
 static int profiles_post(struct fe_req *req, struct fe_resp *resp)

@@ -218,16 +218,21 @@ json_object *fe_db_server_config(void)
 	return o;
 }
 
-json_object *fe_db_object_column(sqlite3_stmt *st, int col)
+json_object *fe_db_json_column(sqlite3_stmt *st, int col, json_type want)
 {
 	const char *s = (const char *)sqlite3_column_text(st, col);
 	json_object *o = s ? json_tokener_parse(s) : NULL;
 
-	if (!o || !json_object_is_type(o, json_type_object)) {
+	if (!o || !json_object_is_type(o, want)) {
 		json_object_put(o);
-		return json_object_new_object();
+		return want == json_type_array ? json_object_new_array() : json_object_new_object();
 	}
 	return o;
+}
+
+json_object *fe_db_object_column(sqlite3_stmt *st, int col)
+{
+	return fe_db_json_column(st, col, json_type_object);
 }
 
 int fe_db_run_locked(sqlite3 *conn, const char *sql, const char *const *texts)

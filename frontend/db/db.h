@@ -20,7 +20,10 @@ int fe_db_exec_locked(const char *sql);
 void fe_db_close(void);
 int fe_db_schema_version(void);
 json_object *fe_db_server_config(void);
-/* A text column holding a JSON object: it, or {} when missing or not an object. */
+/* A text column holding a JSON value of type want (an object or an array):
+ * it, or an empty one of that type when missing or of another type. */
+json_object *fe_db_json_column(sqlite3_stmt *st, int col, json_type want);
+/* fe_db_json_column() of an object. */
 json_object *fe_db_object_column(sqlite3_stmt *st, int col);
 /* One statement with the texts bound (NULL ends them), the lock held: the rows it
  * changed, -EEXIST on a constraint (a name taken), or -EIO. */

@@ -208,18 +208,6 @@ bool img_db_exists(sqlite3 *db, const char *sql, const char *param)
 	return img_db_run(db, sql, 1, &param, NULL) == 1;
 }
 
-static json_object *json_column(sqlite3_stmt *st, int col, json_type want)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	json_object *o = s ? json_tokener_parse(s) : NULL;
-
-	if (!json_object_is_type(o, want)) {
-		json_object_put(o);
-		o = want == json_type_array ? json_object_new_array() : json_object_new_object();
-	}
-	return o;
-}
-
 static const char *col_text(sqlite3_stmt *st, int col)
 {
 	const char *s = (const char *)sqlite3_column_text(st, col);
@@ -271,8 +259,8 @@ static int read_image(sqlite3 *db, sqlite3_stmt *st, struct lxd_image *ret)
 	snprintf(img.expires_at, sizeof(img.expires_at), "%s", col_text(st, 8));
 	snprintf(img.uploaded_at, sizeof(img.uploaded_at), "%s", col_text(st, 9));
 	snprintf(img.last_used_at, sizeof(img.last_used_at), "%s", col_text(st, 10));
-	img.properties = json_column(st, 11, json_type_object);
-	img.profiles = json_column(st, 12, json_type_array);
+	img.properties = fe_db_json_column(st, 11, json_type_object);
+	img.profiles = fe_db_json_column(st, 12, json_type_array);
 	if (!img.aliases || !img.filename || !img.architecture || !img.type) {
 		lxd_free(&lxd_image_type, &img);
 		return -ENOMEM;

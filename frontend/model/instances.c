@@ -25,18 +25,6 @@ void fe_instance_free(struct fe_instance *i)
 	memset(i, 0, sizeof(*i));
 }
 
-static json_object *parse_col(sqlite3_stmt *st, int col, json_type want)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	json_object *o = s ? json_tokener_parse(s) : NULL;
-
-	if (!o || !json_object_is_type(o, want)) {
-		json_object_put(o);
-		o = want == json_type_array ? json_object_new_array() : json_object_new_object();
-	}
-	return o;
-}
-
 static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
 	const char *s = (const char *)sqlite3_column_text(st, col);
@@ -62,9 +50,9 @@ static int read_row(sqlite3_stmt *st, struct fe_instance *ret)
 	i.description = strdup((const char *)sqlite3_column_text(st, 5));
 	copy_col(st, 6, i.created_at, sizeof(i.created_at));
 	copy_col(st, 7, i.last_used_at, sizeof(i.last_used_at));
-	i.config = parse_col(st, 8, json_type_object);
-	i.devices = parse_col(st, 9, json_type_object);
-	i.profiles = parse_col(st, 10, json_type_array);
+	i.config = fe_db_json_column(st, 8, json_type_object);
+	i.devices = fe_db_json_column(st, 9, json_type_object);
+	i.profiles = fe_db_json_column(st, 10, json_type_array);
 	copy_col(st, 11, i.base_image, sizeof(i.base_image));
 	if (!i.description) {
 		fe_instance_free(&i);
@@ -262,8 +250,8 @@ static void add_profiles(sqlite3_stmt *st, json_object *all)
 	while (sqlite3_step(st) == SQLITE_ROW) {
 		json_object *p = json_object_new_object();
 
-		json_object_object_add(p, "config", parse_col(st, 1, json_type_object));
-		json_object_object_add(p, "devices", parse_col(st, 2, json_type_object));
+		json_object_object_add(p, "config", fe_db_json_column(st, 1, json_type_object));
+		json_object_object_add(p, "devices", fe_db_json_column(st, 2, json_type_object));
 		json_object_object_add(all, (const char *)sqlite3_column_text(st, 0), p);
 	}
 }

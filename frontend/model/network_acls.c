@@ -19,18 +19,6 @@
 #include "model/network_acls.h"
 #include "model/network_use.h"
 
-static json_object *json_col(sqlite3_stmt *st, int col, json_type want)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	json_object *o = s ? json_tokener_parse(s) : NULL;
-
-	if (!o || !json_object_is_type(o, want)) {
-		json_object_put(o);
-		return want == json_type_array ? json_object_new_array() : json_object_new_object();
-	}
-	return o;
-}
-
 static const char *js(json_object *o)
 {
 	return json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
@@ -70,7 +58,7 @@ static json_object *users_locked(sqlite3 *db, const char *name, bool first)
 			       NULL) == SQLITE_OK) {
 		while (!(first && json_object_array_length(list)) &&
 		       sqlite3_step(st) == SQLITE_ROW) {
-			json_object *d = json_col(st, 1, json_type_object);
+			json_object *d = fe_db_json_column(st, 1, json_type_object);
 
 			if (devices_use(d, name)) {
 				__do_free char *url = fe_path_join_escaped(
@@ -92,8 +80,8 @@ static json_object *users_locked(sqlite3 *db, const char *name, bool first)
 			       -1, &st, NULL) == SQLITE_OK) {
 		while (!(first && json_object_array_length(list)) &&
 		       sqlite3_step(st) == SQLITE_ROW) {
-			json_object *own = json_col(st, 1, json_type_object);
-			json_object *profs = json_col(st, 2, json_type_array);
+			json_object *own = fe_db_json_column(st, 1, json_type_object);
+			json_object *profs = fe_db_json_column(st, 2, json_type_array);
 			json_object *x = json_object_new_object();
 
 			for (size_t k = 0; x && k < json_object_array_length(profs); k++) {
@@ -132,9 +120,9 @@ static int read_row(sqlite3 *db, sqlite3_stmt *st, bool with_users, struct lxd_n
 
 	a.name = strdup((const char *)sqlite3_column_text(st, 0));
 	a.description = strdup((const char *)sqlite3_column_text(st, 1));
-	a.ingress = json_col(st, 2, json_type_array);
-	a.egress = json_col(st, 3, json_type_array);
-	a.config = json_col(st, 4, json_type_object);
+	a.ingress = fe_db_json_column(st, 2, json_type_array);
+	a.egress = fe_db_json_column(st, 3, json_type_array);
+	a.config = fe_db_json_column(st, 4, json_type_object);
 	a.used_by = with_users ? users_locked(db, a.name ? a.name : "", false)
 			       : json_object_new_array();
 	if (!a.name || !a.description) {

@@ -379,18 +379,6 @@ int fe_forward_compile(const struct lxd_network_forward *f, struct ph_forward *r
 
 /* ---- rows ------------------------------------------------------------------------------------------ */
 
-static json_object *json_col(sqlite3_stmt *st, int col, json_type want)
-{
-	const char *s = (const char *)sqlite3_column_text(st, col);
-	json_object *o = s ? json_tokener_parse(s) : NULL;
-
-	if (!o || !json_object_is_type(o, want)) {
-		json_object_put(o);
-		return want == json_type_array ? json_object_new_array() : json_object_new_object();
-	}
-	return o;
-}
-
 /* "10.1.2.1/24" into base and prefix; anything else (auto, none, "") leaves them 0. */
 static void subnet_of(const char *s, int want, uint8_t *ret, uint8_t *ret_prefix)
 {
@@ -450,8 +438,8 @@ static int read_row(sqlite3_stmt *st, struct lxd_network_forward *ret)
 	f.network = strdup((const char *)sqlite3_column_text(st, 0));
 	f.listen_address = strdup((const char *)sqlite3_column_text(st, 1));
 	f.description = strdup((const char *)sqlite3_column_text(st, 2));
-	f.config = json_col(st, 3, json_type_object);
-	f.ports = json_col(st, 4, json_type_array);
+	f.config = fe_db_json_column(st, 3, json_type_object);
+	f.ports = fe_db_json_column(st, 4, json_type_array);
 	if (!f.network || !f.listen_address || !f.description) {
 		free(f.network);
 		lxd_free(&lxd_network_forward_type, &f);

@@ -189,8 +189,8 @@ int fe_object_create(struct fe_req *req, struct fe_resp *resp, const struct fe_o
 	lifecycle(ops, ops->type->created, obj);
 	if (ops->done)
 		ops->done(req, obj, FE_OBJECT_CREATE, resp);
-	else if (lxd_url(ops->type, obj, url, sizeof(url)) == 0)
-		fe_created(resp, url);
+	else if (lxd_url(ops->type, obj, url, sizeof(url)) == 0) /* the key, escaped */
+		fe_object_created(resp, ops->type, url + strlen(ops->type->url) + 1);
 	else
 		fe_sync(resp, NULL);
 out:
