@@ -313,6 +313,8 @@ for f in "$LOG"/*.out; do
 	grep -q '^not ok ' "$f" || continue
 	echo "== failed in $(basename "$f" .out):"
 	grep '^not ok ' "$f" | head -10
+	# and the part's last notes (what the suite printed to explain itself)
+	grep -E '^#( |$)' "$f" | grep -v '^# part ' | tail -12 | sed 's/^/   /'
 done
 pass=$(cat "$LOG"/*.out | grep -c '^ok ')
 fail=$(cat "$LOG"/*.out | grep -c '^not ok ')
