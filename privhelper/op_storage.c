@@ -178,7 +178,8 @@ int ph_policy_instance_delete(const struct ph_policy *p, const struct ph_instanc
 }
 
 /*
- * Why this is safe: it removes only containers/<name> in the pool and
+ * Why this is safe: it removes only containers/<name> and
+ * containers-snapshots/<name> in the pool and
  * <name> under moatd's lxcpath, each walk confined to its directory and
  * never following a symlink, after killing the container if it runs, and
  * the nftables fragments of its nics' filters, named in moatd's record.
@@ -199,9 +200,12 @@ int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d
 	ph_proxies_forget(ctx, d->ref.name);
 	if (ph_pool_path(ctx, d->pool, root, sizeof(root)) < 0)
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
-	snprintf(dir, sizeof(dir), "containers/%s", d->ref.name);
+	snprintf(dir, sizeof(dir), "containers-snapshots/%s", d->ref.name);
 	/* a pool never used holds nothing to delete: deleting is idempotent */
 	r = access(root, F_OK) == 0 ? ph_tree(root, -1, "remove", dir, NULL) : 0;
+	snprintf(dir, sizeof(dir), "containers/%s", d->ref.name);
+	if (r == 0 && access(root, F_OK) == 0)
+		r = ph_tree(root, -1, "remove", dir, NULL);
 	if (r == 0)
 		r = ph_tree(ctx->lxcpath, -1, "remove", d->ref.name, NULL);
 	if (r < 0)

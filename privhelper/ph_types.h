@@ -63,6 +63,27 @@ struct ph_instance_delete {
 	char pool[NAME_MAX_LEN + 1];
 };
 
+enum ph_storage_action {
+	PH_POOL_CREATE = 1,
+	PH_POOL_DELETE,
+	PH_SNAP_CREATE,
+	PH_SNAP_DELETE,
+	PH_SNAP_RENAME,
+	PH_SNAP_RESTORE,
+	PH_INSTANCE_COPY,
+	PH_SNAP_COPY,
+	PH_INSTANCE_RENAME,
+};
+
+/* One storage action (op_snapshot.c); "" where the action takes no such field. */
+struct ph_storage {
+	enum ph_storage_action action;
+	char pool[NAME_MAX_LEN + 1], target_pool[NAME_MAX_LEN + 1]; /* target_pool: pool if unset */
+	char name[NAME_MAX_LEN + 1], target[NAME_MAX_LEN + 1];      /* name_valid() */
+	char snapshot[NAME_MAX_LEN + 1],
+		target_snapshot[NAME_MAX_LEN + 1]; /* name_device_valid() */
+};
+
 #include "rawconf.h"
 
 #define PH_IDMAP_MAX 16     /* raw.idmap entries */
@@ -420,6 +441,8 @@ int ph_tree_ask(const char *root, const char *const *argv, void *reply, size_t s
 /* A binary beside moatd's own (moat-forward, moat-tree), opened read-only
  * if it is root's and writable by root alone; else a negative errno. */
 int ph_open_beside(const char *name);
+/* op_snapshot.c: at start, remove what copies killed midway left in the pools. */
+void ph_storage_sweep(struct ph_ctx *ctx);
 /* "$MOAT_DIR/storage-pools/<pool>" into ret. */
 int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size);
 

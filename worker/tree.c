@@ -18,9 +18,10 @@
  *                             only rootfs/ members, as DEST/...; no device
  *                             nodes; hard links only inside rootfs/)
  *   moat-tree copy SRC DST    a tree, with owners, modes, times, xattrs
- *                             and hard links; no device nodes
+ *                             (ACLs), hard links and holes; no device nodes
  *   moat-tree remove PATH     a tree, never following a symlink
  *   moat-tree mkdir PATH      an empty rootfs
+ *   moat-tree sweep .         the leftovers of copies moatd never finished
  *   moat-tree file KIND PATH TARGET UID GID MODE
  *                             one file_op, pivoted into a container's
  *                             rootfs (file.c): the answer, and the opened
@@ -37,6 +38,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <glob.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -166,21 +168,48 @@ static void copy_xattrs(const char *src, const char *dst)
 	}
 }
 
+/*
+ * The data of in, extent by extent (SEEK_DATA/SEEK_HOLE), so a sparse file
+ * stays sparse: holes are skipped and the size set at the end. Each extent
+ * goes by copy_file_range, which shares the blocks where the filesystem
+ * can (a reflink on btrfs).
+ */
+static int copy_extents(int in, int out)
+{
+	off_t end = lseek(in, 0, SEEK_END), data = 0, hole;
+	ssize_t n;
+
+	if (end < 0)
+		return -errno;
+	while (data < end && (data = lseek(in, data, SEEK_DATA)) >= 0) {
+		hole = lseek(in, data, SEEK_HOLE);
+		if (hole < 0)
+			return -errno;
+		for (off_t at = data; at < hole; at += n) {
+			off_t from = at, to = at;
+
+			n = copy_file_range(in, &from, out, &to, (size_t)(hole - at), 0);
+			if (n <= 0)
+				return n < 0 ? -errno : -EIO; /* the file shrank meanwhile */
+		}
+		data = hole;
+	}
+	if (data < 0 && errno != ENXIO) /* ENXIO: no data after the offset */
+		return -errno;
+	return ftruncate(out, end) < 0 ? -errno : 0;
+}
+
 static int copy_data(const char *src, const char *dst, mode_t mode)
 {
 	__do_close int in = open(src, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	__do_close int out = -EBADF;
-	ssize_t n;
 
 	if (in < 0)
 		return -errno;
 	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode & 0777);
 	if (out < 0)
 		return -errno;
-	do
-		n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
-	while (n > 0);
-	return n < 0 ? -errno : 0;
+	return copy_extents(in, out);
 }
 
 static int copy_one(const char *src, const struct stat *st, int type, struct FTW *ftw)
@@ -292,6 +321,35 @@ static int remove_tree(const char *path)
 	return nftw(path, remove_one, 64, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
 }
 
+/*
+ * sweep: pivoted into storage-pools/, remove what a copy or an unpack left
+ * when moatd was killed: the '.'-named trees it makes beside their final
+ * place (op_snapshot.c, op_storage.c), in each pool's images/,
+ * containers/, containers/<name>/ and containers-snapshots/<name>/. Pool,
+ * instance and snapshot names never begin with '.'.
+ */
+static int sweep(void)
+{
+	static const char *const where[] = { "*/images/.*", "*/containers/.*", "*/containers/*/.*",
+					     "*/containers-snapshots/*/.*" };
+	int r = 0;
+
+	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+		glob_t g;
+
+		if (glob(where[i], GLOB_NOSORT, NULL, &g) != 0)
+			continue;
+		for (size_t k = 0; k < g.gl_pathc; k++) {
+			const char *base = strrchr(g.gl_pathv[k], '/') + 1;
+
+			if (strcmp(base, ".") != 0 && strcmp(base, "..") != 0 && r == 0)
+				r = remove_tree(g.gl_pathv[k]);
+		}
+		globfree(&g);
+	}
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	int r = -EINVAL;
@@ -310,6 +368,8 @@ int main(int argc, char **argv)
 		r = copy_tree(argv[2], argv[3]);
 	else if (argc == 3 && strcmp(argv[1], "remove") == 0)
 		r = remove_tree(argv[2]);
+	else if (argc == 3 && strcmp(argv[1], "sweep") == 0 && strcmp(argv[2], ".") == 0)
+		r = sweep();
 	else if (argc == 3 && strcmp(argv[1], "mkdir") == 0)
 		r = mkdir(argv[2], 0755) < 0 ? -errno : 0;
 	else if (argc == 8 && strcmp(argv[1], "file") == 0)

@@ -1,0 +1,398 @@
+// SPDX-License-Identifier: Apache-2.0
+/*
+ * The storage op (moatd, root, in a forked worker): a pool's work on
+ * instances and their snapshots beyond create and delete (op_storage.c):
+ * snapshot, restore, copy and rename, and making and removing a pool.
+ * Layout of the `dir` driver, under $MOAT_DIR/storage-pools/:
+ *
+ *   <pool>/containers/<name>/rootfs
+ *   <pool>/containers-snapshots/<name>/<snapshot>/rootfs
+ *
+ * Every tree walk is moat-tree's (worker/tree.c), exec'd by ph_tree()
+ * pivoted into storage-pools/ (so that a copy may go from one pool to
+ * another) with no capability over the host. What moatd does itself is
+ * one directory step at a time by descriptor: mkdirat, renameat2 with
+ * RENAME_NOREPLACE or RENAME_EXCHANGE, on paths it builds from validated
+ * names. A new tree is copied under a name beginning with '.' beside its
+ * final place and renamed there only when whole, so a failed or killed
+ * copy never shows as a snapshot or an instance; ph_storage_sweep()
+ * removes such leftovers when moatd starts.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <lxc/lxccontainer.h>
+
+#include "cleanup.h"
+#include "ph.h"
+
+enum { F_NAME = 1, F_SNAP = 2, F_TARGET = 4, F_TSNAP = 8, F_TPOOL = 16, F_DRIVER = 32 };
+
+/* What each action needs, and what it may have besides; every other field must be empty. */
+static const struct {
+	unsigned need, may;
+} fields[] = {
+	[PH_POOL_CREATE] = { F_DRIVER, 0 },
+	[PH_POOL_DELETE] = { 0, 0 },
+	[PH_SNAP_CREATE] = { F_NAME | F_SNAP, 0 },
+	[PH_SNAP_DELETE] = { F_NAME | F_SNAP, 0 },
+	[PH_SNAP_RENAME] = { F_NAME | F_SNAP | F_TSNAP, 0 },
+	[PH_SNAP_RESTORE] = { F_NAME | F_SNAP, 0 },
+	[PH_INSTANCE_COPY] = { F_NAME | F_TARGET, F_SNAP | F_TPOOL },
+	[PH_SNAP_COPY] = { F_NAME | F_SNAP | F_TARGET | F_TSNAP, F_TPOOL },
+	[PH_INSTANCE_RENAME] = { F_NAME | F_TARGET, 0 },
+};
+
+/* One field: empty where the action allows it, else valid by its kind of name. */
+static int field(const ProtobufCBinaryData *b, unsigned bit, unsigned need, unsigned may,
+		 bool snapshot, char ret[static NAME_MAX_LEN + 1])
+{
+	if (b->len == 0)
+		return (need & bit) ? -EINVAL : 0;
+	if (!((need | may) & bit))
+		return -EINVAL;
+	if (!snapshot)
+		return ph_check_name(b, ret);
+	if (ph_check_text(b, 1, ret, NAME_MAX_LEN + 1) < 0 || !name_device_valid(ret))
+		return -EINVAL;
+	return 0;
+}
+
+int ph_check_storage(const Ph__StorageRequest *m, struct ph_storage *ret)
+{
+	struct ph_storage t = { 0 };
+	char driver[NAME_MAX_LEN + 1] = "";
+	unsigned need, may;
+
+	if ((int)m->action < PH_POOL_CREATE || (int)m->action > PH_INSTANCE_RENAME)
+		return -EINVAL;
+	t.action = (enum ph_storage_action)m->action;
+	need = fields[t.action].need;
+	may = fields[t.action].may;
+	if (ph_check_name(&m->pool, t.pool) < 0 ||
+	    field(&m->name, F_NAME, need, may, false, t.name) < 0 ||
+	    field(&m->snapshot, F_SNAP, need, may, true, t.snapshot) < 0 ||
+	    field(&m->target_pool, F_TPOOL, need, may, false, t.target_pool) < 0 ||
+	    field(&m->target, F_TARGET, need, may, false, t.target) < 0 ||
+	    field(&m->target_snapshot, F_TSNAP, need, may, true, t.target_snapshot) < 0 ||
+	    field(&m->driver, F_DRIVER, need, may, false, driver) < 0)
+		return -EINVAL;
+	if ((need & F_DRIVER) && strcmp(driver, "dir") != 0)
+		return -EINVAL; /* the only driver yet */
+	if (!t.target_pool[0])
+		memcpy(t.target_pool, t.pool, sizeof(t.pool));
+	*ret = t;
+	return 0;
+}
+
+int ph_policy_storage(const struct ph_policy *p, const struct ph_storage *t, const char **ret_why)
+{
+	return 0; /* inside moatd's own pools, on trees the confined worker walks */
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+/* A path from validated names (each < 64 bytes): it always fits PATH_MAX. */
+__attribute__((format(printf, 2, 3))) static char *pathf(char buf[static PATH_MAX], const char *fmt,
+							 ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(buf, PATH_MAX, fmt, ap);
+	va_end(ap);
+	return buf;
+}
+
+/* The container if it runs (to freeze, or to refuse the action), else NULL. */
+static struct lxc_container *running(struct ph_ctx *ctx, const char *name)
+{
+	struct lxc_container *c = NULL;
+
+	if (ph_container_open(ctx, name, &c) < 0)
+		return NULL;
+	if (c->is_running(c))
+		return c;
+	lxc_container_put(c);
+	return NULL;
+}
+
+/* Does dir hold an entry (not one of the '.'-named leftovers)? 1, 0, or < 0. */
+static int holds(int pools, const char *dir)
+{
+	__do_close int fd = openat(pools, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct dirent *e;
+	DIR *d;
+	int r = 0;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	d = fdopendir(fd);
+	if (!d)
+		return -errno;
+	fd = -EBADF; /* the stream owns it */
+	while (r == 0 && (e = readdir(d)))
+		r = e->d_name[0] != '.';
+	closedir(d);
+	return r;
+}
+
+/*
+ * Copy the tree src (a rootfs) to final/rootfs, final being new: the copy
+ * is made in ".<base>.<pid>" beside final and renamed into place whole.
+ * freeze: the instance whose live rootfs src is (frozen around the copy
+ * if it runs, thawed after unless it was frozen already), else NULL.
+ */
+static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *src,
+		 const char *final, const char *freeze)
+{
+	char tmp[PATH_MAX], into[PATH_MAX];
+	const char *base = strrchr(final, '/') + 1;
+	struct lxc_container *c = freeze ? running(ctx, freeze) : NULL;
+	bool thaw = false;
+	int r;
+
+	if (faccessat(pools, src, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+		return -ENOENT;
+	if (faccessat(pools, final, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+		return -EEXIST;
+	pathf(tmp, "%.*s.%s.%d", (int)(base - final), final, base, (int)getpid());
+	pathf(into, "%s/rootfs", tmp);
+	if (mkdirat(pools, tmp, 0700) < 0) {
+		r = -errno;
+		ph_container_put(&c);
+		return r;
+	}
+	if (c && strcmp(c->state(c), "RUNNING") == 0)
+		thaw = c->freeze(c);
+	r = ph_tree(root, -1, "copy", src, into);
+	if (thaw)
+		c->unfreeze(c);
+	ph_container_put(&c);
+	if (r == 0 && renameat2(pools, tmp, pools, final, RENAME_NOREPLACE) < 0)
+		r = -errno;
+	if (r < 0)
+		(void)ph_tree(root, -1, "remove", tmp, NULL);
+	return r;
+}
+
+/* mkdirat that is content with a directory already there. */
+static int ensure_dir(int pools, const char *path)
+{
+	return mkdirat(pools, path, 0700) < 0 && errno != EEXIST ? -errno : 0;
+}
+
+/* ---- the actions -------------------------------------------------------------- */
+
+static int pool_delete(const char *root, int pools, const struct ph_storage *s)
+{
+	char dir[2][PATH_MAX];
+	int r;
+
+	pathf(dir[0], "%s/containers", s->pool);
+	pathf(dir[1], "%s/containers-snapshots", s->pool);
+	for (int i = 0; i < 2; i++) {
+		r = holds(pools, dir[i]);
+		if (r != 0)
+			return r > 0 ? -ENOTEMPTY : r;
+	}
+	return ph_tree(root, -1, "remove", s->pool, NULL);
+}
+
+static int instance_copy(struct ph_ctx *ctx, const char *root, int pools,
+			 const struct ph_storage *s)
+{
+	char src[PATH_MAX], final[PATH_MAX], lxcdir[PATH_MAX];
+	struct ph_instance_config none = { 0 };
+	int r;
+
+	if (s->snapshot[0])
+		pathf(src, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name, s->snapshot);
+	else
+		pathf(src, "%s/containers/%s/rootfs", s->pool, s->name);
+	pathf(final, "%s/containers/%s", s->target_pool, s->target);
+	pathf(lxcdir, "%s/%s", ctx->lxcpath, s->target);
+	if (mkdir(lxcdir, 0700) < 0)
+		return -errno; /* EEXIST: the name is taken (in any pool) */
+	r = stage(ctx, root, pools, src, final, s->snapshot[0] ? NULL : s->name);
+	if (r == 0)
+		r = ph_render_config(ctx, s->target, s->target_pool, &none, NULL, NULL,
+				     &(const char *){ NULL });
+	if (r < 0) {
+		if (r != -EEXIST)
+			(void)ph_tree(root, -1, "remove", final, NULL);
+		(void)ph_tree(ctx->lxcpath, -1, "remove", s->target, NULL);
+	}
+	return r;
+}
+
+/* Swap the snapshot's copy in for the rootfs, then remove what was swapped out. */
+static int restore(struct ph_ctx *ctx, const char *root, int pools, const struct ph_storage *s)
+{
+	char src[PATH_MAX], final[PATH_MAX], live[PATH_MAX];
+	int r;
+
+	pathf(src, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name, s->snapshot);
+	pathf(final, "%s/containers/%s/restore", s->pool, s->name);
+	pathf(live, "%s/containers/%s/rootfs", s->pool, s->name);
+	r = stage(ctx, root, pools, src, final, NULL);
+	if (r == 0) {
+		if (renameat2(pools, pathf(src, "%s/rootfs", final), pools, live, RENAME_EXCHANGE) <
+		    0)
+			r = -errno;
+		(void)ph_tree(root, -1, "remove", final, NULL);
+	}
+	return r;
+}
+
+/* lxcpath/<name>, then containers/<name> and its snapshots' directory: each
+ * step undone if a later one fails. */
+static int instance_rename(struct ph_ctx *ctx, int pools, const struct ph_storage *s)
+{
+	char from[3][PATH_MAX], to[3][PATH_MAX];
+	int dirfd[3] = { AT_FDCWD, pools, pools };
+	int i, r = 0;
+
+	pathf(from[0], "%s/%s", ctx->lxcpath, s->name);
+	pathf(to[0], "%s/%s", ctx->lxcpath, s->target);
+	pathf(from[1], "%s/containers/%s", s->pool, s->name);
+	pathf(to[1], "%s/containers/%s", s->pool, s->target);
+	pathf(from[2], "%s/containers-snapshots/%s", s->pool, s->name);
+	pathf(to[2], "%s/containers-snapshots/%s", s->pool, s->target);
+	ph_devices_unstage(ctx, s->name);
+	for (i = 0; i < 3 && r == 0; i++) {
+		if (renameat2(dirfd[i], from[i], dirfd[i], to[i], RENAME_NOREPLACE) < 0 &&
+		    !(i == 2 && errno == ENOENT)) /* no snapshots */
+			r = -errno;
+	}
+	if (r < 0) {
+		for (i -= 2; i >= 0; i--)
+			(void)renameat2(dirfd[i], to[i], dirfd[i], from[i], RENAME_NOREPLACE);
+		return r;
+	}
+	{
+		struct ph_instance_config none = { 0 };
+
+		/* liblxc's file names the instance: the next start writes it whole */
+		return ph_render_config(ctx, s->target, s->pool, &none, NULL, NULL,
+					&(const char *){ NULL });
+	}
+}
+
+/*
+ * Why this is safe: every path is built here from names validated as
+ * path components (no '/', no leading '.'), under moatd's own
+ * storage-pools/ and lxcpath, which are root's 0700; the trees are read
+ * and written only by the confined worker, which cannot follow a path out
+ * of storage-pools/ nor make a device node. New trees appear by a
+ * rename that never replaces (RENAME_NOREPLACE), so nothing existing is
+ * overwritten; a restore exchanges two directories moatd made and
+ * removes the old one; a rename or restore of a running instance is
+ * refused (EBUSY), and a running source of a copy is frozen around it
+ * rather than copied while it writes. A pool is removed only when it
+ * holds no instance and no snapshot.
+ */
+int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageReply *rep)
+{
+	char root[PATH_MAX], a[PATH_MAX], b[PATH_MAX], t[PATH_MAX], inst[PATH_MAX];
+	__do_close int pools = -EBADF, pool = -EBADF, tpool = -EBADF;
+	int r;
+
+	if (snprintf(root, sizeof(root), "%s/storage-pools", ctx->dir) >= (int)sizeof(root))
+		return ph_fail(ctx, ENAMETOOLONG, NULL);
+	if (s->action == PH_POOL_CREATE) {
+		pathf(a, "%s/%s", root, s->pool);
+		if (access(a, F_OK) == 0)
+			return ph_fail(ctx, EEXIST, "storage for this pool already exists");
+	}
+	pool = ph_pool_open(ctx, s->pool);
+	tpool = pool < 0 ? pool : ph_pool_open(ctx, s->target_pool);
+	pools = openat(ctx->dir_fd, "storage-pools", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pool < 0 || tpool < 0 || pools < 0)
+		return ph_fail(ctx, pool < 0 ? pool : tpool < 0 ? tpool : errno, NULL);
+	if (s->action == PH_SNAP_RESTORE || s->action == PH_INSTANCE_RENAME) {
+		struct lxc_container *c = running(ctx, s->name);
+		bool busy = c != NULL;
+
+		ph_container_put(&c);
+		if (busy)
+			return ph_fail(ctx, EBUSY, "the instance is running");
+	}
+	switch (s->action) {
+	case PH_POOL_CREATE:
+		r = 0; /* ph_pool_open made it */
+		break;
+	case PH_POOL_DELETE:
+		r = pool_delete(root, pools, s);
+		break;
+	case PH_SNAP_CREATE:
+	case PH_SNAP_COPY: {
+		bool own = s->action == PH_SNAP_CREATE; /* else a copy to target's snapshots */
+		const char *to = own ? s->name : s->target;
+
+		pathf(a, "%s/containers-snapshots/%s", s->target_pool, to);
+		pathf(t, "%s/%s", a, own ? s->snapshot : s->target_snapshot);
+		if (own)
+			pathf(b, "%s/containers/%s/rootfs", s->pool, s->name);
+		else
+			pathf(b, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name,
+			      s->snapshot);
+		/* the instance must be there: its snapshots' directory is made for it */
+		r = faccessat(pools, pathf(inst, "%s/containers/%s", s->target_pool, to), F_OK,
+			      AT_SYMLINK_NOFOLLOW) < 0
+			    ? -ENOENT
+			    : ensure_dir(pools, a);
+		if (r == 0)
+			r = stage(ctx, root, pools, b, t, own ? s->name : NULL);
+		break;
+	}
+	case PH_SNAP_DELETE:
+		pathf(a, "%s/containers-snapshots/%s", s->pool, s->name);
+		pathf(b, "%s/%s", a, s->snapshot);
+		r = ph_tree(root, -1, "remove", b, NULL);
+		(void)unlinkat(pools, a, AT_REMOVEDIR); /* the last one: ENOTEMPTY otherwise */
+		break;
+	case PH_SNAP_RENAME:
+		pathf(a, "%s/containers-snapshots/%s/%s", s->pool, s->name, s->snapshot);
+		pathf(b, "%s/containers-snapshots/%s/%s", s->pool, s->name, s->target_snapshot);
+		r = renameat2(pools, a, pools, b, RENAME_NOREPLACE) < 0 ? -errno : 0;
+		break;
+	case PH_SNAP_RESTORE:
+		r = restore(ctx, root, pools, s);
+		break;
+	case PH_INSTANCE_COPY:
+		r = instance_copy(ctx, root, pools, s);
+		break;
+	case PH_INSTANCE_RENAME:
+		r = instance_rename(ctx, pools, s);
+		break;
+	default:
+		r = -EINVAL;
+	}
+	if (r < 0)
+		return ph_fail(ctx, r,
+			       r == -EEXIST      ? "the target already exists"
+			       : r == -ENOENT    ? "no such instance or snapshot in this pool"
+			       : r == -ENOTEMPTY ? "the pool still holds instances or snapshots"
+						 : NULL);
+	return 0;
+}
+
+/* ---- at start: leftovers of a copy that never finished -------------------------- */
+
+/* The '.'-named trees a copy or an unpack left when moatd was killed (moat-tree sweep). */
+void ph_storage_sweep(struct ph_ctx *ctx)
+{
+	char root[PATH_MAX];
+	int n = snprintf(root, sizeof(root), "%s/storage-pools", ctx->dir);
+
+	if (n > 0 && (size_t)n < sizeof(root) && access(root, F_OK) == 0)
+		(void)ph_tree(root, -1, "sweep", ".", NULL);
+}
