@@ -36,6 +36,11 @@ void fe_inst_now_rfc3339(char ret[static 64]);
 /* An ephemeral instance is gone once it stops. op is NULL for the watcher. */
 int fe_inst_delete_everything(struct fe_op *op, const char *name);
 
+/* ---- snapshots.c ------------------------------------------------------------------ */
+
+/* PUT /1.0/instances/{name} with "restore" ("s1" or "<name>/s1"): that snapshot back. */
+int fe_inst_api_restore(struct fe_req *req, struct fe_resp *resp, const char *restore);
+
 /* ---- instance_state.c ------------------------------------------------------------- */
 
 /* Start the instance as PUT .../state does (templates, moatd, the watch); op may be NULL. */
