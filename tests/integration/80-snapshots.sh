@@ -194,6 +194,8 @@ fi
 # ---- moat ------------------------------------------------------------------------------------------
 check "moat snapshot c2 m1" moat snapshot c2 m1
 check_match "moat info c2 lists it as lxc does" '\| m1 +\|.*\| NO +\|' "$(moat info c2)"
+check_match "moat config show c2/m1 shows the snapshot" 'user.k: before' "$(moat config show c2/m1)"
+check_match "with its name and expiry" 'expires_at: "?0001-01-01T00:00:00Z"?' "$(moat config show c2/m1)"
 check "a change" timeout 30 lxc config set c2 user.k=changed
 check "moat restore c2 m1" moat restore c2 m1
 check_eq "the key is back" before "$(timeout 30 lxc config get c2 user.k)"
