@@ -40,6 +40,10 @@ int fe_inst_delete_everything(struct fe_op *op, const char *name);
 
 /* PUT /1.0/instances/{name} with "restore" ("s1" or "<name>/s1"): that snapshot back. */
 int fe_inst_api_restore(struct fe_req *req, struct fe_resp *resp, const char *restore);
+/* A snapshot the schedule takes now (snapshots.pattern's name, snapshots.expiry), or the
+ * removal of an expired one, each an operation; -EBUSY while another one runs. */
+int fe_snapshot_scheduled(const char *inst);
+int fe_snapshot_expired(const char *inst, const char *snap);
 
 /* ---- instance_state.c ------------------------------------------------------------- */
 

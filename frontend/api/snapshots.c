@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/http.h"
 #include "log.h"
@@ -30,7 +31,8 @@ struct snap_job {
 	char name[NAME_MAX_LEN + 1];   /* the instance */
 	char snap[NAME_MAX_LEN + 1];   /* the snapshot */
 	char target[NAME_MAX_LEN + 1]; /* a rename's new name */
-	char expires_at[64];           /* a new snapshot's */
+	char expires_at[64];           /* a new snapshot's, or "" for expiry's */
+	char expiry[256];              /* snapshots.expiry, from the snapshot's creation */
 	bool locked;                   /* the instance is held busy for the job */
 	fe_op_fn fn;                   /* the work (run_job's) */
 };
@@ -129,6 +131,8 @@ static const char *path_snapshot(struct fe_req *req, struct fe_resp *resp, const
 	return snap;
 }
 
+static int run_delete(struct fe_op *op, void *data);
+
 /* ---- list ---------------------------------------------------------------------------- */
 
 static int api_list(struct fe_req *req, struct fe_resp *resp)
@@ -169,11 +173,21 @@ static int run_create(struct fe_op *op, void *data)
 	struct fe_instance i;
 	struct fe_snapshot s = { 0 };
 	struct ph_error e = { "" };
+	struct timespec now;
+	time_t until = 0;
 	int r;
 
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (!j->expires_at[0] && fe_expiry_parse(j->expiry, now.tv_sec, &until) == 0 && until) {
+		struct timespec ts = { .tv_sec = until };
+
+		fe_time_format(&ts, j->expires_at);
+	} else if (!j->expires_at[0]) {
+		snprintf(j->expires_at, sizeof(j->expires_at), "0001-01-01T00:00:00Z");
+	}
 	if (fe_instance_load(j->name, &i) < 0)
 		return fe_op_fail(op, ENOENT, "Instance not found");
-	r = fe_snapshot_of(&i, j->snap, j->expires_at, &s);
+	r = fe_snapshot_of(&i, j->snap, j->expires_at, &now, &s);
 	fe_instance_free(&i);
 	if (r < 0)
 		return fe_op_fail(op, -r, "Failed to read the instance");
@@ -201,56 +215,173 @@ static int run_create(struct fe_op *op, void *data)
 	return 0;
 }
 
+/* The instance's expanded snapshots.<key>, or def (a new reference-free copy in ret). */
+static void expanded_key(const char *inst, const char *key, const char *def, char *ret, size_t size)
+{
+	struct fe_instance i;
+	json_object *xc = NULL, *xd = NULL, *v;
+
+	snprintf(ret, size, "%s", def);
+	if (fe_instance_load(inst, &i) < 0)
+		return;
+	if (fe_instance_expand(&i, &xc, &xd) == 0 && json_object_object_get_ex(xc, key, &v) &&
+	    *json_object_get_string(v))
+		snprintf(ret, size, "%s", json_object_get_string(v));
+	json_object_put(xc);
+	json_object_put(xd);
+	fe_instance_free(&i);
+}
+
+/*
+ * The name and expiry of a new snapshot of j's instance, into j: name, or
+ * the one snapshots.pattern gives (LXD's NextSnapshotName); when, or
+ * (NULL) now plus snapshots.expiry. 0, -EINVAL (err), -EEXIST.
+ */
+static int name_and_expiry(struct snap_job *j, const char *name, const char *when,
+			   char err[static FE_ERR_MAX])
+{
+	char pattern[FE_PATTERN_MAX], rendered[FE_PATTERN_MAX];
+	struct fe_snapshot old;
+	time_t now = time(NULL), until = 0;
+
+	if (*name) {
+		snprintf(j->snap, sizeof(j->snap), "%s", name);
+	} else {
+		expanded_key(j->name, "snapshots.pattern", "snap%d", pattern, sizeof(pattern));
+		if (fe_snapshot_pattern(pattern, now, rendered) < 0 ||
+		    fe_snapshot_next_name(j->name, rendered, j->snap) < 0) {
+			snprintf(err, FE_ERR_MAX, "Invalid snapshots.pattern \"%.100s\"", pattern);
+			return -EINVAL;
+		}
+		if (fe_check_snapshot_name(j->snap, err) < 0)
+			return -EINVAL;
+	}
+	if (when) {
+		snprintf(j->expires_at, sizeof(j->expires_at), "%s", when);
+	} else {
+		/* counted from the snapshot's created_at (run_create) */
+		expanded_key(j->name, "snapshots.expiry", "", j->expiry, sizeof(j->expiry));
+		if (fe_expiry_parse(j->expiry, now, &until) < 0) {
+			snprintf(err, FE_ERR_MAX, "Invalid expiry expression");
+			return -EINVAL;
+		}
+	}
+	if (fe_snapshot_load(j->name, j->snap, &old) == 0) {
+		fe_snapshot_free(&old);
+		snprintf(err, FE_ERR_MAX, "Snapshot \"%s\" already exists", j->snap);
+		return -EEXIST;
+	}
+	return 0;
+}
+
+static const char stateful_refused[] =
+	"Stateful snapshots need CRIU, and CRIU is not available here: Debian's CRIU fails "
+	"\"criu check\" on this kernel, so moat takes stateless snapshots only (nothing was "
+	"created)";
+
 static int api_create(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *body = NULL;
 	const char *name = "";
-	char err[FE_ERR_MAX], when[64] = "0001-01-01T00:00:00Z";
-	bool stateful = false;
-	struct fe_snapshot old;
+	char err[FE_ERR_MAX], when[64];
+	bool stateful = false, has_when = false;
 	struct snap_job *j = NULL;
 	json_object *v;
+	int r;
 
 	if (fe_json_body(req, resp, &body) < 0)
 		return 0;
 	if (fe_json_string(body, "name", "", resp, &name) < 0 ||
 	    fe_json_bool(body, "stateful", false, resp, &stateful) < 0)
 		goto out;
+	/* null (lxc without --no-expiry, pylxd): snapshots.expiry decides */
 	if (json_object_object_get_ex(body, "expires_at", &v) && v) {
-		if (!json_object_is_type(v, json_type_string) ||
-		    lxd_time_parse(json_object_get_string(v), when) < 0) {
+		r = json_object_is_type(v, json_type_string)
+			    ? lxd_time_parse(json_object_get_string(v), when)
+			    : -EINVAL;
+		if (r < 0) {
 			fe_error(resp, 400, "Invalid JSON: \"expires_at\" is not an RFC 3339 time");
 			goto out;
 		}
+		if (r == 1) /* Go's zero time (lxc snapshot --no-expiry): never */
+			snprintf(when, sizeof(when), "0001-01-01T00:00:00Z");
+		has_when = true;
 	}
 	if (*name && fe_check_snapshot_name(name, err) < 0) {
 		fe_error(resp, 400, "%s", err);
 		goto out;
 	}
 	if (stateful) {
-		fe_error(resp, 400,
-			 "Stateful snapshots need CRIU, and CRIU is not available here: Debian's "
-			 "CRIU fails \"criu check\" on this kernel, so moat takes stateless "
-			 "snapshots only (nothing was created)");
+		fe_error(resp, 400, "%s", stateful_refused);
 		goto out;
 	}
 	j = new_job(req, resp);
 	if (!j)
 		goto out;
-	if (*name)
-		snprintf(j->snap, sizeof(j->snap), "%s", name);
-	else
-		fe_snapshot_next_name(j->name, j->snap);
-	snprintf(j->expires_at, sizeof(j->expires_at), "%s", when);
-	if (fe_snapshot_load(j->name, j->snap, &old) == 0) {
-		fe_snapshot_free(&old);
-		fe_error(resp, 409, "Snapshot \"%s\" already exists", j->snap);
+	r = name_and_expiry(j, name, has_when ? when : NULL, err);
+	if (r < 0) {
+		fe_error(resp, r == -EEXIST ? 409 : 400, "%s", err);
 		snap_job_free(j);
 		goto out;
 	}
 	start_op(resp, "Snapshotting instance", run_create, j);
 out:
 	json_object_put(body);
+	return 0;
+}
+
+/* ---- the schedule's (api/snapshot_sched.c) ---------------------------------------------- */
+
+int fe_snapshot_scheduled(const char *inst)
+{
+	char err[FE_ERR_MAX];
+	struct fe_resp scratch = { 0 };
+	struct snap_job *j = calloc(1, sizeof(*j));
+	int r;
+
+	if (!j)
+		return -ENOMEM;
+	snprintf(j->name, sizeof(j->name), "%s", inst);
+	if (fe_instance_busy(j->name, "snapshot") < 0) {
+		free(j);
+		return -EBUSY;
+	}
+	j->locked = true;
+	r = name_and_expiry(j, "", NULL, err);
+	if (r < 0) {
+		log_warn("instance \"%s\": no scheduled snapshot: %s", inst, err);
+		snap_job_free(j);
+		return r;
+	}
+	r = start_op(&scratch, "Snapshotting instance", run_create, j);
+	fe_resp_free(&scratch);
+	return r;
+}
+
+int fe_snapshot_expired(const char *inst, const char *snap)
+{
+	struct snap_job *j = calloc(1, sizeof(*j));
+	struct fe_op *op;
+
+	if (!j)
+		return -ENOMEM;
+	snprintf(j->name, sizeof(j->name), "%s", inst);
+	snprintf(j->snap, sizeof(j->snap), "%s", snap);
+	if (fe_instance_busy(j->name, "snapshot expiry") < 0) {
+		free(j);
+		return -EBUSY;
+	}
+	j->locked = true;
+	j->fn = run_delete;
+	op = fe_op_new("task", "Cleaning up expired instance snapshots",
+		       fe_instance_resources(j->name));
+	if (!op) {
+		snap_job_free(j);
+		return -ENOMEM;
+	}
+	fe_op_start(op, run_job, j, snap_job_free);
+	fe_op_wait(op, -1); /* done before the schedule's own snapshot of this minute */
+	fe_op_put(op);
 	return 0;
 }
 

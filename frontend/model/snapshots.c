@@ -196,17 +196,15 @@ static json_object *copy_of(json_object *o)
 }
 
 int fe_snapshot_of(const struct fe_instance *i, const char *name, const char *expires_at,
-		   struct fe_snapshot *ret)
+		   const struct timespec *now, struct fe_snapshot *ret)
 {
 	struct fe_snapshot s = { 0 };
-	struct timespec now;
 
 	snprintf(s.instance, sizeof(s.instance), "%s", i->name);
 	snprintf(s.name, sizeof(s.name), "%s", name);
 	snprintf(s.architecture, sizeof(s.architecture), "%s", i->architecture);
 	snprintf(s.expires_at, sizeof(s.expires_at), "%s", expires_at);
-	clock_gettime(CLOCK_REALTIME, &now);
-	fe_time_format(&now, s.created_at);
+	fe_time_format(now, s.created_at);
 	s.ephemeral = i->ephemeral;
 	s.description = strdup(i->description ? i->description : "");
 	s.config = copy_of(i->config);
@@ -313,25 +311,60 @@ int fe_check_snapshot_name(const char *name, char err[static FE_ERR_MAX])
 	return 0;
 }
 
-void fe_snapshot_next_name(const char *instance, char ret[static NAME_MAX_LEN + 1])
+/* LXD's GetNextInstanceSnapshotIndex: one past the highest N of the names that read
+ * as prefix, N, suffix (as Go's Sscanf: anything may follow). */
+static long next_index(char **names, size_t n, const char *prefix, const char *suffix)
 {
-	__do_strv char **names = NULL;
-	size_t n = 0;
+	size_t pl = strlen(prefix), sl = strlen(suffix);
 	long next = 0;
 
-	if (fe_snapshot_names(instance, &names, &n) == 0) {
-		for (size_t k = 0; k < n; k++) {
-			char *end;
-			long v;
+	for (size_t k = 0; k < n; k++) {
+		const char *d = names[k] + pl;
+		char *end;
+		long v;
 
-			/* as LXD's Sscanf("snap%d"): digits after "snap", whatever follows */
-			if (strncmp(names[k], "snap", 4) != 0 || names[k][4] < '0' ||
-			    names[k][4] > '9')
-				continue;
-			v = strtol(names[k] + 4, &end, 10);
-			if (v >= next && v < 1000000000)
-				next = v + 1;
-		}
+		if (strncmp(names[k], prefix, pl) != 0 || *d < '0' || *d > '9')
+			continue;
+		v = strtol(d, &end, 10);
+		if (strncmp(end, suffix, sl) == 0 && v >= next && v < 1000000000)
+			next = v + 1;
 	}
-	snprintf(ret, NAME_MAX_LEN + 1, "snap%ld", next);
+	return next;
+}
+
+int fe_snapshot_next_name(const char *instance, const char *pattern,
+			  char ret[static NAME_MAX_LEN + 1])
+{
+	__do_strv char **names = NULL;
+	__do_free char *with = NULL;
+	const char *pct = strstr(pattern, "%d");
+	size_t n = 0;
+	int len;
+
+	if (pct && strstr(pct + 2, "%d"))
+		return -EINVAL; /* LXD: "Snapshot pattern may contain '%d' only once" */
+	if (fe_snapshot_names(instance, &names, &n) < 0)
+		n = 0;
+	if (!pct) {
+		bool taken = false;
+
+		for (size_t k = 0; k < n; k++)
+			taken = taken || strcmp(names[k], pattern) == 0;
+		if (!taken) {
+			len = snprintf(ret, NAME_MAX_LEN + 1, "%s", pattern);
+			return len > NAME_MAX_LEN ? -ENAMETOOLONG : 0;
+		}
+		/* "<pattern>-%d" */
+		if (asprintf(&with, "%s-", pattern) < 0)
+			return -ENOMEM;
+		len = snprintf(ret, NAME_MAX_LEN + 1, "%s%ld", with,
+			       next_index(names, n, with, ""));
+		return len > NAME_MAX_LEN ? -ENAMETOOLONG : 0;
+	}
+	with = strndup(pattern, (size_t)(pct - pattern));
+	if (!with)
+		return -ENOMEM;
+	len = snprintf(ret, NAME_MAX_LEN + 1, "%s%ld%s", with, next_index(names, n, with, pct + 2),
+		       pct + 2);
+	return len > NAME_MAX_LEN || len < 0 ? -ENAMETOOLONG : 0;
 }

@@ -10,6 +10,8 @@
 #define MOAT_FE_MODEL_SNAPSHOTS_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
 
 #include "lxd/objects.h"
 #include "model/config.h"
@@ -36,9 +38,9 @@ int fe_snapshot_copy_rows(const char *from, const char *to);
 /* Rename an instance's row; its snapshots' rows follow (ON UPDATE CASCADE). -EEXIST, -ENOENT. */
 int fe_instance_rename_rows(const char *from, const char *to);
 
-/* A new snapshot of i called name, taken now, as i is (expanded too). */
+/* A new snapshot of i called name, taken at now, as i is (expanded too). */
 int fe_snapshot_of(const struct fe_instance *i, const char *name, const char *expires_at,
-		   struct fe_snapshot *ret);
+		   const struct timespec *now, struct fe_snapshot *ret);
 /* -EEXIST when the name is taken. */
 int fe_snapshot_insert(const struct fe_snapshot *s);
 int fe_snapshot_delete_row(const char *instance, const char *name);
@@ -52,9 +54,49 @@ json_object *fe_snapshot_json(const struct fe_snapshot *s);
 /* The instance's snapshots as objects, or NULL when it has none (LXD's nil). */
 json_object *fe_snapshots_json(const char *instance);
 
+/* ---- the snapshots.* keys (model/snapshot_sched.c, pure) ---------------------------- */
+
+/* One cron line, as bit sets (minute 0-59, hour 0-23, day 1-31, month 1-12, weekday 0-6). */
+struct fe_cron {
+	uint64_t minute;
+	uint32_t hour, dom;
+	uint16_t month;
+	uint8_t dow;
+	bool dom_star, dow_star; /* "*": the other day field alone decides */
+};
+#define FE_SCHEDULE_MAX 8
+/* snapshots.schedule: its triggers (n 0: none on a clock, as "", @never, @startup). */
+struct fe_schedule {
+	size_t n;
+	struct fe_cron c[FE_SCHEDULE_MAX];
+};
+/* "<min> <hour> <dom> <month> <dow>" or an alias, joined by ", ": 0 or -EINVAL. */
+int fe_schedule_parse(const char *s, struct fe_schedule *ret);
+/* Is a snapshot due in the minute t (UTC) stands in? */
+bool fe_schedule_due(const struct fe_schedule *s, const struct tm *t);
+/* snapshots.expiry ("1d 2w", units M H d w m y): from plus that; "" is 0 (never). */
+int fe_expiry_parse(const char *s, time_t from, time_t *ret);
+#define FE_PATTERN_MAX 256
+/* snapshots.pattern with its {{ creation_date|date:"<Go layout>" }} rendered for when. */
+int fe_snapshot_pattern(const char *pattern, time_t when, char ret[static FE_PATTERN_MAX]);
+
+/* Start the minutely schedule and expiry (api/snapshot_sched.c), once. */
+int fe_snapshot_schedule_start(void);
+
+/* The three keys' validators (model/config.c's rows). */
+int fe_parse_snapshot_schedule(const struct fe_valid *v, const char *s, struct fe_value *ret);
+int fe_parse_snapshot_expiry(const struct fe_valid *v, const char *s, struct fe_value *ret);
+int fe_parse_snapshot_pattern(const struct fe_valid *v, const char *s, struct fe_value *ret);
+
 /* A snapshot name, as moatd checks it (name_device_valid()): 0, or -EINVAL and LXD's words. */
 int fe_check_snapshot_name(const char *name, char err[static FE_ERR_MAX]);
-/* LXD's name for an unnamed snapshot: snap<N>, N one past the highest snap<N> taken (0 first). */
-void fe_snapshot_next_name(const char *instance, char ret[static NAME_MAX_LEN + 1]);
+/*
+ * LXD's name for an unnamed snapshot from the (rendered) pattern: its %d
+ * replaced by one past the highest index taken (0 first); a pattern
+ * without %d as it is, or "<pattern>-<N>" when that name is taken. 0, or
+ * -EINVAL (two %d) and -ENAMETOOLONG.
+ */
+int fe_snapshot_next_name(const char *instance, const char *pattern,
+			  char ret[static NAME_MAX_LEN + 1]);
 
 #endif
