@@ -13,7 +13,8 @@
  * another) with no capability over the host. What moatd does itself is
  * one directory step at a time by descriptor: mkdirat, renameat2 with
  * RENAME_NOREPLACE or RENAME_EXCHANGE, on paths it builds from validated
- * names. A new tree is copied under a name beginning with '.' beside its
+ * names. On a btrfs pool (storage_btrfs.c) the same steps hold subvolumes:
+ * moat-tree's copy is a snapshot there, and a snapshot's is read-only. A new tree is copied under a name beginning with '.' beside its
  * final place and renamed there only when whole, so a failed or killed
  * copy never shows as a snapshot or an instance; ph_storage_sweep()
  * removes such leftovers when moatd starts.
@@ -84,8 +85,12 @@ int ph_check_storage(const Ph__StorageRequest *m, struct ph_storage *ret)
 	    field(&m->target_snapshot, F_TSNAP, need, may, true, t.target_snapshot) < 0 ||
 	    field(&m->driver, F_DRIVER, need, may, false, driver) < 0)
 		return -EINVAL;
-	if ((need & F_DRIVER) && strcmp(driver, "dir") != 0)
-		return -EINVAL; /* the only driver yet */
+	t.btrfs = strcmp(driver, "btrfs") == 0;
+	if ((need & F_DRIVER) && !t.btrfs && strcmp(driver, "dir") != 0)
+		return -EINVAL;
+	if (t.btrfs ? m->size < (256ULL << 20) || m->size > (1ULL << 50) : m->size != 0)
+		return -EINVAL;
+	t.size = m->size;
 	if (!t.target_pool[0])
 		memcpy(t.target_pool, t.pool, sizeof(t.pool));
 	*ret = t;
@@ -147,10 +152,11 @@ static int holds(int pools, const char *dir)
 /*
  * Copy the tree src (a rootfs) to final/rootfs, final being new: the copy
  * is made in ".<base>.<pid>" beside final and renamed into place whole.
- * freeze: the instance whose live rootfs src is (frozen around the copy
- * if it runs, thawed after unless it was frozen already), else NULL.
+ * cmd: moat-tree's "copy", or "snapshot" (read-only where it is a btrfs
+ * snapshot). freeze: the instance whose live rootfs src is (frozen around
+ * the copy if it runs, thawed after unless it was frozen already), or NULL.
  */
-static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *src,
+static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *cmd, const char *src,
 		 const char *final, const char *freeze)
 {
 	char tmp[PATH_MAX], into[PATH_MAX];
@@ -172,7 +178,7 @@ static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *sr
 	}
 	if (c && strcmp(c->state(c), "RUNNING") == 0)
 		thaw = c->freeze(c);
-	r = ph_tree(root, -1, "copy", src, into);
+	r = ph_tree(root, -1, cmd, src, into);
 	if (thaw)
 		c->unfreeze(c);
 	ph_container_put(&c);
@@ -191,7 +197,7 @@ static int ensure_dir(int pools, const char *path)
 
 /* ---- the actions -------------------------------------------------------------- */
 
-static int pool_delete(const char *root, int pools, const struct ph_storage *s)
+static int pool_delete(struct ph_ctx *ctx, const char *root, int pools, const struct ph_storage *s)
 {
 	char dir[2][PATH_MAX];
 	int r;
@@ -203,7 +209,8 @@ static int pool_delete(const char *root, int pools, const struct ph_storage *s)
 		if (r != 0)
 			return r > 0 ? -ENOTEMPTY : r;
 	}
-	return ph_tree(root, -1, "remove", s->pool, NULL);
+	return ph_btrfs_pool(ctx, s->pool) ? ph_btrfs_remove(ctx, s->pool)
+					   : ph_tree(root, -1, "remove", s->pool, NULL);
 }
 
 static int instance_copy(struct ph_ctx *ctx, const char *root, int pools,
@@ -221,7 +228,7 @@ static int instance_copy(struct ph_ctx *ctx, const char *root, int pools,
 	pathf(lxcdir, "%s/%s", ctx->lxcpath, s->target);
 	if (mkdir(lxcdir, 0700) < 0)
 		return -errno; /* EEXIST: the name is taken (in any pool) */
-	r = stage(ctx, root, pools, src, final, s->snapshot[0] ? NULL : s->name);
+	r = stage(ctx, root, pools, "copy", src, final, s->snapshot[0] ? NULL : s->name);
 	if (r == 0)
 		r = ph_render_config(ctx, s->target, s->target_pool, &none, NULL, NULL,
 				     &(const char *){ NULL });
@@ -242,7 +249,7 @@ static int restore(struct ph_ctx *ctx, const char *root, int pools, const struct
 	pathf(src, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name, s->snapshot);
 	pathf(final, "%s/containers/%s/restore", s->pool, s->name);
 	pathf(live, "%s/containers/%s/rootfs", s->pool, s->name);
-	r = stage(ctx, root, pools, src, final, NULL);
+	r = stage(ctx, root, pools, "copy", src, final, NULL);
 	if (r == 0) {
 		if (renameat2(pools, pathf(src, "%s/rootfs", final), pools, live, RENAME_EXCHANGE) <
 		    0)
@@ -302,21 +309,31 @@ static int instance_rename(struct ph_ctx *ctx, int pools, const struct ph_storag
 int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageReply *rep)
 {
 	char root[PATH_MAX], a[PATH_MAX], b[PATH_MAX], t[PATH_MAX], inst[PATH_MAX];
-	__do_close int pools = -EBADF, pool = -EBADF, tpool = -EBADF;
+	__do_close int pools = -EBADF;
 	int r;
 
 	if (snprintf(root, sizeof(root), "%s/storage-pools", ctx->dir) >= (int)sizeof(root))
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
 	if (s->action == PH_POOL_CREATE) {
 		pathf(a, "%s/%s", root, s->pool);
-		if (access(a, F_OK) == 0)
+		if (access(a, F_OK) == 0 || ph_btrfs_pool(ctx, s->pool))
 			return ph_fail(ctx, EEXIST, "storage for this pool already exists");
+		r = s->btrfs ? ph_btrfs_create(ctx, s->pool, s->size) : 0;
+		if (r < 0)
+			return ph_fail(ctx, r, r == -EIO ? "mkfs.btrfs failed" : NULL);
 	}
-	pool = ph_pool_open(ctx, s->pool);
-	tpool = pool < 0 ? pool : ph_pool_open(ctx, s->target_pool);
+	/* both pools' directories made if need be; not kept open (a btrfs pool's
+	 * unmount would be refused while a descriptor of it is) */
+	for (const char *const *p = (const char *const[]){ s->pool, s->target_pool, NULL }; *p;
+	     p++) {
+		r = ph_pool_open(ctx, *p);
+		if (r < 0)
+			return ph_fail(ctx, r, NULL);
+		close(r);
+	}
 	pools = openat(ctx->dir_fd, "storage-pools", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (pool < 0 || tpool < 0 || pools < 0)
-		return ph_fail(ctx, pool < 0 ? pool : tpool < 0 ? tpool : errno, NULL);
+	if (pools < 0)
+		return ph_fail(ctx, errno, NULL);
 	if (s->action == PH_SNAP_RESTORE || s->action == PH_INSTANCE_RENAME) {
 		struct lxc_container *c = running(ctx, s->name);
 		bool busy = c != NULL;
@@ -330,7 +347,7 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 		r = 0; /* ph_pool_open made it */
 		break;
 	case PH_POOL_DELETE:
-		r = pool_delete(root, pools, s);
+		r = pool_delete(ctx, root, pools, s);
 		break;
 	case PH_SNAP_CREATE:
 	case PH_SNAP_COPY: {
@@ -350,7 +367,7 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 			    ? -ENOENT
 			    : ensure_dir(pools, a);
 		if (r == 0)
-			r = stage(ctx, root, pools, b, t, own ? s->name : NULL);
+			r = stage(ctx, root, pools, "snapshot", b, t, own ? s->name : NULL);
 		break;
 	}
 	case PH_SNAP_DELETE:
@@ -381,6 +398,7 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 			       r == -EEXIST      ? "the target already exists"
 			       : r == -ENOENT    ? "no such instance or snapshot in this pool"
 			       : r == -ENOTEMPTY ? "the pool still holds instances or snapshots"
+			       : r == -EBUSY     ? "the pool is in use"
 						 : NULL);
 	return 0;
 }

@@ -82,6 +82,8 @@ struct ph_storage {
 	char name[NAME_MAX_LEN + 1], target[NAME_MAX_LEN + 1];      /* name_valid() */
 	char snapshot[NAME_MAX_LEN + 1],
 		target_snapshot[NAME_MAX_LEN + 1]; /* name_device_valid() */
+	bool btrfs;                                /* POOL_CREATE: the btrfs driver (else dir) */
+	uint64_t size; /* of a btrfs pool's loop file: 256 MiB .. 1 PiB */
 };
 
 #include "rawconf.h"
@@ -441,6 +443,12 @@ int ph_tree_ask(const char *root, const char *const *argv, void *reply, size_t s
 /* A binary beside moatd's own (moat-forward, moat-tree), opened read-only
  * if it is root's and writable by root alone; else a negative errno. */
 int ph_open_beside(const char *name);
+/* storage_btrfs.c: a btrfs pool (its loop file in $MOAT_DIR/disks/) made and
+ * mounted, unmounted and removed; whether a pool is one; all mounted at start. */
+bool ph_btrfs_pool(struct ph_ctx *ctx, const char *pool);
+int ph_btrfs_create(struct ph_ctx *ctx, const char *pool, uint64_t size);
+int ph_btrfs_remove(struct ph_ctx *ctx, const char *pool);
+void ph_btrfs_mount_all(struct ph_ctx *ctx);
 /* op_snapshot.c: at start, remove what copies killed midway left in the pools. */
 void ph_storage_sweep(struct ph_ctx *ctx);
 /* "$MOAT_DIR/storage-pools/<pool>" into ret. */
