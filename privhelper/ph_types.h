@@ -516,10 +516,6 @@ int ph_render_sec(struct ph_ctx *ctx, FILE *f, const char *name,
 int ph_sec_load_modules(const struct ph_sec_config *s, char *why, size_t why_size);
 
 /* ---- cgroup.c: a running container's payload cgroup directories --------- */
-/* The path of ctrl's line ("" = cgroup2) in a /proc/<pid>/cgroup text. */
-int ph_cgroup_path(const char *text, const char *ctrl, char *out, size_t size);
-/* Does every line of ctrl lie in dir or below it (and is there one)? */
-bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
 /* Is controller ctrl ("memory") on a cgroup v1 hierarchy (a hybrid host), or on cgroup2? */
 bool ph_cgroup_v1(const char *ctrl);
 /* The mount point of cgroup2 ("/sys/fs/cgroup" or "/sys/fs/cgroup/unified"), or NULL. */
