@@ -417,6 +417,9 @@ int ph_tree(const char *root, int in_fd, const char *cmd, const char *a, const c
  * 0, the worker's negative errno, or -EPROTO for an answer of another size.
  */
 int ph_tree_ask(const char *root, const char *const *argv, void *reply, size_t size, int *ret_fd);
+/* Map ids 0-65535 of pid's new user namespace to host uid.. and gid.. (storage.c's
+ * confined worker: 0 and 0; a disk's idmapped mount: the containers' base). */
+int ph_userns_map(pid_t pid, uint32_t uid, uint32_t gid);
 /* A binary beside moatd's own (moat-forward, moat-tree), opened read-only
  * if it is root's and writable by root alone; else a negative errno. */
 int ph_open_beside(const char *name);
