@@ -405,7 +405,8 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 
 /* ---- at start: leftovers of a copy that never finished -------------------------- */
 
-/* The '.'-named trees a copy or an unpack left when moatd was killed (moat-tree sweep). */
+/* The '.'-named trees a copy or an unpack left when moatd was killed, and an
+ * instance directory a create or copy made before it was (moat-tree sweep). */
 void ph_storage_sweep(struct ph_ctx *ctx)
 {
 	char root[PATH_MAX];
@@ -413,4 +414,6 @@ void ph_storage_sweep(struct ph_ctx *ctx)
 
 	if (n > 0 && (size_t)n < sizeof(root) && access(root, F_OK) == 0)
 		(void)ph_tree(root, -1, "sweep", ".", NULL);
+	if (access(ctx->lxcpath, F_OK) == 0)
+		(void)ph_tree(ctx->lxcpath, -1, "sweep", "lxc", NULL);
 }

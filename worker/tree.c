@@ -26,6 +26,9 @@
  *   moat-tree remove PATH     a tree, never following a symlink
  *   moat-tree mkdir PATH      an empty rootfs
  *   moat-tree sweep .         the leftovers of copies moatd never finished
+ *   moat-tree sweep lxc       in moatd's lxcpath: an instance directory with
+ *                             no config (a create or copy killed before it
+ *                             wrote one)
  *   moat-tree file KIND PATH TARGET UID GID MODE
  *                             one file_op, pivoted into a container's
  *                             rootfs (file.c): the answer, and the opened
@@ -374,12 +377,27 @@ static int remove_tree(const char *path)
  * containers/, containers/<name>/ and containers-snapshots/<name>/. Pool,
  * instance and snapshot names never begin with '.'.
  */
-static int sweep(void)
+static int sweep(bool lxc)
 {
 	static const char *const where[] = { "*/images/.*", "*/containers/.*", "*/containers/*/.*",
 					     "*/containers-snapshots/*/.*" };
 	int r = 0;
 
+	if (lxc) { /* pivoted into moatd's lxcpath: a directory with no config */
+		glob_t g;
+
+		if (glob("*/", GLOB_NOSORT, NULL, &g) != 0)
+			return 0;
+		for (size_t k = 0; k < g.gl_pathc && r == 0; k++) {
+			char config[PATH_MAX];
+
+			snprintf(config, sizeof(config), "%sconfig", g.gl_pathv[k]);
+			if (access(config, F_OK) < 0 && errno == ENOENT)
+				r = remove_tree(g.gl_pathv[k]);
+		}
+		globfree(&g);
+		return r;
+	}
 	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
 		glob_t g;
 
@@ -416,8 +434,10 @@ int main(int argc, char **argv)
 		r = copy_tree(argv[2], argv[3], true);
 	else if (argc == 3 && strcmp(argv[1], "remove") == 0)
 		r = remove_tree(argv[2]);
-	else if (argc == 3 && strcmp(argv[1], "sweep") == 0 && strcmp(argv[2], ".") == 0)
-		r = sweep();
+	else if (argc == 3 && strcmp(argv[1], "sweep") == 0)
+		r = strcmp(argv[2], ".") == 0     ? sweep(false)
+		    : strcmp(argv[2], "lxc") == 0 ? sweep(true)
+						  : -EINVAL;
 	else if (argc == 3 && strcmp(argv[1], "mkdir") == 0)
 		r = (r = tree_subvol_create(argv[2])) != -ENOTSUP ? r
 		    : mkdir(argv[2], 0755) < 0                    ? -errno

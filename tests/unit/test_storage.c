@@ -165,6 +165,17 @@ static void copy_extras(const char *dir)
 		      exists(dir, "p/containers-snapshots/c1/s1", &a),
 	      "storage: ... and nothing else (a dotfile inside a rootfs stays)");
 	ph_tree(dir, -1, "remove", "p", NULL);
+
+	CHECK(mk(dir, "l") == 0 && mk(dir, "l/c1") == 0 && put(dir, "l/c1/config", "x") == 0 &&
+		      mk(dir, "l/c2") == 0 && put(dir, "l/c2/lxc.log", "x") == 0,
+	      "storage: an lxcpath with an instance and a directory a killed create left");
+	snprintf(p, sizeof(p), "%s/l", dir);
+	CHECK(ph_tree(p, -1, "sweep", "lxc", NULL) == 0 && !exists(dir, "l/c2", &a) &&
+		      exists(dir, "l/c1/config", &a),
+	      "storage: sweep lxc removes the directory without a config, and only it");
+	CHECK(ph_tree(p, -1, "sweep", "other", NULL) < 0,
+	      "storage: sweep of anything else is refused");
+	ph_tree(dir, -1, "remove", "l", NULL);
 }
 
 /*
