@@ -568,8 +568,8 @@ static long long mono_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* Whether a network's dnsmasq should run and does not. */
-static bool dead_dnsmasq(void)
+/* fn on each network's name in networks/ until it says true: whether one did. */
+static bool each_net(bool (*fn)(const char *name))
 {
 	__do_closedir DIR *d = NULL;
 	struct dirent *e;
@@ -579,9 +579,14 @@ static bool dead_dnsmasq(void)
 	if (!d && fd >= 0)
 		close(fd);
 	while (d && (e = readdir(d)))
-		if (name_net_valid((const uint8_t *)e->d_name, strlen(e->d_name)) &&
-		    ph_dnsmasq_dead(e->d_name))
+		if (name_net_valid((const uint8_t *)e->d_name, strlen(e->d_name)) && fn(e->d_name))
 			return true;
+	return false;
+}
+
+static bool revive(const char *name)
+{
+	(void)ph_dnsmasq_revive(name);
 	return false;
 }
 
@@ -603,18 +608,11 @@ int ph_net_tick(struct ph_ctx *ctx)
 	next = now + NET_TICK_MS;
 	if (reviver > 0 && kill(reviver, 0) == 0)
 		return NET_TICK_MS;
-	if (!dead_dnsmasq())
+	if (!each_net(ph_dnsmasq_dead)) /* a dnsmasq that should run and does not */
 		return NET_TICK_MS;
 	reviver = fork();
 	if (reviver == 0) {
-		__do_closedir DIR *d = NULL;
-		struct dirent *e;
-		int fd = openat(net_dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		d = fd >= 0 ? fdopendir(fd) : NULL;
-		while (d && (e = readdir(d)))
-			if (name_net_valid((const uint8_t *)e->d_name, strlen(e->d_name)))
-				(void)ph_dnsmasq_revive(e->d_name);
+		each_net(revive);
 		_exit(0);
 	}
 	return NET_TICK_MS;
