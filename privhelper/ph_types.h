@@ -455,6 +455,10 @@ bool ph_btrfs_pool(struct ph_ctx *ctx, const char *pool);
 int ph_btrfs_create(struct ph_ctx *ctx, const char *pool, uint64_t size);
 int ph_btrfs_remove(struct ph_ctx *ctx, const char *pool);
 void ph_btrfs_mount_all(struct ph_ctx *ctx);
+/* op_snapshot.c: a new instance's storage from a rootfs under storage-pools/
+ * (NULL: empty), staged and renamed into place; freeze: the running source. */
+int ph_storage_new(struct ph_ctx *ctx, const char *src, const char *pool, const char *name,
+		   const char *freeze);
 /* op_snapshot.c: at start, remove what copies killed midway left in the pools. */
 void ph_storage_sweep(struct ph_ctx *ctx);
 /* "$MOAT_DIR/storage-pools/<pool>" into ret. */
