@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The storage op (moatd, root, in a forked worker): a pool's work on
- * instances and their snapshots beyond create and delete (op_storage.c):
- * snapshot, restore, copy and rename, and making and removing a pool.
+ * instances and their snapshots beyond delete (op_storage.c): a new
+ * instance's tree (ph_storage_new(), for create too), snapshot, restore,
+ * copy and rename, and making and removing a pool.
  * Layout of the `dir` driver, under $MOAT_DIR/storage-pools/:
  *
  *   <pool>/containers/<name>/rootfs
@@ -14,10 +15,11 @@
  * one directory step at a time by descriptor: mkdirat, renameat2 with
  * RENAME_NOREPLACE or RENAME_EXCHANGE, on paths it builds from validated
  * names. On a btrfs pool (storage_btrfs.c) the same steps hold subvolumes:
- * moat-tree's copy is a snapshot there, and a snapshot's is read-only. A new tree is copied under a name beginning with '.' beside its
- * final place and renamed there only when whole, so a failed or killed
- * copy never shows as a snapshot or an instance; ph_storage_sweep()
- * removes such leftovers when moatd starts.
+ * moat-tree's copy is a snapshot there, and a snapshot's is read-only. A
+ * new tree is made under a name beginning with '.' beside its final place
+ * and renamed there only when whole, so a failed or killed copy never
+ * shows as a snapshot or an instance; ph_storage_sweep() removes such
+ * leftovers when moatd starts.
  */
 #include <errno.h>
 #include <fcntl.h>
