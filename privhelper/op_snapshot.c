@@ -220,13 +220,12 @@ int ph_storage_new(struct ph_ctx *ctx, const char *src, const char *pool, const 
 	if (mkdir(lxcdir, 0700) < 0)
 		return -errno;
 	r = stage(ctx, root, pools, "copy", src, final, freeze);
-	if (r == 0)
-		r = ph_render_config(ctx, name, pool, &none, NULL, NULL, &(const char *){ NULL });
-	if (r < 0) {
-		if (r != -EEXIST)
-			(void)ph_tree(root, -1, "remove", final, NULL);
+	/* final is this call's only once stage() renamed it into place */
+	if (r == 0 &&
+	    (r = ph_render_config(ctx, name, pool, &none, NULL, NULL, &(const char *){ NULL })) < 0)
+		(void)ph_tree(root, -1, "remove", final, NULL);
+	if (r < 0)
 		(void)ph_tree(ctx->lxcpath, -1, "remove", name, NULL);
-	}
 	return r;
 }
 
