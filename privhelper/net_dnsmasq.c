@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "log.h"
 #include "net.h"
@@ -33,39 +34,6 @@
 #define DNSMASQ "/usr/sbin/dnsmasq"
 #define DNS_USER "moat-dns"
 #define FILE_MAX (512 * 1024)
-
-bool ph_dnsmasq_raw_ok(const char *text, size_t len)
-{
-	size_t i = 0;
-
-	if (strlen(text) != len)
-		return false;
-	while (i < len) {
-		size_t k = i;
-
-		if (text[i] == '#') { /* a comment line: printable */
-			while (i < len && text[i] != '\n')
-				if ((unsigned char)text[i] < 0x20 ||
-				    (unsigned char)text[i++] > 0x7e)
-					return false;
-		} else {
-			while (i < len && ((text[i] >= 'a' && text[i] <= 'z') ||
-					   (text[i] >= '0' && text[i] <= '9') || text[i] == '-'))
-				i++;
-			if (i == k && i < len && text[i] != '\n')
-				return false;
-			if (i < len && text[i] == '=')
-				for (i++; i < len && text[i] != '\n'; i++)
-					if ((unsigned char)text[i] < 0x20 ||
-					    (unsigned char)text[i] > 0x7e)
-						return false;
-			if (i < len && text[i] != '\n')
-				return false;
-		}
-		i++; /* the newline */
-	}
-	return true;
-}
 
 static void path_of(const char *name, const char *file, char *buf, size_t size)
 {
@@ -83,10 +51,8 @@ static pid_t running_pid(const char *name)
 
 	path_of(name, "dnsmasq.pid", pidf, sizeof(pidf));
 	path_of(name, "dnsmasq.conf", conf, sizeof(conf));
-	fd = open(pidf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, cmd, 31)) <= 0)
+	if (buf_read_file(pidf, cmd, 32) < 0)
 		return 0;
-	cmd[n] = '\0';
 	errno = 0;
 	pid = strtol(cmd, &end, 10);
 	if (errno || pid <= 1 || pid > 1 << 22 || (*end != '\n' && *end != '\0'))
@@ -98,7 +64,6 @@ static pid_t running_pid(const char *name)
 	exe[n] = '\0';
 	if (strcmp(exe, DNSMASQ) != 0)
 		return 0;
-	close(TAKE_FD(fd));
 	snprintf(proc, sizeof(proc), "/proc/%ld/cmdline", pid);
 	fd = open(proc, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || (n = read(fd, cmd, sizeof(cmd) - 1)) <= 0)
@@ -357,7 +322,7 @@ static int render_conf(const struct ph_network_apply *n, char **ret)
 		render_v4(f, n);
 	if (n->ipv6_mode)
 		render_v6(f, n);
-	if (n->raw_dnsmasq[0]) /* checked: key[=value] lines of printable bytes */
+	if (n->raw_dnsmasq[0]) /* checked: rawconf_dnsmasq_check's lines */
 		fprintf(f, "# raw.dnsmasq\n%s\n", n->raw_dnsmasq);
 	if (fflush(f) != 0)
 		return -ENOMEM;

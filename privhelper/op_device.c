@@ -34,7 +34,11 @@
 #include <lxc/lxccontainer.h>
 
 #include "cleanup.h"
+#include "fd.h"
 #include "ph.h"
+
+/* resolved in the container's root, never through a magic link */
+#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
 static int check_dev_op(const ProtobufCBinaryData *name, const Ph__Device *dev,
 			struct ph_instance_ref *ret_ref, struct ph_device *ret_dev)
@@ -75,20 +79,12 @@ int ph_running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *
 	return 0;
 }
 
-static int ns_open(pid_t pid, const char *ns)
+int ph_ns_open(pid_t pid, const char *ns)
 {
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/ns/%s", (int)pid, ns);
 	return open(path, O_RDONLY | O_CLOEXEC);
-}
-
-static int in_root(int root, const char *path, unsigned flags)
-{
-	struct open_how how = { .flags = flags | O_CLOEXEC,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-
-	return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
 }
 
 /* Make path (and its parents) under root: the last one a directory or an empty file. */
@@ -105,7 +101,7 @@ static int make_target(int root, const char *path, bool dir)
 
 		if (slash)
 			*slash = '\0';
-		fd = in_root(root, buf, O_PATH);
+		fd = fd_openat2(root, buf, O_PATH, IN_ROOT);
 		if (fd < 0 && errno == ENOENT) {
 			const char *leaf = strrchr(buf, '/') + 1;
 
@@ -115,7 +111,7 @@ static int make_target(int root, const char *path, bool dir)
 				fd = mkdirat(parent, leaf, 0755);
 			if (fd < 0 && errno != EEXIST)
 				return -errno;
-			fd = in_root(root, buf, O_PATH);
+			fd = fd_openat2(root, buf, O_PATH, IN_ROOT);
 		}
 		if (fd < 0)
 			return -errno;
@@ -151,7 +147,7 @@ static int attach_child(const char *stage, const struct ph_device *d, int userns
 	target = make_target(root, d->path, S_ISDIR(st.st_mode));
 	if (target < 0)
 		return target;
-	target = in_root(root, d->path, O_PATH);
+	target = fd_openat2(root, d->path, O_PATH, IN_ROOT);
 	if (target < 0 || syscall(SYS_move_mount, mfd, "", target, "",
 				  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return -errno;
@@ -241,8 +237,8 @@ int ph_do_device_attach(struct ph_ctx *ctx, const struct ph_device_attach *t,
 	if (!staged[0]) /* an optional device whose source is missing */
 		return 0;
 	snprintf(stage, sizeof(stage), "%s/devices/%s", ctx->dir, t->ref.name);
-	mns = ns_open(pid, "mnt");
-	uns = userns ? ns_open(pid, "user") : -EBADF;
+	mns = ph_ns_open(pid, "mnt");
+	uns = userns ? ph_ns_open(pid, "user") : -EBADF;
 	r = mns < 0 || (userns && uns < 0) ? -errno : 0;
 	if (r == 0 && !userns)
 		r = cgroup_rule(ctx, t->ref.name, stage, &t->device, true);
@@ -274,7 +270,7 @@ static int detach_child(const char *stage, const struct ph_device *d, int userns
 	if (d->kind == PH_DEV_DISK || root < 0)
 		return 0;
 	/* a node's mount point: the empty file made for it goes too */
-	fd = in_root(root, d->path, O_PATH | O_NOFOLLOW);
+	fd = fd_openat2(root, d->path, O_PATH | O_NOFOLLOW, IN_ROOT);
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
 		(void)unlink(d->path);
 	return 0;
@@ -309,7 +305,7 @@ int ph_do_device_detach(struct ph_ctx *ctx, const struct ph_device_detach *t,
 	r = ph_running_init(ctx, t->ref.name, &pid, &userns);
 	if (r < 0)
 		return ph_fail(ctx, r, r == -ESRCH ? "The instance is not running" : NULL);
-	mns = ns_open(pid, "mnt");
+	mns = ph_ns_open(pid, "mnt");
 	if (mns < 0)
 		return ph_fail(ctx, errno, NULL);
 	r = in_child(detach_child, "", &t->device, -EBADF, mns);

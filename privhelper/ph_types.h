@@ -82,6 +82,8 @@ struct ph_storage {
 	char name[NAME_MAX_LEN + 1], target[NAME_MAX_LEN + 1];      /* name_valid() */
 	char snapshot[NAME_MAX_LEN + 1],
 		target_snapshot[NAME_MAX_LEN + 1]; /* name_device_valid() */
+	bool btrfs;                                /* POOL_CREATE: the btrfs driver (else dir) */
+	uint64_t size; /* of a btrfs pool's loop file: 256 MiB .. 1 PiB */
 };
 
 #include "rawconf.h"
@@ -273,7 +275,8 @@ struct ph_device_detach {
 #define PH_NET_DOMAIN_MAX 63
 #define PH_NET_RAW_MAX 8191
 
-enum ph_net_addr_mode { PH_NET_ADDR_NONE = 0, PH_NET_ADDR_AUTO = 1, PH_NET_ADDR_SET = 2 };
+/* NET_ADDR_AUTO (1) is retired: moatd-api picks the subnet. */
+enum ph_net_addr_mode { PH_NET_ADDR_NONE = 0, PH_NET_ADDR_SET = 2 };
 enum ph_net_dns_mode { PH_NET_DNS_MANAGED = 0, PH_NET_DNS_DYNAMIC = 1, PH_NET_DNS_NONE = 2 };
 
 struct ph_net_apply_host {
@@ -354,7 +357,7 @@ struct ph_network_apply {
 	size_t n_ipv4_ranges;
 	char dns_domain[PH_NET_DOMAIN_MAX + 1]; /* DNS labels [a-z0-9-], dots between */
 	enum ph_net_dns_mode dns_mode;
-	char raw_dnsmasq[PH_NET_RAW_MAX + 1]; /* "" or lines key[=value], printable */
+	char raw_dnsmasq[PH_NET_RAW_MAX + 1]; /* "" or rawconf_dnsmasq_check's lines */
 	size_t n_hosts;
 	struct ph_net_apply_host hosts[PH_NET_HOSTS_MAX];
 	struct ph_fw_set acls;                    /* acl.c: security.acls (enabled false: none) */
@@ -438,9 +441,24 @@ int ph_tree(const char *root, int in_fd, const char *cmd, const char *a, const c
  * 0, the worker's negative errno, or -EPROTO for an answer of another size.
  */
 int ph_tree_ask(const char *root, const char *const *argv, void *reply, size_t size, int *ret_fd);
-/* A binary beside moatd's own (moat-forward, moat-tree), opened read-only
- * if it is root's and writable by root alone; else a negative errno. */
+/* Map ids 0-65535 of pid's new user namespace to host uid.. and gid.. (storage.c's
+ * confined worker: 0 and 0; a disk's idmapped mount: the containers' base). */
+int ph_userns_map(pid_t pid, uint32_t uid, uint32_t gid);
+/* A binary (moatd-api, moat-forward, moat-tree), opened read-only if it is a
+ * regular file, root's and writable by root alone; else a negative errno.
+ * ph_open_beside: the one of that name beside moatd's own. */
+int ph_open_root_file(const char *path);
 int ph_open_beside(const char *name);
+/* storage_btrfs.c: a btrfs pool (its loop file in $MOAT_DIR/disks/) made and
+ * mounted, unmounted and removed; whether a pool is one; all mounted at start. */
+bool ph_btrfs_pool(struct ph_ctx *ctx, const char *pool);
+int ph_btrfs_create(struct ph_ctx *ctx, const char *pool, uint64_t size);
+int ph_btrfs_remove(struct ph_ctx *ctx, const char *pool);
+void ph_btrfs_mount_all(struct ph_ctx *ctx);
+/* op_snapshot.c: a new instance's storage from a rootfs under storage-pools/
+ * (NULL: empty), staged and renamed into place; freeze: the running source. */
+int ph_storage_new(struct ph_ctx *ctx, const char *src, const char *pool, const char *name,
+		   const char *freeze);
 /* op_snapshot.c: at start, remove what copies killed midway left in the pools. */
 void ph_storage_sweep(struct ph_ctx *ctx);
 /* "$MOAT_DIR/storage-pools/<pool>" into ret. */
@@ -467,6 +485,8 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 /* The running container's init pid, and whether it has a user namespace of its own;
  * -ESRCH when it does not run. */
 int ph_running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *ret_userns);
+/* /proc/<pid>/ns/<ns> opened read-only (a namespace to setns into, or to hand on). */
+int ph_ns_open(pid_t pid, const char *ns);
 /* The Device message into ret; < 0: malformed. */
 int ph_check_device(const Ph__Device *m, struct ph_device *ret);
 /* Does one of the policy's disk_source_prefixes cover path, component by component? */
@@ -539,10 +559,6 @@ int ph_render_sec(struct ph_ctx *ctx, FILE *f, const char *name,
 int ph_sec_load_modules(const struct ph_sec_config *s, char *why, size_t why_size);
 
 /* ---- cgroup.c: a running container's payload cgroup directories --------- */
-/* The path of ctrl's line ("" = cgroup2) in a /proc/<pid>/cgroup text. */
-int ph_cgroup_path(const char *text, const char *ctrl, char *out, size_t size);
-/* Does every line of ctrl lie in dir or below it (and is there one)? */
-bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
 /* Is controller ctrl ("memory") on a cgroup v1 hierarchy (a hybrid host), or on cgroup2? */
 bool ph_cgroup_v1(const char *ctrl);
 /* The mount point of cgroup2 ("/sys/fs/cgroup" or "/sys/fs/cgroup/unified"), or NULL. */
