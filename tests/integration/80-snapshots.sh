@@ -159,6 +159,18 @@ check "lxc restore c2 snap1 (stopped; pylxd-style bare name is below)" timeout 6
 check_eq "a stopped instance stays stopped after a restore" Stopped \
 	"$(jget "$(api GET /1.0/instances/c2)" 'd["metadata"]["status"]')"
 
+# ---- a renamed instance's name in its network's DHCP and DNS host lines --------------------------
+check "lxc network create sn80" timeout 60 lxc network create sn80
+check "init r1 on it" timeout 120 lxc init bb r1 --network sn80
+check "start r1 (its host line is written)" timeout 60 lxc start r1
+check "stop r1" timeout 60 lxc stop -f r1
+check_match "the hosts file names r1" ',r1$' "$(cat "$MOAT_DIR/networks/sn80/dnsmasq.hosts")"
+check "lxc rename r1 r2" timeout 60 lxc rename r1 r2
+hosts=$(cat "$MOAT_DIR/networks/sn80/dnsmasq.hosts")
+check_match "the hosts file names r2 after the rename" ',r2$' "$hosts"
+check_fails "and no longer r1" grep -q ',r1$' "$MOAT_DIR/networks/sn80/dnsmasq.hosts"
+check "delete r2 and the network" sh -c 'timeout 60 lxc delete r2 && timeout 60 lxc network delete sn80'
+
 # ---- pylxd ---------------------------------------------------------------------------------------
 cat >"$T/pylxd_snap.py" <<'PY'
 import sys, warnings
