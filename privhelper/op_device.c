@@ -28,7 +28,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lxc/lxccontainer.h>
@@ -157,17 +156,13 @@ static int attach_child(const char *stage, const struct ph_device *d, int userns
 static int in_child(int (*fn)(const char *, const struct ph_device *, int, int), const char *stage,
 		    const struct ph_device *d, int userns, int mntns)
 {
-	int st;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
 		_exit(-fn(stage, d, userns, mntns) & 0xff);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
+	return ph_wait(pid);
 }
 
 /* The devices cgroup of a privileged container (it denies all but a list). */

@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lxc/lxccontainer.h>
@@ -234,7 +233,6 @@ int ph_do_instance_action(struct ph_ctx *ctx, const struct ph_instance_action *a
  */
 static int start_clean(struct ph_ctx *ctx, const char *name)
 {
-	int st;
 	pid_t pid = fork();
 
 	if (pid < 0)
@@ -252,10 +250,7 @@ static int start_clean(struct ph_ctx *ctx, const char *name)
 		c->want_close_all_fds(c, true);
 		_exit(c->start(c, 0, NULL) ? 0 : 1);
 	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+	return ph_wait(pid) == 0 ? 0 : -EIO;
 }
 
 /* ---- instance_start -------------------------------------------------------- */
