@@ -276,11 +276,7 @@ int ph_check_device_detach(const Ph__DeviceDetachRequest *m, struct ph_device_de
 	return check_dev_op(&m->name, m->device, &ret->ref, &ret->device);
 }
 
-int ph_policy_device_detach(const struct ph_policy *p, const struct ph_device_detach *t,
-			    const char **ret_why)
-{
-	return 0; /* a removal only takes away */
-}
+PH_POLICY_NONE(device_detach); /* a removal only takes away */
 
 /*
  * Why this is safe: it only unmounts, inside the running container's own

@@ -111,11 +111,7 @@ int ph_check_instance_state(const Ph__InstanceStateRequest *m, struct ph_instanc
 	return ph_check_name(&m->name, ret->ref.name);
 }
 
-int ph_policy_instance_state(const struct ph_policy *p, const struct ph_instance_state *t,
-			     const char **ret_why)
-{
-	return 0; /* read-only */
-}
+PH_POLICY_NONE(instance_state); /* read-only */
 
 /*
  * Why this is safe: read-only. The name is validated and resolved under
@@ -168,11 +164,8 @@ int ph_check_instance_action(const Ph__InstanceActionRequest *m, struct ph_insta
 	return 0;
 }
 
-int ph_policy_instance_action(const struct ph_policy *p, const struct ph_instance_action *t,
-			      const char **ret_why)
-{
-	return 0; /* the run state only: the configuration stays what moatd rendered */
-}
+/* the run state only: the configuration stays what moatd rendered */
+PH_POLICY_NONE(instance_action);
 
 /*
  * Why this is safe: it changes only the run state of a container that
@@ -432,11 +425,7 @@ int ph_check_instance_log(const Ph__InstanceLogRequest *m, struct ph_instance_lo
 	return 0;
 }
 
-int ph_policy_instance_log(const struct ph_policy *p, const struct ph_instance_log *t,
-			   const char **ret_why)
-{
-	return 0; /* the instance's own logs, which the API serves anyway */
-}
+PH_POLICY_NONE(instance_log); /* the instance's own logs, which the API serves anyway */
 
 /*
  * Why this is safe: the file is one of two fixed names in the instance's
@@ -469,11 +458,7 @@ int ph_check_instance_network(const Ph__InstanceNetworkRequest *m, struct ph_ins
 	return ph_check_name(&m->name, ret->ref.name);
 }
 
-int ph_policy_instance_network(const struct ph_policy *p, const struct ph_instance_network *t,
-			       const char **ret_why)
-{
-	return 0; /* read-only */
-}
+PH_POLICY_NONE(instance_network); /* read-only */
 
 /*
  * Why this is safe: read-only. The worker (a throwaway process) joins the

@@ -306,11 +306,7 @@ int ph_check_network_delete(const Ph__NetworkDeleteRequest *m, struct ph_network
 }
 
 /* Deleting only ever removes this daemon's own bridge, rules and files. */
-int ph_policy_network_delete(const struct ph_policy *p, const struct ph_network_delete *t,
-			     const char **ret_why)
-{
-	return 0;
-}
+PH_POLICY_NONE(network_delete);
 
 /* ---- the handlers -------------------------------------------------------------------- */
 

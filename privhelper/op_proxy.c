@@ -391,11 +391,7 @@ int ph_check_proxy_detach(const Ph__ProxyDetachRequest *m, struct ph_proxy_detac
 	return check_proxy(&m->name, m->proxy, &ret->ref, &ret->proxy);
 }
 
-int ph_policy_proxy_detach(const struct ph_policy *p, const struct ph_proxy_detach *t,
-			   const char **ret_why)
-{
-	return 0; /* a removal only takes away */
-}
+PH_POLICY_NONE(proxy_detach); /* a removal only takes away */
 
 /*
  * Why this is safe: it signals only the process moatd itself recorded for
