@@ -14,7 +14,7 @@
  * another) with no capability over the host. What moatd does itself is
  * one directory step at a time by descriptor: mkdirat, renameat2 with
  * RENAME_NOREPLACE or RENAME_EXCHANGE, on paths it builds from validated
- * names. On a btrfs pool (storage_btrfs.c) the same steps hold subvolumes:
+ * names. On btrfs the same steps hold subvolumes (worker/btrfs.c):
  * moat-tree's copy is a snapshot there, and a snapshot's is read-only. A
  * new tree is made under a name beginning with '.' beside its final place
  * and renamed there only when whole, so a failed or killed copy never
@@ -86,22 +86,15 @@ int ph_check_storage(const Ph__StorageRequest *m, struct ph_storage *ret)
 	    field(&m->target_snapshot, F_TSNAP, need, may, true, t.target_snapshot) < 0 ||
 	    field(&m->driver, F_DRIVER, need, may, false, driver) < 0)
 		return -EINVAL;
-	t.btrfs = strcmp(driver, "btrfs") == 0;
-	if ((need & F_DRIVER) && !t.btrfs && strcmp(driver, "dir") != 0)
-		return -EINVAL;
-	if (t.btrfs ? m->size < (256ULL << 20) || m->size > (1ULL << 50) : m->size != 0)
-		return -EINVAL;
-	t.size = m->size;
+	if ((need & F_DRIVER) && strcmp(driver, "dir") != 0)
+		return -EINVAL; /* the only driver whose pools moatd makes yet */
 	if (!t.target_pool[0])
 		memcpy(t.target_pool, t.pool, sizeof(t.pool));
 	*ret = t;
 	return 0;
 }
 
-int ph_policy_storage(const struct ph_policy *p, const struct ph_storage *t, const char **ret_why)
-{
-	return 0; /* inside moatd's own pools, on trees the confined worker walks */
-}
+PH_POLICY_NONE(storage); /* inside moatd's own pools, on trees the confined worker walks */
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -117,32 +110,20 @@ __attribute__((format(printf, 2, 3))) static char *pathf(char buf[static PATH_MA
 	return buf;
 }
 
-/* The container if it runs (to freeze, or to refuse the action), else NULL. */
-static struct lxc_container *running(struct ph_ctx *ctx, const char *name)
-{
-	struct lxc_container *c = NULL;
-
-	if (ph_container_open(ctx, name, &c) < 0)
-		return NULL;
-	if (c->is_running(c))
-		return c;
-	lxc_container_put(c);
-	return NULL;
-}
-
 /*
  * Copy the tree src (a rootfs) to final/rootfs, final being new: the copy
  * is made in ".<base>.<pid>" beside final and renamed into place whole.
  * cmd: moat-tree's "copy", or "snapshot" (read-only where it is a btrfs
- * snapshot); src NULL: an empty rootfs ("mkdir"). freeze: the instance whose live rootfs src is (frozen around
- * the copy if it runs, thawed after unless it was frozen already), or NULL.
+ * snapshot); src NULL: an empty rootfs ("mkdir"). freeze: the instance
+ * whose live rootfs src is (frozen around the copy if it runs, thawed
+ * after unless it was frozen already), or NULL.
  */
 static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *cmd, const char *src,
 		 const char *final, const char *freeze)
 {
 	char tmp[PATH_MAX], into[PATH_MAX];
 	const char *base = strrchr(final, '/') + 1;
-	struct lxc_container *c = freeze ? running(ctx, freeze) : NULL;
+	struct lxc_container *c __do_lxc_put = NULL;
 	bool thaw = false;
 	int r;
 
@@ -152,28 +133,19 @@ static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *cm
 		return -EEXIST;
 	pathf(tmp, "%.*s.%s.%d", (int)(base - final), final, base, (int)getpid());
 	pathf(into, "%s/rootfs", tmp);
-	if (mkdirat(pools, tmp, 0700) < 0) {
-		r = -errno;
-		ph_container_put(&c);
-		return r;
-	}
-	if (c && strcmp(c->state(c), "RUNNING") == 0)
+	if (mkdirat(pools, tmp, 0700) < 0)
+		return -errno;
+	if (freeze && ph_container_open(ctx, freeze, &c) == 0 && c->is_running(c) &&
+	    strcmp(c->state(c), "RUNNING") == 0)
 		thaw = c->freeze(c);
 	r = src ? ph_tree(root, -1, cmd, src, into) : ph_tree(root, -1, "mkdir", into, NULL);
 	if (thaw)
 		c->unfreeze(c);
-	ph_container_put(&c);
 	if (r == 0 && renameat2(pools, tmp, pools, final, RENAME_NOREPLACE) < 0)
 		r = -errno;
 	if (r < 0)
 		(void)ph_tree(root, -1, "remove", tmp, NULL);
 	return r;
-}
-
-/* mkdirat that is content with a directory already there. */
-static int ensure_dir(int pools, const char *path)
-{
-	return mkdirat(pools, path, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 /* ---- the actions -------------------------------------------------------------- */
@@ -190,8 +162,7 @@ static int pool_delete(struct ph_ctx *ctx, const char *root, int pools, const st
 		if (unlinkat(pools, pathf(dir, "%s/%s", s->pool, *d), AT_REMOVEDIR) < 0 &&
 		    errno != ENOENT)
 			return errno == EEXIST ? -ENOTEMPTY : -errno;
-	return ph_btrfs_pool(ctx, s->pool) ? ph_btrfs_remove(ctx, s->pool)
-					   : ph_tree(root, -1, "remove", s->pool, NULL);
+	return ph_tree(root, -1, "remove", s->pool, NULL);
 }
 
 /*
@@ -299,14 +270,10 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
 	if (s->action == PH_POOL_CREATE) {
 		pathf(a, "%s/%s", root, s->pool);
-		if (access(a, F_OK) == 0 || ph_btrfs_pool(ctx, s->pool))
+		if (access(a, F_OK) == 0)
 			return ph_fail(ctx, EEXIST, "storage for this pool already exists");
-		r = s->btrfs ? ph_btrfs_create(ctx, s->pool, s->size) : 0;
-		if (r < 0)
-			return ph_fail(ctx, r, r == -EIO ? "mkfs.btrfs failed" : NULL);
 	}
-	/* both pools' directories made if need be; not kept open (a btrfs pool's
-	 * unmount would be refused while a descriptor of it is) */
+	/* both pools' directories made if need be (nothing here keeps them open) */
 	for (const char *const *p = (const char *const[]){ s->pool, s->target_pool, NULL }; *p;
 	     p++) {
 		r = ph_pool_open(ctx, *p);
@@ -344,7 +311,9 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 		r = faccessat(pools, pathf(inst, "%s/containers/%s", s->target_pool, to), F_OK,
 			      AT_SYMLINK_NOFOLLOW) < 0
 			    ? -ENOENT
-			    : ensure_dir(pools, a);
+			    : 0;
+		if (r == 0 && mkdirat(pools, a, 0700) < 0 && errno != EEXIST)
+			r = -errno;
 		if (r == 0)
 			r = stage(ctx, root, pools, "snapshot", b, t, own ? s->name : NULL);
 		break;
