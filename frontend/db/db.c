@@ -134,6 +134,21 @@ static const char *const migrations[] = {
 	" config TEXT NOT NULL DEFAULT '{}',"
 	" ports TEXT NOT NULL DEFAULT '[]',"
 	" PRIMARY KEY (network, listen_address));",
+
+	/*
+	 * 6: storage pools (LXD's api.StoragePool: a name that is also its
+	 * directory's under storage-pools/, the driver, a description and the
+	 * config as JSON, without `source`, which is always moatd's directory
+	 * of the pool and shown as such); "default", which every instance so
+	 * far is on, and the pool of each instance, chosen at create.
+	 */
+	"CREATE TABLE storage_pools ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" driver TEXT NOT NULL DEFAULT 'dir',"
+	" config TEXT NOT NULL DEFAULT '{}');"
+	"INSERT INTO storage_pools (name) VALUES ('default');"
+	"ALTER TABLE instances ADD COLUMN pool TEXT NOT NULL DEFAULT 'default';",
 };
 
 int fe_db_schema_version(void)
