@@ -69,7 +69,7 @@ LIBS_CLI := $(call pc,libcurl json-c yaml-0.1 libarchive gnutls)
 GEN := $(B)/gen/proto/privhelper.pb-c.c
 GEN_H := $(B)/gen/proto/privhelper.pb-c.h
 
-COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c common/cgroup.c common/fd.c
+COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c common/cgroup.c common/fd.c common/netaddr.c
 # the rules of the security keys' text (raw.lxc, seccomp, sysctls): both daemons
 RAWCONF_SRC := common/rawconf.c
 # websocket framing: moatd-api and moat only, never moatd (it parses no frame)

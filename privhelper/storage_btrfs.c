@@ -12,9 +12,9 @@
  * pool it finds in disks/ when it starts; a pool's driver is known from
  * that file alone (no request says it).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glob.h>
 #include <linux/loop.h>
 #include <linux/magic.h>
 #include <stdio.h>
@@ -147,22 +147,18 @@ int ph_btrfs_remove(struct ph_ctx *ctx, const char *pool)
 
 void ph_btrfs_mount_all(struct ph_ctx *ctx)
 {
-	__do_close int fd = openat(ctx->dir_fd, "disks", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
-	struct dirent *e;
+	char pattern[PATH_MAX], img[PATH_MAX], mnt[PATH_MAX], pool[NAME_MAX_LEN + 1];
+	glob_t g;
 
-	if (!d)
+	snprintf(pattern, sizeof(pattern), "%s/disks/*.img", ctx->dir);
+	if (glob(pattern, GLOB_NOSORT, NULL, &g) != 0)
 		return;
-	fd = -EBADF; /* the stream owns it */
-	while ((e = readdir(d))) {
-		size_t n = strlen(e->d_name);
-		char pool[NAME_MAX_LEN + 1], img[PATH_MAX], mnt[PATH_MAX];
-		int r;
+	for (size_t k = 0; k < g.gl_pathc; k++) {
+		const char *base = strrchr(g.gl_pathv[k], '/') + 1;
+		int n = (int)strlen(base) - 4, r;
 
-		if (n <= 4 || n - 4 > NAME_MAX_LEN || strcmp(e->d_name + n - 4, ".img") != 0)
-			continue;
-		snprintf(pool, sizeof(pool), "%.*s", (int)(n - 4), e->d_name);
-		if (!name_valid_str(pool))
+		if (n < 1 || n > NAME_MAX_LEN ||
+		    snprintf(pool, sizeof(pool), "%.*s", n, base) < 0 || !name_valid_str(pool))
 			continue;
 		paths(ctx, pool, img, mnt);
 		r = mount_pool(img, mnt);
@@ -170,5 +166,5 @@ void ph_btrfs_mount_all(struct ph_ctx *ctx)
 			log_warn("storage pool \"%s\" (btrfs, %s): not mounted: %s", pool, img,
 				 strerror(-r));
 	}
-	closedir(d);
+	globfree(&g);
 }

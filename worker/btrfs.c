@@ -9,8 +9,10 @@
  * are mapped, and 0-65535 are. Qgroups need host root and are not here.
  *
  * Each function answers -ENOTSUP where btrfs does not apply (another
- * filesystem, a tree that is not a subvolume, two filesystems), and the
- * caller then walks the tree as on the dir driver.
+ * filesystem, a tree that is not a subvolume, two filesystems, a delete
+ * the mount does not allow), and the caller then walks the tree as on the
+ * dir driver. So a dir pool on a host's btrfs gets subvolumes and
+ * snapshots too.
  */
 #include <btrfsutil.h>
 #include <errno.h>
@@ -66,6 +68,7 @@ int tree_snapshot(const char *src, const char *dst, bool readonly)
 int tree_subvol_delete(const char *path)
 {
 	bool ro = false;
+	int r;
 
 	if (btrfs_util_is_subvolume(path) != BTRFS_UTIL_OK)
 		return -ENOTSUP;
@@ -76,5 +79,8 @@ int tree_subvol_delete(const char *path)
 	    (ro && btrfs_util_set_subvolume_read_only(path, false) != BTRFS_UTIL_OK))
 		return errno ? -errno : -EIO;
 	errno = 0;
-	return err_of(btrfs_util_delete_subvolume(path, 0));
+	r = err_of(btrfs_util_delete_subvolume(path, 0));
+	/* a btrfs not mounted by moatd (the host's, under a dir pool) may lack
+	 * user_subvol_rm_allowed: the walk empties it and rmdir(2) takes it */
+	return r == -EPERM ? -ENOTSUP : r;
 }

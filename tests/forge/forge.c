@@ -2884,7 +2884,9 @@ static void net_base(Ph__NetworkApplyRequest *m, const char *name)
 {
 	ph__network_apply_request__init(m);
 	m->name = str(name);
-	m->ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	m->ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m->ipv4 = str("10.250.61.1");
+	m->ipv4_prefix = 24;
 	m->ipv4_nat = m->ipv4_dhcp = m->ipv4_routing = true;
 }
 
@@ -3030,6 +3032,14 @@ static void network_cases(struct enc *e)
 	m.ipv4_prefix = 8;
 	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
 	expect_refused("network_apply of 127.0.0.1/8", e);
+	net_base(&m, name);
+	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO; /* retired: moatd-api picks */
+	m.ipv4 = str("");
+	m.ipv4_prefix = 0;
+	build_op(e, next_id++, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	expect_refused("network_apply with the retired auto mode", e);
+	net_base(&m, name);
+	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
 	m.ipv4 = str("10.250.63.1");
 	m.ipv4_prefix = 24;
 	h.name = str("c1");

@@ -2335,19 +2335,22 @@ static void network_checks(void)
 		ph__request__free_unpacked(req, NULL);
 	}
 	net_req(&m);
-	m.ipv4_mode = m.ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	m.ipv4_mode = m.ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_NONE;
 	m.ipv4 = m.ipv6 = str("");
 	m.ipv4_prefix = m.ipv6_prefix = 0;
 	build_op(&e, 91, PH__REQUEST__OP_NETWORK_APPLY, &m);
-	req = accepted("network_apply with auto addresses and nothing else", &e, 0,
+	req = accepted("network_apply with no addresses and nothing else", &e, 0,
 		       PH__REQUEST__OP_NETWORK_APPLY, &t);
 	if (req) {
 		CHECK(t.network_apply.mtu == 1500 &&
 			      strcmp(t.network_apply.dns_domain, "moat") == 0 &&
-			      t.network_apply.ipv4_mode == PH_NET_ADDR_AUTO,
+			      t.network_apply.ipv4_mode == PH_NET_ADDR_NONE,
 		      "decode: network_apply: mtu 1500 and domain moat by default");
 		ph__request__free_unpacked(req, NULL);
 	}
+	m.ipv4_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO; /* retired: moatd-api picks */
+	build_op(&e, 91, PH__REQUEST__OP_NETWORK_APPLY, &m);
+	refused_enc("network_apply with the retired auto mode", &e, 0, EINVAL, true);
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		ProtobufCBinaryData v = str(bad[i].value);
 		char what[128];

@@ -245,6 +245,17 @@ static void btrfs_checks(const char *dir)
 		      ph_tree(dir, -1, "remove", "bt/img", NULL) == 0 && !exists(dir, "bt/img", &a),
 	      "storage: btrfs: remove deletes the subvolumes, the read-only one too");
 	ph_tree(dir, -1, "remove", "plain", NULL);
+	/* a btrfs moatd did not mount (a host's, under a dir pool): no
+	 * user_subvol_rm_allowed, so a removal empties the subvolume and rmdirs it */
+	snprintf(cmd, sizeof(cmd), "umount %s && mount -o loop %s %s", mnt, img, mnt);
+	CHECK(system(cmd) == 0 && ph_tree(dir, -1, "mkdir", "bt/h", NULL) == 0 &&
+		      put(dir, "bt/h/f", "x") == 0 &&
+		      ph_tree(dir, -1, "snapshot", "bt/h", "bt/hs") == 0 &&
+		      snapshot_of(dir, "bt/hs"),
+	      "storage: btrfs: without user_subvol_rm_allowed, a subvolume and its snapshot");
+	CHECK(ph_tree(dir, -1, "remove", "bt/hs", NULL) == 0 && !exists(dir, "bt/hs", &a) &&
+		      ph_tree(dir, -1, "remove", "bt/h", NULL) == 0 && !exists(dir, "bt/h", &a),
+	      "storage: btrfs: ... are removed all the same (emptied, then rmdir)");
 	snprintf(cmd, sizeof(cmd), "umount %s && rmdir %s", mnt, mnt);
 	CHECK(system(cmd) == 0, "storage: btrfs: (unmounted)");
 	unlink(img);
