@@ -324,6 +324,7 @@ static int run_create(struct fe_op *op, void *data)
 			fe_inst_op_fail_reply(op, r, &e, "Failed to unpack the image");
 			goto undo;
 		}
+		fe_pool_image_add(j->pool, j->fingerprint); /* an image volume, in used_by */
 	}
 	r = ph_call_instance_create(j->name, j->pool, j->fingerprint, &e);
 	if (r < 0) {

@@ -154,6 +154,8 @@ int fe_check_pool_config(const char *name, json_object *config, bool create,
 	return 0;
 }
 
+static int run(const char *sql, const char *const *texts);
+
 /* ---- what uses a pool ------------------------------------------------------------------------ */
 
 static void add_url(json_object *list, const char *prefix, const char *name)
@@ -187,19 +189,30 @@ static bool devices_use(json_object *devices, const char *name)
 	return false;
 }
 
-json_object *fe_pool_used_by(const char *name)
+/* The URLs of sql's rows (?1 the pool), the lock held. */
+static void add_rows(sqlite3 *db, const char *sql, const char *name, const char *prefix,
+		     json_object *list)
+{
+	sqlite3_stmt *st = NULL;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		add_url(list, prefix, (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+}
+
+/* What uses the pool; images (LXD's image volumes) only when asked: they do not keep it. */
+static json_object *users(const char *name, bool images)
 {
 	json_object *list = json_object_new_array(), *profiles;
 	sqlite3 *db = fe_db_lock();
-	sqlite3_stmt *st = NULL;
 
-	if (sqlite3_prepare_v2(db, "SELECT name FROM instances WHERE pool = ? ORDER BY name;", -1,
-			       &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-		while (sqlite3_step(st) == SQLITE_ROW)
-			add_url(list, "/1.0/instances/", (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-	}
+	add_rows(db, "SELECT name FROM instances WHERE pool = ?1;", name, "/1.0/instances/", list);
+	if (images)
+		add_rows(db, "SELECT fingerprint FROM storage_pool_images WHERE pool = ?1;", name,
+			 "/1.0/images/", list);
 	fe_db_unlock();
 	profiles = fe_profiles_load(NULL);
 	json_object_object_foreach(profiles, pname, p)
@@ -212,6 +225,17 @@ json_object *fe_pool_used_by(const char *name)
 	json_object_put(profiles);
 	json_object_array_sort(list, by_text); /* LXD sorts the URLs */
 	return list;
+}
+
+json_object *fe_pool_used_by(const char *name)
+{
+	return users(name, true);
+}
+
+void fe_pool_image_add(const char *pool, const char *fingerprint)
+{
+	(void)run("INSERT OR IGNORE INTO storage_pool_images (pool, fingerprint) VALUES (?, ?);",
+		  (const char *const[]){ pool, fingerprint, NULL });
 }
 
 /* ---- rows -------------------------------------------------------------------------------------- */
@@ -416,7 +440,7 @@ int fe_pool_update(const struct lxd_storage_pool *p, char err[static FE_ERR_MAX]
 
 static bool in_use(const char *name)
 {
-	json_object *u = fe_pool_used_by(name);
+	json_object *u = users(name, false); /* as LXD's IsUsed: not its image volumes */
 	bool used = json_object_array_length(u) > 0;
 
 	json_object_put(u);

@@ -39,8 +39,14 @@ int fe_pool_load(const char *name, struct lxd_storage_pool *ret);
 int fe_pool_exists(const char *name);
 /* Every pool by name: their URLs, or (full) the objects. */
 int fe_pool_list(bool full, json_object **ret);
-/* What uses it, LXD's way: the instances on it, the profiles whose disks name it; sorted. */
+/*
+ * What uses it, LXD's way: the instances on it, the images unpacked in it,
+ * the profiles whose disks name it; sorted. A delete is refused for all
+ * but the images (LXD's IsUsed leaves image volumes out).
+ */
 json_object *fe_pool_used_by(const char *name);
+/* An image is unpacked in the pool (kept until the image or the pool goes). */
+void fe_pool_image_add(const char *pool, const char *fingerprint);
 /*
  * A new pool (checked): its row, then its directory (moatd); a refusal
  * removes the row again. -EEXIST when the name is taken.

@@ -109,13 +109,15 @@ check "lxc profile create pp" lxc profile create pp
 check "pp's root disk on pool2" lxc profile device add pp root disk path=/ pool=pool2
 check "lxc launch bb c2 -p pp (the profile's root disk)" lxc launch bb c2 -p pp
 check "... its rootfs is under storage-pools/pool2" test -x "$P/pool2/containers/c2/rootfs/bin/busybox"
-check_eq "used_by: both instances and the profile, sorted" \
-	'["/1.0/instances/c1", "/1.0/instances/c2", "/1.0/profiles/pp"]' \
+fp=$(jget "$(api GET /1.0/images/aliases/bb)" 'd["metadata"]["target"]')
+check_eq "used_by: both instances, the image unpacked in it, the profile, sorted" \
+	"[\"/1.0/images/$fp\", \"/1.0/instances/c1\", \"/1.0/instances/c2\", \"/1.0/profiles/pp\"]" \
 	"$(jget "$(api GET /1.0/storage-pools/pool2)" 'd["metadata"]["used_by"]')"
-check_match "lxc storage list counts 3" "^pool2,dir,$P/pool2,second,3,CREATED\$" "$(lxc storage list --format csv)"
+check_match "lxc storage list counts 4" "^pool2,dir,$P/pool2,second,4,CREATED\$" "$(lxc storage list --format csv)"
 info=$(lxc storage info pool2)
 check_match "lxc storage info: the users by kind" 'instances:' "$info"
 check_match "... c1 among them" '^  - c1$' "$info"
+check_match "... and the image" "^  - $fp\$" "$info"
 check_match "... total space" '^  total space: [0-9.]+[KMGT]iB$' "$info"
 
 out=$(lxc storage delete pool2 2>&1)
@@ -156,11 +158,13 @@ check_eq "resources of a missing pool: 404" 404 "$(api_status GET /1.0/storage-p
 # ---- delete once unused ------------------------------------------------------------------------------
 check "delete c1 and c2" lxc delete -f c1 c2
 check_fails "... their trees are gone from pool2" bash -c "ls -d $P/pool2/containers/c1 $P/pool2/containers/c2"
+check_eq "used_by: the profile and the image" "[\"/1.0/images/$fp\", \"/1.0/profiles/pp\"]" \
+	"$(jget "$(api GET /1.0/storage-pools/pool2)" 'd["metadata"]["used_by"]')"
 check_match "still used by the profile" 'currently in use' "$(lxc storage delete pool2 2>&1)"
 check "lxc profile delete pp" lxc profile delete pp
 check_eq "lxc storage delete pool2" "Storage pool pool2 deleted" "$(lxc storage delete pool2 2>&1)"
 check_fails "... its directory is gone" test -e "$P/pool2"
-check_eq "... and its row" 404 "$(api_status GET /1.0/storage-pools/pool2)"
+check_eq "... and its row (the image's unpacked tree did not keep it, as LXD)" 404 "$(api_status GET /1.0/storage-pools/pool2)"
 
 # ---- pylxd --------------------------------------------------------------------------------------
 py=$(/usr/bin/python3 - 2>&1 <<'EOF'
@@ -230,7 +234,7 @@ check "moat storage create p9 dir" moat storage create p9 dir
 check "lxc init bb c5 -s p9" lxc init bb c5 -s p9
 kill "$(frontend_pid)"
 wait_api 20
-check_eq "after a new frontend: p9 is there, used by c5" '["/1.0/instances/c5"]' \
+check_eq "after a new frontend: p9 is there, used by its image and c5" "[\"/1.0/images/$fp\", \"/1.0/instances/c5\"]" \
 	"$(jget "$(api GET /1.0/storage-pools/p9)" 'd["metadata"]["used_by"]')"
 check "lxc start c5 (its pool from its row)" lxc start c5
 check_eq "... running from pool p9" ok "$(lxc exec c5 -- sh -c 'test -x /bin/busybox && echo ok')"
