@@ -164,7 +164,7 @@ int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d
 {
 	struct lxc_container *c = lxc_container_new(d->ref.name, ctx->lxcpath);
 	char root[PATH_MAX], dir[96];
-	int r;
+	int r = 0;
 
 	if (c) {
 		if (c->is_running(c))
@@ -175,12 +175,13 @@ int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d
 	ph_proxies_forget(ctx, d->ref.name);
 	if (ph_pool_path(ctx, d->pool, root, sizeof(root)) < 0)
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
-	snprintf(dir, sizeof(dir), "containers-snapshots/%s", d->ref.name);
 	/* a pool never used holds nothing to delete: deleting is idempotent */
-	r = access(root, F_OK) == 0 ? ph_tree(root, -1, "remove", dir, NULL) : 0;
-	snprintf(dir, sizeof(dir), "containers/%s", d->ref.name);
-	if (r == 0 && access(root, F_OK) == 0)
+	for (const char *const *k =
+		     (const char *const[]){ "containers-snapshots", "containers", NULL };
+	     r == 0 && *k && access(root, F_OK) == 0; k++) {
+		snprintf(dir, sizeof(dir), "%s/%s", *k, d->ref.name);
 		r = ph_tree(root, -1, "remove", dir, NULL);
+	}
 	if (r == 0)
 		r = ph_tree(ctx->lxcpath, -1, "remove", d->ref.name, NULL);
 	if (r < 0)
