@@ -128,28 +128,6 @@ static int check_hwaddr(const ProtobufCBinaryData *b, uint8_t ret[6])
 	return 0;
 }
 
-/* DNS labels of [A-Za-z0-9-], 1..63 each, no '-' at either end, dots between. */
-static bool domain_ok(const char *d)
-{
-	size_t label = 0;
-
-	for (const char *c = d;; c++) {
-		if (*c == '.' || !*c) {
-			if (label == 0 || c[-1] == '-')
-				return false;
-			if (!*c)
-				return true;
-			label = 0;
-			continue;
-		}
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || (*c == '-' && label > 0)))
-			return false;
-		if (++label > 63)
-			return false;
-	}
-}
-
 /* An address as text (inet_pton's strict forms), of 4 (IPv4) or 16 bytes. */
 static int check_addr(const ProtobufCBinaryData *b, size_t len, void *ret)
 {
@@ -261,7 +239,7 @@ int ph_check_network_apply(const Ph__NetworkApplyRequest *m, struct ph_network_a
 		return -EINVAL;
 	if (!t->dns_domain[0])
 		memcpy(t->dns_domain, "moat", 5);
-	if (!domain_ok(t->dns_domain))
+	if (!name_domain_valid(t->dns_domain))
 		return -EINVAL;
 	if (m->dns_mode < PH__NET_DNS_MODE__NET_DNS_MANAGED ||
 	    m->dns_mode > PH__NET_DNS_MODE__NET_DNS_NONE)
@@ -328,11 +306,7 @@ int ph_check_network_delete(const Ph__NetworkDeleteRequest *m, struct ph_network
 }
 
 /* Deleting only ever removes this daemon's own bridge, rules and files. */
-int ph_policy_network_delete(const struct ph_policy *p, const struct ph_network_delete *t,
-			     const char **ret_why)
-{
-	return 0;
-}
+PH_POLICY_NONE(network_delete);
 
 /* ---- the handlers -------------------------------------------------------------------- */
 

@@ -22,7 +22,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lxc/lxccontainer.h>
@@ -301,7 +300,7 @@ int ph_policy_proxy_attach(const struct ph_policy *p, const struct ph_proxy_atta
 /* Fork the forwarder, detached from moatd; its status (0 or -errno) and pid. */
 static int spawn(const struct ph_proxy *p, const struct ph_proxy_run *run, pid_t *ret_pid)
 {
-	int sync[2], st, said[2] = { 0, -EIO };
+	int sync[2], said[2] = { 0, -EIO };
 	pid_t pid;
 
 	if (pipe2(sync, O_CLOEXEC) < 0)
@@ -317,8 +316,8 @@ static int spawn(const struct ph_proxy *p, const struct ph_proxy_run *run, pid_t
 		ph_proxy_forward(p, run, sync[1]);
 	}
 	close(sync[1]);
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	if (pid > 0)
+		(void)ph_wait(pid);
 	/* one write of { pid, status } from the forwarder; EOF: it died first */
 	if (pid < 0 || read(sync[0], said, sizeof(said)) != sizeof(said) || said[1] > 0 ||
 	    said[0] <= 1)
@@ -392,11 +391,7 @@ int ph_check_proxy_detach(const Ph__ProxyDetachRequest *m, struct ph_proxy_detac
 	return check_proxy(&m->name, m->proxy, &ret->ref, &ret->proxy);
 }
 
-int ph_policy_proxy_detach(const struct ph_policy *p, const struct ph_proxy_detach *t,
-			   const char **ret_why)
-{
-	return 0; /* a removal only takes away */
-}
+PH_POLICY_NONE(proxy_detach); /* a removal only takes away */
 
 /*
  * Why this is safe: it signals only the process moatd itself recorded for

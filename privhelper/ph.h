@@ -82,6 +82,14 @@ union ph_typed {
 	int ph_do_##nm(struct ph_ctx *ctx, const struct ph_##nm *t, Ph__##Nm##Reply *reply);
 #include "ops.def"
 
+/* The policy step of an op the policy has nothing to narrow in (its use says why). */
+#define PH_POLICY_NONE(nm)                                                                         \
+	int ph_policy_##nm(const struct ph_policy *p, const struct ph_##nm *t,                     \
+			   const char **ret_why)                                                   \
+	{                                                                                          \
+		return 0;                                                                          \
+	}
+
 /* ---- policy.c ----------------------------------------------------------- */
 int ph_policy_load(const char *path, struct ph_policy *ret);
 int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret);

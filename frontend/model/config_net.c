@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "model/config_net.h"
+#include "name.h"
 #include "netaddr.h"
 #include "rawconf.h"
 
@@ -146,23 +147,10 @@ int fe_parse_ip_ranges(const struct fe_valid *v, const char *s, struct fe_value 
 
 int fe_parse_domain(const struct fe_valid *v, const char *s, struct fe_value *ret)
 {
-	static const char label[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
 	size_t len = strlen(s);
 
-	if (len == 0 || len > v->max)
+	if (len == 0 || len > v->max || !name_domain_valid(s))
 		return -EINVAL;
-	for (const char *p = s;;) {
-		size_t n = strspn(p, label);
-
-		if (n == 0 || n > 63 || p[0] == '-' || p[n - 1] == '-')
-			return -EINVAL;
-		p += n;
-		if (!*p)
-			break;
-		if (*p++ != '.')
-			return -EINVAL;
-	}
 	*ret = (struct fe_value){ .s = s, .b = true, .u = len };
 	return 0;
 }
