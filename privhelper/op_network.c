@@ -128,17 +128,6 @@ static int check_hwaddr(const ProtobufCBinaryData *b, uint8_t ret[6])
 	return 0;
 }
 
-/* An address as text (inet_pton's strict forms), of 4 (IPv4) or 16 bytes. */
-static int check_addr(const ProtobufCBinaryData *b, size_t len, void *ret)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	if (ph_check_text(b, 2, s, sizeof(s)) < 0 ||
-	    inet_pton(len == 4 ? AF_INET : AF_INET6, s, ret) != 1)
-		return -EINVAL;
-	return 0;
-}
-
 static int check_family(int mode, const ProtobufCBinaryData *addr, uint32_t prefix, bool v6,
 			enum ph_net_addr_mode *ret_mode, void *ret_addr, uint8_t *ret_prefix)
 {
@@ -148,7 +137,7 @@ static int check_family(int mode, const ProtobufCBinaryData *addr, uint32_t pref
 	*ret_mode = (enum ph_net_addr_mode)mode;
 	if (mode == PH__NET_ADDR_MODE__NET_ADDR_NONE)
 		return addr->len == 0 && prefix == 0 ? 0 : -EINVAL;
-	if (prefix > 128 || check_addr(addr, v6 ? 16 : 4, ret_addr) < 0)
+	if (prefix > 128 || ph_check_ip(addr, v6 ? AF_INET6 : AF_INET, NULL, ret_addr) < 0)
 		return -EINVAL;
 	*ret_prefix = (uint8_t)prefix;
 	return netaddr_bridge_ok(v6 ? AF_INET6 : AF_INET, ret_addr, prefix) ? 0 : -EINVAL;
@@ -162,14 +151,16 @@ static int check_host(const Ph__NetHost *m, const struct ph_network_apply *t,
 		return -EINVAL;
 	/* a host of the network's subnet, not the bridge's own address */
 	if (m->ipv4.len) {
-		if (t->ipv4_mode == PH_NET_ADDR_NONE || check_addr(&m->ipv4, 4, &ret->ipv4) < 0 ||
+		if (t->ipv4_mode == PH_NET_ADDR_NONE ||
+		    ph_check_ip(&m->ipv4, AF_INET, NULL, &ret->ipv4) < 0 ||
 		    !netaddr_host_of(AF_INET, V4(&ret->ipv4), V4(&t->ipv4), t->ipv4_prefix) ||
 		    ret->ipv4.s_addr == t->ipv4.s_addr)
 			return -EINVAL;
 		ret->has_ipv4 = true;
 	}
 	if (m->ipv6.len) {
-		if (t->ipv6_mode == PH_NET_ADDR_NONE || check_addr(&m->ipv6, 16, &ret->ipv6) < 0 ||
+		if (t->ipv6_mode == PH_NET_ADDR_NONE ||
+		    ph_check_ip(&m->ipv6, AF_INET6, NULL, &ret->ipv6) < 0 ||
 		    !netaddr_bridge_ok(AF_INET6, ret->ipv6.s6_addr, 64) ||
 		    !netaddr_in(ret->ipv6.s6_addr, t->ipv6.s6_addr, t->ipv6_prefix) ||
 		    memcmp(&ret->ipv6, &t->ipv6, 16) == 0)
@@ -188,8 +179,8 @@ static int check_ranges(const Ph__NetworkApplyRequest *m, struct ph_network_appl
 		const Ph__NetRange *r = m->ipv4_ranges[i];
 		uint32_t a, b;
 
-		if (!r || check_addr(&r->start, 4, &t->ipv4_ranges[i].start) < 0 ||
-		    check_addr(&r->end, 4, &t->ipv4_ranges[i].end) < 0)
+		if (!r || ph_check_ip(&r->start, AF_INET, NULL, &t->ipv4_ranges[i].start) < 0 ||
+		    ph_check_ip(&r->end, AF_INET, NULL, &t->ipv4_ranges[i].end) < 0)
 			return -EINVAL;
 		a = ntohl(t->ipv4_ranges[i].start.s_addr);
 		b = ntohl(t->ipv4_ranges[i].end.s_addr);

@@ -9,7 +9,6 @@
  * directories; devices/<instance>/ is emptied by every start). Detach acts
  * on that record only.
  */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +34,6 @@
 static int check_end(const Ph__ProxyEnd *m, struct ph_proxy_end *ret)
 {
 	struct ph_proxy_end e = { 0 };
-	char addr[INET6_ADDRSTRLEN];
 
 	if (!m)
 		return -EINVAL;
@@ -43,11 +41,8 @@ static int check_end(const Ph__ProxyEnd *m, struct ph_proxy_end *ret)
 	case PH__PROXY_KIND__PROXY_KIND_TCP:
 	case PH__PROXY_KIND__PROXY_KIND_UDP:
 		/* the address as text, read by inet_pton alone (no name, no scope, no port) */
-		if (ph_check_text(&m->addr, 2, addr, sizeof(addr)) < 0 || m->port < 1 ||
+		if (ph_check_ip(&m->addr, 0, &e.family, e.addr) < 0 || m->port < 1 ||
 		    m->port > 65535 || m->path.len != 0)
-			return -EINVAL;
-		e.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-		if (inet_pton(e.family, addr, e.addr) != 1)
 			return -EINVAL;
 		e.kind = m->kind == PH__PROXY_KIND__PROXY_KIND_TCP ? PH_PROXY_TCP : PH_PROXY_UDP;
 		e.port = (uint16_t)m->port;
