@@ -107,22 +107,9 @@ static int check_net_name(const ProtobufCBinaryData *b, char ret[static PH_NET_N
 /* "xx:xx:xx:xx:xx:xx", lowercase hex, unicast and not zero. */
 static int check_hwaddr(const ProtobufCBinaryData *b, uint8_t ret[6])
 {
-	static const uint8_t zero[6];
-	static const char hex[] = "0123456789abcdef";
 	uint8_t a[6];
 
-	if (b->len != 17)
-		return -EINVAL;
-	for (size_t i = 0; i < 6; i++) {
-		const char *hi = memchr(hex, b->data[i * 3], 16),
-			   *lo = memchr(hex, b->data[i * 3 + 1], 16);
-
-		if (!hi || !lo || !b->data[i * 3] || !b->data[i * 3 + 1] ||
-		    (i < 5 && b->data[i * 3 + 2] != ':'))
-			return -EINVAL;
-		a[i] = (uint8_t)((hi - hex) << 4 | (lo - hex));
-	}
-	if ((a[0] & 1) || memcmp(a, zero, 6) == 0)
+	if (!netaddr_mac((const char *)b->data, b->len, true, a) || !netaddr_mac_unicast(a))
 		return -EINVAL;
 	memcpy(ret, a, 6);
 	return 0;

@@ -77,15 +77,8 @@ int fe_parse_mac(const struct fe_valid *v, const char *s, struct fe_value *ret)
 	struct fe_value x = { .s = s, .b = true, .family = AF_PACKET };
 
 	(void)v;
-	if (strlen(s) != 17)
+	if (!netaddr_mac(s, strlen(s), false, x.addr))
 		return -EINVAL;
-	for (int k = 0; k < 6; k++) {
-		int hi = fe_unhex(s[3 * k]), lo = fe_unhex(s[3 * k + 1]);
-
-		if (hi < 0 || lo < 0 || (k < 5 && s[3 * k + 2] != ':'))
-			return -EINVAL;
-		x.addr[k] = (uint8_t)(hi << 4 | lo);
-	}
 	*ret = x;
 	return 0;
 }
