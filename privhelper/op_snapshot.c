@@ -94,10 +94,7 @@ int ph_check_storage(const Ph__StorageRequest *m, struct ph_storage *ret)
 	return 0;
 }
 
-int ph_policy_storage(const struct ph_policy *p, const struct ph_storage *t, const char **ret_why)
-{
-	return 0; /* inside moatd's own pools, on trees the confined worker walks */
-}
+PH_POLICY_NONE(storage); /* inside moatd's own pools, on trees the confined worker walks */
 
 /* ---- helpers --------------------------------------------------------------- */
 

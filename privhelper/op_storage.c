@@ -39,11 +39,7 @@ int ph_check_image_unpack(const Ph__ImageUnpackRequest *m, struct ph_image_unpac
 	return r;
 }
 
-int ph_policy_image_unpack(const struct ph_policy *p, const struct ph_image_unpack *t,
-			   const char **ret_why)
-{
-	return 0; /* into the pool's cache, by the confined worker */
-}
+PH_POLICY_NONE(image_unpack); /* into the pool's cache, by the confined worker */
 
 /*
  * Why this is safe: the image bytes are read only by the confined worker
@@ -102,11 +98,7 @@ int ph_check_instance_create(const Ph__InstanceCreateRequest *m, struct ph_insta
 	return r;
 }
 
-int ph_policy_instance_create(const struct ph_policy *p, const struct ph_instance_create *t,
-			      const char **ret_why)
-{
-	return 0; /* storage only: what it may run is instance_start's to check */
-}
+PH_POLICY_NONE(instance_create); /* storage only: what it may run is instance_start's to check */
 
 /*
  * Why this is safe: a copy of a tree moatd unpacked itself, made by the
@@ -146,11 +138,7 @@ int ph_check_instance_delete(const Ph__InstanceDeleteRequest *m, struct ph_insta
 	return r;
 }
 
-int ph_policy_instance_delete(const struct ph_policy *p, const struct ph_instance_delete *t,
-			      const char **ret_why)
-{
-	return 0; /* it takes away, never widens */
-}
+PH_POLICY_NONE(instance_delete); /* it takes away, never widens */
 
 /*
  * Why this is safe: it removes only containers/<name> and
