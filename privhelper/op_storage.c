@@ -39,11 +39,7 @@ int ph_check_image_unpack(const Ph__ImageUnpackRequest *m, struct ph_image_unpac
 	return r;
 }
 
-int ph_policy_image_unpack(const struct ph_policy *p, const struct ph_image_unpack *t,
-			   const char **ret_why)
-{
-	return 0; /* into the pool's cache, by the confined worker */
-}
+PH_POLICY_NONE(image_unpack); /* into the pool's cache, by the confined worker */
 
 /*
  * Why this is safe: the image bytes are read only by the confined worker
@@ -102,57 +98,28 @@ int ph_check_instance_create(const Ph__InstanceCreateRequest *m, struct ph_insta
 	return r;
 }
 
-int ph_policy_instance_create(const struct ph_policy *p, const struct ph_instance_create *t,
-			      const char **ret_why)
-{
-	return 0; /* storage only: what it may run is instance_start's to check */
-}
+PH_POLICY_NONE(instance_create); /* storage only: what it may run is instance_start's to check */
 
 /*
  * Why this is safe: a copy of a tree moatd unpacked itself, made by the
- * confined worker into containers/<name>, which must not exist yet; plus
- * a liblxc configuration directory for the name, which must not exist
- * either (in any pool: the name is the instance). On failure it removes
- * only what it made.
+ * confined worker beside containers/<name> and renamed there (it must not
+ * exist yet: ph_storage_new(), op_snapshot.c); plus a liblxc configuration
+ * directory for the name, which must not exist either (in any pool: the
+ * name is the instance). On failure it removes only what it made.
  */
 int ph_do_instance_create(struct ph_ctx *ctx, const struct ph_instance_create *c,
 			  Ph__InstanceCreateReply *rep)
 {
-	char root[PATH_MAX], src[96], dst[96], dir[96], lxcdir[PATH_MAX];
-	__do_close int pool = -EBADF;
-	struct ph_instance_config none = { 0 };
+	char src[PATH_MAX];
 	int r;
 
-	pool = ph_pool_open(ctx, c->pool);
-	if (pool < 0 || ph_pool_path(ctx, c->pool, root, sizeof(root)) < 0)
-		return ph_fail(ctx, pool < 0 ? pool : -ENAMETOOLONG, NULL);
-	snprintf(dir, sizeof(dir), "containers/%s", c->ref.name);
-	snprintf(dst, sizeof(dst), "containers/%s/rootfs", c->ref.name);
-	snprintf(src, sizeof(src), "images/%s/rootfs", c->fingerprint);
-	snprintf(lxcdir, sizeof(lxcdir), "%s/%s", ctx->lxcpath, c->ref.name);
-	if (mkdir(lxcdir, 0700) < 0)
-		return ph_fail(ctx, errno,
-			       errno == EEXIST ? "an instance of this name already exists" : NULL);
-	if (mkdirat(pool, dir, 0700) < 0) {
-		r = -errno;
-		(void)rmdir(lxcdir);
+	snprintf(src, sizeof(src), "%s/images/%s/rootfs", c->pool, c->fingerprint);
+	r = ph_storage_new(ctx, c->fingerprint[0] ? src : NULL, c->pool, c->ref.name, NULL);
+	if (r < 0)
 		return ph_fail(ctx, r,
-			       r == -EEXIST ? "storage for this name already exists" : NULL);
-	}
-	if (c->fingerprint[0] && faccessat(pool, src, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		r = -ENOENT;
-	else
-		r = c->fingerprint[0] ? ph_tree(root, -1, "copy", src, dst)
-				      : ph_tree(root, -1, "mkdir", dst, NULL);
-	if (r == 0)
-		r = ph_render_config(ctx, c->ref.name, c->pool, &none, NULL, NULL,
-				     &(const char *){ NULL });
-	if (r < 0) {
-		(void)ph_tree(root, -1, "remove", dir, NULL);
-		(void)ph_tree(ctx->lxcpath, -1, "remove", c->ref.name, NULL);
-		return ph_fail(ctx, r,
-			       r == -ENOENT ? "the image is not unpacked in this pool" : NULL);
-	}
+			       r == -EEXIST   ? "an instance of this name already exists"
+			       : r == -ENOENT ? "the image is not unpacked in this pool"
+					      : NULL);
 	return 0;
 }
 
@@ -171,14 +138,11 @@ int ph_check_instance_delete(const Ph__InstanceDeleteRequest *m, struct ph_insta
 	return r;
 }
 
-int ph_policy_instance_delete(const struct ph_policy *p, const struct ph_instance_delete *t,
-			      const char **ret_why)
-{
-	return 0; /* it takes away, never widens */
-}
+PH_POLICY_NONE(instance_delete); /* it takes away, never widens */
 
 /*
- * Why this is safe: it removes only containers/<name> in the pool and
+ * Why this is safe: it removes only containers/<name> and
+ * containers-snapshots/<name> in the pool and
  * <name> under moatd's lxcpath, each walk confined to its directory and
  * never following a symlink, after killing the container if it runs, and
  * the nftables fragments of its nics' filters, named in moatd's record.
@@ -188,7 +152,7 @@ int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d
 {
 	struct lxc_container *c = lxc_container_new(d->ref.name, ctx->lxcpath);
 	char root[PATH_MAX], dir[96];
-	int r;
+	int r = 0;
 
 	if (c) {
 		if (c->is_running(c))
@@ -199,9 +163,13 @@ int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d
 	ph_proxies_forget(ctx, d->ref.name);
 	if (ph_pool_path(ctx, d->pool, root, sizeof(root)) < 0)
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
-	snprintf(dir, sizeof(dir), "containers/%s", d->ref.name);
 	/* a pool never used holds nothing to delete: deleting is idempotent */
-	r = access(root, F_OK) == 0 ? ph_tree(root, -1, "remove", dir, NULL) : 0;
+	for (const char *const *k =
+		     (const char *const[]){ "containers-snapshots", "containers", NULL };
+	     r == 0 && *k && access(root, F_OK) == 0; k++) {
+		snprintf(dir, sizeof(dir), "%s/%s", *k, d->ref.name);
+		r = ph_tree(root, -1, "remove", dir, NULL);
+	}
 	if (r == 0)
 		r = ph_tree(ctx->lxcpath, -1, "remove", d->ref.name, NULL);
 	if (r < 0)

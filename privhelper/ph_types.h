@@ -63,6 +63,27 @@ struct ph_instance_delete {
 	char pool[NAME_MAX_LEN + 1];
 };
 
+enum ph_storage_action {
+	PH_POOL_CREATE = 1,
+	PH_POOL_DELETE,
+	PH_SNAP_CREATE,
+	PH_SNAP_DELETE,
+	PH_SNAP_RENAME,
+	PH_SNAP_RESTORE,
+	PH_INSTANCE_COPY,
+	PH_SNAP_COPY,
+	PH_INSTANCE_RENAME,
+};
+
+/* One storage action (op_snapshot.c); "" where the action takes no such field. */
+struct ph_storage {
+	enum ph_storage_action action;
+	char pool[NAME_MAX_LEN + 1], target_pool[NAME_MAX_LEN + 1]; /* target_pool: pool if unset */
+	char name[NAME_MAX_LEN + 1], target[NAME_MAX_LEN + 1];      /* name_valid() */
+	char snapshot[NAME_MAX_LEN + 1],
+		target_snapshot[NAME_MAX_LEN + 1]; /* name_device_valid() */
+};
+
 #include "rawconf.h"
 
 #define PH_IDMAP_MAX 16     /* raw.idmap entries */
@@ -426,6 +447,12 @@ int ph_userns_map(pid_t pid, uint32_t uid, uint32_t gid);
  * ph_open_beside: the one of that name beside moatd's own. */
 int ph_open_root_file(const char *path);
 int ph_open_beside(const char *name);
+/* op_snapshot.c: a new instance's storage from a rootfs under storage-pools/
+ * (NULL: empty), staged and renamed into place; freeze: the running source. */
+int ph_storage_new(struct ph_ctx *ctx, const char *src, const char *pool, const char *name,
+		   const char *freeze);
+/* op_snapshot.c: at start, remove what copies killed midway left in the pools. */
+void ph_storage_sweep(struct ph_ctx *ctx);
 /* "$MOAT_DIR/storage-pools/<pool>" into ret. */
 int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size);
 

@@ -8,6 +8,7 @@
  *     <pool>/                 root 0700: unreachable for every host user
  *       images/<fp>/rootfs    an image unpacked once, kept for later launches
  *       containers/<name>/rootfs
+ *       containers-snapshots/<name>/<snapshot>/rootfs   (op_snapshot.c)
  *
  * images/ and containers/ carry the "top of directory hierarchies" flag
  * (chattr +T) where the filesystem has it: ext4 then places each new tree
@@ -105,8 +106,9 @@ int ph_pool_open(struct ph_ctx *ctx, const char *pool)
 	fd = openat(pools, pool, O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	for (const char *const *d = (const char *const[]){ "images", "containers", NULL }; *d;
-	     d++) {
+	for (const char *const *d =
+		     (const char *const[]){ "images", "containers", "containers-snapshots", NULL };
+	     *d; d++) {
 		r = ensure_root_dir(fd, *d, 0700);
 		if (r < 0)
 			return r;

@@ -819,3 +819,21 @@ int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct p
 	*ret = n;
 	return 0;
 }
+
+int ph_call_storage(const struct ph_storage_args *a, struct ph_error *ret_error)
+{
+	Ph__Request req = PH__REQUEST__INIT;
+	Ph__StorageRequest m = PH__STORAGE_REQUEST__INIT;
+	struct reply rep __do_reply = { 0 };
+
+	m.action = (Ph__StorageAction)a->action;
+	set_bytes(&m.pool, a->pool);
+	set_bytes(&m.name, a->name);
+	set_bytes(&m.snapshot, a->snapshot);
+	set_bytes(&m.target_pool, a->target_pool);
+	set_bytes(&m.target, a->target);
+	set_bytes(&m.target_snapshot, a->target_snapshot);
+	set_bytes(&m.driver, a->driver);
+	req.storage = &m;
+	return call(OP_storage, &req, NULL, 0, &rep, ret_error);
+}

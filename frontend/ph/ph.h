@@ -401,6 +401,27 @@ int ph_call_proxy_attach(const char *name, const struct ph_proxy_config *proxy, 
 			 struct ph_error *ret_error);
 int ph_call_proxy_detach(const char *name, const struct ph_proxy_config *proxy,
 			 struct ph_error *ret_error);
+
+/* The storage op (privhelper/op_snapshot.c): one action of a pool's work on
+ * instances and snapshots. Fields the action does not take are NULL or "". */
+enum ph_storage_verb {
+	PH_STORAGE_POOL_CREATE = 1,
+	PH_STORAGE_POOL_DELETE,
+	PH_STORAGE_SNAPSHOT_CREATE,
+	PH_STORAGE_SNAPSHOT_DELETE,
+	PH_STORAGE_SNAPSHOT_RENAME,
+	PH_STORAGE_SNAPSHOT_RESTORE,
+	PH_STORAGE_INSTANCE_COPY,
+	PH_STORAGE_SNAPSHOT_COPY,
+	PH_STORAGE_INSTANCE_RENAME,
+};
+struct ph_storage_args {
+	enum ph_storage_verb action;
+	const char *pool, *name, *snapshot;                 /* the source */
+	const char *target_pool, *target, *target_snapshot; /* NULL target_pool: pool */
+	const char *driver;                                 /* POOL_CREATE: "dir" */
+};
+int ph_call_storage(const struct ph_storage_args *a, struct ph_error *ret_error);
 /* ret is freed with ph_net_info_free(). */
 int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct ph_error *ret_error);
 

@@ -29,6 +29,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/magic.h>
 #include <net/if.h>
 #include <poll.h>
 #include <signal.h>
@@ -39,6 +40,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -1009,6 +1011,150 @@ static void instance_create_cases(struct enc *e)
 			  "instance_create");
 	check_no_instance_leftover("instance_create from an image that is not unpacked",
 				   "forge-c1");
+}
+
+/* ---- storage: snapshots, copy, rename, pools, on real trees ---------------- */
+
+static void build_storage(struct enc *e, uint64_t id, Ph__StorageAction a, const char *pool,
+			  const char *name, const char *snap, const char *tpool, const char *target,
+			  const char *tsnap)
+{
+	Ph__StorageRequest m = PH__STORAGE_REQUEST__INIT;
+
+	m.action = a;
+	m.pool = str(pool);
+	m.name = str(name);
+	m.snapshot = str(snap);
+	m.target_pool = str(tpool);
+	m.target = str(target);
+	m.target_snapshot = str(tsnap);
+	m.driver = str(a == PH__STORAGE_ACTION__STORAGE_POOL_CREATE ? "dir" : "");
+	build_op(e, id, PH__REQUEST__OP_STORAGE, &m);
+}
+
+/* One storage request answered with want_err (0: a StorageReply). */
+static void storage_case(struct enc *e, const char *what, Ph__StorageAction a, const char *pool,
+			 const char *name, const char *snap, const char *tpool, const char *target,
+			 const char *tsnap, int want_err)
+{
+	uint64_t id = next_id++;
+
+	build_storage(e, id, a, pool, name, snap, tpool, target, tsnap);
+	if (want_err)
+		case_answered_err(what, e, id, want_err, "storage");
+	else
+		case_answered_fds(what, e, NULL, 0, id, 0, "storage", PH__REPLY__RESULT_STORAGE);
+}
+
+/* Does $MOAT_DIR/storage-pools/<rel> exist, as want says? */
+static void check_pool_path(const char *what, const char *rel, bool want)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/storage-pools/%s", state_dir ? state_dir : "/nonexistent", rel);
+	result(state_dir && exists(p) == want, "%s: %s %s", what, p, want ? "exists" : "is gone");
+}
+
+/*
+ * storage: forged names (a path, a hidden name, a field the action does
+ * not take) are a breach; on real trees, made from an empty rootfs: a
+ * snapshot, its rename, a copy from it, a copy into another instance's
+ * snapshots, a rename carrying the snapshots, a restore, a pool made,
+ * used, refused deletion while used, and deleted; a target that exists
+ * is EEXIST and left as it was; nothing is made for a source that does
+ * not exist.
+ */
+static void storage_cases(struct enc *e)
+{
+	const Ph__StorageAction SNAP = PH__STORAGE_ACTION__STORAGE_SNAPSHOT_CREATE,
+				SDEL = PH__STORAGE_ACTION__STORAGE_SNAPSHOT_DELETE,
+				SREN = PH__STORAGE_ACTION__STORAGE_SNAPSHOT_RENAME,
+				SRES = PH__STORAGE_ACTION__STORAGE_SNAPSHOT_RESTORE,
+				COPY = PH__STORAGE_ACTION__STORAGE_INSTANCE_COPY,
+				SCOPY = PH__STORAGE_ACTION__STORAGE_SNAPSHOT_COPY,
+				REN = PH__STORAGE_ACTION__STORAGE_INSTANCE_RENAME,
+				PNEW = PH__STORAGE_ACTION__STORAGE_POOL_CREATE,
+				PDEL = PH__STORAGE_ACTION__STORAGE_POOL_DELETE;
+	const char *P = FORGE_POOL;
+	uint64_t id;
+
+	build_storage(e, next_id++, SNAP, P, "forge-s1", "../../../etc", "", "", "");
+	expect_refused("storage: a snapshot named ../../../etc", e);
+	build_storage(e, next_id++, SNAP, P, "forge-s1", ".hidden", "", "", "");
+	expect_refused("storage: a snapshot named .hidden", e);
+	build_storage(e, next_id++, COPY, P, "forge-s1", "", "../..", "forge-s2", "");
+	expect_refused("storage: a copy into pool ../..", e);
+	build_storage(e, next_id++, SDEL, P, "forge-s1", "s1", "", "forge-s2", "");
+	expect_refused("storage: a snapshot delete with a target it does not take", e);
+
+	storage_case(e, "storage: a snapshot of an instance that does not exist", SNAP, P, "nosuch",
+		     "s1", "", "", "", ENOENT);
+	check_pool_path("storage: nothing made for it", FORGE_POOL "/containers-snapshots/nosuch",
+			false);
+	storage_case(e, "storage: a copy of an instance that does not exist", COPY, P, "nosuch", "",
+		     "", "forge-s2", "", ENOENT);
+	check_no_instance_leftover("storage: nothing made for the copy", "forge-s2");
+
+	id = next_id++;
+	build_create(e, id, str("forge-s1"), str(P), str(""));
+	case_answered_fds("storage: an empty instance to work on", e, NULL, 0, id, 0,
+			  "instance_create", PH__REPLY__RESULT_INSTANCE_CREATE);
+	storage_case(e, "storage: snapshot s1", SNAP, P, "forge-s1", "s1", "", "", "", 0);
+	check_pool_path("storage: snapshot s1",
+			FORGE_POOL "/containers-snapshots/forge-s1/s1/rootfs", true);
+	storage_case(e, "storage: snapshot s1 again", SNAP, P, "forge-s1", "s1", "", "", "",
+		     EEXIST);
+	storage_case(e, "storage: rename s1 to s2", SREN, P, "forge-s1", "s1", "", "", "s2", 0);
+	check_pool_path("storage: s1 renamed", FORGE_POOL "/containers-snapshots/forge-s1/s1",
+			false);
+	storage_case(e, "storage: copy from snapshot s2", COPY, P, "forge-s1", "s2", "", "forge-s2",
+		     "", 0);
+	check_pool_path("storage: the copy", FORGE_POOL "/containers/forge-s2/rootfs", true);
+	storage_case(e, "storage: a copy onto an instance that exists", COPY, P, "forge-s1", "", "",
+		     "forge-s2", "", EEXIST);
+	check_pool_path("storage: which is left as it was",
+			FORGE_POOL "/containers/forge-s2/rootfs", true);
+	storage_case(e, "storage: copy snapshot s2 into forge-s2's snapshots as s9", SCOPY, P,
+		     "forge-s1", "s2", "", "forge-s2", "s9", 0);
+	storage_case(e, "storage: rename forge-s2 to forge-s3", REN, P, "forge-s2", "", "",
+		     "forge-s3", "", 0);
+	check_pool_path("storage: the rename took the snapshots",
+			FORGE_POOL "/containers-snapshots/forge-s3/s9/rootfs", true);
+	check_no_instance_leftover("storage: the old name is gone", "forge-s2");
+	storage_case(e, "storage: restore forge-s1 from s2", SRES, P, "forge-s1", "s2", "", "", "",
+		     0);
+	check_pool_path("storage: restored", FORGE_POOL "/containers/forge-s1/rootfs", true);
+	storage_case(e, "storage: delete pool default while it holds instances", PDEL, P, "", "",
+		     "", "", "", ENOTEMPTY);
+	storage_case(e, "storage: make pool forgepool", PNEW, "forgepool", "", "", "", "", "", 0);
+	storage_case(e, "storage: make pool forgepool again", PNEW, "forgepool", "", "", "", "", "",
+		     EEXIST);
+	storage_case(e, "storage: copy forge-s1 into forgepool", COPY, P, "forge-s1", "",
+		     "forgepool", "forge-s4", "", 0);
+	check_pool_path("storage: the copy in forgepool", "forgepool/containers/forge-s4/rootfs",
+			true);
+	storage_case(e, "storage: delete forgepool while it holds forge-s4", PDEL, "forgepool", "",
+		     "", "", "", "", ENOTEMPTY);
+	id = next_id++;
+	build_delete(e, id, "forge-s4", "forgepool");
+	case_answered_fds("storage: delete forge-s4", e, NULL, 0, id, 0, "instance_delete",
+			  PH__REPLY__RESULT_INSTANCE_DELETE);
+	storage_case(e, "storage: delete forgepool, empty", PDEL, "forgepool", "", "", "", "", "",
+		     0);
+	check_pool_path("storage: forgepool deleted", "forgepool", false);
+	storage_case(e, "storage: delete snapshot s2", SDEL, P, "forge-s1", "s2", "", "", "", 0);
+	check_pool_path("storage: the last snapshot's directory went with it",
+			FORGE_POOL "/containers-snapshots/forge-s1", false);
+	for (const char *const *n = (const char *const[]){ "forge-s1", "forge-s3", NULL }; *n;
+	     n++) {
+		id = next_id++;
+		build_delete(e, id, *n, P);
+		case_answered_fds("storage: delete what the cases made", e, NULL, 0, id, 0,
+				  "instance_delete", PH__REPLY__RESULT_INSTANCE_DELETE);
+		check_no_instance_leftover("storage: deleted", *n);
+	}
+	check_pool_path("storage: forge-s3's snapshots went with it",
+			FORGE_POOL "/containers-snapshots/forge-s3", false);
 }
 
 static void instance_delete_cases(struct enc *e)
@@ -2885,6 +3031,7 @@ int main(int argc, char **argv)
 	network_cases(e);
 	nic_cases(e);
 	proxy_cases(e);
+	storage_cases(e);
 	run_cases(e);
 	retired_cases(e);
 	breach_after_good(e);

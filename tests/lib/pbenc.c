@@ -187,6 +187,9 @@ void build_op(struct enc *e, uint64_t id, Ph__Request__OpCase op, void *m)
 	case PH__REQUEST__OP_PROXY_DETACH:
 		req.proxy_detach = m;
 		break;
+	case PH__REQUEST__OP_STORAGE:
+		req.storage = m;
+		break;
 	default:
 		abort(); /* the other ops have builders of their own */
 	}

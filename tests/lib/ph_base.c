@@ -416,6 +416,18 @@ static void base_proxy_detach(Ph__Request *r)
 	r->proxy_detach = &m;
 }
 
+static void base_storage(Ph__Request *r)
+{
+	static Ph__StorageRequest m;
+
+	ph__storage_request__init(&m);
+	m.action = PH__STORAGE_ACTION__STORAGE_SNAPSHOT_CREATE;
+	m.pool = text("default");
+	m.name = text("nosuch");
+	m.snapshot = text("snap0");
+	r->storage = &m;
+}
+
 /* Keyed by op case, in the order of privhelper/ops.def. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -442,6 +454,7 @@ static const struct {
 	{ PH__REQUEST__OP_NIC_DETACH, base_nic_detach },
 	{ PH__REQUEST__OP_PROXY_ATTACH, base_proxy_attach },
 	{ PH__REQUEST__OP_PROXY_DETACH, base_proxy_detach },
+	{ PH__REQUEST__OP_STORAGE, base_storage },
 };
 
 const Ph__Request *ph_base(Ph__Request__OpCase op)

@@ -1758,6 +1758,35 @@ static bool inv_proxy_detach(const Ph__Request *q, const union ph_typed *t)
 			q->proxy_detach->proxy);
 }
 
+/* A snapshot name: exactly what was sent, empty or name_device_valid(). */
+static bool snap_is(const char *typed, const ProtobufCBinaryData *sent)
+{
+	return text_is(typed, NAME_MAX_LEN + 1, sent) &&
+	       (sent->len == 0 || name_device_valid(typed));
+}
+
+/* An instance name that may be absent (the action takes none): "" then. */
+static bool opt_name_is(const char *typed, const ProtobufCBinaryData *sent)
+{
+	return sent->len == 0 ? typed[0] == '\0' : name_is(typed, sent);
+}
+
+static bool inv_storage(const Ph__Request *q, const union ph_typed *t)
+{
+	const Ph__StorageRequest *m = q->storage;
+	const struct ph_storage *s = &t->storage;
+
+	return s->action >= PH_POOL_CREATE && s->action <= PH_INSTANCE_RENAME &&
+	       (int)s->action == (int)m->action && s->pool[0] && name_is(s->pool, &m->pool) &&
+	       opt_name_is(s->name, &m->name) && opt_name_is(s->target, &m->target) &&
+	       (m->target_pool.len ? name_is(s->target_pool, &m->target_pool)
+				   : strcmp(s->target_pool, s->pool) == 0) &&
+	       snap_is(s->snapshot, &m->snapshot) &&
+	       snap_is(s->target_snapshot, &m->target_snapshot) &&
+	       (s->action != PH_POOL_CREATE ||
+		(m->driver.len == 3 && memcmp(m->driver.data, "dir", 3) == 0));
+}
+
 /* What an accepted request of each op promises its handler, keyed by op case. */
 static const struct {
 	Ph__Request__OpCase op;
@@ -1784,6 +1813,7 @@ static const struct {
 	{ PH__REQUEST__OP_NETWORK_DELETE, inv_network_delete },
 	{ PH__REQUEST__OP_NIC_ATTACH, inv_nic_attach },
 	{ PH__REQUEST__OP_NIC_DETACH, inv_nic_detach },
+	{ PH__REQUEST__OP_STORAGE, inv_storage },
 };
 
 /*
@@ -1955,6 +1985,91 @@ static void proxy_checks(void)
 	p.security_uid = 65536;
 	CHECK(ph_check_proxy_attach(&m, &t) < 0,
 	      "decode: proxy_attach with security.uid 65536 is refused");
+}
+
+/*
+ * storage: each action takes its own fields only; names as path components,
+ * snapshot names by name_device_valid(); the driver "dir" alone.
+ */
+static void storage_checks(void)
+{
+	static const struct {
+		const char *what;
+		int action;
+		const char *name, *snap, *target, *tsnap, *tpool, *driver;
+	} bad[] = {
+		{ "no action", 0, "c1", "s", "", "", "", "" },
+		{ "an action past the last (an undeclared enum value)", 10, "c1", "s", "", "", "",
+		  "" },
+		{ "a snapshot ..", 3, "c1", "..", "", "", "", "" },
+		{ "a snapshot .hidden", 3, "c1", ".hidden", "", "", "", "" },
+		{ "a snapshot a/b", 3, "c1", "a/b", "", "", "", "" },
+		{ "a snapshot with a newline", 3, "c1", "s\nx", "", "", "", "" },
+		{ "a snapshot of 64 bytes", 3, "c1",
+		  "s123456789012345678901234567890123456789012345678901234567890123", "", "", "",
+		  "" },
+		{ "a snapshot create without a snapshot", 3, "c1", "", "", "", "", "" },
+		{ "a snapshot delete with a target", 4, "c1", "s", "c2", "", "", "" },
+		{ "a snapshot rename without a new name", 5, "c1", "s", "", "", "", "" },
+		{ "a snapshot rename to ../x", 5, "c1", "s", "", "../x", "", "" },
+		{ "a restore to another pool", 6, "c1", "s", "", "", "p2", "" },
+		{ "a copy without a target", 7, "c1", "", "", "", "", "" },
+		{ "a copy to a target a/b", 7, "c1", "", "a/b", "", "", "" },
+		{ "a copy to a pool ..", 7, "c1", "", "c2", "", "..", "" },
+		{ "a snapshot copy without a target snapshot", 8, "c1", "s", "c2", "", "", "" },
+		{ "a rename with a snapshot", 9, "c1", "s", "c2", "", "", "" },
+		{ "a rename of ../c1", 9, "../c1", "", "c2", "", "", "" },
+		{ "a pool create without a driver", 1, "", "", "", "", "", "" },
+		{ "a pool create of driver btrfs (not yet)", 1, "", "", "", "", "", "btrfs" },
+		{ "a pool create of driver zfs", 1, "", "", "", "", "", "zfs" },
+		{ "a pool create of driver dir;x", 1, "", "", "", "", "", "dir;x" },
+		{ "a pool create with a name", 1, "c1", "", "", "", "", "dir" },
+		{ "a pool delete with a driver", 2, "", "", "", "", "", "dir" },
+	};
+	Ph__StorageRequest m;
+	struct enc e = { .n = 0 };
+	union ph_typed t;
+	Ph__Request *req;
+	char what[160];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ph__storage_request__init(&m);
+		m.action = (Ph__StorageAction)bad[i].action;
+		m.pool = str("default");
+		m.name = str(bad[i].name);
+		m.snapshot = str(bad[i].snap);
+		m.target = str(bad[i].target);
+		m.target_snapshot = str(bad[i].tsnap);
+		m.target_pool = str(bad[i].tpool);
+		m.driver = str(bad[i].driver);
+		build_op(&e, 1, PH__REQUEST__OP_STORAGE, &m);
+		snprintf(what, sizeof(what), "storage: %s", bad[i].what);
+		refused_enc(what, &e, 0, bad[i].action <= 9 ? EINVAL : EPROTO, bad[i].action <= 9);
+	}
+	ph__storage_request__init(&m);
+	m.action = PH__STORAGE_ACTION__STORAGE_INSTANCE_COPY;
+	m.pool = str("default");
+	m.name = str("c1");
+	m.snapshot = str("snap-2026.12_03");
+	m.target = str("c2");
+	build_op(&e, 1, PH__REQUEST__OP_STORAGE, &m);
+	req = accepted("storage: a copy from a snapshot", &e, 0, PH__REQUEST__OP_STORAGE, &t);
+	if (req) {
+		CHECK(t.storage.action == PH_INSTANCE_COPY && strcmp(t.storage.name, "c1") == 0 &&
+			      strcmp(t.storage.snapshot, "snap-2026.12_03") == 0 &&
+			      strcmp(t.storage.target, "c2") == 0 &&
+			      strcmp(t.storage.target_pool, "default") == 0,
+		      "decode: storage: a copy keeps its names; no target pool is the pool");
+		ph__request__free_unpacked(req, NULL);
+	}
+	m.target_pool = str("p2");
+	build_op(&e, 1, PH__REQUEST__OP_STORAGE, &m);
+	req = accepted("storage: a copy to another pool", &e, 0, PH__REQUEST__OP_STORAGE, &t);
+	if (req) {
+		CHECK(strcmp(t.storage.target_pool, "p2") == 0,
+		      "decode: storage: the target pool as sent");
+		ph__request__free_unpacked(req, NULL);
+	}
 }
 
 static void mutants(void)
@@ -2541,6 +2656,7 @@ void test_decode(void)
 	nic_checks();
 	fd_checks();
 	proxy_checks();
+	storage_checks();
 	mutants();
 	CHECK(all_untouched, "decode: every refusal left ret_req, ret_op and ret_typed untouched");
 }
