@@ -21,6 +21,7 @@
 #include "db/db.h"
 #include "log.h"
 #include "model/instances.h"
+#include "model/pools.h"
 #include "model/snapshots.h"
 #include "model/usage.h"
 #include "ops/events.h"
@@ -136,6 +137,7 @@ int main(int argc, char **argv)
 	r = fe_db_open(fe_srv.dir);
 	if (r < 0)
 		return 1;
+	fe_pools_setup(); /* each stored pool's directory, made by moatd if it is not there */
 	fe_events_init();
 	/* moatd has just started (a host boot): what to start, read before the
 	 * watcher records the instances that stopped meanwhile */

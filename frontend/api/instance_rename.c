@@ -20,6 +20,7 @@
 #include "core/http.h"
 #include "log.h"
 #include "model/instances.h"
+#include "model/pools.h"
 #include "model/snapshots.h"
 #include "model/watch.h"
 #include "ops/events.h"
@@ -32,10 +33,10 @@ struct rename_job {
 	char from[NAME_MAX_LEN + 1], to[NAME_MAX_LEN + 1];
 };
 
-static int storage_rename(const char *from, const char *to, struct ph_error *e)
+static int storage_rename(const char *pool, const char *from, const char *to, struct ph_error *e)
 {
 	struct ph_storage_args a = {
-		.action = PH_STORAGE_INSTANCE_RENAME, .pool = FE_POOL, .name = from, .target = to
+		.action = PH_STORAGE_INSTANCE_RENAME, .pool = pool, .name = from, .target = to
 	};
 
 	return ph_call_storage(&a, e);
@@ -81,6 +82,7 @@ static int do_rename(struct fe_op *op, const struct rename_job *j)
 {
 	struct fe_instance_state st;
 	struct ph_error e = { "" };
+	char pool[NAME_MAX_LEN + 1];
 	json_object *ctx;
 	char src[128];
 	int r;
@@ -88,12 +90,14 @@ static int do_rename(struct fe_op *op, const struct rename_job *j)
 	fe_instance_state(j->from, &st);
 	if (st.status_code != 102)
 		return fe_op_fail(op, EBUSY, "Renaming of running instance not allowed");
-	r = storage_rename(j->from, j->to, &e);
+	if (fe_instance_pool_get(j->from, pool) < 0)
+		return fe_op_fail(op, ENOENT, "Instance not found");
+	r = storage_rename(pool, j->from, j->to, &e);
 	if (r < 0)
 		return fe_inst_op_fail_reply(op, r, &e, "Failed to rename the instance's storage");
 	r = fe_instance_rename_rows(j->from, j->to);
 	if (r < 0) {
-		if (storage_rename(j->to, j->from, &e) < 0)
+		if (storage_rename(pool, j->to, j->from, &e) < 0)
 			log_error("instance \"%s\": its storage stays renamed to \"%s\": %s",
 				  j->from, j->to, e.msg);
 		return fe_op_fail(op, -r,

@@ -18,6 +18,7 @@
 #include "core/http.h"
 #include "log.h"
 #include "model/instances.h"
+#include "model/pools.h"
 #include "model/snapshots.h"
 #include "ops/events.h"
 #include "ops/object.h"
@@ -58,7 +59,7 @@ static int storage(enum ph_storage_verb verb, const char *inst, const char *snap
 		   const char *target_snap, struct ph_error *e)
 {
 	struct ph_storage_args a = { .action = verb,
-				     .pool = FE_POOL,
+				     .pool = fe_instance_pool(inst),
 				     .name = inst,
 				     .snapshot = snap,
 				     .target_snapshot = target_snap };

@@ -171,6 +171,16 @@ check_match "the hosts file names r2 after the rename" ',r2$' "$hosts"
 check_fails "and no longer r1" grep -q ',r1$' "$MOAT_DIR/networks/sn80/dnsmasq.hosts"
 check "delete r2 and the network" sh -c 'timeout 60 lxc delete r2 && timeout 60 lxc network delete sn80'
 
+# ---- on another pool -------------------------------------------------------------------------------
+check "lxc storage create sp2 dir" timeout 60 lxc storage create sp2 dir
+check "init p1x on sp2" timeout 120 lxc init bb p1x -s sp2
+check "lxc snapshot p1x s1" timeout 60 lxc snapshot p1x s1
+check "its tree is in sp2" test -d "$MOAT_DIR/storage-pools/sp2/containers-snapshots/p1x/s1/rootfs"
+check "lxc restore p1x s1" timeout 60 lxc restore p1x s1
+check "lxc move p1x p2x" timeout 60 lxc move p1x p2x
+check "its trees moved within sp2" test -d "$MOAT_DIR/storage-pools/sp2/containers-snapshots/p2x/s1/rootfs" -a -d "$MOAT_DIR/storage-pools/sp2/containers/p2x/rootfs"
+check "delete p2x and sp2" sh -c 'timeout 60 lxc delete p2x && timeout 60 lxc storage delete sp2'
+
 # ---- pylxd ---------------------------------------------------------------------------------------
 cat >"$T/pylxd_snap.py" <<'PY'
 import sys, warnings
