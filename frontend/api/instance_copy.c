@@ -123,10 +123,12 @@ static int run_copy(struct fe_op *op, void *data)
 			(void)ph_call_instance_delete(j->name, FE_POOL, NULL);
 	}
 	fe_instance_status_forget(j->name);
-	if (r < 0)
+	if (r < 0) {
 		fe_instance_delete_row(j->name);
-	else
+	} else {
+		fe_instance_mark_finished(j->name);
 		fe_inst_lifecycle("instance-created", j->name);
+	}
 	fe_instance_idle(j->name);
 	fe_instance_idle(j->source);
 	return r;
@@ -241,6 +243,7 @@ int fe_inst_create_copy(struct fe_resp *resp, json_object *body, json_object *so
 			fe_error(resp, 500, "Failed to record the instance");
 		goto out;
 	}
+	(void)fe_instance_mark_unfinished(i.name); /* a daemon killed meanwhile: swept */
 	snprintf(j->name, sizeof(j->name), "%s", i.name);
 	j->instance_only = ionly || conly;
 	op = fe_op_new("task", "Creating instance", copy_resources(i.name, raw));

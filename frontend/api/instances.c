@@ -328,6 +328,7 @@ static int run_create(struct fe_op *op, void *data)
 		fe_inst_op_fail_reply(op, r, &e, "Failed creating instance storage");
 		goto undo;
 	}
+	fe_instance_mark_finished(j->name);
 	fe_instance_idle(j->name);
 	fe_inst_lifecycle("instance-created", j->name);
 	return 0;
@@ -509,6 +510,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 			fe_error(resp, 500, "Failed to record the instance");
 		goto out;
 	}
+	(void)fe_instance_mark_unfinished(i.name);
 	j = calloc(1, sizeof(*j));
 	op = j ? fe_op_new("task", "Creating instance", fe_instance_resources(i.name)) : NULL;
 	if (!op) {

@@ -134,6 +134,15 @@ static const char *const migrations[] = {
 	" config TEXT NOT NULL DEFAULT '{}',"
 	" ports TEXT NOT NULL DEFAULT '[]',"
 	" PRIMARY KEY (network, listen_address));",
+
+	/*
+	 * 6: the instances whose create or copy has not finished: the next
+	 * frontend removes them, storage then row (model/instance_sweep.c), so
+	 * a daemon killed mid-copy leaves neither.
+	 */
+	"CREATE TABLE instances_unfinished ("
+	" name TEXT PRIMARY KEY NOT NULL REFERENCES instances (name)"
+	"  ON DELETE CASCADE ON UPDATE CASCADE);",
 };
 
 int fe_db_schema_version(void)

@@ -122,6 +122,26 @@ check "c6 can then be made" timeout 120 lxc copy c5 c6
 check "and it starts" timeout 120 lxc start c6
 check_eq "its hostname is its own" c6 "$(timeout 30 lxc exec c6 -- cat /etc/hostname)"
 
+# moatd killed (-9) mid-copy, its frontend with it: once it is started again
+# neither the row nor a tree of the copy is left (the frontend sweeps the
+# unfinished instance, moatd the staged tree)
+dd if=/dev/zero of="$POOL/containers/c4/rootfs/root/big" bs=1M count=1500 status=none
+api POST /1.0/instances -d "$(copy_body k1 c4)" >/dev/null
+staged() { ls -a "$POOL/containers" | grep -q '^\.k1\.'; }
+if eventually 30 staged; then
+	kill -9 "$MOATD_PID"
+	check "the frontend goes with moatd" eventually 10 sh -c "! pgrep -x moatd-api -P $MOATD_PID"
+	daemon_start
+	check "moatd started again answers" wait_api 10
+	check "neither the row nor a tree of the killed copy is left" eventually 30 no_trace k1
+	check "the name can be used again" timeout 120 lxc copy c4 k1 --instance-only
+	check_eq "and that copy is whole" 1572864000 "$(stat -c %s "$POOL/containers/k1/rootfs/root/big")"
+	check "k1 deleted" timeout 60 lxc delete k1
+else
+	not_ok "the copy of a 1.5 GB tree was never seen staged"
+fi
+rm -f "$POOL/containers/c4/rootfs/root/big"
+
 # ---- pylxd --------------------------------------------------------------------------------------
 cat >"$T/pylxd_copy.py" <<'PY'
 import sys, warnings
