@@ -5,8 +5,9 @@
 # source's, it is stopped, its volatile keys are new (base image kept, a
 # new MAC), the hostname template runs at its first start, a running
 # source is copied and keeps running, the answers to a taken name (409)
-# and a missing source (404), and a copy that fails leaves no row and no
-# tree.
+# and a missing source (404), and a copy that fails (a name taken in the
+# pool or by liblxc, a source without its tree, moatd killed mid-copy)
+# leaves no row and no tree.
 . "$(dirname "$0")/../lib/lib.sh"
 
 daemon_start
