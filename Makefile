@@ -69,7 +69,7 @@ LIBS_CLI := $(call pc,libcurl json-c yaml-0.1 libarchive gnutls)
 GEN := $(B)/gen/proto/privhelper.pb-c.c
 GEN_H := $(B)/gen/proto/privhelper.pb-c.h
 
-COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c
+COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c common/cgroup.c common/fd.c
 # the rules of the security keys' text (raw.lxc, seccomp, sysctls): both daemons
 RAWCONF_SRC := common/rawconf.c
 # websocket framing: moatd-api and moat only, never moatd (it parses no frame)
@@ -121,7 +121,7 @@ $(B)/moatd-api: $(call obj,$(FE_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC) common/s
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_FE)
 
 # a proxy device's unprivileged relay, exec'd by moatd's forwarder (privhelper/proxy_fwd.c)
-$(B)/moat-forward: $(call obj,forward/main.c common/sandbox.c)
+$(B)/moat-forward: $(call obj,forward/main.c common/fd.c common/sandbox.c)
 	$(CC) $(LDFLAGS) $^ -o $@ $(call pc,libseccomp)
 
 # the confined tree worker, exec'd by moatd pivoted into a pool (privhelper/storage.c):

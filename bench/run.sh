@@ -354,6 +354,51 @@ m_snapshot() {
 bench snapshot none m_snapshot none
 NOTE[snapshot]="n/a: the server has no snapshots yet"
 
+# restore of the snapshot of the same run (a running instance: stopped and
+# started again around it, by every server); copy of a stopped instance
+# (with its one snapshot), the copy deleted after each run
+m_restore() {
+	local s e
+	s=$EPOCHREALTIME
+	local cmd=(restore "${2}e" "s$1$3")
+	[ "$CLI" = incus ] && cmd=(snapshot restore "${2}e" "s$1$3")
+	if ! cli "${cmd[@]}" >/dev/null 2>"$W/err"; then
+		[ "$1" = moat ] && { echo n/a; return; }
+		say "bench: failed: $CLI ${cmd[*]}"
+		exit 1
+	fi
+	e=$EPOCHREALTIME
+	echo $((${e/./} - ${s/./}))
+}
+bench restore none m_restore none
+NOTE[restore]="n/a: the server has no restore yet"
+if want copy; then
+	for d in "${DAEMONS[@]}"; do
+		read -r _ _ pfx _ <<<"$d"
+		on "$d" init busybox "${pfx}src" >/dev/null 2>&1
+	done
+fi
+m_copy() {
+	local s e
+	s=$EPOCHREALTIME
+	if ! cli copy "${2}src" "${2}cp$3" >/dev/null 2>"$W/err"; then
+		[ "$1" = moat ] && { echo n/a; return; }
+		say "bench: failed: $CLI copy ${2}src ${2}cp$3"
+		exit 1
+	fi
+	e=$EPOCHREALTIME
+	echo $((${e/./} - ${s/./}))
+}
+t_copy() { cli delete -f "${2}cp$3" >/dev/null 2>&1 || true; }
+bench copy none m_copy t_copy
+NOTE[copy]="n/a: the server has no copy yet"
+if want copy; then
+	for d in "${DAEMONS[@]}"; do
+		read -r _ _ pfx _ <<<"$d"
+		on "$d" delete -f "${pfx}src" >/dev/null 2>&1
+	done
+fi
+
 s_delete() { cli launch busybox "${2}d$3" >/dev/null 2>&1; }
 m_delete() { us cli delete -f "${2}d$3"; }
 bench delete-running s_delete m_delete none
@@ -559,7 +604,7 @@ stats() { # values... -> "min median max" (values sorted numerically)
 fmt() { # value unit
 	case $1 in -|n/a) echo "$1" ;; *) if [ "$2" = ms ]; then awk -v v="$1" 'BEGIN { printf "%.1f", v / 1000 }'; else echo "$1"; fi ;; esac
 }
-declare -A GOAL=([launch]="≤ 0.20" [exec]="≤ 0.33" [exec-10-in-a-row]="≤ 0.33" [snapshot]="≤ 0.33" [delete-running]="≤ 0.20"
+declare -A GOAL=([launch]="≤ 0.20" [exec]="≤ 0.33" [exec-10-in-a-row]="≤ 0.33" [snapshot]="≤ 0.33" [restore]="≤ 0.33" [copy]="≤ 0.33" [delete-running]="≤ 0.20"
 	[list-500]="≤ 0.10" [list-500-json]="≤ 0.10" [rps-1-client]="≥ 5" [rps-8-clients]="≥ 5")
 ratio() { # A B: A/B with two decimals, or n/a
 	awk -v m="$1" -v l="$2" 'BEGIN { if (m == "n/a" || m == "-" || l == "-" || l + 0 == 0) print "n/a"; else printf "%.2f", m / l }'

@@ -37,6 +37,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "sandbox.h"
 
 #define CONNS_MAX 64      /* streams at once; more wait in the backlog */
@@ -76,32 +77,6 @@ static struct conn conns[CONNS_MAX];
 static struct sess sessions[UDP_MAX];
 static char dgram[65536];
 
-static socklen_t end_addr(const struct end *e, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (e->family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(e->port);
-		memcpy(&in->sin_addr, e->addr, 4);
-		return sizeof(*in);
-	}
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	in6->sin6_family = AF_INET6;
-	in6->sin6_port = htons(e->port);
-	memcpy(&in6->sin6_addr, e->addr, 16);
-	return sizeof(*in6);
-}
-
-static int resolve(int root, const char *path, unsigned flags, unsigned long long resolve_how)
-{
-	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = resolve_how };
-
-	return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
-}
-
 /* ---- streams ------------------------------------------------------------------- */
 
 static void conn_close(struct conn *c)
@@ -125,12 +100,13 @@ static int dial(const struct end *e, int croot, bool *ret_connecting)
 		return -errno;
 	if (e->unix_path[0]) {
 		/* resolved in the connect side's root, reached through our own descriptor */
-		via = resolve(croot, e->unix_path, O_PATH, RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
+		via = fd_openat2(croot, e->unix_path, O_PATH,
+				 RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS);
 		r = via < 0 ? -errno : 0;
 		snprintf(((struct sockaddr_un *)&ss)->sun_path, sizeof(struct sockaddr_un) - 2,
 			 "/proc/self/fd/%d", via);
 	} else {
-		len = end_addr(e, &ss);
+		len = fd_sockaddr_ip(e->family, e->addr, e->port, &ss);
 	}
 	if (r == 0 && connect(fd, (struct sockaddr *)&ss, len) < 0)
 		r = errno == EINPROGRESS ? 1 : -errno;
@@ -263,7 +239,8 @@ static struct sess *session(const struct sockaddr_storage *peer, socklen_t len,
 		close(idlest->fd);
 	idlest->fd = socket(target->family, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (idlest->fd >= 0 &&
-	    connect(idlest->fd, (struct sockaddr *)&ss, end_addr(target, &ss)) < 0) {
+	    connect(idlest->fd, (struct sockaddr *)&ss,
+		    fd_sockaddr_ip(target->family, target->addr, target->port, &ss)) < 0) {
 		close(idlest->fd);
 		idlest->fd = -1;
 	}

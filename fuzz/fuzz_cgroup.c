@@ -1,19 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libFuzzer target for ph_cgroup_path() and ph_cgroup_within()
- * (privhelper/cgroup.c), which moatd (root) runs on a container init's
- * /proc/<pid>/cgroup: the container names its own sub-cgroups, newlines
- * included. The first byte picks the controller; the rest is the text.
- * Checked: a path found is absolute, fits, and is in the text; "within"
- * holds only if the first line found for the controller is the directory
- * or below it.
+ * libFuzzer target for cgroup_line() and cgroup_payload() (common/cgroup.c)
+ * as moatd (root) runs them on a container init's /proc/<pid>/cgroup for
+ * limits.c's live writes (privhelper/cgroup.c): the container names its
+ * own sub-cgroups, newlines included. The first byte picks the controller;
+ * the rest is the text. Checked: a path found is absolute, fits, and is in
+ * the text; the payload of c1 is "/lxc.payload.c1" only if the first line
+ * found for the controller is that directory or below it.
  */
 #include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "ph.h"
+#include "cgroup.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -22,7 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const ctrls[] = { "", "memory", "pids", "cpuacct", "name=systemd" };
 	static const char dir[] = "/lxc.payload.c1";
 	const char *ctrl;
-	char *text, out[64];
+	char *text, out[64], payload[64];
 	size_t n;
 	int r;
 
@@ -35,14 +35,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 1, size - 1);
 	text[size - 1] = '\0';
 
-	r = ph_cgroup_path(text, ctrl, out, sizeof(out));
+	r = cgroup_line(text, ctrl, out, sizeof(out));
 	if (r == 0) {
 		n = strnlen(out, sizeof(out));
 		if (n == 0 || n >= sizeof(out) || out[0] != '/' || !strstr(text, out))
 			abort();
 	}
-	if (ph_cgroup_within(text, ctrl, dir)) {
-		/* the first line for ctrl decides what ph_cgroup_path saw */
+	if (cgroup_payload(text, ctrl, NULL, "c1", payload, sizeof(payload)) == 0 &&
+	    strcmp(payload, dir) == 0) {
+		/* the first line for ctrl decides what cgroup_line saw */
 		if (r != 0 && r != -EINVAL)
 			abort();
 		if (r == 0 && (strncmp(out, dir, strlen(dir)) != 0 ||

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * libFuzzer target for fe_cgroup_line() and fe_cgroup_payload()
- * (frontend/model/usage.c), which moatd-api (unprivileged) runs on a
+ * libFuzzer target for cgroup_line() and cgroup_payload()
+ * (common/cgroup.c), which moatd-api (unprivileged) runs on a
  * container init's /proc/<pid>/cgroup to find the payload cgroup whose
  * counters it reads: the container names its own sub-cgroups, newlines
  * included. The first byte picks the controller, the second moatd's own
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cgroup.h"
 #include "model/usage.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -56,13 +57,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(text, data + 2, size - 2);
 	text[size - 2] = '\0';
 
-	r = fe_cgroup_line(text, ctrl, line, sizeof(line));
+	r = cgroup_line(text, ctrl, line, sizeof(line));
 	if (r == 0) {
 		n = strnlen(line, sizeof(line));
 		if (n == 0 || n >= sizeof(line) || line[0] != '/' || !strstr(text, line))
 			abort();
 	}
-	if (fe_cgroup_payload(text, ctrl, base, "c1", out, sizeof(out)) == 0) {
+	if (cgroup_payload(text, ctrl, base, "c1", out, sizeof(out)) == 0) {
 		const char *rest = out;
 
 		if (!liblxc_name(rest)) {
@@ -75,7 +76,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				abort();
 		}
 		/* the first line for ctrl is the directory or below it */
-		r = fe_cgroup_line(text, ctrl, line, sizeof(line));
+		r = cgroup_line(text, ctrl, line, sizeof(line));
 		n = strlen(out);
 		if (r == 0 && (strncmp(line, out, n) != 0 || (line[n] != '\0' && line[n] != '/')))
 			abort();

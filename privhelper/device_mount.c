@@ -39,6 +39,7 @@
 #include <dirent.h>
 
 #include "cleanup.h"
+#include "fd.h"
 #include "ph.h"
 
 /* ---- the check ------------------------------------------------------------ */
@@ -143,58 +144,39 @@ void ph_devices_unstage(struct ph_ctx *ctx, const char *name)
 	(void)rmdir(dir);
 }
 
-/* A user namespace with the containers' map (shift=true): its descriptor, or < 0. */
+/*
+ * A user namespace with the containers' map (shift=true): its descriptor,
+ * or < 0. A child unshares one, says so, and waits while moatd maps it
+ * (ph_userns_map(), as for the tree worker) and takes its descriptor.
+ */
 static int idmap_userns(struct ph_ctx *ctx)
 {
-	char path[64], map[64];
-	int fd = -EBADF, sync[2], st;
+	int fd = -EBADF, hold[2] = { -1, -1 }, told[2] = { -1, -1 }, st;
+	char path[64], c = 0;
 	pid_t pid;
 
-	if (pipe2(sync, O_CLOEXEC) < 0)
-		return -errno;
-	pid = fork();
-	if (pid < 0) {
-		close(sync[0]);
-		close(sync[1]);
+	if (pipe2(hold, O_CLOEXEC) < 0 || pipe2(told, O_CLOEXEC) < 0) {
+		close(hold[0]);
+		close(hold[1]);
 		return -errno;
 	}
+	pid = fork();
 	if (pid == 0) {
-		char c;
-
-		close(sync[1]);
-		if (unshare(CLONE_NEWUSER) < 0)
+		close(hold[1]);
+		if (unshare(CLONE_NEWUSER) < 0 || write(told[1], "u", 1) != 1)
 			_exit(1);
-		(void)!read(sync[0], &c, 1); /* until the parent took the namespace */
+		(void)!read(hold[0], &c, 1); /* until the parent took the namespace */
 		_exit(0);
 	}
-	close(sync[0]);
-	for (int k = 0; k < 100; k++) { /* until the child unshared */
-		char a[64], b[64];
-		ssize_t na, nb;
-
-		snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-		na = readlink(path, a, sizeof(a) - 1);
-		nb = readlink("/proc/self/ns/user", b, sizeof(b) - 1);
-		if (na > 0 && nb > 0 && (na != nb || memcmp(a, b, (size_t)na) != 0))
-			break;
-		usleep(1000);
-	}
-	for (int k = 0; k < 2; k++) {
-		int m;
-
-		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, k ? "gid_map" : "uid_map");
-		snprintf(map, sizeof(map), "0 %u 65536\n",
-			 k ? ctx->idmap_base_gid : ctx->idmap_base);
-		m = open(path, O_WRONLY | O_CLOEXEC);
-		if (m < 0 || write(m, map, strlen(map)) != (ssize_t)strlen(map))
-			goto out;
-		close(m);
-	}
+	close(hold[0]);
+	close(told[1]);
 	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-out:
-	close(sync[1]);
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+	if (pid > 0 && read(told[0], &c, 1) == 1 &&
+	    ph_userns_map(pid, ctx->idmap_base, ctx->idmap_base_gid) == 0)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	close(told[0]);
+	close(hold[1]);
+	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	return fd < 0 ? -EIO : fd;
 }
@@ -202,10 +184,9 @@ out:
 /* Open a host source: no symlink or magic link on the way, and it is the path asked. */
 static int open_source(const struct ph_device *d, struct stat *ret_st)
 {
-	struct open_how how = { .flags = O_PATH | O_CLOEXEC,
-				.resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
 	char proc[64], real[PH_DEVICE_PATH_MAX + 1];
-	int fd = (int)syscall(SYS_openat2, AT_FDCWD, d->source, &how, sizeof(how));
+	int fd = fd_openat2(AT_FDCWD, d->source, O_PATH,
+			    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS);
 	ssize_t n;
 
 	if (fd < 0)

@@ -34,7 +34,11 @@
 #include <lxc/lxccontainer.h>
 
 #include "cleanup.h"
+#include "fd.h"
 #include "ph.h"
+
+/* resolved in the container's root, never through a magic link */
+#define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
 static int check_dev_op(const ProtobufCBinaryData *name, const Ph__Device *dev,
 			struct ph_instance_ref *ret_ref, struct ph_device *ret_dev)
@@ -83,14 +87,6 @@ static int ns_open(pid_t pid, const char *ns)
 	return open(path, O_RDONLY | O_CLOEXEC);
 }
 
-static int in_root(int root, const char *path, unsigned flags)
-{
-	struct open_how how = { .flags = flags | O_CLOEXEC,
-				.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
-
-	return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
-}
-
 /* Make path (and its parents) under root: the last one a directory or an empty file. */
 static int make_target(int root, const char *path, bool dir)
 {
@@ -105,7 +101,7 @@ static int make_target(int root, const char *path, bool dir)
 
 		if (slash)
 			*slash = '\0';
-		fd = in_root(root, buf, O_PATH);
+		fd = fd_openat2(root, buf, O_PATH, IN_ROOT);
 		if (fd < 0 && errno == ENOENT) {
 			const char *leaf = strrchr(buf, '/') + 1;
 
@@ -115,7 +111,7 @@ static int make_target(int root, const char *path, bool dir)
 				fd = mkdirat(parent, leaf, 0755);
 			if (fd < 0 && errno != EEXIST)
 				return -errno;
-			fd = in_root(root, buf, O_PATH);
+			fd = fd_openat2(root, buf, O_PATH, IN_ROOT);
 		}
 		if (fd < 0)
 			return -errno;
@@ -151,7 +147,7 @@ static int attach_child(const char *stage, const struct ph_device *d, int userns
 	target = make_target(root, d->path, S_ISDIR(st.st_mode));
 	if (target < 0)
 		return target;
-	target = in_root(root, d->path, O_PATH);
+	target = fd_openat2(root, d->path, O_PATH, IN_ROOT);
 	if (target < 0 || syscall(SYS_move_mount, mfd, "", target, "",
 				  MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
 		return -errno;
@@ -274,7 +270,7 @@ static int detach_child(const char *stage, const struct ph_device *d, int userns
 	if (d->kind == PH_DEV_DISK || root < 0)
 		return 0;
 	/* a node's mount point: the empty file made for it goes too */
-	fd = in_root(root, d->path, O_PATH | O_NOFOLLOW);
+	fd = fd_openat2(root, d->path, O_PATH | O_NOFOLLOW, IN_ROOT);
 	if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size == 0)
 		(void)unlink(d->path);
 	return 0;

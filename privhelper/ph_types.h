@@ -438,6 +438,9 @@ int ph_tree(const char *root, int in_fd, const char *cmd, const char *a, const c
  * 0, the worker's negative errno, or -EPROTO for an answer of another size.
  */
 int ph_tree_ask(const char *root, const char *const *argv, void *reply, size_t size, int *ret_fd);
+/* Map ids 0-65535 of pid's new user namespace to host uid.. and gid.. (storage.c's
+ * confined worker: 0 and 0; a disk's idmapped mount: the containers' base). */
+int ph_userns_map(pid_t pid, uint32_t uid, uint32_t gid);
 /* A binary beside moatd's own (moat-forward, moat-tree), opened read-only
  * if it is root's and writable by root alone; else a negative errno. */
 int ph_open_beside(const char *name);
@@ -539,10 +542,6 @@ int ph_render_sec(struct ph_ctx *ctx, FILE *f, const char *name,
 int ph_sec_load_modules(const struct ph_sec_config *s, char *why, size_t why_size);
 
 /* ---- cgroup.c: a running container's payload cgroup directories --------- */
-/* The path of ctrl's line ("" = cgroup2) in a /proc/<pid>/cgroup text. */
-int ph_cgroup_path(const char *text, const char *ctrl, char *out, size_t size);
-/* Does every line of ctrl lie in dir or below it (and is there one)? */
-bool ph_cgroup_within(const char *text, const char *ctrl, const char *dir);
 /* Is controller ctrl ("memory") on a cgroup v1 hierarchy (a hybrid host), or on cgroup2? */
 bool ph_cgroup_v1(const char *ctrl);
 /* The mount point of cgroup2 ("/sys/fs/cgroup" or "/sys/fs/cgroup/unified"), or NULL. */

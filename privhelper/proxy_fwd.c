@@ -28,34 +28,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fd.h"
 #include "ph.h"
 #include "sandbox.h"
-
-static socklen_t end_addr(const struct ph_proxy_end *e, struct sockaddr_storage *ss)
-{
-	memset(ss, 0, sizeof(*ss));
-	if (e->family == AF_INET) {
-		struct sockaddr_in *in = (struct sockaddr_in *)ss;
-
-		in->sin_family = AF_INET;
-		in->sin_port = htons(e->port);
-		memcpy(&in->sin_addr, e->addr, 4);
-		return sizeof(*in);
-	}
-	struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
-
-	in6->sin6_family = AF_INET6;
-	in6->sin6_port = htons(e->port);
-	memcpy(&in6->sin6_addr, e->addr, 16);
-	return sizeof(*in6);
-}
-
-static int resolve(int root, const char *path, unsigned flags, unsigned long long resolve_how)
-{
-	struct open_how how = { .flags = flags | O_CLOEXEC, .resolve = resolve_how };
-
-	return (int)syscall(SYS_openat2, root, path, &how, sizeof(how));
-}
 
 int ph_proxy_dir(int root, bool in_root, const char *path, const char **ret_leaf)
 {
@@ -63,8 +38,9 @@ int ph_proxy_dir(int root, bool in_root, const char *path, const char **ret_leaf
 
 	*ret_leaf = strrchr(path, '/') + 1;
 	snprintf(parent, sizeof(parent), "%.*s", (int)(*ret_leaf - path), path);
-	return resolve(root, parent, O_PATH | O_DIRECTORY,
-		       RESOLVE_NO_MAGICLINKS | (in_root ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS));
+	return fd_openat2(root, parent, O_PATH | O_DIRECTORY,
+			  RESOLVE_NO_MAGICLINKS |
+				  (in_root ? RESOLVE_IN_ROOT : RESOLVE_NO_SYMLINKS));
 }
 
 /*
@@ -93,7 +69,7 @@ static int bind_unix(int fd, int root, bool in_root, const char *path, mode_t mo
 	umask(old);
 	(void)setfsuid(0);
 	(void)setfsgid(0);
-	sock = r < 0 ? -1 : resolve(dir, leaf, O_PATH | O_NOFOLLOW, RESOLVE_BENEATH);
+	sock = r < 0 ? -1 : fd_openat2(dir, leaf, O_PATH | O_NOFOLLOW, RESOLVE_BENEATH);
 	if (r == 0 && (sock < 0 || fstat(sock, &st) < 0 || !S_ISSOCK(st.st_mode) ||
 		       fchownat(sock, "", uid, gid, AT_EMPTY_PATH) < 0))
 		r = errno ? -errno : -EIO;
@@ -118,7 +94,8 @@ static int open_listener(const struct ph_proxy *p, const struct ph_proxy_run *ru
 			      p->mode, run->sock_uid, run->sock_gid);
 	} else {
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-		if (bind(fd, (struct sockaddr *)&ss, end_addr(e, &ss)) < 0)
+		if (bind(fd, (struct sockaddr *)&ss,
+			 fd_sockaddr_ip(e->family, e->addr, e->port, &ss)) < 0)
 			r = -errno;
 	}
 	if (r == 0 && type == SOCK_STREAM && listen(fd, 128) < 0)

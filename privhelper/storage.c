@@ -144,15 +144,19 @@ int ph_open_beside(const char *name)
 	return fd < 0 ? -errno : fd;
 }
 
-static int write_file(const char *path, const char *text)
+int ph_userns_map(pid_t pid, uint32_t uid, uint32_t gid)
 {
-	__do_close int fd = open(path, O_WRONLY | O_CLOEXEC);
-	size_t n = strlen(text);
+	char path[64], map[64];
 
-	if (fd < 0)
-		return -errno;
-	if (write(fd, text, n) != (ssize_t)n)
-		return -errno;
+	for (int k = 0; k < 2; k++) {
+		__do_close int fd = -EBADF;
+
+		snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, k ? "gid_map" : "uid_map");
+		snprintf(map, sizeof(map), "0 %u 65536\n", k ? gid : uid);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0 || write(fd, map, strlen(map)) != (ssize_t)strlen(map))
+			return -(errno ? errno : EIO);
+	}
 	return 0;
 }
 
@@ -213,7 +217,7 @@ static int run_tree(const char *root, int in_fd, const char *const *argv)
 	const char *envp[] = { NULL };
 	int to_child[2], to_parent[2], st, r = 0;
 	__do_close int exe = ph_open_beside("moat-tree");
-	char path[64], c = 0;
+	char c = 0;
 	pid_t pid;
 
 	if (exe < 0)
@@ -251,11 +255,7 @@ static int run_tree(const char *root, int in_fd, const char *const *argv)
 	close(to_child[0]);
 	close(to_parent[1]);
 	if (pid > 0 && read(to_parent[0], &c, 1) == 1 && c == 'u') {
-		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)pid);
-		r = write_file(path, "0 0 65536\n");
-		snprintf(path, sizeof(path), "/proc/%d/gid_map", (int)pid);
-		if (r == 0)
-			r = write_file(path, "0 0 65536\n");
+		r = ph_userns_map(pid, 0, 0);
 		if (r == 0 && write(to_child[1], "m", 1) != 1)
 			r = -EPIPE;
 	}

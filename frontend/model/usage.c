@@ -17,8 +17,8 @@
  * hierarchy lies in it or below it. That text holds names the container
  * chose (its sub-cgroups, newlines included): a forged line can only make
  * the check fail (the counters are then not shown), never point the read
- * elsewhere. fe_cgroup_line() and fe_cgroup_payload() are pure and fuzzed
- * (fuzz/fuzz_usage.c).
+ * elsewhere. cgroup_line() and cgroup_payload() (common/cgroup.c, the
+ * rules moatd uses too) are pure and fuzzed (fuzz/fuzz_usage.c).
  *
  * The files and their units are cgroup2's on a cgroup2-only host (one
  * directory: pids.current, cpu.stat's usage_usec, memory.current,
@@ -42,136 +42,9 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "cgroup.h"
 #include "cleanup.h"
 #include "name.h"
-
-/* liblxc tries "<name>" then "<name>-1" to "<name>-999". */
-#define PAYLOAD_TRIES 1000
-#define PREFIX "/lxc.payload."
-
-/* Does the comma-separated list [s, s + n) name ctrl? "" is only cgroup2's empty list. */
-static bool lists(const char *s, size_t n, const char *ctrl)
-{
-	size_t k = strlen(ctrl), at = 0;
-
-	if (k == 0)
-		return n == 0;
-	while (at <= n) {
-		const char *comma = memchr(s + at, ',', n - at);
-		size_t len = comma ? (size_t)(comma - (s + at)) : n - at;
-
-		if (len == k && memcmp(s + at, ctrl, k) == 0)
-			return true;
-		at += len + 1;
-	}
-	return false;
-}
-
-/* The path of the next line from *pos whose controllers name ctrl; false at
- * the end. Lines without two ':' are passed over. */
-static bool next_path(const char *text, size_t *pos, const char *ctrl, const char **ret,
-		      size_t *ret_len)
-{
-	while (text[*pos]) {
-		const char *l = text + *pos, *c1, *c2;
-		size_t n = strcspn(l, "\n");
-
-		*pos += n + (l[n] == '\n');
-		c1 = memchr(l, ':', n);
-		c2 = c1 ? memchr(c1 + 1, ':', n - (size_t)(c1 + 1 - l)) : NULL;
-		if (c2 && lists(c1 + 1, (size_t)(c2 - c1 - 1), ctrl)) {
-			*ret = c2 + 1;
-			*ret_len = n - (size_t)(c2 + 1 - l);
-			return true;
-		}
-	}
-	return false;
-}
-
-int fe_cgroup_line(const char *text, const char *ctrl, char *ret, size_t size)
-{
-	size_t pos = 0, n;
-	const char *p;
-
-	if (!next_path(text, &pos, ctrl, &p, &n))
-		return -ENOENT;
-	if (n == 0 || p[0] != '/' || n >= size)
-		return -EINVAL;
-	memcpy(ret, p, n);
-	ret[n] = '\0';
-	return 0;
-}
-
-/* Is [p, p + n) dir or below it? */
-static bool below(const char *p, size_t n, const char *dir)
-{
-	size_t k = strlen(dir);
-
-	return n >= k && memcmp(p, dir, k) == 0 && (n == k || p[k] == '/');
-}
-
-/* Every line of ctrl lies in dir or below it, and there is one. */
-static bool all_below(const char *text, const char *ctrl, const char *dir)
-{
-	size_t pos = 0, n;
-	const char *p;
-	bool any = false;
-
-	while (next_path(text, &pos, ctrl, &p, &n)) {
-		if (!below(p, n, dir))
-			return false;
-		any = true;
-	}
-	return any;
-}
-
-/* Which of liblxc's names for name's payload directly below pre the path
- * starts with: 0 for "<name>", n for "<name>-<n>"; -1 for none. */
-static int payload_index(const char *path, const char *pre, const char *name)
-{
-	size_t k = strlen(pre), m = strlen(name);
-	const char *s;
-	int idx = 0;
-
-	if (strncmp(path, pre, k) != 0 || strncmp(path + k, PREFIX, strlen(PREFIX)) != 0 ||
-	    strncmp(path + k + strlen(PREFIX), name, m) != 0)
-		return -1;
-	s = path + k + strlen(PREFIX) + m;
-	if (*s == '-' && s[1] >= '1' && s[1] <= '9') /* "%d": no sign, no leading 0 */
-		for (s++; *s >= '0' && *s <= '9' && idx < PAYLOAD_TRIES; s++)
-			idx = idx * 10 + (*s - '0');
-	return (*s == '\0' || *s == '/') && idx < PAYLOAD_TRIES ? idx : -1;
-}
-
-int fe_cgroup_payload(const char *text, const char *ctrl, const char *base, const char *name,
-		      char *ret, size_t size)
-{
-	char first[PATH_MAX], dir[PATH_MAX];
-	int r = fe_cgroup_line(text, ctrl, first, sizeof(first));
-
-	if (r < 0)
-		return r;
-	/* escaped to the root first, then below moatd's cgroup (none when that is the root) */
-	for (int form = 0; form < 2; form++) {
-		const char *pre = form == 0 ? "" : base;
-		int idx, n;
-
-		if (form == 1 && (!base || base[0] != '/' || strcmp(base, "/") == 0))
-			break;
-		idx = payload_index(first, pre, name);
-		if (idx < 0)
-			continue;
-		n = idx ? snprintf(dir, sizeof(dir), "%s" PREFIX "%s-%d", pre, name, idx)
-			: snprintf(dir, sizeof(dir), "%s" PREFIX "%s", pre, name);
-		if (n < 0 || (size_t)n >= sizeof(dir) || !all_below(text, ctrl, dir))
-			continue;
-		if ((size_t)n >= size)
-			return -ENAMETOOLONG;
-		memcpy(ret, dir, (size_t)n + 1);
-		return 0;
-	}
-	return -ESRCH;
-}
 
 uint64_t fe_cgroup_number(const char *text, const char *field)
 {
@@ -204,9 +77,9 @@ void fe_usage_init(const char *moatd_cgroup)
 
 	only_v2 = stat("/sys/fs/cgroup/cgroup.controllers", &st) == 0;
 	for (size_t k = 0; k < ARRAY_SIZE(v1); k++)
-		if (fe_cgroup_line(moatd_cgroup, v1[k].ctrl, v1[k].base, sizeof(v1[k].base)) < 0)
+		if (cgroup_line(moatd_cgroup, v1[k].ctrl, v1[k].base, sizeof(v1[k].base)) < 0)
 			v1[k].base[0] = '\0';
-	if (fe_cgroup_line(moatd_cgroup, "", v2[0].base, sizeof(v2[0].base)) < 0)
+	if (cgroup_line(moatd_cgroup, "", v2[0].base, sizeof(v2[0].base)) < 0)
 		v2[0].base[0] = '\0';
 }
 
@@ -242,8 +115,8 @@ int fe_usage_read(const char *name, int pid, struct fe_usage *ret)
 	snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
 	r = buf_read_file(path, init, sizeof(init));
 	for (size_t k = 0; r == 0 && k < nh; k++) {
-		r = fe_cgroup_payload(init, h[k].ctrl, h[k].base[0] ? h[k].base : NULL, name, rel,
-				      sizeof(rel));
+		r = cgroup_payload(init, h[k].ctrl, h[k].base[0] ? h[k].base : NULL, name, rel,
+				   sizeof(rel));
 		if (r == 0)
 			snprintf(dir[k], sizeof(dir[k]), "%s%s", h[k].mount, rel);
 	}

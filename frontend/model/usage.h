@@ -27,22 +27,7 @@ void fe_usage_init(const char *moatd_cgroup);
  * untouched) when its payload cgroup is not where liblxc puts it. */
 int fe_usage_read(const char *name, int pid, struct fe_usage *ret);
 
-/* Pure, for the tests and the fuzz target: */
-
-/* The path of text's first line "id:controllers:path" whose controllers
- * name ctrl ("" = cgroup2's empty list); -ENOENT when none, -EINVAL when
- * it is not absolute or does not fit in size. */
-int fe_cgroup_line(const char *text, const char *ctrl, char *ret, size_t size);
-/*
- * The payload directory of instance name for ctrl, as liblxc 5.0 names it:
- * "/lxc.payload.<name>" (escaped to the root) or base (moatd's own path of
- * ctrl; NULL when not known) and that, either with "-<n>" (1-999) when the
- * name was taken. The init's first line of ctrl picks which; it is the
- * answer only when every line of ctrl lies in it or below it. The answer
- * is built from base, name and n alone. -ESRCH when none fits.
- */
-int fe_cgroup_payload(const char *text, const char *ctrl, const char *base, const char *name,
-		      char *ret, size_t size);
+/* Pure, for the tests and the fuzz target (where the payload is: common/cgroup.h). */
 /* A counter file's text as a number; with field ("usage_usec "), that
  * field of its "key value" lines, microseconds made nanoseconds. */
 uint64_t fe_cgroup_number(const char *text, const char *field);
