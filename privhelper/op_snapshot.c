@@ -222,14 +222,12 @@ static int instance_copy(struct ph_ctx *ctx, const char *root, int pools,
 	if (mkdir(lxcdir, 0700) < 0)
 		return -errno; /* EEXIST: the name is taken (in any pool) */
 	r = stage(ctx, root, pools, src, final, s->snapshot[0] ? NULL : s->name);
-	if (r == 0)
-		r = ph_render_config(ctx, s->target, s->target_pool, &none, NULL, NULL,
-				     &(const char *){ NULL });
-	if (r < 0) {
-		if (r != -EEXIST)
-			(void)ph_tree(root, -1, "remove", final, NULL);
+	/* final is this call's only once stage() renamed it into place */
+	if (r == 0 && (r = ph_render_config(ctx, s->target, s->target_pool, &none, NULL, NULL,
+					    &(const char *){ NULL })) < 0)
+		(void)ph_tree(root, -1, "remove", final, NULL);
+	if (r < 0)
 		(void)ph_tree(ctx->lxcpath, -1, "remove", s->target, NULL);
-	}
 	return r;
 }
 
