@@ -130,10 +130,15 @@ dd if=/dev/zero of="$POOL/containers/c4/rootfs/root/big" bs=1M count=1500 status
 api POST /1.0/instances -d "$(copy_body k1 c4)" >/dev/null
 staged() { ls -a "$POOL/containers" | grep -q '^\.k1\.'; }
 if eventually 30 staged; then
+	# the op worker copying (moatd's child but its frontend) outlives moatd
+	old_workers=$(pgrep -P "$MOATD_PID" | grep -vx "$(frontend_pid)")
+	check "moatd's op worker is copying" test -n "$old_workers"
 	kill -9 "$MOATD_PID"
 	check "the frontend goes with moatd" eventually 10 sh -c "! pgrep -x moatd-api -P $MOATD_PID"
 	daemon_start
 	check "moatd started again answers" wait_api 10
+	gone() { for p in $old_workers; do ! kill -0 "$p" 2>/dev/null || return 1; done; }
+	check "the killed moatd's copy worker ends" eventually 120 gone
 	check "neither the row nor a tree of the killed copy is left" eventually 30 no_trace k1
 	check "the name can be used again" timeout 120 lxc copy c4 k1 --instance-only
 	check_eq "and that copy is whole" 1572864000 "$(stat -c %s "$POOL/containers/k1/rootfs/root/big")"
