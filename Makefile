@@ -69,7 +69,7 @@ LIBS_CLI := $(call pc,libcurl json-c yaml-0.1 libarchive gnutls)
 GEN := $(B)/gen/proto/privhelper.pb-c.c
 GEN_H := $(B)/gen/proto/privhelper.pb-c.h
 
-COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c common/cgroup.c common/fd.c
+COMMON_SRC := common/log.c common/frame.c common/name.c common/buf.c common/cgroup.c common/fd.c common/netaddr.c
 # the rules of the security keys' text (raw.lxc, seccomp, sysctls): both daemons
 RAWCONF_SRC := common/rawconf.c
 # websocket framing: moatd-api and moat only, never moatd (it parses no frame)
@@ -128,10 +128,10 @@ $(B)/moat-forward: $(call obj,forward/main.c common/fd.c common/sandbox.c)
 # static, since no loader or library is there to be found; never built with the
 # sanitizers (their runtimes cannot be linked statically)
 TREE_CFLAGS := $(filter-out -fsanitize% -fno-sanitize% -fPIE,$(CFLAGS)) -fPIE
-$(B)/moat-tree: worker/tree.c worker/file.c common/frame.c worker/tree.h common/cleanup.h common/frame.h
+$(B)/moat-tree: worker/tree.c worker/file.c worker/btrfs.c common/frame.c worker/tree.h common/cleanup.h common/frame.h
 	@mkdir -p $(dir $@)
 	$(CC) $(TREE_CFLAGS) -static-pie $(filter %.c,$^) -o $@ -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack \
-		$(shell $(PKG_CONFIG) --static --libs libarchive)
+		$(shell $(PKG_CONFIG) --static --libs libarchive libbtrfsutil)
 
 $(B)/moat: $(call obj,$(CLI_SRC) $(COMMON_SRC) $(WS_SRC) $(LXD_SRC))
 	$(CC) $(LDFLAGS) $^ -o $@ $(LIBS_CLI)

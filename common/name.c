@@ -74,3 +74,15 @@ bool name_device_path_valid(const char *p)
 	}
 	return true;
 }
+
+bool name_path_under(char *const *prefixes, const char *path)
+{
+	for (char *const *x = prefixes; x && *x; x++) {
+		size_t n = strlen(*x);
+
+		if (strcmp(*x, "*") == 0 ||
+		    (strncmp(path, *x, n) == 0 && (path[n] == '\0' || path[n] == '/')))
+			return true;
+	}
+	return false;
+}

@@ -31,4 +31,8 @@ bool name_ifname_valid(const char *s);
  * "..", "//" or trailing "/"; "/" alone passes), no control byte, space or '\\'. */
 bool name_device_path_valid(const char *p);
 
+/* Does one of prefixes (NULL-ended; "*" is every path) cover path, component by
+ * component (the policy's disk_source_prefixes, in moatd and moatd-api)? */
+bool name_path_under(char *const *prefixes, const char *path);
+
 #endif

@@ -94,14 +94,7 @@ int ph_check_device(const Ph__Device *m, struct ph_device *ret)
 /* Does a prefix of the policy cover path, component by component? */
 bool ph_policy_prefix_allows(const struct ph_policy *p, const char *path)
 {
-	for (char **x = p->disk_source_prefixes; x && *x; x++) {
-		size_t n = strlen(*x);
-
-		if (strcmp(*x, "*") == 0 ||
-		    (strncmp(path, *x, n) == 0 && (path[n] == '\0' || path[n] == '/')))
-			return true;
-	}
-	return false;
+	return name_path_under(p->disk_source_prefixes, path);
 }
 
 int ph_policy_device(const struct ph_policy *p, const struct ph_device *d, const char **ret_why)
@@ -152,7 +145,7 @@ void ph_devices_unstage(struct ph_ctx *ctx, const char *name)
 static int idmap_userns(struct ph_ctx *ctx)
 {
 	int fd = -EBADF, hold[2] = { -1, -1 }, told[2] = { -1, -1 }, st;
-	char path[64], c = 0;
+	char c = 0;
 	pid_t pid;
 
 	if (pipe2(hold, O_CLOEXEC) < 0 || pipe2(told, O_CLOEXEC) < 0) {
@@ -170,10 +163,9 @@ static int idmap_userns(struct ph_ctx *ctx)
 	}
 	close(hold[0]);
 	close(told[1]);
-	snprintf(path, sizeof(path), "/proc/%d/ns/user", (int)pid);
 	if (pid > 0 && read(told[0], &c, 1) == 1 &&
 	    ph_userns_map(pid, ctx->idmap_base, ctx->idmap_base_gid) == 0)
-		fd = open(path, O_RDONLY | O_CLOEXEC);
+		fd = ph_ns_open(pid, "user");
 	close(told[0]);
 	close(hold[1]);
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)

@@ -32,6 +32,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "ph.h"
 
@@ -158,20 +159,6 @@ static void cpulist_format(const uint8_t bits[static PH_CPUSET_BYTES], char *out
 	}
 }
 
-static int read_small(const char *path, char *buf, size_t size)
-{
-	__do_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0)
-		return -errno;
-	n = read(fd, buf, size - 1);
-	if (n < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 static bool word_in(const char *list, const char *word)
 {
 	size_t k = strlen(word);
@@ -192,7 +179,7 @@ static bool have_controller(const char *ctrl)
 	if (!ph_cgroup2_root())
 		return false;
 	snprintf(path, sizeof(path), "%s/cgroup.controllers", ph_cgroup2_root());
-	return read_small(path, list, sizeof(list)) == 0 && word_in(list, ctrl);
+	return buf_read_file(path, list, sizeof(list)) == 0 && word_in(list, ctrl);
 }
 
 static bool have_hugepages(size_t k)
@@ -291,7 +278,7 @@ static int plan_cpus(const struct ph_limits *l, bool live, struct plan *p)
 
 	if (!l->has_cpu_set && !l->cpu_count && !live)
 		return 0;
-	if (read_small("/sys/devices/system/cpu/online", text, sizeof(text)) < 0 ||
+	if (buf_read_file("/sys/devices/system/cpu/online", text, sizeof(text)) < 0 ||
 	    cpulist_parse(text, online) < 0) {
 		p->why = "cannot read the host's online CPUs";
 		return -EIO;
@@ -402,7 +389,7 @@ static int enable_v2(const char *ctrl)
 	if (!root)
 		return -ENOENT;
 	snprintf(path, sizeof(path), "%s/cgroup.subtree_control", root);
-	if (read_small(path, list, sizeof(list)) == 0 && word_in(list, ctrl))
+	if (buf_read_file(path, list, sizeof(list)) == 0 && word_in(list, ctrl))
 		return 0;
 	fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)

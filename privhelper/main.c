@@ -300,7 +300,6 @@ int main(int argc, char **argv)
 	static uint8_t buf[FRAME_MAX];
 	struct ph_ctx ctx __attribute__((cleanup(ctx_free))) = { .dir_fd = -EBADF, .chan = -EBADF };
 	struct opts o = { 0 };
-	char self[PATH_MAX], fe_path[PATH_MAX + 16];
 	struct ph_frontend fe = { .exe_fd = -EBADF, .listen_fd = -EBADF, .backoff = 100 };
 	int forge_fd = -EBADF, sfd, r;
 	struct passwd *pw;
@@ -335,29 +334,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ctx.sock_gid = gr->gr_gid;
-	if (!o.frontend) {
-		ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-		char *slash;
-
-		if (n < 0)
-			return 1;
-		self[n] = '\0';
-		slash = strrchr(self, '/');
-		*slash = '\0';
-		snprintf(fe_path, sizeof(fe_path), "%s/moatd-api", self);
-		o.frontend = fe_path;
-	}
-
-	if (!o.forge) {
-		struct stat st;
-
-		o.frontend_fd = open(o.frontend, O_RDONLY | O_CLOEXEC);
-		if (o.frontend_fd < 0 || fstat(o.frontend_fd, &st) < 0 || !S_ISREG(st.st_mode) ||
-		    st.st_uid != 0 || (st.st_mode & (S_IWGRP | S_IWOTH))) {
+	if (!o.forge) { /* by descriptor from here on: what was checked is what runs */
+		o.frontend_fd =
+			o.frontend ? ph_open_root_file(o.frontend) : ph_open_beside("moatd-api");
+		if (o.frontend_fd < 0) {
 			log_error(
 				"frontend \"%s\" must be a regular file owned by root and writable "
 				"by root alone",
-				o.frontend);
+				o.frontend ? o.frontend : "moatd-api (beside moatd)");
 			return 1;
 		}
 	}
@@ -390,7 +374,8 @@ int main(int argc, char **argv)
 			  r == -EADDRINUSE ? "another moatd is using it" : strerror(-r));
 		return 1;
 	}
-	ph_storage_sweep(&ctx); /* we hold the lock: no copy of ours is under way */
+	ph_btrfs_mount_all(&ctx); /* before the sweep, which looks into the pools */
+	ph_storage_sweep(&ctx);   /* we hold the lock: no copy of ours is under way */
 	r = ph_net_init(&ctx);
 	if (r < 0) {
 		log_error("state directory \"%s\": networks: %s", ctx.dir, strerror(-r));

@@ -50,8 +50,6 @@ int ph_link_state(const char *name);
 int ph_link_bridge_ensure(const char *name, uint32_t mtu, const uint8_t *hwaddr, char *why,
 			  size_t why_size);
 int ph_link_bridge_delete(const char *name);
-/* The bridge's global address of family (AF_INET/AF_INET6), if it has one: 0 or -ENOENT. */
-int ph_link_addr_get(const char *name, int family, void *ret_addr, uint8_t *ret_prefix);
 /* The bridge's global addresses of family become exactly addr/prefix (prefix 0: none). */
 int ph_link_addr_set(const char *name, int family, const void *addr, uint8_t prefix);
 /*
@@ -60,8 +58,6 @@ int ph_link_addr_set(const char *name, int family, const void *addr, uint8_t pre
  */
 int ph_link_overlaps(const char *name, int family, const void *addr, uint8_t prefix, char *why,
 		     size_t why_size);
-/* A random 10.x.y.1/24 or fdXX:XXXX:XXXX:XXXX::1/64 that overlaps nothing. */
-int ph_link_pick(const char *name, int family, void *ret_addr, uint8_t *ret_prefix);
 
 /* ---- net_nft.c: this daemon's nftables tables (libnftables) ---------------- */
 /*

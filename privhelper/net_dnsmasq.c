@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "log.h"
 #include "net.h"
@@ -83,10 +84,8 @@ static pid_t running_pid(const char *name)
 
 	path_of(name, "dnsmasq.pid", pidf, sizeof(pidf));
 	path_of(name, "dnsmasq.conf", conf, sizeof(conf));
-	fd = open(pidf, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || (n = read(fd, cmd, 31)) <= 0)
+	if (buf_read_file(pidf, cmd, 32) < 0)
 		return 0;
-	cmd[n] = '\0';
 	errno = 0;
 	pid = strtol(cmd, &end, 10);
 	if (errno || pid <= 1 || pid > 1 << 22 || (*end != '\n' && *end != '\0'))
@@ -98,7 +97,6 @@ static pid_t running_pid(const char *name)
 	exe[n] = '\0';
 	if (strcmp(exe, DNSMASQ) != 0)
 		return 0;
-	close(TAKE_FD(fd));
 	snprintf(proc, sizeof(proc), "/proc/%ld/cmdline", pid);
 	fd = open(proc, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || (n = read(fd, cmd, sizeof(cmd) - 1)) <= 0)

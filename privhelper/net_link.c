@@ -3,8 +3,8 @@
  * Managed networks' links over rtnetlink, with libnl-route-3: this
  * daemon's bridges (created, marked with its ifalias, given an mtu, a
  * stable hwaddr and addresses, brought up, deleted), and the host's routes
- * and addresses, read to refuse a subnet that overlaps them and to pick a
- * free one for `auto`. Run by moatd (root), in an op's worker; every input
+ * and addresses, read to refuse a subnet that overlaps them (moatd-api
+ * picks an `auto` subnet; moatd checks it so). Run by moatd (root), in an op's worker; every input
  * is a typed field an op's check validated. The only links it changes are
  * ones that do not exist yet or carry this daemon's marker.
  */
@@ -24,6 +24,7 @@
 
 #include "cleanup.h"
 #include "net.h"
+#include "netaddr.h"
 
 /* libnl's objects, released at scope exit */
 #define NL_CLEANUP(fn, type, release)                                                              \
@@ -199,20 +200,6 @@ static size_t alen(int family)
 	return family == AF_INET6 ? 16 : 4;
 }
 
-/* Whether two prefixes overlap: their first min(pa, pb) bits agree. */
-static bool overlaps(const uint8_t *a, unsigned pa, const uint8_t *b, unsigned pb)
-{
-	unsigned p = pa < pb ? pa : pb;
-
-	for (unsigned i = 0; i < p; i++) {
-		uint8_t m = 0x80 >> (i % 8);
-
-		if ((a[i / 8] & m) != (b[i / 8] & m))
-			return false;
-	}
-	return true;
-}
-
 /* An IPv6 link-local or multicast address: every link has those. */
 static bool v6_local(const uint8_t *a)
 {
@@ -248,36 +235,6 @@ static int addr_each(struct nl_sock *sk, int ifindex, int family,
 			return r;
 	}
 	return 0;
-}
-
-struct first {
-	void *addr;
-	uint8_t *prefix;
-};
-
-static int take_first(struct rtnl_addr *a, void *arg)
-{
-	struct first *f = arg;
-	struct nl_addr *l = rtnl_addr_get_local(a);
-
-	memcpy(f->addr, nl_addr_get_binary_addr(l), nl_addr_get_len(l));
-	*f->prefix = (uint8_t)rtnl_addr_get_prefixlen(a);
-	return 1;
-}
-
-int ph_link_addr_get(const char *name, int family, void *ret_addr, uint8_t *ret_prefix)
-{
-	struct nl_sock *sk __do_nlsock = NULL;
-	struct first f = { ret_addr, ret_prefix };
-	int idx, r = nl_open(&sk);
-
-	if (r < 0)
-		return r;
-	idx = ifindex_of(sk, name);
-	if (idx <= 0)
-		return -ENOENT;
-	r = addr_each(sk, idx, family, take_first, &f);
-	return r == 1 ? 0 : r < 0 ? r : -ENOENT;
 }
 
 struct reconcile {
@@ -396,8 +353,8 @@ static int check_routes(struct overlap *o)
 			continue;
 		if (o->family == AF_INET6 && v6_local(nl_addr_get_binary_addr(dst)))
 			continue;
-		if (overlaps(nl_addr_get_binary_addr(dst), nl_addr_get_prefixlen(dst), o->addr,
-			     o->prefix))
+		if (netaddr_overlap(nl_addr_get_binary_addr(dst), nl_addr_get_prefixlen(dst),
+				    o->addr, o->prefix))
 			return say_overlap(o, "route", dst, oif);
 	}
 	return 0;
@@ -419,8 +376,8 @@ static int check_addrs(struct overlap *o)
 			continue;
 		if (o->family == AF_INET6 && v6_local(nl_addr_get_binary_addr(l)))
 			continue;
-		if (overlaps(nl_addr_get_binary_addr(l), rtnl_addr_get_prefixlen(a), o->addr,
-			     o->prefix))
+		if (netaddr_overlap(nl_addr_get_binary_addr(l), rtnl_addr_get_prefixlen(a), o->addr,
+				    o->prefix))
 			return say_overlap(o, "address", l, rtnl_addr_get_ifindex(a));
 	}
 	return 0;
@@ -441,32 +398,6 @@ int ph_link_overlaps(const char *name, int family, const void *addr, uint8_t pre
 	o.self = ifindex_of(sk, name);
 	r = check_routes(&o);
 	return r < 0 ? r : check_addrs(&o);
-}
-
-int ph_link_pick(const char *name, int family, void *ret_addr, uint8_t *ret_prefix)
-{
-	for (int tries = 0; tries < 200; tries++) {
-		uint8_t a[16] = { 0 }, rnd[8];
-		uint8_t prefix;
-
-		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
-			return -EIO;
-		if (family == AF_INET) {
-			a[0] = 10, a[1] = rnd[0], a[2] = rnd[1], a[3] = 1;
-			prefix = 24;
-		} else {
-			a[0] = 0xfd; /* a ULA: fd, 40 random bits, a random subnet id */
-			memcpy(a + 1, rnd, 7);
-			a[15] = 1;
-			prefix = 64;
-		}
-		if (ph_link_overlaps(name, family, a, prefix, NULL, 0) == 0) {
-			memcpy(ret_addr, a, alen(family));
-			*ret_prefix = prefix;
-			return 0;
-		}
-	}
-	return -EADDRNOTAVAIL;
 }
 
 /* For the nics' hot-plug (op_nic.c): the same socket and error mapping. */

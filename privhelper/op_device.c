@@ -79,7 +79,7 @@ int ph_running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *
 	return 0;
 }
 
-static int ns_open(pid_t pid, const char *ns)
+int ph_ns_open(pid_t pid, const char *ns)
 {
 	char path[64];
 
@@ -237,8 +237,8 @@ int ph_do_device_attach(struct ph_ctx *ctx, const struct ph_device_attach *t,
 	if (!staged[0]) /* an optional device whose source is missing */
 		return 0;
 	snprintf(stage, sizeof(stage), "%s/devices/%s", ctx->dir, t->ref.name);
-	mns = ns_open(pid, "mnt");
-	uns = userns ? ns_open(pid, "user") : -EBADF;
+	mns = ph_ns_open(pid, "mnt");
+	uns = userns ? ph_ns_open(pid, "user") : -EBADF;
 	r = mns < 0 || (userns && uns < 0) ? -errno : 0;
 	if (r == 0 && !userns)
 		r = cgroup_rule(ctx, t->ref.name, stage, &t->device, true);
@@ -305,7 +305,7 @@ int ph_do_device_detach(struct ph_ctx *ctx, const struct ph_device_detach *t,
 	r = ph_running_init(ctx, t->ref.name, &pid, &userns);
 	if (r < 0)
 		return ph_fail(ctx, r, r == -ESRCH ? "The instance is not running" : NULL);
-	mns = ns_open(pid, "mnt");
+	mns = ph_ns_open(pid, "mnt");
 	if (mns < 0)
 		return ph_fail(ctx, errno, NULL);
 	r = in_child(detach_child, "", &t->device, -EBADF, mns);

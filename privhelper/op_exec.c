@@ -250,7 +250,7 @@ int ph_policy_exec_start(const struct ph_policy *p, const struct ph_exec_start *
 int ph_do_exec_start(struct ph_ctx *ctx, const struct ph_exec_start *e, Ph__ExecStartReply *rep)
 {
 	lxc_attach_options_t opts = LXC_ATTACH_OPTIONS_DEFAULT;
-	struct lxc_container *c = lxc_container_new(e->ref.name, ctx->lxcpath);
+	struct lxc_container *c = NULL;
 	char *argv[PH_EXEC_MAX_ARGS + 1], *env[PH_EXEC_MAX_ARGS + 1];
 	int io[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
 	int ctl[2] = { -1, -1 }, errp[2] = { -1, -1 };
@@ -258,10 +258,9 @@ int ph_do_exec_start(struct ph_ctx *ctx, const struct ph_exec_start *e, Ph__Exec
 	struct exec_payload payload;
 	pid_t pid = 0;
 
-	if (!c)
-		return ph_fail(ctx, ENOMEM, NULL);
-	if (!c->is_defined(c) || !c->is_running(c)) {
-		lxc_container_put(c);
+	if (ph_container_open(ctx, e->ref.name, &c) < 0 || !c->is_running(c)) {
+		if (c)
+			lxc_container_put(c);
 		return ph_fail(ctx, EINVAL, "Instance is not running");
 	}
 	for (size_t i = 0; i < e->argc; i++)
@@ -378,13 +377,12 @@ int ph_policy_console_open(const struct ph_policy *p, const struct ph_console_op
 int ph_do_console_open(struct ph_ctx *ctx, const struct ph_console_open *o,
 		       Ph__ConsoleOpenReply *rep)
 {
-	struct lxc_container *c = lxc_container_new(o->ref.name, ctx->lxcpath);
+	struct lxc_container *c = NULL;
 	int ttynum = 0, ptx = -1, ctl[2], keep;
 
-	if (!c)
-		return ph_fail(ctx, ENOMEM, NULL);
-	if (!c->is_defined(c) || !c->is_running(c)) {
-		lxc_container_put(c);
+	if (ph_container_open(ctx, o->ref.name, &c) < 0 || !c->is_running(c)) {
+		if (c)
+			lxc_container_put(c);
 		return ph_fail(ctx, EINVAL, "Instance is not running");
 	}
 	keep = c->console_getfd(c, &ttynum, &ptx);

@@ -495,7 +495,6 @@ int ph_do_instance_network(struct ph_ctx *ctx, const struct ph_instance_network 
 	struct lxc_container *c __do_lxc_put = NULL;
 	Ph__InstanceStateReply *st = calloc(1, sizeof(*st));
 	__do_close int nsfd = -EBADF;
-	char path[64];
 	int r, sock;
 
 	if (!st)
@@ -507,8 +506,7 @@ int ph_do_instance_network(struct ph_ctx *ctx, const struct ph_instance_network 
 	fill_state(c, st);
 	if (st->pid <= 0)
 		return ph_fail(ctx, EINVAL, "Instance is not running");
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)st->pid);
-	nsfd = open(path, O_RDONLY | O_CLOEXEC);
+	nsfd = ph_ns_open(st->pid, "net");
 	if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) < 0)
 		return ph_fail(ctx, errno, NULL);
 	sock = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);

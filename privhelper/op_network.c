@@ -25,10 +25,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "log.h"
 #include "net.h"
+#include "netaddr.h"
 #include "ph.h"
+
+/* an in_addr's 4 bytes, network order, as netaddr.h takes them */
+#define V4(a) ((const uint8_t *)(a))
 
 static char net_table[32], net_marker[32];
 static int net_dir_fd = -EBADF;
@@ -98,55 +103,6 @@ static int check_net_name(const ProtobufCBinaryData *b, char ret[static PH_NET_N
 	return 0;
 }
 
-static uint32_t mask4(uint8_t prefix)
-{
-	return prefix == 0 ? 0 : prefix >= 32 ? ~0U : ~0U << (32 - prefix);
-}
-
-/* A host address of a prefix 8..30 subnet that is not a special range. */
-static bool v4_host_ok(uint32_t a, uint8_t prefix)
-{
-	uint32_t m = mask4(prefix), first = a >> 24;
-
-	if (prefix < 8 || prefix > 30 || first == 0 || first == 127 || first >= 224 ||
-	    (a & 0xffff0000U) == 0xa9fe0000U)
-		return false;
-	return (a & ~m) != 0 && (a & ~m) != ~m;
-}
-
-static bool in_subnet4(uint32_t a, uint32_t net, uint8_t prefix)
-{
-	uint32_t m = mask4(prefix);
-
-	return (a & m) == (net & m) && (a & ~m) != 0 && (a & ~m) != ~m;
-}
-
-static bool in_subnet6(const struct in6_addr *a, const struct in6_addr *net, uint8_t prefix)
-{
-	for (unsigned i = 0; i < 16; i++) {
-		unsigned bits = prefix > i * 8 ? prefix - i * 8 : 0;
-		uint8_t m = bits >= 8 ? 0xff : (uint8_t)(0xff << (8 - bits));
-
-		if ((a->s6_addr[i] & m) != (net->s6_addr[i] & m))
-			return false;
-	}
-	return true;
-}
-
-/* A global unicast address with host bits, of a prefix 8..126 subnet. */
-static bool v6_host_ok(const struct in6_addr *a, uint8_t prefix)
-{
-	bool host = false;
-
-	if (prefix < 8 || prefix > 126 || a->s6_addr[0] == 0xff || IN6_IS_ADDR_LINKLOCAL(a) ||
-	    IN6_IS_ADDR_UNSPECIFIED(a) || IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_V4MAPPED(a) ||
-	    IN6_IS_ADDR_V4COMPAT(a))
-		return false;
-	for (unsigned i = prefix; i < 128; i++)
-		host = host || (a->s6_addr[i / 8] & (0x80 >> (i % 8)));
-	return host;
-}
-
 /* "xx:xx:xx:xx:xx:xx", lowercase hex, unicast and not zero. */
 static int check_hwaddr(const ProtobufCBinaryData *b, uint8_t ret[6])
 {
@@ -207,18 +163,16 @@ static int check_addr(const ProtobufCBinaryData *b, size_t len, void *ret)
 static int check_family(int mode, const ProtobufCBinaryData *addr, uint32_t prefix, bool v6,
 			enum ph_net_addr_mode *ret_mode, void *ret_addr, uint8_t *ret_prefix)
 {
-	if (mode != PH__NET_ADDR_MODE__NET_ADDR_NONE && mode != PH__NET_ADDR_MODE__NET_ADDR_AUTO &&
-	    mode != PH__NET_ADDR_MODE__NET_ADDR_SET)
+	/* NET_ADDR_AUTO is retired: moatd-api picks the subnet, moatd checks it as any other */
+	if (mode != PH__NET_ADDR_MODE__NET_ADDR_NONE && mode != PH__NET_ADDR_MODE__NET_ADDR_SET)
 		return -EINVAL;
 	*ret_mode = (enum ph_net_addr_mode)mode;
-	if (mode != PH__NET_ADDR_MODE__NET_ADDR_SET)
+	if (mode == PH__NET_ADDR_MODE__NET_ADDR_NONE)
 		return addr->len == 0 && prefix == 0 ? 0 : -EINVAL;
 	if (prefix > 128 || check_addr(addr, v6 ? 16 : 4, ret_addr) < 0)
 		return -EINVAL;
 	*ret_prefix = (uint8_t)prefix;
-	if (v6)
-		return v6_host_ok(ret_addr, *ret_prefix) ? 0 : -EINVAL;
-	return v4_host_ok(ntohl(((struct in_addr *)ret_addr)->s_addr), *ret_prefix) ? 0 : -EINVAL;
+	return netaddr_bridge_ok(v6 ? AF_INET6 : AF_INET, ret_addr, prefix) ? 0 : -EINVAL;
 }
 
 static int check_host(const Ph__NetHost *m, const struct ph_network_apply *t,
@@ -227,25 +181,19 @@ static int check_host(const Ph__NetHost *m, const struct ph_network_apply *t,
 	if (!m || ph_check_name(&m->name, ret->name) < 0 ||
 	    check_hwaddr(&m->hwaddr, ret->hwaddr) < 0)
 		return -EINVAL;
+	/* a host of the network's subnet, not the bridge's own address */
 	if (m->ipv4.len) {
-		uint32_t a;
-
-		if (t->ipv4_mode == PH_NET_ADDR_NONE || check_addr(&m->ipv4, 4, &ret->ipv4) < 0)
-			return -EINVAL;
-		a = ntohl(ret->ipv4.s_addr);
-		if (t->ipv4_mode == PH_NET_ADDR_SET &&
-		    (!in_subnet4(a, ntohl(t->ipv4.s_addr), t->ipv4_prefix) ||
-		     a == ntohl(t->ipv4.s_addr)))
+		if (t->ipv4_mode == PH_NET_ADDR_NONE || check_addr(&m->ipv4, 4, &ret->ipv4) < 0 ||
+		    !netaddr_host_of(AF_INET, V4(&ret->ipv4), V4(&t->ipv4), t->ipv4_prefix) ||
+		    ret->ipv4.s_addr == t->ipv4.s_addr)
 			return -EINVAL;
 		ret->has_ipv4 = true;
 	}
 	if (m->ipv6.len) {
 		if (t->ipv6_mode == PH_NET_ADDR_NONE || check_addr(&m->ipv6, 16, &ret->ipv6) < 0 ||
-		    !v6_host_ok(&ret->ipv6, 64))
-			return -EINVAL;
-		if (t->ipv6_mode == PH_NET_ADDR_SET &&
-		    (!in_subnet6(&ret->ipv6, &t->ipv6, t->ipv6_prefix) ||
-		     memcmp(&ret->ipv6, &t->ipv6, 16) == 0))
+		    !netaddr_bridge_ok(AF_INET6, ret->ipv6.s6_addr, 64) ||
+		    !netaddr_in(ret->ipv6.s6_addr, t->ipv6.s6_addr, t->ipv6_prefix) ||
+		    memcmp(&ret->ipv6, &t->ipv6, 16) == 0)
 			return -EINVAL;
 		ret->has_ipv6 = true;
 	}
@@ -254,8 +202,6 @@ static int check_host(const Ph__NetHost *m, const struct ph_network_apply *t,
 
 static int check_ranges(const Ph__NetworkApplyRequest *m, struct ph_network_apply *t)
 {
-	uint32_t net = ntohl(t->ipv4.s_addr);
-
 	if (m->n_ipv4_ranges > PH_NET_RANGES_MAX ||
 	    (m->n_ipv4_ranges && t->ipv4_mode != PH_NET_ADDR_SET))
 		return -EINVAL;
@@ -268,8 +214,11 @@ static int check_ranges(const Ph__NetworkApplyRequest *m, struct ph_network_appl
 			return -EINVAL;
 		a = ntohl(t->ipv4_ranges[i].start.s_addr);
 		b = ntohl(t->ipv4_ranges[i].end.s_addr);
-		if (a > b || !in_subnet4(a, net, t->ipv4_prefix) ||
-		    !in_subnet4(b, net, t->ipv4_prefix))
+		if (a > b ||
+		    !netaddr_host_of(AF_INET, V4(&t->ipv4_ranges[i].start), V4(&t->ipv4),
+				     t->ipv4_prefix) ||
+		    !netaddr_host_of(AF_INET, V4(&t->ipv4_ranges[i].end), V4(&t->ipv4),
+				     t->ipv4_prefix))
 			return -EINVAL;
 	}
 	t->n_ipv4_ranges = m->n_ipv4_ranges;
@@ -339,17 +288,13 @@ int ph_check_network_apply(const Ph__NetworkApplyRequest *m, struct ph_network_a
 	return 0;
 }
 
-/* A forward's target: a host of the network's own subnet (known only at the apply for auto). */
+/* A forward's target: a host of the network's own subnet. */
 static bool fw_target_ok(const struct ph_network_apply *n, int family, const uint8_t a[16])
 {
-	uint32_t v4;
-
-	memcpy(&v4, a, 4);
 	if (family == AF_INET)
 		return n->ipv4_mode != PH_NET_ADDR_NONE &&
-		       in_subnet4(ntohl(v4), ntohl(n->ipv4.s_addr), n->ipv4_prefix);
-	return n->ipv6_mode != PH_NET_ADDR_NONE &&
-	       in_subnet6((const struct in6_addr *)a, &n->ipv6, n->ipv6_prefix);
+		       netaddr_host_of(AF_INET, a, V4(&n->ipv4), n->ipv4_prefix);
+	return n->ipv6_mode != PH_NET_ADDR_NONE && netaddr_in(a, n->ipv6.s6_addr, n->ipv6_prefix);
 }
 
 /* A forward on a loopback address would take the host's own local services. */
@@ -398,17 +343,6 @@ static void write_sysctl(const char *path, const char *value)
 		log_warn("sysctl %s = %s: %s", path, value, strerror(errno));
 }
 
-static int read_sysctl(const char *path, char *buf, size_t size)
-{
-	__do_close int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	ssize_t n;
-
-	if (fd < 0 || (n = read(fd, buf, size - 1)) < 0)
-		return -errno;
-	buf[n] = '\0';
-	return 0;
-}
-
 /*
  * Forwarding on, for a network that routes or NATs. Turning IPv6
  * forwarding on makes the kernel ignore router advertisements on every
@@ -422,44 +356,32 @@ static void enable_forwarding(bool v4, bool v6)
 	struct dirent *e;
 
 	if (v4 &&
-	    (read_sysctl("/proc/sys/net/ipv4/ip_forward", buf, sizeof(buf)) < 0 || buf[0] != '1'))
+	    (buf_read_file("/proc/sys/net/ipv4/ip_forward", buf, sizeof(buf)) < 0 || buf[0] != '1'))
 		write_sysctl("/proc/sys/net/ipv4/ip_forward", "1");
-	if (!v6 || (read_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", buf, sizeof(buf)) == 0 &&
-		    buf[0] == '1'))
+	if (!v6 ||
+	    (buf_read_file("/proc/sys/net/ipv6/conf/all/forwarding", buf, sizeof(buf)) == 0 &&
+	     buf[0] == '1'))
 		return;
 	d = opendir("/proc/sys/net/ipv6/conf");
 	while (d && (e = readdir(d))) {
 		if (e->d_name[0] == '.' || strcmp(e->d_name, "all") == 0)
 			continue;
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", e->d_name);
-		if (read_sysctl(path, buf, sizeof(buf)) == 0 && buf[0] == '1' && buf[1] == '\n')
+		if (buf_read_file(path, buf, sizeof(buf)) == 0 && buf[0] == '1' && buf[1] == '\n')
 			write_sysctl(path, "2");
 	}
 	write_sysctl("/proc/sys/net/ipv6/conf/all/forwarding", "1");
 }
 
-/* The addresses the network ends with: the ones asked, or picked for auto. */
-static int resolve_family(const struct ph_network_apply *t, int family, bool exists,
-			  struct ph_network_apply *n, char *why, size_t why_size)
+/* A subnet asked for family, against the host's routes and other interfaces' addresses. */
+static int check_overlap(const struct ph_network_apply *t, int family, char *why, size_t why_size)
 {
 	bool v6 = family == AF_INET6;
-	enum ph_net_addr_mode mode = v6 ? t->ipv6_mode : t->ipv4_mode;
-	void *addr = v6 ? (void *)&n->ipv6 : (void *)&n->ipv4;
-	uint8_t *prefix = v6 ? &n->ipv6_prefix : &n->ipv4_prefix;
-	int r;
 
-	if (mode == PH_NET_ADDR_NONE)
+	if ((v6 ? t->ipv6_mode : t->ipv4_mode) == PH_NET_ADDR_NONE)
 		return 0;
-	if (mode == PH_NET_ADDR_AUTO) {
-		if (exists && ph_link_addr_get(t->name, family, addr, prefix) == 0)
-			return 0; /* picked before: kept */
-		r = ph_link_pick(t->name, family, addr, prefix);
-		if (r < 0)
-			snprintf(why, why_size, "No free %s subnet found for the network",
-				 v6 ? "IPv6" : "IPv4");
-		return r;
-	}
-	return ph_link_overlaps(t->name, family, addr, *prefix, why, why_size);
+	return ph_link_overlaps(t->name, family, v6 ? (const void *)&t->ipv6 : &t->ipv4,
+				v6 ? t->ipv6_prefix : t->ipv4_prefix, why, why_size);
 }
 
 /* Remove networks/<name>/ and the files moatd keeps in it: moat-tree's walk, confined there. */
@@ -494,15 +416,11 @@ static char rep_warning[256];
 int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 			Ph__NetworkApplyReply *rep)
 {
-	__do_free struct ph_network_apply *n = malloc(sizeof(*n));
 	__do_free char *rules = NULL, *acl_rules = NULL, *fwd_rules = NULL;
 	char why[256] = "";
 	int state, r;
 	bool created;
 
-	if (!n)
-		return ph_fail(ctx, ENOMEM, NULL);
-	*n = *t;
 	state = ph_link_state(t->name);
 	if (state == -EEXIST)
 		return ph_fail(ctx, EEXIST,
@@ -511,40 +429,28 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 	if (state < 0)
 		return ph_fail(ctx, -state, "Cannot read the host's interfaces");
 	created = state == 0;
-	r = resolve_family(t, AF_INET, !created, n, why, sizeof(why));
+	r = check_overlap(t, AF_INET, why, sizeof(why));
 	if (r == 0)
-		r = resolve_family(t, AF_INET6, !created, n, why, sizeof(why));
-	for (size_t i = 0; r == 0 && i < n->n_hosts; i++) /* auto: known only now */
-		if ((n->hosts[i].has_ipv4 && (!in_subnet4(ntohl(n->hosts[i].ipv4.s_addr),
-							  ntohl(n->ipv4.s_addr), n->ipv4_prefix) ||
-					      n->hosts[i].ipv4.s_addr == n->ipv4.s_addr)) ||
-		    (n->hosts[i].has_ipv6 &&
-		     !in_subnet6(&n->hosts[i].ipv6, &n->ipv6, n->ipv6_prefix))) {
-			snprintf(why, sizeof(why),
-				 "The static address of \"%s\" is outside the "
-				 "network's subnet",
-				 n->hosts[i].name);
-			r = -EINVAL;
-		}
+		r = check_overlap(t, AF_INET6, why, sizeof(why));
 	if (r == 0)
-		r = ph_dnsmasq_check(n, why, sizeof(why));
+		r = ph_dnsmasq_check(t, why, sizeof(why));
 	/* the ACL's and forwards' rules, compiled before anything changes (acl.c) */
-	for (size_t k = 0; r == 0 && k < n->n_forwards; k++) {
-		const struct ph_fw_fwd *f = &n->forwards[k];
-		bool ok = !f->has_default || fw_target_ok(n, f->family, f->default_target);
+	for (size_t k = 0; r == 0 && k < t->n_forwards; k++) {
+		const struct ph_fw_fwd *f = &t->forwards[k];
+		bool ok = !f->has_default || fw_target_ok(t, f->family, f->default_target);
 
 		for (size_t p = 0; ok && p < f->n_ports; p++)
-			ok = fw_target_ok(n, f->family, f->ports[p].target_addr);
+			ok = fw_target_ok(t, f->family, f->ports[p].target_addr);
 		if (!ok) {
 			r = -EPERM;
 			snprintf(why, sizeof(why),
 				 "a forward's target address is outside the network's subnet");
 		}
 	}
-	if (r == 0 && n->acls.enabled && (r = ph_fw_acl_rules(t->name, &n->acls, &acl_rules)) < 0)
+	if (r == 0 && t->acls.enabled && (r = ph_fw_acl_rules(t->name, &t->acls, &acl_rules)) < 0)
 		snprintf(why, sizeof(why), "The network's ACL rules are too many for moatd (%s)",
 			 strerror(-r));
-	if (r == 0 && n->n_forwards && (r = ph_fw_fwd_rules(t->name, n, &fwd_rules)) < 0)
+	if (r == 0 && t->n_forwards && (r = ph_fw_fwd_rules(t->name, t, &fwd_rules)) < 0)
 		snprintf(why, sizeof(why), "The network's forwards are too many for moatd (%s)",
 			 strerror(-r));
 	if (r < 0)
@@ -552,22 +458,22 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 	r = ph_link_bridge_ensure(t->name, t->mtu, t->has_hwaddr ? t->hwaddr : NULL, why,
 				  sizeof(why));
 	if (r == 0)
-		r = ph_link_addr_set(t->name, AF_INET, &n->ipv4, n->ipv4_mode ? n->ipv4_prefix : 0);
+		r = ph_link_addr_set(t->name, AF_INET, &t->ipv4, t->ipv4_mode ? t->ipv4_prefix : 0);
 	if (r == 0)
-		r = ph_link_addr_set(t->name, AF_INET6, &n->ipv6,
-				     n->ipv6_mode ? n->ipv6_prefix : 0);
+		r = ph_link_addr_set(t->name, AF_INET6, &t->ipv6,
+				     t->ipv6_mode ? t->ipv6_prefix : 0);
 	if (r < 0 && !why[0])
 		snprintf(why, sizeof(why), "Cannot set up the bridge: %s", strerror(-r));
-	if (r == 0 && n->ipv6_mode) { /* the bridge routes: it learns no route from RAs */
+	if (r == 0 && t->ipv6_mode) { /* the bridge routes: it learns no route from RAs */
 		char path[128];
 
 		snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/accept_ra", t->name);
 		write_sysctl(path, "0");
 	}
 	if (r == 0) {
-		enable_forwarding(n->ipv4_mode && (n->ipv4_nat || n->ipv4_routing),
-				  n->ipv6_mode && (n->ipv6_nat || n->ipv6_routing));
-		r = ph_nft_net_rules(n, &rules);
+		enable_forwarding(t->ipv4_mode && (t->ipv4_nat || t->ipv4_routing),
+				  t->ipv6_mode && (t->ipv6_nat || t->ipv6_routing));
+		r = ph_nft_net_rules(t, &rules);
 		if (r == 0)
 			r = ph_nft_set("net", t->name, rules);
 		/* each fragment whole or not at all: a refused one keeps its old rules */
@@ -580,7 +486,7 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 				 ph_nft_error()[0] ? ph_nft_error() : strerror(-r));
 	}
 	if (r == 0)
-		r = ph_dnsmasq_apply(n, why, sizeof(why));
+		r = ph_dnsmasq_apply(t, why, sizeof(why));
 	if (r < 0) {
 		if (created) {
 			ph_dnsmasq_stop(t->name);
@@ -604,17 +510,17 @@ int ph_do_network_apply(struct ph_ctx *ctx, const struct ph_network_apply *t,
 	}
 	rep->warning.data = (uint8_t *)rep_warning;
 	rep->warning.len = strlen(rep_warning);
-	if (n->ipv4_mode) {
-		inet_ntop(AF_INET, &n->ipv4, rep_v4, sizeof(rep_v4));
+	if (t->ipv4_mode) {
+		inet_ntop(AF_INET, &t->ipv4, rep_v4, sizeof(rep_v4));
 		rep->ipv4 =
 			(ProtobufCBinaryData){ .len = strlen(rep_v4), .data = (uint8_t *)rep_v4 };
-		rep->ipv4_prefix = n->ipv4_prefix;
+		rep->ipv4_prefix = t->ipv4_prefix;
 	}
-	if (n->ipv6_mode) {
-		inet_ntop(AF_INET6, &n->ipv6, rep_v6, sizeof(rep_v6));
+	if (t->ipv6_mode) {
+		inet_ntop(AF_INET6, &t->ipv6, rep_v6, sizeof(rep_v6));
 		rep->ipv6 =
 			(ProtobufCBinaryData){ .len = strlen(rep_v6), .data = (uint8_t *)rep_v6 };
-		rep->ipv6_prefix = n->ipv6_prefix;
+		rep->ipv6_prefix = t->ipv6_prefix;
 	}
 	return 0;
 }
@@ -662,8 +568,8 @@ static long long mono_ms(void)
 	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
-/* Whether a network's dnsmasq should run and does not. */
-static bool dead_dnsmasq(void)
+/* fn on each network's name in networks/ until it says true: whether one did. */
+static bool each_net(bool (*fn)(const char *name))
 {
 	__do_closedir DIR *d = NULL;
 	struct dirent *e;
@@ -673,9 +579,14 @@ static bool dead_dnsmasq(void)
 	if (!d && fd >= 0)
 		close(fd);
 	while (d && (e = readdir(d)))
-		if (name_net_valid((const uint8_t *)e->d_name, strlen(e->d_name)) &&
-		    ph_dnsmasq_dead(e->d_name))
+		if (name_net_valid((const uint8_t *)e->d_name, strlen(e->d_name)) && fn(e->d_name))
 			return true;
+	return false;
+}
+
+static bool revive(const char *name)
+{
+	(void)ph_dnsmasq_revive(name);
 	return false;
 }
 
@@ -697,18 +608,11 @@ int ph_net_tick(struct ph_ctx *ctx)
 	next = now + NET_TICK_MS;
 	if (reviver > 0 && kill(reviver, 0) == 0)
 		return NET_TICK_MS;
-	if (!dead_dnsmasq())
+	if (!each_net(ph_dnsmasq_dead)) /* a dnsmasq that should run and does not */
 		return NET_TICK_MS;
 	reviver = fork();
 	if (reviver == 0) {
-		__do_closedir DIR *d = NULL;
-		struct dirent *e;
-		int fd = openat(net_dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-		d = fd >= 0 ? fdopendir(fd) : NULL;
-		while (d && (e = readdir(d)))
-			if (name_net_valid((const uint8_t *)e->d_name, strlen(e->d_name)))
-				(void)ph_dnsmasq_revive(e->d_name);
+		each_net(revive);
 		_exit(0);
 	}
 	return NET_TICK_MS;

@@ -173,11 +173,8 @@ static int take_out(struct nl_sock *sk, const struct ph_nic *n, int host_ns, con
 
 static int enter_netns(pid_t pid)
 {
-	char path[64];
-	__do_close int fd = -EBADF;
+	__do_close int fd = ph_ns_open(pid, "net");
 
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
 		return -errno;
 	return 0;

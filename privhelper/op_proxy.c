@@ -27,6 +27,7 @@
 
 #include <lxc/lxccontainer.h>
 
+#include "buf.h"
 #include "cleanup.h"
 #include "ph.h"
 
@@ -122,12 +123,10 @@ static int record_path(struct ph_ctx *ctx, const char *name, const char *device,
 /* A process's start time (field 22 of /proc/<pid>/stat), 0 if it is gone. */
 static unsigned long long start_time(pid_t pid)
 {
-	char path[64], buf[1024] = "", *p;
-	__do_close int fd = -EBADF;
+	char path[64], buf[1024], *p;
 
 	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0 || read(fd, buf, sizeof(buf) - 1) <= 0)
+	if (buf_read_file(path, buf, sizeof(buf)) < 0)
 		return 0;
 	p = strrchr(buf, ')'); /* the name may hold anything: count after it */
 	for (int field = 2; p && field < 22; field++)
@@ -170,15 +169,13 @@ static void record_stop(struct ph_ctx *ctx, const char *name, const char *device
 			struct record *ret)
 {
 	char path[4096], buf[256];
-	__do_close int fd = -EBADF, pidfd = -EBADF;
+	__do_close int pidfd = -EBADF;
 	struct record rec = { .side = '-' };
 
 	*ret = rec;
-	if (record_path(ctx, name, device, path) < 0 ||
-	    (fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if (record_path(ctx, name, device, path) < 0)
 		return;
-	memset(buf, 0, sizeof(buf));
-	if (read(fd, buf, sizeof(buf) - 1) < 0 ||
+	if (buf_read_file(path, buf, sizeof(buf)) < 0 ||
 	    sscanf(buf, "%d %llu %c %107s", &rec.pid, &rec.start, &rec.side, rec.path) != 4 ||
 	    (rec.side != 'h' && rec.side != 'i') || rec.path[0] != '/')
 		rec.side = '-';

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The storage op (moatd, root, in a forked worker): a pool's work on
- * instances and their snapshots beyond create and delete (op_storage.c):
- * snapshot, restore, copy and rename, and making and removing a pool.
+ * instances and their snapshots beyond delete (op_storage.c): a new
+ * instance's tree (ph_storage_new(), for create too), snapshot, restore,
+ * copy and rename, and making and removing a pool.
  * Layout of the `dir` driver, under $MOAT_DIR/storage-pools/:
  *
  *   <pool>/containers/<name>/rootfs
@@ -13,12 +14,13 @@
  * another) with no capability over the host. What moatd does itself is
  * one directory step at a time by descriptor: mkdirat, renameat2 with
  * RENAME_NOREPLACE or RENAME_EXCHANGE, on paths it builds from validated
- * names. A new tree is copied under a name beginning with '.' beside its
- * final place and renamed there only when whole, so a failed or killed
- * copy never shows as a snapshot or an instance; ph_storage_sweep()
- * removes such leftovers when moatd starts.
+ * names. On a btrfs pool (storage_btrfs.c) the same steps hold subvolumes:
+ * moat-tree's copy is a snapshot there, and a snapshot's is read-only. A
+ * new tree is made under a name beginning with '.' beside its final place
+ * and renamed there only when whole, so a failed or killed copy never
+ * shows as a snapshot or an instance; ph_storage_sweep() removes such
+ * leftovers when moatd starts.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -84,8 +86,12 @@ int ph_check_storage(const Ph__StorageRequest *m, struct ph_storage *ret)
 	    field(&m->target_snapshot, F_TSNAP, need, may, true, t.target_snapshot) < 0 ||
 	    field(&m->driver, F_DRIVER, need, may, false, driver) < 0)
 		return -EINVAL;
-	if ((need & F_DRIVER) && strcmp(driver, "dir") != 0)
-		return -EINVAL; /* the only driver yet */
+	t.btrfs = strcmp(driver, "btrfs") == 0;
+	if ((need & F_DRIVER) && !t.btrfs && strcmp(driver, "dir") != 0)
+		return -EINVAL;
+	if (t.btrfs ? m->size < (256ULL << 20) || m->size > (1ULL << 50) : m->size != 0)
+		return -EINVAL;
+	t.size = m->size;
 	if (!t.target_pool[0])
 		memcpy(t.target_pool, t.pool, sizeof(t.pool));
 	*ret = t;
@@ -124,33 +130,14 @@ static struct lxc_container *running(struct ph_ctx *ctx, const char *name)
 	return NULL;
 }
 
-/* Does dir hold an entry (not one of the '.'-named leftovers)? 1, 0, or < 0. */
-static int holds(int pools, const char *dir)
-{
-	__do_close int fd = openat(pools, dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	struct dirent *e;
-	DIR *d;
-	int r = 0;
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : -errno;
-	d = fdopendir(fd);
-	if (!d)
-		return -errno;
-	fd = -EBADF; /* the stream owns it */
-	while (r == 0 && (e = readdir(d)))
-		r = e->d_name[0] != '.';
-	closedir(d);
-	return r;
-}
-
 /*
  * Copy the tree src (a rootfs) to final/rootfs, final being new: the copy
  * is made in ".<base>.<pid>" beside final and renamed into place whole.
- * freeze: the instance whose live rootfs src is (frozen around the copy
- * if it runs, thawed after unless it was frozen already), else NULL.
+ * cmd: moat-tree's "copy", or "snapshot" (read-only where it is a btrfs
+ * snapshot); src NULL: an empty rootfs ("mkdir"). freeze: the instance whose live rootfs src is (frozen around
+ * the copy if it runs, thawed after unless it was frozen already), or NULL.
  */
-static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *src,
+static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *cmd, const char *src,
 		 const char *final, const char *freeze)
 {
 	char tmp[PATH_MAX], into[PATH_MAX];
@@ -159,7 +146,7 @@ static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *sr
 	bool thaw = false;
 	int r;
 
-	if (faccessat(pools, src, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
+	if (src && faccessat(pools, src, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
 		return -ENOENT;
 	if (faccessat(pools, final, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 		return -EEXIST;
@@ -172,7 +159,7 @@ static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *sr
 	}
 	if (c && strcmp(c->state(c), "RUNNING") == 0)
 		thaw = c->freeze(c);
-	r = ph_tree(root, -1, "copy", src, into);
+	r = src ? ph_tree(root, -1, cmd, src, into) : ph_tree(root, -1, "mkdir", into, NULL);
 	if (thaw)
 		c->unfreeze(c);
 	ph_container_put(&c);
@@ -191,43 +178,54 @@ static int ensure_dir(int pools, const char *path)
 
 /* ---- the actions -------------------------------------------------------------- */
 
-static int pool_delete(const char *root, int pools, const struct ph_storage *s)
+/* Only an empty pool: rmdir refuses a non-empty containers/ (the next use of
+ * the pool makes again what went, ph_pool_open()). */
+static int pool_delete(struct ph_ctx *ctx, const char *root, int pools, const struct ph_storage *s)
 {
-	char dir[2][PATH_MAX];
-	int r;
+	char dir[PATH_MAX];
 
-	pathf(dir[0], "%s/containers", s->pool);
-	pathf(dir[1], "%s/containers-snapshots", s->pool);
-	for (int i = 0; i < 2; i++) {
-		r = holds(pools, dir[i]);
-		if (r != 0)
-			return r > 0 ? -ENOTEMPTY : r;
-	}
-	return ph_tree(root, -1, "remove", s->pool, NULL);
+	for (const char *const *d =
+		     (const char *const[]){ "containers-snapshots", "containers", NULL };
+	     *d; d++)
+		if (unlinkat(pools, pathf(dir, "%s/%s", s->pool, *d), AT_REMOVEDIR) < 0 &&
+		    errno != ENOENT)
+			return errno == EEXIST ? -ENOTEMPTY : -errno;
+	return ph_btrfs_pool(ctx, s->pool) ? ph_btrfs_remove(ctx, s->pool)
+					   : ph_tree(root, -1, "remove", s->pool, NULL);
 }
 
-static int instance_copy(struct ph_ctx *ctx, const char *root, int pools,
-			 const struct ph_storage *s)
+/*
+ * A new instance name in pool: its liblxc directory (which claims the
+ * name, in any pool: EEXIST), its tree staged from src (a rootfs under
+ * storage-pools/, or NULL: an empty one), an initial configuration; on
+ * failure only what this made goes. freeze: as stage()'s.
+ */
+int ph_storage_new(struct ph_ctx *ctx, const char *src, const char *pool, const char *name,
+		   const char *freeze)
 {
-	char src[PATH_MAX], final[PATH_MAX], lxcdir[PATH_MAX];
+	char root[PATH_MAX], final[PATH_MAX], lxcdir[PATH_MAX];
 	struct ph_instance_config none = { 0 };
-	int r;
+	__do_close int pools = -EBADF;
+	int r = ph_pool_open(ctx, pool);
 
-	if (s->snapshot[0])
-		pathf(src, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name, s->snapshot);
-	else
-		pathf(src, "%s/containers/%s/rootfs", s->pool, s->name);
-	pathf(final, "%s/containers/%s", s->target_pool, s->target);
-	pathf(lxcdir, "%s/%s", ctx->lxcpath, s->target);
+	if (r < 0)
+		return r;
+	close(r);
+	pools = openat(ctx->dir_fd, "storage-pools", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (pools < 0)
+		return -errno;
+	pathf(root, "%s/storage-pools", ctx->dir);
+	pathf(final, "%s/containers/%s", pool, name);
+	pathf(lxcdir, "%s/%s", ctx->lxcpath, name);
 	if (mkdir(lxcdir, 0700) < 0)
-		return -errno; /* EEXIST: the name is taken (in any pool) */
-	r = stage(ctx, root, pools, src, final, s->snapshot[0] ? NULL : s->name);
+		return -errno;
+	r = stage(ctx, root, pools, "copy", src, final, freeze);
 	/* final is this call's only once stage() renamed it into place */
-	if (r == 0 && (r = ph_render_config(ctx, s->target, s->target_pool, &none, NULL, NULL,
-					    &(const char *){ NULL })) < 0)
+	if (r == 0 &&
+	    (r = ph_render_config(ctx, name, pool, &none, NULL, NULL, &(const char *){ NULL })) < 0)
 		(void)ph_tree(root, -1, "remove", final, NULL);
 	if (r < 0)
-		(void)ph_tree(ctx->lxcpath, -1, "remove", s->target, NULL);
+		(void)ph_tree(ctx->lxcpath, -1, "remove", name, NULL);
 	return r;
 }
 
@@ -240,7 +238,7 @@ static int restore(struct ph_ctx *ctx, const char *root, int pools, const struct
 	pathf(src, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name, s->snapshot);
 	pathf(final, "%s/containers/%s/restore", s->pool, s->name);
 	pathf(live, "%s/containers/%s/rootfs", s->pool, s->name);
-	r = stage(ctx, root, pools, src, final, NULL);
+	r = stage(ctx, root, pools, "copy", src, final, NULL);
 	if (r == 0) {
 		if (renameat2(pools, pathf(src, "%s/rootfs", final), pools, live, RENAME_EXCHANGE) <
 		    0)
@@ -270,18 +268,12 @@ static int instance_rename(struct ph_ctx *ctx, int pools, const struct ph_storag
 		    !(i == 2 && errno == ENOENT)) /* no snapshots */
 			r = -errno;
 	}
-	if (r < 0) {
-		for (i -= 2; i >= 0; i--)
-			(void)renameat2(dirfd[i], to[i], dirfd[i], from[i], RENAME_NOREPLACE);
-		return r;
-	}
-	{
-		struct ph_instance_config none = { 0 };
-
-		/* liblxc's file names the instance: the next start writes it whole */
-		return ph_render_config(ctx, s->target, s->pool, &none, NULL, NULL,
-					&(const char *){ NULL });
-	}
+	for (i -= 2; r < 0 && i >= 0; i--)
+		(void)renameat2(dirfd[i], to[i], dirfd[i], from[i], RENAME_NOREPLACE);
+	/* liblxc's file names the instance: the next start writes it whole */
+	return r < 0 ? r
+		     : ph_render_config(ctx, s->target, s->pool, &(struct ph_instance_config){ 0 },
+					NULL, NULL, &(const char *){ NULL });
 }
 
 /*
@@ -300,27 +292,33 @@ static int instance_rename(struct ph_ctx *ctx, int pools, const struct ph_storag
 int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageReply *rep)
 {
 	char root[PATH_MAX], a[PATH_MAX], b[PATH_MAX], t[PATH_MAX], inst[PATH_MAX];
-	__do_close int pools = -EBADF, pool = -EBADF, tpool = -EBADF;
+	__do_close int pools = -EBADF;
 	int r;
 
 	if (snprintf(root, sizeof(root), "%s/storage-pools", ctx->dir) >= (int)sizeof(root))
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
 	if (s->action == PH_POOL_CREATE) {
 		pathf(a, "%s/%s", root, s->pool);
-		if (access(a, F_OK) == 0)
+		if (access(a, F_OK) == 0 || ph_btrfs_pool(ctx, s->pool))
 			return ph_fail(ctx, EEXIST, "storage for this pool already exists");
+		r = s->btrfs ? ph_btrfs_create(ctx, s->pool, s->size) : 0;
+		if (r < 0)
+			return ph_fail(ctx, r, r == -EIO ? "mkfs.btrfs failed" : NULL);
 	}
-	pool = ph_pool_open(ctx, s->pool);
-	tpool = pool < 0 ? pool : ph_pool_open(ctx, s->target_pool);
+	/* both pools' directories made if need be; not kept open (a btrfs pool's
+	 * unmount would be refused while a descriptor of it is) */
+	for (const char *const *p = (const char *const[]){ s->pool, s->target_pool, NULL }; *p;
+	     p++) {
+		r = ph_pool_open(ctx, *p);
+		if (r < 0)
+			return ph_fail(ctx, r, NULL);
+		close(r);
+	}
 	pools = openat(ctx->dir_fd, "storage-pools", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (pool < 0 || tpool < 0 || pools < 0)
-		return ph_fail(ctx, pool < 0 ? pool : tpool < 0 ? tpool : errno, NULL);
+	if (pools < 0)
+		return ph_fail(ctx, errno, NULL);
 	if (s->action == PH_SNAP_RESTORE || s->action == PH_INSTANCE_RENAME) {
-		struct lxc_container *c = running(ctx, s->name);
-		bool busy = c != NULL;
-
-		ph_container_put(&c);
-		if (busy)
+		if (ph_running_init(ctx, s->name, &(pid_t){ 0 }, &(bool){ false }) == 0)
 			return ph_fail(ctx, EBUSY, "the instance is running");
 	}
 	switch (s->action) {
@@ -328,7 +326,7 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 		r = 0; /* ph_pool_open made it */
 		break;
 	case PH_POOL_DELETE:
-		r = pool_delete(root, pools, s);
+		r = pool_delete(ctx, root, pools, s);
 		break;
 	case PH_SNAP_CREATE:
 	case PH_SNAP_COPY: {
@@ -348,7 +346,7 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 			    ? -ENOENT
 			    : ensure_dir(pools, a);
 		if (r == 0)
-			r = stage(ctx, root, pools, b, t, own ? s->name : NULL);
+			r = stage(ctx, root, pools, "snapshot", b, t, own ? s->name : NULL);
 		break;
 	}
 	case PH_SNAP_DELETE:
@@ -366,7 +364,13 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 		r = restore(ctx, root, pools, s);
 		break;
 	case PH_INSTANCE_COPY:
-		r = instance_copy(ctx, root, pools, s);
+		if (s->snapshot[0])
+			pathf(a, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name,
+			      s->snapshot);
+		else
+			pathf(a, "%s/containers/%s/rootfs", s->pool, s->name);
+		r = ph_storage_new(ctx, a, s->target_pool, s->target,
+				   s->snapshot[0] ? NULL : s->name);
 		break;
 	case PH_INSTANCE_RENAME:
 		r = instance_rename(ctx, pools, s);
@@ -379,13 +383,15 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 			       r == -EEXIST      ? "the target already exists"
 			       : r == -ENOENT    ? "no such instance or snapshot in this pool"
 			       : r == -ENOTEMPTY ? "the pool still holds instances or snapshots"
+			       : r == -EBUSY     ? "the pool is in use"
 						 : NULL);
 	return 0;
 }
 
 /* ---- at start: leftovers of a copy that never finished -------------------------- */
 
-/* The '.'-named trees a copy or an unpack left when moatd was killed (moat-tree sweep). */
+/* The '.'-named trees a copy or an unpack left when moatd was killed, and an
+ * instance directory a create or copy made before it was (moat-tree sweep). */
 void ph_storage_sweep(struct ph_ctx *ctx)
 {
 	char root[PATH_MAX];
@@ -393,4 +399,6 @@ void ph_storage_sweep(struct ph_ctx *ctx)
 
 	if (n > 0 && (size_t)n < sizeof(root) && access(root, F_OK) == 0)
 		(void)ph_tree(root, -1, "sweep", ".", NULL);
+	if (access(ctx->lxcpath, F_OK) == 0)
+		(void)ph_tree(ctx->lxcpath, -1, "sweep", "lxc", NULL);
 }

@@ -110,49 +110,24 @@ int ph_policy_instance_create(const struct ph_policy *p, const struct ph_instanc
 
 /*
  * Why this is safe: a copy of a tree moatd unpacked itself, made by the
- * confined worker into containers/<name>, which must not exist yet; plus
- * a liblxc configuration directory for the name, which must not exist
- * either (in any pool: the name is the instance). On failure it removes
- * only what it made.
+ * confined worker beside containers/<name> and renamed there (it must not
+ * exist yet: ph_storage_new(), op_snapshot.c); plus a liblxc configuration
+ * directory for the name, which must not exist either (in any pool: the
+ * name is the instance). On failure it removes only what it made.
  */
 int ph_do_instance_create(struct ph_ctx *ctx, const struct ph_instance_create *c,
 			  Ph__InstanceCreateReply *rep)
 {
-	char root[PATH_MAX], src[96], dst[96], dir[96], lxcdir[PATH_MAX];
-	__do_close int pool = -EBADF;
-	struct ph_instance_config none = { 0 };
+	char src[PATH_MAX];
 	int r;
 
-	pool = ph_pool_open(ctx, c->pool);
-	if (pool < 0 || ph_pool_path(ctx, c->pool, root, sizeof(root)) < 0)
-		return ph_fail(ctx, pool < 0 ? pool : -ENAMETOOLONG, NULL);
-	snprintf(dir, sizeof(dir), "containers/%s", c->ref.name);
-	snprintf(dst, sizeof(dst), "containers/%s/rootfs", c->ref.name);
-	snprintf(src, sizeof(src), "images/%s/rootfs", c->fingerprint);
-	snprintf(lxcdir, sizeof(lxcdir), "%s/%s", ctx->lxcpath, c->ref.name);
-	if (mkdir(lxcdir, 0700) < 0)
-		return ph_fail(ctx, errno,
-			       errno == EEXIST ? "an instance of this name already exists" : NULL);
-	if (mkdirat(pool, dir, 0700) < 0) {
-		r = -errno;
-		(void)rmdir(lxcdir);
+	snprintf(src, sizeof(src), "%s/images/%s/rootfs", c->pool, c->fingerprint);
+	r = ph_storage_new(ctx, c->fingerprint[0] ? src : NULL, c->pool, c->ref.name, NULL);
+	if (r < 0)
 		return ph_fail(ctx, r,
-			       r == -EEXIST ? "storage for this name already exists" : NULL);
-	}
-	if (c->fingerprint[0] && faccessat(pool, src, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		r = -ENOENT;
-	else
-		r = c->fingerprint[0] ? ph_tree(root, -1, "copy", src, dst)
-				      : ph_tree(root, -1, "mkdir", dst, NULL);
-	if (r == 0)
-		r = ph_render_config(ctx, c->ref.name, c->pool, &none, NULL, NULL,
-				     &(const char *){ NULL });
-	if (r < 0) {
-		(void)ph_tree(root, -1, "remove", dir, NULL);
-		(void)ph_tree(ctx->lxcpath, -1, "remove", c->ref.name, NULL);
-		return ph_fail(ctx, r,
-			       r == -ENOENT ? "the image is not unpacked in this pool" : NULL);
-	}
+			       r == -EEXIST   ? "an instance of this name already exists"
+			       : r == -ENOENT ? "the image is not unpacked in this pool"
+					      : NULL);
 	return 0;
 }
 

@@ -82,6 +82,8 @@ struct ph_storage {
 	char name[NAME_MAX_LEN + 1], target[NAME_MAX_LEN + 1];      /* name_valid() */
 	char snapshot[NAME_MAX_LEN + 1],
 		target_snapshot[NAME_MAX_LEN + 1]; /* name_device_valid() */
+	bool btrfs;                                /* POOL_CREATE: the btrfs driver (else dir) */
+	uint64_t size; /* of a btrfs pool's loop file: 256 MiB .. 1 PiB */
 };
 
 #include "rawconf.h"
@@ -273,7 +275,8 @@ struct ph_device_detach {
 #define PH_NET_DOMAIN_MAX 63
 #define PH_NET_RAW_MAX 8191
 
-enum ph_net_addr_mode { PH_NET_ADDR_NONE = 0, PH_NET_ADDR_AUTO = 1, PH_NET_ADDR_SET = 2 };
+/* NET_ADDR_AUTO (1) is retired: moatd-api picks the subnet. */
+enum ph_net_addr_mode { PH_NET_ADDR_NONE = 0, PH_NET_ADDR_SET = 2 };
 enum ph_net_dns_mode { PH_NET_DNS_MANAGED = 0, PH_NET_DNS_DYNAMIC = 1, PH_NET_DNS_NONE = 2 };
 
 struct ph_net_apply_host {
@@ -441,9 +444,21 @@ int ph_tree_ask(const char *root, const char *const *argv, void *reply, size_t s
 /* Map ids 0-65535 of pid's new user namespace to host uid.. and gid.. (storage.c's
  * confined worker: 0 and 0; a disk's idmapped mount: the containers' base). */
 int ph_userns_map(pid_t pid, uint32_t uid, uint32_t gid);
-/* A binary beside moatd's own (moat-forward, moat-tree), opened read-only
- * if it is root's and writable by root alone; else a negative errno. */
+/* A binary (moatd-api, moat-forward, moat-tree), opened read-only if it is a
+ * regular file, root's and writable by root alone; else a negative errno.
+ * ph_open_beside: the one of that name beside moatd's own. */
+int ph_open_root_file(const char *path);
 int ph_open_beside(const char *name);
+/* storage_btrfs.c: a btrfs pool (its loop file in $MOAT_DIR/disks/) made and
+ * mounted, unmounted and removed; whether a pool is one; all mounted at start. */
+bool ph_btrfs_pool(struct ph_ctx *ctx, const char *pool);
+int ph_btrfs_create(struct ph_ctx *ctx, const char *pool, uint64_t size);
+int ph_btrfs_remove(struct ph_ctx *ctx, const char *pool);
+void ph_btrfs_mount_all(struct ph_ctx *ctx);
+/* op_snapshot.c: a new instance's storage from a rootfs under storage-pools/
+ * (NULL: empty), staged and renamed into place; freeze: the running source. */
+int ph_storage_new(struct ph_ctx *ctx, const char *src, const char *pool, const char *name,
+		   const char *freeze);
 /* op_snapshot.c: at start, remove what copies killed midway left in the pools. */
 void ph_storage_sweep(struct ph_ctx *ctx);
 /* "$MOAT_DIR/storage-pools/<pool>" into ret. */
@@ -470,6 +485,8 @@ int ph_render_config(struct ph_ctx *ctx, const char *name, const char *pool,
 /* The running container's init pid, and whether it has a user namespace of its own;
  * -ESRCH when it does not run. */
 int ph_running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *ret_userns);
+/* /proc/<pid>/ns/<ns> opened read-only (a namespace to setns into, or to hand on). */
+int ph_ns_open(pid_t pid, const char *ns);
 /* The Device message into ret; < 0: malformed. */
 int ph_check_device(const Ph__Device *m, struct ph_device *ret);
 /* Does one of the policy's disk_source_prefixes cover path, component by component? */

@@ -155,8 +155,7 @@ void ph_proxy_forward(const struct ph_proxy *p, const struct ph_proxy_run *run, 
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	pidfd = (int)syscall(SYS_pidfd_open, run->init, 0);
-	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)run->init);
-	cns = open(path, O_RDONLY | O_CLOEXEC);
+	cns = ph_ns_open(run->init, "net");
 	snprintf(path, sizeof(path), "/proc/%d/root", (int)run->init);
 	croot = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 	hostns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);

@@ -125,23 +125,28 @@ int ph_pool_path(struct ph_ctx *ctx, const char *pool, char *ret, size_t size)
 	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
 }
 
-int ph_open_beside(const char *name)
+int ph_open_root_file(const char *path)
 {
-	char path[PATH_MAX + 16];
-	ssize_t n = readlink("/proc/self/exe", path, PATH_MAX);
 	struct stat st;
-	int fd;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
-	if (n <= 0 || !memrchr(path, '/', (size_t)n))
-		return -ENOENT;
-	snprintf((char *)memrchr(path, '/', (size_t)n), 16, "/%s", name);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd >= 0 && (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_uid != 0 ||
 			(st.st_mode & (S_IWGRP | S_IWOTH)))) {
 		close(fd);
 		return -EPERM;
 	}
 	return fd < 0 ? -errno : fd;
+}
+
+int ph_open_beside(const char *name)
+{
+	char path[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", path, PATH_MAX);
+
+	if (n <= 0 || !memrchr(path, '/', (size_t)n))
+		return -ENOENT;
+	snprintf((char *)memrchr(path, '/', (size_t)n), 16, "/%s", name);
+	return ph_open_root_file(path);
 }
 
 int ph_userns_map(pid_t pid, uint32_t uid, uint32_t gid)

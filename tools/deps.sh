@@ -13,6 +13,9 @@ PKGS=(
 	libyaml-dev libarchive-dev libcurl4-gnutls-dev libnl-route-3-dev libnftables-dev
 	# the confined tree worker is linked statically (it runs pivoted into a pool)
 	libzstd-dev liblz4-dev libacl1-dev
+	# btrfs pools: moat-tree makes subvolumes and snapshots with libbtrfsutil,
+	# moatd makes a pool's loop file with mkfs.btrfs
+	libbtrfsutil-dev btrfs-progs
 	# moatd-api reads a container's interfaces from a netlink socket moatd hands it
 	libmnl-dev
 	# runtime: containers, networks, images

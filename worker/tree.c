@@ -19,9 +19,16 @@
  *                             nodes; hard links only inside rootfs/)
  *   moat-tree copy SRC DST    a tree, with owners, modes, times, xattrs
  *                             (ACLs), hard links and holes; no device nodes
+ *   moat-tree snapshot SRC DST the same, read-only where it is a btrfs
+ *                             snapshot (worker/btrfs.c: on a btrfs pool a
+ *                             copy is a snapshot, an image or a new rootfs
+ *                             a subvolume, a removal a subvolume delete)
  *   moat-tree remove PATH     a tree, never following a symlink
  *   moat-tree mkdir PATH      an empty rootfs
  *   moat-tree sweep .         the leftovers of copies moatd never finished
+ *   moat-tree sweep lxc       in moatd's lxcpath: an instance directory with
+ *                             no config (a create or copy killed before it
+ *                             wrote one)
  *   moat-tree file KIND PATH TARGET UID GID MODE
  *                             one file_op, pivoted into a container's
  *                             rootfs (file.c): the answer, and the opened
@@ -44,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -84,8 +92,9 @@ static int unpack(int fd, const char *dest)
 	archive_read_support_filter_all(in);
 	archive_read_support_format_tar(in);
 	archive_write_disk_set_options(out, flags);
-	if (mkdir(dest, 0755) < 0)
-		r = -errno;
+	r = tree_subvol_create(dest); /* a btrfs pool: an image is a subvolume */
+	if (r == -ENOTSUP)
+		r = mkdir(dest, 0755) < 0 ? -errno : 0;
 	if (r == 0 && archive_read_open_fd(in, fd, 64 * 1024) != ARCHIVE_OK)
 		r = -EBADMSG;
 	while (r == 0) {
@@ -146,6 +155,7 @@ static struct {
 	const char *src, *dst;
 	struct hardlink *links;
 	size_t nlinks;
+	bool top_made; /* dst is a subvolume copy_tree made: not mkdir'd again */
 } cp;
 
 static int dst_of(const char *src, char *out, size_t size)
@@ -172,7 +182,7 @@ static void copy_xattrs(const char *src, const char *dst)
  * The data of in, extent by extent (SEEK_DATA/SEEK_HOLE), so a sparse file
  * stays sparse: holes are skipped and the size set at the end. Each extent
  * goes by copy_file_range, which shares the blocks where the filesystem
- * can (a reflink on btrfs).
+ * can (a reflink on btrfs), or by sendfile between two filesystems.
  */
 static int copy_extents(int in, int out)
 {
@@ -189,6 +199,9 @@ static int copy_extents(int in, int out)
 			off_t from = at, to = at;
 
 			n = copy_file_range(in, &from, out, &to, (size_t)(hole - at), 0);
+			if (n < 0 && (errno == EXDEV || errno == EOPNOTSUPP) &&
+			    lseek(out, at, SEEK_SET) == at) /* two filesystems */
+				n = sendfile(out, in, &from, (size_t)(hole - at));
 			if (n <= 0)
 				return n < 0 ? -errno : -EIO; /* the file shrank meanwhile */
 		}
@@ -218,11 +231,10 @@ static int copy_one(const char *src, const struct stat *st, int type, struct FTW
 	ssize_t n;
 	int r = 0;
 
-	(void)ftw;
 	if (dst_of(src, dst, sizeof(dst)) < 0)
 		return -ENAMETOOLONG;
 	if (type == FTW_D) {
-		if (mkdir(dst, 0700) < 0)
+		if (!(ftw->level == 0 && cp.top_made) && mkdir(dst, 0700) < 0)
 			return -errno;
 		return 0; /* owner, mode and times after the contents (copy_dir_meta) */
 	}
@@ -291,10 +303,18 @@ static int copy_dir_meta(const char *src, const struct stat *st, int type, struc
 	return 0;
 }
 
-static int copy_tree(const char *src, const char *dst)
+/* A copy of src at dst: on btrfs a snapshot of src's subvolume (read-only
+ * if asked); else a walk, into a new subvolume when dst is on btrfs. */
+static int copy_tree(const char *src, const char *dst, bool readonly)
 {
-	int r;
+	int r = tree_snapshot(src, dst, readonly);
 
+	if (r != -ENOTSUP)
+		return r;
+	r = tree_subvol_create(dst);
+	if (r < 0 && r != -ENOTSUP)
+		return r;
+	cp.top_made = r == 0;
 	cp.src = src;
 	cp.dst = dst;
 	r = nftw(src, copy_one, 64, FTW_PHYS | FTW_MOUNT);
@@ -312,12 +332,41 @@ static int remove_one(const char *path, const struct stat *st, int type, struct 
 	return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
 }
 
+/* Pre-order: a btrfs subvolume met below the top is deleted whole, its subtree skipped. */
+static int remove_subvols(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	int r;
+
+	if (type != FTW_D || st->st_ino != 256) /* a subvolume's root is inode 256 */
+		return FTW_CONTINUE;
+	r = tree_subvol_delete(path);
+	if (r == -ENOTSUP)
+		return FTW_CONTINUE;
+	if (r < 0) {
+		errno = -r;
+		return FTW_STOP;
+	}
+	return FTW_SKIP_SUBTREE;
+}
+
+/*
+ * A tree, never following a symlink nor entering another mount; on btrfs
+ * each subvolume in it (a snapshot's rootfs in its snapshot directory) is
+ * deleted whole first, as a walk cannot empty a read-only one.
+ */
 static int remove_tree(const char *path)
 {
 	struct stat st;
+	int r;
 
 	if (lstat(path, &st) < 0)
 		return errno == ENOENT ? 0 : -errno;
+	r = tree_subvol_delete(path); /* a subvolume goes whole, read-only or not */
+	if (r != -ENOTSUP)
+		return r;
+	if (S_ISDIR(st.st_mode) &&
+	    nftw(path, remove_subvols, 64, FTW_PHYS | FTW_ACTIONRETVAL) == FTW_STOP)
+		return -errno;
 	return nftw(path, remove_one, 64, FTW_PHYS | FTW_MOUNT | FTW_DEPTH);
 }
 
@@ -328,12 +377,27 @@ static int remove_tree(const char *path)
  * containers/, containers/<name>/ and containers-snapshots/<name>/. Pool,
  * instance and snapshot names never begin with '.'.
  */
-static int sweep(void)
+static int sweep(bool lxc)
 {
 	static const char *const where[] = { "*/images/.*", "*/containers/.*", "*/containers/*/.*",
 					     "*/containers-snapshots/*/.*" };
 	int r = 0;
 
+	if (lxc) { /* pivoted into moatd's lxcpath: a directory with no config */
+		glob_t g;
+
+		if (glob("*/", GLOB_NOSORT, NULL, &g) != 0)
+			return 0;
+		for (size_t k = 0; k < g.gl_pathc && r == 0; k++) {
+			char config[PATH_MAX];
+
+			snprintf(config, sizeof(config), "%sconfig", g.gl_pathv[k]);
+			if (access(config, F_OK) < 0 && errno == ENOENT)
+				r = remove_tree(g.gl_pathv[k]);
+		}
+		globfree(&g);
+		return r;
+	}
 	for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
 		glob_t g;
 
@@ -365,13 +429,19 @@ int main(int argc, char **argv)
 	if (argc == 3 && strcmp(argv[1], "unpack") == 0)
 		r = unpack(3, argv[2]);
 	else if (argc == 4 && strcmp(argv[1], "copy") == 0)
-		r = copy_tree(argv[2], argv[3]);
+		r = copy_tree(argv[2], argv[3], false);
+	else if (argc == 4 && strcmp(argv[1], "snapshot") == 0)
+		r = copy_tree(argv[2], argv[3], true);
 	else if (argc == 3 && strcmp(argv[1], "remove") == 0)
 		r = remove_tree(argv[2]);
-	else if (argc == 3 && strcmp(argv[1], "sweep") == 0 && strcmp(argv[2], ".") == 0)
-		r = sweep();
+	else if (argc == 3 && strcmp(argv[1], "sweep") == 0)
+		r = strcmp(argv[2], ".") == 0     ? sweep(false)
+		    : strcmp(argv[2], "lxc") == 0 ? sweep(true)
+						  : -EINVAL;
 	else if (argc == 3 && strcmp(argv[1], "mkdir") == 0)
-		r = mkdir(argv[2], 0755) < 0 ? -errno : 0;
+		r = (r = tree_subvol_create(argv[2])) != -ENOTSUP ? r
+		    : mkdir(argv[2], 0755) < 0                    ? -errno
+								  : 0;
 	else if (argc == 8 && strcmp(argv[1], "file") == 0)
 		r = tree_file(argv + 2);
 	return r < 0 ? (-r & 0xff) : 0;

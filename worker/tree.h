@@ -9,6 +9,7 @@
 #ifndef MOAT_WORKER_TREE_H
 #define MOAT_WORKER_TREE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define TREE_PATH_MAX 4096 /* moatd's PH_PATH_MAX */
@@ -22,5 +23,11 @@ struct tree_file_reply {
 
 /* moat-tree file KIND PATH TARGET UID GID MODE (argv from KIND on): 0 or -errno. */
 int tree_file(char **argv);
+
+/* worker/btrfs.c: a subvolume made, snapshotted (into the same filesystem) or
+ * deleted; -ENOTSUP where btrfs does not apply (then walk the tree instead). */
+int tree_subvol_create(const char *path);
+int tree_snapshot(const char *src, const char *dst, bool readonly);
+int tree_subvol_delete(const char *path);
 
 #endif

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "model/config_net.h"
+#include "netaddr.h"
 
 /* The address and prefix of "ADDR/N" in family af: 0, 1 (another family), -EINVAL. */
 static int cidr_split(const char *s, int af, uint8_t addr[static 16], uint8_t *ret_prefix)
@@ -50,31 +51,6 @@ static bool is_subnet_address(const uint8_t *addr, size_t len, uint8_t prefix)
 	return true;
 }
 
-/*
- * What moatd takes for a bridge's own address (privhelper/op_network.c's
- * check, which closes the channel on anything else): IPv4, a host of a /8
- * to /30 subnet (not its broadcast address) outside 0/8, 127/8,
- * 169.254/16 and 224/3; IPv6, a global unicast host of a /8 to /126.
- */
-static bool usable(int af, const uint8_t *a, uint8_t prefix)
-{
-	size_t len = af == AF_INET ? 4 : 16;
-	bool ones = true;
-
-	for (size_t bit = prefix; bit < len * 8; bit++)
-		ones = ones && (a[bit / 8] & (0x80u >> (bit % 8)));
-	if (af == AF_INET)
-		return prefix >= 8 && prefix <= 30 && !ones && a[0] != 0 && a[0] != 127 &&
-		       a[0] < 224 && !(a[0] == 169 && a[1] == 254);
-	if (prefix < 8 || prefix > 126 || a[0] == 0xff || (a[0] == 0xfe && (a[1] & 0xc0) == 0x80))
-		return false;
-	/* ::, ::1, ::a.b.c.d and ::ffff:a.b.c.d: the first 80 bits zero */
-	for (size_t k = 0; k < 10; k++)
-		if (a[k])
-			return true;
-	return false;
-}
-
 int fe_parse_cidr(const struct fe_valid *v, const char *s, struct fe_value *ret)
 {
 	int af = v->min == 6 ? AF_INET6 : AF_INET;
@@ -87,9 +63,8 @@ int fe_parse_cidr(const struct fe_valid *v, const char *s, struct fe_value *ret)
 						  .u = (uint64_t)(c - v->choices) };
 			return 0;
 		}
-	if (cidr_split(s, af, x.addr, &x.prefix) != 0 ||
-	    is_subnet_address(x.addr, af == AF_INET ? 4 : 16, x.prefix) ||
-	    !usable(af, x.addr, x.prefix))
+	/* what moatd takes for a bridge's own address (the same rule: common/netaddr.c) */
+	if (cidr_split(s, af, x.addr, &x.prefix) != 0 || !netaddr_bridge_ok(af, x.addr, x.prefix))
 		return -EINVAL;
 	*ret = x;
 	return 0;

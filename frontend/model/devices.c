@@ -43,16 +43,8 @@ static const char *dev_get(json_object *dev, const char *key)
 
 static bool prefix_allows(const struct fe_policy *p, const char *path)
 {
-	if (!p->known || !p->disk_source_prefixes)
-		return true;
-	for (char **x = p->disk_source_prefixes; *x; x++) {
-		size_t n = strlen(*x);
-
-		if (strcmp(*x, "*") == 0 ||
-		    (strncmp(path, *x, n) == 0 && (path[n] == '\0' || path[n] == '/')))
-			return true;
-	}
-	return false;
+	return !p->known || !p->disk_source_prefixes ||
+	       name_path_under(p->disk_source_prefixes, path);
 }
 
 /* A disk: the root disk (path "/" on the pool, no source) or a host path (source, no pool). */

@@ -19,6 +19,7 @@
 #include "model/network_acls.h"
 #include "model/network_forwards.h"
 #include "model/network_use.h"
+#include "netaddr.h"
 
 /* ---- values -------------------------------------------------------------------------------------- */
 
@@ -61,15 +62,7 @@ static bool in_subnet(int family, const uint8_t a[16], const struct fe_net_subne
 	const uint8_t *base = family == AF_INET ? net->ipv4 : net->ipv6;
 	unsigned prefix = family == AF_INET ? net->ipv4_prefix : net->ipv6_prefix;
 
-	if (prefix == 0)
-		return false;
-	for (unsigned bit = 0; bit < prefix; bit++) {
-		uint8_t m = (uint8_t)(0x80u >> (bit % 8));
-
-		if ((a[bit / 8] & m) != (base[bit / 8] & m))
-			return false;
-	}
-	return true;
+	return prefix != 0 && netaddr_in(a, base, prefix);
 }
 
 static char *trim_dup(const char *s)

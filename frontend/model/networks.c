@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cleanup.h"
 #include "db/db.h"
@@ -30,6 +31,7 @@
 #include "model/network_use.h"
 #include "model/networks.h"
 #include "model/profiles.h"
+#include "netaddr.h"
 
 static pthread_mutex_t net_lock = PTHREAD_MUTEX_INITIALIZER;
 
@@ -142,15 +144,6 @@ static bool flag(json_object *config, const char *key, bool dflt)
 	return get(config, key, &v) == 1 ? v.b : dflt;
 }
 
-/* A host of the IPv4 subnet net/prefix (host order): inside, not its own or broadcast address. */
-static bool in_subnet4(uint32_t a, uint32_t net, uint8_t prefix)
-{
-	uint32_t m = prefix ? ~0u << (32 - prefix) : 0;
-
-	return (a & m) == (net & m) && (a & ~m) != 0 && (a & ~m) != ~m;
-}
-
-/* ipv4.dhcp.ranges inside the subnet of ipv4.address (when it has one), as moatd takes them. */
 static int check_ranges(const char *name, json_object *config, char err[static FE_ERR_MAX])
 {
 	struct fe_ip_range r[PH_NET_RANGES_MAX];
@@ -170,7 +163,8 @@ static int check_ranges(const char *name, json_object *config, char err[static F
 
 		memcpy(&s, r[k].start, 4);
 		memcpy(&e, r[k].end, 4);
-		if (in_subnet4(ntohl(s), net, a.prefix) && in_subnet4(ntohl(e), net, a.prefix))
+		if (netaddr_host_of(AF_INET, r[k].start, a.addr, a.prefix) &&
+		    netaddr_host_of(AF_INET, r[k].end, a.addr, a.prefix))
 			continue;
 		inet_ntop(AF_INET, &x, sub, sizeof(sub));
 		snprintf(err, FE_ERR_MAX,
@@ -462,32 +456,11 @@ static enum ph_addr_mode addr_mode(json_object *config, const char *key, void *a
 
 	if (get(config, key, &v) != 1)
 		return PH_ADDR_NONE;
-	if (v.family == 0)
-		return v.u == 0 ? PH_ADDR_AUTO : PH_ADDR_NONE;
+	if (v.family == 0) /* "none"; "auto" is picked before (apply_locked) */
+		return PH_ADDR_NONE;
 	memcpy(addr, v.addr, v.family == AF_INET ? 4 : 16);
 	*prefix = v.prefix;
 	return PH_ADDR_SET;
-}
-
-/* A global unicast IPv6 host with host bits past /64 (moatd's rule for a static lease). */
-static bool v6_host(const struct in6_addr *a)
-{
-	bool host = false;
-
-	if (a->s6_addr[0] == 0xff || IN6_IS_ADDR_LINKLOCAL(a) || IN6_IS_ADDR_UNSPECIFIED(a) ||
-	    IN6_IS_ADDR_LOOPBACK(a) || IN6_IS_ADDR_V4MAPPED(a) || IN6_IS_ADDR_V4COMPAT(a))
-		return false;
-	for (int k = 8; k < 16; k++)
-		host = host || a->s6_addr[k];
-	return host;
-}
-
-static bool in_subnet6(const struct in6_addr *a, const struct in6_addr *net, uint8_t prefix)
-{
-	for (unsigned bit = 0; bit < prefix; bit++)
-		if ((a->s6_addr[bit / 8] ^ net->s6_addr[bit / 8]) & (0x80u >> (bit % 8)))
-			return false;
-	return true;
 }
 
 /*
@@ -497,15 +470,16 @@ static bool in_subnet6(const struct in6_addr *a, const struct in6_addr *net, uin
  */
 static void host_fit(const struct ph_network *n, struct ph_net_host *h)
 {
-	uint32_t a = ntohl(h->ipv4.s_addr), gw = ntohl(n->ipv4.s_addr);
+	const uint8_t *a = (const uint8_t *)&h->ipv4, *gw = (const uint8_t *)&n->ipv4;
 
-	/* an auto subnet is not known yet: its static leases follow once it is (apply_locked) */
 	if (h->has_ipv4 &&
-	    (n->ipv4_mode != PH_ADDR_SET || !in_subnet4(a, gw, n->ipv4_prefix) || a == gw))
+	    (n->ipv4_mode != PH_ADDR_SET || !netaddr_host_of(AF_INET, a, gw, n->ipv4_prefix) ||
+	     memcmp(a, gw, 4) == 0))
 		h->has_ipv4 = false;
-	if (h->has_ipv6 && (n->ipv6_mode != PH_ADDR_SET || !v6_host(&h->ipv6) ||
-			    !in_subnet6(&h->ipv6, &n->ipv6, n->ipv6_prefix) ||
-			    memcmp(&h->ipv6, &n->ipv6, 16) == 0))
+	if (h->has_ipv6 &&
+	    (n->ipv6_mode != PH_ADDR_SET || !netaddr_bridge_ok(AF_INET6, h->ipv6.s6_addr, 64) ||
+	     !netaddr_in(h->ipv6.s6_addr, n->ipv6.s6_addr, n->ipv6_prefix) ||
+	     memcmp(&h->ipv6, &n->ipv6, 16) == 0))
 		h->has_ipv6 = false;
 }
 
@@ -536,7 +510,7 @@ static void build(const char *name, json_object *config, struct ph_net_host *hos
 			memcpy(&n.ipv4_ranges[k].start, r[k].start, 4);
 			memcpy(&n.ipv4_ranges[k].end, r[k].end, 4);
 		}
-	/* moatd takes ranges only with a set address (auto ones once it is picked) */
+	/* moatd takes ranges only with a set address */
 	n.n_ipv4_ranges = n.ipv4_mode == PH_ADDR_SET ? nr : 0;
 	n.ipv6_mode = addr_mode(config, "ipv6.address", &n.ipv6, &n.ipv6_prefix);
 	n.ipv6_nat = flag(config, "ipv6.nat", false);
@@ -563,36 +537,45 @@ static int refused(int r, const struct ph_error *e, char err[static FE_ERR_MAX])
 	return r;
 }
 
-/* "auto" in config replaced by what moatd picked; true when one was. */
-static bool store_picked(json_object *config, const struct ph_network_applied *a)
-{
-	char buf[INET6_ADDRSTRLEN + 8], ip[INET6_ADDRSTRLEN];
-	bool changed = false;
+/* How many subnets an apply picks for "auto" while moatd finds each overlapping. */
+#define PICK_TRIES 64
 
-	if (strcmp(cfg(config, "ipv4.address"), "auto") == 0 && a->ipv4_prefix &&
-	    inet_ntop(AF_INET, &a->ipv4, ip, sizeof(ip))) {
-		snprintf(buf, sizeof(buf), "%s/%u", ip, a->ipv4_prefix);
+/*
+ * An "auto" family of config (autos: IPv4, IPv6) given a random subnet, as
+ * LXD picks one: 10.x.y.1/24, a ULA fdXX:XXXX:XXXX:XXXX::1/64. moatd checks
+ * it against the host's routes and addresses as any set subnet (EADDRINUSE
+ * when it overlaps one: apply_locked picks again).
+ */
+static int pick(json_object *config, const bool autos[2])
+{
+	uint8_t rnd[9], a6[16] = { 0xfd, [15] = 1 };
+	char ip[INET6_ADDRSTRLEN], buf[INET6_ADDRSTRLEN + 8];
+
+	if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+		return -EIO;
+	if (autos[0]) {
+		snprintf(buf, sizeof(buf), "10.%u.%u.1/24", rnd[0], rnd[1]);
 		json_object_object_add(config, "ipv4.address", json_object_new_string(buf));
-		changed = true;
 	}
-	if (strcmp(cfg(config, "ipv6.address"), "auto") == 0 && a->ipv6_prefix &&
-	    inet_ntop(AF_INET6, &a->ipv6, ip, sizeof(ip))) {
-		snprintf(buf, sizeof(buf), "%s/%u", ip, a->ipv6_prefix);
+	memcpy(a6 + 1, rnd + 2, 7);
+	if (autos[1] && inet_ntop(AF_INET6, a6, ip, sizeof(ip))) {
+		snprintf(buf, sizeof(buf), "%s/64", ip);
 		json_object_object_add(config, "ipv6.address", json_object_new_string(buf));
-		changed = true;
 	}
-	return changed;
+	return 0;
 }
 
-/* network_apply of name with config (the lock held); the picked addresses stored into config. */
+/* network_apply of name with config (the lock held); an "auto" subnet picked and stored into config. */
 static int apply_locked(const char *name, json_object *config, bool *ret_picked,
 			char err[static FE_ERR_MAX])
 {
 	struct ph_net_host *hosts = calloc(PH_NET_HOSTS_MAX, sizeof(*hosts));
+	const bool autos[2] = { strcmp(cfg(config, "ipv4.address"), "auto") == 0,
+				strcmp(cfg(config, "ipv6.address"), "auto") == 0 };
 	struct ph_network_applied a = { 0 };
 	struct ph_error e = { "" };
 	struct fe_net_fw fw = { 0 };
-	struct ph_network n;
+	struct ph_network n = { 0 };
 	int r;
 
 	if (!hosts) {
@@ -601,25 +584,30 @@ static int apply_locked(const char *name, json_object *config, bool *ret_picked,
 	}
 	*ret_picked = false;
 	err[0] = '\0';
-	build(name, config, hosts, &n);
 	/* security.acls and the forwards (model/network_use.c) */
 	r = fe_network_fw_fill(name, config, &n, &fw, err);
-	if (r < 0) {
-		free(hosts);
-		return r;
+	for (int tries = 0; r == 0; tries++) {
+		/* an auto subnet's ranges and static leases: checked and sent once it is picked */
+		if ((autos[0] || autos[1]) && (r = pick(config, autos)) == 0)
+			r = check_ranges(name, config, err);
+		if (r < 0)
+			break;
+		build(name, config, hosts, &n);
+		n.acls = fw.acls;
+		n.forwards = fw.forwards;
+		n.n_forwards = fw.n_forwards;
+		r = ph_call_network_apply(&n, &a, &e);
+		if (r != -EADDRINUSE || !(autos[0] || autos[1]) || tries + 1 >= PICK_TRIES)
+			break;
+		r = 0;
 	}
-	r = ph_call_network_apply(&n, &a, &e);
-	if (r == 0 && (*ret_picked = store_picked(config, &a))) {
-		/* an auto subnet's ranges and static leases: checked and applied once it is picked */
-		r = check_ranges(name, config, err);
-		if (r == 0) {
-			build(name, config, hosts, &n);
-			n.acls = fw.acls;
-			n.forwards = fw.forwards;
-			n.n_forwards = fw.n_forwards;
-			r = ph_call_network_apply(&n, &a, &e);
-		}
-	}
+	if (r == -EADDRINUSE && (autos[0] || autos[1]))
+		snprintf(err, FE_ERR_MAX, "No free subnet found for the network (%s)", e.msg);
+	for (int k = 0; r < 0 && k < 2; k++) /* as it was: nothing was made */
+		if (autos[k])
+			json_object_object_add(config, k ? "ipv6.address" : "ipv4.address",
+					       json_object_new_string("auto"));
+	*ret_picked = r == 0 && (autos[0] || autos[1]);
 	fe_net_fw_free(&fw);
 	free(hosts);
 	if (r < 0)

@@ -31,9 +31,8 @@ static ProtobufCBinaryData bytes(const void *p, size_t n)
 
 static Ph__NetAddrMode addr_mode(enum ph_addr_mode m)
 {
-	return m == PH_ADDR_AUTO  ? PH__NET_ADDR_MODE__NET_ADDR_AUTO
-	       : m == PH_ADDR_SET ? PH__NET_ADDR_MODE__NET_ADDR_SET
-				  : PH__NET_ADDR_MODE__NET_ADDR_NONE;
+	return m == PH_ADDR_SET ? PH__NET_ADDR_MODE__NET_ADDR_SET
+				: PH__NET_ADDR_MODE__NET_ADDR_NONE;
 }
 
 static Ph__NetDnsMode dns_mode(enum ph_dns_mode m)

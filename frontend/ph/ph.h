@@ -429,7 +429,7 @@ int ph_call_instance_network(const char *name, struct ph_net_info *ret, struct p
 
 #define PH_NET_RANGES_MAX 8
 #define PH_NET_HOSTS_MAX 1024
-enum ph_addr_mode { PH_ADDR_NONE = 0, PH_ADDR_AUTO = 1, PH_ADDR_SET = 2 };
+enum ph_addr_mode { PH_ADDR_NONE = 0, PH_ADDR_SET = 2 }; /* "auto": model/networks.c picks */
 enum ph_dns_mode { PH_DNS_MANAGED = 0, PH_DNS_DYNAMIC = 1, PH_DNS_NONE = 2 };
 struct ph_net_range {
 	struct in_addr start, end;
@@ -468,7 +468,7 @@ struct ph_network {
 	const struct ph_forward *forwards;
 	size_t n_forwards;
 };
-/* What moatd did: the addresses it picked for PH_ADDR_AUTO (else the ones asked). */
+/* What moatd did: the addresses it set (the ones asked). */
 struct ph_network_applied {
 	struct in_addr ipv4;
 	uint8_t ipv4_prefix; /* prefix 0: no IPv4 */

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -47,16 +48,27 @@ static int dial(const char *path)
 	return -1;
 }
 
-/* "auto", "none" or ADDR/PREFIX into mode, addr, prefix. */
+/*
+ * "auto", "none" or ADDR/PREFIX into mode, addr, prefix. "auto" is a random
+ * 10.x.y.1/24 or fdXX:XXXX:XXXX:XXXX::1/64, as moatd-api picks one (moatd
+ * takes only set subnets; an overlapping one is its err 98).
+ */
 static int family_arg(const char *v, int af, Ph__NetAddrMode *mode, uint8_t *buf,
 		      ProtobufCBinaryData *addr, uint32_t *prefix)
 {
-	char tmp[64];
+	char tmp[64], pick[64], ip[INET6_ADDRSTRLEN];
+	uint8_t rnd[9], a6[16] = { 0xfd, [15] = 1 };
 	char *slash;
 
 	if (strcmp(v, "auto") == 0) {
-		*mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
-		return 0;
+		if (getrandom(rnd, sizeof(rnd), 0) != sizeof(rnd))
+			return -1;
+		memcpy(a6 + 1, rnd + 2, 7);
+		if (af == AF_INET)
+			snprintf(pick, sizeof(pick), "10.%u.%u.1/24", rnd[0], rnd[1]);
+		else if (inet_ntop(AF_INET6, a6, ip, sizeof(ip)))
+			snprintf(pick, sizeof(pick), "%s/64", ip);
+		v = pick;
 	}
 	if (strcmp(v, "none") == 0) {
 		*mode = PH__NET_ADDR_MODE__NET_ADDR_NONE;

@@ -113,6 +113,11 @@ cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	net_cleanup
+	# btrfs pools are loop files moatd mounted in its directory (they stay
+	# mounted when moatd stops, as LXD's do): unmounted, the loop devices
+	# then go by themselves (auto-clear)
+	awk -v t="$T/" 'index($2, t) == 1 { print $2 }' /proc/self/mounts | sort -r |
+		while read -r m; do umount "$m" 2>/dev/null || umount -l "$m"; done
 	# nothing of the suite's is left running (a daemon, a container's monitor,
 	# a client in the background): tests/run.sh runs suites side by side, and a
 	# leftover would take their CPU and outlive the run

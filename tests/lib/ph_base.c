@@ -311,7 +311,9 @@ static void base_network_apply(Ph__Request *r)
 	range.end = text("10.250.63.200");
 	m.ipv4_ranges = ranges;
 	m.n_ipv4_ranges = 1;
-	m.ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_AUTO;
+	m.ipv6_mode = PH__NET_ADDR_MODE__NET_ADDR_SET;
+	m.ipv6 = text("fd00:250:63::1");
+	m.ipv6_prefix = 64;
 	m.ipv6_nat = m.ipv6_dhcp = 1;
 	m.dns_domain = text("moat");
 	m.dns_mode = PH__NET_DNS_MODE__NET_DNS_MANAGED;

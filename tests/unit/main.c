@@ -109,6 +109,7 @@ int main(void)
 	test_file_op();
 	test_cgroup();
 	test_usage();
+	test_netaddr();
 	test_json();
 	test_config();
 	test_config_limits();

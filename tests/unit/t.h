@@ -50,6 +50,7 @@ void test_storage(void);
 void test_file_op(void);
 void test_cgroup(void);
 void test_usage(void);
+void test_netaddr(void);
 void test_json(void);
 void test_config(void);
 void test_config_limits(void);

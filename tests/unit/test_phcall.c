@@ -536,7 +536,8 @@ static void test_networks(void)
 		.ipv4_nat = true,
 		.ipv4_dhcp = true,
 		.n_ipv4_ranges = 1,
-		.ipv6_mode = PH_ADDR_AUTO,
+		.ipv6_mode = PH_ADDR_SET,
+		.ipv6_prefix = 64,
 		.dns_domain = "lab",
 		.dns_mode = PH_DNS_NONE,
 		.raw_dnsmasq = "no-negcache",
@@ -553,6 +554,7 @@ static void test_networks(void)
 	inet_pton(AF_INET, "10.250.63.200", &net.ipv4_ranges[0].end);
 	inet_pton(AF_INET, "10.250.63.7", &hosts[0].ipv4);
 	inet_pton(AF_INET6, "fd00:1::7", &hosts[1].ipv6);
+	inet_pton(AF_INET6, "fd00:1::1", &net.ipv6);
 	answer(0, NULL, PH__REPLY__RESULT_NETWORK_APPLY, 0, fill_applied);
 	memset(&a, 0, sizeof(a));
 	r = ph_call_network_apply(&net, &a, &e);
@@ -576,8 +578,9 @@ static void test_networks(void)
 			      m->n_ipv4_ranges == 1 &&
 			      bytes_eq(&m->ipv4_ranges[0]->start, "10.250.63.100") &&
 			      bytes_eq(&m->ipv4_ranges[0]->end, "10.250.63.200") &&
-			      m->ipv6_mode == PH__NET_ADDR_MODE__NET_ADDR_AUTO &&
-			      m->ipv6.len == 0 && bytes_eq(&m->dns_domain, "lab") &&
+			      m->ipv6_mode == PH__NET_ADDR_MODE__NET_ADDR_SET &&
+			      bytes_eq(&m->ipv6, "fd00:1::1") && m->ipv6_prefix == 64 &&
+			      bytes_eq(&m->dns_domain, "lab") &&
 			      m->dns_mode == PH__NET_DNS_MODE__NET_DNS_NONE &&
 			      bytes_eq(&m->raw_dnsmasq, "no-negcache") && m->n_hosts == 2 &&
 			      bytes_eq(&m->hosts[0]->name, "c1") &&

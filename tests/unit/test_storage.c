@@ -165,6 +165,100 @@ static void copy_extras(const char *dir)
 		      exists(dir, "p/containers-snapshots/c1/s1", &a),
 	      "storage: ... and nothing else (a dotfile inside a rootfs stays)");
 	ph_tree(dir, -1, "remove", "p", NULL);
+
+	CHECK(mk(dir, "l") == 0 && mk(dir, "l/c1") == 0 && put(dir, "l/c1/config", "x") == 0 &&
+		      mk(dir, "l/c2") == 0 && put(dir, "l/c2/lxc.log", "x") == 0,
+	      "storage: an lxcpath with an instance and a directory a killed create left");
+	snprintf(p, sizeof(p), "%s/l", dir);
+	CHECK(ph_tree(p, -1, "sweep", "lxc", NULL) == 0 && !exists(dir, "l/c2", &a) &&
+		      exists(dir, "l/c1/config", &a),
+	      "storage: sweep lxc removes the directory without a config, and only it");
+	CHECK(ph_tree(p, -1, "sweep", "other", NULL) < 0,
+	      "storage: sweep of anything else is refused");
+	ph_tree(dir, -1, "remove", "l", NULL);
+}
+
+/*
+ * On btrfs (a loop file this test makes and mounts as moatd mounts a pool,
+ * with user_subvol_rm_allowed): an empty rootfs and an image are
+ * subvolumes, a copy of one is a snapshot (its own subvolume, with the
+ * content, made in O(1)), a `snapshot` is read-only, a tree copied in from
+ * another filesystem becomes a subvolume, and remove deletes subvolumes,
+ * read-only ones too, from the confined worker.
+ */
+/* Is dir/rel a btrfs snapshot (a subvolume with a parent)? By btrfs-progs. */
+static bool snapshot_of(const char *dir, const char *rel)
+{
+	char cmd[256];
+
+	snprintf(
+		cmd, sizeof(cmd),
+		"btrfs subvolume show %s/%s 2>/dev/null | grep -Eq 'Parent UUID:[[:space:]]+[0-9a-f]'",
+		dir, rel);
+	return system(cmd) == 0;
+}
+
+static void btrfs_checks(const char *dir)
+{
+	char img[64], mnt[64], cmd[512], p[128];
+	struct stat a;
+	int fd;
+
+	snprintf(img, sizeof(img), "%s.btrfs", dir);
+	snprintf(mnt, sizeof(mnt), "%s/bt", dir);
+	if (access("/sbin/mkfs.btrfs", X_OK) < 0) {
+		t_note("storage: no mkfs.btrfs (make deps); the btrfs checks are skipped");
+		return;
+	}
+	snprintf(cmd, sizeof(cmd),
+		 "truncate -s 256M %s && mkfs.btrfs -q %s >/dev/null 2>&1 && mkdir -p %s && "
+		 "mount -o loop,user_subvol_rm_allowed %s %s",
+		 img, img, mnt, img, mnt);
+	if (!CHECK(system(cmd) == 0, "storage: btrfs: a loop filesystem to work on")) {
+		unlink(img);
+		return;
+	}
+	CHECK(ph_tree(dir, -1, "mkdir", "bt/img", NULL) == 0 && exists(dir, "bt/img", &a) &&
+		      a.st_ino == 256,
+	      "storage: btrfs: an empty rootfs is a subvolume");
+	CHECK(put(dir, "bt/img/hello", "world") == 0, "storage: btrfs: a file in it");
+	CHECK(ph_tree(dir, -1, "copy", "bt/img", "bt/c1") == 0 && exists(dir, "bt/c1", &a) &&
+		      a.st_ino == 256 && exists(dir, "bt/c1/hello", &a) && a.st_size == 5 &&
+		      snapshot_of(dir, "bt/c1"),
+	      "storage: btrfs: a copy is a snapshot (it has a parent), with the content");
+	CHECK(ph_tree(dir, -1, "snapshot", "bt/c1", "bt/s1") == 0 &&
+		      exists(dir, "bt/s1/hello", &a) && snapshot_of(dir, "bt/s1"),
+	      "storage: btrfs: a snapshot of the copy");
+	snprintf(p, sizeof(p), "%s/bt/s1/new", dir);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	CHECK(fd < 0 && errno == EROFS, "storage: btrfs: ... which is read-only");
+	if (fd >= 0)
+		close(fd);
+	CHECK(mk(dir, "plain") == 0 && put(dir, "plain/f", "x") == 0 &&
+		      ph_tree(dir, -1, "copy", "plain", "bt/in") == 0 && exists(dir, "bt/in", &a) &&
+		      a.st_ino == 256 && !snapshot_of(dir, "bt/in") && exists(dir, "bt/in/f", &a) &&
+		      a.st_size == 1,
+	      "storage: btrfs: a tree copied in from another filesystem becomes a subvolume");
+	CHECK(ph_tree(dir, -1, "remove", "bt/s1", NULL) == 0 && !exists(dir, "bt/s1", &a) &&
+		      ph_tree(dir, -1, "remove", "bt/c1", NULL) == 0 && !exists(dir, "bt/c1", &a) &&
+		      ph_tree(dir, -1, "remove", "bt/in", NULL) == 0 &&
+		      ph_tree(dir, -1, "remove", "bt/img", NULL) == 0 && !exists(dir, "bt/img", &a),
+	      "storage: btrfs: remove deletes the subvolumes, the read-only one too");
+	ph_tree(dir, -1, "remove", "plain", NULL);
+	/* a btrfs moatd did not mount (a host's, under a dir pool): no
+	 * user_subvol_rm_allowed, so a removal empties the subvolume and rmdirs it */
+	snprintf(cmd, sizeof(cmd), "umount %s && mount -o loop %s %s", mnt, img, mnt);
+	CHECK(system(cmd) == 0 && ph_tree(dir, -1, "mkdir", "bt/h", NULL) == 0 &&
+		      put(dir, "bt/h/f", "x") == 0 &&
+		      ph_tree(dir, -1, "snapshot", "bt/h", "bt/hs") == 0 &&
+		      snapshot_of(dir, "bt/hs"),
+	      "storage: btrfs: without user_subvol_rm_allowed, a subvolume and its snapshot");
+	CHECK(ph_tree(dir, -1, "remove", "bt/hs", NULL) == 0 && !exists(dir, "bt/hs", &a) &&
+		      ph_tree(dir, -1, "remove", "bt/h", NULL) == 0 && !exists(dir, "bt/h", &a),
+	      "storage: btrfs: ... are removed all the same (emptied, then rmdir)");
+	snprintf(cmd, sizeof(cmd), "umount %s && rmdir %s", mnt, mnt);
+	CHECK(system(cmd) == 0, "storage: btrfs: (unmounted)");
+	unlink(img);
 }
 
 void test_storage(void)
@@ -211,6 +305,7 @@ void test_storage(void)
 	CHECK(ph_tree(dir, -1, "remove", "img", NULL) == 0 && !exists(dir, "img", &a),
 	      "storage: remove takes the partial tree away");
 	copy_extras(dir);
+	btrfs_checks(dir);
 	ph_tree(dir, -1, "remove", "empty", NULL);
 	close(leak);
 	rmdir(dir);
