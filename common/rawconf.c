@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The rules of rawconf.h: what raw.lxc, raw.seccomp, the syscall lists,
- * sysctl names and module names may hold before any of it becomes a line
+ * sysctl names, module names and raw.dnsmasq may hold before any of it becomes a line
  * of a liblxc file. Run by moatd-api (for the 400) and by moatd (root,
  * again, on the typed start request). Pure; every input is untrusted.
  * fuzz/fuzz_rawconf.c drives both parsers.
@@ -468,4 +468,109 @@ int rawconf_idmap_parse(const char *text, struct rawconf_idmap *ret, size_t max)
 		ret[n++] = m;
 	}
 	return (int)n;
+}
+
+/* ---- raw.dnsmasq ---------------------------------------------------------------------------- */
+
+/*
+ * The dnsmasq options raw.dnsmasq may carry: DNS records, DHCP options and
+ * hosts, logging, caching. None names a file, a directory, a user, a
+ * script, an interface or an address to listen on: moatd writes those
+ * lines itself, and dnsmasq reads options top to bottom.
+ */
+static const char *const dnsmasq_options[] = {
+	"address",
+	"all-servers",
+	"bogus-priv",
+	"cache-size",
+	"cname",
+	"dhcp-authoritative",
+	"dhcp-broadcast",
+	"dhcp-client-update",
+	"dhcp-fqdn",
+	"dhcp-generate-names",
+	"dhcp-host",
+	"dhcp-ignore",
+	"dhcp-lease-max",
+	"dhcp-mac",
+	"dhcp-match",
+	"dhcp-name-match",
+	"dhcp-no-override",
+	"dhcp-option",
+	"dhcp-option-force",
+	"dhcp-rapid-commit",
+	"dhcp-reply-delay",
+	"dhcp-sequential-ip",
+	"dhcp-ttl",
+	"dhcp-userclass",
+	"dhcp-vendorclass",
+	"dns-forward-max",
+	"domain-needed",
+	"edns-packet-max",
+	"filterwin2k",
+	"host-record",
+	"local",
+	"local-ttl",
+	"log-dhcp",
+	"log-queries",
+	"max-cache-ttl",
+	"max-ttl",
+	"min-cache-ttl",
+	"mx-host",
+	"neg-ttl",
+	"no-negcache",
+	"no-resolv",
+	"ptr-record",
+	"quiet-dhcp",
+	"quiet-dhcp6",
+	"quiet-ra",
+	"ra-param",
+	"rebind-domain-ok",
+	"rebind-localhost-ok",
+	"server",
+	"srv-host",
+	"stop-dns-rebind",
+	"strict-order",
+	"txt-record",
+	NULL,
+};
+
+#define DNSMASQ_LINES_MAX 32
+#define DNSMASQ_LINE_MAX 512
+
+/* One line (without its newline), printable whatever it is: 0, or -EINVAL. */
+static int dnsmasq_line(const char *p, size_t n)
+{
+	const char *eq = memchr(p, '=', n);
+	size_t name = eq ? (size_t)(eq - p) : n;
+
+	if (n > DNSMASQ_LINE_MAX)
+		return -EINVAL;
+	for (size_t k = 0; k < n; k++)
+		if ((unsigned char)p[k] < 0x20 || (unsigned char)p[k] > 0x7e)
+			return -EINVAL;
+	if (n == 0 || p[0] == '#')
+		return 0;
+	for (const char *const *o = dnsmasq_options; *o; o++)
+		if (strlen(*o) == name && memcmp(*o, p, name) == 0)
+			return 0;
+	return -EINVAL;
+}
+
+int rawconf_dnsmasq_check(const char *text, size_t len)
+{
+	int lines = 0;
+
+	if (len > RAWCONF_DNSMASQ_MAX || strlen(text) != len)
+		return -EINVAL;
+	for (const char *p = text;;) {
+		size_t n = strcspn(p, "\n");
+
+		if (++lines > DNSMASQ_LINES_MAX || dnsmasq_line(p, n) < 0)
+			return -EINVAL;
+		if (!p[n])
+			break;
+		p += n + 1;
+	}
+	return lines;
 }

@@ -3,8 +3,10 @@
  * The rules for the security keys whose values become liblxc configuration
  * text: raw.lxc lines, liblxc seccomp policies (raw.seccomp and the
  * security.syscalls.* lists), linux.sysctl.* names, linux.kernel_modules
- * names and their values. moatd-api uses them to answer a 400 at PUT time,
- * moatd (root) runs the same rules again on the typed start request, since
+ * names and their values, and raw.dnsmasq's lines for a managed network's
+ * dnsmasq. moatd-api uses them to answer a 400 at PUT time,
+ * moatd (root) runs the same rules again on the typed start request (on
+ * network_apply for raw.dnsmasq), since
  * the frontend is assumed compromised. Pure; the input is untrusted.
  */
 #ifndef MOAT_RAWCONF_H
@@ -87,5 +89,17 @@ struct rawconf_idmap {
  * -E2BIG.
  */
 int rawconf_idmap_parse(const char *text, struct rawconf_idmap *ret, size_t max);
+
+#define RAWCONF_DNSMASQ_MAX 4096 /* a managed network's raw.dnsmasq, bytes */
+
+/*
+ * raw.dnsmasq, lines of a dnsmasq configuration file that moatd appends to
+ * its own: at most 32 lines of at most 512 printable bytes (no tab, no
+ * CR), each blank, a '#' comment, or "option" or "option=value" with an
+ * option of moat's allow list (none names a file, script, user, interface
+ * or listening address). len is text's strlen (a NUL inside is refused).
+ * The number of lines, or -EINVAL.
+ */
+int rawconf_dnsmasq_check(const char *text, size_t len);
 
 #endif

@@ -4,8 +4,9 @@
  * the security keys' texts before they become liblxc configuration:
  * raw.lxc (rawconf_lxc_parse), raw.seccomp (rawconf_seccomp_check),
  * raw.idmap (rawconf_idmap_parse) and the syscall rules of
- * security.syscalls.deny/allow (rawconf_syscall_rule). The first byte
- * picks the parser. Every accepted input is checked against the promises
+ * security.syscalls.deny/allow (rawconf_syscall_rule), and a managed
+ * network's raw.dnsmasq (rawconf_dnsmasq_check, run on every input). The
+ * first byte picks one of the others. Every accepted input is checked against the promises
  * that keep a rendered line one line: no key outside the allow list, no
  * lxc.include, no control byte in a key or value, ranges in bounds.
  * Built by `make fuzz-build` (clang, libFuzzer, ASan, UBSan); unprivileged.
@@ -67,6 +68,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		break;
 	}
+	/* raw.dnsmasq: an accepted text is whole, bounded, printable lines of option names */
+	if (rawconf_dnsmasq_check(text, size - 1) >= 0)
+		for (const char *p = text; p < text + size - 1; p++)
+			if ((p == text || p[-1] == '\n') && *p != '#' && *p != '\n' &&
+			    (*p < 'a' || *p > 'z'))
+				abort();
+	if (rawconf_dnsmasq_check(text, strlen(text)) >= 0 &&
+	    (strlen(text) > RAWCONF_DNSMASQ_MAX || strpbrk(text, "\r\t")))
+		abort();
 	free(text);
 	return 0;
 }

@@ -93,7 +93,5 @@ int ph_dnsmasq_stop(const char *name);
 bool ph_dnsmasq_dead(const char *name);
 /* Start it again if it should run and does not (the supervision tick). */
 int ph_dnsmasq_revive(const char *name);
-/* Whether dnsmasq's check of raw.dnsmasq's text passes: key[=value] lines. */
-bool ph_dnsmasq_raw_ok(const char *text, size_t len);
 
 #endif

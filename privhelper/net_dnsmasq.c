@@ -35,39 +35,6 @@
 #define DNS_USER "moat-dns"
 #define FILE_MAX (512 * 1024)
 
-bool ph_dnsmasq_raw_ok(const char *text, size_t len)
-{
-	size_t i = 0;
-
-	if (strlen(text) != len)
-		return false;
-	while (i < len) {
-		size_t k = i;
-
-		if (text[i] == '#') { /* a comment line: printable */
-			while (i < len && text[i] != '\n')
-				if ((unsigned char)text[i] < 0x20 ||
-				    (unsigned char)text[i++] > 0x7e)
-					return false;
-		} else {
-			while (i < len && ((text[i] >= 'a' && text[i] <= 'z') ||
-					   (text[i] >= '0' && text[i] <= '9') || text[i] == '-'))
-				i++;
-			if (i == k && i < len && text[i] != '\n')
-				return false;
-			if (i < len && text[i] == '=')
-				for (i++; i < len && text[i] != '\n'; i++)
-					if ((unsigned char)text[i] < 0x20 ||
-					    (unsigned char)text[i] > 0x7e)
-						return false;
-			if (i < len && text[i] != '\n')
-				return false;
-		}
-		i++; /* the newline */
-	}
-	return true;
-}
-
 static void path_of(const char *name, const char *file, char *buf, size_t size)
 {
 	ph_net_path(name, file, buf, size);
@@ -355,7 +322,7 @@ static int render_conf(const struct ph_network_apply *n, char **ret)
 		render_v4(f, n);
 	if (n->ipv6_mode)
 		render_v6(f, n);
-	if (n->raw_dnsmasq[0]) /* checked: key[=value] lines of printable bytes */
+	if (n->raw_dnsmasq[0]) /* checked: rawconf_dnsmasq_check's lines */
 		fprintf(f, "# raw.dnsmasq\n%s\n", n->raw_dnsmasq);
 	if (fflush(f) != 0)
 		return -ENOMEM;

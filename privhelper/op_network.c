@@ -31,6 +31,7 @@
 #include "net.h"
 #include "netaddr.h"
 #include "ph.h"
+#include "rawconf.h"
 
 /* an in_addr's 4 bytes, network order, as netaddr.h takes them */
 #define V4(a) ((const uint8_t *)(a))
@@ -267,7 +268,7 @@ int ph_check_network_apply(const Ph__NetworkApplyRequest *m, struct ph_network_a
 		return -EINVAL;
 	t->dns_mode = (enum ph_net_dns_mode)m->dns_mode;
 	if (ph_check_text(&m->raw_dnsmasq, 0, t->raw_dnsmasq, sizeof(t->raw_dnsmasq)) < 0 ||
-	    !ph_dnsmasq_raw_ok(t->raw_dnsmasq, m->raw_dnsmasq.len))
+	    rawconf_dnsmasq_check(t->raw_dnsmasq, m->raw_dnsmasq.len) < 0)
 		return -EINVAL;
 	if (m->n_hosts > PH_NET_HOSTS_MAX)
 		return -EINVAL;

@@ -357,7 +357,7 @@ struct ph_network_apply {
 	size_t n_ipv4_ranges;
 	char dns_domain[PH_NET_DOMAIN_MAX + 1]; /* DNS labels [a-z0-9-], dots between */
 	enum ph_net_dns_mode dns_mode;
-	char raw_dnsmasq[PH_NET_RAW_MAX + 1]; /* "" or lines key[=value], printable */
+	char raw_dnsmasq[PH_NET_RAW_MAX + 1]; /* "" or rawconf_dnsmasq_check's lines */
 	size_t n_hosts;
 	struct ph_net_apply_host hosts[PH_NET_HOSTS_MAX];
 	struct ph_fw_set acls;                    /* acl.c: security.acls (enabled false: none) */

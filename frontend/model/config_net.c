@@ -14,6 +14,7 @@
 
 #include "model/config_net.h"
 #include "netaddr.h"
+#include "rawconf.h"
 
 /* The address and prefix of "ADDR/N" in family af: 0, 1 (another family), -EINVAL. */
 static int cidr_split(const char *s, int af, uint8_t addr[static 16], uint8_t *ret_prefix)
@@ -166,111 +167,14 @@ int fe_parse_domain(const struct fe_valid *v, const char *s, struct fe_value *re
 	return 0;
 }
 
-/*
- * The dnsmasq options raw.dnsmasq may carry: DNS records, DHCP options and
- * hosts, logging, caching. None names a file, a directory, a user, a
- * script, an interface or an address to listen on: moatd writes those
- * lines itself, and dnsmasq reads options top to bottom.
- */
-static const char *const dnsmasq_options[] = {
-	"address",
-	"all-servers",
-	"bogus-priv",
-	"cache-size",
-	"cname",
-	"dhcp-authoritative",
-	"dhcp-broadcast",
-	"dhcp-client-update",
-	"dhcp-fqdn",
-	"dhcp-generate-names",
-	"dhcp-host",
-	"dhcp-ignore",
-	"dhcp-lease-max",
-	"dhcp-mac",
-	"dhcp-match",
-	"dhcp-name-match",
-	"dhcp-no-override",
-	"dhcp-option",
-	"dhcp-option-force",
-	"dhcp-rapid-commit",
-	"dhcp-reply-delay",
-	"dhcp-sequential-ip",
-	"dhcp-ttl",
-	"dhcp-userclass",
-	"dhcp-vendorclass",
-	"dns-forward-max",
-	"domain-needed",
-	"edns-packet-max",
-	"filterwin2k",
-	"host-record",
-	"local",
-	"local-ttl",
-	"log-dhcp",
-	"log-queries",
-	"max-cache-ttl",
-	"max-ttl",
-	"min-cache-ttl",
-	"mx-host",
-	"neg-ttl",
-	"no-negcache",
-	"no-resolv",
-	"ptr-record",
-	"quiet-dhcp",
-	"quiet-dhcp6",
-	"quiet-ra",
-	"ra-param",
-	"rebind-domain-ok",
-	"rebind-localhost-ok",
-	"server",
-	"srv-host",
-	"stop-dns-rebind",
-	"strict-order",
-	"txt-record",
-	NULL,
-};
-
-#define DNSMASQ_LINES_MAX 32
-#define DNSMASQ_LINE_MAX 512
-#define DNSMASQ_TEXT_MAX 4096 /* moatd takes up to 8191 */
-
-/* One line (without its newline): 0, or -EINVAL. */
-static int dnsmasq_line(const char *p, size_t n)
-{
-	size_t name = 0;
-
-	if (n == 0 || p[0] == '#')
-		return 0;
-	if (n > DNSMASQ_LINE_MAX)
-		return -EINVAL;
-	for (size_t k = 0; k < n; k++)
-		if ((unsigned char)p[k] < 0x20 || (unsigned char)p[k] > 0x7e)
-			return -EINVAL;
-	name = strcspn(p, "=");
-	if (name > n)
-		name = n;
-	for (const char *const *o = dnsmasq_options; *o; o++)
-		if (strlen(*o) == name && memcmp(*o, p, name) == 0)
-			return 0;
-	return -EINVAL;
-}
-
 int fe_parse_raw_dnsmasq(const struct fe_valid *v, const char *s, struct fe_value *ret)
 {
-	size_t lines = 0;
+	int lines = rawconf_dnsmasq_check(s, strlen(s));
 
 	(void)v;
-	if (strlen(s) > DNSMASQ_TEXT_MAX)
+	if (lines < 0)
 		return -EINVAL;
-	for (const char *p = s;;) {
-		size_t n = strcspn(p, "\n");
-
-		if (++lines > DNSMASQ_LINES_MAX || dnsmasq_line(p, n) < 0)
-			return -EINVAL;
-		if (!p[n])
-			break;
-		p += n + 1;
-	}
-	*ret = (struct fe_value){ .s = s, .b = true, .u = lines };
+	*ret = (struct fe_value){ .s = s, .b = true, .u = (uint64_t)lines };
 	return 0;
 }
 

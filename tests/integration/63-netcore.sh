@@ -141,8 +141,11 @@ check_match "a subnet that overlaps the first network's is refused" '^err 98 .*o
 	"$(netop apply "$NET2" ipv4="${V4%.1}.1/16")"
 check_fails "and made no bridge" ip link show "$NET2"
 check_fails "and no directory" test -e "$MOAT_DIR/networks/$NET2"
+# moatd's check refuses it: a message that fails its check gets no answer (netop: 3)
+check_eq "raw.dnsmasq of an option moat does not allow is refused by the check" 3 \
+	"$(netop apply "$NET" ipv4="$V4/24" raw=no-such-option=1 >/dev/null; echo $?)"
 check_match "raw.dnsmasq that dnsmasq refuses is refused, and nothing changes" \
-	'^err 22 .*dnsmasq refused' "$(netop apply "$NET" ipv4="$V4/24" raw=no-such-option=1)"
+	'^err 22 .*dnsmasq refused' "$(netop apply "$NET" ipv4="$V4/24" raw=cache-size=many)"
 check_eq "dnsmasq still runs, untouched" "$pid" "$(cat "$NETDIR/dnsmasq.pid")"
 
 # ---- a moatd restart leaves dnsmasq and the lease; a dead dnsmasq comes back ------

@@ -28,6 +28,7 @@
 #include "frame.h"
 #include "net.h"
 #include "ph.h"
+#include "rawconf.h"
 #include "t.h"
 
 /* ---- checks ---------------------------------------------------------------- */
@@ -1636,7 +1637,8 @@ static bool inv_network_apply(const Ph__Request *q, const union ph_typed *t)
 		  n->mtu <= 65535 && n->n_hosts == m->n_hosts &&
 		  n->n_ipv4_ranges == m->n_ipv4_ranges &&
 		  strlen(n->raw_dnsmasq) == m->raw_dnsmasq.len &&
-		  ph_dnsmasq_raw_ok(n->raw_dnsmasq, strlen(n->raw_dnsmasq)) && n->dns_domain[0];
+		  rawconf_dnsmasq_check(n->raw_dnsmasq, strlen(n->raw_dnsmasq)) >= 0 &&
+		  n->dns_domain[0];
 
 	if (n->ipv4_mode == PH_NET_ADDR_SET)
 		ok = ok && addr_is(AF_INET, &m->ipv4, &n->ipv4) && n->ipv4_prefix >= 8 &&
@@ -2412,10 +2414,11 @@ static void network_checks(void)
 	build_op(&e, 99, PH__REQUEST__OP_NETWORK_APPLY, &m);
 	refused_enc("network_apply with a host name that is not an instance name", &e, 0, EINVAL,
 		    true);
-	CHECK(ph_dnsmasq_raw_ok("", 0) && ph_dnsmasq_raw_ok("a\n", 2) &&
-		      !ph_dnsmasq_raw_ok("a\0b", 3) && !ph_dnsmasq_raw_ok("A=1", 3),
-	      "decode: raw.dnsmasq lines: empty and key lines pass; a NUL or an uppercase key do "
-	      "not");
+	CHECK(rawconf_dnsmasq_check("", 0) >= 0 && rawconf_dnsmasq_check("log-dhcp\n", 9) >= 0 &&
+		      rawconf_dnsmasq_check("a\0b", 3) < 0 && rawconf_dnsmasq_check("A=1", 3) < 0 &&
+		      rawconf_dnsmasq_check("no-such-option=1", 16) < 0,
+	      "decode: raw.dnsmasq lines: empty and allowed option lines pass; a NUL, an "
+	      "uppercase key or an option moat does not allow do not");
 }
 
 /* ---- nics: instance_start's repeated Nic ---- */

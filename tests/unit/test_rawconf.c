@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
  * The security keys: common/rawconf.c's rules (raw.lxc lines, syscall
- * rules, raw.seccomp, sysctl and module names, raw.idmap), moatd's check
+ * rules, raw.seccomp, sysctl and module names, raw.idmap, raw.dnsmasq), moatd's check
  * and policy step of InstanceConfig's security fields (sec_config.c), its
  * id map lines, and the frontend's rows and setters for them.
  */
@@ -496,6 +496,67 @@ static void frontend_rows(void)
 	json_object_put(x);
 }
 
+/*
+ * raw.dnsmasq's rule, the one both daemons run (moatd-api for the 400,
+ * moatd on network_apply): allow-listed options, printable lines, comments
+ * included, and the bounds on lines and bytes.
+ */
+static void dnsmasq_lines(void)
+{
+	static const char *const good[] = {
+		"",
+		"log-dhcp",
+		"log-dhcp\n",
+		"# a comment\ndhcp-option=42,10.0.0.1\n\nno-negcache",
+		"address=/lab.example/10.0.0.9",
+		"cache-size=0",
+	};
+	static const char *const bad[] = {
+		"dhcp-script=/bin/sh",
+		"conf-file=/etc/shadow",
+		"no-such-option=1",
+		"interface=eth0",
+		"user=root",
+		"LOG-DHCP",
+		"=x",
+		"log-dhcp\r",
+		"cache-size=\t0",
+		"# a comment with a tab\t",
+		"log-dhcp=\x7f",
+		"lxc.hook=x",
+	};
+	char big[RAWCONF_DNSMASQ_MAX + 2], lines[33 * 9 + 1];
+	int r;
+
+	for (size_t k = 0; k < sizeof(good) / sizeof(good[0]); k++)
+		CHECK(rawconf_dnsmasq_check(good[k], strlen(good[k])) >= 0,
+		      "rawconf: raw.dnsmasq \"%s\" passes", good[k]);
+	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++)
+		CHECK(rawconf_dnsmasq_check(bad[k], strlen(bad[k])) == -EINVAL,
+		      "rawconf: raw.dnsmasq \"%s\" refused", bad[k]);
+	CHECK(rawconf_dnsmasq_check("a\n", 2) == -EINVAL &&
+		      rawconf_dnsmasq_check("log-dhcp\0x", 10) == -EINVAL &&
+		      rawconf_dnsmasq_check("log-dhcp\nno-negcache", 20) == 2,
+	      "rawconf: raw.dnsmasq: a NUL inside is refused, lines are counted");
+	memset(big, '#', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK(rawconf_dnsmasq_check(big, strlen(big)) == -EINVAL,
+	      "rawconf: raw.dnsmasq over %d bytes refused", RAWCONF_DNSMASQ_MAX);
+	big[513] = '\0';
+	r = rawconf_dnsmasq_check(big, 513);
+	big[512] = '\0';
+	CHECK(r == -EINVAL && rawconf_dnsmasq_check(big, 512) == 1,
+	      "rawconf: raw.dnsmasq: a line of 513 bytes refused, of 512 taken");
+	lines[0] = '\0';
+	for (int k = 0; k < 33; k++)
+		strcat(lines, "log-dhcp\n");
+	lines[strlen(lines) - 1] = '\0';
+	r = rawconf_dnsmasq_check(lines, strlen(lines));
+	lines[32 * 9 - 1] = '\0';
+	CHECK(r == -EINVAL && rawconf_dnsmasq_check(lines, 32 * 9 - 1) == 32,
+	      "rawconf: raw.dnsmasq: 33 lines refused, 32 taken");
+}
+
 void test_rawconf(void)
 {
 	lxc_lines();
@@ -506,5 +567,6 @@ void test_rawconf(void)
 	moatd_check();
 	moatd_policy();
 	idmap_lines();
+	dnsmasq_lines();
 	frontend_rows();
 }
