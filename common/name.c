@@ -59,6 +59,24 @@ bool name_ifname_valid(const char *s)
 	return n >= 1 && n <= NAME_IFNAME_MAX && name_device_valid(s);
 }
 
+bool name_domain_valid(const char *s)
+{
+	static const char label[] =
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
+
+	for (const char *p = s;;) {
+		size_t n = strspn(p, label);
+
+		if (n == 0 || n > 63 || p[0] == '-' || p[n - 1] == '-')
+			return false;
+		p += n;
+		if (!*p)
+			return true;
+		if (*p++ != '.')
+			return false;
+	}
+}
+
 bool name_device_path_valid(const char *p)
 {
 	size_t n = strlen(p);

@@ -27,6 +27,10 @@ bool name_net_valid(const uint8_t *s, size_t len);
 #define NAME_IFNAME_MAX 15
 bool name_ifname_valid(const char *s);
 
+/* A DNS domain (a network's dns.domain): labels of [A-Za-z0-9-], 1..63 bytes
+ * each, none starting or ending with '-', one '.' between two. */
+bool name_domain_valid(const char *s);
+
 /* A device's path (host source or container path): absolute and normal (no ".",
  * "..", "//" or trailing "/"; "/" alone passes), no control byte, space or '\\'. */
 bool name_device_path_valid(const char *p);

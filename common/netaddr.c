@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * netaddr.h's subnet rules, for moatd (root, on the frontend's checked
+ * netaddr.h's subnet and MAC address rules, for moatd (root, on the frontend's checked
  * bytes) and moatd-api (on client input) alike. Pure.
  */
 #include "netaddr.h"
@@ -49,4 +49,38 @@ bool netaddr_bridge_ok(int af, const uint8_t *a, unsigned prefix)
 		if (a[k])
 			return true;
 	return false;
+}
+
+static int hex_digit(char c, bool lower)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (!lower && c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+bool netaddr_mac(const char *s, size_t len, bool lower, uint8_t ret[6])
+{
+	uint8_t a[6];
+
+	if (len != 17)
+		return false;
+	for (size_t k = 0; k < 6; k++) {
+		int hi = hex_digit(s[3 * k], lower), lo = hex_digit(s[3 * k + 1], lower);
+
+		if (hi < 0 || lo < 0 || (k < 5 && s[3 * k + 2] != ':'))
+			return false;
+		a[k] = (uint8_t)(hi << 4 | lo);
+	}
+	for (size_t k = 0; k < 6; k++)
+		ret[k] = a[k];
+	return true;
+}
+
+bool netaddr_mac_unicast(const uint8_t a[6])
+{
+	return !(a[0] & 1) && (a[0] | a[1] | a[2] | a[3] | a[4] | a[5]);
 }

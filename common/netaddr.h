@@ -11,6 +11,7 @@
 #define MOAT_NETADDR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 /* Do the first prefix bits of a and net agree (a lies in net/prefix)? */
@@ -25,5 +26,14 @@ bool netaddr_host_of(int af, const uint8_t *a, const uint8_t *net, unsigned pref
  * /126 that is global unicast (not ff00::/8, fe80::/10, nor in ::/80).
  */
 bool netaddr_bridge_ok(int af, const uint8_t *a, unsigned prefix);
+
+/*
+ * A MAC address as text, "xx:xx:xx:xx:xx:xx" (len 17, no NUL inside), hex
+ * digits of either case, or lowercase only with lower (moatd's wire form),
+ * into ret (written only when it is one).
+ */
+bool netaddr_mac(const char *s, size_t len, bool lower, uint8_t ret[6]);
+/* Unicast (bit 0 of the first byte clear) and not all zero: a host's own. */
+bool netaddr_mac_unicast(const uint8_t a[6]);
 
 #endif

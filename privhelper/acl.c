@@ -43,25 +43,6 @@ static int check_action(int a, enum ph_fw_action *ret)
 	return 0;
 }
 
-/* An address in inet_pton's text (no NUL, no space): its family and 16 bytes. */
-static int check_ip(const ProtobufCBinaryData *b, int *family, uint8_t ret[static 16])
-{
-	char s[INET6_ADDRSTRLEN];
-
-	if (b->len == 0 || b->len >= sizeof(s) || memchr(b->data, '\0', b->len))
-		return -EINVAL;
-	memcpy(s, b->data, b->len);
-	s[b->len] = '\0';
-	memset(ret, 0, 16);
-	if (inet_pton(AF_INET, s, ret) == 1)
-		*family = AF_INET;
-	else if (inet_pton(AF_INET6, s, ret) == 1)
-		*family = AF_INET6;
-	else
-		return -EINVAL;
-	return 0;
-}
-
 static int check_ranges(Ph__AclRange *const *m, size_t n, struct ph_fw_range *ret, size_t *ret_n)
 {
 	if (n > PH_FW_MATCH_MAX)
@@ -69,8 +50,8 @@ static int check_ranges(Ph__AclRange *const *m, size_t n, struct ph_fw_range *re
 	for (size_t k = 0; k < n; k++) {
 		int f2;
 
-		if (check_ip(&m[k]->first, &ret[k].family, ret[k].first) < 0 ||
-		    check_ip(&m[k]->last, &f2, ret[k].last) < 0 || f2 != ret[k].family ||
+		if (ph_check_ip(&m[k]->first, 0, &ret[k].family, ret[k].first) < 0 ||
+		    ph_check_ip(&m[k]->last, 0, &f2, ret[k].last) < 0 || f2 != ret[k].family ||
 		    memcmp(ret[k].first, ret[k].last, 16) > 0)
 			return -EINVAL;
 	}
@@ -176,10 +157,11 @@ int ph_check_fw_fwd(const Ph__Forward *m, struct ph_fw_fwd *ret)
 	struct ph_fw_fwd t = { 0 };
 	int family;
 
-	if (check_ip(&m->listen_address, &t.family, t.listen) < 0 || unusable(t.family, t.listen))
+	if (ph_check_ip(&m->listen_address, 0, &t.family, t.listen) < 0 ||
+	    unusable(t.family, t.listen))
 		return -EINVAL;
 	if (m->default_target.len) {
-		if (check_ip(&m->default_target, &family, t.default_target) < 0 ||
+		if (ph_check_ip(&m->default_target, 0, &family, t.default_target) < 0 ||
 		    family != t.family || unusable(family, t.default_target))
 			return -EINVAL;
 		t.has_default = true;
@@ -194,7 +176,7 @@ int ph_check_fw_fwd(const Ph__Forward *m, struct ph_fw_fwd *ret)
 		     p->protocol != PH__ACL_PROTO__ACL_UDP) ||
 		    check_port(p->listen, &o->listen) < 0 ||
 		    check_port(p->target, &o->target) < 0 ||
-		    check_ip(&p->target_address, &family, o->target_addr) < 0 ||
+		    ph_check_ip(&p->target_address, 0, &family, o->target_addr) < 0 ||
 		    family != t.family || unusable(family, o->target_addr))
 			return -EINVAL;
 		/* one target port, or exactly as many as listen ports */

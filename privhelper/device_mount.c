@@ -33,7 +33,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <dirent.h>
@@ -144,7 +143,7 @@ void ph_devices_unstage(struct ph_ctx *ctx, const char *name)
  */
 static int idmap_userns(struct ph_ctx *ctx)
 {
-	int fd = -EBADF, hold[2] = { -1, -1 }, told[2] = { -1, -1 }, st;
+	int fd = -EBADF, hold[2] = { -1, -1 }, told[2] = { -1, -1 };
 	char c = 0;
 	pid_t pid;
 
@@ -168,8 +167,8 @@ static int idmap_userns(struct ph_ctx *ctx)
 		fd = ph_ns_open(pid, "user");
 	close(told[0]);
 	close(hold[1]);
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	if (pid > 0)
+		(void)ph_wait(pid);
 	return fd < 0 ? -EIO : fd;
 }
 

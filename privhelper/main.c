@@ -27,7 +27,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cleanup.h"
@@ -178,7 +177,6 @@ static int frontend_can_reach(const struct ph_ctx *ctx)
 {
 	char db[PATH_MAX + 16];
 	pid_t pid;
-	int st;
 
 	snprintf(db, sizeof(db), "%s/database", ctx->dir);
 	pid = fork();
@@ -191,10 +189,7 @@ static int frontend_can_reach(const struct ph_ctx *ctx)
 			_exit(EPERM);
 		_exit(access(db, R_OK | W_OK | X_OK) < 0 ? errno : 0);
 	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
+	return ph_wait(pid);
 }
 
 /*

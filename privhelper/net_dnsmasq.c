@@ -21,7 +21,6 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -152,7 +151,7 @@ static int run(const char *name, const char *conf, bool test, char *why, size_t 
 {
 	char arg[4200], err[512] = "";
 	const char *msg = err;
-	int pipefd[2], st;
+	int pipefd[2], r;
 	ssize_t n, got = 0;
 	pid_t pid;
 
@@ -183,11 +182,9 @@ static int run(const char *name, const char *conf, bool test, char *why, size_t 
 	       (n = read(pipefd[0], err + got, sizeof(err) - 1 - (size_t)got)) > 0)
 		got += n;
 	close(pipefd[0]);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
-		return 0;
+	r = ph_wait(pid);
+	if (r == 0 || r == -ECHILD) /* ECHILD: waitpid failed, no status to explain */
+		return r;
 	err[got] = '\0';
 	msg += strspn(msg, "\n ");
 	err[msg - err + (ssize_t)strcspn(msg, "\n")] = '\0';

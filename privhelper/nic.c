@@ -35,13 +35,10 @@ static int check_ifname(const ProtobufCBinaryData *b, bool required,
 static int check_addrs(ProtobufCBinaryData *in, size_t n, int family, uint8_t *out, size_t width,
 		       size_t *ret_n)
 {
-	char text[INET6_ADDRSTRLEN];
-
 	if (n > PH_NIC_ADDRS_MAX)
 		return -E2BIG;
 	for (size_t k = 0; k < n; k++)
-		if (ph_check_text(&in[k], 1, text, sizeof(text)) < 0 ||
-		    inet_pton(family, text, out + k * width) != 1)
+		if (ph_check_ip(&in[k], family, NULL, out + k * width) < 0)
 			return -EINVAL;
 	*ret_n = n;
 	return 0;

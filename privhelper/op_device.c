@@ -28,7 +28,6 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lxc/lxccontainer.h>
@@ -157,17 +156,13 @@ static int attach_child(const char *stage, const struct ph_device *d, int userns
 static int in_child(int (*fn)(const char *, const struct ph_device *, int, int), const char *stage,
 		    const struct ph_device *d, int userns, int mntns)
 {
-	int st;
 	pid_t pid = fork();
 
 	if (pid < 0)
 		return -errno;
 	if (pid == 0)
 		_exit(-fn(stage, d, userns, mntns) & 0xff);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
+	return ph_wait(pid);
 }
 
 /* The devices cgroup of a privileged container (it denies all but a list). */
@@ -281,11 +276,7 @@ int ph_check_device_detach(const Ph__DeviceDetachRequest *m, struct ph_device_de
 	return check_dev_op(&m->name, m->device, &ret->ref, &ret->device);
 }
 
-int ph_policy_device_detach(const struct ph_policy *p, const struct ph_device_detach *t,
-			    const char **ret_why)
-{
-	return 0; /* a removal only takes away */
-}
+PH_POLICY_NONE(device_detach); /* a removal only takes away */
 
 /*
  * Why this is safe: it only unmounts, inside the running container's own

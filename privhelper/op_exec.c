@@ -233,11 +233,7 @@ int ph_check_exec_start(const Ph__ExecStartRequest *m, struct ph_exec_start *ret
 	return 0;
 }
 
-int ph_policy_exec_start(const struct ph_policy *p, const struct ph_exec_start *t,
-			 const char **ret_why)
-{
-	return 0; /* inside the container, as a container user: what the API grants */
-}
+PH_POLICY_NONE(exec_start); /* inside the container, as a container user: what the API grants */
 
 /*
  * Why this is safe: the command runs only inside the named container, via
@@ -362,11 +358,7 @@ int ph_check_console_open(const Ph__ConsoleOpenRequest *m, struct ph_console_ope
 	return 0;
 }
 
-int ph_policy_console_open(const struct ph_policy *p, const struct ph_console_open *t,
-			   const char **ret_why)
-{
-	return 0; /* the container's own console, what a console user sees */
-}
+PH_POLICY_NONE(console_open); /* the container's own console, what a console user sees */
 
 /*
  * Why this is safe: liblxc hands out the console of a running container

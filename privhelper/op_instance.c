@@ -18,7 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lxc/lxccontainer.h>
@@ -112,11 +111,7 @@ int ph_check_instance_state(const Ph__InstanceStateRequest *m, struct ph_instanc
 	return ph_check_name(&m->name, ret->ref.name);
 }
 
-int ph_policy_instance_state(const struct ph_policy *p, const struct ph_instance_state *t,
-			     const char **ret_why)
-{
-	return 0; /* read-only */
-}
+PH_POLICY_NONE(instance_state); /* read-only */
 
 /*
  * Why this is safe: read-only. The name is validated and resolved under
@@ -169,11 +164,8 @@ int ph_check_instance_action(const Ph__InstanceActionRequest *m, struct ph_insta
 	return 0;
 }
 
-int ph_policy_instance_action(const struct ph_policy *p, const struct ph_instance_action *t,
-			      const char **ret_why)
-{
-	return 0; /* the run state only: the configuration stays what moatd rendered */
-}
+/* the run state only: the configuration stays what moatd rendered */
+PH_POLICY_NONE(instance_action);
 
 /*
  * Why this is safe: it changes only the run state of a container that
@@ -234,7 +226,6 @@ int ph_do_instance_action(struct ph_ctx *ctx, const struct ph_instance_action *a
  */
 static int start_clean(struct ph_ctx *ctx, const char *name)
 {
-	int st;
 	pid_t pid = fork();
 
 	if (pid < 0)
@@ -252,10 +243,7 @@ static int start_clean(struct ph_ctx *ctx, const char *name)
 		c->want_close_all_fds(c, true);
 		_exit(c->start(c, 0, NULL) ? 0 : 1);
 	}
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -errno;
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -EIO;
+	return ph_wait(pid) == 0 ? 0 : -EIO;
 }
 
 /* ---- instance_start -------------------------------------------------------- */
@@ -437,11 +425,7 @@ int ph_check_instance_log(const Ph__InstanceLogRequest *m, struct ph_instance_lo
 	return 0;
 }
 
-int ph_policy_instance_log(const struct ph_policy *p, const struct ph_instance_log *t,
-			   const char **ret_why)
-{
-	return 0; /* the instance's own logs, which the API serves anyway */
-}
+PH_POLICY_NONE(instance_log); /* the instance's own logs, which the API serves anyway */
 
 /*
  * Why this is safe: the file is one of two fixed names in the instance's
@@ -474,11 +458,7 @@ int ph_check_instance_network(const Ph__InstanceNetworkRequest *m, struct ph_ins
 	return ph_check_name(&m->name, ret->ref.name);
 }
 
-int ph_policy_instance_network(const struct ph_policy *p, const struct ph_instance_network *t,
-			       const char **ret_why)
-{
-	return 0; /* read-only */
-}
+PH_POLICY_NONE(instance_network); /* read-only */
 
 /*
  * Why this is safe: read-only. The worker (a throwaway process) joins the

@@ -33,11 +33,7 @@ int ph_check_instance_limits(const Ph__InstanceLimitsRequest *m, struct ph_insta
 }
 
 /* Limits only narrow what a container may use: no policy flag widens them. */
-int ph_policy_instance_limits(const struct ph_policy *p, const struct ph_instance_limits *t,
-			      const char **ret_why)
-{
-	return 0;
-}
+PH_POLICY_NONE(instance_limits);
 
 /*
  * Why this is safe: the container is found by its validated name under

@@ -107,57 +107,11 @@ static int check_net_name(const ProtobufCBinaryData *b, char ret[static PH_NET_N
 /* "xx:xx:xx:xx:xx:xx", lowercase hex, unicast and not zero. */
 static int check_hwaddr(const ProtobufCBinaryData *b, uint8_t ret[6])
 {
-	static const uint8_t zero[6];
-	static const char hex[] = "0123456789abcdef";
 	uint8_t a[6];
 
-	if (b->len != 17)
-		return -EINVAL;
-	for (size_t i = 0; i < 6; i++) {
-		const char *hi = memchr(hex, b->data[i * 3], 16),
-			   *lo = memchr(hex, b->data[i * 3 + 1], 16);
-
-		if (!hi || !lo || !b->data[i * 3] || !b->data[i * 3 + 1] ||
-		    (i < 5 && b->data[i * 3 + 2] != ':'))
-			return -EINVAL;
-		a[i] = (uint8_t)((hi - hex) << 4 | (lo - hex));
-	}
-	if ((a[0] & 1) || memcmp(a, zero, 6) == 0)
+	if (!netaddr_mac((const char *)b->data, b->len, true, a) || !netaddr_mac_unicast(a))
 		return -EINVAL;
 	memcpy(ret, a, 6);
-	return 0;
-}
-
-/* DNS labels of [A-Za-z0-9-], 1..63 each, no '-' at either end, dots between. */
-static bool domain_ok(const char *d)
-{
-	size_t label = 0;
-
-	for (const char *c = d;; c++) {
-		if (*c == '.' || !*c) {
-			if (label == 0 || c[-1] == '-')
-				return false;
-			if (!*c)
-				return true;
-			label = 0;
-			continue;
-		}
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-		      (*c >= '0' && *c <= '9') || (*c == '-' && label > 0)))
-			return false;
-		if (++label > 63)
-			return false;
-	}
-}
-
-/* An address as text (inet_pton's strict forms), of 4 (IPv4) or 16 bytes. */
-static int check_addr(const ProtobufCBinaryData *b, size_t len, void *ret)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	if (ph_check_text(b, 2, s, sizeof(s)) < 0 ||
-	    inet_pton(len == 4 ? AF_INET : AF_INET6, s, ret) != 1)
-		return -EINVAL;
 	return 0;
 }
 
@@ -170,7 +124,7 @@ static int check_family(int mode, const ProtobufCBinaryData *addr, uint32_t pref
 	*ret_mode = (enum ph_net_addr_mode)mode;
 	if (mode == PH__NET_ADDR_MODE__NET_ADDR_NONE)
 		return addr->len == 0 && prefix == 0 ? 0 : -EINVAL;
-	if (prefix > 128 || check_addr(addr, v6 ? 16 : 4, ret_addr) < 0)
+	if (prefix > 128 || ph_check_ip(addr, v6 ? AF_INET6 : AF_INET, NULL, ret_addr) < 0)
 		return -EINVAL;
 	*ret_prefix = (uint8_t)prefix;
 	return netaddr_bridge_ok(v6 ? AF_INET6 : AF_INET, ret_addr, prefix) ? 0 : -EINVAL;
@@ -184,14 +138,16 @@ static int check_host(const Ph__NetHost *m, const struct ph_network_apply *t,
 		return -EINVAL;
 	/* a host of the network's subnet, not the bridge's own address */
 	if (m->ipv4.len) {
-		if (t->ipv4_mode == PH_NET_ADDR_NONE || check_addr(&m->ipv4, 4, &ret->ipv4) < 0 ||
+		if (t->ipv4_mode == PH_NET_ADDR_NONE ||
+		    ph_check_ip(&m->ipv4, AF_INET, NULL, &ret->ipv4) < 0 ||
 		    !netaddr_host_of(AF_INET, V4(&ret->ipv4), V4(&t->ipv4), t->ipv4_prefix) ||
 		    ret->ipv4.s_addr == t->ipv4.s_addr)
 			return -EINVAL;
 		ret->has_ipv4 = true;
 	}
 	if (m->ipv6.len) {
-		if (t->ipv6_mode == PH_NET_ADDR_NONE || check_addr(&m->ipv6, 16, &ret->ipv6) < 0 ||
+		if (t->ipv6_mode == PH_NET_ADDR_NONE ||
+		    ph_check_ip(&m->ipv6, AF_INET6, NULL, &ret->ipv6) < 0 ||
 		    !netaddr_bridge_ok(AF_INET6, ret->ipv6.s6_addr, 64) ||
 		    !netaddr_in(ret->ipv6.s6_addr, t->ipv6.s6_addr, t->ipv6_prefix) ||
 		    memcmp(&ret->ipv6, &t->ipv6, 16) == 0)
@@ -210,8 +166,8 @@ static int check_ranges(const Ph__NetworkApplyRequest *m, struct ph_network_appl
 		const Ph__NetRange *r = m->ipv4_ranges[i];
 		uint32_t a, b;
 
-		if (!r || check_addr(&r->start, 4, &t->ipv4_ranges[i].start) < 0 ||
-		    check_addr(&r->end, 4, &t->ipv4_ranges[i].end) < 0)
+		if (!r || ph_check_ip(&r->start, AF_INET, NULL, &t->ipv4_ranges[i].start) < 0 ||
+		    ph_check_ip(&r->end, AF_INET, NULL, &t->ipv4_ranges[i].end) < 0)
 			return -EINVAL;
 		a = ntohl(t->ipv4_ranges[i].start.s_addr);
 		b = ntohl(t->ipv4_ranges[i].end.s_addr);
@@ -261,7 +217,7 @@ int ph_check_network_apply(const Ph__NetworkApplyRequest *m, struct ph_network_a
 		return -EINVAL;
 	if (!t->dns_domain[0])
 		memcpy(t->dns_domain, "moat", 5);
-	if (!domain_ok(t->dns_domain))
+	if (!name_domain_valid(t->dns_domain))
 		return -EINVAL;
 	if (m->dns_mode < PH__NET_DNS_MODE__NET_DNS_MANAGED ||
 	    m->dns_mode > PH__NET_DNS_MODE__NET_DNS_NONE)
@@ -328,11 +284,7 @@ int ph_check_network_delete(const Ph__NetworkDeleteRequest *m, struct ph_network
 }
 
 /* Deleting only ever removes this daemon's own bridge, rules and files. */
-int ph_policy_network_delete(const struct ph_policy *p, const struct ph_network_delete *t,
-			     const char **ret_why)
-{
-	return 0;
-}
+PH_POLICY_NONE(network_delete);
 
 /* ---- the handlers -------------------------------------------------------------------- */
 

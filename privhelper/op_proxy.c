@@ -9,7 +9,6 @@
  * directories; devices/<instance>/ is emptied by every start). Detach acts
  * on that record only.
  */
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +21,6 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <lxc/lxccontainer.h>
@@ -36,7 +34,6 @@
 static int check_end(const Ph__ProxyEnd *m, struct ph_proxy_end *ret)
 {
 	struct ph_proxy_end e = { 0 };
-	char addr[INET6_ADDRSTRLEN];
 
 	if (!m)
 		return -EINVAL;
@@ -44,11 +41,8 @@ static int check_end(const Ph__ProxyEnd *m, struct ph_proxy_end *ret)
 	case PH__PROXY_KIND__PROXY_KIND_TCP:
 	case PH__PROXY_KIND__PROXY_KIND_UDP:
 		/* the address as text, read by inet_pton alone (no name, no scope, no port) */
-		if (ph_check_text(&m->addr, 2, addr, sizeof(addr)) < 0 || m->port < 1 ||
+		if (ph_check_ip(&m->addr, 0, &e.family, e.addr) < 0 || m->port < 1 ||
 		    m->port > 65535 || m->path.len != 0)
-			return -EINVAL;
-		e.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
-		if (inet_pton(e.family, addr, e.addr) != 1)
 			return -EINVAL;
 		e.kind = m->kind == PH__PROXY_KIND__PROXY_KIND_TCP ? PH_PROXY_TCP : PH_PROXY_UDP;
 		e.port = (uint16_t)m->port;
@@ -301,7 +295,7 @@ int ph_policy_proxy_attach(const struct ph_policy *p, const struct ph_proxy_atta
 /* Fork the forwarder, detached from moatd; its status (0 or -errno) and pid. */
 static int spawn(const struct ph_proxy *p, const struct ph_proxy_run *run, pid_t *ret_pid)
 {
-	int sync[2], st, said[2] = { 0, -EIO };
+	int sync[2], said[2] = { 0, -EIO };
 	pid_t pid;
 
 	if (pipe2(sync, O_CLOEXEC) < 0)
@@ -317,8 +311,8 @@ static int spawn(const struct ph_proxy *p, const struct ph_proxy_run *run, pid_t
 		ph_proxy_forward(p, run, sync[1]);
 	}
 	close(sync[1]);
-	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
+	if (pid > 0)
+		(void)ph_wait(pid);
 	/* one write of { pid, status } from the forwarder; EOF: it died first */
 	if (pid < 0 || read(sync[0], said, sizeof(said)) != sizeof(said) || said[1] > 0 ||
 	    said[0] <= 1)
@@ -392,11 +386,7 @@ int ph_check_proxy_detach(const Ph__ProxyDetachRequest *m, struct ph_proxy_detac
 	return check_proxy(&m->name, m->proxy, &ret->ref, &ret->proxy);
 }
 
-int ph_policy_proxy_detach(const struct ph_policy *p, const struct ph_proxy_detach *t,
-			   const char **ret_why)
-{
-	return 0; /* a removal only takes away */
-}
+PH_POLICY_NONE(proxy_detach); /* a removal only takes away */
 
 /*
  * Why this is safe: it signals only the process moatd itself recorded for

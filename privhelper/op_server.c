@@ -85,10 +85,7 @@ int ph_check_hello(const Ph__HelloRequest *m, struct ph_hello *ret)
 	return 0;
 }
 
-int ph_policy_hello(const struct ph_policy *p, const struct ph_hello *t, const char **ret_why)
-{
-	return 0; /* it widens nothing */
-}
+PH_POLICY_NONE(hello); /* it widens nothing */
 
 /* What the policy allows, for refusals at PUT time (moatd still enforces each). */
 static Ph__PolicyFlags *policy_flags(const struct ph_policy *p)

@@ -94,10 +94,7 @@ int ph_check_storage(const Ph__StorageRequest *m, struct ph_storage *ret)
 	return 0;
 }
 
-int ph_policy_storage(const struct ph_policy *p, const struct ph_storage *t, const char **ret_why)
-{
-	return 0; /* inside moatd's own pools, on trees the confined worker walks */
-}
+PH_POLICY_NONE(storage); /* inside moatd's own pools, on trees the confined worker walks */
 
 /* ---- helpers --------------------------------------------------------------- */
 
@@ -113,32 +110,20 @@ __attribute__((format(printf, 2, 3))) static char *pathf(char buf[static PATH_MA
 	return buf;
 }
 
-/* The container if it runs (to freeze, or to refuse the action), else NULL. */
-static struct lxc_container *running(struct ph_ctx *ctx, const char *name)
-{
-	struct lxc_container *c = NULL;
-
-	if (ph_container_open(ctx, name, &c) < 0)
-		return NULL;
-	if (c->is_running(c))
-		return c;
-	lxc_container_put(c);
-	return NULL;
-}
-
 /*
  * Copy the tree src (a rootfs) to final/rootfs, final being new: the copy
  * is made in ".<base>.<pid>" beside final and renamed into place whole.
  * cmd: moat-tree's "copy", or "snapshot" (read-only where it is a btrfs
- * snapshot); src NULL: an empty rootfs ("mkdir"). freeze: the instance whose live rootfs src is (frozen around
- * the copy if it runs, thawed after unless it was frozen already), or NULL.
+ * snapshot); src NULL: an empty rootfs ("mkdir"). freeze: the instance
+ * whose live rootfs src is (frozen around the copy if it runs, thawed
+ * after unless it was frozen already), or NULL.
  */
 static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *cmd, const char *src,
 		 const char *final, const char *freeze)
 {
 	char tmp[PATH_MAX], into[PATH_MAX];
 	const char *base = strrchr(final, '/') + 1;
-	struct lxc_container *c = freeze ? running(ctx, freeze) : NULL;
+	struct lxc_container *c __do_lxc_put = NULL;
 	bool thaw = false;
 	int r;
 
@@ -148,28 +133,19 @@ static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *cm
 		return -EEXIST;
 	pathf(tmp, "%.*s.%s.%d", (int)(base - final), final, base, (int)getpid());
 	pathf(into, "%s/rootfs", tmp);
-	if (mkdirat(pools, tmp, 0700) < 0) {
-		r = -errno;
-		ph_container_put(&c);
-		return r;
-	}
-	if (c && strcmp(c->state(c), "RUNNING") == 0)
+	if (mkdirat(pools, tmp, 0700) < 0)
+		return -errno;
+	if (freeze && ph_container_open(ctx, freeze, &c) == 0 && c->is_running(c) &&
+	    strcmp(c->state(c), "RUNNING") == 0)
 		thaw = c->freeze(c);
 	r = src ? ph_tree(root, -1, cmd, src, into) : ph_tree(root, -1, "mkdir", into, NULL);
 	if (thaw)
 		c->unfreeze(c);
-	ph_container_put(&c);
 	if (r == 0 && renameat2(pools, tmp, pools, final, RENAME_NOREPLACE) < 0)
 		r = -errno;
 	if (r < 0)
 		(void)ph_tree(root, -1, "remove", tmp, NULL);
 	return r;
-}
-
-/* mkdirat that is content with a directory already there. */
-static int ensure_dir(int pools, const char *path)
-{
-	return mkdirat(pools, path, 0700) < 0 && errno != EEXIST ? -errno : 0;
 }
 
 /* ---- the actions -------------------------------------------------------------- */
@@ -335,7 +311,9 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 		r = faccessat(pools, pathf(inst, "%s/containers/%s", s->target_pool, to), F_OK,
 			      AT_SYMLINK_NOFOLLOW) < 0
 			    ? -ENOENT
-			    : ensure_dir(pools, a);
+			    : 0;
+		if (r == 0 && mkdirat(pools, a, 0700) < 0 && errno != EEXIST)
+			r = -errno;
 		if (r == 0)
 			r = stage(ctx, root, pools, "snapshot", b, t, own ? s->name : NULL);
 		break;

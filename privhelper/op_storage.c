@@ -39,11 +39,7 @@ int ph_check_image_unpack(const Ph__ImageUnpackRequest *m, struct ph_image_unpac
 	return r;
 }
 
-int ph_policy_image_unpack(const struct ph_policy *p, const struct ph_image_unpack *t,
-			   const char **ret_why)
-{
-	return 0; /* into the pool's cache, by the confined worker */
-}
+PH_POLICY_NONE(image_unpack); /* into the pool's cache, by the confined worker */
 
 /*
  * Why this is safe: the image bytes are read only by the confined worker
@@ -102,11 +98,7 @@ int ph_check_instance_create(const Ph__InstanceCreateRequest *m, struct ph_insta
 	return r;
 }
 
-int ph_policy_instance_create(const struct ph_policy *p, const struct ph_instance_create *t,
-			      const char **ret_why)
-{
-	return 0; /* storage only: what it may run is instance_start's to check */
-}
+PH_POLICY_NONE(instance_create); /* storage only: what it may run is instance_start's to check */
 
 /*
  * Why this is safe: a copy of a tree moatd unpacked itself, made by the
@@ -146,11 +138,7 @@ int ph_check_instance_delete(const Ph__InstanceDeleteRequest *m, struct ph_insta
 	return r;
 }
 
-int ph_policy_instance_delete(const struct ph_policy *p, const struct ph_instance_delete *t,
-			      const char **ret_why)
-{
-	return 0; /* it takes away, never widens */
-}
+PH_POLICY_NONE(instance_delete); /* it takes away, never widens */
 
 /*
  * Why this is safe: it removes only containers/<name> and
@@ -164,7 +152,7 @@ int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d
 {
 	struct lxc_container *c = lxc_container_new(d->ref.name, ctx->lxcpath);
 	char root[PATH_MAX], dir[96];
-	int r;
+	int r = 0;
 
 	if (c) {
 		if (c->is_running(c))
@@ -175,12 +163,13 @@ int ph_do_instance_delete(struct ph_ctx *ctx, const struct ph_instance_delete *d
 	ph_proxies_forget(ctx, d->ref.name);
 	if (ph_pool_path(ctx, d->pool, root, sizeof(root)) < 0)
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
-	snprintf(dir, sizeof(dir), "containers-snapshots/%s", d->ref.name);
 	/* a pool never used holds nothing to delete: deleting is idempotent */
-	r = access(root, F_OK) == 0 ? ph_tree(root, -1, "remove", dir, NULL) : 0;
-	snprintf(dir, sizeof(dir), "containers/%s", d->ref.name);
-	if (r == 0 && access(root, F_OK) == 0)
+	for (const char *const *k =
+		     (const char *const[]){ "containers-snapshots", "containers", NULL };
+	     r == 0 && *k && access(root, F_OK) == 0; k++) {
+		snprintf(dir, sizeof(dir), "%s/%s", *k, d->ref.name);
 		r = ph_tree(root, -1, "remove", dir, NULL);
+	}
 	if (r == 0)
 		r = ph_tree(ctx->lxcpath, -1, "remove", d->ref.name, NULL);
 	if (r < 0)

@@ -82,6 +82,14 @@ union ph_typed {
 	int ph_do_##nm(struct ph_ctx *ctx, const struct ph_##nm *t, Ph__##Nm##Reply *reply);
 #include "ops.def"
 
+/* The policy step of an op the policy has nothing to narrow in (its use says why). */
+#define PH_POLICY_NONE(nm)                                                                         \
+	int ph_policy_##nm(const struct ph_policy *p, const struct ph_##nm *t,                     \
+			   const char **ret_why)                                                   \
+	{                                                                                          \
+		return 0;                                                                          \
+	}
+
 /* ---- policy.c ----------------------------------------------------------- */
 int ph_policy_load(const char *path, struct ph_policy *ret);
 int ph_policy_parse(const char *text, size_t len, struct ph_policy *ret);
@@ -95,6 +103,10 @@ int ph_check_name(const ProtobufCBinaryData *b, char ret[static NAME_MAX_LEN + 1
 int ph_check_fingerprint(const ProtobufCBinaryData *b, char ret[static PH_FP_LEN + 1]);
 /* Bytes without a NUL, min..size-1 of them, into a C string. */
 int ph_check_text(const ProtobufCBinaryData *b, size_t min, char *ret, size_t size);
+/* An IP address as text, read by inet_pton alone (no name, scope or port), of family
+ * AF_INET or AF_INET6 into ret, or of either (family 0: ret gets 16 bytes, an IPv4
+ * address zero-padded; *ret_family says which). 0, or -EINVAL. */
+int ph_check_ip(const ProtobufCBinaryData *b, int family, int *ret_family, void *ret);
 /* Descriptor checks: the kind of file each op's descriptors must be. */
 int ph_check_fd_readonly_file(const int *fds, size_t nfds);
 

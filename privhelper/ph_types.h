@@ -561,6 +561,9 @@ int ph_cgroup_dir(const char *name, pid_t pid, const char *ctrl);
 /* ---- supervise.c: uid:gid with no capability in any set, securebits locked,
  * no supplementary group, ids re-checked not 0 (the frontend, the forwarders) */
 int ph_demote(uid_t uid, gid_t gid);
+/* Wait for the child pid (through EINTR): 0 if it exited 0, -its exit status if
+ * another, -EIO if a signal ended it, -errno if waitpid failed. */
+int ph_wait(pid_t pid);
 
 /* ---- op_proxy.c: at instance_delete, every proxy's forwarder, host listener and record */
 void ph_proxies_forget(struct ph_ctx *ctx, const char *name);

@@ -160,6 +160,16 @@ int ph_frontend_tick(struct ph_frontend *fe, struct ph_ctx *ctx)
 	return fe->pid == 0 ? (int)(fe->next_spawn - now) : -1;
 }
 
+int ph_wait(pid_t pid)
+{
+	int st;
+
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	return WIFEXITED(st) ? -WEXITSTATUS(st) : -EIO;
+}
+
 void ph_frontend_reap(struct ph_frontend *fe, struct ph_ctx *ctx)
 {
 	for (;;) {

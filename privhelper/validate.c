@@ -13,6 +13,7 @@
  * `bytes`), and the op checks then look at every byte of every name.
  * A check either yields a complete typed struct or fails; it never repairs.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -126,6 +127,23 @@ int ph_check_text(const ProtobufCBinaryData *b, size_t min, char *ret, size_t si
 	if (b->len)
 		memcpy(ret, b->data, b->len);
 	ret[b->len] = '\0';
+	return 0;
+}
+
+int ph_check_ip(const ProtobufCBinaryData *b, int family, int *ret_family, void *ret)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	if (ph_check_text(b, 1, s, sizeof(s)) < 0)
+		return -EINVAL;
+	if (family == 0) { /* text with a ':' is never IPv4, without one never IPv6 */
+		memset(ret, 0, 16);
+		family = strchr(s, ':') ? AF_INET6 : AF_INET;
+	}
+	if (inet_pton(family, s, ret) != 1)
+		return -EINVAL;
+	if (ret_family)
+		*ret_family = family;
 	return 0;
 }
 

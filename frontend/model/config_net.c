@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 
 #include "model/config_net.h"
+#include "name.h"
 #include "netaddr.h"
 #include "rawconf.h"
 
@@ -76,15 +77,8 @@ int fe_parse_mac(const struct fe_valid *v, const char *s, struct fe_value *ret)
 	struct fe_value x = { .s = s, .b = true, .family = AF_PACKET };
 
 	(void)v;
-	if (strlen(s) != 17)
+	if (!netaddr_mac(s, strlen(s), false, x.addr))
 		return -EINVAL;
-	for (int k = 0; k < 6; k++) {
-		int hi = fe_unhex(s[3 * k]), lo = fe_unhex(s[3 * k + 1]);
-
-		if (hi < 0 || lo < 0 || (k < 5 && s[3 * k + 2] != ':'))
-			return -EINVAL;
-		x.addr[k] = (uint8_t)(hi << 4 | lo);
-	}
 	*ret = x;
 	return 0;
 }
@@ -146,23 +140,10 @@ int fe_parse_ip_ranges(const struct fe_valid *v, const char *s, struct fe_value 
 
 int fe_parse_domain(const struct fe_valid *v, const char *s, struct fe_value *ret)
 {
-	static const char label[] =
-		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-";
 	size_t len = strlen(s);
 
-	if (len == 0 || len > v->max)
+	if (len == 0 || len > v->max || !name_domain_valid(s))
 		return -EINVAL;
-	for (const char *p = s;;) {
-		size_t n = strspn(p, label);
-
-		if (n == 0 || n > 63 || p[0] == '-' || p[n - 1] == '-')
-			return -EINVAL;
-		p += n;
-		if (!*p)
-			break;
-		if (*p++ != '.')
-			return -EINVAL;
-	}
 	*ret = (struct fe_value){ .s = s, .b = true, .u = len };
 	return 0;
 }

@@ -19,6 +19,7 @@
 #include "model/instances.h"
 #include "model/networks.h"
 #include "name.h"
+#include "netaddr.h"
 
 #define IFNAME_WHY "must be an interface name: letters, digits, \".\", \"_\" and \"-\", at most 15"
 
@@ -36,8 +37,7 @@ static int mac_parse(const char *s, uint8_t ret[static 6])
 	struct fe_value v;
 	const uint8_t *m = v.addr;
 
-	if (fe_parse_mac(NULL, s, &v) < 0 || (m[0] & 1) ||
-	    !(m[0] | m[1] | m[2] | m[3] | m[4] | m[5]))
+	if (fe_parse_mac(NULL, s, &v) < 0 || !netaddr_mac_unicast(m))
 		return -EINVAL;
 	memcpy(ret, m, 6);
 	return 0;

@@ -2396,6 +2396,28 @@ static void network_checks(void)
 		      rawconf_dnsmasq_check("no-such-option=1", 16) < 0,
 	      "decode: raw.dnsmasq lines: empty and allowed option lines pass; a NUL, an "
 	      "uppercase key or an option moat does not allow do not");
+	{
+		ProtobufCBinaryData v4 = { 8, (uint8_t *)"10.0.0.1" },
+				    v6 = { 7, (uint8_t *)"fd00::1" },
+				    nul = { 9, (uint8_t *)"10.0.0.1\0" },
+				    sp = { 9, (uint8_t *)" 10.0.0.1" },
+				    name = { 9, (uint8_t *)"localhost" }, none = { 0, NULL };
+		uint8_t a[16];
+		int fam = 0;
+
+		CHECK(ph_check_ip(&v4, 0, &fam, a) == 0 && fam == AF_INET && a[0] == 10 &&
+			      a[3] == 1 && a[4] == 0 && ph_check_ip(&v6, 0, &fam, a) == 0 &&
+			      fam == AF_INET6 && a[0] == 0xfd && a[15] == 1,
+		      "decode: ph_check_ip: either family, told which");
+		CHECK(ph_check_ip(&v4, AF_INET6, NULL, a) < 0 &&
+			      ph_check_ip(&v6, AF_INET, NULL, a) < 0 &&
+			      ph_check_ip(&nul, 0, &fam, a) < 0 &&
+			      ph_check_ip(&sp, 0, &fam, a) < 0 &&
+			      ph_check_ip(&name, 0, &fam, a) < 0 &&
+			      ph_check_ip(&none, 0, &fam, a) < 0,
+		      "decode: ph_check_ip: the other family, a NUL, a space, a name and nothing are "
+		      "refused");
+	}
 }
 
 /* ---- nics: instance_start's repeated Nic ---- */

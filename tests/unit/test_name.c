@@ -101,4 +101,20 @@ void test_name(void)
 	buf[NAME_MAX_LEN] = 'b';
 	buf[NAME_MAX_LEN + 1] = '\0';
 	CHECK(!name_valid_str(buf), "name_valid_str(64 x 'b') is false");
+
+	/* name_domain_valid: dns.domain in moatd-api's 400 and moatd's network_apply check */
+	static const char *const dom_ok[] = { "moat", "lab.example", "A-1.b2", "x" };
+	static const char *const dom_bad[] = { "",     ".",  "a..b", "a b", "moat-", "-moat",
+					       "a.-b", "a.", ".a",   "a_b", "a/b",   "a\nb" };
+	for (size_t k = 0; k < sizeof(dom_ok) / sizeof(dom_ok[0]); k++)
+		CHECK(name_domain_valid(dom_ok[k]), "name_domain_valid(\"%s\") is true", dom_ok[k]);
+	for (size_t k = 0; k < sizeof(dom_bad) / sizeof(dom_bad[0]); k++)
+		CHECK(!name_domain_valid(dom_bad[k]), "name_domain_valid(\"%s\") is false",
+		      dom_bad[k]);
+	memset(buf, 'd', 63);
+	buf[63] = '\0';
+	CHECK(name_domain_valid(buf), "name_domain_valid: a label of 63 bytes is true");
+	buf[63] = 'd';
+	buf[64] = '\0';
+	CHECK(!name_domain_valid(buf), "name_domain_valid: a label of 64 bytes is false");
 }

@@ -59,4 +59,24 @@ void test_netaddr(void)
 	      "netaddr: not a v4-mapped address");
 	CHECK(!netaddr_bridge_ok(AF_INET6, a6("::1"), 64), "netaddr: not ::1");
 	CHECK(!netaddr_bridge_ok(AF_INET6, a6("fd42::1"), 127), "netaddr: no /127 for a bridge");
+
+	/* MAC addresses: moatd's network_apply check (lowercase) and moatd-api's keys */
+	uint8_t m[6] = { 0 };
+	CHECK(netaddr_mac("00:16:3e:aa:bb:cc", 17, true, m) && m[0] == 0 && m[2] == 0x3e &&
+		      m[5] == 0xcc,
+	      "netaddr: a lowercase MAC parses");
+	CHECK(!netaddr_mac("00:16:3E:aa:bb:cc", 17, true, m) &&
+		      netaddr_mac("00:16:3E:AA:bb:cc", 17, false, m) && m[2] == 0x3e &&
+		      m[3] == 0xaa,
+	      "netaddr: uppercase is refused only with lower");
+	CHECK(!netaddr_mac("00:16:3e:aa:bb:c", 16, false, m) &&
+		      !netaddr_mac("00:16:3e:aa:bb:cc:", 18, false, m) &&
+		      !netaddr_mac("00-16-3e-aa-bb-cc", 17, false, m) &&
+		      !netaddr_mac("00:16:3e:aa:bb:c\0", 17, false, m) &&
+		      !netaddr_mac("0g:16:3e:aa:bb:cc", 17, false, m) && m[2] == 0x3e,
+	      "netaddr: a short, long, dashed, NUL-holding or non-hex MAC is refused, ret untouched");
+	CHECK(netaddr_mac_unicast((const uint8_t[6]){ 0, 0x16, 0x3e, 1, 2, 3 }) &&
+		      !netaddr_mac_unicast((const uint8_t[6]){ 1, 0x16, 0x3e, 1, 2, 3 }) &&
+		      !netaddr_mac_unicast((const uint8_t[6]){ 0 }),
+	      "netaddr: unicast and not zero; a group or zero address is not");
 }
