@@ -87,8 +87,8 @@ static int create(struct cli_ctx *ctx, struct cli_conn *conn, char **ret_name, c
 	const struct cli_args *a = ctx->args;
 	bool empty = cli_flag_bool(a, "empty");
 	__do_free char *iremote = NULL, *image = NULL, *remote = NULL, *name = NULL;
-	json_object *doc = NULL, *body, *config, *source, *op = NULL, *list;
-	const char *const *kv, *const *profiles;
+	json_object *doc = NULL, *body, *config, *source, *op = NULL, *list, *devices;
+	const char *const *kv, *const *profiles, *storage;
 	size_t nkv, nprofiles;
 	int r;
 
@@ -142,7 +142,31 @@ static int create(struct cli_ctx *ctx, struct cli_conn *conn, char **ret_name, c
 	}
 	json_object_object_add(body, "architecture", json_object_new_string(""));
 	json_object_object_add(body, "config", config);
-	json_object_object_add(body, "devices", stdin_object(doc, "devices"));
+	devices = stdin_object(doc, "devices");
+	json_object_object_add(body, "devices", devices);
+	storage = cli_flag_str(a, "storage");
+	if (storage && *storage) {
+		/* lxc's -s: the pool must be there, and the root disk is on it */
+		__do_free char *pool = cli_escape(storage), *path = NULL;
+		json_object *root = json_object_new_object(), *p = NULL;
+
+		if (!pool || asprintf(&path, "/1.0/storage-pools/%s", pool) < 0) {
+			json_object_put(root);
+			r = cli_error(-ENOMEM, "out of memory");
+			goto out;
+		}
+		r = cli_get(conn, path, &p);
+		if (p)
+			json_object_put(p);
+		if (r < 0) {
+			json_object_put(root);
+			goto out;
+		}
+		json_object_object_add(root, "type", json_object_new_string("disk"));
+		json_object_object_add(root, "path", json_object_new_string("/"));
+		json_object_object_add(root, "pool", json_object_new_string(storage));
+		json_object_object_add(devices, "root", root);
+	}
 	json_object_object_add(body, "ephemeral",
 			       json_object_new_boolean(cli_flag_bool(a, "ephemeral")));
 	profiles = cli_flag_list(a, "profile", &nprofiles);

@@ -31,6 +31,7 @@ static const struct cli_flag init_flags[] = {
 	{ "ephemeral", 'e', CLI_FLAG_BOOL, NULL, "Ephemeral instance" },
 	{ "no-profiles", 0, CLI_FLAG_BOOL, NULL, "Create the instance with no profiles applied" },
 	{ "empty", 0, CLI_FLAG_BOOL, NULL, "Create an empty instance" },
+	{ "storage", 's', CLI_FLAG_STRING, NULL, "Storage pool name" },
 	END_FLAGS,
 };
 
@@ -596,6 +597,9 @@ static const struct cli_cmd verbs[] = {
 	  .flags = stop_flags,
 	  .max_args = -1,
 	  .run = cli_cmd_stop },
+	{ .name = "storage",
+	  .short_help = "Manage storage pools and volumes",
+	  .subs = cli_storage_cmds },
 	{ .name = "version",
 	  .usage = "[<remote>:]",
 	  .short_help = "Show local and remote versions",

@@ -137,6 +137,17 @@ int cli_named_delete(struct cli_ctx *ctx, const struct cli_kind *k);
 char *cli_network_path(const char *name, const char *suffix);
 /* commands_network.c: the `network` verbs */
 extern const struct cli_cmd cli_network_cmds[];
+/* commands_storage.c, cmd_storage.c: the `storage` verbs */
+extern const struct cli_cmd cli_storage_cmds[];
+int cli_cmd_storage_list(struct cli_ctx *ctx);
+int cli_cmd_storage_show(struct cli_ctx *ctx);
+int cli_cmd_storage_create(struct cli_ctx *ctx);
+int cli_cmd_storage_edit(struct cli_ctx *ctx);
+int cli_cmd_storage_get(struct cli_ctx *ctx);
+int cli_cmd_storage_set(struct cli_ctx *ctx);
+int cli_cmd_storage_unset(struct cli_ctx *ctx);
+int cli_cmd_storage_info(struct cli_ctx *ctx);
+int cli_cmd_storage_delete(struct cli_ctx *ctx);
 /* cmd_network_acl.c: `network acl ...` and `network forward ...` */
 int cli_cmd_acl_list(struct cli_ctx *ctx);
 int cli_cmd_acl_show(struct cli_ctx *ctx);

@@ -55,6 +55,8 @@ static const int allowed[] = {
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time), SCMP_SYS(getrandom),
 	/* glibc's qsort of 1 KiB or more asks for the size of RAM once */
 	SCMP_SYS(sysinfo),
+	/* a storage pool's space and inodes: its filesystem's counters, nothing of the pool */
+	SCMP_SYS(statfs),
 };
 
 /*

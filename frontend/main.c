@@ -21,6 +21,7 @@
 #include "db/db.h"
 #include "log.h"
 #include "model/instances.h"
+#include "model/pools.h"
 #include "model/usage.h"
 #include "ops/events.h"
 #include "ph/ph.h"
@@ -135,6 +136,7 @@ int main(int argc, char **argv)
 	r = fe_db_open(fe_srv.dir);
 	if (r < 0)
 		return 1;
+	fe_pools_setup(); /* each stored pool's directory, made by moatd if it is not there */
 	fe_events_init();
 	/* what a killed daemon left half created or copied */
 	fe_instances_sweep_unfinished();

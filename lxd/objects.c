@@ -2,7 +2,7 @@
 /*
  * The field tables of LXD's objects (LXD-API.md §7, §15), in the order
  * LXD's Go structs emit their fields: instance, image, image alias,
- * profile, network.
+ * profile, network, network ACL, network forward, storage pool.
  * Shared by moatd-api and moat (never moatd); trusted data, no I/O. The
  * ETag columns keep moat's own ETags byte for byte (clients echo them):
  * the instance's covers architecture, config, devices, ephemeral,
@@ -10,7 +10,8 @@
  * alias's the whole alias; the profile's config, description and
  * devices (its ProfilePut, as LXD's); the network's its config and
  * description (its NetworkPut); the network ACL's its name and
- * NetworkACLPut; the forward's its NetworkForwardPut and listen address.
+ * NetworkACLPut; the forward's its NetworkForwardPut and listen address;
+ * the storage pool's LXD's own columns (name, driver, config).
  */
 #include "objects.h"
 
@@ -392,4 +393,53 @@ const struct lxd_object_type lxd_network_forward_type = {
 	.url = "/1.0/networks",
 	.key = "listen_address",
 	.fields = network_forward_fields,
+};
+
+/* ---- storage pools ------------------------------------------------------------------------------ */
+
+/* The ETag is LXD's columns: the name, the driver and the config (not the description). */
+static const struct lxd_field storage_pool_fields[] = {
+	/* a PATCH merges key by key, as LXD's doStoragePoolUpdate */
+	{ .name = "config",
+	  .kind = LXD_STRING_MAP,
+	  .flags = LXD_W | LXD_ETAG | LXD_MERGE,
+	  .def = "{}",
+	  LXD_AT(struct lxd_storage_pool, config) },
+	{ .name = "description",
+	  .kind = LXD_STRING,
+	  .flags = LXD_W,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_storage_pool, description) },
+	{ .name = "name",
+	  .kind = LXD_STRING,
+	  .flags = LXD_POST | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_storage_pool, name) },
+	{ .name = "driver",
+	  .kind = LXD_STRING,
+	  .flags = LXD_POST | LXD_ETAG,
+	  .def = "\"\"",
+	  LXD_AT(struct lxd_storage_pool, driver) },
+	/* null while nothing uses it (Go's nil slice), as LXD's */
+	{ .name = "used_by",
+	  .kind = LXD_STRING_LIST,
+	  .flags = LXD_NIL,
+	  LXD_AT(struct lxd_storage_pool, used_by) },
+	{ .name = "status", .kind = LXD_STRING, LXD_AT(struct lxd_storage_pool, status) },
+	{ .name = "locations",
+	  .kind = LXD_STRING_LIST,
+	  .flags = LXD_NIL,
+	  LXD_AT(struct lxd_storage_pool, locations) },
+	{ .name = NULL },
+};
+
+const struct lxd_object_type lxd_storage_pool_type = {
+	.name = "storage pool",
+	.put_name = "api.StoragePoolPut",
+	.url = "/1.0/storage-pools",
+	.key = "name",
+	.updated = "storage-pool-updated",
+	.created = "storage-pool-created",
+	.deleted = "storage-pool-deleted",
+	.fields = storage_pool_fields,
 };

@@ -134,4 +134,18 @@ struct lxd_network {
 
 extern const struct lxd_object_type lxd_network_type;
 
+/* ---- storage pools (api.StoragePool) ---------------------------------------------------------- */
+
+struct lxd_storage_pool {
+	json_object *config; /* {"source":"/var/lib/moat/storage-pools/default"} */
+	char *description;
+	char *name;
+	char *driver;           /* "dir" */
+	json_object *used_by;   /* ["/1.0/instances/c1","/1.0/profiles/default"], sorted */
+	char *status;           /* "Created" */
+	json_object *locations; /* ["none"] */
+};
+
+extern const struct lxd_object_type lxd_storage_pool_type;
+
 #endif

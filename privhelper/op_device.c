@@ -39,22 +39,6 @@
 /* resolved in the container's root, never through a magic link */
 #define IN_ROOT (RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS)
 
-static int check_dev_op(const ProtobufCBinaryData *name, const Ph__Device *dev,
-			struct ph_instance_ref *ret_ref, struct ph_device *ret_dev)
-{
-	struct ph_instance_ref ref;
-	struct ph_device d;
-	int r = ph_check_name(name, ref.name);
-
-	if (r == 0)
-		r = ph_check_device(dev, &d);
-	if (r < 0)
-		return r;
-	*ret_ref = ref;
-	*ret_dev = d;
-	return 0;
-}
-
 /* The running container's init and whether it has a user namespace of its own. */
 int ph_running_init(struct ph_ctx *ctx, const char *name, pid_t *ret_pid, bool *ret_userns)
 {
@@ -183,16 +167,9 @@ static int cgroup_rule(struct ph_ctx *ctx, const char *name, const char *stage,
 
 /* ---- device_attach ---------------------------------------------------------- */
 
-int ph_check_device_attach(const Ph__DeviceAttachRequest *m, struct ph_device_attach *ret)
-{
-	return check_dev_op(&m->name, m->device, &ret->ref, &ret->device);
-}
+PH_CHECK_OF(device_attach, DeviceAttach, ph_check_device, device);
 
-int ph_policy_device_attach(const struct ph_policy *p, const struct ph_device_attach *t,
-			    const char **ret_why)
-{
-	return ph_policy_device(p, &t->device, ret_why);
-}
+PH_POLICY_OF(device_attach, ph_policy_device, device);
 
 /*
  * Why this is safe: the policy (unix devices, disk prefixes) was applied
@@ -271,10 +248,7 @@ static int detach_child(const char *stage, const struct ph_device *d, int userns
 	return 0;
 }
 
-int ph_check_device_detach(const Ph__DeviceDetachRequest *m, struct ph_device_detach *ret)
-{
-	return check_dev_op(&m->name, m->device, &ret->ref, &ret->device);
-}
+PH_CHECK_OF(device_detach, DeviceDetach, ph_check_device, device);
 
 PH_POLICY_NONE(device_detach); /* a removal only takes away */
 

@@ -34,22 +34,6 @@
 #include "net.h"
 #include "ph.h"
 
-static int check_nic_op(const ProtobufCBinaryData *name, const Ph__Nic *m,
-			struct ph_instance_ref *ret_ref, struct ph_nic *ret_nic)
-{
-	struct ph_instance_ref ref;
-	struct ph_nic n;
-	int r = ph_check_name(name, ref.name);
-
-	if (r == 0)
-		r = ph_check_nic(m, &n);
-	if (r < 0)
-		return r;
-	*ret_ref = ref;
-	*ret_nic = n;
-	return 0;
-}
-
 /* libnl's error as an errno, its message into why. */
 static int nl_fail(int nlerr, const char **ret_why)
 {
@@ -182,16 +166,9 @@ static int enter_netns(pid_t pid)
 
 /* ---- nic_attach ---------------------------------------------------------------- */
 
-int ph_check_nic_attach(const Ph__NicAttachRequest *m, struct ph_nic_attach *ret)
-{
-	return check_nic_op(&m->name, m->nic, &ret->ref, &ret->nic);
-}
+PH_CHECK_OF(nic_attach, NicAttach, ph_check_nic, nic);
 
-int ph_policy_nic_attach(const struct ph_policy *p, const struct ph_nic_attach *t,
-			 const char **ret_why)
-{
-	return ph_policy_nic(p, &t->nic, ret_why);
-}
+PH_POLICY_OF(nic_attach, ph_policy_nic, nic);
 
 /*
  * Why this is safe: the policy step (physical and macvlan nics refused
@@ -264,16 +241,9 @@ int ph_do_nic_attach(struct ph_ctx *ctx, const struct ph_nic_attach *t, Ph__NicA
 
 /* ---- nic_detach ---------------------------------------------------------------- */
 
-int ph_check_nic_detach(const Ph__NicDetachRequest *m, struct ph_nic_detach *ret)
-{
-	return check_nic_op(&m->name, m->nic, &ret->ref, &ret->nic);
-}
+PH_CHECK_OF(nic_detach, NicDetach, ph_check_nic, nic);
 
-int ph_policy_nic_detach(const struct ph_policy *p, const struct ph_nic_detach *t,
-			 const char **ret_why)
-{
-	return ph_policy_nic(p, &t->nic, ret_why); /* a physical one comes back to the host */
-}
+PH_POLICY_OF(nic_detach, ph_policy_nic, nic); /* a physical one comes back to the host */
 
 /*
  * Why this is safe: the interface is looked up by its checked name inside

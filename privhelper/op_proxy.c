@@ -61,14 +61,11 @@ static int check_end(const Ph__ProxyEnd *m, struct ph_proxy_end *ret)
 	return 0;
 }
 
-static int check_proxy(const ProtobufCBinaryData *name, const Ph__Proxy *m,
-		       struct ph_instance_ref *ret_ref, struct ph_proxy *ret)
+static int check_proxy(const Ph__Proxy *m, struct ph_proxy *ret)
 {
-	struct ph_instance_ref ref;
 	struct ph_proxy p = { 0 };
 
-	if (!m || ph_check_name(name, ref.name) < 0 ||
-	    ph_check_text(&m->device, 1, p.device, sizeof(p.device)) < 0 ||
+	if (!m || ph_check_text(&m->device, 1, p.device, sizeof(p.device)) < 0 ||
 	    !name_device_valid(p.device) || check_end(m->listen, &p.listen) < 0 ||
 	    check_end(m->connect, &p.connect) < 0)
 		return -EINVAL;
@@ -81,7 +78,6 @@ static int check_proxy(const ProtobufCBinaryData *name, const Ph__Proxy *m,
 	p.bind_instance = m->bind_instance;
 	p.uid = m->uid, p.gid = m->gid, p.mode = m->mode;
 	p.security_uid = m->security_uid, p.security_gid = m->security_gid;
-	*ret_ref = ref;
 	*ret = p;
 	return 0;
 }
@@ -281,16 +277,9 @@ static int proxy_ids(pid_t init, const struct ph_proxy *p, struct ph_proxy_run *
 
 /* ---- proxy_attach ------------------------------------------------------------ */
 
-int ph_check_proxy_attach(const Ph__ProxyAttachRequest *m, struct ph_proxy_attach *ret)
-{
-	return check_proxy(&m->name, m->proxy, &ret->ref, &ret->proxy);
-}
+PH_CHECK_OF(proxy_attach, ProxyAttach, check_proxy, proxy);
 
-int ph_policy_proxy_attach(const struct ph_policy *p, const struct ph_proxy_attach *t,
-			   const char **ret_why)
-{
-	return policy_proxy(p, &t->proxy, ret_why);
-}
+PH_POLICY_OF(proxy_attach, policy_proxy, proxy);
 
 /* Fork the forwarder, detached from moatd; its status (0 or -errno) and pid. */
 static int spawn(const struct ph_proxy *p, const struct ph_proxy_run *run, pid_t *ret_pid)
@@ -381,10 +370,7 @@ int ph_do_proxy_attach(struct ph_ctx *ctx, const struct ph_proxy_attach *t,
 
 /* ---- proxy_detach ------------------------------------------------------------ */
 
-int ph_check_proxy_detach(const Ph__ProxyDetachRequest *m, struct ph_proxy_detach *ret)
-{
-	return check_proxy(&m->name, m->proxy, &ret->ref, &ret->proxy);
-}
+PH_CHECK_OF(proxy_detach, ProxyDetach, check_proxy, proxy);
 
 PH_POLICY_NONE(proxy_detach); /* a removal only takes away */
 

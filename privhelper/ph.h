@@ -82,12 +82,32 @@ union ph_typed {
 	int ph_do_##nm(struct ph_ctx *ctx, const struct ph_##nm *t, Ph__##Nm##Reply *reply);
 #include "ops.def"
 
+/* The check of an op on one instance and one message: its name, then fn(m->field, &t.field). */
+#define PH_CHECK_OF(nm, Nm, fn, field)                                                             \
+	int ph_check_##nm(const Ph__##Nm##Request *m, struct ph_##nm *ret)                         \
+	{                                                                                          \
+		struct ph_##nm t;                                                                  \
+		int r = ph_check_name(&m->name, t.ref.name);                                       \
+                                                                                                   \
+		if (r == 0)                                                                        \
+			r = fn(m->field, &t.field);                                                \
+		if (r == 0)                                                                        \
+			*ret = t;                                                                  \
+		return r;                                                                          \
+	}
 /* The policy step of an op the policy has nothing to narrow in (its use says why). */
 #define PH_POLICY_NONE(nm)                                                                         \
 	int ph_policy_##nm(const struct ph_policy *p, const struct ph_##nm *t,                     \
 			   const char **ret_why)                                                   \
 	{                                                                                          \
 		return 0;                                                                          \
+	}
+/* The policy step of an op that is the policy step of one of its fields (t->field). */
+#define PH_POLICY_OF(nm, fn, field)                                                                \
+	int ph_policy_##nm(const struct ph_policy *p, const struct ph_##nm *t,                     \
+			   const char **ret_why)                                                   \
+	{                                                                                          \
+		return fn(p, &t->field, ret_why);                                                  \
 	}
 
 /* ---- policy.c ----------------------------------------------------------- */

@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "core/http.h"
 #include "model/instances.h"
+#include "model/pools.h"
 #include "ph/ph.h"
 
 /* The path query, made absolute ("root/f" -> "/root/f"). */
@@ -56,7 +57,7 @@ static int file_op(const char *name, const char *path, enum ph_file_op_kind kind
 		   struct ph_file_info *ret_info, int *ret_fd)
 {
 	const struct ph_file_request f = { .name = name,
-					   .pool = FE_POOL,
+					   .pool = fe_instance_pool(name),
 					   .path = path,
 					   .kind = kind,
 					   .uid = uid,

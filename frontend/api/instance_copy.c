@@ -21,6 +21,7 @@
 #include "cleanup.h"
 #include "core/http.h"
 #include "model/instances.h"
+#include "model/pools.h"
 #include "ops/ops.h"
 #include "ph/ph.h"
 
@@ -28,10 +29,12 @@
 
 /* What a copy operation was asked to do. */
 struct copy_job {
-	char name[NAME_MAX_LEN + 1];     /* the new instance */
-	char source[NAME_MAX_LEN + 1];   /* the source instance */
-	char snapshot[NAME_MAX_LEN + 1]; /* "" or the source's snapshot copied from */
-	bool instance_only;              /* without the source's snapshots */
+	char name[NAME_MAX_LEN + 1];        /* the new instance */
+	char source[NAME_MAX_LEN + 1];      /* the source instance */
+	char snapshot[NAME_MAX_LEN + 1];    /* "" or the source's snapshot copied from */
+	bool instance_only;                 /* without the source's snapshots */
+	char pool[NAME_MAX_LEN + 1];        /* the source's pool */
+	char target_pool[NAME_MAX_LEN + 1]; /* the copy's: its expanded root disk's */
 };
 
 /* "c1" or "c1/s1" into the instance's and the snapshot's names; -ENOENT if neither could be. */
@@ -105,9 +108,10 @@ static int run_copy(struct fe_op *op, void *data)
 {
 	const struct copy_job *j = data;
 	struct ph_storage_args a = { .action = PH_STORAGE_INSTANCE_COPY,
-				     .pool = FE_POOL,
+				     .pool = j->pool,
 				     .name = j->source,
 				     .snapshot = j->snapshot,
+				     .target_pool = j->target_pool,
 				     .target = j->name };
 	struct ph_error e = { "" };
 	int r = ph_call_storage(&a, &e);
@@ -116,11 +120,11 @@ static int run_copy(struct fe_op *op, void *data)
 		fe_inst_op_fail_reply(op, r, &e, "Failed copying the instance's storage");
 		/* moatd removed what it made; EEXIST: what is there is not this copy's */
 		if (r != -EEXIST)
-			(void)ph_call_instance_delete(j->name, FE_POOL, NULL);
+			(void)ph_call_instance_delete(j->name, j->target_pool, NULL);
 	} else {
 		r = copy_snapshots(op, j);
 		if (r < 0) /* the instance's tree, its snapshots' trees, its liblxc dir */
-			(void)ph_call_instance_delete(j->name, FE_POOL, NULL);
+			(void)ph_call_instance_delete(j->name, j->target_pool, NULL);
 	}
 	fe_instance_status_forget(j->name);
 	if (r < 0) {
@@ -223,6 +227,16 @@ int fe_inst_create_copy(struct fe_resp *resp, json_object *body, json_object *so
 	}
 	if (fe_inst_check_body(i.name, i.config, i.devices, i.profiles, resp) < 0)
 		goto out;
+	/* the copy's pool: its expanded root disk's (the source's unless the request moves it) */
+	if (fe_instance_root_pool(&i, i.pool) < 0) {
+		fe_error(resp, 400, "No root device could be found");
+		goto out;
+	}
+	if (fe_pool_exists(i.pool) < 0) {
+		fe_error(resp, 404, "Failed to get storage pool \"%s\": Storage pool not found",
+			 i.pool);
+		goto out;
+	}
 	/* the source stays as it is (no start, stop, delete, snapshot) until its copy is whole */
 	if (fe_instance_busy(j->source, "copy") < 0) {
 		fe_error(resp, 409, "Instance \"%s\" is busy running another operation", j->source);
@@ -239,6 +253,10 @@ int fe_inst_create_copy(struct fe_resp *resp, json_object *body, json_object *so
 		fe_instance_idle(j->source);
 		if (r == -EEXIST)
 			fe_error(resp, 409, "Instance \"%s\" already exists", i.name);
+		else if (r == -ENOENT) /* the pool was deleted meanwhile */
+			fe_error(resp, 404,
+				 "Failed to get storage pool \"%s\": Storage pool not found",
+				 i.pool);
 		else
 			fe_error(resp, 500, "Failed to record the instance");
 		goto out;
@@ -246,6 +264,8 @@ int fe_inst_create_copy(struct fe_resp *resp, json_object *body, json_object *so
 	(void)fe_instance_mark_unfinished(i.name); /* a daemon killed meanwhile: swept */
 	snprintf(j->name, sizeof(j->name), "%s", i.name);
 	j->instance_only = ionly || conly;
+	snprintf(j->pool, sizeof(j->pool), "%s", src.pool);
+	snprintf(j->target_pool, sizeof(j->target_pool), "%s", i.pool);
 	op = fe_op_new("task", "Creating instance", copy_resources(i.name, raw));
 	if (!op) {
 		fe_instance_delete_row(i.name);

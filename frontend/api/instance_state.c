@@ -119,7 +119,7 @@ int fe_inst_call_start(struct fe_op *op, const char *name)
 		json_object_object_del(i.config, "volatile.apply_template");
 		fe_instance_save(&i);
 	}
-	r = ph_call_instance_start(i.name, FE_POOL, &cfg, &pid, &e);
+	r = ph_call_instance_start(i.name, i.pool, &cfg, &pid, &e);
 	fe_instance_status_forget(i.name);
 	if (r < 0) {
 		fe_inst_op_fail_reply(op, r, &e, "Failed to start the instance");

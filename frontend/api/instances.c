@@ -24,6 +24,7 @@
 #include "log.h"
 #include "model/instances.h"
 #include "model/live.h"
+#include "model/pools.h"
 #include "model/watch.h"
 #include "ops/events.h"
 #include "ops/object.h"
@@ -287,7 +288,8 @@ int fe_inst_op_fail_reply(struct fe_op *op, int r, const struct ph_error *e, con
 
 static int do_delete_storage(const struct job *j, struct ph_error *ret_error)
 {
-	int r = ph_call_instance_delete(j->name, FE_POOL, ret_error);
+	int r = ph_call_instance_delete(j->name, j->pool[0] ? j->pool : fe_instance_pool(j->name),
+					ret_error);
 
 	fe_instance_status_forget(j->name);
 	return r;
@@ -317,13 +319,14 @@ static int run_create(struct fe_op *op, void *data)
 			r = fe_op_fail(op, errno, "Image file is missing: %s", strerror(errno));
 			goto undo;
 		}
-		r = ph_call_image_unpack(j->fingerprint, FE_POOL, fd, NULL, &e);
+		r = ph_call_image_unpack(j->fingerprint, j->pool, fd, NULL, &e);
 		if (r < 0) {
 			fe_inst_op_fail_reply(op, r, &e, "Failed to unpack the image");
 			goto undo;
 		}
+		fe_pool_image_add(j->pool, j->fingerprint); /* an image volume, in used_by */
 	}
-	r = ph_call_instance_create(j->name, FE_POOL, j->fingerprint, &e);
+	r = ph_call_instance_create(j->name, j->pool, j->fingerprint, &e);
 	if (r < 0) {
 		fe_inst_op_fail_reply(op, r, &e, "Failed creating instance storage");
 		goto undo;
@@ -497,6 +500,16 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 	}
 
 	fe_nics_create(&i); /* volatile.<dev>.hwaddr from the start, as LXD's */
+	/* the pool: the expanded root disk's, which must be there (held while the row is made) */
+	if (fe_instance_root_pool(&i, i.pool) < 0) {
+		fe_error(resp, 400, "No root device could be found");
+		goto out;
+	}
+	if (fe_pool_exists(i.pool) < 0) {
+		fe_error(resp, 404, "Failed to get storage pool \"%s\": Storage pool not found",
+			 i.pool);
+		goto out;
+	}
 	if (fe_instance_busy(i.name, "create") < 0) {
 		fe_error(resp, 409, "Instance \"%s\" is busy", i.name);
 		goto out;
@@ -506,6 +519,10 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 		fe_instance_idle(i.name);
 		if (r == -EEXIST)
 			fe_error(resp, 409, "Instance \"%s\" already exists", i.name);
+		else if (r == -ENOENT) /* deleted meanwhile */
+			fe_error(resp, 404,
+				 "Failed to get storage pool \"%s\": Storage pool not found",
+				 i.pool);
 		else
 			fe_error(resp, 500, "Failed to record the instance");
 		goto out;
@@ -522,6 +539,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 	}
 	snprintf(j->name, sizeof(j->name), "%s", i.name);
 	snprintf(j->fingerprint, sizeof(j->fingerprint), "%s", i.base_image);
+	snprintf(j->pool, sizeof(j->pool), "%s", i.pool);
 	fe_op_start(op, run_create, j, free);
 	fe_async(resp, op);
 	fe_op_put(op);
@@ -627,11 +645,22 @@ static void instance_unlock(const void *obj)
 
 static int instance_check(void *obj, enum fe_object_write how, struct fe_resp *resp)
 {
+	json_object *xc = NULL, *xd = NULL;
+	char err[FE_ERR_MAX];
+	int r = 0;
+
+	(void)how;
 	if (!fe_instance_has_root_disk(obj)) {
 		fe_error(resp, 400, "No root device could be found");
 		return -EINVAL;
 	}
-	return 0;
+	if (fe_instance_expand(obj, &xc, &xd) == 0 && fe_pool_change_check(obj, xd, err) < 0) {
+		fe_error(resp, 400, "%s", err);
+		r = -EINVAL;
+	}
+	json_object_put(xc);
+	json_object_put(xd);
+	return r;
 }
 
 /*

@@ -19,6 +19,7 @@
 struct job {
 	char name[NAME_MAX_LEN + 1];
 	char fingerprint[65];
+	char pool[NAME_MAX_LEN + 1]; /* a create's: the storage pool of its root disk */
 	char action[16];
 	int timeout;
 	bool force;

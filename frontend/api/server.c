@@ -59,6 +59,18 @@ static json_object *strings(const char *const *v)
 	return a;
 }
 
+/* LXD's api.ServerStorageDriverInfo of each driver. */
+static json_object *storage_drivers(void)
+{
+	json_object *list = json_object_new_array(), *dir = json_object_new_object();
+
+	json_object_object_add(dir, "Name", json_object_new_string("dir"));
+	json_object_object_add(dir, "Version", json_object_new_string("1"));
+	json_object_object_add(dir, "Remote", json_object_new_boolean(0));
+	json_object_array_add(list, dir);
+	return list;
+}
+
 static json_object *environment(void)
 {
 	static const char *const archs[] = { "x86_64", "i686", NULL };
@@ -95,9 +107,10 @@ static json_object *environment(void)
 	json_object_object_add(e, "server_version", json_object_new_string("5.0.2"));
 	json_object_object_add(e, "moat_version", json_object_new_string(MOAT_VERSION));
 	json_object_object_add(e, "moat_policy", json_object_new_string(fe_srv.policy_name));
-	json_object_object_add(e, "storage", json_object_new_string(""));
-	json_object_object_add(e, "storage_version", json_object_new_string(""));
-	json_object_object_add(e, "storage_supported_drivers", json_object_new_array());
+	/* the storage drivers this server has (model/pools.c): dir */
+	json_object_object_add(e, "storage", json_object_new_string("dir"));
+	json_object_object_add(e, "storage_version", json_object_new_string("1"));
+	json_object_object_add(e, "storage_supported_drivers", storage_drivers());
 	return e;
 }
 

@@ -169,6 +169,7 @@ extern const struct fe_api_module fe_module_network_acls;
 extern const struct fe_api_module fe_module_network_forwards;
 extern const struct fe_api_module fe_module_boot;
 extern const struct fe_api_module fe_module_networks;
+extern const struct fe_api_module fe_module_storage_pools;
 
 /* moatd-api's modules (router.c), ended by NULL: routes are tried in this
  * order, and GET /1.0 lists the extensions in it. */

@@ -37,6 +37,7 @@ const struct fe_api_module *const fe_api_modules[] = {
 	&fe_module_networks,         /* /1.0/networks */
 	&fe_module_network_acls,     /* /1.0/network-acls */
 	&fe_module_network_forwards, /* /1.0/networks/<net>/forwards */
+	&fe_module_storage_pools,    /* /1.0/storage-pools */
 	NULL,
 };
 

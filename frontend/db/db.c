@@ -136,7 +136,27 @@ static const char *const migrations[] = {
 	" PRIMARY KEY (network, listen_address));",
 
 	/*
-	 * 6: the instances whose create or copy has not finished: the next
+	 * 6: storage pools (LXD's api.StoragePool: a name that is also its
+	 * directory's under storage-pools/, the driver, a description and the
+	 * config as JSON, without `source`, which is always moatd's directory
+	 * of the pool and shown as such); "default", which every instance so
+	 * far is on, and the pool of each instance, chosen at create; the
+	 * images unpacked in each pool (LXD's image volumes: in used_by).
+	 */
+	"CREATE TABLE storage_pools ("
+	" name TEXT PRIMARY KEY NOT NULL,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" driver TEXT NOT NULL DEFAULT 'dir',"
+	" config TEXT NOT NULL DEFAULT '{}');"
+	"INSERT INTO storage_pools (name) VALUES ('default');"
+	"CREATE TABLE storage_pool_images ("
+	" pool TEXT NOT NULL REFERENCES storage_pools (name) ON DELETE CASCADE,"
+	" fingerprint TEXT NOT NULL REFERENCES images (fingerprint) ON DELETE CASCADE,"
+	" PRIMARY KEY (pool, fingerprint));"
+	"ALTER TABLE instances ADD COLUMN pool TEXT NOT NULL DEFAULT 'default';",
+
+	/*
+	 * 7: the instances whose create or copy has not finished: the next
 	 * frontend removes them, storage then row (model/instance_sweep.c), so
 	 * a daemon killed mid-copy leaves neither.
 	 */

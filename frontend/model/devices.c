@@ -20,9 +20,18 @@
 #include "model/config.h"
 #include "name.h"
 
-#define ROOT_ONLY "only the root disk on pool \"" FE_POOL "\" is supported"
+#define ROOT_ONLY                                                                                  \
+	"a root disk takes only \"pool\" and \"size\" (no source, shift, readonly, propagation "   \
+	"or required)"
+#define POOL_WHY "pool must be a storage pool's name (letters, digits and hyphens)"
 
-static const char *const root_pool[] = { FE_POOL, NULL };
+/* A storage pool's name as moatd takes it (name_valid); whether it exists is asked at create. */
+static int parse_pool(const struct fe_valid *v, const char *s, struct fe_value *ret)
+{
+	(void)v;
+	(void)ret;
+	return name_valid_str(s) ? 0 : -EINVAL;
+}
 static const char *const propagation[] = { "private", "shared", "slave", "unbindable", NULL };
 
 /* What moatd takes too (common/name.c), and at most 1023 bytes. */
@@ -61,6 +70,13 @@ static int check_disk(const char *name, json_object *dev, const struct fe_policy
 		if (source || dev_get(dev, "shift") || dev_get(dev, "readonly") ||
 		    dev_get(dev, "propagation") || dev_get(dev, "required")) {
 			snprintf(err, FE_ERR_MAX, "Invalid device \"%.64s\": %s", name, ROOT_ONLY);
+			return -EINVAL;
+		}
+		if (!dev_get(dev, "pool")) {
+			snprintf(err, FE_ERR_MAX,
+				 "Invalid device \"%.64s\": Root disk entry must have a \"pool\" "
+				 "property set",
+				 name);
 			return -EINVAL;
 		}
 		return 0;
@@ -149,7 +165,7 @@ static int check_proxy(const char *name, json_object *dev, const struct fe_polic
 
 static const struct fe_key disk_keys[] = {
 	{ .name = "path", .flags = FE_KEY_REQUIRED, .value = FE_STRING(1023, PATH_WHY) },
-	{ .name = "pool", .value = FE_ENUM(root_pool, ROOT_ONLY) },
+	{ .name = "pool", .value = { .parse = parse_pool, .why = POOL_WHY } },
 	{ .name = "propagation",
 	  .value = FE_ENUM(propagation,
 			   "propagation must be private, shared, slave or unbindable") },

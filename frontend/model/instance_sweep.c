@@ -16,6 +16,7 @@
 #include "db/db.h"
 #include "log.h"
 #include "model/instances.h"
+#include "model/pools.h"
 
 /* One statement on the table with the name bound. */
 static int mark(const char *sql, const char *name)
@@ -61,7 +62,7 @@ void fe_instances_sweep_unfinished(void)
 	for (size_t k = 0; k < json_object_array_length(names); k++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(names, k));
 		struct ph_error e = { "" };
-		int r = ph_call_instance_delete(name, FE_POOL, &e);
+		int r = ph_call_instance_delete(name, fe_instance_pool(name), &e);
 
 		if (r == 0)
 			r = fe_instance_delete_row(name);

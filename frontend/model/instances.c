@@ -13,6 +13,7 @@
 
 #include "db/db.h"
 #include "model/instances.h"
+#include "model/pools.h"
 #include "model/usage.h"
 #include "ph/ph.h"
 
@@ -34,7 +35,7 @@ static void copy_col(sqlite3_stmt *st, int col, char *dst, size_t size)
 
 #define INSTANCE_COLUMNS                                                                           \
 	"SELECT name, architecture, type, ephemeral, stateful, description,"                       \
-	" created_at, last_used_at, config, devices, profiles, base_image"                         \
+	" created_at, last_used_at, config, devices, profiles, base_image, pool"                   \
 	" FROM instances"
 
 /* The row st stands on, as an instance (free it with fe_instance_free). */
@@ -54,6 +55,7 @@ static int read_row(sqlite3_stmt *st, struct fe_instance *ret)
 	i.devices = fe_db_json_column(st, 9, json_type_object);
 	i.profiles = fe_db_json_column(st, 10, json_type_array);
 	copy_col(st, 11, i.base_image, sizeof(i.base_image));
+	copy_col(st, 12, i.pool, sizeof(i.pool));
 	if (!i.description) {
 		fe_instance_free(&i);
 		return -ENOMEM;
@@ -134,17 +136,26 @@ static const char *js(json_object *o)
 
 int fe_instance_insert(const struct fe_instance *i)
 {
-	sqlite3 *db = fe_db_lock();
+	char pool[NAME_MAX_LEN + 1];
+	sqlite3 *db;
 	sqlite3_stmt *st = NULL;
 	int r;
 
+	if (i->pool[0])
+		snprintf(pool, sizeof(pool), "%s", i->pool);
+	else if (fe_instance_root_pool(i, pool) < 0)
+		snprintf(pool, sizeof(pool), "%s", FE_POOL);
+	if (fe_pool_hold(pool) < 0) /* a pool's delete waits until the row is there */
+		return -ENOENT;
+	db = fe_db_lock();
 	if (sqlite3_prepare_v2(
 		    db,
 		    "INSERT INTO instances (name, architecture, type, ephemeral, stateful,"
 		    " description, created_at, last_used_at, config, devices, profiles,"
-		    " base_image) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);",
+		    " base_image, pool) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?);",
 		    -1, &st, NULL) != SQLITE_OK) {
 		fe_db_unlock();
+		fe_pool_release();
 		return -EIO;
 	}
 	sqlite3_bind_text(st, 1, i->name, -1, SQLITE_STATIC);
@@ -159,9 +170,11 @@ int fe_instance_insert(const struct fe_instance *i)
 	sqlite3_bind_text(st, 10, js(i->devices), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 11, js(i->profiles), -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(st, 12, i->base_image, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, pool, -1, SQLITE_STATIC);
 	r = sqlite3_step(st);
 	sqlite3_finalize(st);
 	fe_db_unlock();
+	fe_pool_release();
 	if (r == SQLITE_CONSTRAINT)
 		return -EEXIST;
 	return r == SQLITE_DONE ? 0 : -EIO;

@@ -16,6 +16,7 @@
 struct fe_instance {
 	LXD_INSTANCE_MEMBERS
 	char base_image[65];
+	char pool[NAME_MAX_LEN + 1]; /* the storage pool of its root disk, chosen at create */
 };
 
 void fe_instance_free(struct fe_instance *i);
@@ -24,7 +25,8 @@ int fe_instance_load(const char *name, struct fe_instance *ret);
 /* Every instance, sorted by name, read in one query (a list). */
 int fe_instance_load_all(struct fe_instance **ret, size_t *ret_n);
 void fe_instances_free(struct fe_instance *all, size_t n);
-/* Insert a new row; -EEXIST when the name is taken. */
+/* Insert a new row (pool "": the expanded root disk's, model/pools.h); -EEXIST when the name
+ * is taken. */
 int fe_instance_insert(const struct fe_instance *i);
 /* Write config, devices, profiles, description, ephemeral, last_used_at back. */
 int fe_instance_save(const struct fe_instance *i);

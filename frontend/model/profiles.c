@@ -21,6 +21,7 @@
 #include "model/images.h"
 #include "model/instances.h"
 #include "model/live.h"
+#include "model/pools.h"
 #include "model/profiles.h"
 
 int fe_check_profile_name(const char *name, char err[static FE_ERR_MAX])
@@ -308,6 +309,7 @@ static int members_prepare(json_object *names, json_object *cur, json_object *ne
 	for (size_t k = 0; k < json_object_array_length(names); k++) {
 		const char *name = json_object_get_string(json_object_array_get_idx(names, k));
 		struct fe_instance_state st;
+		char why[FE_ERR_MAX];
 
 		if (fe_instance_load(name, &m[k].i) < 0)
 			continue; /* deleted meanwhile: nothing to apply */
@@ -323,6 +325,11 @@ static int members_prepare(json_object *names, json_object *cur, json_object *ne
 			snprintf(err, FE_ERR_MAX,
 				 "Failed to update instance \"%s\": No root device could be found",
 				 name);
+			return -EINVAL;
+		}
+		if (fe_pool_change_check(&m[k].i, m[k].nxd, why) < 0) {
+			snprintf(err, FE_ERR_MAX, "Failed to update instance \"%s\": %.400s", name,
+				 why);
 			return -EINVAL;
 		}
 		m[k].running = fe_instance_status(name, &st) == 0 &&

@@ -148,6 +148,16 @@ else
 fi
 rm -f "$POOL/containers/c4/rootfs/root/big"
 
+# into another pool: lxc's --storage gives the copy a root disk there
+check "a second pool" timeout 60 lxc storage create p2 dir
+check "lxc copy c4 cp1 --storage p2" timeout 120 lxc copy c4 cp1 --storage p2
+check "cp1's tree is in p2" test -d "$MOAT_DIR/storage-pools/p2/containers/cp1/rootfs/root"
+check_fails "not in the default pool" test -e "$POOL/containers/cp1"
+check "cp1 starts from p2" timeout 120 lxc start cp1
+check_eq "its hostname is its own" cp1 "$(timeout 30 lxc exec cp1 -- cat /etc/hostname)"
+check "cp1 deleted" timeout 60 lxc delete -f cp1
+check_fails "and its tree with it" test -e "$MOAT_DIR/storage-pools/p2/containers/cp1"
+
 # ---- pylxd --------------------------------------------------------------------------------------
 cat >"$T/pylxd_copy.py" <<'PY'
 import sys, warnings

@@ -626,9 +626,11 @@ static void test_devices(void)
 	} cases[] = {
 		{ "the root disk", "{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"default\"}",
 		  NULL },
-		{ "the root disk without a pool", "{\"type\":\"disk\",\"path\":\"/\"}", NULL },
-		{ "the root disk with a size (ignored, as always)",
-		  "{\"type\":\"disk\",\"path\":\"/\",\"size\":\"10GiB\"}", NULL },
+		{ "the root disk without a pool", "{\"type\":\"disk\",\"path\":\"/\"}",
+		  "Invalid device \"d\": Root disk entry must have a \"pool\" property set" },
+		{ "the root disk with a size (ignored on dir)",
+		  "{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"default\",\"size\":\"10GiB\"}",
+		  NULL },
 		{ "a none device", "{\"type\":\"none\"}", NULL },
 		{ "a none device with keys", "{\"type\":\"none\",\"x\":\"y\"}", NULL },
 		{ "a disk elsewhere on the pool",
@@ -637,12 +639,16 @@ static void test_devices(void)
 		  "storage volumes are not supported" },
 		{ "a disk without a path", "{\"type\":\"disk\",\"pool\":\"default\"}",
 		  "Invalid device \"d\": Disk entry is missing the required \"path\" property" },
-		{ "a disk on another pool", "{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"other\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported: "
-		  "\"pool\"" },
+		{ "the root disk on another pool (its existence is the create's question)",
+		  "{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"other\"}", NULL },
+		{ "a root disk on a pool no name fits",
+		  "{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"../x\"}",
+		  "Invalid device \"d\": pool must be a storage pool's name (letters, digits and "
+		  "hyphens): \"pool\"" },
 		{ "a root disk from a host path",
-		  "{\"type\":\"disk\",\"path\":\"/\",\"source\":\"/etc\"}",
-		  "Invalid device \"d\": only the root disk on pool \"default\" is supported" },
+		  "{\"type\":\"disk\",\"path\":\"/\",\"source\":\"/etc\",\"pool\":\"default\"}",
+		  "Invalid device \"d\": a root disk takes only \"pool\" and \"size\" (no source, "
+		  "shift, readonly, propagation or required)" },
 		{ "a host disk", "{\"type\":\"disk\",\"path\":\"/mnt/x\",\"source\":\"/srv/x\"}",
 		  NULL },
 		{ "a host disk with every key",
@@ -750,7 +756,8 @@ static void test_devices(void)
 	}
 
 	{
-		json_object *devs = parse("{\"root\":{\"type\":\"disk\",\"path\":\"/\"},"
+		json_object *devs = parse("{\"root\":{\"type\":\"disk\",\"path\":\"/\","
+					  "\"pool\":\"default\"},"
 					  "\"eth0\":{\"type\":\"nic\",\"mtu\":\"x\"}}");
 		char err[FE_ERR_MAX] = "";
 
@@ -834,7 +841,8 @@ static void test_gate(void)
 	json_object *nest = parse("{\"security.nesting\":\"on\"}");
 	json_object *chr = parse("{\"kvm\":{\"type\":\"unix-char\",\"path\":\"/dev/kvm\"}}");
 	json_object *blk = parse("{\"sda\":{\"type\":\"unix-block\"}}");
-	json_object *root = parse("{\"root\":{\"type\":\"disk\",\"path\":\"/\"}}");
+	json_object *root =
+		parse("{\"root\":{\"type\":\"disk\",\"path\":\"/\",\"pool\":\"default\"}}");
 	char err[FE_ERR_MAX] = "";
 
 	fe_srv.policy = (struct fe_policy){ .known = false };

@@ -463,7 +463,7 @@ static void test_real_tables(void)
 		for (const char *const *e = (*m)->extensions; e && *e; e++)
 			CHECK(**e != '\0', "modules: %s's extensions are names", (*m)->name);
 	}
-	CHECK(nmod == 13, "modules: moatd-api lists its 13 modules (%zu)", nmod);
+	CHECK(nmod == 14, "modules: moatd-api lists its 14 modules (%zu)", nmod);
 	CHECK(ok, "modules: every route is well-formed");
 
 	/* no route is shadowed by an earlier one: a later route's pattern, as a
@@ -515,15 +515,15 @@ static void test_real_tables(void)
 		json_object *a = fe_api_extensions(fe_api_modules);
 		const char *got = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 
-		CHECK(strcmp(got,
-			     "[\"instances\",\"api_filtering\",\"container_full\","
-			     "\"instance_get_full\",\"container_only_migration\","
-			     "\"directory_manipulation\","
-			     "\"file_symlinks\",\"file_delete\","
-			     "\"container_exec_user_group_cwd\",\"console\",\"network\","
-			     "\"network_leases\",\"network_state\",\"network_hwaddr\","
-			     "\"network_leases_location\",\"network_state_bond_bridge\","
-			     "\"instance_nic_network\",\"network_acl\",\"network_forward\"]") == 0,
+		CHECK(strcmp(got, "[\"instances\",\"api_filtering\",\"container_full\","
+				  "\"instance_get_full\",\"container_only_migration\","
+				  "\"directory_manipulation\","
+				  "\"file_symlinks\",\"file_delete\","
+				  "\"container_exec_user_group_cwd\",\"console\",\"network\","
+				  "\"network_leases\",\"network_state\",\"network_hwaddr\","
+				  "\"network_leases_location\",\"network_state_bond_bridge\","
+				  "\"instance_nic_network\",\"network_acl\",\"network_forward\","
+				  "\"storage\",\"resources\"]") == 0,
 		      "modules: GET /1.0's api_extensions, unchanged (%s)", got);
 		json_object_put(a);
 	}
