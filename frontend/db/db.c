@@ -156,7 +156,16 @@ static const char *const migrations[] = {
 	"ALTER TABLE instances ADD COLUMN pool TEXT NOT NULL DEFAULT 'default';",
 
 	/*
-	 * 7: instance snapshots (model/snapshots.c): what the instance was
+	 * 7: the instances whose create or copy has not finished: the next
+	 * frontend removes them, storage then row (model/instance_sweep.c), so
+	 * a daemon killed mid-copy leaves neither.
+	 */
+	"CREATE TABLE instances_unfinished ("
+	" name TEXT PRIMARY KEY NOT NULL REFERENCES instances (name)"
+	"  ON DELETE CASCADE ON UPDATE CASCADE);",
+
+	/*
+	 * 8: instance snapshots (model/snapshots.c): what the instance was
 	 * when each was taken (its own config, devices and profiles, and the
 	 * expanded ones), keyed by instance and name; id is the creation
 	 * order. A row goes with its instance, and follows its rename.
