@@ -14,7 +14,7 @@
  * another) with no capability over the host. What moatd does itself is
  * one directory step at a time by descriptor: mkdirat, renameat2 with
  * RENAME_NOREPLACE or RENAME_EXCHANGE, on paths it builds from validated
- * names. On btrfs the same steps hold subvolumes (worker/btrfs.c):
+ * names. On a btrfs pool (storage_btrfs.c) the same steps hold subvolumes:
  * moat-tree's copy is a snapshot there, and a snapshot's is read-only. A
  * new tree is made under a name beginning with '.' beside its final place
  * and renamed there only when whole, so a failed or killed copy never
@@ -86,8 +86,12 @@ int ph_check_storage(const Ph__StorageRequest *m, struct ph_storage *ret)
 	    field(&m->target_snapshot, F_TSNAP, need, may, true, t.target_snapshot) < 0 ||
 	    field(&m->driver, F_DRIVER, need, may, false, driver) < 0)
 		return -EINVAL;
-	if ((need & F_DRIVER) && strcmp(driver, "dir") != 0)
-		return -EINVAL; /* the only driver whose pools moatd makes yet */
+	t.btrfs = strcmp(driver, "btrfs") == 0;
+	if ((need & F_DRIVER) && !t.btrfs && strcmp(driver, "dir") != 0)
+		return -EINVAL;
+	if (t.btrfs ? m->size < (256ULL << 20) || m->size > (1ULL << 50) : m->size != 0)
+		return -EINVAL;
+	t.size = m->size;
 	if (!t.target_pool[0])
 		memcpy(t.target_pool, t.pool, sizeof(t.pool));
 	*ret = t;
@@ -162,7 +166,8 @@ static int pool_delete(struct ph_ctx *ctx, const char *root, int pools, const st
 		if (unlinkat(pools, pathf(dir, "%s/%s", s->pool, *d), AT_REMOVEDIR) < 0 &&
 		    errno != ENOENT)
 			return errno == EEXIST ? -ENOTEMPTY : -errno;
-	return ph_tree(root, -1, "remove", s->pool, NULL);
+	return ph_btrfs_pool(ctx, s->pool) ? ph_btrfs_remove(ctx, s->pool)
+					   : ph_tree(root, -1, "remove", s->pool, NULL);
 }
 
 /*
@@ -270,10 +275,14 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
 	if (s->action == PH_POOL_CREATE) {
 		pathf(a, "%s/%s", root, s->pool);
-		if (access(a, F_OK) == 0)
+		if (access(a, F_OK) == 0 || ph_btrfs_pool(ctx, s->pool))
 			return ph_fail(ctx, EEXIST, "storage for this pool already exists");
+		r = s->btrfs ? ph_btrfs_create(ctx, s->pool, s->size) : 0;
+		if (r < 0)
+			return ph_fail(ctx, r, r == -EIO ? "mkfs.btrfs failed" : NULL);
 	}
-	/* both pools' directories made if need be (nothing here keeps them open) */
+	/* both pools' directories made if need be; not kept open (a btrfs pool's
+	 * unmount would be refused while a descriptor of it is) */
 	for (const char *const *p = (const char *const[]){ s->pool, s->target_pool, NULL }; *p;
 	     p++) {
 		r = ph_pool_open(ctx, *p);
