@@ -80,7 +80,6 @@ static void send_ctl(int kind, int value)
 static void supervise(struct ph_ctx *ctx)
 {
 	int pidfd = (int)syscall(SYS_pidfd_open, xs.pid, 0);
-	bool started = false;
 
 	for (;;) {
 		struct pollfd p[3] = { { .fd = xs.ctl, .events = POLLIN },
@@ -93,14 +92,9 @@ static void supervise(struct ph_ctx *ctx)
 		if (p[1].revents) {
 			int e = 0;
 
-			if (read(xs.errpipe, &e, sizeof(e)) == sizeof(e)) {
-				send_ctl(1, e);
-				started = false;
-			} else {
-				started = true;
-			}
+			if (read(xs.errpipe, &e, sizeof(e)) == sizeof(e))
+				send_ctl(1, e); /* the exec failed: its errno */
 			close(TAKE_FD(xs.errpipe));
-			(void)started;
 		}
 		if (p[0].revents & POLLIN) {
 			int32_t sig;
