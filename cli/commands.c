@@ -35,6 +35,17 @@ static const struct cli_flag init_flags[] = {
 	END_FLAGS,
 };
 
+static const struct cli_flag copy_flags[] = {
+	{ "config", 'c', CLI_FLAG_LIST, NULL, "Config key/value to apply to the new instance" },
+	{ "profile", 'p', CLI_FLAG_LIST, NULL, "Profile to apply to the new instance" },
+	{ "ephemeral", 'e', CLI_FLAG_BOOL, NULL, "Ephemeral instance" },
+	{ "no-profiles", 0, CLI_FLAG_BOOL, NULL, "Create the instance with no profiles applied" },
+	{ "instance-only", 0, CLI_FLAG_BOOL, NULL, "Copy the instance without its snapshots" },
+	{ "refresh", 0, CLI_FLAG_BOOL, NULL,
+	  "Perform an incremental copy (not supported by moatd yet)" },
+	END_FLAGS,
+};
+
 static const struct cli_flag start_flags[] = {
 	{ "all", 0, CLI_FLAG_BOOL, NULL, "Run against all instances" },
 	END_FLAGS,
@@ -455,6 +466,18 @@ static const struct cli_cmd verbs[] = {
 	  .min_args = 1,
 	  .max_args = 1,
 	  .run = cli_cmd_console },
+	{ .name = "copy",
+	  .aliases = ALIASES("cp"),
+	  .usage = "[<remote>:]<source>[/<snapshot>] [[<remote>:]<destination>]",
+	  .short_help = "Copy instances within or in between LXD servers",
+	  .long_help = "Copy instances within or in between LXD servers\n\n"
+		       "The copy is created stopped, with the source's snapshots unless\n"
+		       "--instance-only; a running source is frozen while it is copied.\n"
+		       "moat copies within one server only.",
+	  .flags = copy_flags,
+	  .min_args = 1,
+	  .max_args = 2,
+	  .run = cli_cmd_copy },
 	{ .name = "delete",
 	  .aliases = ALIASES("rm"),
 	  .usage = INSTANCES,
@@ -519,6 +542,15 @@ static const struct cli_cmd verbs[] = {
 	  .flags = monitor_flags,
 	  .max_args = 1,
 	  .run = cli_cmd_monitor },
+	{ .name = "move",
+	  .aliases = ALIASES("mv"),
+	  .usage = "[<remote>:]<instance> [<remote>:][<instance>]",
+	  .short_help = "Move instances within or in between LXD servers",
+	  .long_help = "Move instances within or in between LXD servers\n\n"
+		       "moat move c1 c2 renames c1 (stopped) to c2, as lxc's local move does.",
+	  .min_args = 2,
+	  .max_args = 2,
+	  .run = cli_cmd_move },
 	{ .name = "network",
 	  .short_help = "Manage and attach instances to networks",
 	  .subs = cli_network_cmds },

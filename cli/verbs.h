@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * moat: the verbs' handlers (one file per family: cmd_instances.c,
+ * moat: the verbs' handlers (one file per family: cmd_instances.c, cmd_copy.c,
  * cmd_list.c, cmd_images.c, cmd_image_export.c, cmd_misc.c, image_build.c,
  * cmd_config.c, cmd_profile.c, cmd_device.c) and the small
  * helpers they share (commands.c). Runs in the client as the invoking
@@ -196,6 +196,9 @@ int cli_cmd_stop(struct cli_ctx *ctx);
 int cli_cmd_restart(struct cli_ctx *ctx);
 int cli_cmd_pause(struct cli_ctx *ctx);
 int cli_cmd_delete(struct cli_ctx *ctx);
+/* cmd_copy.c */
+int cli_cmd_copy(struct cli_ctx *ctx);
+int cli_cmd_move(struct cli_ctx *ctx);
 int cli_cmd_list(struct cli_ctx *ctx);
 int cli_cmd_info(struct cli_ctx *ctx);
 

@@ -138,6 +138,8 @@ int main(int argc, char **argv)
 		return 1;
 	fe_pools_setup(); /* each stored pool's directory, made by moatd if it is not there */
 	fe_events_init();
+	/* what a killed daemon left half created or copied */
+	fe_instances_sweep_unfinished();
 	/* moatd has just started (a host boot): what to start, read before the
 	 * watcher records the instances that stopped meanwhile */
 	if (hello.first_frontend)

@@ -331,6 +331,7 @@ static int run_create(struct fe_op *op, void *data)
 		fe_inst_op_fail_reply(op, r, &e, "Failed creating instance storage");
 		goto undo;
 	}
+	fe_instance_mark_finished(j->name);
 	fe_instance_idle(j->name);
 	fe_inst_lifecycle("instance-created", j->name);
 	return 0;
@@ -350,7 +351,7 @@ void fe_inst_now_rfc3339(char ret[static 64])
 }
 
 /* A free name like LXD's "adjective-noun" choices. */
-static void pick_name(char ret[static NAME_MAX_LEN + 1])
+void fe_inst_pick_name(char ret[static NAME_MAX_LEN + 1])
 {
 	static const char *const adj[] = { "amber", "brave", "calm",  "deft",  "eager", "fair",
 					   "glad",  "keen",  "lucid", "merry", "noble", "quick",
@@ -377,8 +378,8 @@ static void pick_name(char ret[static NAME_MAX_LEN + 1])
  * What a create or an update names, against the model's rules (an empty
  * name: none given); on failure resp holds the answer.
  */
-static int check_body(const char *name, json_object *config, json_object *devices,
-		      json_object *profiles, struct fe_resp *resp)
+int fe_inst_check_body(const char *name, json_object *config, json_object *devices,
+		       json_object *profiles, struct fe_resp *resp)
 {
 	char err[FE_ERR_MAX];
 	int r;
@@ -394,6 +395,22 @@ static int check_body(const char *name, json_object *config, json_object *device
 	return r;
 }
 
+/* A new instance's volatile keys (create and copy): the shared id map, stopped. */
+void fe_inst_fresh_volatile(json_object *config)
+{
+	char idmap[256];
+
+	snprintf(idmap, sizeof(idmap),
+		 "[{\"Isuid\":true,\"Isgid\":false,\"Hostid\":%u,\"Nsid\":0,\"Maprange\":65536},"
+		 "{\"Isuid\":false,\"Isgid\":true,\"Hostid\":%u,\"Nsid\":0,\"Maprange\":65536}]",
+		 fe_srv.idmap_base, fe_srv.idmap_base);
+	json_object_object_add(config, "volatile.idmap.base", json_object_new_string("0"));
+	json_object_object_add(config, "volatile.idmap.next", json_object_new_string(idmap));
+	json_object_object_add(config, "volatile.last_state.idmap", json_object_new_string("[]"));
+	json_object_object_add(config, "volatile.last_state.power",
+			       json_object_new_string("STOPPED"));
+}
+
 static int api_create(struct fe_req *req, struct fe_resp *resp)
 {
 	json_object *body = NULL, *source = NULL, *config = NULL, *devices = NULL, *profiles = NULL;
@@ -403,7 +420,6 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 	json_object *props = NULL;
 	bool ephemeral = false, templates = false;
 	struct fe_op *op;
-	char idmap[256];
 	int r;
 
 	if (fe_json_body(req, resp, &body) < 0)
@@ -426,11 +442,15 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 			 type);
 		goto out;
 	}
+	if (strcmp(stype, "copy") == 0) {
+		fe_inst_create_copy(resp, body, source);
+		goto out;
+	}
 	if (strcmp(stype, "image") != 0 && strcmp(stype, "none") != 0) {
 		fe_error(resp, 400, "Unsupported instance source type \"%.32s\"", stype);
 		goto out;
 	}
-	if (check_body(name, config, devices, profiles, resp) < 0)
+	if (fe_inst_check_body(name, config, devices, profiles, resp) < 0)
 		goto out;
 	if (strcmp(stype, "image") == 0 &&
 	    fe_instance_image(alias, fp, i.base_image, &props, &templates) < 0) {
@@ -441,7 +461,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 	if (*name)
 		snprintf(i.name, sizeof(i.name), "%s", name);
 	else
-		pick_name(i.name);
+		fe_inst_pick_name(i.name);
 	snprintf(i.architecture, sizeof(i.architecture), "x86_64");
 	snprintf(i.type, sizeof(i.type), "container");
 	i.ephemeral = ephemeral;
@@ -467,15 +487,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 	if (i.base_image[0])
 		json_object_object_add(i.config, "volatile.base_image",
 				       json_object_new_string(i.base_image));
-	snprintf(idmap, sizeof(idmap),
-		 "[{\"Isuid\":true,\"Isgid\":false,\"Hostid\":%u,\"Nsid\":0,\"Maprange\":65536},"
-		 "{\"Isuid\":false,\"Isgid\":true,\"Hostid\":%u,\"Nsid\":0,\"Maprange\":65536}]",
-		 fe_srv.idmap_base, fe_srv.idmap_base);
-	json_object_object_add(i.config, "volatile.idmap.base", json_object_new_string("0"));
-	json_object_object_add(i.config, "volatile.idmap.next", json_object_new_string(idmap));
-	json_object_object_add(i.config, "volatile.last_state.idmap", json_object_new_string("[]"));
-	json_object_object_add(i.config, "volatile.last_state.power",
-			       json_object_new_string("STOPPED"));
+	fe_inst_fresh_volatile(i.config);
 	if (templates)
 		json_object_object_add(i.config, "volatile.apply_template",
 				       json_object_new_string("create"));
@@ -515,6 +527,7 @@ static int api_create(struct fe_req *req, struct fe_resp *resp)
 			fe_error(resp, 500, "Failed to record the instance");
 		goto out;
 	}
+	(void)fe_instance_mark_unfinished(i.name);
 	j = calloc(1, sizeof(*j));
 	op = j ? fe_op_new("task", "Creating instance", fe_instance_resources(i.name)) : NULL;
 	if (!op) {
@@ -607,8 +620,8 @@ static int instance_validate(struct fe_req *req, const void *cur, json_object *b
 		fe_error(resp, 400, "The architecture of an instance cannot be changed");
 		return -EINVAL;
 	}
-	return check_body("", body_field(body, "config"), body_field(body, "devices"),
-			  body_field(body, "profiles"), resp);
+	return fe_inst_check_body("", body_field(body, "config"), body_field(body, "devices"),
+				  body_field(body, "profiles"), resp);
 }
 
 /* One operation at a time: the change waits for none, it is refused. */
@@ -830,6 +843,8 @@ static const char *const extensions[] = {
 	"api_filtering",     /* filter= on instance lists */
 	"container_full",    /* recursion=2 with state and snapshots */
 	"instance_get_full", /* GET instance?recursion=1 */
+	/* a copy's source.instance_only (instance_copy.c) */
+	"container_only_migration",
 	NULL,
 };
 

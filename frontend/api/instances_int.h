@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The private header of instances.c, instance_state.c and boot.c (api/ only): the
- * job an instance operation runs, and the functions the two files share
- * (prefixed fe_inst_). Run by moatd-api, unprivileged; what reaches these
+ * The private header of instances.c, instance_copy.c, instance_state.c and
+ * boot.c (api/ only): the job an instance operation runs, and the functions
+ * these files share (prefixed fe_inst_). Run by moatd-api, unprivileged; what reaches these
  * functions is checked by the handlers that call them.
  */
 #ifndef MOAT_FE_INSTANCES_INT_H
@@ -36,6 +36,20 @@ void fe_inst_lifecycle(const char *action, const char *name);
 void fe_inst_now_rfc3339(char ret[static 64]);
 /* An ephemeral instance is gone once it stops. op is NULL for the watcher. */
 int fe_inst_delete_everything(struct fe_op *op, const char *name);
+/* A free name like LXD's "adjective-noun" choices. */
+void fe_inst_pick_name(char ret[static NAME_MAX_LEN + 1]);
+/* A create's or an update's name (may be ""), config, devices and profiles
+ * against the model's rules; on failure resp holds the 400 (or 500). */
+int fe_inst_check_body(const char *name, json_object *config, json_object *devices,
+		       json_object *profiles, struct fe_resp *resp);
+/* A new instance's volatile keys (create and copy): the shared id map, stopped. */
+void fe_inst_fresh_volatile(json_object *config);
+
+/* ---- instance_copy.c --------------------------------------------------------------- */
+
+/* POST /1.0/instances with source.type "copy" (LXD-API.md §11): body and its
+ * source (both type-checked by the caller) are borrowed; resp gets the answer. */
+int fe_inst_create_copy(struct fe_resp *resp, json_object *body, json_object *source);
 
 /* ---- instance_state.c ------------------------------------------------------------- */
 

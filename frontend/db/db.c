@@ -154,6 +154,15 @@ static const char *const migrations[] = {
 	" fingerprint TEXT NOT NULL REFERENCES images (fingerprint) ON DELETE CASCADE,"
 	" PRIMARY KEY (pool, fingerprint));"
 	"ALTER TABLE instances ADD COLUMN pool TEXT NOT NULL DEFAULT 'default';",
+
+	/*
+	 * 7: the instances whose create or copy has not finished: the next
+	 * frontend removes them, storage then row (model/instance_sweep.c), so
+	 * a daemon killed mid-copy leaves neither.
+	 */
+	"CREATE TABLE instances_unfinished ("
+	" name TEXT PRIMARY KEY NOT NULL REFERENCES instances (name)"
+	"  ON DELETE CASCADE ON UPDATE CASCADE);",
 };
 
 int fe_db_schema_version(void)

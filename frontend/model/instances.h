@@ -31,6 +31,12 @@ int fe_instance_insert(const struct fe_instance *i);
 /* Write config, devices, profiles, description, ephemeral, last_used_at back. */
 int fe_instance_save(const struct fe_instance *i);
 int fe_instance_delete_row(const char *name);
+/* A create or copy under way (model/instance_sweep.c): marked after the
+ * insert, finished when it succeeds (deleting the row drops the mark). */
+int fe_instance_mark_unfinished(const char *name);
+int fe_instance_mark_finished(const char *name);
+/* At a frontend's start: the storage, then the row, of each still marked. */
+void fe_instances_sweep_unfinished(void);
 /* All instance names, sorted. */
 json_object *fe_instance_names(void);
 

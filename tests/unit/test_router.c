@@ -516,7 +516,8 @@ static void test_real_tables(void)
 		const char *got = json_object_to_json_string_ext(a, JSON_C_TO_STRING_PLAIN);
 
 		CHECK(strcmp(got, "[\"instances\",\"api_filtering\",\"container_full\","
-				  "\"instance_get_full\",\"directory_manipulation\","
+				  "\"instance_get_full\",\"container_only_migration\","
+				  "\"directory_manipulation\","
 				  "\"file_symlinks\",\"file_delete\","
 				  "\"container_exec_user_group_cwd\",\"console\",\"network\","
 				  "\"network_leases\",\"network_state\",\"network_hwaddr\","
