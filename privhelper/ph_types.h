@@ -449,9 +449,7 @@ int ph_userns_map(pid_t pid, uint32_t uid, uint32_t gid);
  * ph_open_beside: the one of that name beside moatd's own. */
 int ph_open_root_file(const char *path);
 int ph_open_beside(const char *name);
-/* storage_btrfs.c: a btrfs pool (its loop file in $MOAT_DIR/disks/) made and
- * mounted, unmounted and removed; whether a pool is one; all mounted at start. */
-bool ph_btrfs_pool(struct ph_ctx *ctx, const char *pool);
+/* storage_btrfs.c: btrfs pools made, removed (-ENOTSUP: not one), mounted at start. */
 int ph_btrfs_create(struct ph_ctx *ctx, const char *pool, uint64_t size);
 int ph_btrfs_remove(struct ph_ctx *ctx, const char *pool);
 void ph_btrfs_mount_all(struct ph_ctx *ctx);

@@ -1,16 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 /*
- * The btrfs driver's pools (moatd, root): a pool is a file,
- * $MOAT_DIR/disks/<pool>.img (root's, 0600, sparse), formatted by
- * mkfs.btrfs, attached to a loop device with the loop-control ioctls and
- * mounted on storage-pools/<pool> with user_subvol_rm_allowed. On it,
- * moat-tree (worker/btrfs.c) makes every tree a subvolume and every copy
- * a snapshot, and deletes them, all from its confined worker: the mount
- * option is what lets a user (the worker holds no capability over the
- * host) delete a subvolume it owns. The loop device is attached with
- * LO_FLAGS_AUTOCLEAR, so it goes with the unmount. moatd mounts every
- * pool it finds in disks/ when it starts; a pool's driver is known from
- * that file alone (no request says it).
+ * btrfs pools (moatd, root): $MOAT_DIR/disks/<pool>.img (root's 0600,
+ * sparse), made by mkfs.btrfs, attached to a loop device (auto-clear: it
+ * goes with the unmount) and mounted on storage-pools/<pool> with
+ * user_subvol_rm_allowed, which lets moat-tree (worker/btrfs.c), holding
+ * no host capability, delete the subvolumes it owns. Mounted again at each
+ * start; a pool's driver is known from its file alone, never a request.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -35,14 +30,6 @@ static void paths(struct ph_ctx *ctx, const char *pool, char img[static PATH_MAX
 {
 	snprintf(img, PATH_MAX, "%s/disks/%s.img", ctx->dir, pool);
 	snprintf(mnt, PATH_MAX, "%s/storage-pools/%s", ctx->dir, pool);
-}
-
-bool ph_btrfs_pool(struct ph_ctx *ctx, const char *pool)
-{
-	char img[PATH_MAX];
-
-	snprintf(img, PATH_MAX, "%s/disks/%s.img", ctx->dir, pool);
-	return access(img, F_OK) == 0;
 }
 
 /* mkfs.btrfs -q IMG (quiet: errors to moatd's log), with no descriptor of
@@ -103,9 +90,8 @@ int ph_btrfs_create(struct ph_ctx *ctx, const char *pool, uint64_t size)
 	int r;
 
 	paths(ctx, pool, img, mnt);
-	if (mkdirat(ctx->dir_fd, "disks", 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (mkdirat(ctx->dir_fd, "storage-pools", 0711) < 0 && errno != EEXIST)
+	if ((mkdirat(ctx->dir_fd, "disks", 0700) < 0 && errno != EEXIST) ||
+	    (mkdirat(ctx->dir_fd, "storage-pools", 0711) < 0 && errno != EEXIST))
 		return -errno;
 	fd = open(img, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0)
@@ -127,6 +113,8 @@ int ph_btrfs_remove(struct ph_ctx *ctx, const char *pool)
 	char img[PATH_MAX], mnt[PATH_MAX];
 
 	paths(ctx, pool, img, mnt);
+	if (access(img, F_OK) < 0)
+		return -ENOTSUP;                                  /* not a btrfs pool */
 	if (umount2(mnt, UMOUNT_NOFOLLOW) < 0 && errno != EINVAL) /* EINVAL: not mounted */
 		return -errno;
 	if (rmdir(mnt) < 0 && errno != ENOENT)
@@ -150,8 +138,7 @@ void ph_btrfs_mount_all(struct ph_ctx *ctx)
 		    snprintf(pool, sizeof(pool), "%.*s", n, base) < 0 || !name_valid_str(pool))
 			continue;
 		paths(ctx, pool, img, mnt);
-		r = mount_pool(img, mnt);
-		if (r < 0)
+		if ((r = mount_pool(img, mnt)) < 0)
 			log_warn("storage pool \"%s\" (btrfs, %s): not mounted: %s", pool, img,
 				 strerror(-r));
 	}
