@@ -42,6 +42,13 @@ check_match "mounted with user_subvol_rm_allowed" 'user_subvol_rm_allowed' \
 check_eq "lxc storage list shows it" "bt,btrfs,$IMG,,0,CREATED" \
 	"$(lxc storage list --format csv | grep '^bt,')"
 check_match "lxc storage info: its space" 'total space: ' "$(lxc storage info bt)"
+check_fails "its size cannot change after create" lxc storage set bt size=2GiB
+check "a btrfs pool without a size" lxc storage create auto btrfs
+sz=$(lxc storage get auto size)
+check_match "... gets LXD's default (5 to 30 GiB), kept in its config ($sz)" \
+	'^([5-9]|[12][0-9]|30)GiB$' "$sz"
+check_eq "... its loop file that size" "$((${sz%GiB} << 30))" "$(stat -c %s "$MOAT_DIR/disks/auto.img")"
+check "... deleted" lxc storage delete auto
 
 check "lxc launch bb c1 -s bt" lxc launch bb c1 -s bt
 fp=$(jget "$(api GET /1.0/instances/c1)" 'd["metadata"]["config"]["volatile.base_image"]')
