@@ -349,11 +349,46 @@ static int put_target(struct cli_conn *conn, const char *name, json_object *body
 	return cli_obj_put(conn, path, body, etag, *name != 0);
 }
 
+/* Only show reads a snapshot; its one writable field is expires_at (lxc config edit c1/s1). */
 static int no_snapshot(const char *name)
 {
 	if (strchr(name, '/'))
-		return cli_error(-EOPNOTSUPP, "moat has no snapshots yet: %s", name);
+		return cli_error(
+			-EOPNOTSUPP,
+			"moat changes no snapshot's config (only its expires_at may change: "
+			"lxc config edit %s): %s",
+			name, name);
 	return 0;
+}
+
+/* config show <instance>/<snapshot>: the snapshot as lxc shows it. */
+static int show_snapshot(struct cli_conn *conn, const char *name, bool expanded)
+{
+	__do_free char *inst = strdup(name), *path = NULL, *snap = NULL, *snaps = NULL;
+	json_object *obj = NULL, *out;
+	char *slash;
+	int r;
+
+	if (!inst)
+		return cli_error(-ENOMEM, "out of memory");
+	slash = strchr(inst, '/');
+	*slash = '\0';
+	snaps = cli_instance_path(inst, "/snapshots/");
+	snap = cli_escape(slash + 1);
+	if (!snaps || !snap || asprintf(&path, "%s%s", snaps, snap) < 0) {
+		path = NULL;
+		return cli_error(-ENOMEM, "out of memory");
+	}
+	r = cli_obj_get(conn, path, &obj, NULL);
+	if (r < 0)
+		return r;
+	out = lxd_view(&lxd_snapshot_type, obj, expanded ? LXD_VIEW_EXPANDED : 0);
+	json_object_put(obj);
+	if (!out)
+		return cli_error(-ENOMEM, "out of memory");
+	r = cli_yaml_print(stdout, out);
+	json_object_put(out);
+	return r < 0 ? cli_error(r, "writing the YAML: %s", strerror(-r)) : 0;
 }
 
 int cli_cmd_config_show(struct cli_ctx *ctx)
@@ -370,8 +405,11 @@ int cli_cmd_config_show(struct cli_ctx *ctx)
 		return r;
 	if (!*name && expanded)
 		r = cli_error(-EINVAL, "--expanded cannot be used with a server");
-	if (r == 0)
-		r = no_snapshot(name);
+	if (r == 0 && strchr(name, '/')) {
+		r = show_snapshot(&conn, name, expanded);
+		cli_conn_free(&conn);
+		return r;
+	}
 	if (r == 0)
 		r = get_target(&conn, name, &obj, NULL);
 	cli_conn_free(&conn);

@@ -64,6 +64,18 @@ static const struct cli_flag delete_flags[] = {
 	END_FLAGS,
 };
 
+static const struct cli_flag snapshot_flags[] = {
+	{ "stateful", 0, CLI_FLAG_BOOL, NULL,
+	  "Whether or not to snapshot the instance's running state" },
+	END_FLAGS,
+};
+
+static const struct cli_flag restore_flags[] = {
+	{ "stateful", 0, CLI_FLAG_BOOL, NULL,
+	  "Whether or not to restore the instance's running state from snapshot (if available)" },
+	END_FLAGS,
+};
+
 static const struct cli_flag list_flags[] = {
 	{ "columns", 'c', CLI_FLAG_STRING, "ns46tS", "Columns" },
 	FORMAT_FLAG,
@@ -568,12 +580,28 @@ static const struct cli_cmd verbs[] = {
 	{ .name = "remote",
 	  .short_help = "Manage the list of remote servers",
 	  .subs = remote_cmds },
+	{ .name = "rename",
+	  .usage = "[<remote>:]<instance>[/<snapshot>] <instance>[/<snapshot>]",
+	  .short_help = "Rename instances and snapshots",
+	  .min_args = 2,
+	  .max_args = 2,
+	  .run = cli_cmd_rename },
 	{ .name = "restart",
 	  .usage = INSTANCES,
 	  .short_help = "Restart instances",
 	  .flags = stop_flags,
 	  .max_args = -1,
 	  .run = cli_cmd_restart },
+	{ .name = "restore",
+	  .usage = "[<remote>:]<instance> <snapshot>",
+	  .short_help = "Restore instances from snapshots",
+	  .long_help = "Restore instances from snapshots\n\n"
+		       "If --stateful is passed, then the running state will be restored too.\n"
+		       "A running instance is stopped and started again around the restore.",
+	  .flags = restore_flags,
+	  .min_args = 2,
+	  .max_args = 2,
+	  .run = cli_cmd_restore },
 	{ .name = "shutdown",
 	  .usage = "[<remote>:]",
 	  .short_help = "Stop every running instance for a host shutdown",
@@ -585,6 +613,16 @@ static const struct cli_cmd verbs[] = {
 		  "volatile.last_state.power). moatd itself keeps running.",
 	  .max_args = 1,
 	  .run = cli_cmd_shutdown },
+	{ .name = "snapshot",
+	  .usage = "[<remote>:]<instance> [<snapshot name>]",
+	  .short_help = "Create instance snapshots",
+	  .long_help = "Create instance snapshots\n\n"
+		       "When --stateful is used, moat answers that CRIU is not available here.\n"
+		       "Without a name, the server picks snap0, snap1, ...",
+	  .flags = snapshot_flags,
+	  .min_args = 1,
+	  .max_args = 2,
+	  .run = cli_cmd_snapshot },
 	{ .name = "start",
 	  .usage = INSTANCES,
 	  .short_help = "Start instances",

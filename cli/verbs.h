@@ -195,6 +195,10 @@ int cli_cmd_start(struct cli_ctx *ctx);
 int cli_cmd_stop(struct cli_ctx *ctx);
 int cli_cmd_restart(struct cli_ctx *ctx);
 int cli_cmd_pause(struct cli_ctx *ctx);
+/* cmd_snapshot.c */
+int cli_cmd_snapshot(struct cli_ctx *ctx);
+int cli_cmd_restore(struct cli_ctx *ctx);
+int cli_cmd_rename(struct cli_ctx *ctx);
 int cli_cmd_delete(struct cli_ctx *ctx);
 /* cmd_copy.c */
 int cli_cmd_copy(struct cli_ctx *ctx);

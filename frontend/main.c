@@ -22,6 +22,7 @@
 #include "log.h"
 #include "model/instances.h"
 #include "model/pools.h"
+#include "model/snapshots.h"
 #include "model/usage.h"
 #include "ops/events.h"
 #include "ph/ph.h"
@@ -149,6 +150,11 @@ int main(int argc, char **argv)
 	r = fe_instances_watch();
 	if (r < 0) {
 		log_error("cannot watch the instances: %s", strerror(-r));
+		return 1;
+	}
+	r = fe_snapshot_schedule_start();
+	if (r < 0) {
+		log_error("cannot start the snapshot schedule: %s", strerror(-r));
 		return 1;
 	}
 	r = fe_http_start(listen_fd);

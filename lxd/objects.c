@@ -54,6 +54,13 @@ static json_object *instance_state(const void *obj, const void *view)
 	return v && v->state ? json_object_get(v->state) : NULL;
 }
 
+static json_object *instance_snapshots(const void *obj, const void *view)
+{
+	const struct lxd_instance_view *v = view;
+
+	return v && v->snapshots ? json_object_get(v->snapshots) : NULL;
+}
+
 static const struct lxd_field instance_fields[] = {
 	/* the architecture cannot change; "" (or leaving it out) means "as it is" */
 	{ .name = "architecture",
@@ -87,7 +94,7 @@ static const struct lxd_field instance_fields[] = {
 	  .flags = LXD_W | LXD_ETAG,
 	  .def = "[]",
 	  LXD_AT(struct lxd_instance, profiles) },
-	/* an action, not a value: the server refuses it while snapshots are missing */
+	/* an action, not a value: a PUT with it restores that snapshot and does nothing else */
 	{ .name = "restore", .kind = LXD_STRING, .flags = LXD_W | LXD_IGNORED | LXD_OMITEMPTY },
 	/* LXD too ignores it in a PUT */
 	{ .name = "stateful",
@@ -118,7 +125,7 @@ static const struct lxd_field instance_fields[] = {
 	/* api.InstanceFull: recursion=1 on one instance, recursion=2 on the list */
 	{ .name = "backups", .kind = LXD_OBJECT, .flags = LXD_FULL },
 	{ .name = "state", .kind = LXD_OBJECT, .flags = LXD_FULL, .get = instance_state },
-	{ .name = "snapshots", .kind = LXD_OBJECT, .flags = LXD_FULL },
+	{ .name = "snapshots", .kind = LXD_OBJECT, .flags = LXD_FULL, .get = instance_snapshots },
 	{ .name = NULL },
 };
 
@@ -130,6 +137,50 @@ const struct lxd_object_type lxd_instance_type = {
 	.updated = "instance-updated",
 	/* created and deleted are sent by their operations (frontend/api/instances.c) */
 	.fields = instance_fields,
+};
+
+/* ---- instance snapshots ---------------------------------------------------------------------------- */
+
+/*
+ * LXD 5.0.2's api.InstanceSnapshot, in its order. Everything but
+ * expires_at (InstanceSnapshotPut) is what the instance was when the
+ * snapshot was taken; the ETag covers expires_at, the writable part.
+ */
+static const struct lxd_field snapshot_fields[] = {
+	/* Go's zero time: it never expires */
+	{ .name = "expires_at",
+	  .kind = LXD_TIME,
+	  .flags = LXD_W | LXD_ETAG,
+	  .def = "\"0001-01-01T00:00:00Z\"",
+	  LXD_AT(struct lxd_snapshot, expires_at) },
+	{ .name = "architecture", .kind = LXD_STRING, LXD_AT(struct lxd_snapshot, architecture) },
+	{ .name = "config", .kind = LXD_STRING_MAP, LXD_AT(struct lxd_snapshot, config) },
+	{ .name = "created_at", .kind = LXD_TIME, LXD_AT(struct lxd_snapshot, created_at) },
+	{ .name = "devices", .kind = LXD_DEVICE_MAP, LXD_AT(struct lxd_snapshot, devices) },
+	{ .name = "ephemeral", .kind = LXD_BOOL, LXD_AT(struct lxd_snapshot, ephemeral) },
+	{ .name = "expanded_config",
+	  .kind = LXD_STRING_MAP,
+	  .flags = LXD_EXPANDED,
+	  LXD_AT(struct lxd_snapshot, expanded_config) },
+	{ .name = "expanded_devices",
+	  .kind = LXD_DEVICE_MAP,
+	  .flags = LXD_EXPANDED,
+	  LXD_AT(struct lxd_snapshot, expanded_devices) },
+	{ .name = "last_used_at", .kind = LXD_TIME, .def = "\"0001-01-01T00:00:00Z\"" },
+	{ .name = "name", .kind = LXD_STRING, LXD_AT(struct lxd_snapshot, name) },
+	{ .name = "profiles", .kind = LXD_STRING_LIST, LXD_AT(struct lxd_snapshot, profiles) },
+	{ .name = "stateful", .kind = LXD_BOOL, LXD_AT(struct lxd_snapshot, stateful) },
+	/* LXD's dir driver does not measure a snapshot either */
+	{ .name = "size", .kind = LXD_INT, .def = "-1" },
+	{ .name = NULL },
+};
+
+const struct lxd_object_type lxd_snapshot_type = {
+	.name = "snapshot",
+	.put_name = "api.InstanceSnapshotPut",
+	.url = "/1.0/instances", /* the snapshot's own URL has its instance in it: events are the module's */
+	.key = "name",
+	.fields = snapshot_fields,
 };
 
 /* ---- images ------------------------------------------------------------------------------------------ */

@@ -46,10 +46,33 @@ struct lxd_instance_view {
 	const char *status; /* "Running" */
 	int status_code;    /* 103 */
 	json_object *expanded_config, *expanded_devices;
-	json_object *state; /* the full object only */
+	json_object *state;     /* the full object only */
+	json_object *snapshots; /* the full object only: a list, or NULL (none) */
 };
 
 extern const struct lxd_object_type lxd_instance_type;
+
+/* ---- instance snapshots (api.InstanceSnapshot) -------------------------------------------------- */
+
+/* As an instance's members, with the expanded maps and the expiry it was given. */
+#define LXD_SNAPSHOT_MEMBERS                                                                       \
+	char expires_at[64];                                                                       \
+	char architecture[32];                                                                     \
+	json_object *config;                                                                       \
+	char created_at[64];                                                                       \
+	json_object *devices;                                                                      \
+	bool ephemeral;                                                                            \
+	json_object *expanded_config;                                                              \
+	json_object *expanded_devices;                                                             \
+	char name[NAME_MAX_LEN + 1]; /* bare: "s1" */                                              \
+	json_object *profiles;                                                                     \
+	bool stateful;
+
+struct lxd_snapshot {
+	LXD_SNAPSHOT_MEMBERS
+};
+
+extern const struct lxd_object_type lxd_snapshot_type;
 
 /* ---- images (api.Image) ----------------------------------------------------------------------- */
 

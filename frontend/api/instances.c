@@ -599,7 +599,7 @@ static json_object *body_field(json_object *body, const char *key)
 
 /*
  * What the table does not say of a PUT or PATCH body (its types are
- * checked): no restore yet, the architecture stays, and the config keys,
+ * checked): no restore in a PATCH, the architecture stays, and the config keys,
  * devices and profiles are the schema's to check.
  */
 static int instance_validate(struct fe_req *req, const void *cur, json_object *body,
@@ -609,10 +609,9 @@ static int instance_validate(struct fe_req *req, const void *cur, json_object *b
 	json_object *restore = body_field(body, "restore"),
 		    *arch = body_field(body, "architecture");
 
+	/* a PUT with a restore is api_put's (fe_inst_api_restore) */
 	if (restore && *json_object_get_string(restore)) {
-		fe_error(resp, 400,
-			 how == FE_OBJECT_PATCH ? "Can't call PATCH in restore mode"
-						: "Snapshots are not supported by this server yet");
+		fe_error(resp, 400, "Can't call PATCH in restore mode");
 		return -EINVAL;
 	}
 	if (arch && *json_object_get_string(arch) &&
@@ -743,8 +742,22 @@ static const struct fe_object_ops instance_ops = {
 	.done = instance_done,
 };
 
+/* A PUT with "restore" only restores that snapshot (api/snapshots.c), the rest ignored as LXD. */
 static int api_put(struct fe_req *req, struct fe_resp *resp)
 {
+	json_object *body = NULL, *restore = NULL;
+	struct fe_resp scratch = { 0 }; /* a bad body: fe_object_put answers it */
+	int r;
+
+	r = fe_json_body(req, &scratch, &body);
+	fe_resp_free(&scratch);
+	if (r == 0 && json_object_object_get_ex(body, "restore", &restore) &&
+	    json_object_is_type(restore, json_type_string) && *json_object_get_string(restore)) {
+		r = fe_inst_api_restore(req, resp, json_object_get_string(restore));
+		json_object_put(body);
+		return r;
+	}
+	json_object_put(body);
 	return fe_object_put(req, resp, &instance_ops);
 }
 

@@ -51,6 +51,15 @@ void fe_inst_fresh_volatile(json_object *config);
  * source (both type-checked by the caller) are borrowed; resp gets the answer. */
 int fe_inst_create_copy(struct fe_resp *resp, json_object *body, json_object *source);
 
+/* ---- snapshots.c ------------------------------------------------------------------ */
+
+/* PUT /1.0/instances/{name} with "restore" ("s1" or "<name>/s1"): that snapshot back. */
+int fe_inst_api_restore(struct fe_req *req, struct fe_resp *resp, const char *restore);
+/* A snapshot the schedule takes now (snapshots.pattern's name, snapshots.expiry), or the
+ * removal of an expired one, each an operation; -EBUSY while another one runs. */
+int fe_snapshot_scheduled(const char *inst);
+int fe_snapshot_expired(const char *inst, const char *snap);
+
 /* ---- instance_state.c ------------------------------------------------------------- */
 
 /* Start the instance as PUT .../state does (templates, moatd, the watch); op may be NULL. */

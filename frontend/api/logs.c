@@ -142,6 +142,17 @@ void fe_instance_logs_remove(const char *name)
 	(void)unlinkat(root, name, AT_REMOVEDIR);
 }
 
+int fe_instance_logs_rename(const char *from, const char *to)
+{
+	__do_close int root = open_logs_root();
+
+	if (root < 0)
+		return root == -ENOENT ? 0 : root;
+	if (renameat(root, from, root, to) < 0 && errno != ENOENT) /* the new name has none */
+		return -errno;
+	return 0;
+}
+
 /* Append the URL of each exec_ file of the instance to a (unsorted). */
 static void list_exec_logs(const char *name, json_object *a)
 {

@@ -158,6 +158,8 @@ struct fe_api_module {
 
 extern const struct fe_api_module fe_module_server;
 extern const struct fe_api_module fe_module_instances;
+extern const struct fe_api_module fe_module_instance_rename;
+extern const struct fe_api_module fe_module_snapshots;
 extern const struct fe_api_module fe_module_files;
 extern const struct fe_api_module fe_module_exec;
 extern const struct fe_api_module fe_module_console;

@@ -26,6 +26,8 @@
 const struct fe_api_module *const fe_api_modules[] = {
 	&fe_module_server,           /* /, /1.0, /1.0/operations */
 	&fe_module_instances,        /* /1.0/instances, .../state */
+	&fe_module_instance_rename,  /* POST /1.0/instances/<name> */
+	&fe_module_snapshots,        /* .../snapshots */
 	&fe_module_files,            /* .../files */
 	&fe_module_exec,             /* .../exec */
 	&fe_module_console,          /* POST .../console */

@@ -163,6 +163,30 @@ static const char *const migrations[] = {
 	"CREATE TABLE instances_unfinished ("
 	" name TEXT PRIMARY KEY NOT NULL REFERENCES instances (name)"
 	"  ON DELETE CASCADE ON UPDATE CASCADE);",
+
+	/*
+	 * 8: instance snapshots (model/snapshots.c): what the instance was
+	 * when each was taken (its own config, devices and profiles, and the
+	 * expanded ones), keyed by instance and name; id is the creation
+	 * order. A row goes with its instance, and follows its rename.
+	 */
+	"CREATE TABLE instance_snapshots ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" instance TEXT NOT NULL REFERENCES instances (name)"
+	"  ON DELETE CASCADE ON UPDATE CASCADE,"
+	" name TEXT NOT NULL,"
+	" created_at TEXT NOT NULL,"
+	" expires_at TEXT NOT NULL DEFAULT '0001-01-01T00:00:00Z',"
+	" stateful INTEGER NOT NULL DEFAULT 0,"
+	" architecture TEXT NOT NULL,"
+	" ephemeral INTEGER NOT NULL DEFAULT 0,"
+	" description TEXT NOT NULL DEFAULT '',"
+	" config TEXT NOT NULL DEFAULT '{}',"
+	" devices TEXT NOT NULL DEFAULT '{}',"
+	" profiles TEXT NOT NULL DEFAULT '[]',"
+	" expanded_config TEXT NOT NULL DEFAULT '{}',"
+	" expanded_devices TEXT NOT NULL DEFAULT '{}',"
+	" UNIQUE (instance, name));",
 };
 
 int fe_db_schema_version(void)
@@ -283,6 +307,38 @@ int fe_db_run_locked(sqlite3 *conn, const char *sql, const char *const *texts)
 	}
 	sqlite3_finalize(st);
 	return r;
+}
+
+int fe_db_collect(sqlite3_stmt *st, size_t size, int (*read)(sqlite3_stmt *st, void *ret),
+		  void (*release)(void *elem), void **ret, size_t *ret_n)
+{
+	char *all = NULL, *grown;
+	size_t n = 0, cap = 0;
+	int r = 0;
+
+	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			grown = realloc(all, cap * size);
+			if (!grown) {
+				r = -ENOMEM;
+				break;
+			}
+			all = grown;
+		}
+		r = read(st, all + n * size);
+		if (r == 0)
+			n++;
+	}
+	if (r < 0) {
+		for (size_t k = 0; k < n; k++)
+			release(all + k * size);
+		free(all);
+		return r;
+	}
+	*ret = all;
+	*ret_n = n;
+	return 0;
 }
 
 json_object *fe_db_strings(const char *sql)

@@ -28,6 +28,10 @@ json_object *fe_db_object_column(sqlite3_stmt *st, int col);
 /* One statement with the texts bound (NULL ends them), the lock held: the rows it
  * changed, -EEXIST on a constraint (a name taken), or -EIO. */
 int fe_db_run_locked(sqlite3 *db, const char *sql, const char *const *texts);
+/* Every row st yields, read(st, elem) into a new array of size-byte elements
+ * (the lock held by the caller); on failure those read are release()d. */
+int fe_db_collect(sqlite3_stmt *st, size_t size, int (*read)(sqlite3_stmt *st, void *ret),
+		  void (*release)(void *elem), void **ret, size_t *ret_n);
 /* The first column of every row of a query, as strings (the lock taken here). */
 json_object *fe_db_strings(const char *sql);
 

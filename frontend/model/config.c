@@ -18,6 +18,7 @@
 
 #include "model/config.h"
 #include "model/config_sec.h"
+#include "model/snapshots.h"
 
 /* ---- the vocabulary -------------------------------------------------------------- */
 
@@ -514,6 +515,21 @@ const struct fe_key fe_config_keys[] = {
 	KEY("security.syscalls.intercept.", FE_KEY_PREFIX,
 	    FE_VALID(fe_parse_false, "moat has no syscall interception (moatd runs no seccomp "
 				     "notify handler): only false")),
+	/* read by api/snapshot_sched.c every minute, and by an unnamed snapshot */
+	KEY("snapshots.expiry", FE_KEY_LIVE,
+	    FE_VALID(fe_parse_snapshot_expiry,
+		     "must be words such as 1d or 2w (units M, H, d, w, m, y) separated by "
+		     "spaces")),
+	KEY("snapshots.pattern", FE_KEY_LIVE,
+	    FE_VALID(fe_parse_snapshot_pattern,
+		     "must be a name with %d at most once, and {{ creation_date|date:\"LAYOUT\" "
+		     "}} for a date")),
+	KEY("snapshots.schedule", FE_KEY_LIVE,
+	    FE_VALID(fe_parse_snapshot_schedule,
+		     "must be of the form <minute> <hour> <day-of-month> <month> <day-of-week>, "
+		     "or @hourly, @daily, @midnight, @weekly, @monthly, @annually, @yearly, "
+		     "@startup, @never, several joined by \", \"")),
+	KEY("snapshots.schedule.stopped", FE_KEY_LIVE, BOOLEAN),
 	KEY("user.", FE_KEY_PREFIX | FE_KEY_LIVE, ANY),
 	KEY("volatile.", FE_KEY_PREFIX | FE_KEY_LIVE | FE_KEY_INSTANCE, ANY),
 };

@@ -14,6 +14,7 @@
 #include "db/db.h"
 #include "model/instances.h"
 #include "model/pools.h"
+#include "model/snapshots.h"
 #include "model/usage.h"
 #include "ph/ph.h"
 
@@ -83,42 +84,34 @@ int fe_instance_load(const char *name, struct fe_instance *ret)
 	return r;
 }
 
+static int read_any(sqlite3_stmt *st, void *ret)
+{
+	return read_row(st, ret);
+}
+
+static void free_any(void *i)
+{
+	fe_instance_free(i);
+}
+
 int fe_instance_load_all(struct fe_instance **ret, size_t *ret_n)
 {
 	sqlite3 *db = fe_db_lock();
 	sqlite3_stmt *st = NULL;
-	struct fe_instance *all = NULL, *grown;
-	size_t n = 0, cap = 0;
-	int r = 0;
+	void *all = NULL;
+	int r;
 
 	if (sqlite3_prepare_v2(db, INSTANCE_COLUMNS " ORDER BY name;", -1, &st, NULL) !=
 	    SQLITE_OK) {
 		fe_db_unlock();
 		return -EIO;
 	}
-	while (r == 0 && sqlite3_step(st) == SQLITE_ROW) {
-		if (n == cap) {
-			cap = cap ? 2 * cap : 64;
-			grown = realloc(all, cap * sizeof(*all));
-			if (!grown) {
-				r = -ENOMEM;
-				break;
-			}
-			all = grown;
-		}
-		r = read_row(st, &all[n]);
-		if (r == 0)
-			n++;
-	}
+	r = fe_db_collect(st, sizeof(struct fe_instance), read_any, free_any, &all, ret_n);
 	sqlite3_finalize(st);
 	fe_db_unlock();
-	if (r < 0) {
-		fe_instances_free(all, n);
-		return r;
-	}
-	*ret = all;
-	*ret_n = n;
-	return 0;
+	if (r == 0)
+		*ret = all;
+	return r;
 }
 
 void fe_instances_free(struct fe_instance *all, size_t n)
@@ -623,14 +616,17 @@ json_object *fe_instance_json(const struct fe_instance *i, const struct fe_insta
 	json_object *o;
 
 	fe_instance_expand_with(i, profiles, &v.expanded_config, &v.expanded_devices);
-	if (with_state)
+	if (with_state) {
 		v.state = fe_state_json_net(st, net);
-	else
+		v.snapshots = fe_snapshots_json(i->name);
+	} else {
 		json_object_put(net);
+	}
 	o = lxd_render(&lxd_instance_type, i, &v, with_state ? LXD_RENDER_FULL : 0);
 	json_object_put(v.expanded_config);
 	json_object_put(v.expanded_devices);
 	json_object_put(v.state);
+	json_object_put(v.snapshots);
 	return o;
 }
 

@@ -130,6 +130,8 @@ bool fe_exec_log_name_valid(const char *file);
 int fe_exec_log_create(const char *name, const char *file, int *ret_fd);
 /* Remove the instance's directory and its files (instance deletion). */
 void fe_instance_logs_remove(const char *name);
+/* Move them to the instance's new name (a rename); none is fine. */
+int fe_instance_logs_rename(const char *from, const char *to);
 
 /* One operation at a time per instance. */
 int fe_instance_busy(const char *name, const char *what);

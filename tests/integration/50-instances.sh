@@ -282,8 +282,10 @@ check_eq "PUT with a stale ETag is 412" 412 \
 	"$(api_status PUT /1.0/instances/c1 -H 'If-Match: "0000"' -d '{"config":{},"profiles":["default"]}')"
 check_eq "PUT without a root disk is 400" 400 \
 	"$(api_status PUT /1.0/instances/c1 -d '{"config":{},"devices":{},"profiles":[]}')"
-check_eq "PUT in restore mode is 400 (no snapshots yet)" 400 \
+check_eq "PUT restoring a snapshot that does not exist is 404 (80-snapshots restores)" 404 \
 	"$(api_status PUT /1.0/instances/c1 -d '{"restore":"snap0"}')"
+check_eq "PATCH in restore mode is 400" 400 \
+	"$(api_status PATCH /1.0/instances/c1 -d '{"restore":"snap0"}')"
 op=$(jget "$(api PUT /1.0/instances/c1 -d '{"config":{"user.c":"3"},"profiles":["default"]}')" 'd["operation"]')
 check_eq "PUT answers with an operation that succeeds" Success \
 	"$(jget "$(api GET "$op/wait?timeout=10")" 'd["metadata"]["status"]')"

@@ -115,6 +115,7 @@ int main(void)
 	test_config_limits();
 	test_rawconf();
 	test_router();
+	test_snapshots();
 	test_object();
 	test_profiles();
 	test_acl();

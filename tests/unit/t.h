@@ -55,6 +55,7 @@ void test_json(void);
 void test_config(void);
 void test_config_limits(void);
 void test_router(void);
+void test_snapshots(void);
 void test_object(void);
 void test_profiles(void);
 void test_networks_api(void);

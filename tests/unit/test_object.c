@@ -66,9 +66,9 @@ static bool kind_matches(enum lxd_kind k, json_object *v)
 static void test_tables(void)
 {
 	static const struct lxd_object_type *const types[] = {
-		&lxd_instance_type,        &lxd_image_type,       &lxd_image_alias_type,
-		&lxd_profile_type,         &lxd_network_type,     &lxd_network_acl_type,
-		&lxd_network_forward_type, &lxd_storage_pool_type
+		&lxd_instance_type,        &lxd_image_type,        &lxd_image_alias_type,
+		&lxd_profile_type,         &lxd_network_type,      &lxd_network_acl_type,
+		&lxd_network_forward_type, &lxd_storage_pool_type, &lxd_snapshot_type
 	};
 
 	for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {

@@ -463,7 +463,7 @@ static void test_real_tables(void)
 		for (const char *const *e = (*m)->extensions; e && *e; e++)
 			CHECK(**e != '\0', "modules: %s's extensions are names", (*m)->name);
 	}
-	CHECK(nmod == 14, "modules: moatd-api lists its 14 modules (%zu)", nmod);
+	CHECK(nmod == 16, "modules: moatd-api lists its 16 modules (%zu)", nmod);
 	CHECK(ok, "modules: every route is well-formed");
 
 	/* no route is shadowed by an earlier one: a later route's pattern, as a
@@ -517,6 +517,7 @@ static void test_real_tables(void)
 
 		CHECK(strcmp(got, "[\"instances\",\"api_filtering\",\"container_full\","
 				  "\"instance_get_full\",\"container_only_migration\","
+				  "\"snapshot_expiry_creation\","
 				  "\"directory_manipulation\","
 				  "\"file_symlinks\",\"file_delete\","
 				  "\"container_exec_user_group_cwd\",\"console\",\"network\","
