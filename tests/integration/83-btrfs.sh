@@ -3,8 +3,9 @@
 # btrfs pools through Debian's stock lxc client: `lxc storage create bt
 # btrfs size=1GiB` makes a loop file in moatd's disks/ and mounts it; an
 # image unpacked there is a subvolume and a launch is a snapshot of it
-# (the instance's rootfs has the image's as its parent), a copy a snapshot
-# of the instance; the pool survives moatd's restart after its mount went
+# (the instance's rootfs has the image's as its parent), a snapshot a
+# read-only one, a restore a snapshot of it, a copy a snapshot of the
+# instance; the pool survives moatd's restart after its mount went
 # (as after a reboot: moatd mounts it again); delete is refused while used
 # and, once unused, unmounts the pool and removes its file. Bad sizes are
 # a 400 with nothing made.
@@ -58,6 +59,15 @@ check_eq "c1's rootfs is a snapshot of the image" "$(uuid "$P/bt/images/$fp/root
 check_eq "c1 runs" RUNNING "$(lxc list c1 --format csv -c s)"
 check "a file in c1" lxc exec c1 -- sh -c 'echo here >/root/mark'
 
+check "lxc snapshot c1 s1" lxc snapshot c1 s1
+S=$P/bt/containers-snapshots/c1/s1/rootfs
+check_eq "the snapshot is a read-only snapshot of c1's rootfs" \
+	"$(uuid "$P/bt/containers/c1/rootfs") ro=true" "$(parent "$S") $(btrfs property get "$S" ro)"
+check "the file changed in c1" lxc exec c1 -- sh -c 'echo changed >/root/mark'
+check "lxc restore c1 s1" lxc restore c1 s1
+check_eq "... the file is back" here "$(lxc exec c1 -- cat /root/mark)"
+check_eq "... c1 runs (stopped and started around the restore)" RUNNING "$(lxc list c1 --format csv -c s)"
+check_eq "... its rootfs is a snapshot of s1" "$(uuid "$S")" "$(parent "$P/bt/containers/c1/rootfs")"
 check "lxc copy c1 c2 (c1 running)" lxc copy c1 c2
 check_eq "c2's rootfs is a snapshot of c1's" "$(uuid "$P/bt/containers/c1/rootfs")" \
 	"$(parent "$P/bt/containers/c2/rootfs")"
@@ -82,7 +92,7 @@ check "c1 runs again" eventually 30 sh -c '[ "$(timeout 10 lxc list c1 --format 
 check_eq "... with its file" here "$(lxc exec c1 -- cat /root/mark)"
 
 check "lxc delete -f c1 c2" lxc delete -f c1 c2
-check_eq "their subvolumes are gone" "" "$(ls "$P/bt/containers")"
+check_eq "their subvolumes are gone, the snapshot's too" "" "$(find "$P/bt/containers" "$P/bt/containers-snapshots" -mindepth 1 -maxdepth 1)"
 check "lxc storage delete bt, once unused" lxc storage delete bt
 check_fails "... its loop file is gone" test -e "$IMG"
 check_fails "... it is not mounted" grep -q " $P/bt " /proc/self/mounts
