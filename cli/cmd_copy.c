@@ -4,7 +4,9 @@
  * GETs the source (an instance or "instance/snapshot"), sends its
  * writable part with the volatile keys but volatile.base_image removed,
  * overridden by -c, -p, --no-profiles and -e, and POSTs /1.0/instances
- * with source.type "copy" (LXD-API.md §11), waiting on the operation;
+ * with source.type "copy" (LXD-API.md §11), waiting on the operation
+ * (after a --refresh, PUTting the source's writable part onto the target
+ * as lxc does);
  * move with a new name is lxc's rename, POST /1.0/instances/<name>
  * {"name": ...}. Runs in the client as the invoking user, no privilege;
  * the objects come from the server (untrusted) and are read through the
@@ -59,9 +61,14 @@ static int get_source(struct cli_conn *conn, const char *src, json_object **ret)
 	return cli_get(conn, path, ret);
 }
 
-/* The request's writable part from the source, as lxc's copy makes it. */
+/*
+ * The request's writable part from the source, as lxc's copy makes it:
+ * its volatile keys dropped but volatile.base_image, or for a refresh only
+ * volatile.last_state.power.
+ */
 static json_object *copy_body(const struct cli_args *a, json_object *src, const char *name)
 {
+	bool refresh = cli_flag_bool(a, "refresh");
 	json_object *body = json_object_new_object(), *config = json_object_new_object(), *list;
 	json_object *c = cli_jget(src, "config", json_type_object);
 	json_object *d = cli_jget(src, "devices", json_type_object);
@@ -72,8 +79,9 @@ static json_object *copy_body(const struct cli_args *a, json_object *src, const 
 	if (c) {
 		json_object_object_foreach(c, k, v)
 		{
-			if (strncmp(k, "volatile.", 9) != 0 ||
-			    strcmp(k, "volatile.base_image") == 0)
+			if (refresh ? strcmp(k, "volatile.last_state.power") != 0
+				    : strncmp(k, "volatile.", 9) != 0 ||
+					      strcmp(k, "volatile.base_image") == 0)
 				json_object_object_add(config, k, json_object_get(v));
 		}
 	}
@@ -110,6 +118,34 @@ static json_object *copy_body(const struct cli_args *a, json_object *src, const 
 	return body;
 }
 
+/* After a refresh lxc PUTs the source's writable part onto the target, keeping its id map. */
+static int refresh_config(struct cli_conn *conn, const char *dst, json_object *body)
+{
+	static const char *const fields[] = { "architecture", "config",   "devices",    "ephemeral",
+					      "profiles",     "stateful", "description" };
+	__do_free char *path = cli_instance_path(dst, NULL);
+	json_object *inst = NULL, *put, *v;
+	char etag[128] = "";
+	const char *next;
+	int r = cli_obj_get(conn, path, &inst, etag);
+
+	if (r < 0)
+		return cli_error(r, "Failed to refresh target instance '%s': %s", dst,
+				 cli_error_message());
+	next = cli_jstr(cli_jget(inst, "config", json_type_object), "volatile.idmap.next");
+	if (*next)
+		json_object_object_add(cli_jget(body, "config", json_type_object),
+				       "volatile.idmap.next", json_object_new_string(next));
+	put = json_object_new_object();
+	for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]); k++)
+		if (json_object_object_get_ex(body, fields[k], &v))
+			json_object_object_add(put, fields[k], json_object_get(v));
+	r = cli_obj_put(conn, path, put, etag, true);
+	json_object_put(put);
+	json_object_put(inst);
+	return r;
+}
+
 int cli_cmd_copy(struct cli_ctx *ctx)
 {
 	const struct cli_args *a = ctx->args;
@@ -125,6 +161,11 @@ int cli_cmd_copy(struct cli_ctx *ctx)
 		if (!strchr(kv[i], '='))
 			return cli_error(-EINVAL, "Bad key=value pair: %s", kv[i]);
 	r = open_two(ctx, a->pos[0], a->npos > 1 ? a->pos[1] : "", &conn, &src, &dst);
+	if (r == 0 && strchr(src, '/') && only)
+		r = cli_error(-EINVAL,
+			      "--instance-only can't be passed when the source is a snapshot");
+	if (r == 0 && strchr(src, '/') && cli_flag_bool(a, "refresh"))
+		r = cli_error(-EINVAL, "--refresh can only be used with instances");
 	if (r == 0)
 		r = get_source(&conn, src, &obj);
 	if (r < 0)
@@ -148,6 +189,8 @@ int cli_cmd_copy(struct cli_ctx *ctx)
 	json_object_object_add(body, "type",
 			       json_object_new_string(strchr(src, '/') ? "" : "container"));
 	r = cli_async(&conn, "POST", "/1.0/instances", body, NULL);
+	if (r == 0 && cli_flag_bool(a, "refresh"))
+		r = refresh_config(&conn, dst, body);
 out:
 	if (body)
 		json_object_put(body);

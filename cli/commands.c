@@ -41,8 +41,7 @@ static const struct cli_flag copy_flags[] = {
 	{ "ephemeral", 'e', CLI_FLAG_BOOL, NULL, "Ephemeral instance" },
 	{ "no-profiles", 0, CLI_FLAG_BOOL, NULL, "Create the instance with no profiles applied" },
 	{ "instance-only", 0, CLI_FLAG_BOOL, NULL, "Copy the instance without its snapshots" },
-	{ "refresh", 0, CLI_FLAG_BOOL, NULL,
-	  "Perform an incremental copy (not supported by moatd yet)" },
+	{ "refresh", 0, CLI_FLAG_BOOL, NULL, "Perform an incremental copy" },
 	END_FLAGS,
 };
 

@@ -369,7 +369,8 @@ int main(int argc, char **argv)
 			  r == -EADDRINUSE ? "another moatd is using it" : strerror(-r));
 		return 1;
 	}
-	ph_storage_sweep(&ctx); /* we hold the lock: no copy of ours is under way */
+	ph_btrfs_mount_all(&ctx); /* before the sweep, which looks into the pools */
+	ph_storage_sweep(&ctx);   /* we hold the lock: no copy of ours is under way */
 	r = ph_net_init(&ctx);
 	if (r < 0) {
 		log_error("state directory \"%s\": networks: %s", ctx.dir, strerror(-r));

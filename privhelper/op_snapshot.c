@@ -14,7 +14,7 @@
  * another) with no capability over the host. What moatd does itself is
  * one directory step at a time by descriptor: mkdirat, renameat2 with
  * RENAME_NOREPLACE or RENAME_EXCHANGE, on paths it builds from validated
- * names. On btrfs the same steps hold subvolumes (worker/btrfs.c):
+ * names. On a btrfs pool (storage_btrfs.c) the same steps hold subvolumes:
  * moat-tree's copy is a snapshot there, and a snapshot's is read-only. A
  * new tree is made under a name beginning with '.' beside its final place
  * and renamed there only when whole, so a failed or killed copy never
@@ -86,8 +86,12 @@ int ph_check_storage(const Ph__StorageRequest *m, struct ph_storage *ret)
 	    field(&m->target_snapshot, F_TSNAP, need, may, true, t.target_snapshot) < 0 ||
 	    field(&m->driver, F_DRIVER, need, may, false, driver) < 0)
 		return -EINVAL;
-	if ((need & F_DRIVER) && strcmp(driver, "dir") != 0)
-		return -EINVAL; /* the only driver whose pools moatd makes yet */
+	t.btrfs = strcmp(driver, "btrfs") == 0;
+	if ((need & F_DRIVER) && !t.btrfs && strcmp(driver, "dir") != 0)
+		return -EINVAL;
+	if (t.btrfs ? m->size < (256ULL << 20) || m->size > (1ULL << 50) : m->size != 0)
+		return -EINVAL;
+	t.size = m->size;
 	if (!t.target_pool[0])
 		memcpy(t.target_pool, t.pool, sizeof(t.pool));
 	*ret = t;
@@ -110,6 +114,14 @@ __attribute__((format(printf, 2, 3))) static char *pathf(char buf[static PATH_MA
 	return buf;
 }
 
+/* The rootfs of an instance, or of one of its snapshots (snap not ""). */
+static char *rootfs_of(char buf[static PATH_MAX], const char *pool, const char *name,
+		       const char *snap)
+{
+	return *snap ? pathf(buf, "%s/containers-snapshots/%s/%s/rootfs", pool, name, snap)
+		     : pathf(buf, "%s/containers/%s/rootfs", pool, name);
+}
+
 /*
  * Copy the tree src (a rootfs) to final/rootfs, final being new: the copy
  * is made in ".<base>.<pid>" beside final and renamed into place whole.
@@ -128,9 +140,7 @@ static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *cm
 	int r;
 
 	if (src && faccessat(pools, src, F_OK, AT_SYMLINK_NOFOLLOW) < 0)
-		return -ENOENT;
-	if (faccessat(pools, final, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
-		return -EEXIST;
+		return -ENOENT; /* (a final that exists: EEXIST, by the rename at the end) */
 	pathf(tmp, "%.*s.%s.%d", (int)(base - final), final, base, (int)getpid());
 	pathf(into, "%s/rootfs", tmp);
 	if (mkdirat(pools, tmp, 0700) < 0)
@@ -155,6 +165,7 @@ static int stage(struct ph_ctx *ctx, const char *root, int pools, const char *cm
 static int pool_delete(struct ph_ctx *ctx, const char *root, int pools, const struct ph_storage *s)
 {
 	char dir[PATH_MAX];
+	int r;
 
 	for (const char *const *d =
 		     (const char *const[]){ "containers-snapshots", "containers", NULL };
@@ -162,7 +173,8 @@ static int pool_delete(struct ph_ctx *ctx, const char *root, int pools, const st
 		if (unlinkat(pools, pathf(dir, "%s/%s", s->pool, *d), AT_REMOVEDIR) < 0 &&
 		    errno != ENOENT)
 			return errno == EEXIST ? -ENOTEMPTY : -errno;
-	return ph_tree(root, -1, "remove", s->pool, NULL);
+	r = ph_btrfs_remove(ctx, s->pool);
+	return r == -ENOTSUP ? ph_tree(root, -1, "remove", s->pool, NULL) : r;
 }
 
 /*
@@ -175,7 +187,6 @@ int ph_storage_new(struct ph_ctx *ctx, const char *src, const char *pool, const 
 		   const char *freeze)
 {
 	char root[PATH_MAX], final[PATH_MAX], lxcdir[PATH_MAX];
-	struct ph_instance_config none = { 0 };
 	__do_close int pools = -EBADF;
 	int r = ph_pool_open(ctx, pool);
 
@@ -192,8 +203,8 @@ int ph_storage_new(struct ph_ctx *ctx, const char *src, const char *pool, const 
 		return -errno;
 	r = stage(ctx, root, pools, "copy", src, final, freeze);
 	/* final is this call's only once stage() renamed it into place */
-	if (r == 0 &&
-	    (r = ph_render_config(ctx, name, pool, &none, NULL, NULL, &(const char *){ NULL })) < 0)
+	if (r == 0 && (r = ph_render_config(ctx, name, pool, &(struct ph_instance_config){ 0 },
+					    NULL, NULL, &(const char *){ NULL })) < 0)
 		(void)ph_tree(root, -1, "remove", final, NULL);
 	if (r < 0)
 		(void)ph_tree(ctx->lxcpath, -1, "remove", name, NULL);
@@ -206,16 +217,14 @@ static int restore(struct ph_ctx *ctx, const char *root, int pools, const struct
 	char src[PATH_MAX], final[PATH_MAX], live[PATH_MAX];
 	int r;
 
-	pathf(src, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name, s->snapshot);
-	pathf(final, "%s/containers/%s/restore", s->pool, s->name);
+	rootfs_of(src, s->pool, s->name, s->snapshot);
+	pathf(final, "%s/containers/%s/.restore", s->pool, s->name); /* swept if left */
 	pathf(live, "%s/containers/%s/rootfs", s->pool, s->name);
 	r = stage(ctx, root, pools, "copy", src, final, NULL);
-	if (r == 0) {
-		if (renameat2(pools, pathf(src, "%s/rootfs", final), pools, live, RENAME_EXCHANGE) <
-		    0)
-			r = -errno;
-		(void)ph_tree(root, -1, "remove", final, NULL);
-	}
+	if (r == 0 &&
+	    renameat2(pools, pathf(src, "%s/rootfs", final), pools, live, RENAME_EXCHANGE) < 0)
+		r = -errno;
+	(void)ph_tree(root, -1, "remove", final, NULL); /* the old rootfs, or the copy */
 	return r;
 }
 
@@ -234,11 +243,10 @@ static int instance_rename(struct ph_ctx *ctx, int pools, const struct ph_storag
 	pathf(from[2], "%s/containers-snapshots/%s", s->pool, s->name);
 	pathf(to[2], "%s/containers-snapshots/%s", s->pool, s->target);
 	ph_devices_unstage(ctx, s->name);
-	for (i = 0; i < 3 && r == 0; i++) {
+	for (i = 0; i < 3 && r == 0; i++)
 		if (renameat2(dirfd[i], from[i], dirfd[i], to[i], RENAME_NOREPLACE) < 0 &&
 		    !(i == 2 && errno == ENOENT)) /* no snapshots */
 			r = -errno;
-	}
 	for (i -= 2; r < 0 && i >= 0; i--)
 		(void)renameat2(dirfd[i], to[i], dirfd[i], from[i], RENAME_NOREPLACE);
 	/* liblxc's file names the instance: the next start writes it whole */
@@ -270,10 +278,15 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 		return ph_fail(ctx, ENAMETOOLONG, NULL);
 	if (s->action == PH_POOL_CREATE) {
 		pathf(a, "%s/%s", root, s->pool);
-		if (access(a, F_OK) == 0)
+		if (access(a, F_OK) == 0 ||
+		    access(pathf(b, "%s/disks/%s.img", ctx->dir, s->pool), F_OK) == 0)
 			return ph_fail(ctx, EEXIST, "storage for this pool already exists");
+		r = s->btrfs ? ph_btrfs_create(ctx, s->pool, s->size) : 0;
+		if (r < 0)
+			return ph_fail(ctx, r, r == -EIO ? "mkfs.btrfs failed" : NULL);
 	}
-	/* both pools' directories made if need be (nothing here keeps them open) */
+	/* both pools' directories made if need be; not kept open (a btrfs pool's
+	 * unmount would be refused while a descriptor of it is) */
 	for (const char *const *p = (const char *const[]){ s->pool, s->target_pool, NULL }; *p;
 	     p++) {
 		r = ph_pool_open(ctx, *p);
@@ -284,14 +297,11 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 	pools = openat(ctx->dir_fd, "storage-pools", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (pools < 0)
 		return ph_fail(ctx, errno, NULL);
-	if (s->action == PH_SNAP_RESTORE || s->action == PH_INSTANCE_RENAME) {
-		if (ph_running_init(ctx, s->name, &(pid_t){ 0 }, &(bool){ false }) == 0)
-			return ph_fail(ctx, EBUSY, "the instance is running");
-	}
+	if ((s->action == PH_SNAP_RESTORE || s->action == PH_INSTANCE_RENAME) &&
+	    ph_running_init(ctx, s->name, &(pid_t){ 0 }, &(bool){ false }) == 0)
+		return ph_fail(ctx, EBUSY, "the instance is running");
+	r = 0; /* PH_POOL_CREATE: ph_pool_open made it */
 	switch (s->action) {
-	case PH_POOL_CREATE:
-		r = 0; /* ph_pool_open made it */
-		break;
 	case PH_POOL_DELETE:
 		r = pool_delete(ctx, root, pools, s);
 		break;
@@ -302,11 +312,7 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 
 		pathf(a, "%s/containers-snapshots/%s", s->target_pool, to);
 		pathf(t, "%s/%s", a, own ? s->snapshot : s->target_snapshot);
-		if (own)
-			pathf(b, "%s/containers/%s/rootfs", s->pool, s->name);
-		else
-			pathf(b, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name,
-			      s->snapshot);
+		rootfs_of(b, s->pool, s->name, own ? "" : s->snapshot);
 		/* the instance must be there: its snapshots' directory is made for it */
 		r = faccessat(pools, pathf(inst, "%s/containers/%s", s->target_pool, to), F_OK,
 			      AT_SYMLINK_NOFOLLOW) < 0
@@ -333,19 +339,14 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 		r = restore(ctx, root, pools, s);
 		break;
 	case PH_INSTANCE_COPY:
-		if (s->snapshot[0])
-			pathf(a, "%s/containers-snapshots/%s/%s/rootfs", s->pool, s->name,
-			      s->snapshot);
-		else
-			pathf(a, "%s/containers/%s/rootfs", s->pool, s->name);
-		r = ph_storage_new(ctx, a, s->target_pool, s->target,
-				   s->snapshot[0] ? NULL : s->name);
+		r = ph_storage_new(ctx, rootfs_of(a, s->pool, s->name, s->snapshot), s->target_pool,
+				   s->target, s->snapshot[0] ? NULL : s->name);
 		break;
 	case PH_INSTANCE_RENAME:
 		r = instance_rename(ctx, pools, s);
 		break;
 	default:
-		r = -EINVAL;
+		break;
 	}
 	if (r < 0)
 		return ph_fail(ctx, r,
@@ -364,9 +365,9 @@ int ph_do_storage(struct ph_ctx *ctx, const struct ph_storage *s, Ph__StorageRep
 void ph_storage_sweep(struct ph_ctx *ctx)
 {
 	char root[PATH_MAX];
-	int n = snprintf(root, sizeof(root), "%s/storage-pools", ctx->dir);
 
-	if (n > 0 && (size_t)n < sizeof(root) && access(root, F_OK) == 0)
+	if (snprintf(root, sizeof(root), "%s/storage-pools", ctx->dir) < (int)sizeof(root) &&
+	    access(root, F_OK) == 0)
 		(void)ph_tree(root, -1, "sweep", ".", NULL);
 	if (access(ctx->lxcpath, F_OK) == 0)
 		(void)ph_tree(ctx->lxcpath, -1, "sweep", "lxc", NULL);

@@ -82,6 +82,8 @@ struct ph_storage {
 	char name[NAME_MAX_LEN + 1], target[NAME_MAX_LEN + 1];      /* name_valid() */
 	char snapshot[NAME_MAX_LEN + 1],
 		target_snapshot[NAME_MAX_LEN + 1]; /* name_device_valid() */
+	bool btrfs;                                /* POOL_CREATE: the btrfs driver (else dir) */
+	uint64_t size; /* of a btrfs pool's loop file: 256 MiB .. 1 PiB */
 };
 
 #include "rawconf.h"
@@ -447,6 +449,10 @@ int ph_userns_map(pid_t pid, uint32_t uid, uint32_t gid);
  * ph_open_beside: the one of that name beside moatd's own. */
 int ph_open_root_file(const char *path);
 int ph_open_beside(const char *name);
+/* storage_btrfs.c: btrfs pools made, removed (-ENOTSUP: not one), mounted at start. */
+int ph_btrfs_create(struct ph_ctx *ctx, const char *pool, uint64_t size);
+int ph_btrfs_remove(struct ph_ctx *ctx, const char *pool);
+void ph_btrfs_mount_all(struct ph_ctx *ctx);
 /* op_snapshot.c: a new instance's storage from a rootfs under storage-pools/
  * (NULL: empty), staged and renamed into place; freeze: the running source. */
 int ph_storage_new(struct ph_ctx *ctx, const char *src, const char *pool, const char *name,

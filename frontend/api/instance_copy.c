@@ -7,8 +7,9 @@
  * config, devices and profiles over the source's, the source's volatile
  * keys dropped but volatile.base_image, new ones as at create (the nics'
  * hwaddr and host end made now), and the image's "copy" templates pending
- * for the first start (volatile.apply_template). The trees are moatd's
- * storage op (INSTANCE_COPY, SNAPSHOT_COPY: privhelper/op_snapshot.c,
+ * for the first start (volatile.apply_template); with refresh, an
+ * existing stopped copy brought up to date instead. The trees are moatd's
+ * storage op (INSTANCE_COPY, SNAPSHOT_*: privhelper/op_snapshot.c,
  * which freezes a running source around its copy); a copy that fails
  * leaves neither a row nor a tree. Runs in moatd-api (unprivileged); the
  * body is untrusted and is checked here and by the model's rules.
@@ -22,6 +23,7 @@
 #include "core/http.h"
 #include "model/instances.h"
 #include "model/pools.h"
+#include "model/snapshots.h"
 #include "ops/ops.h"
 #include "ph/ph.h"
 
@@ -96,12 +98,45 @@ static json_object *copy_resources(const char *name, const char *raw_source)
 	return r;
 }
 
-/* The source's snapshots, trees then rows, into the new instance. */
+/* One storage action; on failure op (if any) fails with what and moatd's reason. */
+static int storage(struct fe_op *op, const struct ph_storage_args *a, const char *what)
+{
+	struct ph_error e = { "" };
+	int r = ph_call_storage(a, &e);
+
+	return r < 0 && op ? fe_inst_op_fail_reply(op, r, &e, what) : r;
+}
+
+/* The source's snapshots, trees (oldest first) then rows, into the new instance. */
 static int copy_snapshots(struct fe_op *op, const struct copy_job *j)
 {
-	(void)op;
-	(void)j;
-	return 0; /* instance only until the snapshots model is there */
+	struct ph_storage_args a = { .action = PH_STORAGE_SNAPSHOT_COPY,
+				     .pool = j->pool,
+				     .name = j->source,
+				     .target_pool = j->target_pool,
+				     .target = j->name };
+	__do_strv char **names = NULL;
+	size_t n = 0;
+	int r;
+
+	if (j->instance_only || j->snapshot[0]) /* a snapshot's copy has none, as LXD's */
+		return 0;
+	r = fe_snapshot_names(j->source, &names, &n);
+	if (r < 0)
+		return fe_op_fail(op, r, "Failed to read the snapshots of \"%s\"", j->source);
+	for (size_t k = 0; k < n; k++) {
+		char what[NAME_MAX_LEN + 32];
+
+		snprintf(what, sizeof(what), "Failed copying snapshot \"%s\"", names[k]);
+		a.snapshot = a.target_snapshot = names[k];
+		r = storage(op, &a, what);
+		if (r < 0)
+			return r;
+	}
+	r = n ? fe_snapshot_copy_rows(j->source, j->name) : 0;
+	if (r < 0)
+		return fe_op_fail(op, r, "Failed to record the copy's snapshots");
+	return 0;
 }
 
 static int run_copy(struct fe_op *op, void *data)
@@ -136,6 +171,180 @@ static int run_copy(struct fe_op *op, void *data)
 	fe_instance_idle(j->name);
 	fe_instance_idle(j->source);
 	return r;
+}
+
+/* The snapshot of src called snap in src's place: its architecture, config, devices, profiles. */
+static int from_snapshot(struct fe_instance *src, const char *snap)
+{
+	struct fe_snapshot s;
+	int r = fe_snapshot_load(src->name, snap, &s);
+
+	if (r < 0)
+		return r;
+	snprintf(src->architecture, sizeof(src->architecture), "%s", s.architecture);
+	json_object_put(src->config);
+	json_object_put(src->devices);
+	json_object_put(src->profiles);
+	src->config = s.config ? json_object_get(s.config) : json_object_new_object();
+	src->devices = s.devices ? json_object_get(s.devices) : json_object_new_object();
+	src->profiles = s.profiles ? json_object_get(s.profiles) : json_object_new_array();
+	fe_snapshot_free(&s);
+	return 0;
+}
+
+/* ---- refresh: an existing copy brought up to date ------------------------------------ */
+
+/* Is name among the NULL-terminated names? */
+static bool among(char **names, const char *name)
+{
+	for (size_t k = 0; names && names[k]; k++)
+		if (strcmp(names[k], name) == 0)
+			return true;
+	return false;
+}
+
+/* Remove snapshot snap's tree of instance name (on pool), if it is there. */
+static void drop_snapshot(const char *pool, const char *name, const char *snap)
+{
+	(void)storage(NULL,
+		      &(struct ph_storage_args){ .action = PH_STORAGE_SNAPSHOT_DELETE,
+						 .pool = pool,
+						 .name = name,
+						 .snapshot = snap },
+		      NULL);
+}
+
+/* The source's snapshots the target lacks: each tree, then its row. */
+static int refresh_snapshots(struct fe_op *op, const struct copy_job *j, char **have, char **want)
+{
+	struct ph_storage_args a = { .action = PH_STORAGE_SNAPSHOT_COPY,
+				     .pool = j->pool,
+				     .name = j->source,
+				     .target_pool = j->target_pool,
+				     .target = j->name };
+	int r = 0;
+
+	for (size_t k = 0; r == 0 && want && want[k]; k++) {
+		char what[NAME_MAX_LEN + 32];
+		struct fe_snapshot s;
+
+		if (among(have, want[k]))
+			continue;
+		snprintf(what, sizeof(what), "Failed copying snapshot \"%s\"", want[k]);
+		a.snapshot = a.target_snapshot = want[k];
+		r = storage(op, &a, what);
+		if (r < 0)
+			break;
+		r = fe_snapshot_load(j->source, want[k], &s);
+		if (r == 0) {
+			snprintf(s.instance, sizeof(s.instance), "%s", j->name);
+			r = fe_snapshot_insert(&s);
+			fe_snapshot_free(&s);
+		}
+		if (r < 0) { /* the tree without its row would be an orphan */
+			drop_snapshot(j->target_pool, j->name, want[k]);
+			fe_op_fail(op, r, "Failed to record snapshot \"%s\"", want[k]);
+		}
+	}
+	return r;
+}
+
+/*
+ * The target's rootfs becomes the source's (or the source snapshot's) as
+ * it is now: the source is snapshotted under a name neither has (frozen if
+ * it runs), that snapshot copied into the target's snapshots and restored
+ * there, both removed after. Then the source's snapshots the target lacks
+ * are copied; the target's own snapshots, config and devices stay.
+ */
+static int run_refresh(struct fe_op *op, void *data)
+{
+	const struct copy_job *j = data;
+	__do_strv char **have = NULL, **want = NULL;
+	char tmp[NAME_MAX_LEN + 1];
+	size_t nh = 0, nw = 0;
+	int r = fe_snapshot_names(j->name, &have, &nh);
+
+	if (r == 0)
+		r = fe_snapshot_names(j->source, &want, &nw);
+	if (r < 0) {
+		fe_op_fail(op, r, "Failed to read the snapshots");
+		goto out;
+	}
+	for (unsigned n = 0;; n++) {
+		snprintf(tmp, sizeof(tmp), "moat-refresh-%u", n);
+		if (!among(have, tmp) && !among(want, tmp))
+			break;
+	}
+	if (!j->snapshot[0])
+		r = storage(op,
+			    &(struct ph_storage_args){ .action = PH_STORAGE_SNAPSHOT_CREATE,
+						       .pool = j->pool,
+						       .name = j->source,
+						       .snapshot = tmp },
+			    "Failed to take the source as it is");
+	if (r == 0)
+		r = storage(
+			op,
+			&(struct ph_storage_args){ .action = PH_STORAGE_SNAPSHOT_COPY,
+						   .pool = j->pool,
+						   .name = j->source,
+						   .snapshot = j->snapshot[0] ? j->snapshot : tmp,
+						   .target_pool = j->target_pool,
+						   .target = j->name,
+						   .target_snapshot = tmp },
+			"Failed copying the source");
+	if (!j->snapshot[0])
+		drop_snapshot(j->pool, j->source, tmp);
+	if (r == 0)
+		r = storage(op,
+			    &(struct ph_storage_args){ .action = PH_STORAGE_SNAPSHOT_RESTORE,
+						       .pool = j->target_pool,
+						       .name = j->name,
+						       .snapshot = tmp },
+			    "Failed to refresh the instance's root");
+	drop_snapshot(j->target_pool, j->name, tmp);
+	if (r == 0 && !j->instance_only && !j->snapshot[0])
+		r = refresh_snapshots(op, j, have, want);
+	if (r == 0)
+		fe_inst_lifecycle("instance-updated", j->name);
+out:
+	fe_instance_status_forget(j->name);
+	fe_instance_idle(j->name);
+	fe_instance_idle(j->source);
+	return r;
+}
+
+/* Refresh the existing, stopped instance j->name from j->source (raw: as the request named it). */
+static int start_refresh(struct fe_resp *resp, struct copy_job *j, const char *raw)
+{
+	struct fe_instance_state st;
+	struct fe_op *op;
+
+	if (strcmp(j->name, j->source) == 0)
+		return fe_error(resp, 400, "An instance cannot be refreshed from itself");
+	if (fe_instance_busy(j->source, "copy") < 0)
+		return fe_error(resp, 409, "Instance \"%s\" is busy running another operation",
+				j->source);
+	if (fe_instance_busy(j->name, "refresh") < 0) {
+		fe_instance_idle(j->source);
+		return fe_error(resp, 409, "Instance \"%s\" is busy running another operation",
+				j->name);
+	}
+	if (fe_instance_state(j->name, &st) < 0 || st.status_code != 102) {
+		fe_instance_idle(j->name);
+		fe_instance_idle(j->source);
+		return fe_error(resp, 400, "Cannot refresh a running instance");
+	}
+	op = fe_op_new("task", "Creating instance", copy_resources(j->name, raw));
+	if (!op) {
+		fe_instance_idle(j->name);
+		fe_instance_idle(j->source);
+		return fe_error(resp, 500, "Out of memory");
+	}
+	fe_op_start(op, run_refresh, j, free);
+	fe_async(resp, op);
+	fe_op_put(op);
+	return 0;
 }
 
 /*
@@ -199,8 +408,8 @@ int fe_inst_create_copy(struct fe_resp *resp, json_object *body, json_object *so
 		fe_error(resp, 404, "Instance not found");
 		goto out;
 	}
-	if (j->snapshot[0]) {
-		fe_error(resp, 400, "Copying from a snapshot is not supported by this server yet");
+	if (j->snapshot[0] && from_snapshot(&src, j->snapshot) < 0) {
+		fe_error(resp, 404, "Instance not found");
 		goto out;
 	}
 	if (*name)
@@ -214,10 +423,14 @@ int fe_inst_create_copy(struct fe_resp *resp, json_object *body, json_object *so
 			 j->source, i.name);
 		goto out;
 	}
-	if (refresh && fe_instance_load(i.name, &old) == 0) {
+	if (refresh && fe_instance_load(i.name, &old) == 0) { /* else a copy, as LXD's */
 		fe_instance_free(&old);
-		fe_error(resp, 400,
-			 "Refreshing an existing copy is not supported by this server yet");
+		snprintf(j->name, sizeof(j->name), "%s", i.name);
+		j->instance_only = ionly || conly;
+		snprintf(j->pool, sizeof(j->pool), "%s", src.pool);
+		snprintf(j->target_pool, sizeof(j->target_pool), "%s", fe_instance_pool(i.name));
+		if (start_refresh(resp, j, raw) == 0)
+			j = NULL; /* the operation's */
 		goto out;
 	}
 	build(&i, &src, desc, ephemeral, config, devices, profiles);

@@ -856,8 +856,9 @@ static const char *const extensions[] = {
 	"api_filtering",     /* filter= on instance lists */
 	"container_full",    /* recursion=2 with state and snapshots */
 	"instance_get_full", /* GET instance?recursion=1 */
-	/* a copy's source.instance_only (instance_copy.c) */
+	/* a copy's source.instance_only and refresh (instance_copy.c) */
 	"container_only_migration",
+	"container_incremental_copy",
 	NULL,
 };
 

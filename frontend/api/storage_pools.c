@@ -98,7 +98,7 @@ static int pool_check(void *obj, enum fe_object_write how, struct fe_resp *resp)
 		fe_error(resp, 400, "Invalid storage pool description");
 		return -EINVAL;
 	}
-	if (fe_check_pool_config(p->name, p->config, how == FE_OBJECT_CREATE, err) < 0) {
+	if (fe_check_pool_config(p->name, p->driver, p->config, how == FE_OBJECT_CREATE, err) < 0) {
 		fe_error(resp, 400, "%s", err);
 		return -EINVAL;
 	}

@@ -26,7 +26,7 @@
 #include "ph/ph.h"
 
 /* The drivers this server has; a new one is a row (and its moatd side). */
-static const char *const drivers[] = { "dir", NULL };
+static const char *const drivers[] = { "dir", "btrfs", NULL };
 
 /* Create, delete, and the inserts of the rows that use a pool, one at a time. */
 static pthread_mutex_t pools_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -37,10 +37,31 @@ static const char *js(json_object *o)
 							 JSON_C_TO_STRING_NOSLASHESCAPE);
 }
 
-/* moatd's directory of the pool: what `source` shows. */
+/* moatd's directory of the pool. */
 static void pool_path(const char *name, char ret[static 4096])
 {
 	snprintf(ret, 4096, "%s/storage-pools/%s", fe_srv.dir, name);
+}
+
+/* What `source` shows: the directory, or a btrfs pool's loop file (as LXD's). */
+static void pool_source(const char *name, const char *driver, char ret[static 4096])
+{
+	if (strcmp(driver, "btrfs") == 0)
+		snprintf(ret, 4096, "%s/disks/%s.img", fe_srv.dir, name);
+	else
+		pool_path(name, ret);
+}
+
+/* A btrfs pool's size= ("1GiB", "5GB", bytes): 256 MiB .. 1 PiB. */
+static int pool_size(const char *s, uint64_t *ret)
+{
+	static const struct fe_valid v = { .min = 256ULL << 20, .max = 1ULL << 50 };
+	struct fe_value x;
+
+	if (fe_parse_bytes(&v, s, &x) < 0)
+		return -EINVAL;
+	*ret = x.u;
+	return 0;
 }
 
 /* ---- checks -------------------------------------------------------------------------------- */
@@ -81,9 +102,8 @@ int fe_check_pool_driver(const char *driver, char err[static FE_ERR_MAX])
 				      drivers[k]);
 	}
 	snprintf(err, FE_ERR_MAX,
-		 "Unsupported storage pool driver \"%.64s\": this server supports %s (btrfs is "
-		 "the next to come)",
-		 driver, list);
+		 "Unsupported storage pool driver \"%.64s\": this server supports %s", driver,
+		 list);
 	return -EINVAL;
 }
 
@@ -100,12 +120,14 @@ static bool text_ok(const char *s, size_t max)
 	return true;
 }
 
-int fe_check_pool_config(const char *name, json_object *config, bool create,
+int fe_check_pool_config(const char *name, const char *driver, json_object *config, bool create,
 			 char err[static FE_ERR_MAX])
 {
+	bool btrfs = strcmp(driver, "btrfs") == 0;
 	char own[4096];
+	uint64_t size;
 
-	pool_path(name, own);
+	pool_source(name, driver, own);
 	json_object_object_foreach(config, key, val)
 	{
 		const char *v = json_object_get_string(val);
@@ -135,6 +157,23 @@ int fe_check_pool_config(const char *name, json_object *config, bool create,
 		}
 		if (strcmp(key, "volatile.initial_source") == 0 || strncmp(key, "user.", 5) == 0)
 			continue;
+		if (btrfs && strcmp(key, "size") == 0) {
+			if (!create) {
+				snprintf(err, FE_ERR_MAX,
+					 "Invalid option \"size\": a btrfs pool's size is set when "
+					 "it is created");
+				return -EINVAL;
+			}
+			if (pool_size(v, &size) < 0) {
+				snprintf(
+					err, FE_ERR_MAX,
+					"Invalid value for option \"size\": \"%.64s\" (a size from "
+					"256MiB to 1PiB, such as 5GiB)",
+					v);
+				return -EINVAL;
+			}
+			continue;
+		}
 		if (strncmp(key, "rsync.", 6) == 0) {
 			snprintf(err, FE_ERR_MAX,
 				 "Invalid option \"%.64s\": this server copies without rsync", key);
@@ -266,7 +305,7 @@ static int read_row(sqlite3_stmt *st, struct lxd_storage_pool *ret)
 		return -ENOMEM;
 	}
 	json_object_array_add(p.locations, json_object_new_string("none"));
-	pool_path(p.name, path);
+	pool_source(p.name, p.driver, path);
 	json_object_object_add(p.config, "source", json_object_new_string(path));
 	*ret = p;
 	return 0;
@@ -390,23 +429,49 @@ static int run(const char *sql, const char *const *texts)
 	return r;
 }
 
-static int pool_call(enum ph_storage_verb verb, const char *name, char err[static FE_ERR_MAX])
+/* driver and size: a create's ("dir", 0 for a dir pool); NULL, 0 for a delete. */
+static int pool_call(enum ph_storage_verb verb, const char *name, const char *driver, uint64_t size,
+		     char err[static FE_ERR_MAX])
 {
-	struct ph_storage_args a = { .action = verb, .pool = name, .driver = "dir" };
+	struct ph_storage_args a = { .action = verb, .pool = name, .driver = driver, .size = size };
 	struct ph_error e = { "" };
 	int r;
 
-	if (verb != PH_STORAGE_POOL_CREATE)
-		a.driver = NULL;
 	r = ph_call_storage(&a, &e);
 	if (r < 0)
 		snprintf(err, FE_ERR_MAX, "%s", e.msg[0] ? e.msg : strerror(-r));
 	return r;
 }
 
+/*
+ * A btrfs pool's size: its size= or, as LXD's default, a fifth of the free
+ * space where moat keeps its state, at least 5 GiB and at most 30 GiB (the
+ * loop file is sparse: it takes what is written); kept in the config.
+ */
+static uint64_t btrfs_size(json_object *config)
+{
+	json_object *v = NULL;
+	struct statvfs vfs;
+	uint64_t size = 5ULL << 30;
+	char text[32];
+
+	if (json_object_object_get_ex(config, "size", &v) &&
+	    pool_size(json_object_get_string(v), &size) == 0)
+		return size;
+	if (statvfs(fe_srv.dir, &vfs) == 0)
+		size = (uint64_t)vfs.f_bavail * vfs.f_frsize / 5;
+	size = size < 5ULL << 30 ? 5ULL << 30 : size > 30ULL << 30 ? 30ULL << 30 : size;
+	size &= ~((1ULL << 30) - 1);
+	snprintf(text, sizeof(text), "%lluGiB", (unsigned long long)(size >> 30));
+	json_object_object_add(config, "size", json_object_new_string(text));
+	return size;
+}
+
 int fe_pool_create(const struct lxd_storage_pool *p, char err[static FE_ERR_MAX])
 {
 	__do_json json_object *config = stored_config(p->config);
+	bool btrfs = strcmp(p->driver, "btrfs") == 0;
+	uint64_t size = btrfs ? btrfs_size(config) : 0;
 	const char *texts[] = { p->name, p->description ? p->description : "", p->driver,
 				js(config), NULL };
 	int r;
@@ -418,7 +483,7 @@ int fe_pool_create(const struct lxd_storage_pool *p, char err[static FE_ERR_MAX]
 	if (r == -EEXIST)
 		snprintf(err, FE_ERR_MAX, "The storage pool already exists");
 	if (r >= 0) {
-		r = pool_call(PH_STORAGE_POOL_CREATE, p->name, err);
+		r = pool_call(PH_STORAGE_POOL_CREATE, p->name, p->driver, size, err);
 		if (r < 0)
 			(void)run("DELETE FROM storage_pools WHERE name = ?;",
 				  (const char *const[]){ p->name, NULL });
@@ -458,7 +523,7 @@ int fe_pool_delete(const char *name, char err[static FE_ERR_MAX])
 	if (in_use(name)) {
 		r = -EBUSY;
 	} else {
-		r = pool_call(PH_STORAGE_POOL_DELETE, name, err);
+		r = pool_call(PH_STORAGE_POOL_DELETE, name, NULL, 0, err);
 		if (r == 0)
 			r = run("DELETE FROM storage_pools WHERE name = ?;", texts) < 0 ? -EIO : 0;
 	}
@@ -514,7 +579,8 @@ static int make_dir(struct lxd_storage_pool *p, void *data)
 	struct stat sb;
 
 	pool_path(p->name, path);
-	if (stat(path, &sb) < 0 && errno == ENOENT)
+	/* a btrfs pool is moatd's to mount again at its start: made anew, it would be empty */
+	if (strcmp(p->driver, "dir") == 0 && stat(path, &sb) < 0 && errno == ENOENT)
 		json_object_array_add(missing, json_object_new_string(p->name));
 	lxd_free(&lxd_storage_pool_type, p);
 	return 0;
@@ -529,7 +595,7 @@ void fe_pools_setup(void)
 		const char *name = json_object_get_string(json_object_array_get_idx(missing, k));
 		char err[FE_ERR_MAX];
 
-		if (pool_call(PH_STORAGE_POOL_CREATE, name, err) < 0)
+		if (pool_call(PH_STORAGE_POOL_CREATE, name, "dir", 0, err) < 0)
 			log_error("storage pool \"%s\": its directory: %s", name, err);
 	}
 }

@@ -30,7 +30,7 @@ int fe_check_pool_driver(const char *driver, char err[static FE_ERR_MAX]);
  * (moat copies without rsync; custom volumes are not here yet). Pure but
  * for the path of the pool's directory (fe_srv.dir).
  */
-int fe_check_pool_config(const char *name, json_object *config, bool create,
+int fe_check_pool_config(const char *name, const char *driver, json_object *config, bool create,
 			 char err[static FE_ERR_MAX]);
 
 /* The pool with its source, used_by, status and locations; -ENOENT. */

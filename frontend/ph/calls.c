@@ -834,6 +834,7 @@ int ph_call_storage(const struct ph_storage_args *a, struct ph_error *ret_error)
 	set_bytes(&m.target, a->target);
 	set_bytes(&m.target_snapshot, a->target_snapshot);
 	set_bytes(&m.driver, a->driver);
+	m.size = a->size;
 	req.storage = &m;
 	return call(OP_storage, &req, NULL, 0, &rep, ret_error);
 }

@@ -419,7 +419,8 @@ struct ph_storage_args {
 	enum ph_storage_verb action;
 	const char *pool, *name, *snapshot;                 /* the source */
 	const char *target_pool, *target, *target_snapshot; /* NULL target_pool: pool */
-	const char *driver;                                 /* POOL_CREATE: "dir" */
+	const char *driver;                                 /* POOL_CREATE: "dir" or "btrfs" */
+	uint64_t size; /* POOL_CREATE btrfs: its loop file's bytes (256 MiB .. 1 PiB) */
 };
 int ph_call_storage(const struct ph_storage_args *a, struct ph_error *ret_error);
 /* ret is freed with ph_net_info_free(). */

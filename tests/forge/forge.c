@@ -1056,6 +1056,70 @@ static void check_pool_path(const char *what, const char *rel, bool want)
 }
 
 /*
+ * A btrfs pool (a loop file moatd formats and mounts): made, a tree in it
+ * a subvolume, a snapshot read-only, delete refused while used, then
+ * unmounted and its file removed. Skipped without mkfs.btrfs.
+ */
+static void storage_btrfs_cases(struct enc *e)
+{
+	Ph__StorageRequest m = PH__STORAGE_REQUEST__INIT;
+	char p[PATH_MAX];
+	struct statfs f;
+	uint64_t id;
+	int fd;
+
+	if (access("/sbin/mkfs.btrfs", X_OK) < 0 || !state_dir) {
+		note("storage: no mkfs.btrfs (make deps) or no state directory: btrfs cases skipped");
+		return;
+	}
+	m.action = PH__STORAGE_ACTION__STORAGE_POOL_CREATE;
+	m.pool = str("forgebt");
+	m.driver = str("btrfs");
+	m.size = 100ULL << 20;
+	build_op(e, next_id++, PH__REQUEST__OP_STORAGE, &m);
+	expect_refused("storage: a btrfs pool of 100 MiB (under 256)", e);
+	m.size = 512ULL << 20;
+	id = next_id++;
+	build_op(e, id, PH__REQUEST__OP_STORAGE, &m);
+	case_answered_fds("storage: a btrfs pool of 512 MiB", e, NULL, 0, id, 0, "storage",
+			  PH__REPLY__RESULT_STORAGE);
+	snprintf(p, sizeof(p), "%s/storage-pools/forgebt", state_dir);
+	result(statfs(p, &f) == 0 && f.f_type == BTRFS_SUPER_MAGIC,
+	       "storage: btrfs: %s is a mounted btrfs", p);
+	check_pool_path("storage: btrfs: its loop file", "../disks/forgebt.img", true);
+	id = next_id++;
+	build_create(e, id, str("forge-b1"), str("forgebt"), str(""));
+	case_answered_fds("storage: btrfs: an empty instance in it", e, NULL, 0, id, 0,
+			  "instance_create", PH__REPLY__RESULT_INSTANCE_CREATE);
+	storage_case(e, "storage: btrfs: snapshot s1", PH__STORAGE_ACTION__STORAGE_SNAPSHOT_CREATE,
+		     "forgebt", "forge-b1", "s1", "", "", "", 0);
+	snprintf(p, sizeof(p), "%s/storage-pools/forgebt/containers-snapshots/forge-b1/s1/rootfs/x",
+		 state_dir);
+	fd = open(p, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	result(fd < 0 && errno == EROFS, "storage: btrfs: the snapshot is read-only (%s)",
+	       fd < 0 ? strerror(errno) : "a file was made in it");
+	if (fd >= 0)
+		close(fd);
+	storage_case(e, "storage: btrfs: copy forge-b1 from s1",
+		     PH__STORAGE_ACTION__STORAGE_INSTANCE_COPY, "forgebt", "forge-b1", "s1", "",
+		     "forge-b2", "", 0);
+	storage_case(e, "storage: btrfs: delete the pool while it holds instances",
+		     PH__STORAGE_ACTION__STORAGE_POOL_DELETE, "forgebt", "", "", "", "", "",
+		     ENOTEMPTY);
+	for (const char *const *n = (const char *const[]){ "forge-b1", "forge-b2", NULL }; *n;
+	     n++) {
+		id = next_id++;
+		build_delete(e, id, *n, "forgebt");
+		case_answered_fds("storage: btrfs: delete an instance and its snapshots", e, NULL,
+				  0, id, 0, "instance_delete", PH__REPLY__RESULT_INSTANCE_DELETE);
+	}
+	storage_case(e, "storage: btrfs: delete the pool", PH__STORAGE_ACTION__STORAGE_POOL_DELETE,
+		     "forgebt", "", "", "", "", "", 0);
+	check_pool_path("storage: btrfs: unmounted and gone", "forgebt", false);
+	check_pool_path("storage: btrfs: its loop file gone", "../disks/forgebt.img", false);
+}
+
+/*
  * storage: forged names (a path, a hidden name, a field the action does
  * not take) are a breach; on real trees, made from an empty rootfs: a
  * snapshot, its rename, a copy from it, a copy into another instance's
@@ -1155,6 +1219,7 @@ static void storage_cases(struct enc *e)
 	}
 	check_pool_path("storage: forge-s3's snapshots went with it",
 			FORGE_POOL "/containers-snapshots/forge-s3", false);
+	storage_btrfs_cases(e);
 }
 
 static void instance_delete_cases(struct enc *e)

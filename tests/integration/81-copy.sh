@@ -205,5 +205,98 @@ check_match "moat copy of a missing source" 'not found' "$("$B/moat" copy nope m
 check "moat start m1" "$B/moat" start m1
 check_eq "m1's hostname is its own" m1 "$(timeout 30 lxc exec m1 -- cat /etc/hostname)"
 
+# ---- snapshots: copied with the instance, or not; a copy from one -------------------------
+snaps() { jget "$(api GET "/1.0/instances/$1/snapshots")" '" ".join(u.rsplit("/", 1)[1] for u in d["metadata"])'; }
+check "lxc snapshot c1 s1 (running)" timeout 60 lxc snapshot c1 s1
+check "a change in c1 after s1" timeout 30 lxc exec c1 -- sh -c 'echo after-s1 >/root/f1'
+check "and of its config" timeout 30 lxc config set c1 user.k=v2
+check "lxc snapshot c1 s2" timeout 60 lxc snapshot c1 s2
+check "lxc copy c1 s7 (with its snapshots)" timeout 120 lxc copy c1 s7
+check_eq "s7 has c1's snapshots, in their order" "s1 s2" "$(snaps s7)"
+check_eq "s7's s1 tree is c1 as it was at s1" from-c1 "$(cat "$POOL/containers-snapshots/s7/s1/rootfs/root/f1")"
+check_eq "s7's s2 tree is c1 as it was at s2" after-s1 "$(cat "$POOL/containers-snapshots/s7/s2/rootfs/root/f1")"
+check_eq "s7 itself is c1 now" after-s1 "$(cat "$POOL/containers/s7/rootfs/root/f1")"
+check_eq "c1 keeps its own snapshots" "s1 s2" "$(snaps c1)"
+check_match "lxc info s7 lists them" 's2 +\|' "$(timeout 30 lxc info s7)"
+check "lxc copy c1 s8 --instance-only" timeout 120 lxc copy c1 s8 --instance-only
+check_eq "s8 has no snapshot" "" "$(snaps s8)"
+check_fails "nor any snapshot tree" test -e "$POOL/containers-snapshots/s8"
+check "lxc copy c1/s1 s9" timeout 120 lxc copy c1/s1 s9
+check_eq "s9 has no snapshot (a snapshot's copy has none, as LXD's)" "" "$(snaps s9)"
+check_eq "s9 has the config c1 had at s1 (user.k)" v1 "$(cfg s9 user.k)"
+check_eq "s7 the config c1 has now" v2 "$(cfg s7 user.k)"
+check "lxc start s9" timeout 120 lxc start s9
+check_eq "s9 has c1's file as it was at s1" from-c1 "$(timeout 30 lxc exec s9 -- cat /root/f1)"
+check_eq "the hostname template ran in a copy of a snapshot" s9 \
+	"$(timeout 30 lxc exec s9 -- cat /etc/hostname)"
+check_eq "POST copy of a missing snapshot: 404" 404 \
+	"$(api_status POST /1.0/instances -d "$(copy_body s10 c1/nope)")"
+check_match "lxc copy of a missing snapshot says so" 'not found' "$(timeout 60 lxc copy c1/nope s10 2>&1)"
+check "and leaves no s10" no_trace s10
+# s2's tree gone: the copy fails after the instance's tree and s1's: nothing of it is left
+mv "$POOL/containers-snapshots/c1/s2" "$T/s2.away"
+r=$(op_of "$(api POST /1.0/instances -d "$(copy_body s10 c1)")")
+check_eq "a copy whose second snapshot has no tree fails" Failure "$(jget "$r" 'd["metadata"]["status"]')"
+check_match "naming that snapshot" 'Failed copying snapshot "s2"' "$(jget "$r" 'd["metadata"]["err"]')"
+check "and leaves no row, tree or snapshot tree of s10" no_trace s10
+mv "$T/s2.away" "$POOL/containers-snapshots/c1/s2"
+check "moat copy c1/s1 m3" "$B/moat" copy c1/s1 m3
+check_eq "m3's file is s1's" from-c1 "$(cat "$POOL/containers/m3/rootfs/root/f1")"
+check "moat copy c1 m4" "$B/moat" copy c1 m4
+check_eq "m4 has c1's snapshots" "s1 s2" "$(snaps m4)"
+check "moat copy c1 m5 --instance-only" "$B/moat" copy c1 m5 --instance-only
+check_eq "m5 has none" "" "$(snaps m5)"
+check "moat move m5 m6 (a rename)" "$B/moat" move m5 m6
+check_eq "m6 is there" STOPPED "$(status m6)"
+check_eq "m5 is not" 404 "$(api_status GET /1.0/instances/m5)"
+check_match "moat move of a running instance: the server's refusal" 'unning' \
+	"$("$B/moat" move c1 c1b 2>&1)"
+check_eq "c1 kept its name" RUNNING "$(status c1)"
+cat >"$T/pylxd_snap.py" <<'PY'
+import warnings
+warnings.simplefilter("ignore")
+import pylxd
+c = pylxd.Client()
+ct = c.containers.create({"name": "p2", "source": {"type": "copy", "source": "c1/s1"}}, wait=True)
+print(ct.name, c.containers.get("p2").status, len(c.containers.get("p2").snapshots.all()))
+PY
+check_eq "pylxd: a copy of c1/s1, stopped, with no snapshot" "p2 Stopped 0" \
+	"$(/usr/bin/python3 "$T/pylxd_snap.py" 2>&1)"
+check_eq "with s1's file" from-c1 "$(cat "$POOL/containers/p2/rootfs/root/f1")"
+
+# ---- refresh: an existing copy brought up to date, its own snapshots kept ------------------
+check "a new file in c1" timeout 30 lxc exec c1 -- sh -c 'echo refreshed >/root/f2'
+check "lxc snapshot c1 s3" timeout 60 lxc snapshot c1 s3
+check "c1's config changes again" timeout 30 lxc config set c1 user.k=v3
+check "a snapshot of s8's own" timeout 60 lxc snapshot s8 own
+check "lxc copy c1 s8 --refresh" timeout 120 lxc copy c1 s8 --refresh
+check_eq "s8's rootfs is c1's as it is now" "after-s1 refreshed" \
+	"$(cat "$POOL/containers/s8/rootfs/root/f1" "$POOL/containers/s8/rootfs/root/f2" | tr '\n' ' ' | sed 's/ $//')"
+check_eq "s8 got the snapshots it lacked and kept its own" "own s1 s2 s3" "$(snaps s8)"
+check_eq "with their trees" from-c1 "$(cat "$POOL/containers-snapshots/s8/s1/rootfs/root/f1")"
+check_eq "lxc then gives s8 c1's config, as lxc's refresh does" v3 "$(cfg s8 user.k)"
+check_eq "no temporary snapshot is left" "" \
+	"$(ls "$POOL/containers-snapshots/c1" "$POOL/containers-snapshots/s8" | grep refresh)"
+check_eq "c1's snapshots are unchanged" "s1 s2 s3" "$(snaps c1)"
+check_eq "s9 runs" RUNNING "$(status s9)"
+r=$(api POST /1.0/instances -d '{"name":"s9","source":{"type":"copy","source":"c1","refresh":true}}')
+check_match "a refresh of a running instance: LXD's 400" '"error_code":400.*Cannot refresh a running instance' "$r"
+check_eq "which left it running" RUNNING "$(status s9)"
+check "s8 is given a key of its own" timeout 30 lxc config set s8 user.k=mine
+check "a file of s8's own" sh -c "echo mine >'$POOL/containers/s8/rootfs/root/f3'"
+r=$(op_of "$(api POST /1.0/instances -d '{"name":"s8","source":{"type":"copy","source":"c1/s1","refresh":true}}')")
+check_eq "POST refresh of s8 from c1/s1 succeeds" Success "$(jget "$r" 'd["metadata"]["status"]')"
+check_fails "s8's rootfs is s1's now (no f2)" test -e "$POOL/containers/s8/rootfs/root/f2"
+check_fails "nor its own file (the rootfs is replaced)" test -e "$POOL/containers/s8/rootfs/root/f3"
+check_eq "its snapshots are all still there" "own s1 s2 s3" "$(snaps s8)"
+check_eq "the server's refresh leaves its config" mine "$(cfg s8 user.k)"
+check_match "moat copy --refresh from a snapshot: lxc's refusal" 'can only be used with instances' \
+	"$("$B/moat" copy c1/s1 s8 --refresh 2>&1)"
+check "moat copy c1 s8 --refresh" "$B/moat" copy c1 s8 --refresh
+check_eq "the rootfs is c1's again" refreshed "$(cat "$POOL/containers/s8/rootfs/root/f2")"
+check_eq "and moat gave it c1's config, as lxc" v3 "$(cfg s8 user.k)"
+check "lxc copy c1 r1 --refresh onto no instance is a copy" timeout 120 lxc copy c1 r1 --refresh
+check_eq "r1 has c1's snapshots" "s1 s2 s3" "$(snaps r1)"
+
 check_eq "c1 ran throughout" RUNNING "$(status c1)"
 finish

@@ -1783,8 +1783,13 @@ static bool inv_storage(const Ph__Request *q, const union ph_typed *t)
 				   : strcmp(s->target_pool, s->pool) == 0) &&
 	       snap_is(s->snapshot, &m->snapshot) &&
 	       snap_is(s->target_snapshot, &m->target_snapshot) &&
-	       (s->action != PH_POOL_CREATE ||
-		(m->driver.len == 3 && memcmp(m->driver.data, "dir", 3) == 0));
+	       (s->action == PH_POOL_CREATE
+			? (s->btrfs ? m->driver.len == 5 &&
+					      memcmp(m->driver.data, "btrfs", 5) == 0 &&
+					      s->size >= 256ULL << 20 && s->size <= 1ULL << 50
+				    : m->driver.len == 3 && memcmp(m->driver.data, "dir", 3) == 0 &&
+					      s->size == 0)
+			: !s->btrfs && s->size == 0 && m->size == 0);
 }
 
 /* What an accepted request of each op promises its handler, keyed by op case. */
@@ -1997,34 +2002,39 @@ static void storage_checks(void)
 		const char *what;
 		int action;
 		const char *name, *snap, *target, *tsnap, *tpool, *driver;
+		uint64_t size;
 	} bad[] = {
-		{ "no action", 0, "c1", "s", "", "", "", "" },
+		{ "no action", 0, "c1", "s", "", "", "", "", 0 },
 		{ "an action past the last (an undeclared enum value)", 10, "c1", "s", "", "", "",
-		  "" },
-		{ "a snapshot ..", 3, "c1", "..", "", "", "", "" },
-		{ "a snapshot .hidden", 3, "c1", ".hidden", "", "", "", "" },
-		{ "a snapshot a/b", 3, "c1", "a/b", "", "", "", "" },
-		{ "a snapshot with a newline", 3, "c1", "s\nx", "", "", "", "" },
+		  "", 0 },
+		{ "a snapshot ..", 3, "c1", "..", "", "", "", "", 0 },
+		{ "a snapshot .hidden", 3, "c1", ".hidden", "", "", "", "", 0 },
+		{ "a snapshot a/b", 3, "c1", "a/b", "", "", "", "", 0 },
+		{ "a snapshot with a newline", 3, "c1", "s\nx", "", "", "", "", 0 },
 		{ "a snapshot of 64 bytes", 3, "c1",
 		  "s123456789012345678901234567890123456789012345678901234567890123", "", "", "",
-		  "" },
-		{ "a snapshot create without a snapshot", 3, "c1", "", "", "", "", "" },
-		{ "a snapshot delete with a target", 4, "c1", "s", "c2", "", "", "" },
-		{ "a snapshot rename without a new name", 5, "c1", "s", "", "", "", "" },
-		{ "a snapshot rename to ../x", 5, "c1", "s", "", "../x", "", "" },
-		{ "a restore to another pool", 6, "c1", "s", "", "", "p2", "" },
-		{ "a copy without a target", 7, "c1", "", "", "", "", "" },
-		{ "a copy to a target a/b", 7, "c1", "", "a/b", "", "", "" },
-		{ "a copy to a pool ..", 7, "c1", "", "c2", "", "..", "" },
-		{ "a snapshot copy without a target snapshot", 8, "c1", "s", "c2", "", "", "" },
-		{ "a rename with a snapshot", 9, "c1", "s", "c2", "", "", "" },
-		{ "a rename of ../c1", 9, "../c1", "", "c2", "", "", "" },
-		{ "a pool create without a driver", 1, "", "", "", "", "", "" },
-		{ "a pool create of driver btrfs (not yet)", 1, "", "", "", "", "", "btrfs" },
-		{ "a pool create of driver zfs", 1, "", "", "", "", "", "zfs" },
-		{ "a pool create of driver dir;x", 1, "", "", "", "", "", "dir;x" },
-		{ "a pool create with a name", 1, "c1", "", "", "", "", "dir" },
-		{ "a pool delete with a driver", 2, "", "", "", "", "", "dir" },
+		  "", 0 },
+		{ "a snapshot create without a snapshot", 3, "c1", "", "", "", "", "", 0 },
+		{ "a snapshot delete with a target", 4, "c1", "s", "c2", "", "", "", 0 },
+		{ "a snapshot rename without a new name", 5, "c1", "s", "", "", "", "", 0 },
+		{ "a snapshot rename to ../x", 5, "c1", "s", "", "../x", "", "", 0 },
+		{ "a restore to another pool", 6, "c1", "s", "", "", "p2", "", 0 },
+		{ "a copy without a target", 7, "c1", "", "", "", "", "", 0 },
+		{ "a copy to a target a/b", 7, "c1", "", "a/b", "", "", "", 0 },
+		{ "a copy to a pool ..", 7, "c1", "", "c2", "", "..", "", 0 },
+		{ "a snapshot copy without a target snapshot", 8, "c1", "s", "c2", "", "", "", 0 },
+		{ "a rename with a snapshot", 9, "c1", "s", "c2", "", "", "", 0 },
+		{ "a rename of ../c1", 9, "../c1", "", "c2", "", "", "", 0 },
+		{ "a pool create without a driver", 1, "", "", "", "", "", "", 0 },
+		{ "a btrfs pool without a size", 1, "", "", "", "", "", "btrfs", 0 },
+		{ "a btrfs pool of 255 MiB", 1, "", "", "", "", "", "btrfs", 255 << 20 },
+		{ "a btrfs pool of 2 PiB", 1, "", "", "", "", "", "btrfs", 1ULL << 51 },
+		{ "a dir pool with a size", 1, "", "", "", "", "", "dir", 1ULL << 30 },
+		{ "a snapshot with a size", 3, "c1", "s", "", "", "", "", 1ULL << 30 },
+		{ "a pool create of driver zfs", 1, "", "", "", "", "", "zfs", 0 },
+		{ "a pool create of driver dir;x", 1, "", "", "", "", "", "dir;x", 0 },
+		{ "a pool create with a name", 1, "c1", "", "", "", "", "dir", 0 },
+		{ "a pool delete with a driver", 2, "", "", "", "", "", "dir", 0 },
 	};
 	Ph__StorageRequest m;
 	struct enc e = { .n = 0 };
@@ -2042,6 +2052,7 @@ static void storage_checks(void)
 		m.target_snapshot = str(bad[i].tsnap);
 		m.target_pool = str(bad[i].tpool);
 		m.driver = str(bad[i].driver);
+		m.size = bad[i].size;
 		build_op(&e, 1, PH__REQUEST__OP_STORAGE, &m);
 		snprintf(what, sizeof(what), "storage: %s", bad[i].what);
 		refused_enc(what, &e, 0, bad[i].action <= 9 ? EINVAL : EPROTO, bad[i].action <= 9);
@@ -2068,6 +2079,18 @@ static void storage_checks(void)
 	if (req) {
 		CHECK(strcmp(t.storage.target_pool, "p2") == 0,
 		      "decode: storage: the target pool as sent");
+		ph__request__free_unpacked(req, NULL);
+	}
+	ph__storage_request__init(&m);
+	m.action = PH__STORAGE_ACTION__STORAGE_POOL_CREATE;
+	m.pool = str("fast");
+	m.driver = str("btrfs");
+	m.size = 1ULL << 30;
+	build_op(&e, 1, PH__REQUEST__OP_STORAGE, &m);
+	req = accepted("storage: a btrfs pool of 1 GiB", &e, 0, PH__REQUEST__OP_STORAGE, &t);
+	if (req) {
+		CHECK(t.storage.btrfs && t.storage.size == 1ULL << 30,
+		      "decode: storage: a btrfs pool keeps its driver and size");
 		ph__request__free_unpacked(req, NULL);
 	}
 }

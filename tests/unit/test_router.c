@@ -517,6 +517,7 @@ static void test_real_tables(void)
 
 		CHECK(strcmp(got, "[\"instances\",\"api_filtering\",\"container_full\","
 				  "\"instance_get_full\",\"container_only_migration\","
+				  "\"container_incremental_copy\","
 				  "\"snapshot_expiry_creation\","
 				  "\"directory_manipulation\","
 				  "\"file_symlinks\",\"file_delete\","
