@@ -80,7 +80,9 @@ refused_create() { # WHAT BODY STATUS MESSAGE-RE NAME
 	check_fails "$1: no directory" test -e "$P/$5"
 }
 refused_create "driver zfs" '{"name":"p3","driver":"zfs"}' 400 'Unsupported storage pool driver "zfs": this server supports "dir"' p3
-refused_create "driver btrfs (not yet)" '{"name":"p3","driver":"btrfs"}' 400 'supports "dir"' p3
+refused_create "driver lvm" '{"name":"p3","driver":"lvm"}' 400 'supports "dir", "btrfs"$' p3
+refused_create "a btrfs pool too small" '{"name":"p3","driver":"btrfs","config":{"size":"1MiB"}}' 400 \
+	'Invalid value for option "size"' p3
 refused_create "no driver" '{"name":"p3"}' 400 '^No driver provided$' p3
 refused_create "source elsewhere" '{"name":"p4","driver":"dir","config":{"source":"/tmp"}}' 400 \
 	"only moatd's own directory of the pool .* is supported yet" p4
